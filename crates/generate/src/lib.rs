@@ -1,0 +1,1 @@
+//! Synthetic engagements (being written).

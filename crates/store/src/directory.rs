@@ -1,0 +1,134 @@
+//! Tenants and the credentials that act for them.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// A tenant: one contact center's history, isolated from every other's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tenant {
+    /// The store's internal number for the tenant.
+    pub id: i64,
+    /// The key clients use in paths, e.g. `acme`.
+    pub key: String,
+    pub name: String,
+    /// IANA zone for zone-less times in requests and local times in responses.
+    pub time_zone: String,
+    /// Country calling code for reading national phone numbers (e.g. `353`), if known.
+    pub country_code: Option<String>,
+    /// Other names the tenant answers to, per dialect, e.g. `("avaya_axp", "ACMEEU")`.
+    pub aliases: Vec<(String, String)>,
+    pub created_at: interlog_model::Timestamp,
+}
+
+/// What it takes to create a tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTenant {
+    pub key: String,
+    pub name: String,
+    pub time_zone: String,
+    pub country_code: Option<String>,
+    pub aliases: Vec<(String, String)>,
+}
+
+/// Whether `key` can name a tenant: 1–63 characters of `a-z 0-9 -`, starting with a letter
+/// or digit.
+pub fn is_valid_tenant_key(key: &str) -> bool {
+    !key.is_empty()
+        && key.len() <= 63
+        && !key.starts_with('-')
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// What a credential may do within its tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientRole {
+    /// Read engagements.
+    Reader,
+    /// Read and write engagements.
+    Agent,
+    /// Everything, including deletes and tenant configuration.
+    Admin,
+}
+
+impl ClientRole {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ClientRole::Reader => "reader",
+            ClientRole::Agent => "agent",
+            ClientRole::Admin => "admin",
+        }
+    }
+
+    /// Whether this role includes everything `needed` allows.
+    pub fn allows(self, needed: ClientRole) -> bool {
+        self >= needed
+    }
+}
+
+impl fmt::Display for ClientRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ClientRole {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "reader" => Ok(ClientRole::Reader),
+            "agent" => Ok(ClientRole::Agent),
+            "admin" => Ok(ClientRole::Admin),
+            _ => Err(format!("unknown role {s:?}; accepted: admin, agent, reader")),
+        }
+    }
+}
+
+/// An API client of a tenant (OAuth client credentials).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Client {
+    pub client_id: String,
+    pub tenant_id: i64,
+    /// PHC string (argon2id) of the secret.
+    pub secret_hash: String,
+    pub role: ClientRole,
+    pub scopes: Vec<String>,
+    /// PHC string of the application key, for dialects that require one.
+    pub app_key_hash: Option<String>,
+    pub created_at: interlog_model::Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewClient {
+    pub client_id: String,
+    pub secret_hash: String,
+    pub role: ClientRole,
+    pub scopes: Vec<String>,
+    pub app_key_hash: Option<String>,
+}
+
+/// A person who logs in to a tenant with a username and password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: String,
+    pub tenant_id: i64,
+    pub username: String,
+    /// PHC string (argon2id) of the password.
+    pub password_hash: String,
+    pub email: Option<String>,
+    pub display_name: Option<String>,
+    pub role: ClientRole,
+    pub created_at: interlog_model::Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    pub username: String,
+    pub password_hash: String,
+    pub email: Option<String>,
+    pub display_name: Option<String>,
+    pub role: ClientRole,
+}

@@ -1,0 +1,37 @@
+use thiserror::Error;
+
+/// What a store operation can fail with. Backend errors keep their cause for the logs; the
+/// API never shows it to clients.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("invalid: {0}")]
+    Invalid(String),
+    #[error("the stored engagement is newer than this write")]
+    Stale,
+    #[error("edit rejected: {0}")]
+    Rejected(#[from] crate::EditRejected),
+    #[error("the store is shutting down")]
+    Closed,
+    #[error("backend failure: {context}")]
+    Backend {
+        context: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+impl StoreError {
+    pub fn backend(
+        context: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        StoreError::Backend {
+            context: context.into(),
+            source: source.into(),
+        }
+    }
+}

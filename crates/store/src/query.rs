@@ -1,0 +1,222 @@
+//! What a client can ask for: a filter, a sort, and a place to start.
+
+use crate::StoredEngagement;
+use interlog_model::{ChannelType, Direction, Outcome, State, Timestamp};
+use serde::{Deserialize, Serialize};
+
+/// A half-open range of instants `[from, to)`; either end may be open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TimeRange {
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+}
+
+impl TimeRange {
+    pub fn is_open(&self) -> bool {
+        self.from.is_none() && self.to.is_none()
+    }
+
+    /// Whether the range can hold no instant at all.
+    pub fn is_empty(&self) -> bool {
+        matches!((self.from, self.to), (Some(a), Some(b)) if b <= a)
+    }
+
+    pub fn contains(&self, t: Timestamp) -> bool {
+        self.from.is_none_or(|a| t >= a) && self.to.is_none_or(|b| t < b)
+    }
+
+    /// The range both `self` and `other` allow.
+    pub fn intersect(self, other: TimeRange) -> TimeRange {
+        TimeRange {
+            from: match (self.from, other.from) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            },
+            to: match (self.to, other.to) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            },
+        }
+    }
+}
+
+/// Which engagements a query matches. Every part that is set must match (AND); within a
+/// list, any value may match (OR), except `data`, whose pairs must all match. Empty lists
+/// and open ranges match everything.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Filter {
+    pub started: TimeRange,
+    pub ended: TimeRange,
+    pub updated: TimeRange,
+    pub states: Vec<State>,
+    pub outcomes: Vec<Outcome>,
+    pub directions: Vec<Direction>,
+    pub channel_types: Vec<ChannelType>,
+    pub channel_sources: Vec<String>,
+    pub queue_ids: Vec<String>,
+    pub teams: Vec<String>,
+    /// Agent participants by id or email (case-insensitive for emails).
+    pub agents: Vec<String>,
+    /// Any participant by email (case-insensitive).
+    pub participant_emails: Vec<String>,
+    /// Customer identifiers: phone numbers (compared regardless of formatting), emails,
+    /// account ids, custom identifier values, contact ids.
+    pub customer: Vec<String>,
+    /// Dispositions by id or name.
+    pub dispositions: Vec<String>,
+    /// Duration bounds in milliseconds, both inclusive.
+    pub min_duration_ms: Option<u64>,
+    pub max_duration_ms: Option<u64>,
+    /// `data` entries that must equal the value (string values, or the JSON text of
+    /// numbers and booleans).
+    pub data: Vec<(String, String)>,
+}
+
+/// The order of a listing. Ties are broken by id in the same direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortKey {
+    StartedAt,
+    /// Engagements that have not ended sort after all ended ones (ascending).
+    EndedAt,
+    /// Engagements without a duration sort before all others (ascending).
+    Duration,
+    UpdatedAt,
+}
+
+impl SortKey {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            SortKey::StartedAt => "started_at",
+            SortKey::EndedAt => "ended_at",
+            SortKey::Duration => "duration",
+            SortKey::UpdatedAt => "updated_at",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortDir {
+    Asc,
+    Desc,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Sort {
+    pub key: SortKey,
+    pub dir: SortDir,
+}
+
+impl Default for Sort {
+    /// Newest first.
+    fn default() -> Self {
+        Sort {
+            key: SortKey::StartedAt,
+            dir: SortDir::Desc,
+        }
+    }
+}
+
+/// A position in a sorted listing: the sort value and id of the last item seen.
+/// The sort value is the backend-neutral integer the store sorts by (see [`sort_value`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Position {
+    pub value: i64,
+    pub id: String,
+}
+
+/// Where a page starts.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Start {
+    #[default]
+    First,
+    /// Just after this position (keyset paging).
+    After(Position),
+    /// After skipping this many matches (offset paging, for dialects that need it).
+    Offset(u64),
+}
+
+/// A listing request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    pub filter: Filter,
+    pub sort: Sort,
+    pub start: Start,
+    /// Items per page; 0 asks only for `total` / `has_more`.
+    pub limit: u32,
+    /// Also count every match (costs a count over the filter).
+    pub with_total: bool,
+}
+
+impl Default for Query {
+    fn default() -> Self {
+        Query {
+            filter: Filter::default(),
+            sort: Sort::default(),
+            start: Start::First,
+            limit: 50,
+            with_total: false,
+        }
+    }
+}
+
+/// One page of a listing.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Page {
+    pub items: Vec<StoredEngagement>,
+    /// The position of the last item when more matches follow it.
+    pub next: Option<Position>,
+    /// Every match, when the query asked for it.
+    pub total: Option<u64>,
+}
+
+impl Page {
+    pub fn has_more(&self) -> bool {
+        self.next.is_some()
+    }
+}
+
+/// Sentinel sort values for engagements without an end or a duration, chosen so they sort
+/// last (no end) or first (no duration) in ascending order.
+pub const NO_END: i64 = i64::MAX;
+pub const NO_DURATION: i64 = -1;
+
+/// The integer an engagement sorts by under `key`.
+pub fn sort_value(e: &interlog_model::Engagement, key: SortKey) -> i64 {
+    match key {
+        SortKey::StartedAt => e.started_at.as_millisecond(),
+        SortKey::EndedAt => e.ended_at.map_or(NO_END, |t| t.as_millisecond()),
+        SortKey::Duration => e
+            .effective_duration_ms()
+            .and_then(|d| i64::try_from(d).ok())
+            .unwrap_or(NO_DURATION),
+        SortKey::UpdatedAt => e
+            .updated_at
+            .map_or(e.started_at.as_millisecond(), |t| t.as_millisecond()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_are_half_open() {
+        let t = |s: &str| s.parse::<Timestamp>().unwrap();
+        let r = TimeRange {
+            from: Some(t("2024-01-01T00:00:00Z")),
+            to: Some(t("2024-01-02T00:00:00Z")),
+        };
+        assert!(r.contains(t("2024-01-01T00:00:00Z")));
+        assert!(!r.contains(t("2024-01-02T00:00:00Z")));
+        assert!(!r.is_empty());
+        let narrowed = r.intersect(TimeRange {
+            from: Some(t("2024-01-01T12:00:00Z")),
+            to: None,
+        });
+        assert_eq!(narrowed.from, Some(t("2024-01-01T12:00:00Z")));
+        assert_eq!(narrowed.to, r.to);
+        assert!(TimeRange { from: r.to, to: r.from }.is_empty());
+    }
+}
