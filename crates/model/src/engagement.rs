@@ -19,6 +19,7 @@ fn is_false(b: &bool) -> bool {
 /// One customer engagement: a call, video session, chat, SMS thread, email or social
 /// conversation, with everything the contact center recorded about it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Engagement {
     /// Unique within the tenant. Assigned (UUIDv7) when a client creates one without it.
@@ -33,11 +34,14 @@ pub struct Engagement {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_address: Option<String>,
 
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub started_at: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub ended_at: Option<Timestamp>,
     /// Last change. A write carrying an older value than the stored one is ignored.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub updated_at: Option<Timestamp>,
     /// Whole duration in milliseconds; derived from the start and end when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -86,6 +90,7 @@ pub struct Engagement {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attributes: Vec<String>,
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub data: Data,
 
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -96,6 +101,7 @@ pub struct Engagement {
 
 /// A channel the engagement used.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Channel {
     #[serde(rename = "type")]
@@ -112,6 +118,7 @@ pub struct Channel {
 
 /// A person or automation taking part in the engagement.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Participant {
     pub role: Role,
@@ -130,8 +137,10 @@ pub struct Participant {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub joined_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub left_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calling_number: Option<String>,
@@ -159,6 +168,7 @@ pub struct Participant {
 
 /// How the customer is known: the identifiers a journey search matches on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Customer {
     /// The contact (customer record) id in the source platform.
@@ -172,6 +182,7 @@ pub struct Customer {
     pub account_ids: Vec<String>,
     /// Further identifier types by name (e.g. `twitterHandles`), in the order given.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = std::collections::HashMap<String, Vec<String>>))]
     pub custom: IndexMap<String, Vec<String>>,
 }
 
@@ -187,6 +198,7 @@ impl Customer {
 
 /// One visit of the engagement to a routing queue.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct QueueVisit {
     pub id: String,
@@ -203,8 +215,10 @@ pub struct QueueVisit {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proficiency_max: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub queued_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub accepted_at: Option<Timestamp>,
     /// The agent that accepted the engagement from this queue.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -215,6 +229,7 @@ pub struct QueueVisit {
 
 /// Time spent in each phase, in milliseconds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Timings {
     /// Time in queue before being answered.
@@ -239,6 +254,7 @@ impl Timings {
 
 /// A transfer of the engagement to another agent, queue, flow or number.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Transfer {
     #[serde(rename = "type")]
@@ -246,6 +262,7 @@ pub struct Transfer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<TransferMode>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_agent_id: Option<String>,
@@ -254,6 +271,7 @@ pub struct Transfer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to_agent_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub to_agent_joined_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to_number: Option<String>,
@@ -285,6 +303,7 @@ pub struct Transfer {
 
 /// A recording made during the engagement.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Recording {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -296,6 +315,7 @@ pub struct Recording {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub created_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_ms: Option<u64>,
@@ -307,6 +327,7 @@ pub struct Recording {
 
 /// A wrap-up code chosen for the engagement.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Disposition {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -317,6 +338,7 @@ pub struct Disposition {
 
 /// An agent's note on the engagement.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Note {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -327,8 +349,10 @@ pub struct Note {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub created_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub updated_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_by_id: Option<String>,
@@ -340,10 +364,12 @@ pub struct Note {
 
 /// One entry of a chat, SMS or social transcript.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Message {
     /// Position in the transcript, from 1.
     pub index: u32,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub at: Timestamp,
     /// What happened: `Message`, `ParticipantJoined`, `ParticipantLeft`, `Notice`…
     #[serde(rename = "type")]
@@ -359,6 +385,7 @@ pub struct Message {
 
 /// Who wrote a transcript entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MessageSender {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -371,6 +398,7 @@ pub struct MessageSender {
 
 /// An IVR or routing flow the engagement went through.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Flow {
     pub id: String,

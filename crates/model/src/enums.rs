@@ -12,6 +12,7 @@ macro_rules! word_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $word:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         pub enum $name {
             $($(#[$vmeta])* #[serde(rename = $word)] $variant),+
         }
@@ -171,7 +172,10 @@ mod tests {
         }
         let err = "sideways".parse::<Direction>().unwrap_err();
         assert_eq!(err.value, "sideways");
-        assert_eq!(err.accepted, "inbound, outbound, internal, consult, unknown");
+        assert_eq!(
+            err.accepted,
+            "inbound, outbound, internal, consult, unknown"
+        );
         assert_eq!(
             serde_json::to_string(&Media::AudioVideo).unwrap(),
             "\"audio_video\""

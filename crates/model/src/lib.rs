@@ -13,7 +13,7 @@ mod validate;
 
 pub use engagement::*;
 pub use enums::*;
-pub use validate::{FieldError, ValidationErrors};
+pub use validate::{is_valid_id, FieldError, ValidationErrors};
 
-pub use jiff::Timestamp;
 pub use indexmap::IndexMap;
+pub use jiff::Timestamp;

@@ -22,7 +22,9 @@ pub fn normalize(raw: &str, country_code: Option<&str>) -> Option<String> {
             return Some(format!("+{rest}"));
         }
     }
-    if let Some(cc) = country_code.filter(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_digit())) {
+    if let Some(cc) =
+        country_code.filter(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_digit()))
+    {
         if let Some(rest) = digits.strip_prefix('0') {
             return Some(format!("+{cc}{rest}"));
         }
@@ -45,8 +47,14 @@ mod tests {
         assert_eq!(a.as_deref(), Some("0197180171"));
         assert_eq!(normalize("0197180171", None), a);
         assert_eq!(normalize("(019) 718-0171", None), a);
-        assert_eq!(normalize("+353 628 9848", None).as_deref(), Some("+3536289848"));
-        assert_eq!(normalize("00353 628 9848", None).as_deref(), Some("+3536289848"));
+        assert_eq!(
+            normalize("+353 628 9848", None).as_deref(),
+            Some("+3536289848")
+        );
+        assert_eq!(
+            normalize("00353 628 9848", None).as_deref(),
+            Some("+3536289848")
+        );
         assert_eq!(normalize("ext", None), None);
     }
 

@@ -138,7 +138,11 @@ pub fn from_millis(ms: i64) -> Option<Timestamp> {
 }
 
 fn trunc(t: &mut Timestamp) {
-    if let Ok(r) = t.round(jiff::TimestampRound::new().smallest(Unit::Millisecond).mode(jiff::RoundMode::Trunc)) {
+    if let Ok(r) = t.round(
+        jiff::TimestampRound::new()
+            .smallest(Unit::Millisecond)
+            .mode(jiff::RoundMode::Trunc),
+    ) {
         *t = r;
     }
 }
@@ -187,7 +191,9 @@ mod tests {
     #[test]
     fn instants_need_an_offset() {
         assert_eq!(
-            parse_instant("2024-03-01T09:30:00Z").unwrap().as_millisecond(),
+            parse_instant("2024-03-01T09:30:00Z")
+                .unwrap()
+                .as_millisecond(),
             1_709_285_400_000
         );
         assert!(parse_instant("2024-03-01T09:30:00+02:00").is_ok());
@@ -223,7 +229,13 @@ mod tests {
         assert!(zone("Mars/Olympus").is_err());
         assert!(zone("").is_err());
         let utc = zone("UTC").unwrap();
-        for bad in ["2024-1-01", "2024-01-01 10:00:00", "20240101", "2024-13-01", "x"] {
+        for bad in [
+            "2024-1-01",
+            "2024-01-01 10:00:00",
+            "20240101",
+            "2024-13-01",
+            "x",
+        ] {
             assert!(LocalBound::parse(bad, &utc).is_err(), "{bad}");
         }
     }

@@ -60,7 +60,10 @@ impl Checker {
     fn str(&mut self, field: &str, s: &str, max: usize) {
         let n = s.chars().count();
         if n > max {
-            self.fail(field, format!("is {n} characters long; at most {max} allowed"));
+            self.fail(
+                field,
+                format!("is {n} characters long; at most {max} allowed"),
+            );
         }
         if s.contains('\0') {
             self.fail(field, "contains a NUL character");
@@ -69,7 +72,10 @@ impl Checker {
 
     fn list<T>(&mut self, field: &str, v: &[T], max: usize) -> bool {
         if v.len() > max {
-            self.fail(field, format!("has {} items; at most {max} allowed", v.len()));
+            self.fail(
+                field,
+                format!("has {} items; at most {max} allowed", v.len()),
+            );
             return false;
         }
         true
@@ -93,7 +99,10 @@ impl Checker {
     fn duration(&mut self, field: &str, v: Option<u64>) {
         if let Some(ms) = v {
             if ms > DURATION_MS_MAX {
-                self.fail(field, format!("is {ms} ms; at most {DURATION_MS_MAX} ms allowed"));
+                self.fail(
+                    field,
+                    format!("is {ms} ms; at most {DURATION_MS_MAX} ms allowed"),
+                );
             }
         }
     }
@@ -186,11 +195,20 @@ impl Engagement {
             }
         }
         if cu.custom.len() > MAP_KEYS_MAX {
-            c.fail("customer.custom", format!("has {} keys; at most {MAP_KEYS_MAX} allowed", cu.custom.len()));
+            c.fail(
+                "customer.custom",
+                format!(
+                    "has {} keys; at most {MAP_KEYS_MAX} allowed",
+                    cu.custom.len()
+                ),
+            );
         } else {
             for (k, list) in &cu.custom {
                 if k.is_empty() || k.len() > 64 {
-                    c.fail("customer.custom", format!("key {k:?} must be 1–64 characters"));
+                    c.fail(
+                        "customer.custom",
+                        format!("key {k:?} must be 1–64 characters"),
+                    );
                 }
                 let name = format!("customer.custom.{k}");
                 if c.list(&name, list, LIST_MAX) {
@@ -205,11 +223,22 @@ impl Engagement {
             for (i, q) in self.queues.iter().enumerate() {
                 c.required_id(&format!("queues[{i}].id"), &q.id);
                 c.text(&format!("queues[{i}].name"), &q.name, SHORT_TEXT_MAX);
-                c.text(&format!("queues[{i}].channel_id"), &q.channel_id, SHORT_TEXT_MAX);
-                c.text(&format!("queues[{i}].agent_id"), &q.agent_id, SHORT_TEXT_MAX);
+                c.text(
+                    &format!("queues[{i}].channel_id"),
+                    &q.channel_id,
+                    SHORT_TEXT_MAX,
+                );
+                c.text(
+                    &format!("queues[{i}].agent_id"),
+                    &q.agent_id,
+                    SHORT_TEXT_MAX,
+                );
                 if let (Some(a), Some(b)) = (q.proficiency_min, q.proficiency_max) {
                     if b < a {
-                        c.fail(format!("queues[{i}].proficiency_max"), "is below proficiency_min");
+                        c.fail(
+                            format!("queues[{i}].proficiency_max"),
+                            "is below proficiency_min",
+                        );
                     }
                 }
             }
@@ -259,18 +288,38 @@ impl Engagement {
             for (i, n) in self.notes.iter().enumerate() {
                 c.id(&format!("notes[{i}].id"), &n.id);
                 c.str(&format!("notes[{i}].text"), &n.text, LONG_TEXT_MAX);
-                c.text(&format!("notes[{i}].author_id"), &n.author_id, SHORT_TEXT_MAX);
-                c.text(&format!("notes[{i}].author_name"), &n.author_name, SHORT_TEXT_MAX);
+                c.text(
+                    &format!("notes[{i}].author_id"),
+                    &n.author_id,
+                    SHORT_TEXT_MAX,
+                );
+                c.text(
+                    &format!("notes[{i}].author_name"),
+                    &n.author_name,
+                    SHORT_TEXT_MAX,
+                );
             }
         }
         if c.list("messages", &self.messages, MESSAGES_MAX) {
             for (i, m) in self.messages.iter().enumerate() {
                 c.str(&format!("messages[{i}].type"), &m.kind, SHORT_TEXT_MAX);
                 c.text(&format!("messages[{i}].text"), &m.text, LONG_TEXT_MAX);
-                c.text(&format!("messages[{i}].visibility"), &m.visibility, SHORT_TEXT_MAX);
+                c.text(
+                    &format!("messages[{i}].visibility"),
+                    &m.visibility,
+                    SHORT_TEXT_MAX,
+                );
                 if let Some(s) = &m.sender {
-                    c.text(&format!("messages[{i}].sender.nickname"), &s.nickname, SHORT_TEXT_MAX);
-                    c.text(&format!("messages[{i}].sender.participant_id"), &s.participant_id, SHORT_TEXT_MAX);
+                    c.text(
+                        &format!("messages[{i}].sender.nickname"),
+                        &s.nickname,
+                        SHORT_TEXT_MAX,
+                    );
+                    c.text(
+                        &format!("messages[{i}].sender.participant_id"),
+                        &s.participant_id,
+                        SHORT_TEXT_MAX,
+                    );
                 }
             }
         }
@@ -282,16 +331,28 @@ impl Engagement {
             }
         }
         if self.data.len() > MAP_KEYS_MAX {
-            c.fail("data", format!("has {} keys; at most {MAP_KEYS_MAX} allowed", self.data.len()));
+            c.fail(
+                "data",
+                format!(
+                    "has {} keys; at most {MAP_KEYS_MAX} allowed",
+                    self.data.len()
+                ),
+            );
         } else {
             for (k, v) in &self.data {
                 if k.is_empty() || k.chars().count() > 128 {
                     c.fail("data", format!("key {k:?} must be 1–128 characters"));
                 }
                 if Checker::json_depth(v) > DATA_DEPTH_MAX {
-                    c.fail(format!("data.{k}"), format!("is nested deeper than {DATA_DEPTH_MAX} levels"));
+                    c.fail(
+                        format!("data.{k}"),
+                        format!("is nested deeper than {DATA_DEPTH_MAX} levels"),
+                    );
                 } else if v.to_string().len() > DATA_VALUE_MAX {
-                    c.fail(format!("data.{k}"), format!("is longer than {DATA_VALUE_MAX} characters"));
+                    c.fail(
+                        format!("data.{k}"),
+                        format!("is longer than {DATA_VALUE_MAX} characters"),
+                    );
                 }
             }
         }
@@ -354,9 +415,16 @@ mod tests {
         e.timings.wait_ms = Some(DURATION_MS_MAX + 1);
         let errs = e.validate().unwrap_err().0;
         let fields: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["id", "ended_at", "timings.wait_ms", "notes[0].text"]);
+        assert_eq!(
+            fields,
+            ["id", "ended_at", "timings.wait_ms", "notes[0].text"]
+        );
         assert_eq!(errs[1].message, "is before started_at");
-        assert!(errs[3].message.contains("at most 32768"), "{}", errs[3].message);
+        assert!(
+            errs[3].message.contains("at most 32768"),
+            "{}",
+            errs[3].message
+        );
     }
 
     #[test]
@@ -365,7 +433,10 @@ mod tests {
             r#"{"id":"a","started_at":"2024-01-01T00:00:00Z","direction":"sideways"}"#,
         )
         .unwrap_err();
-        assert!(err.to_string().contains("unknown variant `sideways`"), "{err}");
+        assert!(
+            err.to_string().contains("unknown variant `sideways`"),
+            "{err}"
+        );
         let err = serde_json::from_str::<Engagement>(
             r#"{"id":"a","started_at":"2024-01-01T00:00:00Z","colour":"red"}"#,
         )

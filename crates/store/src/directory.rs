@@ -82,7 +82,9 @@ impl FromStr for ClientRole {
             "reader" => Ok(ClientRole::Reader),
             "agent" => Ok(ClientRole::Agent),
             "admin" => Ok(ClientRole::Admin),
-            _ => Err(format!("unknown role {s:?}; accepted: admin, agent, reader")),
+            _ => Err(format!(
+                "unknown role {s:?}; accepted: admin, agent, reader"
+            )),
         }
     }
 }

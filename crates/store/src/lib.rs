@@ -41,6 +41,9 @@ pub trait Store: Send + Sync + 'static {
     /// Creates a tenant; [`StoreError::Conflict`] when the key is taken.
     async fn create_tenant(&self, tenant: NewTenant) -> Result<Tenant>;
     async fn tenant(&self, key: &str) -> Result<Option<Tenant>>;
+    async fn tenant_by_id(&self, id: i64) -> Result<Option<Tenant>>;
+    /// The tenant that answers to `alias` in the namespace `dialect`.
+    async fn tenant_by_alias(&self, dialect: &str, alias: &str) -> Result<Option<Tenant>>;
     async fn tenants(&self) -> Result<Vec<Tenant>>;
 
     /// Stores an API client; the secret arrives already hashed.

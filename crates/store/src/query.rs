@@ -165,7 +165,9 @@ impl Default for Query {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Page {
     pub items: Vec<StoredEngagement>,
-    /// The position of the last item when more matches follow it.
+    /// Whether more matches follow this page (with limit 0: whether any match is there).
+    pub has_more: bool,
+    /// The position of the last item, when items were returned and more matches follow.
     pub next: Option<Position>,
     /// Every match, when the query asked for it.
     pub total: Option<u64>,
@@ -173,7 +175,7 @@ pub struct Page {
 
 impl Page {
     pub fn has_more(&self) -> bool {
-        self.next.is_some()
+        self.has_more
     }
 }
 
@@ -217,6 +219,10 @@ mod tests {
         });
         assert_eq!(narrowed.from, Some(t("2024-01-01T12:00:00Z")));
         assert_eq!(narrowed.to, r.to);
-        assert!(TimeRange { from: r.to, to: r.from }.is_empty());
+        assert!(TimeRange {
+            from: r.to,
+            to: r.from
+        }
+        .is_empty());
     }
 }

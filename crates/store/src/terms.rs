@@ -36,8 +36,7 @@ impl TermKind {
 pub fn customer_key(raw: &str, country_code: Option<&str>) -> String {
     let t = raw.trim();
     let phone_like = !t.is_empty()
-        && t
-            .chars()
+        && t.chars()
             .all(|c| c.is_ascii_digit() || " +-().".contains(c))
         && t.chars().filter(char::is_ascii_digit).count() >= 3;
     if phone_like {
@@ -156,12 +155,22 @@ pub fn filter_terms(
         filter
             .agents
             .iter()
-            .map(|v| if v.contains('@') { v.to_lowercase() } else { v.clone() })
+            .map(|v| {
+                if v.contains('@') {
+                    v.to_lowercase()
+                } else {
+                    v.clone()
+                }
+            })
             .collect(),
     );
     add(
         TermKind::ParticipantEmail,
-        filter.participant_emails.iter().map(|v| v.to_lowercase()).collect(),
+        filter
+            .participant_emails
+            .iter()
+            .map(|v| v.to_lowercase())
+            .collect(),
     );
     add(TermKind::Disposition, filter.dispositions.clone());
     // Each data pair is its own group: all of them must match.
@@ -180,8 +189,14 @@ mod tests {
 
     #[test]
     fn phones_match_regardless_of_format_and_emails_regardless_of_case() {
-        assert_eq!(customer_key("019 718 0171", None), customer_key("0197180171", None));
-        assert_eq!(customer_key("Melinda14@Example.org", None), "melinda14@example.org");
+        assert_eq!(
+            customer_key("019 718 0171", None),
+            customer_key("0197180171", None)
+        );
+        assert_eq!(
+            customer_key("Melinda14@Example.org", None),
+            "melinda14@example.org"
+        );
         assert_eq!(customer_key("ACC-123", None), "acc-123");
     }
 }

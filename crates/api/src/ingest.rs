@@ -1,0 +1,270 @@
+//! Bulk ingest of NDJSON: one engagement a line, streamed, stored in batches.
+//!
+//! Shared by the HTTP bulk endpoint and `interlog import`, so both accept and report lines
+//! the same way. Each line stands alone: a bad line is reported with its number and reason
+//! and the good lines around it are stored.
+
+use crate::native::engagements::accept;
+use interlog_model::Engagement;
+use interlog_store::{Store, Tenant, UpsertOutcome};
+use serde::Serialize;
+use std::sync::Arc;
+
+/// Lines stored per transaction.
+pub const BATCH: usize = 2_000;
+/// Most problem lines listed in a summary.
+pub const MAX_PROBLEMS: usize = 10_000;
+
+/// One line that was not created.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct LineProblem {
+    pub line: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// `rejected` (not stored) or `stale` (an older version of a stored engagement).
+    pub result: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// What an ingest did.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct IngestSummary {
+    pub lines: u64,
+    pub created: u64,
+    pub updated: u64,
+    pub stale: u64,
+    pub rejected: u64,
+    /// Lines not created, in order (at most 10,000).
+    pub problems: Vec<LineProblem>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub problems_truncated: bool,
+}
+
+impl IngestSummary {
+    fn problem(&mut self, p: LineProblem) {
+        if self.problems.len() < MAX_PROBLEMS {
+            self.problems.push(p);
+        } else {
+            self.problems_truncated = true;
+        }
+    }
+
+    /// Records a line that could not be read or was invalid.
+    pub fn reject(&mut self, line: u64, reason: String) {
+        self.rejected += 1;
+        self.problem(LineProblem {
+            line,
+            id: None,
+            result: "rejected",
+            reason: Some(reason),
+        });
+    }
+}
+
+/// Reads one NDJSON line into a valid, normalized engagement.
+pub fn parse_line(line: &[u8]) -> Result<Engagement, String> {
+    let e: Engagement = serde_json::from_slice(line).map_err(|e| e.to_string())?;
+    accept(e).map_err(|e| e.detail)
+}
+
+/// Accumulates lines into batches and stores them, keeping one batch in flight while the
+/// next is parsed.
+pub struct Ingest {
+    store: Arc<dyn Store>,
+    tenant: Arc<Tenant>,
+    batch: Vec<(u64, Engagement)>,
+    in_flight: Option<
+        tokio::task::JoinHandle<interlog_store::Result<(Vec<(u64, String)>, Vec<UpsertOutcome>)>>,
+    >,
+    pub summary: IngestSummary,
+}
+
+impl Ingest {
+    pub fn new(store: Arc<dyn Store>, tenant: Arc<Tenant>) -> Self {
+        Ingest {
+            store,
+            tenant,
+            batch: Vec::with_capacity(BATCH),
+            in_flight: None,
+            summary: IngestSummary::default(),
+        }
+    }
+
+    /// Takes one line (numbered from 1); stores a batch when it is full.
+    pub async fn line(&mut self, number: u64, line: &[u8]) -> interlog_store::Result<()> {
+        self.summary.lines += 1;
+        let trimmed = line.trim_ascii();
+        if trimmed.is_empty() {
+            self.summary.lines -= 1;
+            return Ok(());
+        }
+        match parse_line(trimmed) {
+            Ok(e) => self.batch.push((number, e)),
+            Err(reason) => self.summary.reject(number, reason),
+        }
+        if self.batch.len() >= BATCH {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    async fn settle(&mut self) -> interlog_store::Result<()> {
+        if let Some(job) = self.in_flight.take() {
+            let (lines, outcomes) = job
+                .await
+                .map_err(|e| interlog_store::StoreError::backend("ingest task", e))??;
+            for ((line, id), outcome) in lines.into_iter().zip(outcomes) {
+                match outcome {
+                    UpsertOutcome::Created => self.summary.created += 1,
+                    UpsertOutcome::Updated => self.summary.updated += 1,
+                    UpsertOutcome::Stale => {
+                        self.summary.stale += 1;
+                        self.summary.problem(LineProblem {
+                            line,
+                            id: Some(id),
+                            result: "stale",
+                            reason: None,
+                        });
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> interlog_store::Result<()> {
+        self.settle().await?;
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+        let (store, tenant) = (self.store.clone(), self.tenant.clone());
+        self.in_flight = Some(tokio::spawn(async move {
+            let lines: Vec<(u64, String)> = batch.iter().map(|(n, e)| (*n, e.id.clone())).collect();
+            let engagements = batch.into_iter().map(|(_, e)| e).collect();
+            let outcomes = store.upsert_many(&tenant, engagements).await?;
+            Ok((lines, outcomes))
+        }));
+        Ok(())
+    }
+
+    /// Stores what is left and returns the summary; every stored line is durable.
+    pub async fn finish(mut self) -> interlog_store::Result<IngestSummary> {
+        self.flush().await?;
+        self.settle().await?;
+        Ok(self.summary)
+    }
+}
+
+/// Splits a byte stream into lines, carrying partial lines across chunks and refusing lines
+/// longer than a limit.
+pub struct LineSplitter {
+    buf: Vec<u8>,
+    max_line: usize,
+    next_number: u64,
+    /// The current line overflowed the limit: skip to its end.
+    skipping: bool,
+}
+
+/// A complete line, or a line that was too long.
+pub enum Line<'a> {
+    Text(u64, &'a [u8]),
+    TooLong(u64),
+}
+
+impl LineSplitter {
+    pub fn new(max_line: usize) -> Self {
+        LineSplitter {
+            buf: Vec::new(),
+            max_line,
+            next_number: 1,
+            skipping: false,
+        }
+    }
+
+    /// Feeds a chunk; calls `each` for every complete line in it.
+    pub fn feed(&mut self, chunk: &[u8], mut each: impl FnMut(Line<'_>)) {
+        let mut rest = chunk;
+        while let Some(pos) = rest.iter().position(|&b| b == b'\n') {
+            let (head, tail) = rest.split_at(pos);
+            rest = &tail[1..];
+            let n = self.next_number;
+            self.next_number += 1;
+            if self.skipping || self.buf.len() + head.len() > self.max_line {
+                self.skipping = false;
+                self.buf.clear();
+                each(Line::TooLong(n));
+            } else if self.buf.is_empty() {
+                each(Line::Text(n, head));
+            } else {
+                self.buf.extend_from_slice(head);
+                each(Line::Text(n, &self.buf));
+                self.buf.clear();
+            }
+        }
+        if !self.skipping {
+            if self.buf.len() + rest.len() > self.max_line {
+                self.skipping = true;
+                self.buf.clear();
+            } else {
+                self.buf.extend_from_slice(rest);
+            }
+        }
+    }
+
+    /// The last line when the stream does not end with a newline.
+    pub fn finish(&mut self, mut each: impl FnMut(Line<'_>)) {
+        let n = self.next_number;
+        if self.skipping {
+            each(Line::TooLong(n));
+        } else if !self.buf.is_empty() {
+            each(Line::Text(n, &self.buf));
+        }
+        self.buf.clear();
+        self.skipping = false;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn split(chunks: &[&[u8]], max: usize) -> Vec<(u64, Option<Vec<u8>>)> {
+        let mut s = LineSplitter::new(max);
+        let mut out = Vec::new();
+        let mut push = |l: Line<'_>| match l {
+            Line::Text(n, t) => out.push((n, Some(t.to_vec()))),
+            Line::TooLong(n) => out.push((n, None)),
+        };
+        for c in chunks {
+            s.feed(c, &mut push);
+        }
+        s.finish(&mut push);
+        out
+    }
+
+    #[test]
+    fn lines_span_chunks_and_long_lines_are_refused_by_number() {
+        let out = split(&[b"ab", b"c\nde", b"f\n", b"0123456789ab\nlast"], 10);
+        assert_eq!(
+            out,
+            vec![
+                (1, Some(b"abc".to_vec())),
+                (2, Some(b"def".to_vec())),
+                (3, None),
+                (4, Some(b"last".to_vec()))
+            ]
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn chunking_does_not_change_the_lines(text in "[a-c\n]{0,200}", cut in 1usize..50) {
+            let whole = split(&[text.as_bytes()], 1000);
+            let chunks: Vec<&[u8]> = text.as_bytes().chunks(cut).collect();
+            prop_assert_eq!(split(&chunks, 1000), whole);
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! Interlog's HTTP API: authentication, the native API, and (per dialect) the vendors'
+//! wire-compatible history APIs. Handlers translate requests into store queries and render
+//! the results; they never touch SQL.
+
+pub mod auth;
+pub mod body;
+pub mod error;
+pub mod ingest;
+pub mod native;
+pub mod oauth;
+pub mod openapi;
+pub mod params;
+pub mod state;
+
+pub use error::{ApiError, ApiResult, ErrorKind};
+pub use state::{ApiConfig, AppState};
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderValue, Request, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+/// The complete HTTP application.
+pub fn router(state: AppState) -> Router {
+    let max_body = state.config.max_body_bytes;
+    let request_id = header::HeaderName::from_static("x-request-id");
+    Router::new()
+        .merge(native::routes())
+        .route("/api/v1/openapi.json", get(openapi_json))
+        .route("/api/v1/docs", get(|| async { Html(openapi::DOCS_PAGE) }))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::map_response(body_limit_problem))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                let id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}
+
+async fn openapi_json() -> Response {
+    static DOC: std::sync::LazyLock<String> = std::sync::LazyLock::new(openapi::document);
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        DOC.as_str(),
+    )
+        .into_response()
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => "ready".into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "store not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, "store unavailable").into_response()
+        }
+    }
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("no such resource")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        ErrorKind::MethodNotAllowed,
+        "this resource does not accept that method",
+    )
+}
+
+/// Axum answers an oversized body with a plain-text 413; give it the problem shape.
+async fn body_limit_problem(res: Response) -> Response {
+    if res.status() == StatusCode::PAYLOAD_TOO_LARGE
+        && res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_none_or(|v| v != "application/problem+json")
+    {
+        return ApiError::new(
+            ErrorKind::PayloadTooLarge,
+            "the request body is larger than the configured limit",
+        )
+        .into_response();
+    }
+    res
+}

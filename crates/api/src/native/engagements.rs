@@ -1,0 +1,237 @@
+//! Single-engagement endpoints of the native API.
+
+use crate::body::{parse, require_json};
+use crate::error::{ApiError, ApiResult, ErrorKind};
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use interlog_model::{is_valid_id, Engagement, SourcePlatform};
+use interlog_store::{ClientRole, EditRejected, StoredEngagement, UpsertOutcome};
+
+fn json_response(status: StatusCode, stored: &StoredEngagement) -> Response {
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        stored.json.clone(),
+    )
+        .into_response()
+}
+
+fn check_id(id: &str) -> ApiResult<()> {
+    if is_valid_id(id) {
+        Ok(())
+    } else {
+        Err(ApiError::not_found("no such engagement"))
+    }
+}
+
+/// Normalizes and validates an engagement a client sent.
+pub fn accept(mut e: Engagement) -> ApiResult<Engagement> {
+    if e.source.is_none() {
+        e.source = Some(SourcePlatform::Native);
+    }
+    e.normalize();
+    e.validate().map_err(|v| ApiError::validation(v.0))?;
+    Ok(e)
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/tenants/{tenant}/engagements", tag = "engagements",
+    params(("tenant" = String, Path, description = "Tenant key")),
+    request_body = Engagement,
+    responses(
+        (status = 201, description = "Created; id assigned (UUIDv7) when absent", body = Engagement),
+        (status = 409, description = "An engagement with that id exists"),
+        (status = 422, description = "The engagement breaks the model's rules"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let access = state
+        .authorize(&headers, &tenant, ClientRole::Agent)
+        .await?;
+    require_json(&headers)?;
+    let e = accept(parse::<Engagement>(&body)?)?;
+    let stored = state.store.create(&access.tenant, e).await?;
+    let mut res = json_response(StatusCode::CREATED, &stored);
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "/api/v1/tenants/{tenant}/engagements/{}",
+        stored.id
+    )) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(res)
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/tenants/{tenant}/engagements/{id}", tag = "engagements",
+    params(("tenant" = String, Path, description = "Tenant key"), ("id" = String, Path, description = "Engagement id")),
+    responses((status = 200, body = Engagement), (status = 404, description = "No such engagement")),
+    security(("bearer" = []))
+)]
+pub async fn get(
+    State(state): State<AppState>,
+    Path((tenant, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let access = state
+        .authorize(&headers, &tenant, ClientRole::Reader)
+        .await?;
+    check_id(&id)?;
+    let stored = state
+        .store
+        .get(&access.tenant, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such engagement"))?;
+    Ok(json_response(StatusCode::OK, &stored))
+}
+
+#[utoipa::path(
+    put, path = "/api/v1/tenants/{tenant}/engagements/{id}", tag = "engagements",
+    params(("tenant" = String, Path, description = "Tenant key"), ("id" = String, Path, description = "Engagement id")),
+    request_body = Engagement,
+    responses(
+        (status = 200, description = "Replaced", body = Engagement),
+        (status = 201, description = "Created", body = Engagement),
+        (status = 409, description = "The stored engagement has a newer updated_at (code stale_write)"),
+        (status = 422, description = "The engagement breaks the model's rules"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn put(
+    State(state): State<AppState>,
+    Path((tenant, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let access = state
+        .authorize(&headers, &tenant, ClientRole::Agent)
+        .await?;
+    check_id(&id)?;
+    require_json(&headers)?;
+    let mut e = parse::<Engagement>(&body)?;
+    if e.id.is_empty() {
+        e.id = id.clone();
+    } else if e.id != id {
+        return Err(ApiError::validation(vec![interlog_model::FieldError {
+            field: "id".into(),
+            message: format!("is {:?} but the path names {id:?}", e.id),
+        }]));
+    }
+    let e = accept(e)?;
+    let status = match state.store.upsert(&access.tenant, e).await? {
+        UpsertOutcome::Created => StatusCode::CREATED,
+        UpsertOutcome::Updated => StatusCode::OK,
+        UpsertOutcome::Stale => return Err(interlog_store::StoreError::Stale.into()),
+    };
+    let stored = state
+        .store
+        .get(&access.tenant, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such engagement"))?;
+    Ok(json_response(status, &stored))
+}
+
+/// Applies a JSON merge patch (RFC 7396) to an engagement and re-derives what depends on
+/// the fields it changed.
+fn merge(e: &mut Engagement, patch: &serde_json::Value) -> Result<(), EditRejected> {
+    let mut doc = serde_json::to_value(&*e).expect("engagements serialize");
+    json_patch::merge(&mut doc, patch);
+    let touches = |k: &str| patch.get(k).is_some();
+    if (touches("started_at") || touches("ended_at")) && !touches("duration_ms") {
+        if let Some(o) = doc.as_object_mut() {
+            o.remove("duration_ms");
+        }
+    }
+    if touches("ended_at") && !touches("state") {
+        if let Some(o) = doc.as_object_mut() {
+            o.remove("state");
+        }
+    }
+    let mut next: Engagement = serde_json::from_value(doc)
+        .map_err(|err| EditRejected(format!("the patched engagement is invalid: {err}")))?;
+    if !touches("updated_at") {
+        next.updated_at = Some(jiff::Timestamp::now());
+    }
+    next.normalize();
+    next.validate().map_err(|v| EditRejected(v.to_string()))?;
+    *e = next;
+    Ok(())
+}
+
+#[utoipa::path(
+    patch, path = "/api/v1/tenants/{tenant}/engagements/{id}", tag = "engagements",
+    params(("tenant" = String, Path, description = "Tenant key"), ("id" = String, Path, description = "Engagement id")),
+    request_body(content = Object, content_type = "application/merge-patch+json", description = "A JSON merge patch (RFC 7396)"),
+    responses(
+        (status = 200, description = "The patched engagement", body = Engagement),
+        (status = 404, description = "No such engagement"),
+        (status = 422, description = "The patched engagement breaks the model's rules"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn patch(
+    State(state): State<AppState>,
+    Path((tenant, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let access = state
+        .authorize(&headers, &tenant, ClientRole::Agent)
+        .await?;
+    check_id(&id)?;
+    require_json(&headers)?;
+    let patch: serde_json::Value = parse(&body)?;
+    if !patch.is_object() {
+        return Err(ApiError::new(
+            ErrorKind::MalformedBody,
+            "a merge patch must be a JSON object",
+        ));
+    }
+    if patch
+        .get("id")
+        .is_some_and(|v| v.as_str() != Some(id.as_str()))
+    {
+        return Err(ApiError::validation(vec![interlog_model::FieldError {
+            field: "id".into(),
+            message: "cannot be changed".into(),
+        }]));
+    }
+    let stored = state
+        .store
+        .update(&access.tenant, &id, Box::new(move |e| merge(e, &patch)))
+        .await?;
+    Ok(json_response(StatusCode::OK, &stored))
+}
+
+#[utoipa::path(
+    delete, path = "/api/v1/tenants/{tenant}/engagements/{id}", tag = "engagements",
+    params(("tenant" = String, Path, description = "Tenant key"), ("id" = String, Path, description = "Engagement id")),
+    responses((status = 204, description = "Deleted"), (status = 403, description = "Needs the admin role"), (status = 404, description = "No such engagement")),
+    security(("bearer" = []))
+)]
+pub async fn delete(
+    State(state): State<AppState>,
+    Path((tenant, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let access = state
+        .authorize(&headers, &tenant, ClientRole::Admin)
+        .await?;
+    check_id(&id)?;
+    if state.store.delete(&access.tenant, &id).await? {
+        Ok(StatusCode::NO_CONTENT.into_response())
+    } else {
+        Err(ApiError::not_found("no such engagement"))
+    }
+}

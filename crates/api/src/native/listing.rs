@@ -1,0 +1,248 @@
+//! `GET /api/v1/tenants/{tenant}/engagements`: the native listing.
+
+use super::cursor;
+use crate::error::{ApiError, ApiResult};
+use crate::params::Params;
+use crate::state::AppState;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use interlog_model::time::parse_instant;
+use interlog_model::{ChannelType, Direction, Outcome, State as LifeState};
+use interlog_store::{ClientRole, Filter, Query, Sort, SortDir, SortKey, Start, TimeRange};
+
+pub const DEFAULT_LIMIT: u64 = 50;
+pub const MAX_LIMIT: u64 = 1000;
+
+const KNOWN: &[&str] = &[
+    "started_from",
+    "started_to",
+    "ended_from",
+    "ended_to",
+    "updated_from",
+    "updated_to",
+    "state",
+    "outcome",
+    "direction",
+    "channel_type",
+    "channel_source",
+    "queue_id",
+    "team",
+    "agent",
+    "participant_email",
+    "customer",
+    "disposition",
+    "min_duration_ms",
+    "max_duration_ms",
+    "sort",
+    "limit",
+    "cursor",
+    "count",
+];
+
+fn range(p: &Params, from: &str, to: &str) -> ApiResult<TimeRange> {
+    let read = |name: &str| -> ApiResult<_> {
+        p.one(name)?
+            .map(|v| parse_instant(v).map_err(|e| ApiError::parameter(name, e.to_string())))
+            .transpose()
+    };
+    let r = TimeRange {
+        from: read(from)?,
+        to: read(to)?,
+    };
+    if r.is_empty() {
+        return Err(ApiError::parameter(to, format!("must be after {from}")));
+    }
+    Ok(r)
+}
+
+fn sort(p: &Params) -> ApiResult<Sort> {
+    let Some(v) = p.one("sort")? else {
+        return Ok(Sort::default());
+    };
+    let (dir, name) = match v.strip_prefix('-') {
+        Some(n) => (SortDir::Desc, n),
+        None => (SortDir::Asc, v),
+    };
+    let key = match name {
+        "started_at" => SortKey::StartedAt,
+        "ended_at" => SortKey::EndedAt,
+        "duration" => SortKey::Duration,
+        "updated_at" => SortKey::UpdatedAt,
+        _ => {
+            return Err(ApiError::parameter(
+                "sort",
+                "accepted: started_at, ended_at, duration, updated_at, each optionally prefixed with - for descending",
+            ))
+        }
+    };
+    Ok(Sort { key, dir })
+}
+
+fn strings(p: &Params, name: &str) -> ApiResult<Vec<String>> {
+    let values: Vec<String> = p.all(name).into_iter().map(str::to_owned).collect();
+    if values.len() > 100 {
+        return Err(ApiError::parameter(name, "at most 100 values"));
+    }
+    if let Some(v) = values.iter().find(|v| v.len() > 1024) {
+        return Err(ApiError::parameter(
+            name,
+            format!("value of {} characters is too long", v.len()),
+        ));
+    }
+    Ok(values)
+}
+
+/// Reads the native listing parameters into a filter.
+pub fn filter(p: &Params) -> ApiResult<Filter> {
+    let mut data = Vec::new();
+    for (k, v) in p.with_prefix("data.") {
+        if k.is_empty() {
+            return Err(ApiError::parameter("data.", "needs a key: data.KEY=VALUE"));
+        }
+        data.push((k.to_owned(), v.to_owned()));
+    }
+    let f = Filter {
+        started: range(p, "started_from", "started_to")?,
+        ended: range(p, "ended_from", "ended_to")?,
+        updated: range(p, "updated_from", "updated_to")?,
+        states: p.all_parsed::<LifeState>("state")?,
+        outcomes: p.all_parsed::<Outcome>("outcome")?,
+        directions: p.all_parsed::<Direction>("direction")?,
+        channel_types: p.all_parsed::<ChannelType>("channel_type")?,
+        channel_sources: strings(p, "channel_source")?,
+        queue_ids: strings(p, "queue_id")?,
+        teams: strings(p, "team")?,
+        agents: strings(p, "agent")?,
+        participant_emails: strings(p, "participant_email")?,
+        customer: strings(p, "customer")?,
+        dispositions: strings(p, "disposition")?,
+        min_duration_ms: p.number("min_duration_ms", 0, i64::MAX as u64)?,
+        max_duration_ms: p.number("max_duration_ms", 0, i64::MAX as u64)?,
+        data,
+    };
+    if let (Some(a), Some(b)) = (f.min_duration_ms, f.max_duration_ms) {
+        if b < a {
+            return Err(ApiError::parameter(
+                "max_duration_ms",
+                "must not be below min_duration_ms",
+            ));
+        }
+    }
+    Ok(f)
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenants/{tenant}/engagements",
+    tag = "engagements",
+    params(
+        ("tenant" = String, Path, description = "Tenant key"),
+        ("started_from" = Option<String>, Query, description = "RFC 3339; started at or after"),
+        ("started_to" = Option<String>, Query, description = "RFC 3339; started before"),
+        ("ended_from" = Option<String>, Query, description = "RFC 3339; ended at or after"),
+        ("ended_to" = Option<String>, Query, description = "RFC 3339; ended before"),
+        ("updated_from" = Option<String>, Query, description = "RFC 3339; updated at or after"),
+        ("updated_to" = Option<String>, Query, description = "RFC 3339; updated before"),
+        ("state" = Option<String>, Query, description = "created, queued, active, held, pending, completed (repeatable or comma-separated)"),
+        ("outcome" = Option<String>, Query, description = "successful, unsuccessful"),
+        ("direction" = Option<String>, Query, description = "inbound, outbound, internal, consult, unknown"),
+        ("channel_type" = Option<String>, Query, description = "voice, video, chat, sms, email, social, messaging, kiosk, workitem, other"),
+        ("channel_source" = Option<String>, Query, description = "e.g. in_app_chat, web_chat, sms"),
+        ("queue_id" = Option<String>, Query, description = "Queue id"),
+        ("team" = Option<String>, Query, description = "Team"),
+        ("agent" = Option<String>, Query, description = "Agent participant id or email"),
+        ("participant_email" = Option<String>, Query, description = "Any participant's email"),
+        ("customer" = Option<String>, Query, description = "Customer identifier: phone (any formatting), email, account id, custom identifier, contact id"),
+        ("disposition" = Option<String>, Query, description = "Disposition id or name"),
+        ("min_duration_ms" = Option<u64>, Query, description = "Inclusive"),
+        ("max_duration_ms" = Option<u64>, Query, description = "Inclusive"),
+        ("sort" = Option<String>, Query, description = "started_at, ended_at, duration or updated_at; prefix - for descending. Default -started_at"),
+        ("limit" = Option<u32>, Query, description = "1–1000, default 50"),
+        ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
+        ("count" = Option<String>, Query, description = "exact: include total"),
+    ),
+    responses(
+        (status = 200, description = "A page of engagements, newest first by default", body = EngagementPage),
+        (status = 400, description = "A bad parameter"),
+        (status = 401, description = "Missing or invalid token"),
+        (status = 404, description = "No such tenant for this token"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let access = state
+        .authorize(&headers, &tenant, ClientRole::Reader)
+        .await?;
+    let p = Params::parse(raw.as_deref());
+    p.reject_unknown(KNOWN, &["data."])?;
+    let filter = filter(&p)?;
+    let sort = sort(&p)?;
+    let limit = p.number("limit", 1, MAX_LIMIT)?.unwrap_or(DEFAULT_LIMIT) as u32;
+    let with_total = match p.one("count")? {
+        None => false,
+        Some("exact") => true,
+        Some(_) => return Err(ApiError::parameter("count", "accepted: exact")),
+    };
+    let start = match p.one("cursor")? {
+        Some(c) => Start::After(cursor::decode(&state.signer, &filter, &sort, c)?),
+        None => Start::First,
+    };
+    let query = Query {
+        filter,
+        sort,
+        start,
+        limit,
+        with_total,
+    };
+    let page = state.store.list(&access.tenant, &query).await?;
+
+    // The stored JSON is the native rendering: splice it in rather than re-serializing.
+    let size: usize = page.items.iter().map(|e| e.json.len() + 1).sum();
+    let mut body = String::with_capacity(size + 128);
+    body.push_str("{\"engagements\":[");
+    for (i, e) in page.items.iter().enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str(&e.json);
+    }
+    body.push_str("],\"next_cursor\":");
+    match &page.next {
+        Some(pos) => {
+            let c = cursor::encode(&state.signer, &query.filter, &query.sort, pos);
+            body.push('"');
+            body.push_str(&c);
+            body.push('"');
+        }
+        None => body.push_str("null"),
+    }
+    if let Some(total) = page.total {
+        body.push_str(",\"total\":");
+        body.push_str(&total.to_string());
+    }
+    body.push('}');
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response())
+}
+
+/// The listing's response shape (for the API documentation).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct EngagementPage {
+    pub engagements: Vec<interlog_model::Engagement>,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    pub next_cursor: Option<String>,
+    /// Every match, when `count=exact` was asked for.
+    pub total: Option<u64>,
+}

@@ -1,0 +1,381 @@
+//! Tenant, client and user administration, working on the data directory directly (also
+//! while a server runs on it), and the demo set-up.
+
+use crate::{open_store, runtime, DataArgs};
+use interlog_api::auth::{generate_secret, hash_secret};
+use interlog_store::{ClientRole, NewClient, NewTenant, NewUser, Store, StoreError, Tenant};
+use rand::RngCore;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+#[derive(clap::Subcommand)]
+pub enum TenantCommand {
+    /// Create a tenant.
+    Create {
+        /// Key used in URLs: 1–63 characters of a-z, 0-9 and -.
+        key: String,
+        /// Display name [default: the key].
+        #[arg(long)]
+        name: Option<String>,
+        /// IANA time zone for zone-less times [default: UTC].
+        #[arg(long, default_value = "UTC")]
+        time_zone: String,
+        /// Country calling code for reading national phone numbers, e.g. 353.
+        #[arg(long)]
+        country_code: Option<String>,
+        /// Another name the tenant answers to in one dialect, as DIALECT=ALIAS
+        /// (e.g. avaya_axp=ACMEEU). Repeatable.
+        #[arg(long = "alias")]
+        aliases: Vec<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// List tenants as JSON lines.
+    List {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(clap::Subcommand)]
+pub enum ClientCommand {
+    /// Create an API client; prints its id and secret (shown only once) as JSON.
+    Create {
+        #[arg(long)]
+        tenant: String,
+        /// admin, agent or reader.
+        #[arg(long)]
+        role: ClientRole,
+        /// A scope the client holds (repeatable).
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+        /// Also issue an application key (for dialects that require one).
+        #[arg(long)]
+        app_key: bool,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(clap::Subcommand)]
+pub enum UserCommand {
+    /// Create a user who logs in with a username and password.
+    Create {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        password: String,
+        /// admin, agent or reader.
+        #[arg(long)]
+        role: ClientRole,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        display_name: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+fn store_error(e: StoreError) -> String {
+    crate::error_chain(&e)
+}
+
+async fn find_tenant(store: &dyn Store, key: &str) -> Result<Tenant, String> {
+    store
+        .tenant(key)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| format!("no tenant {key:?} (create it with `interlog tenant create {key}`)"))
+}
+
+/// Checks a tenant definition before it is stored.
+pub fn new_tenant(
+    key: &str,
+    name: Option<String>,
+    time_zone: &str,
+    country_code: Option<String>,
+    aliases: &[String],
+) -> Result<NewTenant, String> {
+    if !interlog_store::is_valid_tenant_key(key) {
+        return Err(format!(
+            "tenant key {key:?} must be 1–63 characters of a-z, 0-9 and -, not starting with -"
+        ));
+    }
+    interlog_model::time::zone(time_zone).map_err(|e| format!("--time-zone: {e}"))?;
+    if let Some(cc) = &country_code {
+        if cc.is_empty() || cc.len() > 3 || !cc.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!(
+                "--country-code {cc:?} must be 1–3 digits, e.g. 353"
+            ));
+        }
+    }
+    let aliases = aliases
+        .iter()
+        .map(|a| {
+            a.split_once('=')
+                .filter(|(d, al)| !d.is_empty() && !al.is_empty())
+                .map(|(d, al)| (d.to_owned(), al.to_owned()))
+                .ok_or_else(|| format!("--alias {a:?} must be DIALECT=ALIAS"))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(NewTenant {
+        key: key.to_owned(),
+        name: name.unwrap_or_else(|| key.to_owned()),
+        time_zone: time_zone.to_owned(),
+        country_code,
+        aliases,
+    })
+}
+
+fn tenant_json(t: &Tenant) -> serde_json::Value {
+    serde_json::json!({
+        "key": t.key,
+        "name": t.name,
+        "time_zone": t.time_zone,
+        "country_code": t.country_code,
+        "aliases": t.aliases.iter().map(|(d, a)| format!("{d}={a}")).collect::<Vec<_>>(),
+        "created_at": t.created_at.to_string(),
+    })
+}
+
+pub fn tenant(cmd: TenantCommand) -> Result<(), String> {
+    let rt = runtime()?;
+    match cmd {
+        TenantCommand::Create {
+            key,
+            name,
+            time_zone,
+            country_code,
+            aliases,
+            data,
+        } => {
+            let new = new_tenant(&key, name, &time_zone, country_code, &aliases)?;
+            let store = open_store(&data.data)?;
+            let t = rt.block_on(store.create_tenant(new)).map_err(store_error)?;
+            println!("{}", tenant_json(&t));
+            store.close();
+        }
+        TenantCommand::List { data } => {
+            let store = open_store(&data.data)?;
+            for t in rt.block_on(store.tenants()).map_err(store_error)? {
+                println!("{}", tenant_json(&t));
+            }
+            store.close();
+        }
+    }
+    Ok(())
+}
+
+/// A new client id: the tenant key and 16 random hex digits.
+fn new_client_id(tenant: &str) -> String {
+    let mut b = [0u8; 8];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    format!("{tenant}-{}", hex::encode(b))
+}
+
+/// Creates a client and returns (client id, secret, app key).
+pub async fn create_client(
+    store: &dyn Store,
+    tenant: &Tenant,
+    role: ClientRole,
+    scopes: Vec<String>,
+    app_key: bool,
+) -> Result<(String, String, Option<String>), String> {
+    let secret = generate_secret();
+    let app = app_key.then(generate_secret);
+    let client_id = new_client_id(&tenant.key);
+    let (secret_hash, app_key_hash) = {
+        let (s, a) = (secret.clone(), app.clone());
+        tokio::task::spawn_blocking(move || (hash_secret(&s), a.as_deref().map(hash_secret)))
+            .await
+            .map_err(|e| e.to_string())?
+    };
+    store
+        .create_client(
+            tenant,
+            NewClient {
+                client_id: client_id.clone(),
+                secret_hash,
+                role,
+                scopes,
+                app_key_hash,
+            },
+        )
+        .await
+        .map_err(store_error)?;
+    Ok((client_id, secret, app))
+}
+
+pub fn client(cmd: ClientCommand) -> Result<(), String> {
+    let ClientCommand::Create {
+        tenant,
+        role,
+        scopes,
+        app_key,
+        data,
+    } = cmd;
+    let rt = runtime()?;
+    let store = open_store(&data.data)?;
+    let out = rt.block_on(async {
+        let t = find_tenant(store.as_ref(), &tenant).await?;
+        let (client_id, client_secret, app) =
+            create_client(store.as_ref(), &t, role, scopes.clone(), app_key).await?;
+        let mut v = serde_json::json!({
+            "tenant": t.key, "client_id": client_id, "client_secret": client_secret,
+            "role": role.as_str(), "scopes": scopes,
+        });
+        if let Some(a) = app {
+            v["app_key"] = a.into();
+        }
+        Ok::<_, String>(v)
+    })?;
+    println!("{out}");
+    store.close();
+    Ok(())
+}
+
+pub fn user(cmd: UserCommand) -> Result<(), String> {
+    let UserCommand::Create {
+        tenant,
+        username,
+        password,
+        role,
+        email,
+        display_name,
+        data,
+    } = cmd;
+    if username.is_empty() || username.len() > 128 {
+        return Err("--username must be 1–128 characters".into());
+    }
+    if password.len() < 8 {
+        return Err("--password must be at least 8 characters".into());
+    }
+    let rt = runtime()?;
+    let store = open_store(&data.data)?;
+    let out = rt.block_on(async {
+        let t = find_tenant(store.as_ref(), &tenant).await?;
+        let password_hash = tokio::task::spawn_blocking(move || hash_secret(&password))
+            .await
+            .map_err(|e| e.to_string())?;
+        let u = store
+            .create_user(
+                &t,
+                NewUser {
+                    username,
+                    password_hash,
+                    email,
+                    display_name,
+                    role,
+                },
+            )
+            .await
+            .map_err(store_error)?;
+        Ok::<_, String>(serde_json::json!({
+            "tenant": t.key, "id": u.id, "username": u.username, "role": u.role.as_str(),
+            "email": u.email, "display_name": u.display_name,
+        }))
+    })?;
+    println!("{out}");
+    store.close();
+    Ok(())
+}
+
+/// Sets up tenant `demo` with generated engagements and prints working credentials.
+pub async fn demo(
+    store: Arc<interlog_store_sqlite::SqliteStore>,
+    data: &Path,
+    count: u64,
+    listen: SocketAddr,
+) -> Result<(), String> {
+    let tenant = match store.tenant("demo").await.map_err(store_error)? {
+        Some(t) => t,
+        None => store
+            .create_tenant(new_tenant(
+                "demo",
+                Some("Demo contact center".into()),
+                "Europe/Dublin",
+                Some("353".into()),
+                &["avaya_axp=DEMOAC".into()],
+            )?)
+            .await
+            .map_err(store_error)?,
+    };
+    let existing = store
+        .count(&tenant, &Default::default())
+        .await
+        .map_err(store_error)?;
+    if existing == 0 {
+        eprintln!("Generating {count} demo engagements…");
+        let cfg = interlog_generate::GeneratorConfig::new(7, count, jiff::Timestamp::now())
+            .with_tenant("demo");
+        let mut batch = Vec::with_capacity(2000);
+        for mut e in interlog_generate::Generator::new(cfg) {
+            e.normalize();
+            batch.push(e);
+            if batch.len() == 2000 {
+                store
+                    .upsert_many(&tenant, std::mem::take(&mut batch))
+                    .await
+                    .map_err(store_error)?;
+            }
+        }
+        store
+            .upsert_many(&tenant, batch)
+            .await
+            .map_err(store_error)?;
+    }
+    // Credentials are kept so every --demo start prints the same working pair.
+    let creds_path = data.join("demo-credentials.json");
+    let saved: Option<serde_json::Value> = std::fs::read_to_string(&creds_path)
+        .ok()
+        .and_then(|s| serde_json::from_str(&s).ok());
+    let still_valid = match saved.as_ref().and_then(|v| v["client_id"].as_str()) {
+        Some(id) => store.client(id).await.map_err(store_error)?.is_some(),
+        None => false,
+    };
+    let creds = match saved.filter(|_| still_valid) {
+        Some(v) => v,
+        None => {
+            let (id, secret, _) = create_client(
+                store.as_ref(),
+                &tenant,
+                ClientRole::Admin,
+                Vec::new(),
+                false,
+            )
+            .await?;
+            let v = serde_json::json!({"client_id": id, "client_secret": secret});
+            write_private(&creds_path, &v.to_string())?;
+            v
+        }
+    };
+    let (id, secret) = (
+        creds["client_id"].as_str().unwrap_or(""),
+        creds["client_secret"].as_str().unwrap_or(""),
+    );
+    let base = format!("http://{listen}");
+    eprintln!(
+        "\nDemo tenant `demo` is ready ({} engagements).\n  client_id:     {id}\n  client_secret: {secret}\n\nTry:\n  TOKEN=$(curl -s -X POST {base}/api/v1/oauth/token -d grant_type=client_credentials -d client_id={id} -d client_secret={secret} | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')\n  curl -s -H \"Authorization: Bearer $TOKEN\" '{base}/api/v1/tenants/demo/engagements?limit=2'\n",
+        store.count(&tenant, &Default::default()).await.map_err(store_error)?
+    );
+    Ok(())
+}
+
+fn write_private(path: &Path, text: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}

@@ -1,0 +1,174 @@
+//! `interlog export`: a tenant's engagements, filtered, as NDJSON or CSV on stdout.
+
+use crate::{open_store, runtime, DataArgs};
+use interlog_api::params::Params;
+use interlog_model::Engagement;
+use interlog_store::{Query, Sort, SortDir, SortKey, Start, Store};
+use std::io::Write;
+
+#[derive(clap::Args)]
+pub struct ExportArgs {
+    #[arg(long)]
+    tenant: String,
+    /// Filters in the native API's query-string form, e.g.
+    /// 'channel_type=voice&started_from=2026-01-01T00:00:00Z&agent=a@example.com'.
+    #[arg(long, default_value = "")]
+    filter: String,
+    #[arg(long, default_value = "ndjson")]
+    format: ExportFormat,
+    #[command(flatten)]
+    data: DataArgs,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ExportFormat {
+    Ndjson,
+    Csv,
+}
+
+const CSV_HEADER: &[&str] = &[
+    "id",
+    "source",
+    "started_at",
+    "ended_at",
+    "duration_ms",
+    "state",
+    "outcome",
+    "direction",
+    "channels",
+    "agents",
+    "customer_phones",
+    "customer_emails",
+    "queues",
+    "team",
+    "dispositions",
+    "subject",
+];
+
+fn join<T: AsRef<str>>(items: impl IntoIterator<Item = T>) -> String {
+    items
+        .into_iter()
+        .map(|s| s.as_ref().to_owned())
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+fn csv_row(e: &Engagement) -> Vec<String> {
+    let opt = |v: Option<String>| v.unwrap_or_default();
+    vec![
+        e.id.clone(),
+        opt(e.source.map(|s| s.to_string())),
+        e.started_at.to_string(),
+        opt(e.ended_at.map(|t| t.to_string())),
+        opt(e.duration_ms.map(|d| d.to_string())),
+        opt(e.state.map(|s| s.to_string())),
+        opt(e.outcome.map(|s| s.to_string())),
+        opt(e.direction.map(|s| s.to_string())),
+        join(e.channels.iter().map(|c| c.kind.as_str())),
+        join(
+            e.agents()
+                .filter_map(|a| a.email.clone().or_else(|| a.id.clone())),
+        ),
+        join(&e.customer.phones),
+        join(&e.customer.emails),
+        join(
+            e.queues
+                .iter()
+                .map(|q| q.name.clone().unwrap_or_else(|| q.id.clone())),
+        ),
+        opt(e.team.clone()),
+        join(
+            e.dispositions
+                .iter()
+                .filter_map(|d| d.name.clone().or_else(|| d.id.clone())),
+        ),
+        opt(e.subject.clone()),
+    ]
+}
+
+type Out = std::io::BufWriter<std::io::StdoutLock<'static>>;
+
+/// Where exported engagements go, in the chosen format.
+enum Sink {
+    Ndjson(Out),
+    Csv(csv::Writer<Out>),
+}
+
+impl Sink {
+    fn write(&mut self, item: &interlog_store::StoredEngagement) -> Result<(), String> {
+        match self {
+            Sink::Ndjson(out) => writeln!(out, "{}", item.json).map_err(|e| e.to_string()),
+            Sink::Csv(w) => {
+                let e = item.engagement().map_err(|e| e.to_string())?;
+                w.write_record(csv_row(&e)).map_err(|e| e.to_string())
+            }
+        }
+    }
+
+    fn flush(&mut self) -> Result<(), String> {
+        match self {
+            Sink::Ndjson(out) => out.flush(),
+            Sink::Csv(w) => w.flush(),
+        }
+        .map_err(|e| e.to_string())
+    }
+}
+
+pub fn run(args: ExportArgs) -> Result<(), String> {
+    let params = Params::parse(Some(&args.filter));
+    let filter = interlog_api::native::listing::filter(&params)
+        .map_err(|e| format!("--filter: {}", e.detail))?;
+    let store = open_store(&args.data.data)?;
+    let rt = runtime()?;
+    let out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut sink = match args.format {
+        ExportFormat::Ndjson => Sink::Ndjson(out),
+        ExportFormat::Csv => Sink::Csv(csv::Writer::from_writer(out)),
+    };
+    let result = rt.block_on(async {
+        let tenant = store
+            .tenant(&args.tenant)
+            .await
+            .map_err(|e| crate::error_chain(&e))?
+            .ok_or_else(|| format!("no tenant {:?}", args.tenant))?;
+        if let Sink::Csv(w) = &mut sink {
+            w.write_record(CSV_HEADER).map_err(|e| e.to_string())?;
+        }
+        let mut query = Query {
+            filter,
+            sort: Sort {
+                key: SortKey::StartedAt,
+                dir: SortDir::Asc,
+            },
+            start: Start::First,
+            limit: 1000,
+            with_total: false,
+        };
+        let mut written = 0u64;
+        loop {
+            let page = store
+                .list(&tenant, &query)
+                .await
+                .map_err(|e| crate::error_chain(&e))?;
+            for item in &page.items {
+                sink.write(item)?;
+                written += 1;
+            }
+            match page.next {
+                Some(pos) => query.start = Start::After(pos),
+                None => break,
+            }
+        }
+        sink.flush()?;
+        Ok::<_, String>(written)
+    });
+    store.close();
+    match result {
+        Ok(n) => {
+            eprintln!("exported {n} engagements");
+            Ok(())
+        }
+        Err(e) if e.contains("Broken pipe") => Ok(()),
+        Err(e) => Err(e),
+    }
+}

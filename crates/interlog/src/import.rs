@@ -1,0 +1,136 @@
+//! `interlog import`: load NDJSON engagements from a file or stdin.
+//!
+//! Lines are read and stored in batches exactly as the HTTP bulk endpoint does. Each line is
+//! stored whole or not at all; bad lines are reported with their numbers and the rest are
+//! stored. A progress bar shows on a terminal.
+
+use crate::{open_store, runtime, DataArgs};
+use indicatif::{ProgressBar, ProgressStyle};
+use interlog_api::ingest::{Ingest, Line, LineSplitter};
+use interlog_store::Store;
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+const MAX_LINE: usize = 1024 * 1024;
+
+#[derive(clap::Args)]
+pub struct ImportArgs {
+    #[arg(long)]
+    tenant: String,
+    /// The file to read, or - for stdin.
+    file: PathBuf,
+    /// The shape of each line.
+    #[arg(long, default_value = "native")]
+    format: ImportFormat,
+    #[command(flatten)]
+    data: DataArgs,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ImportFormat {
+    /// Interlog's canonical engagement JSON.
+    Native,
+}
+
+pub fn run(args: ImportArgs) -> Result<(), String> {
+    let ImportFormat::Native = args.format;
+    let (mut input, size): (Box<dyn Read>, Option<u64>) = if args.file.as_os_str() == "-" {
+        (Box::new(std::io::stdin().lock()), None)
+    } else {
+        let f = std::fs::File::open(&args.file)
+            .map_err(|e| format!("cannot open {}: {e}", args.file.display()))?;
+        let size = f.metadata().ok().map(|m| m.len());
+        (Box::new(f), size)
+    };
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = size.map_or_else(ProgressBar::new_spinner, ProgressBar::new);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:30} {bytes}/{total_bytes} {msg}",
+            )
+            .expect("static template"),
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let store = open_store(&args.data.data)?;
+    let rt = runtime()?;
+    let started = std::time::Instant::now();
+    let summary = rt.block_on(async {
+        let tenant = store
+            .tenant(&args.tenant)
+            .await
+            .map_err(|e| crate::error_chain(&e))?
+            .ok_or_else(|| format!("no tenant {:?}", args.tenant))?;
+        let mut ingest = Ingest::new(store.clone() as Arc<dyn Store>, Arc::new(tenant));
+        let mut splitter = LineSplitter::new(MAX_LINE);
+        let mut buf = vec![0u8; 1 << 20];
+        let mut lines: Vec<(u64, Option<Vec<u8>>)> = Vec::new();
+        let mut done = false;
+        while !done {
+            let n = input
+                .read(&mut buf)
+                .map_err(|e| format!("read error: {e}"))?;
+            if n == 0 {
+                splitter.finish(|l| lines.push(owned(l)));
+                done = true;
+            } else {
+                splitter.feed(&buf[..n], |l| lines.push(owned(l)));
+                bar.inc(n as u64);
+            }
+            for (number, text) in lines.drain(..) {
+                match text {
+                    Some(t) => ingest
+                        .line(number, &t)
+                        .await
+                        .map_err(|e| crate::error_chain(&e))?,
+                    None => {
+                        ingest.summary.lines += 1;
+                        ingest
+                            .summary
+                            .reject(number, format!("the line is longer than {MAX_LINE} bytes"));
+                    }
+                }
+            }
+            bar.set_message(format!("{} lines", ingest.summary.lines));
+        }
+        ingest.finish().await.map_err(|e| crate::error_chain(&e))
+    })?;
+    bar.finish_and_clear();
+    store.close();
+    let secs = started.elapsed().as_secs_f64();
+    for p in &summary.problems {
+        match &p.reason {
+            Some(r) => eprintln!("line {}: {}: {r}", p.line, p.result),
+            None => eprintln!(
+                "line {}: {} ({})",
+                p.line,
+                p.result,
+                p.id.as_deref().unwrap_or("")
+            ),
+        }
+    }
+    eprintln!(
+        "imported {} lines in {:.1}s ({:.0}/s): {} created, {} updated, {} stale, {} rejected",
+        summary.lines,
+        secs,
+        summary.lines as f64 / secs.max(1e-9),
+        summary.created,
+        summary.updated,
+        summary.stale,
+        summary.rejected
+    );
+    if summary.rejected > 0 {
+        return Err(format!("{} lines were rejected", summary.rejected));
+    }
+    Ok(())
+}
+
+fn owned(l: Line<'_>) -> (u64, Option<Vec<u8>>) {
+    match l {
+        Line::Text(n, t) => (n, Some(t.to_vec())),
+        Line::TooLong(n) => (n, None),
+    }
+}

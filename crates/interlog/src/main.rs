@@ -1,0 +1,145 @@
+//! `interlog`: the server and its command line.
+
+mod admin;
+mod config;
+mod export;
+mod import;
+mod keys;
+mod serve;
+mod telemetry;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "interlog",
+    version,
+    about = "Engagement history for contact centers, from every platform, in one store."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the data lives; shared by every command that opens the store.
+#[derive(clap::Args, Clone)]
+pub struct DataArgs {
+    /// Data directory (database and signing key).
+    #[arg(long, env = "INTERLOG_DATA", default_value = "./interlog-data")]
+    pub data: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server.
+    Serve(serve::ServeArgs),
+    /// Print the commented default config file.
+    Config,
+    /// Tenants: create and list.
+    #[command(subcommand)]
+    Tenant(admin::TenantCommand),
+    /// API clients: create.
+    #[command(subcommand)]
+    Client(admin::ClientCommand),
+    /// Users: create.
+    #[command(subcommand)]
+    User(admin::UserCommand),
+    /// Write realistic synthetic engagements as NDJSON to stdout.
+    Generate(GenerateArgs),
+    /// Load engagements (NDJSON) from a file or stdin.
+    Import(import::ImportArgs),
+    /// Write a tenant's engagements as NDJSON or CSV to stdout.
+    Export(export::ExportArgs),
+}
+
+#[derive(clap::Args)]
+struct GenerateArgs {
+    /// Tenant the data is for (used in generated email domains).
+    #[arg(long)]
+    tenant: String,
+    /// How many engagements.
+    #[arg(long)]
+    count: u64,
+    /// Seed: the same seed (and --end) gives the same output.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Start time of the newest engagement (RFC 3339). Fixed by default so output is
+    /// reproducible.
+    #[arg(long, default_value = "2026-11-01T00:00:00Z")]
+    end: String,
+    /// Days the engagements spread over, back from --end.
+    #[arg(long, default_value_t = 180)]
+    span_days: u32,
+}
+
+fn generate(args: GenerateArgs) -> Result<(), String> {
+    let end = interlog_model::time::parse_instant(&args.end).map_err(|e| format!("--end: {e}"))?;
+    let mut cfg = interlog_generate::GeneratorConfig::new(args.seed, args.count, end)
+        .with_tenant(args.tenant);
+    cfg.span_days = args.span_days.max(1);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+    match interlog_generate::write_ndjson(cfg, &mut out) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(args) => serve::run(args),
+        Command::Config => {
+            print!("{}", config::DEFAULT_FILE);
+            Ok(())
+        }
+        Command::Tenant(c) => admin::tenant(c),
+        Command::Client(c) => admin::client(c),
+        Command::User(c) => admin::user(c),
+        Command::Generate(args) => generate(args),
+        Command::Import(args) => import::run(args),
+        Command::Export(args) => export::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("interlog: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A Tokio runtime for a command.
+pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))
+}
+
+/// Opens the store in a data directory, creating the directory if needed.
+pub fn open_store(
+    data: &std::path::Path,
+) -> Result<std::sync::Arc<interlog_store_sqlite::SqliteStore>, String> {
+    std::fs::create_dir_all(data)
+        .map_err(|e| format!("cannot create data directory {}: {e}", data.display()))?;
+    let path = data.join("interlog.db");
+    interlog_store_sqlite::SqliteStore::open(&path)
+        .map(std::sync::Arc::new)
+        .map_err(|e| format!("cannot open {}: {}", path.display(), error_chain(&e)))
+}
+
+/// An error and its causes on one line.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(c) = source {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        source = c.source();
+    }
+    s
+}

@@ -1,0 +1,271 @@
+//! The embedded default store: SQLite in WAL mode.
+//!
+//! One thread owns the write connection and commits queued writes in groups (see
+//! [`writer`]); reads run on a small pool of read connections on Tokio's blocking threads,
+//! so the async runtime never waits on the disk.
+
+mod codes;
+mod directory;
+mod listing;
+mod rows;
+mod schema;
+mod writer;
+
+use async_trait::async_trait;
+use interlog_model::{Engagement, Timestamp};
+use interlog_store::{
+    Client, EngagementEdit, Filter, NewClient, NewTenant, NewUser, Page, Query, Result, Store,
+    StoreError, StoredEngagement, Tenant, UpsertOutcome, User,
+};
+use rows::TenantCtx;
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Arc, Mutex};
+use tokio::sync::{oneshot, Semaphore};
+
+/// The SQLite-backed [`Store`].
+pub struct SqliteStore {
+    path: PathBuf,
+    jobs: Mutex<Option<mpsc::Sender<writer::Job>>>,
+    writer: Mutex<Option<std::thread::JoinHandle<()>>>,
+    readers: Arc<ReaderPool>,
+    /// Bounds concurrent reads: more than a few per core only adds contention.
+    read_slots: Semaphore,
+}
+
+struct ReaderPool {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl ReaderPool {
+    fn take(&self) -> Result<Connection> {
+        if let Some(c) = self.idle.lock().expect("reader pool lock").pop() {
+            return Ok(c);
+        }
+        schema::open(&self.path).map_err(|e| StoreError::backend("open read connection", e))
+    }
+
+    fn give_back(&self, c: Connection) {
+        self.idle.lock().expect("reader pool lock").push(c);
+    }
+}
+
+fn ctx(t: &Tenant) -> TenantCtx {
+    TenantCtx {
+        id: t.id,
+        country_code: t.country_code.clone(),
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        let mut conn = schema::open(&path)
+            .map_err(|e| StoreError::backend(format!("open {}", path.display()), e))?;
+        schema::migrate(&mut conn).map_err(|e| StoreError::backend("migrate", e))?;
+        let (tx, rx) = mpsc::channel();
+        let handle = std::thread::Builder::new()
+            .name("interlog-sqlite-writer".into())
+            .spawn(move || writer::run(conn, rx))
+            .map_err(|e| StoreError::backend("start writer", e))?;
+        let slots = std::thread::available_parallelism()
+            .map_or(4, |n| n.get() * 2)
+            .max(4);
+        Ok(SqliteStore {
+            readers: Arc::new(ReaderPool {
+                path: path.clone(),
+                idle: Mutex::new(Vec::new()),
+            }),
+            path,
+            jobs: Mutex::new(Some(tx)),
+            writer: Mutex::new(Some(handle)),
+            read_slots: Semaphore::new(slots),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Stops accepting writes, lets the writer finish what is queued, and waits for it.
+    pub fn close(&self) {
+        self.jobs.lock().expect("writer lock").take();
+        if let Some(h) = self.writer.lock().expect("writer lock").take() {
+            let _ = h.join();
+        }
+    }
+
+    async fn write<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let (tx, rx) = oneshot::channel();
+        {
+            let jobs = self.jobs.lock().expect("writer lock");
+            let sender = jobs.as_ref().ok_or(StoreError::Closed)?;
+            sender
+                .send(writer::job(work, tx))
+                .map_err(|_| StoreError::Closed)?;
+        }
+        rx.await.map_err(|_| {
+            StoreError::backend(
+                "write not performed",
+                "the writer could not start a transaction",
+            )
+        })?
+    }
+
+    async fn read<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let _slot = self
+            .read_slots
+            .acquire()
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        let pool = self.readers.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = pool.take()?;
+            let out = work(&conn);
+            pool.give_back(conn);
+            out
+        })
+        .await
+        .map_err(|e| StoreError::backend("read task", e))?
+    }
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn create_tenant(&self, tenant: NewTenant) -> Result<Tenant> {
+        let now = Timestamp::now();
+        self.write(move |c| directory::create_tenant(c, tenant, now))
+            .await
+    }
+
+    async fn tenant(&self, key: &str) -> Result<Option<Tenant>> {
+        let key = key.to_owned();
+        self.read(move |c| directory::tenant(c, &key)).await
+    }
+
+    async fn tenant_by_id(&self, id: i64) -> Result<Option<Tenant>> {
+        self.read(move |c| directory::tenant_by_id(c, id)).await
+    }
+
+    async fn tenant_by_alias(&self, dialect: &str, alias: &str) -> Result<Option<Tenant>> {
+        let (dialect, alias) = (dialect.to_owned(), alias.to_owned());
+        self.read(move |c| directory::tenant_by_alias(c, &dialect, &alias))
+            .await
+    }
+
+    async fn tenants(&self) -> Result<Vec<Tenant>> {
+        self.read(directory::tenants).await
+    }
+
+    async fn create_client(&self, tenant: &Tenant, client: NewClient) -> Result<Client> {
+        let (id, now) = (tenant.id, Timestamp::now());
+        self.write(move |c| directory::create_client(c, id, client, now))
+            .await
+    }
+
+    async fn client(&self, client_id: &str) -> Result<Option<Client>> {
+        let client_id = client_id.to_owned();
+        self.read(move |c| directory::client(c, &client_id)).await
+    }
+
+    async fn create_user(&self, tenant: &Tenant, user: NewUser) -> Result<User> {
+        let (id, now) = (tenant.id, Timestamp::now());
+        self.write(move |c| directory::create_user(c, id, user, now))
+            .await
+    }
+
+    async fn user(&self, tenant: &Tenant, username: &str) -> Result<Option<User>> {
+        let (id, username) = (tenant.id, username.to_owned());
+        self.read(move |c| directory::user(c, id, &username)).await
+    }
+
+    async fn upsert_many(
+        &self,
+        tenant: &Tenant,
+        engagements: Vec<Engagement>,
+    ) -> Result<Vec<UpsertOutcome>> {
+        let t = ctx(tenant);
+        let now = Timestamp::now();
+        self.write(move |c| {
+            engagements
+                .into_iter()
+                .map(|e| rows::upsert(c, &t, e, now))
+                .collect()
+        })
+        .await
+    }
+
+    async fn create(&self, tenant: &Tenant, engagement: Engagement) -> Result<StoredEngagement> {
+        let t = ctx(tenant);
+        let now = Timestamp::now();
+        self.write(move |c| rows::create(c, &t, engagement, now))
+            .await
+    }
+
+    async fn update(
+        &self,
+        tenant: &Tenant,
+        id: &str,
+        edit: EngagementEdit,
+    ) -> Result<StoredEngagement> {
+        let (t, id) = (ctx(tenant), id.to_owned());
+        self.write(move |c| rows::update(c, &t, &id, edit)).await
+    }
+
+    async fn get(&self, tenant: &Tenant, id: &str) -> Result<Option<StoredEngagement>> {
+        let (tid, id) = (tenant.id, id.to_owned());
+        self.read(move |c| rows::get(c, tid, &id)).await
+    }
+
+    async fn get_many(&self, tenant: &Tenant, ids: &[String]) -> Result<Vec<StoredEngagement>> {
+        let (tid, ids) = (tenant.id, ids.to_vec());
+        self.read(move |c| {
+            let mut out = Vec::with_capacity(ids.len());
+            for id in &ids {
+                out.extend(rows::get(c, tid, id)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn delete(&self, tenant: &Tenant, id: &str) -> Result<bool> {
+        let (t, id) = (ctx(tenant), id.to_owned());
+        self.write(move |c| rows::delete(c, &t, &id)).await
+    }
+
+    async fn list(&self, tenant: &Tenant, query: &Query) -> Result<Page> {
+        let (t, q) = (ctx(tenant), query.clone());
+        self.read(move |c| listing::list(c, t.id, t.country_code.as_deref(), &q))
+            .await
+    }
+
+    async fn count(&self, tenant: &Tenant, filter: &Filter) -> Result<u64> {
+        let (t, f) = (ctx(tenant), filter.clone());
+        self.read(move |c| listing::count(c, t.id, t.country_code.as_deref(), &f))
+            .await
+    }
+
+    async fn ping(&self) -> Result<()> {
+        self.read(|c| {
+            c.query_row("SELECT 1", [], |_| Ok(()))
+                .map_err(|e| StoreError::backend("ping", e))
+        })
+        .await
+    }
+}

@@ -1,0 +1,274 @@
+//! Listing and counting: a [`Query`] turned into one SQL statement.
+//!
+//! Two plans. When the filter names exactly one value of a search term (one agent, one
+//! customer…) and the listing is by start time, the statement walks that term's index,
+//! which is already in (start, id) order: a page costs the same however rare the term.
+//! Otherwise it walks the engagements index of the sort key and checks the other filters
+//! on each row, with term filters as point lookups.
+
+use crate::codes::{channel_mask, code};
+use interlog_model::{Direction, Outcome, State};
+use interlog_store::terms::{filter_terms, TermKind};
+use interlog_store::{
+    Filter, Page, Position, Query, Result, SortDir, SortKey, Start, StoreError, StoredEngagement,
+    TimeRange, NO_END,
+};
+use rusqlite::types::Value;
+use rusqlite::Connection;
+use std::fmt::Write;
+
+/// A statement under construction: SQL text and its positional parameters.
+#[derive(Default)]
+struct Sql {
+    text: String,
+    params: Vec<Value>,
+}
+
+impl Sql {
+    fn param(&mut self, v: impl Into<Value>) -> String {
+        self.params.push(v.into());
+        format!("?{}", self.params.len())
+    }
+
+    fn list<T: Into<Value> + Clone>(&mut self, values: &[T]) -> String {
+        let names: Vec<String> = values.iter().map(|v| self.param(v.clone())).collect();
+        names.join(", ")
+    }
+}
+
+/// How the statement finds rows.
+enum Plan {
+    /// Walk the engagements index of the sort key.
+    Scan,
+    /// Walk the index of one term value (start-time order only).
+    Term(TermKind, String),
+}
+
+fn range(sql: &mut Sql, col: &str, r: &TimeRange) {
+    if let Some(from) = r.from {
+        let p = sql.param(from.as_millisecond());
+        let _ = write!(sql.text, " AND {col} >= {p}");
+    }
+    if let Some(to) = r.to {
+        let p = sql.param(to.as_millisecond());
+        let _ = write!(sql.text, " AND {col} < {p}");
+    }
+}
+
+/// Appends the filter's conditions on the engagement row `e` (and the term table `t` when
+/// the plan walks a term).
+fn conditions(
+    sql: &mut Sql,
+    tenant: i64,
+    f: &Filter,
+    country: Option<&str>,
+    plan: &mut Plan,
+    sort: SortKey,
+) {
+    let groups = filter_terms(f, country);
+    *plan = match groups.first() {
+        Some((kind, values)) if values.len() == 1 && sort == SortKey::StartedAt => {
+            Plan::Term(*kind, values[0].clone())
+        }
+        _ => Plan::Scan,
+    };
+    let tenant_p = sql.param(tenant);
+    let started_col = match plan {
+        Plan::Term(kind, value) => {
+            let k = sql.param(kind.code());
+            let v = sql.param(value.clone());
+            let _ = write!(
+                sql.text,
+                " WHERE t.tenant_id = {tenant_p} AND t.kind = {k} AND t.value = {v}"
+            );
+            "t.started"
+        }
+        Plan::Scan => {
+            let _ = write!(sql.text, " WHERE e.tenant_id = {tenant_p}");
+            "e.started"
+        }
+    };
+    range(sql, started_col, &f.started);
+    if !f.ended.is_open() {
+        range(sql, "e.ended", &f.ended);
+        let p = sql.param(NO_END);
+        let _ = write!(sql.text, " AND e.ended <> {p}");
+    }
+    range(sql, "e.updated", &f.updated);
+    if !f.states.is_empty() {
+        let codes: Vec<i64> = f.states.iter().map(|s| code(State::ALL, *s)).collect();
+        let l = sql.list(&codes);
+        let _ = write!(sql.text, " AND e.state IN ({l})");
+    }
+    if !f.outcomes.is_empty() {
+        let codes: Vec<i64> = f.outcomes.iter().map(|s| code(Outcome::ALL, *s)).collect();
+        let l = sql.list(&codes);
+        let _ = write!(sql.text, " AND e.outcome IN ({l})");
+    }
+    if !f.directions.is_empty() {
+        let codes: Vec<i64> = f
+            .directions
+            .iter()
+            .map(|s| code(Direction::ALL, *s))
+            .collect();
+        let l = sql.list(&codes);
+        let _ = write!(sql.text, " AND e.direction IN ({l})");
+    }
+    if !f.channel_types.is_empty() {
+        let p = sql.param(channel_mask(f.channel_types.iter().copied()));
+        let _ = write!(sql.text, " AND (e.channels & {p}) <> 0");
+    }
+    if let Some(min) = f.min_duration_ms {
+        let p = sql.param(i64::try_from(min).unwrap_or(i64::MAX));
+        let _ = write!(sql.text, " AND e.duration >= {p}");
+    }
+    if let Some(max) = f.max_duration_ms {
+        let p = sql.param(i64::try_from(max).unwrap_or(i64::MAX));
+        let _ = write!(sql.text, " AND e.duration <= {p} AND e.duration >= 0");
+    }
+    let skip = usize::from(matches!(plan, Plan::Term(..)));
+    for (kind, values) in groups.iter().skip(skip) {
+        let k = sql.param(kind.code());
+        let l = sql.list(values);
+        let _ = write!(
+            sql.text,
+            " AND EXISTS (SELECT 1 FROM terms x WHERE x.tenant_id = e.tenant_id AND x.kind = {k} \
+             AND x.value IN ({l}) AND x.started = e.started AND x.id = e.id)"
+        );
+    }
+}
+
+fn from_clause(plan: &Plan) -> &'static str {
+    match plan {
+        Plan::Term(..) => " FROM terms t JOIN engagements e ON e.seq = t.seq",
+        Plan::Scan => " FROM engagements e",
+    }
+}
+
+fn db(context: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
+    move |e| StoreError::backend(context, e)
+}
+
+pub(crate) fn list(
+    conn: &Connection,
+    tenant: i64,
+    country: Option<&str>,
+    q: &Query,
+) -> Result<Page> {
+    if q.filter.started.is_empty() || q.filter.ended.is_empty() || q.filter.updated.is_empty() {
+        return Ok(Page {
+            total: q.with_total.then_some(0),
+            ..Page::default()
+        });
+    }
+    let mut plan = Plan::Scan;
+    let mut where_sql = Sql::default();
+    conditions(
+        &mut where_sql,
+        tenant,
+        &q.filter,
+        country,
+        &mut plan,
+        q.sort.key,
+    );
+
+    let (key_col, id_col) = match plan {
+        Plan::Term(..) => ("t.started", "t.id"),
+        Plan::Scan => match q.sort.key {
+            SortKey::StartedAt => ("e.started", "e.id"),
+            SortKey::EndedAt => ("e.ended", "e.id"),
+            SortKey::Duration => ("e.duration", "e.id"),
+            SortKey::UpdatedAt => ("e.updated", "e.id"),
+        },
+    };
+    let (cmp, dir) = match q.sort.dir {
+        SortDir::Asc => (">", "ASC"),
+        SortDir::Desc => ("<", "DESC"),
+    };
+
+    let mut sql = Sql {
+        text: format!("SELECT e.body, {key_col}, {id_col}{}", from_clause(&plan)),
+        params: Vec::new(),
+    };
+    sql.text.push_str(&where_sql.text);
+    sql.params = where_sql.params;
+    if let Start::After(pos) = &q.start {
+        let v = sql.param(pos.value);
+        let i = sql.param(pos.id.clone());
+        let _ = write!(sql.text, " AND ({key_col}, {id_col}) {cmp} ({v}, {i})");
+    }
+    // One row more than asked says whether more follow.
+    let fetch = i64::from(q.limit) + 1;
+    let lim = sql.param(fetch);
+    let _ = write!(
+        sql.text,
+        " ORDER BY {key_col} {dir}, {id_col} {dir} LIMIT {lim}"
+    );
+    if let Start::Offset(n) = q.start {
+        let off = sql.param(i64::try_from(n).unwrap_or(i64::MAX));
+        let _ = write!(sql.text, " OFFSET {off}");
+    }
+
+    let mut stmt = conn.prepare_cached(&sql.text).map_err(db("prepare list"))?;
+    let mut rows = stmt
+        .query(rusqlite::params_from_iter(sql.params.iter()))
+        .map_err(db("list"))?;
+    let mut items = Vec::with_capacity(q.limit.min(1000) as usize);
+    let mut last: Option<Position> = None;
+    let mut has_more = false;
+    while let Some(row) = rows.next().map_err(db("list row"))? {
+        if items.len() == q.limit as usize {
+            has_more = true;
+            break;
+        }
+        let json: String = row.get(0).map_err(db("list body"))?;
+        let value: i64 = row.get(1).map_err(db("list key"))?;
+        let id: String = row.get(2).map_err(db("list id"))?;
+        last = Some(Position {
+            value,
+            id: id.clone(),
+        });
+        items.push(StoredEngagement { id, json });
+    }
+    let total = if q.with_total {
+        Some(count(conn, tenant, country, &q.filter)?)
+    } else {
+        None
+    };
+    Ok(Page {
+        next: if has_more { last } else { None },
+        items,
+        has_more,
+        total,
+    })
+}
+
+pub(crate) fn count(
+    conn: &Connection,
+    tenant: i64,
+    country: Option<&str>,
+    f: &Filter,
+) -> Result<u64> {
+    if f.started.is_empty() || f.ended.is_empty() || f.updated.is_empty() {
+        return Ok(0);
+    }
+    let mut plan = Plan::Scan;
+    let mut where_sql = Sql::default();
+    // Any plan works for a count; walking one term is cheapest when there is one.
+    conditions(
+        &mut where_sql,
+        tenant,
+        f,
+        country,
+        &mut plan,
+        SortKey::StartedAt,
+    );
+    let text = format!("SELECT count(*){}{}", from_clause(&plan), where_sql.text);
+    let mut stmt = conn.prepare_cached(&text).map_err(db("prepare count"))?;
+    let n: i64 = stmt
+        .query_row(rusqlite::params_from_iter(where_sql.params.iter()), |r| {
+            r.get(0)
+        })
+        .map_err(db("count"))?;
+    Ok(n as u64)
+}

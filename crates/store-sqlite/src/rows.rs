@@ -1,0 +1,224 @@
+//! Engagement rows: writing one with its search terms, and reading them back.
+
+use crate::codes::{channel_mask, code};
+use interlog_model::{Direction, Engagement, Outcome, State, Timestamp};
+use interlog_store::terms::terms;
+use interlog_store::{
+    sort_value, EditRejected, EngagementEdit, Result, SortKey, StoreError, StoredEngagement,
+    UpsertOutcome,
+};
+use rusqlite::{params, Connection, OptionalExtension};
+
+/// What the writer needs to know of a tenant.
+#[derive(Clone)]
+pub(crate) struct TenantCtx {
+    pub id: i64,
+    pub country_code: Option<String>,
+}
+
+fn db(context: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
+    move |e| StoreError::backend(context, e)
+}
+
+struct Existing {
+    seq: i64,
+    updated: i64,
+    body: String,
+}
+
+fn existing(conn: &Connection, tenant: i64, id: &str) -> Result<Option<Existing>> {
+    conn.prepare_cached(
+        "SELECT seq, updated, body FROM engagements WHERE tenant_id = ?1 AND id = ?2",
+    )
+    .and_then(|mut s| {
+        s.query_row(params![tenant, id], |r| {
+            Ok(Existing {
+                seq: r.get(0)?,
+                updated: r.get(1)?,
+                body: r.get(2)?,
+            })
+        })
+        .optional()
+    })
+    .map_err(db("read existing engagement"))
+}
+
+/// Inserts or replaces one engagement, keeping the newer of the stored and the incoming.
+pub(crate) fn upsert(
+    conn: &Connection,
+    t: &TenantCtx,
+    mut e: Engagement,
+    now: Timestamp,
+) -> Result<UpsertOutcome> {
+    e.updated_at.get_or_insert(now);
+    match existing(conn, t.id, &e.id)? {
+        Some(old) if sort_value(&e, SortKey::UpdatedAt) < old.updated => Ok(UpsertOutcome::Stale),
+        Some(old) => {
+            replace(conn, t, old, &e)?;
+            Ok(UpsertOutcome::Updated)
+        }
+        None => {
+            insert(conn, t, &e)?;
+            Ok(UpsertOutcome::Created)
+        }
+    }
+}
+
+/// Inserts a new engagement; a conflict when its id is taken.
+pub(crate) fn create(
+    conn: &Connection,
+    t: &TenantCtx,
+    mut e: Engagement,
+    now: Timestamp,
+) -> Result<StoredEngagement> {
+    e.updated_at.get_or_insert(now);
+    if existing(conn, t.id, &e.id)?.is_some() {
+        return Err(StoreError::Conflict(format!(
+            "engagement {} already exists",
+            e.id
+        )));
+    }
+    insert(conn, t, &e).map(|_| StoredEngagement::new(&e))
+}
+
+/// Applies an edit to the stored engagement.
+pub(crate) fn update(
+    conn: &Connection,
+    t: &TenantCtx,
+    id: &str,
+    edit: EngagementEdit,
+) -> Result<StoredEngagement> {
+    let old = existing(conn, t.id, id)?.ok_or(StoreError::NotFound)?;
+    let mut e: Engagement =
+        serde_json::from_str(&old.body).map_err(|err| StoreError::backend("stored body", err))?;
+    edit(&mut e)?;
+    if e.id != id {
+        return Err(EditRejected("an edit cannot change the id".into()).into());
+    }
+    replace(conn, t, old, &e)?;
+    Ok(StoredEngagement::new(&e))
+}
+
+pub(crate) fn delete(conn: &Connection, t: &TenantCtx, id: &str) -> Result<bool> {
+    let Some(old) = existing(conn, t.id, id)? else {
+        return Ok(false);
+    };
+    let e: Engagement =
+        serde_json::from_str(&old.body).map_err(|err| StoreError::backend("stored body", err))?;
+    delete_terms(conn, t, &e)?;
+    conn.prepare_cached("DELETE FROM engagements WHERE seq = ?1")
+        .and_then(|mut s| s.execute([old.seq]))
+        .map_err(db("delete engagement"))?;
+    Ok(true)
+}
+
+struct Columns {
+    started: i64,
+    ended: i64,
+    updated: i64,
+    duration: i64,
+    state: i64,
+    outcome: Option<i64>,
+    direction: Option<i64>,
+    channels: i64,
+}
+
+fn columns(e: &Engagement) -> Columns {
+    Columns {
+        started: sort_value(e, SortKey::StartedAt),
+        ended: sort_value(e, SortKey::EndedAt),
+        updated: sort_value(e, SortKey::UpdatedAt),
+        duration: sort_value(e, SortKey::Duration),
+        state: code(State::ALL, e.effective_state()),
+        outcome: e.outcome.map(|o| code(Outcome::ALL, o)),
+        direction: e.direction.map(|d| code(Direction::ALL, d)),
+        channels: channel_mask(e.channels.iter().map(|c| c.kind)),
+    }
+}
+
+fn body(e: &Engagement) -> String {
+    serde_json::to_string(e).expect("engagements always serialize")
+}
+
+fn insert(conn: &Connection, t: &TenantCtx, e: &Engagement) -> Result<()> {
+    let c = columns(e);
+    let seq = conn
+        .prepare_cached(
+            "INSERT INTO engagements (tenant_id, id, started, ended, updated, duration, state, outcome, direction, channels, body)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING seq",
+        )
+        .and_then(|mut s| {
+            s.query_row(
+                params![t.id, e.id, c.started, c.ended, c.updated, c.duration, c.state, c.outcome, c.direction, c.channels, body(e)],
+                |r| r.get::<_, i64>(0),
+            )
+        })
+        .map_err(db("insert engagement"))?;
+    insert_terms(conn, t, e, seq)
+}
+
+fn replace(conn: &Connection, t: &TenantCtx, old: Existing, e: &Engagement) -> Result<()> {
+    let previous: Engagement =
+        serde_json::from_str(&old.body).map_err(|err| StoreError::backend("stored body", err))?;
+    delete_terms(conn, t, &previous)?;
+    let c = columns(e);
+    conn.prepare_cached(
+        "UPDATE engagements SET started = ?2, ended = ?3, updated = ?4, duration = ?5, state = ?6,
+             outcome = ?7, direction = ?8, channels = ?9, body = ?10 WHERE seq = ?1",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            old.seq,
+            c.started,
+            c.ended,
+            c.updated,
+            c.duration,
+            c.state,
+            c.outcome,
+            c.direction,
+            c.channels,
+            body(e)
+        ])
+    })
+    .map_err(db("update engagement"))?;
+    insert_terms(conn, t, e, old.seq)
+}
+
+fn insert_terms(conn: &Connection, t: &TenantCtx, e: &Engagement, seq: i64) -> Result<()> {
+    let mut stmt = conn
+        .prepare_cached("INSERT INTO terms (tenant_id, kind, value, started, id, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+        .map_err(db("prepare terms"))?;
+    let started = e.started_at.as_millisecond();
+    for (kind, value) in terms(e, t.country_code.as_deref()) {
+        stmt.execute(params![t.id, kind.code(), value, started, e.id, seq])
+            .map_err(db("insert term"))?;
+    }
+    Ok(())
+}
+
+fn delete_terms(conn: &Connection, t: &TenantCtx, e: &Engagement) -> Result<()> {
+    let mut stmt = conn
+        .prepare_cached("DELETE FROM terms WHERE tenant_id = ?1 AND kind = ?2 AND value = ?3 AND started = ?4 AND id = ?5")
+        .map_err(db("prepare terms"))?;
+    let started = e.started_at.as_millisecond();
+    for (kind, value) in terms(e, t.country_code.as_deref()) {
+        stmt.execute(params![t.id, kind.code(), value, started, e.id])
+            .map_err(db("delete term"))?;
+    }
+    Ok(())
+}
+
+pub(crate) fn get(conn: &Connection, tenant: i64, id: &str) -> Result<Option<StoredEngagement>> {
+    conn.prepare_cached("SELECT body FROM engagements WHERE tenant_id = ?1 AND id = ?2")
+        .and_then(|mut s| {
+            s.query_row(params![tenant, id], |r| r.get::<_, String>(0))
+                .optional()
+        })
+        .map(|body| {
+            body.map(|json| StoredEngagement {
+                id: id.to_owned(),
+                json,
+            })
+        })
+        .map_err(db("get engagement"))
+}
