@@ -68,15 +68,16 @@ pub fn parse_line(line: &[u8]) -> Result<Engagement, String> {
     accept(e).map_err(|e| e.detail)
 }
 
+/// A stored batch: each line's number and id, and what storing it did.
+type StoredBatch = (Vec<(u64, String)>, Vec<UpsertOutcome>);
+
 /// Accumulates lines into batches and stores them, keeping one batch in flight while the
 /// next is parsed.
 pub struct Ingest {
     store: Arc<dyn Store>,
     tenant: Arc<Tenant>,
     batch: Vec<(u64, Engagement)>,
-    in_flight: Option<
-        tokio::task::JoinHandle<interlog_store::Result<(Vec<(u64, String)>, Vec<UpsertOutcome>)>>,
-    >,
+    in_flight: Option<tokio::task::JoinHandle<interlog_store::Result<StoredBatch>>>,
     pub summary: IngestSummary,
 }
 

@@ -3,7 +3,7 @@
 //! notes, transcript, topics and data).
 
 use crate::dist::{
-    lognormal, one, pick, push_digits, skewed_index, ts, word, HOUR, MINUTE, SECOND,
+    lognormal, one, pick, push_digits, push_lower, skewed_index, ts, word, HOUR, MINUTE, SECOND,
 };
 use crate::ids;
 use crate::pools::{CustomerInfo, Named, Pools, PHONE_STYLES};
@@ -19,9 +19,10 @@ enum Fate {
     Failed,
 }
 
+/// Oracle first: text channels choose among the others (`PLATFORMS[1..]`).
 const PLATFORMS: &[(SourcePlatform, u32)] = &[
-    (SourcePlatform::Native, 30),
     (SourcePlatform::OracleLx, 15),
+    (SourcePlatform::Native, 30),
     (SourcePlatform::ZoomCc, 20),
     (SourcePlatform::AvayaAxp, 20),
     (SourcePlatform::GenesysGws, 15),
@@ -116,7 +117,7 @@ fn profile(kind: ChannelType) -> Profile {
             talk_sigma: 0.7,
             talk_max: 3 * HOUR,
             wrap_median: 25.0 * SECOND as f64,
-            pairs: (2, 8),
+            pairs: (1, 6),
             failures: TEXT_FAILURES,
             abandons: &[("abandoned in queue", 60), ("customer left chat", 40)],
         },
@@ -129,7 +130,7 @@ fn profile(kind: ChannelType) -> Profile {
             talk_sigma: 0.9,
             talk_max: 24 * HOUR,
             wrap_median: 20.0 * SECOND as f64,
-            pairs: (1, 5),
+            pairs: (1, 3),
             failures: &[("no agent available", 40), ("delivery failure", 60)],
             abandons: TEXT_ABANDONS,
         },
@@ -155,7 +156,7 @@ fn profile(kind: ChannelType) -> Profile {
             talk_sigma: 0.9,
             talk_max: 24 * HOUR,
             wrap_median: 30.0 * SECOND as f64,
-            pairs: (1, 5),
+            pairs: (1, 3),
             failures: TEXT_FAILURES,
             abandons: TEXT_ABANDONS,
         },
@@ -168,7 +169,7 @@ fn profile(kind: ChannelType) -> Profile {
             talk_sigma: 0.8,
             talk_max: 24 * HOUR,
             wrap_median: 25.0 * SECOND as f64,
-            pairs: (2, 6),
+            pairs: (1, 4),
             failures: TEXT_FAILURES,
             abandons: TEXT_ABANDONS,
         },
@@ -215,6 +216,38 @@ fn channel_source(rng: &mut ChaCha8Rng, kind: ChannelType) -> (&'static str, Med
             ),
             Media::Text,
         ),
+    }
+}
+
+/// Which optional details the source platform records (each keeps what its API exposes).
+#[derive(Clone, Copy)]
+struct Detail {
+    /// First, last and user names (Genesys `ownerInformation`).
+    names: bool,
+    /// Channel and dialog ids, extensions, routing proficiency (Avaya AXP).
+    devices: bool,
+}
+
+impl Detail {
+    fn of(source: SourcePlatform) -> Detail {
+        match source {
+            SourcePlatform::Native => Detail {
+                names: true,
+                devices: true,
+            },
+            SourcePlatform::GenesysGws => Detail {
+                names: true,
+                devices: false,
+            },
+            SourcePlatform::AvayaAxp => Detail {
+                names: false,
+                devices: true,
+            },
+            _ => Detail {
+                names: false,
+                devices: false,
+            },
+        }
     }
 }
 
@@ -307,8 +340,14 @@ impl Builder {
         let rng = &mut self.rng;
         let p = &self.pools;
         let id = ids::v7(rng, start);
-        let source = pick(rng, PLATFORMS);
         let kind = pick(rng, CHANNEL_MIX);
+        let mut source = pick(rng, PLATFORMS);
+        if source == SourcePlatform::OracleLx
+            && !matches!(kind, ChannelType::Voice | ChannelType::Video)
+        {
+            // Oracle Live Experience carries audio and video only.
+            source = pick(rng, &PLATFORMS[1..]);
+        }
         let prof = profile(kind);
         let mut direction = pick(rng, prof.directions);
         let (ch_source, media) = channel_source(rng, kind);
@@ -381,7 +420,9 @@ impl Builder {
         let inbound = direction == Direction::Inbound;
         let q = p.pick_queue(rng);
         let team = p.queues[q].team;
-        let dialog = matches!(kind, ChannelType::Voice | ChannelType::Video).then(|| ids::v4(rng));
+        let detail = Detail::of(source);
+        let call = matches!(kind, ChannelType::Voice | ChannelType::Video);
+        let dialog = (call && detail.devices).then(|| ids::v4(rng));
 
         // The timeline.
         let mut autos: Vec<Auto> = Vec::new();
@@ -514,7 +555,6 @@ impl Builder {
             // Outbound: an agent reaches out; there is no queue.
             let a = p.agent_for(rng, q);
             segs.push(Seg::new(a, start));
-            let call = matches!(kind, ChannelType::Voice | ChannelType::Video);
             match fate {
                 Fate::Served => {
                     let answer = if call {
@@ -803,17 +843,21 @@ impl Builder {
         };
 
         // Who took part.
-        e.participants.push(customer_participant(
+        e.participants.reserve_exact(1 + autos.len() + segs.len());
+        let left = completed.then_some(end);
+        let cp = customer_participant(
             rng,
             p,
             &cust,
             kind,
             ch_source,
             direction,
+            detail,
             &dialog,
             cust_joined,
-            completed.then_some(end),
-        ));
+            left,
+        );
+        e.participants.push(cp);
         for a in &autos {
             e.participants.push(Participant {
                 role: Role::Automation,
@@ -821,7 +865,7 @@ impl Builder {
                 display_name: Some(a.flow.name.to_owned()),
                 joined_at: Some(ts(a.from)),
                 left_at: Some(ts(a.to)),
-                channel_id: Some(prof.channel_id.to_owned()),
+                channel_id: detail.devices.then(|| prof.channel_id.to_owned()),
                 channel_type: Some(kind),
                 automation_type: Some(a.kind),
                 ..participant(Role::Automation)
@@ -836,16 +880,16 @@ impl Builder {
             let ag = &p.agents[s.agent as usize];
             e.participants.push(Participant {
                 id: Some(ag.id.clone()),
-                username: Some(ag.username.clone()),
+                username: detail.names.then(|| ag.username.clone()),
                 email: Some(ag.email.clone()),
                 display_name: Some(ag.display.clone()),
-                first_name: Some(ag.first.to_owned()),
-                last_name: Some(ag.last.to_owned()),
+                first_name: detail.names.then(|| ag.first.to_owned()),
+                last_name: detail.names.then(|| ag.last.to_owned()),
                 joined_at: Some(ts(s.joined)),
                 left_at: s.left.map(ts),
                 extension: dialog.as_ref().map(|_| ag.extension.clone()),
                 dialog_id: dialog.clone(),
-                channel_id: Some(prof.channel_id.to_owned()),
+                channel_id: detail.devices.then(|| prof.channel_id.to_owned()),
                 channel_type: Some(kind),
                 owner: owner == Some(i),
                 ..participant(Role::Agent)
@@ -854,29 +898,14 @@ impl Builder {
         e.queues = visits;
         e.transfers = transfers;
 
-        // The customer's identifiers.
         let info = &cust.info;
-        e.customer.contact_id = Some(info.contact_id.clone());
-        e.customer.phones = info.phones.iter().map(|ph| ph.render(cust.style)).collect();
-        e.customer.emails = info.emails.clone();
-        e.customer.account_ids = info.account_ids.clone();
-        if let Some(t) = &info.twitter {
-            e.customer
-                .custom
-                .insert("twitterHandles".to_owned(), vec![t.clone()]);
-        }
-        if let Some(l) = &info.loyalty_card {
-            e.customer
-                .custom
-                .insert("loyaltyCards".to_owned(), vec![l.clone()]);
-        }
         let (stype, saddr) = source_of(p, kind, ch_source, direction);
         e.source_type = stype.map(str::to_owned);
         e.source_address = saddr;
 
         // What it was about.
         let topics = p.teams[team].topics;
-        let topic = *one(rng, topics);
+        let topic = word(rng, topics);
         if rng.gen_bool(0.8) {
             e.topics.push(topic.to_owned());
             if rng.gen_bool(0.3) {
@@ -970,7 +999,7 @@ impl Builder {
                 let created = end + (w as f64 * rng.gen_range(0.2..0.9)) as i64;
                 let mut text = String::with_capacity(120);
                 text.push_str(word(rng, NOTE_OPENERS));
-                text.push_str(&topic.to_ascii_lowercase());
+                push_lower(&mut text, topic);
                 text.push_str(". ");
                 text.push_str(word(rng, NOTE_ACTIONS));
                 let mut note = Note {
@@ -998,10 +1027,12 @@ impl Builder {
             }
         }
 
+        // Zoom keeps transcripts apart from engagement history.
         if matches!(
             kind,
             ChannelType::Chat | ChannelType::Sms | ChannelType::Social | ChannelType::Messaging
-        ) {
+        ) && source != SourcePlatform::ZoomCc
+        {
             let t = Transcript {
                 p,
                 cust: &cust,
@@ -1026,6 +1057,21 @@ impl Builder {
         e.updated_at = Some(ts(updated));
         if completed {
             self.recent.push(&e.id, cust.index);
+        }
+
+        // The customer's identifiers.
+        let info = cust.info;
+        e.customer.phones = info.phones.iter().map(|ph| ph.render(cust.style)).collect();
+        e.customer.contact_id = Some(info.contact_id);
+        e.customer.emails = info.emails;
+        e.customer.account_ids = info.account_ids;
+        if let Some(t) = info.twitter {
+            e.customer
+                .custom
+                .insert("twitterHandles".to_owned(), vec![t]);
+        }
+        if let Some(l) = info.loyalty_card {
+            e.customer.custom.insert("loyaltyCards".to_owned(), vec![l]);
         }
         e
     }
@@ -1064,6 +1110,7 @@ fn customer_participant(
     kind: ChannelType,
     ch_source: &str,
     direction: Direction,
+    detail: Detail,
     dialog: &Option<String>,
     joined: Option<i64>,
     left: Option<i64>,
@@ -1076,12 +1123,12 @@ fn customer_participant(
     let mut pt = Participant {
         id: Some(info.consumer_id.clone()),
         display_name: Some(display),
-        first_name: Some(info.first.to_owned()),
-        last_name: Some(info.last.to_owned()),
+        first_name: detail.names.then(|| info.first.to_owned()),
+        last_name: detail.names.then(|| info.last.to_owned()),
         joined_at: joined.map(ts),
         left_at: joined.and(left).map(ts),
         dialog_id: dialog.clone(),
-        channel_id: Some(profile_channel_id(kind).to_owned()),
+        channel_id: detail.devices.then(|| profile_channel_id(kind).to_owned()),
         channel_type: Some(kind),
         ..participant(Role::Customer)
     };
@@ -1191,8 +1238,8 @@ fn visit(
         channel_id: Some(channel_id.to_owned()),
         priority: Some(queue.priority),
         rank,
-        proficiency_min: Some(queue.proficiency.0),
-        proficiency_max: Some(queue.proficiency.1),
+        proficiency_min: Detail::of(source).devices.then_some(queue.proficiency.0),
+        proficiency_max: Detail::of(source).devices.then_some(queue.proficiency.1),
         queued_at: Some(ts(queued)),
         accepted_at: accepted.map(ts),
         agent_id: agent.map(|a| p.agents[a as usize].id.clone()),
@@ -1494,7 +1541,7 @@ impl Transcript<'_> {
             }
             let mut text = String::with_capacity(64);
             text.push_str(word(rng, CUSTOMER_OPENERS));
-            text.push_str(&topic.to_ascii_lowercase());
+            push_lower(&mut text, topic);
             ev.push(Ev {
                 at: opener_at.min(horizon),
                 kind: "Message",

@@ -79,6 +79,11 @@ pub(crate) fn push_slug(out: &mut String, s: &str) {
     }
 }
 
+/// Appends `s` lower-cased (ASCII).
+pub(crate) fn push_lower(out: &mut String, s: &str) {
+    out.extend(s.chars().map(|c| c.to_ascii_lowercase()));
+}
+
 /// A tiny SplitMix64 generator. Used where an entity (a customer) must be derived from its
 /// index alone, identically every time it is drawn, without storing it.
 pub(crate) struct SplitMix(u64);

@@ -91,7 +91,7 @@ type Out = std::io::BufWriter<std::io::StdoutLock<'static>>;
 /// Where exported engagements go, in the chosen format.
 enum Sink {
     Ndjson(Out),
-    Csv(csv::Writer<Out>),
+    Csv(Box<csv::Writer<Out>>),
 }
 
 impl Sink {
@@ -123,7 +123,7 @@ pub fn run(args: ExportArgs) -> Result<(), String> {
     let out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut sink = match args.format {
         ExportFormat::Ndjson => Sink::Ndjson(out),
-        ExportFormat::Csv => Sink::Csv(csv::Writer::from_writer(out)),
+        ExportFormat::Csv => Sink::Csv(Box::new(csv::Writer::from_writer(out))),
     };
     let result = rt.block_on(async {
         let tenant = store

@@ -51,6 +51,11 @@ impl ReaderPool {
     }
 }
 
+/// The current time at the millisecond precision the store keeps.
+fn now_millis() -> Timestamp {
+    Timestamp::from_millisecond(Timestamp::now().as_millisecond()).expect("now is representable")
+}
+
 fn ctx(t: &Tenant) -> TenantCtx {
     TenantCtx {
         id: t.id,
@@ -200,7 +205,7 @@ impl Store for SqliteStore {
         engagements: Vec<Engagement>,
     ) -> Result<Vec<UpsertOutcome>> {
         let t = ctx(tenant);
-        let now = Timestamp::now();
+        let now = now_millis();
         self.write(move |c| {
             engagements
                 .into_iter()
@@ -212,7 +217,7 @@ impl Store for SqliteStore {
 
     async fn create(&self, tenant: &Tenant, engagement: Engagement) -> Result<StoredEngagement> {
         let t = ctx(tenant);
-        let now = Timestamp::now();
+        let now = now_millis();
         self.write(move |c| rows::create(c, &t, engagement, now))
             .await
     }
