@@ -1,0 +1,186 @@
+//! The `interlog` binary, run as a user would.
+
+use serde_json::Value;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn interlog(args: &[&str], data: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_interlog"))
+        .args(args)
+        .env("INTERLOG_DATA", data)
+        .output()
+        .unwrap()
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+#[test]
+fn tenants_and_clients_are_created_and_validated() {
+    let dir = tempfile::tempdir().unwrap();
+    let t: Value = serde_json::from_str(&ok(&interlog(
+        &[
+            "tenant",
+            "create",
+            "acme-eu",
+            "--name",
+            "Acme EU",
+            "--time-zone",
+            "Europe/Berlin",
+            "--alias",
+            "avaya_axp=ACMEEU",
+        ],
+        dir.path(),
+    )))
+    .unwrap();
+    assert_eq!(t["key"], "acme-eu");
+    assert_eq!(t["aliases"][0], "avaya_axp=ACMEEU");
+    let dup = interlog(&["tenant", "create", "acme-eu"], dir.path());
+    assert!(!dup.status.success());
+    assert!(String::from_utf8_lossy(&dup.stderr).contains("already exists"));
+    for bad in [
+        vec!["tenant", "create", "Bad Key"],
+        vec!["tenant", "create", "x", "--time-zone", "Mars/Base"],
+    ] {
+        let out = interlog(&bad, dir.path());
+        assert!(!out.status.success(), "{bad:?}");
+    }
+    let c: Value = serde_json::from_str(&ok(&interlog(
+        &[
+            "client",
+            "create",
+            "--tenant",
+            "acme-eu",
+            "--role",
+            "reader",
+            "--scope",
+            "a",
+            "--app-key",
+        ],
+        dir.path(),
+    )))
+    .unwrap();
+    assert!(c["client_id"].as_str().unwrap().starts_with("acme-eu-"));
+    assert_eq!(c["client_secret"].as_str().unwrap().len(), 43);
+    assert!(c["app_key"].is_string());
+    assert!(!interlog(
+        &["client", "create", "--tenant", "nope", "--role", "reader"],
+        dir.path()
+    )
+    .status
+    .success());
+    assert!(!interlog(
+        &["client", "create", "--tenant", "acme-eu", "--role", "boss"],
+        dir.path()
+    )
+    .status
+    .success());
+    let list = ok(&interlog(&["tenant", "list"], dir.path()));
+    assert_eq!(list.lines().count(), 1);
+    let u: Value = serde_json::from_str(&ok(&interlog(
+        &[
+            "user",
+            "create",
+            "--tenant",
+            "acme-eu",
+            "--username",
+            "jo",
+            "--password",
+            "long-enough",
+            "--role",
+            "agent",
+        ],
+        dir.path(),
+    )))
+    .unwrap();
+    assert_eq!(u["username"], "jo");
+}
+
+#[test]
+fn generate_is_deterministic_and_import_reports_bad_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = ok(&interlog(
+        &["generate", "--tenant", "t", "--count", "300", "--seed", "9"],
+        dir.path(),
+    ));
+    let b = ok(&interlog(
+        &["generate", "--tenant", "t", "--count", "300", "--seed", "9"],
+        dir.path(),
+    ));
+    let c = ok(&interlog(
+        &[
+            "generate", "--tenant", "t", "--count", "300", "--seed", "10",
+        ],
+        dir.path(),
+    ));
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+    assert_eq!(a.lines().count(), 300);
+
+    ok(&interlog(&["tenant", "create", "t"], dir.path()));
+    let mut lines: Vec<&str> = a.lines().collect();
+    lines.insert(5, "{\"id\": \"broken\"");
+    let file = dir.path().join("in.ndjson");
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let out = interlog(
+        &["import", "--tenant", "t", file.to_str().unwrap()],
+        dir.path(),
+    );
+    assert!(
+        !out.status.success(),
+        "a rejected line makes the import fail"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("line 6: rejected"), "{stderr}");
+    assert!(stderr.contains("300 created"), "{stderr}");
+
+    // Importing the same lines again changes nothing and reports it.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_interlog"))
+        .args(["import", "--tenant", "t", "-"])
+        .env("INTERLOG_DATA", dir.path())
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(a.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("0 created, 300 updated"));
+
+    let exported = ok(&interlog(&["export", "--tenant", "t"], dir.path()));
+    assert_eq!(exported.lines().count(), 300);
+    let csv = ok(&interlog(
+        &[
+            "export",
+            "--tenant",
+            "t",
+            "--format",
+            "csv",
+            "--filter",
+            "channel_type=voice",
+        ],
+        dir.path(),
+    ));
+    assert!(csv.starts_with("id,source,started_at,"));
+    let voice = csv.lines().count() - 1;
+    assert!(voice > 50 && voice < 300, "{voice}");
+    let bad = interlog(
+        &["export", "--tenant", "t", "--filter", "direction=up"],
+        dir.path(),
+    );
+    assert!(!bad.status.success());
+}
+
+#[test]
+fn the_default_config_file_is_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = ok(&interlog(&["config"], dir.path()));
+    assert!(text.contains("# listen = \"127.0.0.1:8080\""));
+}
