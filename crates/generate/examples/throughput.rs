@@ -1,5 +1,5 @@
 //! Measures generation speed, single-threaded:
-//! `cargo run --release -p interlog-generate --example throughput [COUNT]`.
+//! `cargo run --release -p interlog-generate --example throughput [COUNT] [engagements|ndjson]`.
 //!
 //! Prints the rate of building engagements (the iterator, as benchmarks and `--demo` use it)
 //! and of writing them as NDJSON into memory (as `interlog generate` does).
@@ -34,12 +34,18 @@ fn main() {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(1_000_000);
+    let only = std::env::args().nth(2);
     let end = "2025-03-01T12:00:00Z".parse().unwrap();
 
-    let t = Instant::now();
-    let n = Generator::new(GeneratorConfig::new(1, count, end)).count();
-    let secs = t.elapsed().as_secs_f64();
-    println!("engagements: {n} in {secs:.2}s = {:.0}/s", n as f64 / secs);
+    if only.as_deref() != Some("ndjson") {
+        let t = Instant::now();
+        let n = Generator::new(GeneratorConfig::new(1, count, end)).count();
+        let secs = t.elapsed().as_secs_f64();
+        println!("engagements: {n} in {secs:.2}s = {:.0}/s", n as f64 / secs);
+    }
+    if only.as_deref() == Some("engagements") {
+        return;
+    }
 
     let mut sink = Sink::default();
     let t = Instant::now();

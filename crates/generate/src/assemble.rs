@@ -634,9 +634,9 @@ impl Builder {
             } else {
                 let r: f64 = rng.gen();
                 let n_transfers = match kind {
-                    ChannelType::Email | ChannelType::Sms => usize::from(r < 0.04),
-                    _ if r < 0.01 => 2,
-                    _ if r < 0.10 => 1,
+                    ChannelType::Email | ChannelType::Sms => usize::from(r < 0.06),
+                    _ if r < 0.015 => 2,
+                    _ if r < 0.125 => 1,
                     _ => 0,
                 };
                 let mut remaining = total;
@@ -994,7 +994,7 @@ impl Builder {
             });
         }
         if let (true, Some(w), Some(o)) = (served, wrap, owner) {
-            if rng.gen_bool(0.2) {
+            if rng.gen_bool(0.23) {
                 let author = &p.agents[segs[o].agent as usize];
                 let created = end + (w as f64 * rng.gen_range(0.2..0.9)) as i64;
                 let mut text = String::with_capacity(120);
@@ -1128,7 +1128,7 @@ fn customer_participant(
         joined_at: joined.map(ts),
         left_at: joined.and(left).map(ts),
         dialog_id: dialog.clone(),
-        channel_id: detail.devices.then(|| profile_channel_id(kind).to_owned()),
+        channel_id: detail.devices.then(|| profile(kind).channel_id.to_owned()),
         channel_type: Some(kind),
         ..participant(Role::Customer)
     };
@@ -1172,18 +1172,6 @@ fn customer_participant(
         }
     }
     pt
-}
-
-fn profile_channel_id(kind: ChannelType) -> &'static str {
-    match kind {
-        ChannelType::Voice => "Voice",
-        ChannelType::Video => "Video",
-        ChannelType::Chat => "Chat",
-        ChannelType::Sms => "SMS",
-        ChannelType::Email => "Email",
-        ChannelType::Social => "Social",
-        _ => "Messaging",
-    }
 }
 
 /// The external system and address the engagement came in through.
@@ -1579,7 +1567,12 @@ impl Transcript<'_> {
                 ));
             } else {
                 let greet = s.joined + lognormal(rng, 6.0 * SECOND as f64, 0.5, SECOND, MINUTE);
-                ev.push(say(greet, who, word(rng, AGENT_GREETINGS)));
+                let greetings = if inbound {
+                    AGENT_GREETINGS
+                } else {
+                    AGENT_OUTBOUND_OPENERS
+                };
+                ev.push(say(greet, who, word(rng, greetings)));
                 if served {
                     let closing = i == last && s.left.is_some();
                     let window_end = if closing { stop - 40 * SECOND } else { stop };
@@ -1590,12 +1583,17 @@ impl Transcript<'_> {
                         n -= 1;
                     }
                     let step = if n > 0 { span / (2 * n + 1) } else { 0 };
+                    // Lines are drawn without repeating the previous one.
+                    let (mut cl, mut al) = (rng.gen_range(0..CUSTOMER_LINES.len()), 0);
                     for j in 0..2 * n {
                         let at = greet + step * (j + 1) + rng.gen_range(0..=step / 2);
                         if j % 2 == 0 {
-                            ev.push(say(at, Who::Customer, word(rng, CUSTOMER_LINES)));
+                            cl = (cl + rng.gen_range(1..CUSTOMER_LINES.len()))
+                                % CUSTOMER_LINES.len();
+                            ev.push(say(at, Who::Customer, CUSTOMER_LINES[cl]));
                         } else {
-                            ev.push(say(at, who, word(rng, AGENT_LINES)));
+                            al = (al + rng.gen_range(1..AGENT_LINES.len())) % AGENT_LINES.len();
+                            ev.push(say(at, who, AGENT_LINES[al]));
                         }
                     }
                     if closing {

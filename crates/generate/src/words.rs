@@ -549,6 +549,11 @@ pub(crate) const AGENT_GREETINGS: &[&str] = &[
     "Hi there, thanks for waiting. Let me take a look for you.",
     "Good to hear from you. Could you confirm your date of birth?",
 ];
+pub(crate) const AGENT_OUTBOUND_OPENERS: &[&str] = &[
+    "Hi, this is customer care following up on your recent request.",
+    "Hello, we're getting in touch about your account. Is now a good time?",
+    "Hi, just a quick update on the case you raised with us.",
+];
 pub(crate) const AGENT_LINES: &[&str] = &[
     "Thanks, I can see your account now.",
     "Let me check that for you, one moment please.",
