@@ -4,6 +4,7 @@
 //! the same way. Each line stands alone: a bad line is reported with its number and reason
 //! and the good lines around it are stored.
 
+use crate::formats::{Decoder, Format, NATIVE};
 use crate::native::engagements::accept;
 use interlog_model::Engagement;
 use interlog_store::{Store, Tenant, UpsertOutcome};
@@ -62,10 +63,19 @@ impl IngestSummary {
     }
 }
 
-/// Reads one NDJSON line into a valid, normalized engagement.
+/// Reads one NDJSON line of the canonical format into a valid, normalized engagement.
 pub fn parse_line(line: &[u8]) -> Result<Engagement, String> {
     let e: Engagement = serde_json::from_slice(line).map_err(|e| e.to_string())?;
     accept(e).map_err(|e| e.detail)
+}
+
+/// Decodes one record with `decode` and accepts every engagement in it; the first invalid
+/// one rejects the record.
+pub fn decode_record(decode: Decoder, record: &[u8]) -> Result<Vec<Engagement>, String> {
+    decode(record)?
+        .into_iter()
+        .map(|e| accept(e).map_err(|e| e.detail))
+        .collect()
 }
 
 /// A stored batch: each line's number and id, and what storing it did.
@@ -76,16 +86,24 @@ type StoredBatch = (Vec<(u64, String)>, Vec<UpsertOutcome>);
 pub struct Ingest {
     store: Arc<dyn Store>,
     tenant: Arc<Tenant>,
+    format: Format,
     batch: Vec<(u64, Engagement)>,
     in_flight: Option<tokio::task::JoinHandle<interlog_store::Result<StoredBatch>>>,
     pub summary: IngestSummary,
 }
 
 impl Ingest {
+    /// An ingest of canonical NDJSON.
     pub fn new(store: Arc<dyn Store>, tenant: Arc<Tenant>) -> Self {
+        Self::with_format(store, tenant, NATIVE)
+    }
+
+    /// An ingest of records in `format`.
+    pub fn with_format(store: Arc<dyn Store>, tenant: Arc<Tenant>, format: Format) -> Self {
         Ingest {
             store,
             tenant,
+            format,
             batch: Vec::with_capacity(BATCH),
             in_flight: None,
             summary: IngestSummary::default(),
@@ -94,20 +112,41 @@ impl Ingest {
 
     /// Takes one line (numbered from 1); stores a batch when it is full.
     pub async fn line(&mut self, number: u64, line: &[u8]) -> interlog_store::Result<()> {
-        self.summary.lines += 1;
         let trimmed = line.trim_ascii();
         if trimmed.is_empty() {
-            self.summary.lines -= 1;
             return Ok(());
         }
-        match parse_line(trimmed) {
-            Ok(e) => self.batch.push((number, e)),
-            Err(reason) => self.summary.reject(number, reason),
-        }
+        self.summary.lines += 1;
+        self.record(number, trimmed, self.format.line);
         if self.batch.len() >= BATCH {
             self.flush().await?;
         }
         Ok(())
+    }
+
+    /// Takes a whole XML document of the format (numbered as line 1).
+    pub async fn xml_document(&mut self, document: &[u8]) -> interlog_store::Result<()> {
+        self.summary.lines += 1;
+        match self.format.xml_document {
+            Some(decode) => self.record(1, document, decode),
+            None => self.summary.reject(
+                1,
+                format!("the {} format has no XML documents", self.format.name),
+            ),
+        }
+        self.flush().await
+    }
+
+    /// Whether a body starting with `first` is a whole XML document of this format.
+    pub fn is_xml_document(&self, first: &[u8]) -> bool {
+        self.format.xml_document.is_some() && first.trim_ascii_start().starts_with(b"<")
+    }
+
+    fn record(&mut self, number: u64, record: &[u8], decode: Decoder) {
+        match decode_record(decode, record) {
+            Ok(es) => self.batch.extend(es.into_iter().map(|e| (number, e))),
+            Err(reason) => self.summary.reject(number, reason),
+        }
     }
 
     async fn settle(&mut self) -> interlog_store::Result<()> {

@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod body;
 pub mod error;
+pub mod formats;
 pub mod ingest;
 pub mod native;
 pub mod oauth;
@@ -23,12 +24,19 @@ use axum::Router;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-/// The complete HTTP application.
+/// The HTTP application with the native API only.
 pub fn router(state: AppState) -> Router {
+    router_with(state, Router::new())
+}
+
+/// The HTTP application: the native API and `extra` routes (the dialects), with the shared
+/// layers (request ids, tracing, body limit) and problem-shaped 404/405/413.
+pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
     let max_body = state.config.max_body_bytes;
     let request_id = header::HeaderName::from_static("x-request-id");
     Router::new()
         .merge(native::routes())
+        .merge(extra)
         .route("/api/v1/openapi.json", get(openapi_json))
         .route("/api/v1/docs", get(|| async { Html(openapi::DOCS_PAGE) }))
         .route("/healthz", get(|| async { "ok" }))

@@ -38,6 +38,8 @@ pub struct AppState {
     pub signer: Signer,
     pub config: Arc<ApiConfig>,
     pub throttle: Arc<FailureThrottle>,
+    /// The ingest formats this server accepts.
+    pub formats: Arc<crate::formats::Formats>,
     tenants: Arc<RwLock<HashMap<String, Arc<Tenant>>>>,
 }
 
@@ -59,8 +61,15 @@ impl AppState {
             signer,
             config: Arc::new(config),
             throttle: Arc::default(),
+            formats: Arc::default(),
             tenants: Arc::default(),
         }
+    }
+
+    /// The same state accepting these ingest formats.
+    pub fn with_formats(mut self, formats: crate::formats::Formats) -> Self {
+        self.formats = Arc::new(formats);
+        self
     }
 
     /// The tenant with this key. Tenants are never deleted, so found ones are cached;

@@ -20,21 +20,24 @@ pub struct ImportArgs {
     tenant: String,
     /// The file to read, or - for stdin.
     file: PathBuf,
-    /// The shape of each line.
+    /// The shape of each line: native (canonical JSON) or a dialect's vendor shape
+    /// (oracle_lx, zoom_cc, avaya_axp, genesys_gws). A format with XML documents also takes
+    /// a file that is one whole document.
     #[arg(long, default_value = "native")]
-    format: ImportFormat,
+    format: String,
     #[command(flatten)]
     data: DataArgs,
 }
 
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum ImportFormat {
-    /// Interlog's canonical engagement JSON.
-    Native,
-}
-
 pub fn run(args: ImportArgs) -> Result<(), String> {
-    let ImportFormat::Native = args.format;
+    let formats = crate::dialects::formats();
+    let format = formats.get(&args.format).ok_or_else(|| {
+        format!(
+            "--format {:?} is not known; accepted: {}",
+            args.format,
+            formats.names()
+        )
+    })?;
     let (mut input, size): (Box<dyn Read>, Option<u64>) = if args.file.as_os_str() == "-" {
         (Box::new(std::io::stdin().lock()), None)
     } else {
@@ -64,7 +67,8 @@ pub fn run(args: ImportArgs) -> Result<(), String> {
             .await
             .map_err(|e| crate::error_chain(&e))?
             .ok_or_else(|| format!("no tenant {:?}", args.tenant))?;
-        let mut ingest = Ingest::new(store.clone() as Arc<dyn Store>, Arc::new(tenant));
+        let mut ingest =
+            Ingest::with_format(store.clone() as Arc<dyn Store>, Arc::new(tenant), format);
         let mut splitter = LineSplitter::new(MAX_LINE);
         let mut buf = vec![0u8; 1 << 20];
         let mut lines: Vec<(u64, Option<Vec<u8>>)> = Vec::new();

@@ -2,6 +2,7 @@
 
 mod admin;
 mod config;
+mod dialects;
 mod export;
 mod import;
 mod keys;

@@ -3,7 +3,7 @@
 use crate::config::{self, FileConfig, LogFormat};
 use crate::{keys, open_store, runtime, telemetry};
 use interlog_api::auth::Signer;
-use interlog_api::{router, ApiConfig, AppState};
+use interlog_api::{router_with, ApiConfig, AppState};
 use interlog_store::Store;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -142,7 +142,7 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         tracing::info!(%addr, data = %s.data.display(), "interlog listening");
         eprintln!("Interlog is listening on http://{addr} (API docs: http://{addr}/api/v1/docs)");
-        axum::serve(listener, router(state))
+        axum::serve(listener, router_with(state, crate::dialects::routes()))
             .with_graceful_shutdown(shutdown_signal())
             .await
             .map_err(|e| format!("server error: {e}"))

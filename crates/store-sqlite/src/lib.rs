@@ -6,6 +6,7 @@
 
 mod codes;
 mod directory;
+mod links;
 mod listing;
 mod rows;
 mod schema;
@@ -264,6 +265,55 @@ impl Store for SqliteStore {
         let (t, f) = (ctx(tenant), filter.clone());
         self.read(move |c| listing::count(c, t.id, t.country_code.as_deref(), &f))
             .await
+    }
+
+    async fn link_identifiers(&self, tenant: &Tenant, identifiers: &[String]) -> Result<()> {
+        let (t, ids) = (ctx(tenant), identifiers.to_vec());
+        self.write(move |c| links::link(c, t.id, t.country_code.as_deref(), &ids))
+            .await
+    }
+
+    async fn unlink_identifier(&self, tenant: &Tenant, identifier: &str) -> Result<bool> {
+        let (t, id) = (ctx(tenant), identifier.to_owned());
+        self.write(move |c| links::unlink(c, t.id, t.country_code.as_deref(), &id))
+            .await
+    }
+
+    async fn linked_identifiers(&self, tenant: &Tenant, identifier: &str) -> Result<Vec<String>> {
+        let (t, id) = (ctx(tenant), identifier.to_owned());
+        self.read(move |c| links::linked(c, t.id, t.country_code.as_deref(), &id))
+            .await
+    }
+
+    async fn put_record(
+        &self,
+        namespace: &str,
+        key: &str,
+        value: &str,
+        expires_at: Timestamp,
+    ) -> Result<()> {
+        let (ns, k, v) = (namespace.to_owned(), key.to_owned(), value.to_owned());
+        let now = now_millis();
+        self.write(move |c| links::put_record(c, &ns, &k, &v, expires_at, now))
+            .await
+    }
+
+    async fn get_record(&self, namespace: &str, key: &str) -> Result<Option<String>> {
+        let (ns, k) = (namespace.to_owned(), key.to_owned());
+        let now = now_millis();
+        self.read(move |c| links::get_record(c, &ns, &k, now)).await
+    }
+
+    async fn take_record(&self, namespace: &str, key: &str) -> Result<Option<String>> {
+        let (ns, k) = (namespace.to_owned(), key.to_owned());
+        let now = now_millis();
+        self.write(move |c| links::take_record(c, &ns, &k, now))
+            .await
+    }
+
+    async fn delete_record(&self, namespace: &str, key: &str) -> Result<bool> {
+        let (ns, k) = (namespace.to_owned(), key.to_owned());
+        self.write(move |c| links::delete_record(c, &ns, &k)).await
     }
 
     async fn ping(&self) -> Result<()> {

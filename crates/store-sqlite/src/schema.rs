@@ -4,7 +4,10 @@ use rusqlite::Connection;
 use std::path::Path;
 
 /// The migrations in order; `PRAGMA user_version` records how many have run.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_init.sql"),
+    include_str!("../migrations/0002_links_and_records.sql"),
+];
 
 /// Opens a connection with the settings every connection of the store uses.
 pub(crate) fn open(path: &Path) -> rusqlite::Result<Connection> {

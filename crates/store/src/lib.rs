@@ -99,6 +99,43 @@ pub trait Store: Send + Sync + 'static {
     /// How many engagements match the query's filter (its sort and paging are ignored).
     async fn count(&self, tenant: &Tenant, filter: &Filter) -> Result<u64>;
 
+    // --- customer identity links -------------------------------------------------------
+
+    /// Links customer identifiers (phones, emails, account ids… in any spelling) as one
+    /// customer: a search by any of them also finds engagements that carry only another.
+    /// Linking identifiers that already belong to different customers merges them.
+    async fn link_identifiers(&self, tenant: &Tenant, identifiers: &[String]) -> Result<()>;
+
+    /// Removes one identifier from its customer; false when it was not linked.
+    async fn unlink_identifier(&self, tenant: &Tenant, identifier: &str) -> Result<bool>;
+
+    /// Every identifier linked with `identifier` (in stored, normalized form), itself
+    /// included; just itself when it is not linked.
+    async fn linked_identifiers(&self, tenant: &Tenant, identifier: &str) -> Result<Vec<String>>;
+
+    // --- expiring records ------------------------------------------------------------------
+
+    /// Stores `value` under (`namespace`, `key`) until `expires_at`, replacing any record.
+    /// For state that must outlive one process and be shared by every instance: sessions,
+    /// refresh tokens.
+    async fn put_record(
+        &self,
+        namespace: &str,
+        key: &str,
+        value: &str,
+        expires_at: interlog_model::Timestamp,
+    ) -> Result<()>;
+
+    /// The unexpired record under (`namespace`, `key`).
+    async fn get_record(&self, namespace: &str, key: &str) -> Result<Option<String>>;
+
+    /// Removes and returns the unexpired record, atomically: of two concurrent takes only
+    /// one gets it (single-use tokens).
+    async fn take_record(&self, namespace: &str, key: &str) -> Result<Option<String>>;
+
+    /// Removes a record; false when there was none.
+    async fn delete_record(&self, namespace: &str, key: &str) -> Result<bool>;
+
     /// Whether the backend can serve requests (for `/readyz`).
     async fn ping(&self) -> Result<()>;
 }

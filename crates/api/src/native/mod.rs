@@ -5,10 +5,12 @@ pub mod engagements;
 pub mod listing;
 
 use crate::error::{ApiError, ApiResult, ErrorKind};
+use crate::formats::NATIVE;
 use crate::ingest::{Ingest, IngestSummary, Line, LineSplitter};
+use crate::params::Params;
 use crate::state::AppState;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -34,8 +36,11 @@ pub fn routes() -> Router<AppState> {
 
 #[utoipa::path(
     post, path = "/api/v1/tenants/{tenant}/ingest", tag = "engagements",
-    params(("tenant" = String, Path, description = "Tenant key")),
-    request_body(content = String, content_type = "application/x-ndjson", description = "One engagement (canonical JSON) a line; streamed"),
+    params(
+        ("tenant" = String, Path, description = "Tenant key"),
+        ("format" = Option<String>, Query, description = "native (default) or a dialect's vendor shape, e.g. oracle_lx, zoom_cc"),
+    ),
+    request_body(content = String, content_type = "application/x-ndjson", description = "One engagement a line (canonical JSON, or the format's vendor JSON); streamed. Formats with XML documents also take one whole document."),
     responses(
         (status = 200, description = "Every line accounted for: counts, and the lines not created with their line number and reason", body = IngestSummaryDoc),
         (status = 413, description = "The stream exceeds the configured bulk limit"),
@@ -45,19 +50,31 @@ pub fn routes() -> Router<AppState> {
 pub async fn ingest(
     State(state): State<AppState>,
     Path(tenant): Path<String>,
+    RawQuery(raw): RawQuery,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Json<IngestSummary>> {
     let access = state
         .authorize(&headers, &tenant, ClientRole::Agent)
         .await?;
+    let params = Params::parse(raw.as_deref());
+    params.reject_unknown(&["format"], &[])?;
+    let format = match params.one("format")? {
+        None => NATIVE,
+        Some(name) => state.formats.get(name).ok_or_else(|| {
+            ApiError::parameter("format", format!("accepted: {}", state.formats.names()))
+        })?,
+    };
     let max_line = state.config.max_line_bytes;
     let max_total = state.config.max_bulk_bytes;
-    let mut ingest = Ingest::new(state.store.clone(), access.tenant.clone());
+    let max_document = state.config.max_body_bytes;
+    let mut ingest = Ingest::with_format(state.store.clone(), access.tenant.clone(), format);
     let mut splitter = LineSplitter::new(max_line);
     let mut stream = body.into_data_stream();
     let mut received = 0usize;
     let mut lines = Vec::new();
+    // A format with XML documents takes a body that starts with `<` whole.
+    let mut document: Option<Vec<u8>> = None;
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| {
             ApiError::new(
@@ -72,10 +89,27 @@ pub async fn ingest(
                 format!("the stream exceeds {max_total} bytes; lines before the limit were stored"),
             ));
         }
+        if received == chunk.len() && ingest.is_xml_document(&chunk) {
+            document = Some(Vec::new());
+        }
+        if let Some(doc) = document.as_mut() {
+            if doc.len() + chunk.len() > max_document {
+                return Err(ApiError::new(
+                    ErrorKind::PayloadTooLarge,
+                    format!("an XML document may be at most {max_document} bytes"),
+                ));
+            }
+            doc.extend_from_slice(&chunk);
+            continue;
+        }
         splitter.feed(&chunk, |l| lines.push(owned(l)));
         for (n, text) in lines.drain(..) {
             feed(&mut ingest, n, text, max_line).await?;
         }
+    }
+    if let Some(doc) = document {
+        ingest.xml_document(&doc).await?;
+        return Ok(Json(ingest.finish().await?));
     }
     splitter.finish(|l| lines.push(owned(l)));
     for (n, text) in lines.drain(..) {

@@ -1,8 +1,7 @@
 //! Tokens, roles and tenant isolation, over HTTP.
 
-mod common;
-use common::*;
 use interlog_store::{ClientRole, Store};
+use interlog_testkit::*;
 use reqwest::Method;
 use serde_json::Value;
 use std::time::{Duration, Instant};

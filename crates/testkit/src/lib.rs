@@ -1,9 +1,12 @@
 //! Test harness: the real router on 127.0.0.1:0 over a fresh SQLite store, with a fresh
-//! tenant and tokens for each role.
-#![allow(dead_code)]
+//! tenant (`acme`, Europe/Dublin, country code 353) and tokens for each role.
+//!
+//! Dialect crates use it with their own routes and ingest formats:
+//! `spawn_app_with(AppOptions { routes: my_dialect::routes(), ..Default::default() })`.
 
 use interlog_api::auth::{hash_secret, Claims, Signer, SubjectKind};
-use interlog_api::{router, ApiConfig, AppState};
+use interlog_api::formats::{Format, Formats};
+use interlog_api::{router_with, ApiConfig, AppState};
 use interlog_model::Engagement;
 use interlog_store::{ClientRole, NewClient, NewTenant, Store, Tenant};
 use interlog_store_sqlite::SqliteStore;
@@ -27,11 +30,27 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
-pub async fn spawn_app() -> TestApp {
-    spawn_app_with(ApiConfig::default()).await
+/// What a test server serves besides the native API.
+#[derive(Default)]
+pub struct AppOptions {
+    pub config: ApiConfig,
+    /// Extra routes (a dialect's).
+    pub routes: axum::Router<AppState>,
+    /// Extra ingest formats (a dialect's).
+    pub formats: Vec<Format>,
 }
 
-pub async fn spawn_app_with(config: ApiConfig) -> TestApp {
+/// A server with the native API only.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(AppOptions::default()).await
+}
+
+pub async fn spawn_app_with(options: AppOptions) -> TestApp {
+    let AppOptions {
+        config,
+        routes,
+        formats,
+    } = options;
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(SqliteStore::open(dir.path().join("t.db")).unwrap());
     let tenant = store
@@ -59,11 +78,14 @@ pub async fn spawn_app_with(config: ApiConfig) -> TestApp {
         .await
         .unwrap();
     let signer = Signer::new(b"test-signing-key-of-32-bytes!!!!".to_vec());
-    let state = AppState::new(store.clone() as Arc<dyn Store>, signer.clone(), config);
+    let state = AppState::new(store.clone() as Arc<dyn Store>, signer.clone(), config)
+        .with_formats(Formats::new(formats));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
-        axum::serve(listener, router(state)).await.unwrap();
+        axum::serve(listener, router_with(state, routes))
+            .await
+            .unwrap();
     });
     let mint = |role| mint_token(&signer, "acme", role, 3600);
     TestApp {

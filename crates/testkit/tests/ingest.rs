@@ -1,7 +1,6 @@
 //! Bulk NDJSON ingest over HTTP.
 
-mod common;
-use common::*;
+use interlog_testkit::*;
 use serde_json::{json, Value};
 
 async fn ingest(app: &TestApp, body: String) -> (u16, Value) {

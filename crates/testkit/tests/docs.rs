@@ -1,7 +1,6 @@
 //! The committed OpenAPI document, the docs page and the health checks.
 
-mod common;
-use common::*;
+use interlog_testkit::*;
 
 #[test]
 fn the_committed_openapi_document_matches_the_code() {
@@ -13,7 +12,7 @@ fn the_committed_openapi_document_matches_the_code() {
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         committed == generated,
-        "docs/openapi.json is out of date: run `UPDATE_OPENAPI=1 cargo test -p interlog-api --test docs` and commit it"
+        "docs/openapi.json is out of date: run `UPDATE_OPENAPI=1 cargo test -p interlog-testkit --test docs` and commit it"
     );
 }
 

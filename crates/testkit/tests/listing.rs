@@ -1,8 +1,7 @@
 //! The native listing over HTTP: filters, sorts, cursors and bad parameters.
 
-mod common;
-use common::*;
 use interlog_model::Engagement;
+use interlog_testkit::*;
 use serde_json::{json, Value};
 use std::collections::HashSet;
 

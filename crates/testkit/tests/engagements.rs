@@ -1,7 +1,6 @@
 //! Creating, reading, replacing, patching and deleting engagements, and bad bodies.
 
-mod common;
-use common::*;
+use interlog_testkit::*;
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -295,8 +294,11 @@ async fn bad_bodies_get_clear_4xx_and_write_nothing() {
 
 #[tokio::test]
 async fn oversized_bodies_get_413() {
-    let app = spawn_app_with(interlog_api::ApiConfig {
-        max_body_bytes: 10_000,
+    let app = spawn_app_with(AppOptions {
+        config: interlog_api::ApiConfig {
+            max_body_bytes: 10_000,
+            ..Default::default()
+        },
         ..Default::default()
     })
     .await;

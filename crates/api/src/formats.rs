@@ -1,0 +1,64 @@
+//! The shapes engagements can be ingested in: Interlog's canonical JSON, and each
+//! dialect's vendor shape. A dialect registers its decoder here; the bulk endpoint
+//! (`?format=`) and `interlog import --format` use the same registry.
+
+use interlog_model::Engagement;
+use std::collections::BTreeMap;
+
+/// Decodes one record (an NDJSON line, or a whole document) into engagements. A record may
+/// hold several (a vendor's list envelope). The error says what is wrong with the record.
+pub type Decoder = fn(&[u8]) -> Result<Vec<Engagement>, String>;
+
+/// One ingest format.
+#[derive(Clone, Copy)]
+pub struct Format {
+    /// The name clients use: `native`, `oracle_lx`, `zoom_cc`…
+    pub name: &'static str,
+    /// Decodes one NDJSON line.
+    pub line: Decoder,
+    /// Decodes a whole body that starts with `<` (an XML document), when the format has one.
+    pub xml_document: Option<Decoder>,
+}
+
+fn native_line(line: &[u8]) -> Result<Vec<Engagement>, String> {
+    let e: Engagement = serde_json::from_slice(line).map_err(|e| e.to_string())?;
+    Ok(vec![e])
+}
+
+/// The canonical format.
+pub const NATIVE: Format = Format {
+    name: "native",
+    line: native_line,
+    xml_document: None,
+};
+
+/// Every format this server accepts, by name.
+#[derive(Clone)]
+pub struct Formats(BTreeMap<&'static str, Format>);
+
+impl Default for Formats {
+    fn default() -> Self {
+        Formats::new(std::iter::empty())
+    }
+}
+
+impl Formats {
+    /// The native format and `others`.
+    pub fn new(others: impl IntoIterator<Item = Format>) -> Self {
+        let mut map = BTreeMap::new();
+        map.insert(NATIVE.name, NATIVE);
+        for f in others {
+            map.insert(f.name, f);
+        }
+        Formats(map)
+    }
+
+    pub fn get(&self, name: &str) -> Option<Format> {
+        self.0.get(name).copied()
+    }
+
+    /// The accepted names, for error messages.
+    pub fn names(&self) -> String {
+        self.0.keys().copied().collect::<Vec<_>>().join(", ")
+    }
+}

@@ -1,0 +1,15 @@
+//! The vendor dialects this server speaks: their routes and their ingest formats. Each
+//! dialect is its own crate; this is the one place that lists them.
+
+use interlog_api::formats::Formats;
+use interlog_api::AppState;
+
+/// Every dialect's routes.
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new()
+}
+
+/// The canonical format and every dialect's.
+pub fn formats() -> Formats {
+    Formats::new([])
+}
