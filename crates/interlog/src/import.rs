@@ -4,7 +4,7 @@
 //! stored whole or not at all; bad lines are reported with their numbers and the rest are
 //! stored. A progress bar shows on a terminal.
 
-use crate::{open_store, runtime, DataArgs};
+use crate::{open_store_for_bulk_load, runtime, DataArgs};
 use indicatif::{ProgressBar, ProgressStyle};
 use interlog_api::ingest::{Ingest, Line, LineSplitter};
 use interlog_store::Store;
@@ -58,7 +58,7 @@ pub fn run(args: ImportArgs) -> Result<(), String> {
     } else {
         ProgressBar::hidden()
     };
-    let store = open_store(&args.data.data)?;
+    let store = open_store_for_bulk_load(&args.data.data)?;
     let rt = runtime()?;
     let started = std::time::Instant::now();
     let summary = rt.block_on(async {

@@ -10,8 +10,10 @@ mod serve;
 mod telemetry;
 
 use clap::{Parser, Subcommand};
-use std::path::PathBuf;
+use interlog_store_sqlite::SqliteStore;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 #[derive(Parser)]
 #[command(
@@ -122,14 +124,25 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
 }
 
 /// Opens the store in a data directory, creating the directory if needed.
-pub fn open_store(
-    data: &std::path::Path,
-) -> Result<std::sync::Arc<interlog_store_sqlite::SqliteStore>, String> {
+pub fn open_store(data: &Path) -> Result<Arc<SqliteStore>, String> {
+    open_store_with(data, |p| SqliteStore::open(p))
+}
+
+/// Opens the store in a data directory for a bulk load (see
+/// [`SqliteStore::open_for_bulk_load`]).
+pub fn open_store_for_bulk_load(data: &Path) -> Result<Arc<SqliteStore>, String> {
+    open_store_with(data, |p| SqliteStore::open_for_bulk_load(p))
+}
+
+fn open_store_with(
+    data: &Path,
+    open: impl FnOnce(&Path) -> interlog_store::Result<SqliteStore>,
+) -> Result<Arc<SqliteStore>, String> {
     std::fs::create_dir_all(data)
         .map_err(|e| format!("cannot create data directory {}: {e}", data.display()))?;
     let path = data.join("interlog.db");
-    interlog_store_sqlite::SqliteStore::open(&path)
-        .map(std::sync::Arc::new)
+    open(&path)
+        .map(Arc::new)
         .map_err(|e| format!("cannot open {}: {}", path.display(), error_chain(&e)))
 }
 

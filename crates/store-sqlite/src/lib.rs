@@ -18,7 +18,7 @@ use interlog_store::{
     Client, EngagementEdit, Filter, NewClient, NewTenant, NewUser, Page, Query, Result, Store,
     StoreError, StoredEngagement, Tenant, UpsertOutcome, User,
 };
-use rows::TenantCtx;
+use rows::{Row, TenantCtx};
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex};
@@ -57,6 +57,28 @@ fn now_millis() -> Timestamp {
     Timestamp::from_millisecond(Timestamp::now().as_millisecond()).expect("now is representable")
 }
 
+/// Prepares rows for the writer; large batches on a blocking thread, so serializing them
+/// neither stalls the async runtime nor the writer.
+async fn prepare(
+    engagements: Vec<Engagement>,
+    now: Timestamp,
+    country: Option<String>,
+) -> Result<Vec<Row>> {
+    let few = engagements.len() <= 8;
+    let build = move || {
+        engagements
+            .into_iter()
+            .map(|e| Row::new(e, now, country.as_deref()))
+            .collect::<Vec<_>>()
+    };
+    if few {
+        return Ok(build());
+    }
+    tokio::task::spawn_blocking(build)
+        .await
+        .map_err(|e| StoreError::backend("prepare rows", e))
+}
+
 fn ctx(t: &Tenant) -> TenantCtx {
     TenantCtx {
         id: t.id,
@@ -66,15 +88,29 @@ fn ctx(t: &Tenant) -> TenantCtx {
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    /// Every acknowledged write is durable.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        Self::open_with(path, false)
+    }
+
+    /// Opens the database for a bulk load (`interlog import`): writes are acknowledged
+    /// after commit but made durable together when the store closes, which is much faster.
+    /// Nothing is lost unless the machine itself fails mid-load; the database stays
+    /// consistent either way, and an idempotent re-import completes it.
+    pub fn open_for_bulk_load(path: impl AsRef<Path>) -> Result<Self> {
+        Self::open_with(path, true)
+    }
+
+    fn open_with(path: impl AsRef<Path>, bulk: bool) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         let mut conn = schema::open(&path)
             .map_err(|e| StoreError::backend(format!("open {}", path.display()), e))?;
         schema::migrate(&mut conn).map_err(|e| StoreError::backend("migrate", e))?;
+        schema::tune_writer(&conn, bulk).map_err(|e| StoreError::backend("tune writer", e))?;
         let (tx, rx) = mpsc::channel();
         let handle = std::thread::Builder::new()
             .name("interlog-sqlite-writer".into())
-            .spawn(move || writer::run(conn, rx))
+            .spawn(move || writer::run(conn, rx, bulk))
             .map_err(|e| StoreError::backend("start writer", e))?;
         let slots = std::thread::available_parallelism()
             .map_or(4, |n| n.get() * 2)
@@ -206,21 +242,15 @@ impl Store for SqliteStore {
         engagements: Vec<Engagement>,
     ) -> Result<Vec<UpsertOutcome>> {
         let t = ctx(tenant);
-        let now = now_millis();
-        self.write(move |c| {
-            engagements
-                .into_iter()
-                .map(|e| rows::upsert(c, &t, e, now))
-                .collect()
-        })
-        .await
+        let rows = prepare(engagements, now_millis(), t.country_code.clone()).await?;
+        self.write(move |c| rows.into_iter().map(|r| rows::upsert(c, &t, r)).collect())
+            .await
     }
 
     async fn create(&self, tenant: &Tenant, engagement: Engagement) -> Result<StoredEngagement> {
         let t = ctx(tenant);
-        let now = now_millis();
-        self.write(move |c| rows::create(c, &t, engagement, now))
-            .await
+        let row = Row::new(engagement, now_millis(), t.country_code.as_deref());
+        self.write(move |c| rows::create(c, &t, row)).await
     }
 
     async fn update(
@@ -230,7 +260,9 @@ impl Store for SqliteStore {
         edit: EngagementEdit,
     ) -> Result<StoredEngagement> {
         let (t, id) = (ctx(tenant), id.to_owned());
-        self.write(move |c| rows::update(c, &t, &id, edit)).await
+        let now = now_millis();
+        self.write(move |c| rows::update(c, &t, &id, edit, now))
+            .await
     }
 
     async fn get(&self, tenant: &Tenant, id: &str) -> Result<Option<StoredEngagement>> {

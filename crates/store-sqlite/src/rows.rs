@@ -1,8 +1,12 @@
 //! Engagement rows: writing one with its search terms, and reading them back.
+//!
+//! Everything about a row that does not need the database (its JSON body, its sort and
+//! filter columns, its search terms) is computed by [`Row::new`] before the write reaches
+//! the single writer thread, so the writer spends its time on SQL alone.
 
 use crate::codes::{channel_mask, code};
 use interlog_model::{Direction, Engagement, Outcome, State, Timestamp};
-use interlog_store::terms::terms;
+use interlog_store::terms::{terms, TermKind};
 use interlog_store::{
     sort_value, EditRejected, EngagementEdit, Result, SortKey, StoreError, StoredEngagement,
     UpsertOutcome,
@@ -18,6 +22,48 @@ pub(crate) struct TenantCtx {
 
 fn db(context: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
     move |e| StoreError::backend(context, e)
+}
+
+/// An engagement ready to be written.
+pub(crate) struct Row {
+    id: String,
+    body: String,
+    started: i64,
+    ended: i64,
+    updated: i64,
+    duration: i64,
+    state: i64,
+    outcome: Option<i64>,
+    direction: Option<i64>,
+    channels: i64,
+    terms: Vec<(TermKind, String)>,
+}
+
+impl Row {
+    /// Prepares `e`, stamping `updated_at` with `now` when it has none.
+    pub(crate) fn new(mut e: Engagement, now: Timestamp, country: Option<&str>) -> Row {
+        e.updated_at.get_or_insert(now);
+        Row {
+            body: serde_json::to_string(&e).expect("engagements always serialize"),
+            started: sort_value(&e, SortKey::StartedAt),
+            ended: sort_value(&e, SortKey::EndedAt),
+            updated: sort_value(&e, SortKey::UpdatedAt),
+            duration: sort_value(&e, SortKey::Duration),
+            state: code(State::ALL, e.effective_state()),
+            outcome: e.outcome.map(|o| code(Outcome::ALL, o)),
+            direction: e.direction.map(|d| code(Direction::ALL, d)),
+            channels: channel_mask(e.channels.iter().map(|c| c.kind)),
+            terms: terms(&e, country).into_iter().collect(),
+            id: e.id,
+        }
+    }
+
+    fn stored(self) -> StoredEngagement {
+        StoredEngagement {
+            id: self.id,
+            json: self.body,
+        }
+    }
 }
 
 struct Existing {
@@ -43,42 +89,35 @@ fn existing(conn: &Connection, tenant: i64, id: &str) -> Result<Option<Existing>
     .map_err(db("read existing engagement"))
 }
 
+fn parse(body: &str) -> Result<Engagement> {
+    serde_json::from_str(body).map_err(|err| StoreError::backend("stored body", err))
+}
+
 /// Inserts or replaces one engagement, keeping the newer of the stored and the incoming.
-pub(crate) fn upsert(
-    conn: &Connection,
-    t: &TenantCtx,
-    mut e: Engagement,
-    now: Timestamp,
-) -> Result<UpsertOutcome> {
-    e.updated_at.get_or_insert(now);
-    match existing(conn, t.id, &e.id)? {
-        Some(old) if sort_value(&e, SortKey::UpdatedAt) < old.updated => Ok(UpsertOutcome::Stale),
+pub(crate) fn upsert(conn: &Connection, t: &TenantCtx, row: Row) -> Result<UpsertOutcome> {
+    match existing(conn, t.id, &row.id)? {
+        Some(old) if row.updated < old.updated => Ok(UpsertOutcome::Stale),
         Some(old) => {
-            replace(conn, t, old, &e)?;
+            replace(conn, t, old, &row)?;
             Ok(UpsertOutcome::Updated)
         }
         None => {
-            insert(conn, t, &e)?;
+            insert(conn, t, &row)?;
             Ok(UpsertOutcome::Created)
         }
     }
 }
 
 /// Inserts a new engagement; a conflict when its id is taken.
-pub(crate) fn create(
-    conn: &Connection,
-    t: &TenantCtx,
-    mut e: Engagement,
-    now: Timestamp,
-) -> Result<StoredEngagement> {
-    e.updated_at.get_or_insert(now);
-    if existing(conn, t.id, &e.id)?.is_some() {
+pub(crate) fn create(conn: &Connection, t: &TenantCtx, row: Row) -> Result<StoredEngagement> {
+    if existing(conn, t.id, &row.id)?.is_some() {
         return Err(StoreError::Conflict(format!(
             "engagement {} already exists",
-            e.id
+            row.id
         )));
     }
-    insert(conn, t, &e).map(|_| StoredEngagement::new(&e))
+    insert(conn, t, &row)?;
+    Ok(row.stored())
 }
 
 /// Applies an edit to the stored engagement.
@@ -87,61 +126,31 @@ pub(crate) fn update(
     t: &TenantCtx,
     id: &str,
     edit: EngagementEdit,
+    now: Timestamp,
 ) -> Result<StoredEngagement> {
     let old = existing(conn, t.id, id)?.ok_or(StoreError::NotFound)?;
-    let mut e: Engagement =
-        serde_json::from_str(&old.body).map_err(|err| StoreError::backend("stored body", err))?;
+    let mut e = parse(&old.body)?;
     edit(&mut e)?;
     if e.id != id {
         return Err(EditRejected("an edit cannot change the id".into()).into());
     }
-    replace(conn, t, old, &e)?;
-    Ok(StoredEngagement::new(&e))
+    let row = Row::new(e, now, t.country_code.as_deref());
+    replace(conn, t, old, &row)?;
+    Ok(row.stored())
 }
 
 pub(crate) fn delete(conn: &Connection, t: &TenantCtx, id: &str) -> Result<bool> {
     let Some(old) = existing(conn, t.id, id)? else {
         return Ok(false);
     };
-    let e: Engagement =
-        serde_json::from_str(&old.body).map_err(|err| StoreError::backend("stored body", err))?;
-    delete_terms(conn, t, &e)?;
+    delete_terms(conn, t, &parse(&old.body)?)?;
     conn.prepare_cached("DELETE FROM engagements WHERE seq = ?1")
         .and_then(|mut s| s.execute([old.seq]))
         .map_err(db("delete engagement"))?;
     Ok(true)
 }
 
-struct Columns {
-    started: i64,
-    ended: i64,
-    updated: i64,
-    duration: i64,
-    state: i64,
-    outcome: Option<i64>,
-    direction: Option<i64>,
-    channels: i64,
-}
-
-fn columns(e: &Engagement) -> Columns {
-    Columns {
-        started: sort_value(e, SortKey::StartedAt),
-        ended: sort_value(e, SortKey::EndedAt),
-        updated: sort_value(e, SortKey::UpdatedAt),
-        duration: sort_value(e, SortKey::Duration),
-        state: code(State::ALL, e.effective_state()),
-        outcome: e.outcome.map(|o| code(Outcome::ALL, o)),
-        direction: e.direction.map(|d| code(Direction::ALL, d)),
-        channels: channel_mask(e.channels.iter().map(|c| c.kind)),
-    }
-}
-
-fn body(e: &Engagement) -> String {
-    serde_json::to_string(e).expect("engagements always serialize")
-}
-
-fn insert(conn: &Connection, t: &TenantCtx, e: &Engagement) -> Result<()> {
-    let c = columns(e);
+fn insert(conn: &Connection, t: &TenantCtx, r: &Row) -> Result<()> {
     let seq = conn
         .prepare_cached(
             "INSERT INTO engagements (tenant_id, id, started, ended, updated, duration, state, outcome, direction, channels, body)
@@ -149,19 +158,16 @@ fn insert(conn: &Connection, t: &TenantCtx, e: &Engagement) -> Result<()> {
         )
         .and_then(|mut s| {
             s.query_row(
-                params![t.id, e.id, c.started, c.ended, c.updated, c.duration, c.state, c.outcome, c.direction, c.channels, body(e)],
-                |r| r.get::<_, i64>(0),
+                params![t.id, r.id, r.started, r.ended, r.updated, r.duration, r.state, r.outcome, r.direction, r.channels, r.body],
+                |row| row.get::<_, i64>(0),
             )
         })
         .map_err(db("insert engagement"))?;
-    insert_terms(conn, t, e, seq)
+    insert_terms(conn, t, r, seq)
 }
 
-fn replace(conn: &Connection, t: &TenantCtx, old: Existing, e: &Engagement) -> Result<()> {
-    let previous: Engagement =
-        serde_json::from_str(&old.body).map_err(|err| StoreError::backend("stored body", err))?;
-    delete_terms(conn, t, &previous)?;
-    let c = columns(e);
+fn replace(conn: &Connection, t: &TenantCtx, old: Existing, r: &Row) -> Result<()> {
+    delete_terms(conn, t, &parse(&old.body)?)?;
     conn.prepare_cached(
         "UPDATE engagements SET started = ?2, ended = ?3, updated = ?4, duration = ?5, state = ?6,
              outcome = ?7, direction = ?8, channels = ?9, body = ?10 WHERE seq = ?1",
@@ -169,28 +175,29 @@ fn replace(conn: &Connection, t: &TenantCtx, old: Existing, e: &Engagement) -> R
     .and_then(|mut s| {
         s.execute(params![
             old.seq,
-            c.started,
-            c.ended,
-            c.updated,
-            c.duration,
-            c.state,
-            c.outcome,
-            c.direction,
-            c.channels,
-            body(e)
+            r.started,
+            r.ended,
+            r.updated,
+            r.duration,
+            r.state,
+            r.outcome,
+            r.direction,
+            r.channels,
+            r.body
         ])
     })
     .map_err(db("update engagement"))?;
-    insert_terms(conn, t, e, old.seq)
+    insert_terms(conn, t, r, old.seq)
 }
 
-fn insert_terms(conn: &Connection, t: &TenantCtx, e: &Engagement, seq: i64) -> Result<()> {
+fn insert_terms(conn: &Connection, t: &TenantCtx, r: &Row, seq: i64) -> Result<()> {
     let mut stmt = conn
-        .prepare_cached("INSERT INTO terms (tenant_id, kind, value, started, id, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+        .prepare_cached(
+            "INSERT INTO terms (tenant_id, kind, value, started, id, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
         .map_err(db("prepare terms"))?;
-    let started = e.started_at.as_millisecond();
-    for (kind, value) in terms(e, t.country_code.as_deref()) {
-        stmt.execute(params![t.id, kind.code(), value, started, e.id, seq])
+    for (kind, value) in &r.terms {
+        stmt.execute(params![t.id, kind.code(), value, r.started, r.id, seq])
             .map_err(db("insert term"))?;
     }
     Ok(())
@@ -198,7 +205,9 @@ fn insert_terms(conn: &Connection, t: &TenantCtx, e: &Engagement, seq: i64) -> R
 
 fn delete_terms(conn: &Connection, t: &TenantCtx, e: &Engagement) -> Result<()> {
     let mut stmt = conn
-        .prepare_cached("DELETE FROM terms WHERE tenant_id = ?1 AND kind = ?2 AND value = ?3 AND started = ?4 AND id = ?5")
+        .prepare_cached(
+            "DELETE FROM terms WHERE tenant_id = ?1 AND kind = ?2 AND value = ?3 AND started = ?4 AND id = ?5",
+        )
         .map_err(db("prepare terms"))?;
     let started = e.started_at.as_millisecond();
     for (kind, value) in terms(e, t.country_code.as_deref()) {

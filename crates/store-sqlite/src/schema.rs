@@ -26,6 +26,31 @@ pub(crate) fn open(path: &Path) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
+/// Settings of the writer's connection: a larger page cache, since it walks every index on
+/// every write, and checkpoints in larger steps. A bulk load goes further: commits skip the
+/// fsync (the load is made durable once, when the store closes) and checkpoints are rarer,
+/// so index pages written many times are copied back once.
+pub(crate) fn tune_writer(conn: &Connection, bulk: bool) -> rusqlite::Result<()> {
+    if bulk {
+        conn.execute_batch(
+            "PRAGMA cache_size = -262144;
+             PRAGMA wal_autocheckpoint = 32000;
+             PRAGMA synchronous = NORMAL;",
+        )
+    } else {
+        conn.execute_batch(
+            "PRAGMA cache_size = -65536;
+             PRAGMA wal_autocheckpoint = 4000;",
+        )
+    }
+}
+
+/// Copies the whole log into the database and syncs it: after this, every commit is on disk
+/// even if commits skipped their own sync.
+pub(crate) fn checkpoint(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA wal_checkpoint(TRUNCATE);")
+}
+
 /// Applies the migrations that have not run yet, each in its own transaction.
 pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
     let done: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
