@@ -128,17 +128,19 @@ pub async fn put(
             message: format!("is {:?} but the path names {id:?}", e.id),
         }]));
     }
-    let e = accept(e)?;
+    let mut e = accept(e)?;
+    // Stamped here rather than by the store, so the answer is what was written without
+    // reading it back.
+    e.updated_at.get_or_insert_with(|| {
+        jiff::Timestamp::from_millisecond(jiff::Timestamp::now().as_millisecond())
+            .expect("now is representable")
+    });
+    let stored = StoredEngagement::new(&e);
     let status = match state.store.upsert(&access.tenant, e).await? {
         UpsertOutcome::Created => StatusCode::CREATED,
         UpsertOutcome::Updated => StatusCode::OK,
         UpsertOutcome::Stale => return Err(interlog_store::StoreError::Stale.into()),
     };
-    let stored = state
-        .store
-        .get(&access.tenant, &id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("no such engagement"))?;
     Ok(json_response(status, &stored))
 }
 
