@@ -32,8 +32,11 @@ pub(crate) fn open(path: &Path) -> rusqlite::Result<Connection> {
 /// so index pages written many times are copied back once.
 pub(crate) fn tune_writer(conn: &Connection, bulk: bool) -> rusqlite::Result<()> {
     if bulk {
+        // An offline load may use memory a serving process should not: its search-term
+        // index takes inserts all over, and every page it finds in memory is a read saved.
         conn.execute_batch(
-            "PRAGMA cache_size = -262144;
+            "PRAGMA cache_size = -1048576;
+             PRAGMA mmap_size = 17179869184;
              PRAGMA wal_autocheckpoint = 32000;
              PRAGMA synchronous = NORMAL;",
         )
