@@ -7,9 +7,12 @@ use interlog_api::AppState;
 /// Every dialect's routes.
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
+        .merge(interlog_dialect_genesys_gws::routes())
 }
 
 /// The canonical format and every dialect's.
 pub fn formats() -> Formats {
-    Formats::new([])
+    Formats::new([
+        interlog_dialect_genesys_gws::FORMAT,
+    ])
 }

@@ -1,0 +1,81 @@
+//! GWS's CSRF protection: each session has a token (a UUID) that its GET responses carry in
+//! `X-CSRF-TOKEN`, named by `X-CSRF-HEADER`. With protection on, a request that modifies
+//! (POST, PUT, DELETE) must come with the session's cookie and that token, or it gets 403
+//! "Missing or invalid Csrf token", before its credentials are looked at (as GWS's filter
+//! runs before authentication). Basic credentials alone do not make such a request valid.
+//!
+//! The CometD endpoint is exempt: its messages are bound to a client id only the session's
+//! own pages can read, so a forged cross-site request cannot act on a client.
+
+use crate::envelope::{GwsError, GwsResult};
+use crate::session::{self, Caller};
+use crate::Gws;
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use axum::response::Response;
+use interlog_api::AppState;
+
+pub const HEADER_NAME: &str = "X-CSRF-HEADER";
+pub const TOKEN_HEADER: &str = "X-CSRF-TOKEN";
+
+/// Constant-time comparison, so the token cannot be guessed byte by byte from timings.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The caller of a modifying request: with protection on, its cookie's session when the
+/// token matches; with it off, whoever [`session::authenticate`] finds.
+pub async fn modifying_caller(
+    state: &AppState,
+    gws: &Gws,
+    headers: &HeaderMap,
+) -> GwsResult<Caller> {
+    if !gws.config.csrf {
+        return session::authenticate(state, gws, headers).await;
+    }
+    let sent = headers
+        .get(TOKEN_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim);
+    let Some(sent) = sent.filter(|s| !s.is_empty()) else {
+        return Err(GwsError::csrf());
+    };
+    match session::from_cookie(state, gws, headers).await? {
+        Some(caller) if same(caller.csrf.as_bytes(), sent.as_bytes()) => Ok(caller),
+        _ => Err(GwsError::csrf()),
+    }
+}
+
+/// Adds what a response to `caller` carries: the CSRF headers (protection on) and the
+/// cookie of a session the request opened.
+pub fn decorate(gws: &Gws, caller: &Caller, res: &mut Response) {
+    let headers = res.headers_mut();
+    if gws.config.csrf {
+        headers.insert(
+            HeaderName::from_static("x-csrf-header"),
+            HeaderValue::from_static(TOKEN_HEADER),
+        );
+        if let Ok(v) = HeaderValue::from_str(&caller.csrf) {
+            headers.insert(HeaderName::from_static("x-csrf-token"), v);
+        }
+    }
+    if let Some(v) = caller
+        .new_cookie
+        .as_deref()
+        .and_then(|c| session::set_cookie(gws, c))
+    {
+        headers.append(axum::http::header::SET_COOKIE, v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_compare_exactly() {
+        assert!(same(b"abc", b"abc"));
+        assert!(!same(b"abc", b"abd"));
+        assert!(!same(b"abc", b"ab"));
+        assert!(same(b"", b""));
+    }
+}

@@ -1,0 +1,172 @@
+//! The Genesys Web Services (GWS 8.5/8.6) dialect: the UCS interaction history API as a
+//! Workspace-style client uses it — Basic login, the `JSESSIONID` session, CSRF tokens,
+//! history operations answered over CometD — plus the plain GET form the seed describes,
+//! and the `genesys_gws` ingest format. See the README for every choice made where GWS
+//! leaves something undocumented.
+
+pub mod cometd;
+pub mod config;
+mod content;
+pub mod csrf;
+pub mod dates;
+pub mod envelope;
+mod history;
+pub mod ingest;
+pub mod mapping;
+mod me;
+pub mod params;
+pub mod render;
+pub mod session;
+
+pub use cometd::hub::Stats;
+pub use config::GwsConfig;
+pub use ingest::FORMAT;
+
+use axum::http::HeaderMap;
+use axum::response::IntoResponse;
+use axum::routing::{get, post, MethodRouter};
+use axum::{Extension, Router};
+use cometd::hub::{Hub, Limits};
+use envelope::{code, GwsError, GwsResult};
+use interlog_api::AppState;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+/// The running dialect: its settings, its CometD clients and its operations in flight.
+pub struct Gws {
+    pub config: GwsConfig,
+    hub: Arc<Hub>,
+    jobs: Arc<Semaphore>,
+    references: AtomicU64,
+    sweeper: AtomicBool,
+}
+
+impl Gws {
+    pub fn new(config: GwsConfig) -> Arc<Gws> {
+        let hub = Hub::new(Limits {
+            max_clients: config.max_clients,
+            max_clients_per_session: config.max_clients_per_session,
+            max_queue_messages: config.max_queue_messages.max(1),
+            max_queue_bytes: config.max_queue_bytes,
+            max_interval: config.max_interval,
+        });
+        Arc::new(Gws {
+            jobs: Arc::new(Semaphore::new(config.max_concurrent_operations.max(1))),
+            config,
+            hub,
+            references: AtomicU64::new(1),
+            sweeper: AtomicBool::new(false),
+        })
+    }
+
+    /// The dialect's routes.
+    pub fn router(self: &Arc<Self>) -> Router<AppState> {
+        Router::new()
+            .route("/api/v2/me", only(get(me::get)))
+            .route(
+                "/api/v2/ucs/interactions",
+                only(get(history::get).post(history::post)),
+            )
+            .route("/api/v2/ucs/interactions/{id}", only(post(content::post)))
+            .route(
+                "/api/v2/ucs/contacts/{id}/interactions",
+                only(post(history::post_contact)),
+            )
+            .route(
+                "/api/v2/notifications",
+                only(post(cometd::endpoint::endpoint)),
+            )
+            .route(
+                "/api/v2/notifications/",
+                only(post(cometd::endpoint::endpoint)),
+            )
+            .route(
+                "/api/v2/notifications/{*rest}",
+                only(post(cometd::endpoint::endpoint)),
+            )
+            .layer(Extension(self.clone()))
+    }
+
+    /// How many CometD clients and sessions this process holds, and what waits for them.
+    pub fn stats(&self) -> Stats {
+        self.hub.stats()
+    }
+
+    /// Drops idle CometD clients now (the sweeper does it every so often anyway).
+    pub fn sweep(&self) -> usize {
+        self.hub.sweep()
+    }
+
+    fn start_sweeper(&self) {
+        if !self.sweeper.swap(true, Ordering::AcqRel) {
+            let every = (self.config.max_interval / 2).clamp(
+                std::time::Duration::from_millis(20),
+                std::time::Duration::from_secs(5),
+            );
+            Hub::spawn_sweeper(&self.hub, every);
+        }
+    }
+
+    /// Runs `job` (given the operation's reference id; it returns the notification's
+    /// `data` as JSON) in the background and publishes its result on
+    /// `/v2/ucs/interactions` to the caller's session. Returns the reference id at once,
+    /// once one of the limited operation slots is free.
+    pub(crate) async fn launch<F, Fut>(&self, caller: &session::Caller, job: F) -> GwsResult<u64>
+    where
+        F: FnOnce(u64) -> Fut + Send + 'static,
+        Fut: Future<Output = String> + Send + 'static,
+    {
+        let permit = self
+            .jobs
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(GwsError::internal)?;
+        let reference = self.references.fetch_add(1, Ordering::Relaxed);
+        let hub = self.hub.clone();
+        let session = caller.session_key.clone();
+        let tenant = caller.tenant.id;
+        tokio::spawn(async move {
+            let data = job(reference).await;
+            drop(permit);
+            let message = format!(
+                "{{\"channel\":\"{}\",\"data\":{data}}}",
+                cometd::INTERACTIONS_CHANNEL
+            );
+            let reached = hub.publish(
+                &session,
+                tenant,
+                cometd::INTERACTIONS_CHANNEL,
+                message.into(),
+            );
+            tracing::debug!(reference, reached, "gws notification published");
+        });
+        Ok(reference)
+    }
+}
+
+/// A route whose other methods get GWS's envelope rather than the native 405.
+fn only(m: MethodRouter<AppState>) -> MethodRouter<AppState> {
+    m.fallback(|_: HeaderMap| async {
+        GwsError::new(code::FORBIDDEN, "This resource does not accept that method")
+            .with_http(axum::http::StatusCode::METHOD_NOT_ALLOWED)
+            .into_response()
+    })
+}
+
+/// The routes with settings from the `INTERLOG_GWS_*` environment (defaults when unset).
+///
+/// # Panics
+/// When one of those variables holds a value that cannot be read: a misconfigured server
+/// stops at start-up rather than running with a setting it was not given.
+pub fn routes() -> Router<AppState> {
+    let config = GwsConfig::from_env().unwrap_or_else(|e| panic!("genesys_gws settings: {e}"));
+    routes_with(config)
+}
+
+/// The routes with these settings.
+pub fn routes_with(config: GwsConfig) -> Router<AppState> {
+    Gws::new(config).router()
+}

@@ -1,0 +1,282 @@
+//! Who is calling: HTTP Basic with an Interlog user, or the `JSESSIONID` cookie of a session
+//! an earlier Basic login opened.
+//!
+//! Sessions live in the store's expiring records (namespace `gws.session`, keyed by the
+//! SHA-256 of the cookie value, so the store never holds a usable cookie), so every
+//! Interlog instance on the same store honours them. A session is extended while used: a
+//! request in the second half of its lifetime pushes its expiry to a full lifetime again.
+//!
+//! The Basic user name names the tenant as `tenant/username` (or `tenant\username`); the
+//! tenant part is a tenant key or a `genesys_gws` alias of one. A name without it belongs
+//! to the configured default tenant.
+
+use crate::envelope::{GwsError, GwsResult};
+use crate::Gws;
+use axum::http::{header, HeaderMap, HeaderValue};
+use base64::Engine;
+use interlog_api::oauth::{authenticate_user, basic_credentials};
+use interlog_api::AppState;
+use interlog_store::{ClientRole, Tenant};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+
+pub const COOKIE: &str = "JSESSIONID";
+const NAMESPACE: &str = "gws.session";
+
+/// What a session record holds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Record {
+    tenant: String,
+    user_id: String,
+    username: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    email: Option<String>,
+    role: ClientRole,
+    csrf: String,
+    /// Expiry, epoch milliseconds.
+    expires: i64,
+}
+
+/// An authenticated caller.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub tenant: Arc<Tenant>,
+    pub user_id: String,
+    pub username: String,
+    pub email: Option<String>,
+    pub role: ClientRole,
+    /// The SHA-256 (hex) of the session cookie: the session's name everywhere but the
+    /// cookie itself.
+    pub session_key: String,
+    pub csrf: String,
+    /// The cookie value of a session this request opened (to be set on the response).
+    pub new_cookie: Option<String>,
+    /// Whether the request came with the session's cookie (rather than opening one).
+    pub by_cookie: bool,
+}
+
+/// The session key of a cookie value.
+pub fn key_of(cookie: &str) -> String {
+    let digest = Sha256::digest(cookie.as_bytes());
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+/// The `JSESSIONID` value of the request, if any.
+pub fn cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.trim_matches('"'))
+        .filter(|v| !v.is_empty() && v.len() <= 128)
+}
+
+/// The tenant part and user part of a Basic user name.
+pub fn split_login(login: &str) -> (Option<&str>, &str) {
+    match login.split_once(['/', '\\']) {
+        Some((tenant, user)) if !tenant.is_empty() && !user.is_empty() => (Some(tenant), user),
+        _ => (None, login),
+    }
+}
+
+fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+fn ttl_ms(gws: &Gws) -> i64 {
+    i64::try_from(gws.config.session_ttl.as_millis()).unwrap_or(i64::MAX / 4)
+}
+
+async fn save(state: &AppState, key: &str, record: &Record) -> GwsResult<()> {
+    let value = serde_json::to_string(record).map_err(GwsError::internal)?;
+    let expires = jiff::Timestamp::from_millisecond(record.expires).map_err(GwsError::internal)?;
+    state
+        .store
+        .put_record(NAMESPACE, key, &value, expires)
+        .await?;
+    Ok(())
+}
+
+/// The live session with this key, extended when past half its lifetime.
+async fn load(state: &AppState, gws: &Gws, key: &str) -> GwsResult<Option<Caller>> {
+    let Some(raw) = state.store.get_record(NAMESPACE, key).await? else {
+        return Ok(None);
+    };
+    let Ok(mut record) = serde_json::from_str::<Record>(&raw) else {
+        return Ok(None);
+    };
+    let now = now_ms();
+    if record.expires <= now {
+        return Ok(None);
+    }
+    let ttl = ttl_ms(gws);
+    if record.expires - now < ttl / 2 {
+        record.expires = now.saturating_add(ttl);
+        save(state, key, &record).await?;
+    }
+    let Some(tenant) = state.tenant(&record.tenant).await? else {
+        return Ok(None);
+    };
+    Ok(Some(Caller {
+        tenant,
+        user_id: record.user_id,
+        username: record.username,
+        email: record.email,
+        role: record.role,
+        session_key: key.to_owned(),
+        csrf: record.csrf,
+        new_cookie: None,
+        by_cookie: true,
+    }))
+}
+
+/// The session named by the request's cookie, if it is live.
+pub async fn from_cookie(
+    state: &AppState,
+    gws: &Gws,
+    headers: &HeaderMap,
+) -> GwsResult<Option<Caller>> {
+    match cookie(headers) {
+        Some(c) => load(state, gws, &key_of(c)).await,
+        None => Ok(None),
+    }
+}
+
+/// Whether the live session `key` still exists (extending it like any use).
+pub async fn is_live(state: &AppState, gws: &Gws, key: &str) -> GwsResult<bool> {
+    Ok(load(state, gws, key).await?.is_some())
+}
+
+/// The tenant key a login's tenant part names: a key, or a `genesys_gws` alias.
+async fn tenant_key(state: &AppState, gws: &Gws, part: Option<&str>) -> GwsResult<String> {
+    let Some(part) = part else {
+        return Ok(gws.config.default_tenant.clone().unwrap_or_default());
+    };
+    if state.tenant(part).await?.is_some() {
+        return Ok(part.to_owned());
+    }
+    Ok(state
+        .store
+        .tenant_by_alias("genesys_gws", part)
+        .await?
+        .map(|t| t.key)
+        .unwrap_or_else(|| part.to_owned()))
+}
+
+/// Checks Basic credentials and opens a session for them.
+async fn login(state: &AppState, gws: &Gws, login: &str, password: &str) -> GwsResult<Caller> {
+    let (part, username) = split_login(login);
+    let key = tenant_key(state, gws, part).await?;
+    let Some((tenant, user)) = authenticate_user(state, &key, username, password).await? else {
+        return Err(GwsError::access_denied());
+    };
+    let cookie = random_token();
+    let session_key = key_of(&cookie);
+    let record = Record {
+        tenant: tenant.key.clone(),
+        user_id: user.id.clone(),
+        username: user.username.clone(),
+        email: user.email.clone(),
+        role: user.role,
+        csrf: uuid::Uuid::new_v4().to_string(),
+        expires: now_ms().saturating_add(ttl_ms(gws)),
+    };
+    save(state, &session_key, &record).await?;
+    Ok(Caller {
+        tenant,
+        user_id: record.user_id,
+        username: record.username,
+        email: record.email,
+        role: record.role,
+        session_key,
+        csrf: record.csrf,
+        new_cookie: Some(cookie),
+        by_cookie: false,
+    })
+}
+
+/// The caller of a request: its live session, unless Basic credentials name someone else;
+/// else its Basic credentials, opening a session. Neither: status 20.
+pub async fn authenticate(state: &AppState, gws: &Gws, headers: &HeaderMap) -> GwsResult<Caller> {
+    let basic = basic_credentials(headers);
+    if let Some(caller) = from_cookie(state, gws, headers).await? {
+        let same = basic.as_ref().is_none_or(|(login, _)| {
+            let (part, user) = split_login(login);
+            user == caller.username
+                && part.is_none_or(|p| {
+                    p == caller.tenant.key
+                        || caller
+                            .tenant
+                            .aliases
+                            .iter()
+                            .any(|(d, a)| d == "genesys_gws" && a == p)
+                })
+        });
+        if same {
+            return Ok(caller);
+        }
+    }
+    match basic {
+        Some((login_name, password)) => login(state, gws, &login_name, &password).await,
+        None => Err(GwsError::access_denied()),
+    }
+}
+
+/// The `Set-Cookie` value for a new session.
+pub fn set_cookie(gws: &Gws, value: &str) -> Option<HeaderValue> {
+    let secure = if gws.config.secure_cookie {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax{secure}"
+    ))
+    .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logins_name_their_tenant_with_a_slash_or_backslash() {
+        assert_eq!(split_login("acme/ksippo"), (Some("acme"), "ksippo"));
+        assert_eq!(split_login("acme\\ksippo"), (Some("acme"), "ksippo"));
+        assert_eq!(
+            split_login("ksippo@example.com"),
+            (None, "ksippo@example.com")
+        );
+        assert_eq!(split_login("/ksippo"), (None, "/ksippo"));
+        assert_eq!(split_login("acme/"), (None, "acme/"));
+    }
+
+    #[test]
+    fn the_cookie_is_found_among_others_and_keys_do_not_reveal_it() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; JSESSIONID=abc; b=2"),
+        );
+        assert_eq!(cookie(&h), Some("abc"));
+        assert_eq!(key_of("abc").len(), 64);
+        assert!(!key_of("abc").contains("abc"));
+        h.insert(header::COOKIE, HeaderValue::from_static("JSESSIONID="));
+        assert_eq!(cookie(&h), None);
+    }
+}
