@@ -93,14 +93,14 @@ async fn method_not_allowed() -> ApiError {
     )
 }
 
-/// Axum answers an oversized body with a plain-text 413; give it the problem shape.
+/// Axum answers an oversized body with a plain-text 413; give it the problem shape. A 413
+/// a handler rendered itself (a dialect's envelope) is left alone.
 async fn body_limit_problem(res: Response) -> Response {
-    if res.status() == StatusCode::PAYLOAD_TOO_LARGE
-        && res
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .is_none_or(|v| v != "application/problem+json")
-    {
+    let plain = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_none_or(|v| v.as_bytes().starts_with(b"text/plain"));
+    if res.status() == StatusCode::PAYLOAD_TOO_LARGE && plain {
         return ApiError::new(
             ErrorKind::PayloadTooLarge,
             "the request body is larger than the configured limit",

@@ -90,6 +90,26 @@ pub fn issue_for_user(state: &AppState, tenant: &Tenant, user: &User, ttl: i64) 
     })
 }
 
+/// Verifies a secret against a PHC hash on a blocking thread. At most as many run at once
+/// as there are cores: each holds a 19 MiB argon2 block, and more at once would only
+/// queue for the CPU while holding memory.
+pub async fn verify_blocking(secret: String, hash: Option<String>) -> ApiResult<bool> {
+    static SLOTS: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+    });
+    let _slot = SLOTS.acquire().await.map_err(ApiError::internal)?;
+    tokio::task::spawn_blocking(move || match hash {
+        Some(h) => verify_secret(&secret, &h),
+        None => {
+            // Hash anyway, so an unknown subject costs the same time as a wrong secret.
+            let _ = verify_secret(&secret, &DUMMY_HASH);
+            false
+        }
+    })
+    .await
+    .map_err(ApiError::internal)
+}
+
 /// Checks a client's secret, slowing down repeated failures. `None` for any failure, with
 /// no hint of which part was wrong.
 pub async fn authenticate_client(
@@ -99,17 +119,7 @@ pub async fn authenticate_client(
 ) -> ApiResult<Option<(Tenant, Client)>> {
     let found = state.store.client(id).await?;
     let hash = found.as_ref().map(|c| c.secret_hash.clone());
-    let secret = secret.to_owned();
-    // Hash even when the client is unknown, so timing does not tell which part was wrong.
-    let ok = tokio::task::spawn_blocking(move || match hash {
-        Some(h) => verify_secret(&secret, &h),
-        None => {
-            let _ = verify_secret(&secret, &DUMMY_HASH);
-            false
-        }
-    })
-    .await
-    .map_err(ApiError::internal)?;
+    let ok = verify_blocking(secret.to_owned(), hash).await?;
     let client = match (ok, found) {
         (true, Some(c)) => c,
         _ => {
@@ -136,16 +146,7 @@ pub async fn authenticate_user(
         None => None,
     };
     let hash = user.as_ref().map(|u| u.password_hash.clone());
-    let password = password.to_owned();
-    let ok = tokio::task::spawn_blocking(move || match hash {
-        Some(h) => verify_secret(&password, &h),
-        None => {
-            let _ = verify_secret(&password, &DUMMY_HASH);
-            false
-        }
-    })
-    .await
-    .map_err(ApiError::internal)?;
+    let ok = verify_blocking(password.to_owned(), hash).await?;
     match (ok, tenant, user) {
         (true, Some(t), Some(u)) => {
             state.throttle.succeed(&subject);
