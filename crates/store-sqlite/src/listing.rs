@@ -149,18 +149,8 @@ fn db(context: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
     move |e| StoreError::backend(context, e)
 }
 
-pub(crate) fn list(
-    conn: &Connection,
-    tenant: i64,
-    country: Option<&str>,
-    q: &Query,
-) -> Result<Page> {
-    if q.filter.started.is_empty() || q.filter.ended.is_empty() || q.filter.updated.is_empty() {
-        return Ok(Page {
-            total: q.with_total.then_some(0),
-            ..Page::default()
-        });
-    }
+/// The statement that lists a page of `q`.
+fn list_sql(tenant: i64, country: Option<&str>, q: &Query) -> Sql {
     let mut plan = Plan::Scan;
     let mut where_sql = Sql::default();
     conditions(
@@ -208,6 +198,22 @@ pub(crate) fn list(
         let off = sql.param(i64::try_from(n).unwrap_or(i64::MAX));
         let _ = write!(sql.text, " OFFSET {off}");
     }
+    sql
+}
+
+pub(crate) fn list(
+    conn: &Connection,
+    tenant: i64,
+    country: Option<&str>,
+    q: &Query,
+) -> Result<Page> {
+    if q.filter.started.is_empty() || q.filter.ended.is_empty() || q.filter.updated.is_empty() {
+        return Ok(Page {
+            total: q.with_total.then_some(0),
+            ..Page::default()
+        });
+    }
+    let sql = list_sql(tenant, country, q);
 
     let mut stmt = conn.prepare_cached(&sql.text).map_err(db("prepare list"))?;
     let mut rows = stmt
@@ -271,4 +277,109 @@ pub(crate) fn count(
         })
         .map_err(db("count"))?;
     Ok(n as u64)
+}
+
+#[cfg(test)]
+mod plans {
+    use super::*;
+    use interlog_model::{ChannelType, Timestamp};
+
+    /// The query plan SQLite chooses for a listing, one line per step.
+    fn plan(q: &Query) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = crate::schema::open(&dir.path().join("plan.db")).unwrap();
+        crate::schema::migrate(&mut conn).unwrap();
+        let sql = list_sql(1, None, q);
+        let mut stmt = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {}", sql.text))
+            .unwrap();
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(sql.params.iter()), |r| {
+                r.get::<_, String>(3)
+            })
+            .unwrap();
+        rows.map(Result::unwrap).collect::<Vec<_>>().join("\n")
+    }
+
+    fn month() -> TimeRange {
+        TimeRange {
+            from: Some("2024-03-01T00:00:00Z".parse::<Timestamp>().unwrap()),
+            to: Some("2024-04-01T00:00:00Z".parse::<Timestamp>().unwrap()),
+        }
+    }
+
+    #[test]
+    fn every_sort_walks_its_own_index_without_sorting() {
+        for (key, index) in [
+            (SortKey::StartedAt, "engagements_by_started"),
+            (SortKey::EndedAt, "engagements_by_ended"),
+            (SortKey::Duration, "engagements_by_duration"),
+            (SortKey::UpdatedAt, "engagements_by_updated"),
+        ] {
+            for dir in [SortDir::Asc, SortDir::Desc] {
+                let q = Query {
+                    sort: interlog_store::Sort { key, dir },
+                    limit: 10,
+                    ..Query::default()
+                };
+                let p = plan(&q);
+                assert!(p.contains(index), "{key:?} {dir:?}: {p}");
+                assert!(!p.contains("TEMP B-TREE"), "{key:?} {dir:?} sorts: {p}");
+            }
+        }
+    }
+
+    #[test]
+    fn one_agent_in_a_month_walks_the_term_index_in_order() {
+        let q = Query {
+            filter: Filter {
+                agents: vec!["ann@acme.test".into()],
+                channel_types: vec![ChannelType::Voice],
+                started: month(),
+                ..Filter::default()
+            },
+            limit: 10,
+            ..Query::default()
+        };
+        let p = plan(&q);
+        assert!(p.contains("SEARCH t USING PRIMARY KEY"), "{p}");
+        assert!(p.contains("INTEGER PRIMARY KEY"), "joins by seq: {p}");
+        assert!(!p.contains("TEMP B-TREE"), "{p}");
+    }
+
+    #[test]
+    fn further_term_filters_are_point_lookups() {
+        let q = Query {
+            filter: Filter {
+                customer: vec!["0197180171".into()],
+                queue_ids: vec!["q1".into(), "q2".into()],
+                ..Filter::default()
+            },
+            limit: 10,
+            ..Query::default()
+        };
+        let p = plan(&q);
+        assert!(p.contains("SEARCH t USING PRIMARY KEY"), "{p}");
+        assert!(p.contains("SEARCH x USING PRIMARY KEY"), "{p}");
+        assert!(!p.contains("SCAN"), "{p}");
+    }
+
+    #[test]
+    fn a_keyset_page_seeks_into_the_index() {
+        let q = Query {
+            start: Start::After(Position {
+                value: 1_700_000_000_000,
+                id: "x".into(),
+            }),
+            limit: 10,
+            ..Query::default()
+        };
+        let p = plan(&q);
+        assert!(
+            p.contains(
+                "SEARCH e USING INDEX engagements_by_started (tenant_id=? AND (started,id)<(?,?))"
+            ),
+            "{p}"
+        );
+    }
 }
