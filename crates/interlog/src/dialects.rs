@@ -8,11 +8,13 @@ use interlog_api::AppState;
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .merge(interlog_dialect_genesys_gws::routes())
+        .merge(interlog_dialect_avaya_axp::routes())
 }
 
 /// The canonical format and every dialect's.
 pub fn formats() -> Formats {
     Formats::new([
         interlog_dialect_genesys_gws::FORMAT,
+        interlog_dialect_avaya_axp::FORMAT,
     ])
 }

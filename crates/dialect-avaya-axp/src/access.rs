@@ -1,0 +1,255 @@
+//! Who may call the Customer Journey API: the bearer token, the `appkey` header, the
+//! account in the path, and the role.
+//!
+//! Order of the checks (each failure stops there):
+//! 1. a valid, unexpired bearer token and an `appkey` that verifies against the application
+//!    key of the token's client: otherwise 401;
+//! 2. `accountId` shaped as Avaya's (six letters): otherwise 400;
+//! 3. the account is an `avaya_axp` alias of the token's tenant: otherwise 404, as if it did
+//!    not exist;
+//! 4. the token's role allows the operation: otherwise 403.
+//!
+//! Role map (Interlog roles are ordered reader < agent < admin):
+//!
+//! | AXP operation | Avaya's role | Interlog role needed |
+//! |---|---|---|
+//! | get, list, search journeys, list agents, list agent notes | Agent | reader |
+//! | create/update engagements, identifiers, participants, journeys, agent notes | none stated | agent |
+//! | identifier configuration | Account Administrator | admin |
+
+use crate::problem::{Api, AxpResult, Problem};
+use crate::validate;
+use axum::http::HeaderMap;
+use interlog_api::auth::SubjectKind;
+use interlog_api::state::now_secs;
+use interlog_api::AppState;
+use interlog_store::{ClientRole, Tenant};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+/// The alias namespace of AXP account ids.
+pub const DIALECT: &str = "avaya_axp";
+/// How long a found account alias and a verified application key are trusted without
+/// asking the store again.
+const CACHE_TTL: Duration = Duration::from_secs(60);
+/// Bound on each cache, so a flood of distinct keys cannot exhaust memory.
+const CACHE_MAX: usize = 10_000;
+
+/// What an AXP access token says. The field names are those of Interlog's own tokens, so an
+/// AXP token is also accepted by the native API; `azp` (the client the token was issued
+/// to) and `name` are extra.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AxpClaims {
+    pub tenant: String,
+    pub sub: String,
+    pub kind: SubjectKind,
+    pub role: ClientRole,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<String>,
+    pub iat: i64,
+    pub exp: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub azp: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl AxpClaims {
+    /// The API client whose application key must come with the token: the one it was
+    /// issued to, or the subject of a native client token.
+    pub fn client_id(&self) -> Option<&str> {
+        match (&self.azp, self.kind) {
+            (Some(c), _) => Some(c),
+            (None, SubjectKind::Client) => Some(&self.sub),
+            (None, SubjectKind::User) => None,
+        }
+    }
+
+    /// The name shown as a note's author.
+    pub fn display_name(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.sub)
+    }
+}
+
+/// A caller let into an account.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub claims: AxpClaims,
+    pub tenant: Arc<Tenant>,
+}
+
+/// The dialect's own state: caches that keep the hot path off the store and off argon2.
+#[derive(Clone, Default)]
+pub struct Axp {
+    inner: Arc<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    accounts: RwLock<HashMap<String, (Arc<Tenant>, Instant)>>,
+    /// Verified (client, appkey) pairs by digest, with the client's tenant id.
+    app_keys: RwLock<HashMap<[u8; 32], (i64, Instant)>>,
+    /// Serializes read-modify-write of per-tenant settings records in this process.
+    settings: tokio::sync::Mutex<()>,
+}
+
+fn fresh(at: Instant) -> bool {
+    at.elapsed() < CACHE_TTL
+}
+
+fn bounded_insert<K: std::hash::Hash + Eq, V>(map: &mut HashMap<K, (V, Instant)>, k: K, v: V) {
+    if map.len() >= CACHE_MAX {
+        map.retain(|_, (_, at)| fresh(*at));
+        if map.len() >= CACHE_MAX {
+            map.clear();
+        }
+    }
+    map.insert(k, (v, Instant::now()));
+}
+
+fn key_digest(client: &str, app_key: &str) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(client.as_bytes());
+    h.update([0]);
+    h.update(app_key.as_bytes());
+    h.finalize().into()
+}
+
+impl Axp {
+    /// Holds the lock that serializes settings edits of this process.
+    pub async fn settings_lock(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.inner.settings.lock().await
+    }
+
+    /// The tenant an account id names, through its `avaya_axp` alias (exact, then upper
+    /// case, since Avaya writes account ids in capitals).
+    pub async fn account(&self, state: &AppState, account: &str) -> AxpResult<Option<Arc<Tenant>>> {
+        if let Some((t, at)) = self
+            .inner
+            .accounts
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(account)
+        {
+            if fresh(*at) {
+                return Ok(Some(t.clone()));
+            }
+        }
+        let mut found = state.store.tenant_by_alias(DIALECT, account).await?;
+        let upper = account.to_ascii_uppercase();
+        if found.is_none() && upper != account {
+            found = state.store.tenant_by_alias(DIALECT, &upper).await?;
+        }
+        let Some(t) = found else {
+            return Ok(None);
+        };
+        let t = Arc::new(t);
+        bounded_insert(
+            &mut self
+                .inner
+                .accounts
+                .write()
+                .unwrap_or_else(|e| e.into_inner()),
+            account.to_owned(),
+            t.clone(),
+        );
+        Ok(Some(t))
+    }
+
+    /// Whether `app_key` is the application key of `client_id`; the id of the client's
+    /// tenant when it is. Failures are slowed down like wrong secrets.
+    pub async fn verify_app_key(
+        &self,
+        state: &AppState,
+        client_id: &str,
+        app_key: &str,
+    ) -> AxpResult<Option<i64>> {
+        let digest = key_digest(client_id, app_key);
+        if let Some((tenant_id, at)) = self
+            .inner
+            .app_keys
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&digest)
+        {
+            if fresh(*at) {
+                return Ok(Some(*tenant_id));
+            }
+        }
+        let client = state.store.client(client_id).await?;
+        let hash = client.as_ref().and_then(|c| c.app_key_hash.clone());
+        let ok = interlog_api::oauth::verify_blocking(app_key.to_owned(), hash)
+            .await
+            .map_err(|e| Problem::server_error(Api::Journey, e.detail))?;
+        let subject = format!("appkey:{client_id}");
+        match client {
+            Some(c) if ok => {
+                state.throttle.succeed(&subject);
+                bounded_insert(
+                    &mut self
+                        .inner
+                        .app_keys
+                        .write()
+                        .unwrap_or_else(|e| e.into_inner()),
+                    digest,
+                    c.tenant_id,
+                );
+                Ok(Some(c.tenant_id))
+            }
+            _ => {
+                tokio::time::sleep(state.throttle.fail(&subject)).await;
+                Ok(None)
+            }
+        }
+    }
+
+    /// The claims of the bearer token, if valid and unexpired.
+    pub fn claims(state: &AppState, headers: &HeaderMap) -> Option<AxpClaims> {
+        let value = headers
+            .get(axum::http::header::AUTHORIZATION)?
+            .to_str()
+            .ok()?;
+        let token = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))?;
+        let claims: AxpClaims = state.signer.verify_jwt(token.trim()).ok()?;
+        (claims.exp > now_secs()).then_some(claims)
+    }
+
+    /// Lets a caller into `account` with at least `role` (see the module docs for the
+    /// order of the checks).
+    pub async fn enter(
+        &self,
+        state: &AppState,
+        headers: &HeaderMap,
+        account: &str,
+        role: ClientRole,
+    ) -> AxpResult<Caller> {
+        let claims = Self::claims(state, headers).ok_or(Problem::unauthorized(Api::Journey))?;
+        let app_key = headers
+            .get("appkey")
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.is_empty())
+            .ok_or(Problem::unauthorized(Api::Journey))?;
+        let client = claims
+            .client_id()
+            .ok_or(Problem::unauthorized(Api::Journey))?;
+        let client_tenant = self
+            .verify_app_key(state, client, app_key)
+            .await?
+            .ok_or(Problem::unauthorized(Api::Journey))?;
+        validate::account_id(account).map_err(|v| Problem::field(Api::Journey, v))?;
+        let tenant = self
+            .account(state, account)
+            .await?
+            .filter(|t| t.key == claims.tenant && t.id == client_tenant)
+            .ok_or(Problem::not_found(Api::Journey))?;
+        if !claims.role.allows(role) {
+            return Err(Problem::forbidden(Api::Journey));
+        }
+        Ok(Caller { claims, tenant })
+    }
+}

@@ -1,0 +1,325 @@
+//! Identifier configuration (`/accounts/{accountId}/identifiers`, Account Administrator):
+//! which identifier types the account collects on writes.
+//!
+//! A tenant starts with `phoneNumbers`, `emailAddresses` and `accountIds` (the types
+//! Avaya's schema names), under ids derived from the tenant and the name so that every
+//! instance shows the same ones. The configuration is a durable per-tenant record; edits
+//! are serialized within a process. Engagement writes through this dialect accept only
+//! configured types ("Unless configured to, Customer Journey will not collect identifiers
+//! for names it does not recognise"); searches, links and bulk ingest take any type.
+//! `identifiers:delete` takes identifier ids or names (Avaya's description says names, its
+//! examples send ids).
+
+use crate::access::{Axp, Caller};
+use crate::http::{self, ok};
+use crate::identity::{forever, IdentifierList, IdentifierName};
+use crate::json::Json;
+use crate::problem::{Api, AxpResult, Problem, Violation};
+use crate::validate::{is_uuid, uuid_field, Check};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use interlog_api::AppState;
+use interlog_store::{ClientRole, Store, StoreError, Tenant};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+const NAMESPACE: &str = "avaya_axp.identifiers";
+/// "A maximum of 1000 identifiers can be configured for an Account."
+const MAX_TYPES: usize = 1000;
+const STRENGTHS: [&str; 3] = ["STRONG", "VERY_STRONG", "WEAK"];
+
+/// One configured identifier type, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentifierType {
+    pub id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    pub strength: String,
+}
+
+/// Avaya's `IdentifierType`, in the key order of its examples.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct IdentifierOut<'a> {
+    identifier_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    display_name: Option<&'a str>,
+    name: &'a str,
+    identifier_strength: &'a str,
+    url: String,
+}
+
+fn out<'a>(account: &str, t: &'a IdentifierType) -> IdentifierOut<'a> {
+    IdentifierOut {
+        identifier_id: &t.id,
+        display_name: t.display_name.as_deref(),
+        name: &t.name,
+        identifier_strength: &t.strength,
+        url: format!("/api/journey/v1/accounts/{account}/identifiers/{}", t.id),
+    }
+}
+
+fn derived_id(tenant: &Tenant, name: &str) -> String {
+    let d = Sha256::digest(format!("{}\0{name}", tenant.id).as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&d[..16]);
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string()
+}
+
+fn defaults(tenant: &Tenant) -> Vec<IdentifierType> {
+    [
+        (IdentifierName::Phone, "Phone Numbers"),
+        (IdentifierName::Email, "Email Addresses"),
+        (IdentifierName::Account, "Account Ids"),
+    ]
+    .into_iter()
+    .map(|(n, display)| IdentifierType {
+        id: derived_id(tenant, n.as_str()),
+        name: n.as_str().to_owned(),
+        display_name: Some(display.to_owned()),
+        strength: "STRONG".to_owned(),
+    })
+    .collect()
+}
+
+/// The tenant's configured identifier types.
+pub async fn load(store: &dyn Store, tenant: &Tenant) -> Result<Vec<IdentifierType>, StoreError> {
+    match store.get_record(NAMESPACE, &tenant.id.to_string()).await? {
+        Some(text) => serde_json::from_str(&text)
+            .map_err(|e| StoreError::backend("stored identifier configuration", e)),
+        None => Ok(defaults(tenant)),
+    }
+}
+
+async fn save(
+    store: &dyn Store,
+    tenant: &Tenant,
+    types: &[IdentifierType],
+) -> Result<(), StoreError> {
+    let text = serde_json::to_string(types).map_err(|e| StoreError::backend("encode", e))?;
+    store
+        .put_record(NAMESPACE, &tenant.id.to_string(), &text, forever())
+        .await
+}
+
+/// Refuses identifier types the tenant does not collect.
+pub async fn require_configured(
+    store: &dyn Store,
+    tenant: &Tenant,
+    list: &IdentifierList,
+    check: &mut Check,
+) -> AxpResult<()> {
+    let types = load(store, tenant).await?;
+    if types.is_empty() && !list.is_empty() {
+        check.push(Violation::invalid(
+            "identifiers",
+            "No valid identifiers configured for account",
+        ));
+        return Ok(());
+    }
+    for (name, _) in list {
+        if !types.iter().any(|t| &t.name == name) {
+            check.push(Violation::invalid(
+                format!("identifiers.{name}"),
+                format!("Invalid customerIds type in the request [{name}]"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Reads an `IdentifierType` body.
+fn read_type(body: &Json) -> AxpResult<(String, Option<String>, String)> {
+    let mut c = Check::default();
+    let name = c.string(body, "name", "name", 3, 50);
+    if let Some(n) = &name {
+        if !n
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+        {
+            c.push(Violation::invalid(
+                "name",
+                "must match \"^[a-zA-Z0-9_\\.]+$\"",
+            ));
+        }
+    }
+    let display = c.optional_string(body, "displayName", "displayName", 3, 50);
+    let strength = c.string(body, "identifierStrength", "identifierStrength", 0, 20);
+    if let Some(s) = &strength {
+        if !STRENGTHS.contains(&s.as_str()) {
+            c.push(Violation::invalid(
+                "identifierStrength",
+                "identifierStrength must be WEAK, STRONG, or VERY_STRONG",
+            ));
+        }
+    }
+    http::check(c.violations)?;
+    match (name, strength) {
+        (Some(n), Some(s)) => Ok((n, display, s)),
+        _ => Err(Problem::server_error(
+            Api::Journey,
+            "checked fields missing",
+        )),
+    }
+}
+
+fn duplicate(name: &str, account: &str) -> Problem {
+    Problem::field(
+        Api::Journey,
+        Violation::invalid(
+            "name",
+            format!("identifier '{name}' already exists for account '{account}'"),
+        ),
+    )
+}
+
+async fn enter(
+    axp: &Axp,
+    state: &AppState,
+    headers: &HeaderMap,
+    account: &str,
+) -> AxpResult<Caller> {
+    axp.enter(state, headers, account, ClientRole::Admin).await
+}
+
+pub async fn list(
+    state: &AppState,
+    axp: &Axp,
+    account: &str,
+    headers: &HeaderMap,
+) -> AxpResult<Response> {
+    let caller = enter(axp, state, headers, account).await?;
+    let types = load(state.store.as_ref(), &caller.tenant).await?;
+    let body: Vec<_> = types.iter().map(|t| out(account, t)).collect();
+    Ok(ok(&body))
+}
+
+pub async fn create(
+    state: &AppState,
+    axp: &Axp,
+    account: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> AxpResult<Response> {
+    let caller = enter(axp, state, headers, account).await?;
+    let (name, display_name, strength) = read_type(&http::object_body(headers, body)?)?;
+    let _edit = axp.settings_lock().await;
+    let mut types = load(state.store.as_ref(), &caller.tenant).await?;
+    if types.iter().any(|t| t.name == name) {
+        return Err(duplicate(&name, account));
+    }
+    if types.len() >= MAX_TYPES {
+        return Err(Problem::field(
+            Api::Journey,
+            Violation::invalid(
+                "name",
+                format!("at most {MAX_TYPES} identifiers can be configured for an account"),
+            ),
+        ));
+    }
+    let t = IdentifierType {
+        id: uuid::Uuid::new_v4().to_string(),
+        name,
+        display_name,
+        strength,
+    };
+    types.push(t.clone());
+    save(state.store.as_ref(), &caller.tenant, &types).await?;
+    Ok(ok(&out(account, &t)))
+}
+
+fn check_id(id: &str) -> AxpResult<()> {
+    uuid_field("identifierId", id).map_err(|v| Problem::field(Api::Journey, v))
+}
+
+pub async fn get_one(
+    state: &AppState,
+    axp: &Axp,
+    account: &str,
+    id: &str,
+    headers: &HeaderMap,
+) -> AxpResult<Response> {
+    let caller = enter(axp, state, headers, account).await?;
+    check_id(id)?;
+    let types = load(state.store.as_ref(), &caller.tenant).await?;
+    let t = types
+        .iter()
+        .find(|t| t.id.eq_ignore_ascii_case(id))
+        .ok_or(Problem::not_found(Api::Journey))?;
+    Ok(ok(&out(account, t)))
+}
+
+pub async fn update(
+    state: &AppState,
+    axp: &Axp,
+    account: &str,
+    id: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> AxpResult<Response> {
+    let caller = enter(axp, state, headers, account).await?;
+    check_id(id)?;
+    let (name, display_name, strength) = read_type(&http::object_body(headers, body)?)?;
+    let _edit = axp.settings_lock().await;
+    let mut types = load(state.store.as_ref(), &caller.tenant).await?;
+    if types
+        .iter()
+        .any(|t| t.name == name && !t.id.eq_ignore_ascii_case(id))
+    {
+        return Err(duplicate(&name, account));
+    }
+    let t = types
+        .iter_mut()
+        .find(|t| t.id.eq_ignore_ascii_case(id))
+        .ok_or(Problem::not_found(Api::Journey))?;
+    t.name = name;
+    t.display_name = display_name;
+    t.strength = strength;
+    let updated = t.clone();
+    save(state.store.as_ref(), &caller.tenant, &types).await?;
+    Ok(ok(&out(account, &updated)))
+}
+
+/// `identifiers:delete`: a JSON array of 1–50 identifier ids or names.
+pub async fn delete(
+    state: &AppState,
+    axp: &Axp,
+    account: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> AxpResult<Response> {
+    let caller = enter(axp, state, headers, account).await?;
+    let j = http::json_body(headers, body)?;
+    let Some(items) = j.as_array() else {
+        return Err(Problem::field(
+            Api::Journey,
+            Violation::invalid("body", "must be an array of identifier ids or names"),
+        ));
+    };
+    let mut c = Check::default();
+    if items.is_empty() || items.len() > 50 {
+        c.push(Violation::invalid("body", "size must be between 1 and 50"));
+    }
+    let wanted: Vec<String> = items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| c.string_value(v, &format!("body[{i}]"), 3, 50))
+        .collect();
+    http::check(c.violations)?;
+    let _edit = axp.settings_lock().await;
+    let mut types = load(state.store.as_ref(), &caller.tenant).await?;
+    let before = types.len();
+    types.retain(|t| {
+        !wanted
+            .iter()
+            .any(|w| w == &t.name || (is_uuid(w) && w.eq_ignore_ascii_case(&t.id)))
+    });
+    if types.len() == before {
+        return Err(Problem::not_found(Api::Journey));
+    }
+    save(state.store.as_ref(), &caller.tenant, &types).await?;
+    Ok(axum::http::StatusCode::OK.into_response())
+}

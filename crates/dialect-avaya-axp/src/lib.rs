@@ -1,0 +1,356 @@
+//! The Avaya Experience Platform (AXP) Customer Journey dialect: every operation of Avaya's
+//! Customer Journey API under `/api/journey/v1`, the A&A token endpoint under
+//! `/api/auth/v1`, and the `avaya_axp` ingest format. See the crate's README for the
+//! choices where Avaya leaves something undocumented.
+//!
+//! Several of Avaya's paths end in a custom method after a colon (`journeys:search`,
+//! `{engagementId}:update`). Such a segment is routed as one path parameter and dispatched
+//! here on the method after its last colon; an unknown method is a 404 problem.
+
+mod access;
+mod engagements;
+pub mod http;
+mod identifiers;
+pub mod identity;
+pub mod ingest;
+mod journeys;
+pub mod json;
+mod notes;
+pub mod problem;
+pub mod render;
+mod token;
+pub mod validate;
+
+pub use access::{AxpClaims, DIALECT};
+pub use ingest::{decode_line, FORMAT};
+
+use access::Axp;
+use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, Method};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, post};
+use axum::{Extension, Router};
+use bytes::Bytes;
+use http::split_method;
+use interlog_api::AppState;
+use problem::{Api, AxpResult, Problem};
+
+const BASE: &str = "/accounts/{accountId}";
+
+/// The dialect's routes, with their own caches (one set per router). Paths under the two
+/// prefixes that match no operation get Avaya's 404 problem.
+pub fn routes() -> Router<AppState> {
+    let r = |p: &str| format!("{BASE}{p}");
+    let auth = Router::new()
+        .route(
+            "/{accountId}/protocol/openid-connect/token",
+            post(token::token).fallback(auth_method_not_allowed),
+        )
+        .route(
+            "/{accountId}/protocol/openid-connect/revoke",
+            post(token::revoke).fallback(auth_method_not_allowed),
+        )
+        .fallback(auth_not_found);
+    let journey = Router::new()
+        .route(&r("/engagements"), any(engagements_root))
+        .route(&r("/engagements/{engagementId}"), any(engagement))
+        .route(
+            &r("/engagements/{engagementId}/agent-notes"),
+            any(agent_notes),
+        )
+        .route(
+            &r("/engagements/{engagementId}/agent-note"),
+            any(agent_note),
+        )
+        .route(
+            &r("/engagements/{engagementId}/agent-note/{noteId}"),
+            any(agent_note_one),
+        )
+        .route(
+            &r("/engagements/{engagementId}/participants/{participantId}"),
+            any(participant),
+        )
+        .route(&r("/identifiers"), any(identifiers_root))
+        .route(&r("/identifiers/{identifierId}"), any(identifier_one))
+        .route(&r("/{segment}"), any(account_segment))
+        .fallback(journey_not_found);
+    Router::new()
+        .nest("/api/auth/v1", auth)
+        .nest("/api/journey/v1", journey)
+        .layer(Extension(Axp::default()))
+}
+
+type Body = Result<Bytes, BytesRejection>;
+
+fn respond(r: AxpResult<Response>) -> Response {
+    r.unwrap_or_else(IntoResponse::into_response)
+}
+
+fn not_allowed() -> AxpResult<Response> {
+    Err(Problem::method_not_allowed(Api::Journey))
+}
+
+fn unknown() -> AxpResult<Response> {
+    Err(Problem::not_found(Api::Journey))
+}
+
+async fn auth_method_not_allowed() -> Problem {
+    Problem::method_not_allowed(Api::Auth)
+}
+
+async fn auth_not_found() -> Problem {
+    Problem::not_found(Api::Auth)
+}
+
+async fn journey_not_found() -> Problem {
+    Problem::not_found(Api::Journey)
+}
+
+async fn engagements_root(
+    method: Method,
+    State(state): State<AppState>,
+    Extension(axp): Extension<Axp>,
+    path: Result<Path<String>, PathRejection>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    respond(
+        async {
+            let account = http::path(path)?;
+            match method {
+                Method::GET => {
+                    engagements::list(&state, &axp, &account, query.as_deref(), &headers).await
+                }
+                Method::POST => {
+                    engagements::create(&state, &axp, &account, &headers, &http::bytes(body)?).await
+                }
+                _ => not_allowed(),
+            }
+        }
+        .await,
+    )
+}
+
+async fn engagement(
+    method: Method,
+    State(state): State<AppState>,
+    Extension(axp): Extension<Axp>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    respond(
+        async {
+            let (account, segment) = http::path(path)?;
+            let (id, m) = split_method(&segment);
+            match (m, &method) {
+                (None, &Method::GET) => {
+                    engagements::get_one(&state, &axp, &account, id, &headers).await
+                }
+                (Some("update"), &Method::POST) => {
+                    let b = http::bytes(body)?;
+                    engagements::update(&state, &axp, &account, id, &headers, &b).await
+                }
+                (Some("appendIdentifiers"), &Method::POST) => {
+                    let b = http::bytes(body)?;
+                    engagements::append_identifiers(&state, &axp, &account, id, &headers, &b).await
+                }
+                (None | Some("update" | "appendIdentifiers"), _) => not_allowed(),
+                _ => unknown(),
+            }
+        }
+        .await,
+    )
+}
+
+async fn agent_notes(
+    method: Method,
+    State(state): State<AppState>,
+    Extension(axp): Extension<Axp>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    headers: HeaderMap,
+) -> Response {
+    respond(
+        async {
+            let (account, id) = http::path(path)?;
+            match method {
+                Method::GET => notes::list(&state, &axp, &account, &id, &headers).await,
+                _ => not_allowed(),
+            }
+        }
+        .await,
+    )
+}
+
+async fn agent_note(
+    method: Method,
+    State(state): State<AppState>,
+    Extension(axp): Extension<Axp>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    respond(
+        async {
+            let (account, id) = http::path(path)?;
+            match method {
+                Method::POST => {
+                    notes::create(&state, &axp, &account, &id, &headers, &http::bytes(body)?).await
+                }
+                _ => not_allowed(),
+            }
+        }
+        .await,
+    )
+}
+
+async fn agent_note_one(
+    method: Method,
+    State(state): State<AppState>,
+    Extension(axp): Extension<Axp>,
+    path: Result<Path<(String, String, String)>, PathRejection>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    respond(
+        async {
+            let (account, id, note) = http::path(path)?;
+            match method {
+                Method::PUT => {
+                    let b = http::bytes(body)?;
+                    notes::update(&state, &axp, &account, &id, &note, &headers, &b).await
+                }
+                Method::DELETE => notes::delete(&state, &axp, &account, &id, &note, &headers).await,
+                _ => not_allowed(),
+            }
+        }
+        .await,
+    )
+}
+
+async fn participant(
+    method: Method,
+    State(state): State<AppState>,
+    Extension(axp): Extension<Axp>,
+    path: Result<Path<(String, String, String)>, PathRejection>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    respond(
+        async {
+            let (account, id, segment) = http::path(path)?;
+            let (pid, m) = split_method(&segment);
+            match (m, &method) {
+                (Some("add"), &Method::POST) => {
+                    let b = http::bytes(body)?;
+                    engagements::add_participant(&state, &axp, &account, &id, pid, &headers, &b)
+                        .await
+                }
+                (Some("remove"), &Method::POST) => {
+                    let b = http::bytes(body)?;
+                    engagements::remove_participant(&state, &axp, &account, &id, pid, &headers, &b)
+                        .await
+                }
+                (Some("add" | "remove"), _) => not_allowed(),
+                _ => unknown(),
+            }
+        }
+        .await,
+    )
+}
+
+async fn identifiers_root(
+    method: Method,
+    State(state): State<AppState>,
+    Extension(axp): Extension<Axp>,
+    path: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    respond(
+        async {
+            let account = http::path(path)?;
+            match method {
+                Method::GET => identifiers::list(&state, &axp, &account, &headers).await,
+                Method::POST => {
+                    identifiers::create(&state, &axp, &account, &headers, &http::bytes(body)?).await
+                }
+                _ => not_allowed(),
+            }
+        }
+        .await,
+    )
+}
+
+async fn identifier_one(
+    method: Method,
+    State(state): State<AppState>,
+    Extension(axp): Extension<Axp>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    respond(
+        async {
+            let (account, id) = http::path(path)?;
+            match method {
+                Method::GET => identifiers::get_one(&state, &axp, &account, &id, &headers).await,
+                Method::PUT => {
+                    let b = http::bytes(body)?;
+                    identifiers::update(&state, &axp, &account, &id, &headers, &b).await
+                }
+                _ => not_allowed(),
+            }
+        }
+        .await,
+    )
+}
+
+/// The custom methods directly under an account: `journeys`, `journeys:search`,
+/// `journeys:unlinkIdentifier`, `journeys:listAgents`, `identifiers:delete`.
+async fn account_segment(
+    method: Method,
+    State(state): State<AppState>,
+    Extension(axp): Extension<Axp>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    respond(
+        async {
+            let (account, segment) = http::path(path)?;
+            let known = matches!(
+                split_method(&segment),
+                (
+                    "journeys",
+                    None | Some("search" | "unlinkIdentifier" | "listAgents")
+                ) | ("identifiers", Some("delete"))
+            );
+            if !known {
+                return unknown();
+            }
+            if method != Method::POST {
+                return not_allowed();
+            }
+            let b = http::bytes(body)?;
+            let q = query.as_deref();
+            match split_method(&segment) {
+                ("journeys", None) => journeys::link(&state, &axp, &account, &headers, &b).await,
+                ("journeys", Some("search")) => {
+                    journeys::search(&state, &axp, &account, q, &headers, &b).await
+                }
+                ("journeys", Some("unlinkIdentifier")) => {
+                    journeys::unlink(&state, &axp, &account, &headers, &b).await
+                }
+                ("journeys", Some("listAgents")) => {
+                    journeys::list_agents(&state, &axp, &account, q, &headers, &b).await
+                }
+                _ => identifiers::delete(&state, &axp, &account, &headers, &b).await,
+            }
+        }
+        .await,
+    )
+}
