@@ -40,8 +40,27 @@ impl Sql {
 enum Plan {
     /// Walk the engagements index of the sort key.
     Scan,
-    /// Walk the index of one term value (start-time order only).
-    Term(TermKind, String),
+    /// Walk the index of a term's values (start-time order only). With several values,
+    /// their walks are merged and an engagement found by two of them counted once.
+    Term(TermKind, Vec<String>),
+}
+
+/// Most values of one term walked together: a customer's linked identifiers, a few agents.
+const MAX_TERM_WALK: usize = 32;
+
+/// Whether several values of `kind` are few enough matches to walk and merge: identifiers
+/// of one customer or one agent are; a channel source or a team may be half the tenant.
+fn selective(kind: TermKind) -> bool {
+    matches!(
+        kind,
+        TermKind::Customer | TermKind::Agent | TermKind::ParticipantEmail
+    )
+}
+
+impl Plan {
+    fn merges(&self) -> bool {
+        matches!(self, Plan::Term(_, values) if values.len() > 1)
+    }
 }
 
 fn range(sql: &mut Sql, col: &str, r: &TimeRange) {
@@ -67,19 +86,22 @@ fn conditions(
 ) {
     let groups = filter_terms(f, country);
     *plan = match groups.first() {
-        Some((kind, values)) if values.len() == 1 && sort == SortKey::StartedAt => {
-            Plan::Term(*kind, values[0].clone())
+        Some((kind, values))
+            if sort == SortKey::StartedAt
+                && (values.len() == 1 || (selective(*kind) && values.len() <= MAX_TERM_WALK)) =>
+        {
+            Plan::Term(*kind, values.clone())
         }
         _ => Plan::Scan,
     };
     let tenant_p = sql.param(tenant);
     let started_col = match plan {
-        Plan::Term(kind, value) => {
+        Plan::Term(kind, values) => {
             let k = sql.param(kind.code());
-            let v = sql.param(value.clone());
+            let v = sql.list(values);
             let _ = write!(
                 sql.text,
-                " WHERE t.tenant_id = {tenant_p} AND t.kind = {k} AND t.value = {v}"
+                " WHERE t.tenant_id = {tenant_p} AND t.kind = {k} AND t.value IN ({v})"
             );
             "t.started"
         }
@@ -187,6 +209,9 @@ fn list_sql(tenant: i64, country: Option<&str>, q: &Query) -> Sql {
         let i = sql.param(pos.id.clone());
         let _ = write!(sql.text, " AND ({key_col}, {id_col}) {cmp} ({v}, {i})");
     }
+    if plan.merges() {
+        sql.text.push_str(" GROUP BY t.seq");
+    }
     // One row more than asked says whether more follow.
     let fetch = i64::from(q.limit) + 1;
     let lim = sql.param(fetch);
@@ -269,7 +294,12 @@ pub(crate) fn count(
         &mut plan,
         SortKey::StartedAt,
     );
-    let text = format!("SELECT count(*){}{}", from_clause(&plan), where_sql.text);
+    let counted = if plan.merges() {
+        "count(DISTINCT t.seq)"
+    } else {
+        "count(*)"
+    };
+    let text = format!("SELECT {counted}{}{}", from_clause(&plan), where_sql.text);
     let mut stmt = conn.prepare_cached(&text).map_err(db("prepare count"))?;
     let n: i64 = stmt
         .query_row(rusqlite::params_from_iter(where_sql.params.iter()), |r| {
@@ -361,6 +391,24 @@ mod plans {
         let p = plan(&q);
         assert!(p.contains("SEARCH t USING PRIMARY KEY"), "{p}");
         assert!(p.contains("SEARCH x USING PRIMARY KEY"), "{p}");
+        assert!(!p.contains("SCAN"), "{p}");
+    }
+
+    #[test]
+    fn a_customer_with_linked_identifiers_walks_each_identifier_not_the_tenant() {
+        let q = Query {
+            filter: Filter {
+                customer: vec!["0197180171".into(), "m@example.org".into(), "acc-1".into()],
+                ..Filter::default()
+            },
+            limit: 10,
+            ..Query::default()
+        };
+        let p = plan(&q);
+        assert!(
+            p.contains("SEARCH t USING PRIMARY KEY (tenant_id=? AND kind=? AND value=?)"),
+            "{p}"
+        );
         assert!(!p.contains("SCAN"), "{p}");
     }
 
