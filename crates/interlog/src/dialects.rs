@@ -9,6 +9,7 @@ pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .merge(interlog_dialect_genesys_gws::routes())
         .merge(interlog_dialect_avaya_axp::routes())
+        .merge(interlog_dialect_oracle_lx::routes())
 }
 
 /// The canonical format and every dialect's.
@@ -16,5 +17,6 @@ pub fn formats() -> Formats {
     Formats::new([
         interlog_dialect_genesys_gws::FORMAT,
         interlog_dialect_avaya_axp::FORMAT,
+        interlog_dialect_oracle_lx::FORMAT,
     ])
 }

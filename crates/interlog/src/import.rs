@@ -73,10 +73,24 @@ pub fn run(args: ImportArgs) -> Result<(), String> {
         let mut buf = vec![0u8; 1 << 20];
         let mut lines: Vec<(u64, Option<Vec<u8>>)> = Vec::new();
         let mut done = false;
+        let mut first = true;
         while !done {
             let n = input
                 .read(&mut buf)
                 .map_err(|e| format!("read error: {e}"))?;
+            if std::mem::take(&mut first) && ingest.is_xml_document(&buf[..n]) {
+                // The format's XML document, read whole.
+                let mut document = buf[..n].to_vec();
+                input
+                    .read_to_end(&mut document)
+                    .map_err(|e| format!("read error: {e}"))?;
+                bar.inc(document.len() as u64);
+                ingest
+                    .xml_document(&document)
+                    .await
+                    .map_err(|e| crate::error_chain(&e))?;
+                break;
+            }
             if n == 0 {
                 splitter.finish(|l| lines.push(owned(l)));
                 done = true;

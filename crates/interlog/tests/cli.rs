@@ -184,3 +184,50 @@ fn the_default_config_file_is_printed() {
     let text = ok(&interlog(&["config"], dir.path()));
     assert!(text.contains("# listen = \"127.0.0.1:8080\""));
 }
+
+#[test]
+fn a_dialect_xml_document_imports_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(&interlog(&["tenant", "create", "t"], dir.path()));
+    let file = dir.path().join("lx.xml");
+    std::fs::write(
+        &file,
+        "<engagementListV1>\n<engagements>\n<startDate>2024-03-01T09:30:00.000Z</startDate>\n\
+         <endDate>2024-03-01T09:40:00.000Z</endDate>\n<id>lx-cli-1</id>\n\
+         <associateInitiated>false</associateInitiated>\n</engagements>\n<engagements>\n\
+         <startDate>2024-03-02T09:30:00.000Z</startDate>\n<id>lx-cli-2</id>\n\
+         <associateInitiated>true</associateInitiated>\n</engagements>\n</engagementListV1>\n",
+    )
+    .unwrap();
+    let out = interlog(
+        &[
+            "import",
+            "--tenant",
+            "t",
+            "--format",
+            "oracle_lx",
+            file.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("2 created"), "{stderr}");
+    let exported = ok(&interlog(&["export", "--tenant", "t"], dir.path()));
+    assert!(
+        exported.contains("\"id\":\"lx-cli-2\",\"source\":\"oracle_lx\""),
+        "{exported}"
+    );
+    let unknown = interlog(
+        &[
+            "import",
+            "--tenant",
+            "t",
+            "--format",
+            "nope",
+            file.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("accepted: "));
+}

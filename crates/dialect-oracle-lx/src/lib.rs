@@ -1,0 +1,60 @@
+//! The Oracle Live Experience dialect: the vendor's engagement history API
+//! (`/v1/auth/{tenant}`, `/v1/engagements/{tenant}`, its count and delete) in JSON and XML,
+//! and the `oracle_lx` ingest format (`engagementV1` JSON lines or XML documents).
+//!
+//! Every choice the vendor leaves undocumented is written down once, in this crate's
+//! README, and tested.
+
+pub mod auth;
+pub mod engagements;
+pub mod error;
+pub mod ingest;
+pub mod negotiate;
+pub mod params;
+pub mod render_json;
+pub mod render_xml;
+pub mod view;
+pub mod xml;
+
+use axum::http::HeaderMap;
+use axum::routing::{delete, get};
+use axum::Router;
+use interlog_api::formats::Format;
+use interlog_api::AppState;
+
+/// The `oracle_lx` ingest format: one `engagementV1` (or `EngagementListV1`) JSON object
+/// per NDJSON line, or one whole `engagementV1` / `engagementListV1` XML document.
+pub const FORMAT: Format = Format {
+    name: "oracle_lx",
+    line: ingest::decode_json_line,
+    xml_document: Some(ingest::decode_xml_document),
+};
+
+/// The dialect's routes, to merge into the server's router.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/v1/auth/{tenant}",
+            get(auth::token).fallback(|h: HeaderMap| async move {
+                engagements::method_not_allowed(&h, "GET, HEAD")
+            }),
+        )
+        .route(
+            "/v1/engagements/{tenant}",
+            get(engagements::list).fallback(|h: HeaderMap| async move {
+                engagements::method_not_allowed(&h, "GET, HEAD")
+            }),
+        )
+        .route(
+            "/v1/engagements/count/{tenant}",
+            get(engagements::count).fallback(|h: HeaderMap| async move {
+                engagements::method_not_allowed(&h, "GET, HEAD")
+            }),
+        )
+        .route(
+            "/v1/engagements/{tenant}/{id}",
+            delete(engagements::delete).fallback(|h: HeaderMap| async move {
+                engagements::method_not_allowed(&h, "DELETE")
+            }),
+        )
+}
