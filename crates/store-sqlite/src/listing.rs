@@ -122,7 +122,11 @@ fn conditions(
         let l = sql.list(&codes);
         let _ = write!(sql.text, " AND e.state IN ({l})");
     }
-    if !f.outcomes.is_empty() {
+    if let [one] = f.outcomes.as_slice() {
+        // An equality, so the planner can walk engagements_by_outcome in start order.
+        let p = sql.param(code(Outcome::ALL, *one));
+        let _ = write!(sql.text, " AND e.outcome = {p}");
+    } else if !f.outcomes.is_empty() {
         let codes: Vec<i64> = f.outcomes.iter().map(|s| code(Outcome::ALL, *s)).collect();
         let l = sql.list(&codes);
         let _ = write!(sql.text, " AND e.outcome IN ({l})");
@@ -410,6 +414,25 @@ mod plans {
             "{p}"
         );
         assert!(!p.contains("SCAN"), "{p}");
+    }
+
+    #[test]
+    fn one_outcome_walks_its_index_and_skips_offsets_in_it() {
+        let q = Query {
+            filter: Filter {
+                outcomes: vec![interlog_model::Outcome::Successful],
+                ..Filter::default()
+            },
+            start: Start::Offset(10_000),
+            limit: 10,
+            ..Query::default()
+        };
+        let p = plan(&q);
+        assert!(
+            p.contains("USING INDEX engagements_by_outcome (tenant_id=? AND outcome=?)"),
+            "{p}"
+        );
+        assert!(!p.contains("TEMP B-TREE"), "{p}");
     }
 
     #[test]
