@@ -27,6 +27,21 @@ fn role(s: String) -> rusqlite::Result<ClientRole> {
 }
 
 pub(crate) fn create_tenant(conn: &Connection, t: NewTenant, now: Timestamp) -> Result<Tenant> {
+    // Check before writing: a job refused after its first insert would leave it behind.
+    for (dialect, alias) in &t.aliases {
+        let taken: bool = conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM tenant_aliases WHERE dialect = ?1 AND alias = ?2)",
+                params![dialect, alias],
+                |r| r.get(0),
+            )
+            .map_err(db("check tenant alias"))?;
+        if taken {
+            return Err(StoreError::Conflict(format!(
+                "alias {alias} is taken in {dialect}"
+            )));
+        }
+    }
     let id = conn
         .prepare_cached("INSERT INTO tenants (key, name, time_zone, country_code, created_at) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id")
         .and_then(|mut s| {

@@ -1,9 +1,8 @@
 //! The single writer: one thread owns the write connection and commits jobs in groups.
 //!
 //! Jobs queue on a channel. The writer takes every job waiting, runs them in one
-//! transaction (each in its own savepoint when there are several), commits once, and only
-//! then answers them all: a write is acknowledged only after its transaction is durable,
-//! and concurrent writers share one fsync.
+//! transaction, commits once, and only then answers them all: a write is acknowledged only
+//! after its transaction is durable, and concurrent writers share one fsync.
 
 use interlog_store::{Result, StoreError};
 use rusqlite::Connection;
@@ -13,9 +12,9 @@ use std::sync::mpsc;
 const MAX_JOBS_PER_COMMIT: usize = 512;
 
 type Completion = Box<dyn FnOnce(std::result::Result<(), String>) + Send>;
-/// A queued write: runs on the writer's connection (in its own savepoint when asked) and
-/// returns how to answer once the transaction ends, and whether the work succeeded.
-pub(crate) type Job = Box<dyn FnOnce(&Connection, bool) -> (Completion, bool) + Send>;
+/// A queued write: runs on the writer's connection and returns how to answer once the
+/// transaction ends, and whether it left the transaction clean.
+pub(crate) type Job = Box<dyn FnOnce(&Connection) -> (Completion, Outcome) + Send>;
 
 /// Runs the writer loop until every sender is gone; then, for a bulk load, makes
 /// everything durable.
@@ -37,26 +36,29 @@ pub(crate) fn run(conn: Connection, jobs: mpsc::Receiver<Job>, bulk: bool) {
     }
 }
 
-/// Runs a batch of jobs in one transaction and answers them after the commit.
+/// Runs a batch of jobs in one transaction and answers them after it ends.
+///
+/// Jobs check before they write, so a job refused for a reason of its own (a conflict, a
+/// missing engagement, a rejected edit) has written nothing and its neighbours commit. A
+/// database error may leave a job half-done: then the whole transaction rolls back and
+/// every job in it fails, unacknowledged, for its caller to retry. No per-job savepoints:
+/// they cost SQLite statement-journal work on every statement.
 fn commit(conn: &Connection, batch: Vec<Job>) {
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
         // Dropping the jobs drops their reply channels: callers learn nothing was written.
         tracing::error!(error = %e, "could not begin a write transaction");
         return;
     }
-    // A savepoint per job keeps a failing job from undoing its neighbours, but costs SQLite
-    // statement-journal work on every statement; a lone job needs no such isolation, as
-    // rolling back the transaction undoes only it.
-    let isolate = batch.len() > 1;
     let mut done = Vec::with_capacity(batch.len());
-    let mut failed_alone = false;
+    let mut broken = false;
     for job in batch {
-        let (complete, ok) = job(conn, isolate);
-        failed_alone |= !isolate && !ok;
+        let (complete, outcome) = job(conn);
+        broken |= outcome == Outcome::Broken;
         done.push(complete);
     }
-    let committed = if failed_alone {
-        conn.execute_batch("ROLLBACK").map_err(|e| e.to_string())
+    let ended = if broken {
+        let _ = conn.execute_batch("ROLLBACK");
+        Err("a database error rolled the transaction back".to_owned())
     } else {
         conn.execute_batch("COMMIT").map_err(|e| {
             tracing::error!(error = %e, "commit failed");
@@ -65,47 +67,40 @@ fn commit(conn: &Connection, batch: Vec<Job>) {
         })
     };
     for complete in done {
-        complete(committed.clone());
+        complete(ended.clone());
     }
 }
 
-/// Wraps `work` as a job whose result is delivered on `reply` once its transaction commits.
-/// `work` runs inside a savepoint, so a failing job rolls back alone.
+/// How a job's work went, as far as its transaction is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// Done, or refused before writing anything.
+    Clean,
+    /// A database error: the job may have written part of its work.
+    Broken,
+}
+
+/// Wraps `work` as a job whose result is delivered on `reply` once its transaction ends.
 pub(crate) fn job<T: Send + 'static>(
     work: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
     reply: tokio::sync::oneshot::Sender<Result<T>>,
 ) -> Job {
-    Box::new(move |conn: &Connection, isolate: bool| {
-        let result = if isolate {
-            in_savepoint(conn, work)
-        } else {
-            work(conn)
+    Box::new(move |conn: &Connection| {
+        let result = work(conn);
+        let outcome = match &result {
+            Err(StoreError::Backend { .. }) => Outcome::Broken,
+            _ => Outcome::Clean,
         };
-        let ok = result.is_ok();
         let complete = Box::new(move |ended: std::result::Result<(), String>| {
-            // A failed job's own error is the answer, whether or not the transaction it was
-            // in committed.
             let answer = match (result, ended) {
-                (Err(e), _) => Err(e),
+                // A refusal is the answer whether or not the others committed.
+                (Err(e), _) if outcome == Outcome::Clean => Err(e),
                 (Ok(v), Ok(())) => Ok(v),
+                (Err(e), _) => Err(e),
                 (Ok(_), Err(e)) => Err(StoreError::backend("commit failed", e)),
             };
             let _ = reply.send(answer);
         }) as Completion;
-        (complete, ok)
+        (complete, outcome)
     })
-}
-
-fn in_savepoint<T>(conn: &Connection, work: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-    conn.execute_batch("SAVEPOINT job")
-        .map_err(|e| StoreError::backend("savepoint", e))?;
-    let result = work(conn);
-    let end = if result.is_ok() {
-        "RELEASE job"
-    } else {
-        "ROLLBACK TO job; RELEASE job"
-    };
-    conn.execute_batch(end)
-        .map_err(|e| StoreError::backend("savepoint", e))?;
-    result
 }
