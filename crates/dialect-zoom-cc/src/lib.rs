@@ -1,0 +1,116 @@
+//! The Zoom Contact Center dialect: a wire-compatible copy of Zoom's engagement history API
+//! (`/v2/contact_center/engagements...`) and its server-to-server OAuth token endpoint,
+//! over Interlog's canonical model and store, and the `zoom_cc` ingest format.
+//!
+//! Zoom's "account" is the tenant of the bearer token. Choices Zoom leaves undocumented are
+//! listed in this crate's README.
+
+mod auth;
+pub mod channels;
+pub mod config;
+mod engagement;
+pub mod error;
+pub mod ingest;
+mod list;
+mod notes;
+mod oauth;
+pub mod page_token;
+pub mod params;
+pub mod rate_limit;
+pub mod render;
+pub mod scopes;
+pub mod time;
+pub mod view;
+
+pub use config::{LabelLimit, RateLimits, ZoomConfig};
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Extension, Router};
+use interlog_api::formats::Format;
+use interlog_api::AppState;
+use std::sync::Arc;
+
+/// The dialect's name: its ingest format and its tenant-alias namespace (an alias in this
+/// namespace is accepted as the `account_id` of a token request).
+pub const DIALECT: &str = "zoom_cc";
+
+/// The `zoom_cc` ingest format: one Zoom engagement (or list envelope) a line.
+pub const FORMAT: Format = Format {
+    name: DIALECT,
+    line: ingest::decode,
+    xml_document: None,
+};
+
+/// What the handlers share besides the application state.
+pub struct Zoom {
+    pub config: ZoomConfig,
+    limiter: Option<rate_limit::RateLimiter>,
+}
+
+impl Zoom {
+    pub fn new(config: ZoomConfig) -> Self {
+        Zoom {
+            limiter: config.rate_limits.map(rate_limit::RateLimiter::new),
+            config,
+        }
+    }
+}
+
+/// The dialect's routes with the default settings, as the environment adjusts them (see
+/// [`ZoomConfig::from_env`]); a bad environment value is logged and the default kept.
+pub fn routes() -> Router<AppState> {
+    let config = ZoomConfig::from_env().unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "zoom_cc: ignoring a bad setting; using the defaults");
+        ZoomConfig::default()
+    });
+    routes_with(config)
+}
+
+/// The dialect's routes with these settings.
+pub fn routes_with(config: ZoomConfig) -> Router<AppState> {
+    let base = "/v2/contact_center/engagements";
+    Router::new()
+        .route("/oauth/token", post(oauth::token))
+        .route(base, get(list::list))
+        // A static segment wins over `{engagementId}`, so `notes` is never taken for an id.
+        .route(&format!("{base}/notes"), get(notes::all_notes))
+        .route(&format!("{base}/{{id}}"), get(engagement::get))
+        .route(&format!("{base}/{{id}}/events"), get(engagement::events))
+        .route(
+            &format!("{base}/{{id}}/recordings"),
+            get(engagement::list_recordings).delete(engagement::delete_recordings),
+        )
+        .route(
+            &format!("{base}/{{id}}/recordings/status"),
+            get(engagement::recording_status),
+        )
+        .route(
+            &format!("{base}/{{id}}/recording/{{command}}"),
+            put(engagement::recording_control),
+        )
+        .route(&format!("{base}/{{id}}/survey"), get(engagement::survey))
+        .route(
+            &format!("{base}/{{id}}/notes"),
+            get(notes::engagement_notes),
+        )
+        .route(
+            &format!("{base}/{{id}}/notes/{{note_id}}"),
+            get(notes::get_note).patch(notes::update_note),
+        )
+        .layer(Extension(Arc::new(Zoom::new(config))))
+}
+
+/// A JSON answer with Zoom's content type.
+pub(crate) fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json;charset=UTF-8"),
+        )],
+        body,
+    )
+        .into_response()
+}
