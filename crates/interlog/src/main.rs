@@ -91,21 +91,19 @@ fn generate(args: GenerateArgs) -> Result<(), String> {
     }
 }
 
-/// Makes the allocator hand large blocks straight back to the system when freed. glibc
-/// otherwise raises its mmap threshold after the first large free and keeps later large
-/// blocks (an argon2 verification holds 19 MiB) on thread heaps, so resident memory would
-/// grow with every blocking thread that ever verified a secret.
-fn return_large_blocks_to_the_system() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only changes allocator tuning and is called before any other thread
-    // exists.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
-    }
-}
+/// mimalloc: allocation was a sixth of the list path's profile with glibc's allocator
+/// (list +7–9%, get +14–16% measured on the 1M store).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// mimalloc's `purge_delay` option (number 15 in its option enum).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 fn main() -> ExitCode {
-    return_large_blocks_to_the_system();
+    // Return freed memory to the system at once, so resident memory follows what is in use
+    // (an argon2 verification frees a 19 MiB block; readers churn through page buffers).
+    // SAFETY: sets an allocator option before any other thread exists.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(args) => serve::run(args),

@@ -21,7 +21,7 @@ pub(crate) fn open(path: &Path) -> rusqlite::Result<Connection> {
          PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;
          PRAGMA temp_store = MEMORY;
-         PRAGMA cache_size = -16384;",
+         PRAGMA cache_size = -8192;",
     )?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
