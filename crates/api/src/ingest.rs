@@ -17,19 +17,20 @@ pub const BATCH: usize = 2_000;
 pub const MAX_PROBLEMS: usize = 10_000;
 
 /// One line that was not created.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct LineProblem {
     pub line: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// `rejected` (not stored) or `stale` (an older version of a stored engagement).
+    #[schema(value_type = String)]
     pub result: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
 /// What an ingest did.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct IngestSummary {
     pub lines: u64,
     pub created: u64,

@@ -20,7 +20,7 @@ use utoipa::{Modify, OpenApi};
         crate::native::engagements::delete,
         crate::native::ingest,
     ),
-    components(schemas(crate::native::listing::EngagementPage, crate::oauth::TokenResponse, crate::native::IngestSummaryDoc)),
+    components(schemas(crate::native::listing::EngagementPage, crate::oauth::TokenResponse, crate::ingest::IngestSummary, crate::ingest::LineProblem)),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Access tokens"),

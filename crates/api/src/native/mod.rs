@@ -42,7 +42,7 @@ pub fn routes() -> Router<AppState> {
     ),
     request_body(content = String, content_type = "application/x-ndjson", description = "One engagement a line (canonical JSON, or the format's vendor JSON); streamed. Formats with XML documents also take one whole document."),
     responses(
-        (status = 200, description = "Every line accounted for: counts, and the lines not created with their line number and reason", body = IngestSummaryDoc),
+        (status = 200, description = "Every line accounted for: counts, and the lines not created with their line number and reason", body = IngestSummary),
         (status = 413, description = "The stream exceeds the configured bulk limit"),
     ),
     security(("bearer" = []))
@@ -141,18 +141,4 @@ async fn feed(
         }
     }
     Ok(())
-}
-
-/// The ingest summary's shape (for the API documentation).
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
-pub struct IngestSummaryDoc {
-    lines: u64,
-    created: u64,
-    updated: u64,
-    stale: u64,
-    rejected: u64,
-    /// `{line, id?, result: rejected|stale, reason?}` for each line not created.
-    problems: Vec<serde_json::Value>,
-    problems_truncated: Option<bool>,
 }
