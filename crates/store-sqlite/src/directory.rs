@@ -1,14 +1,11 @@
 //! Tenants, API clients and users.
 
+use crate::db;
 use interlog_model::Timestamp;
 use interlog_store::{
     Client, ClientRole, NewClient, NewTenant, NewUser, Result, StoreError, Tenant, User,
 };
 use rusqlite::{params, Connection, OptionalExtension, Row};
-
-fn db(context: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
-    move |e| StoreError::backend(context, e)
-}
 
 fn is_unique_violation(e: &rusqlite::Error) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(f, _)

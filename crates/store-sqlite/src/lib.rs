@@ -52,6 +52,11 @@ impl ReaderPool {
     }
 }
 
+/// Maps a SQLite error to a backend failure that names what was being done.
+pub(crate) fn db(context: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
+    move |e| StoreError::backend(context, e)
+}
+
 /// The current time at the millisecond precision the store keeps.
 fn now_millis() -> Timestamp {
     Timestamp::from_millisecond(Timestamp::now().as_millisecond()).expect("now is representable")

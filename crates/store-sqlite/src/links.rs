@@ -1,13 +1,10 @@
 //! Customer identity links and expiring records.
 
+use crate::db;
 use interlog_model::Timestamp;
 use interlog_store::terms::customer_key;
-use interlog_store::{Result, StoreError};
+use interlog_store::Result;
 use rusqlite::{params, Connection, OptionalExtension};
-
-fn db(context: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
-    move |e| StoreError::backend(context, e)
-}
 
 fn customer_of(conn: &Connection, tenant: i64, key: &str) -> Result<Option<String>> {
     conn.prepare_cached(

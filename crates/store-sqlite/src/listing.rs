@@ -7,11 +7,12 @@
 //! on each row, with term filters as point lookups.
 
 use crate::codes::{channel_mask, code};
+use crate::db;
 use interlog_model::{Direction, Outcome, State};
 use interlog_store::terms::{filter_terms, TermKind};
 use interlog_store::{
-    Filter, Page, Position, Query, Result, SortDir, SortKey, Start, StoreError, StoredEngagement,
-    TimeRange, NO_END,
+    Filter, Page, Position, Query, Result, SortDir, SortKey, Start, StoredEngagement, TimeRange,
+    NO_END,
 };
 use rusqlite::types::Value;
 use rusqlite::Connection;
@@ -169,10 +170,6 @@ fn from_clause(plan: &Plan) -> &'static str {
         Plan::Term(..) => " FROM terms t JOIN engagements e ON e.seq = t.seq",
         Plan::Scan => " FROM engagements e",
     }
-}
-
-fn db(context: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
-    move |e| StoreError::backend(context, e)
 }
 
 /// The statement that lists a page of `q`.

@@ -5,6 +5,7 @@
 //! the single writer thread, so the writer spends its time on SQL alone.
 
 use crate::codes::{channel_mask, code};
+use crate::db;
 use interlog_model::{Direction, Engagement, Outcome, State, Timestamp};
 use interlog_store::terms::{terms, TermKind};
 use interlog_store::{
@@ -18,10 +19,6 @@ use rusqlite::{params, Connection, OptionalExtension};
 pub(crate) struct TenantCtx {
     pub id: i64,
     pub country_code: Option<String>,
-}
-
-fn db(context: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
-    move |e| StoreError::backend(context, e)
 }
 
 /// An engagement ready to be written.
