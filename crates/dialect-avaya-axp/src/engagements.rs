@@ -24,6 +24,27 @@ use serde::Serialize;
 
 const IDS_MAX: usize = 50;
 
+/// The engagement `id` of the account, for a caller allowed to read it (404 when there is
+/// none).
+pub async fn read_engagement(
+    state: &AppState,
+    axp: &Axp,
+    account: &str,
+    id: &str,
+    headers: &HeaderMap,
+) -> AxpResult<Engagement> {
+    let caller = axp
+        .enter(state, headers, account, ClientRole::Reader)
+        .await?;
+    check_engagement_id(id)?;
+    let stored = state
+        .store
+        .get(&caller.tenant, id)
+        .await?
+        .ok_or(Problem::not_found(Api::Journey))?;
+    parse(&stored)
+}
+
 /// Parses a stored engagement; a failure means a corrupted store.
 pub fn parse(stored: &StoredEngagement) -> AxpResult<Engagement> {
     stored.engagement().map_err(|e| {
@@ -75,16 +96,7 @@ pub async fn get_one(
     id: &str,
     headers: &HeaderMap,
 ) -> AxpResult<Response> {
-    let caller = axp
-        .enter(state, headers, account, ClientRole::Reader)
-        .await?;
-    check_engagement_id(id)?;
-    let stored = state
-        .store
-        .get(&caller.tenant, id)
-        .await?
-        .ok_or(Problem::not_found(Api::Journey))?;
-    let e = parse(&stored)?;
+    let e = read_engagement(state, axp, account, id, headers).await?;
     Ok(ok(&render::engagement(&e)))
 }
 

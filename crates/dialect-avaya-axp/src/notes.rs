@@ -86,16 +86,7 @@ pub async fn list(
     id: &str,
     headers: &HeaderMap,
 ) -> AxpResult<Response> {
-    let caller = axp
-        .enter(state, headers, account, ClientRole::Reader)
-        .await?;
-    check_engagement_id(id)?;
-    let stored = state
-        .store
-        .get(&caller.tenant, id)
-        .await?
-        .ok_or(Problem::not_found(Api::Journey))?;
-    let e = parse(&stored)?;
+    let e = crate::engagements::read_engagement(state, axp, account, id, headers).await?;
     Ok(ok(&NotesOut {
         agent_notes: e.notes.iter().map(|n| render::note(n, &e.id)).collect(),
     }))
