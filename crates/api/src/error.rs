@@ -172,16 +172,23 @@ impl ApiError {
     /// Logs the cause chain of server-side failures.
     pub fn log(&self) {
         if let Some(cause) = &self.cause {
-            let mut chain = cause.to_string();
-            let mut source = cause.source();
-            while let Some(s) = source {
-                chain.push_str(": ");
-                chain.push_str(&s.to_string());
-                source = s.source();
-            }
+            let chain = error_chain(cause.as_ref());
             tracing::error!(code = self.kind.code(), cause = %chain, "request failed");
         }
     }
+}
+
+/// An error and its causes on one line, for logs and command-line messages (never for
+/// clients).
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(c) = source {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        source = c.source();
+    }
+    s
 }
 
 impl From<StoreError> for ApiError {

@@ -1,10 +1,11 @@
 //! Bulk ingest of NDJSON: one engagement a line, streamed, stored in batches.
 //!
-//! Shared by the HTTP bulk endpoint and `interlog import`, so both accept and report lines
-//! the same way. Each line stands alone: a bad line is reported with its number and reason
-//! and the good lines around it are stored.
+//! [`IngestPump`] is the one pipeline (bytes → lines → records decoded by format →
+//! batches → store) that the HTTP bulk endpoint and `interlog import` both feed, so both
+//! accept and report lines the same way. Each line stands alone: a bad line is reported
+//! with its number and reason and the good lines around it are stored.
 
-use crate::formats::{Decoder, Format, NATIVE};
+use crate::formats::{Decoder, Format};
 use crate::native::engagements::accept;
 use interlog_model::Engagement;
 use interlog_store::{Store, Tenant, UpsertOutcome};
@@ -82,25 +83,136 @@ pub fn decode_record(decode: Decoder, record: &[u8]) -> Result<Vec<Engagement>, 
 /// A stored batch: each line's number and id, and what storing it did.
 type StoredBatch = (Vec<(u64, String)>, Vec<UpsertOutcome>);
 
+/// The limits of one ingest stream.
+#[derive(Debug, Clone, Copy)]
+pub struct IngestLimits {
+    /// Largest line; a longer one is rejected by number, the rest go on.
+    pub max_line: usize,
+    /// Largest whole XML document (for formats that take one).
+    pub max_document: usize,
+    /// Largest stream; lines before the limit are stored.
+    pub max_total: usize,
+}
+
+/// Why a stream stopped before its end. Lines stored before it stay stored.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("the stream exceeds {0} bytes; lines before the limit were stored")]
+    StreamTooLarge(usize),
+    #[error("an XML document may be at most {0} bytes")]
+    DocumentTooLarge(usize),
+    #[error(transparent)]
+    Store(#[from] interlog_store::StoreError),
+}
+
+/// The ingest pipeline: feed it the stream's bytes in chunks of any size, then finish it.
+/// A stream whose first byte (after white space) is `<`, in a format with XML documents,
+/// is one whole document.
+pub struct IngestPump {
+    ingest: Ingest,
+    splitter: LineSplitter,
+    limits: IngestLimits,
+    received: usize,
+    /// The whole XML document, when the stream is one.
+    document: Option<Vec<u8>>,
+    lines: Vec<(u64, Option<Vec<u8>>)>,
+}
+
+impl IngestPump {
+    pub fn new(
+        store: Arc<dyn Store>,
+        tenant: Arc<Tenant>,
+        format: Format,
+        limits: IngestLimits,
+    ) -> Self {
+        IngestPump {
+            ingest: Ingest::with_format(store, tenant, format),
+            splitter: LineSplitter::new(limits.max_line),
+            limits,
+            received: 0,
+            document: None,
+            lines: Vec::new(),
+        }
+    }
+
+    /// Lines read so far (for progress).
+    pub fn lines(&self) -> u64 {
+        self.ingest.summary.lines
+    }
+
+    /// Takes the next chunk of the stream; stores batches as they fill.
+    pub async fn feed(&mut self, chunk: &[u8]) -> Result<(), IngestError> {
+        let first = self.received == 0;
+        self.received += chunk.len();
+        if self.received > self.limits.max_total {
+            return Err(IngestError::StreamTooLarge(self.limits.max_total));
+        }
+        if first && self.ingest.is_xml_document(chunk) {
+            self.document = Some(Vec::new());
+        }
+        if let Some(doc) = self.document.as_mut() {
+            if doc.len() + chunk.len() > self.limits.max_document {
+                return Err(IngestError::DocumentTooLarge(self.limits.max_document));
+            }
+            doc.extend_from_slice(chunk);
+            return Ok(());
+        }
+        let lines = &mut self.lines;
+        self.splitter.feed(chunk, |l| lines.push(owned(l)));
+        self.drain().await
+    }
+
+    async fn drain(&mut self) -> Result<(), IngestError> {
+        for (n, text) in std::mem::take(&mut self.lines) {
+            match text {
+                Some(t) => self.ingest.line(n, &t).await?,
+                None => {
+                    self.ingest.summary.lines += 1;
+                    self.ingest.summary.reject(
+                        n,
+                        format!("the line is longer than {} bytes", self.limits.max_line),
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the stream: stores what is left and returns the summary. Every stored line is
+    /// durable.
+    pub async fn finish(mut self) -> Result<IngestSummary, IngestError> {
+        if let Some(doc) = self.document.take() {
+            self.ingest.xml_document(&doc).await?;
+        } else {
+            let lines = &mut self.lines;
+            self.splitter.finish(|l| lines.push(owned(l)));
+            self.drain().await?;
+        }
+        Ok(self.ingest.finish().await?)
+    }
+}
+
+fn owned(l: Line<'_>) -> (u64, Option<Vec<u8>>) {
+    match l {
+        Line::Text(n, t) => (n, Some(t.to_vec())),
+        Line::TooLong(n) => (n, None),
+    }
+}
+
 /// Accumulates lines into batches and stores them, keeping one batch in flight while the
 /// next is parsed.
-pub struct Ingest {
+struct Ingest {
     store: Arc<dyn Store>,
     tenant: Arc<Tenant>,
     format: Format,
     batch: Vec<(u64, Engagement)>,
     in_flight: Option<tokio::task::JoinHandle<interlog_store::Result<StoredBatch>>>,
-    pub summary: IngestSummary,
+    summary: IngestSummary,
 }
 
 impl Ingest {
-    /// An ingest of canonical NDJSON.
-    pub fn new(store: Arc<dyn Store>, tenant: Arc<Tenant>) -> Self {
-        Self::with_format(store, tenant, NATIVE)
-    }
-
     /// An ingest of records in `format`.
-    pub fn with_format(store: Arc<dyn Store>, tenant: Arc<Tenant>, format: Format) -> Self {
+    fn with_format(store: Arc<dyn Store>, tenant: Arc<Tenant>, format: Format) -> Self {
         Ingest {
             store,
             tenant,
@@ -112,7 +224,7 @@ impl Ingest {
     }
 
     /// Takes one line (numbered from 1); stores a batch when it is full.
-    pub async fn line(&mut self, number: u64, line: &[u8]) -> interlog_store::Result<()> {
+    async fn line(&mut self, number: u64, line: &[u8]) -> interlog_store::Result<()> {
         let trimmed = line.trim_ascii();
         if trimmed.is_empty() {
             return Ok(());
@@ -126,7 +238,7 @@ impl Ingest {
     }
 
     /// Takes a whole XML document of the format (numbered as line 1).
-    pub async fn xml_document(&mut self, document: &[u8]) -> interlog_store::Result<()> {
+    async fn xml_document(&mut self, document: &[u8]) -> interlog_store::Result<()> {
         self.summary.lines += 1;
         match self.format.xml_document {
             Some(decode) => self.record(1, document, decode),
@@ -139,7 +251,7 @@ impl Ingest {
     }
 
     /// Whether a body starting with `first` is a whole XML document of this format.
-    pub fn is_xml_document(&self, first: &[u8]) -> bool {
+    fn is_xml_document(&self, first: &[u8]) -> bool {
         self.format.xml_document.is_some() && first.trim_ascii_start().starts_with(b"<")
     }
 
@@ -191,7 +303,7 @@ impl Ingest {
     }
 
     /// Stores what is left and returns the summary; every stored line is durable.
-    pub async fn finish(mut self) -> interlog_store::Result<IngestSummary> {
+    async fn finish(mut self) -> interlog_store::Result<IngestSummary> {
         self.flush().await?;
         self.settle().await?;
         Ok(self.summary)

@@ -2,8 +2,10 @@
 //! wire-compatible history APIs. Handlers translate requests into store queries and render
 //! the results; they never touch SQL.
 
+pub mod app;
 pub mod auth;
 pub mod body;
+pub mod dialect;
 pub mod error;
 pub mod formats;
 pub mod ingest;
@@ -11,9 +13,15 @@ pub mod native;
 pub mod oauth;
 pub mod openapi;
 pub mod params;
+pub mod routes;
+pub mod settings;
 pub mod state;
 
+pub use app::{App, AppBuilder};
+pub use dialect::{Dialect, Setting, TenantIdShape};
 pub use error::{ApiError, ApiResult, ErrorKind};
+pub use routes::{Access, RouteInfo, Routes};
+pub use settings::{SettingError, SettingValues};
 pub use state::{ApiConfig, AppState};
 
 use axum::extract::{DefaultBodyLimit, State};
@@ -24,23 +32,12 @@ use axum::Router;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-/// The HTTP application with the native API only.
-pub fn router(state: AppState) -> Router {
-    router_with(state, Router::new())
-}
-
-/// The HTTP application: the native API and `extra` routes (the dialects), with the shared
-/// layers (request ids, tracing, body limit) and problem-shaped 404/405/413.
-pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
+/// The shared layers (request ids, tracing, body limit) and problem-shaped 404/405/413
+/// around every route.
+fn layers(routes: Router<AppState>, state: &AppState) -> Router<AppState> {
     let max_body = state.config.max_body_bytes;
     let request_id = header::HeaderName::from_static("x-request-id");
-    Router::new()
-        .merge(native::routes())
-        .merge(extra)
-        .route("/api/v1/openapi.json", get(openapi_json))
-        .route("/api/v1/docs", get(|| async { Html(openapi::DOCS_PAGE) }))
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(readyz))
+    routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
@@ -57,7 +54,15 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         )
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
-        .with_state(state)
+}
+
+/// Documentation and health: open to anyone.
+fn service_routes() -> Routes {
+    Routes::new("native")
+        .public("/api/v1/openapi.json", get(openapi_json))
+        .public("/api/v1/docs", get(|| async { Html(openapi::DOCS_PAGE) }))
+        .public("/healthz", get(|| async { "ok" }))
+        .public("/readyz", get(readyz))
 }
 
 async fn openapi_json() -> Response {

@@ -1,6 +1,7 @@
 //! What every handler shares: the store, the signer, the tenant cache, and the settings.
 
 use crate::auth::{Claims, FailureThrottle, Signer};
+use crate::dialect::{Dialect, TenantIdShape};
 use crate::error::{ApiError, ApiResult};
 use axum::http::{header, HeaderMap};
 use interlog_store::{ClientRole, Store, Tenant};
@@ -40,6 +41,8 @@ pub struct AppState {
     pub throttle: Arc<FailureThrottle>,
     /// The ingest formats this server accepts.
     pub formats: Arc<crate::formats::Formats>,
+    /// The tenant id shape of each dialect served, by name.
+    tenant_ids: Arc<HashMap<&'static str, TenantIdShape>>,
     tenants: Arc<RwLock<HashMap<String, Arc<Tenant>>>>,
 }
 
@@ -54,22 +57,63 @@ pub fn now_secs() -> i64 {
     jiff::Timestamp::now().as_second()
 }
 
+/// The token of an `Authorization: Bearer` header (the scheme in any case, RFC 9110).
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim_start().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, signer: Signer, config: ApiConfig) -> Self {
+    /// The state of an app serving `dialects` (see [`crate::app::AppBuilder`]).
+    pub(crate) fn new(
+        store: Arc<dyn Store>,
+        signer: Signer,
+        config: ApiConfig,
+        dialects: &[&'static Dialect],
+    ) -> Self {
         AppState {
             store,
             signer,
             config: Arc::new(config),
             throttle: Arc::default(),
-            formats: Arc::default(),
+            formats: Arc::new(crate::formats::Formats::new(
+                dialects.iter().map(|d| d.format),
+            )),
+            tenant_ids: Arc::new(dialects.iter().map(|d| (d.name, d.tenant_id)).collect()),
             tenants: Arc::default(),
         }
     }
 
-    /// The same state accepting these ingest formats.
-    pub fn with_formats(mut self, formats: crate::formats::Formats) -> Self {
-        self.formats = Arc::new(formats);
-        self
+    /// The tenant a dialect's client names `name`: the tenant with that alias in the
+    /// dialect, else the tenant whose key it is (ignoring case) when it has the vendor's
+    /// shape of a tenant id.
+    pub async fn tenant_in(&self, dialect: &str, name: &str) -> ApiResult<Option<Arc<Tenant>>> {
+        if let Some(t) = self.store.tenant_by_alias(dialect, name).await? {
+            return Ok(Some(self.cached(t)));
+        }
+        let shaped = self
+            .tenant_ids
+            .get(dialect)
+            .is_some_and(|shape| (shape.accepts)(name));
+        if !shaped {
+            return Ok(None);
+        }
+        let key = name.to_ascii_lowercase();
+        if !interlog_store::is_valid_tenant_key(&key) {
+            return Ok(None);
+        }
+        self.tenant(&key).await
+    }
+
+    fn cached(&self, t: Tenant) -> Arc<Tenant> {
+        let t = Arc::new(t);
+        self.tenants
+            .write()
+            .expect("tenant cache")
+            .insert(t.key.clone(), t.clone());
+        t
     }
 
     /// The tenant with this key. Tenants are never deleted, so found ones are cached;
@@ -81,27 +125,15 @@ impl AppState {
         let Some(t) = self.store.tenant(key).await? else {
             return Ok(None);
         };
-        let t = Arc::new(t);
-        self.tenants
-            .write()
-            .expect("tenant cache")
-            .insert(key.to_owned(), t.clone());
-        Ok(Some(t))
+        Ok(Some(self.cached(t)))
     }
 
     /// The claims of a valid, unexpired bearer token in `headers`.
     pub fn bearer(&self, headers: &HeaderMap) -> ApiResult<Claims> {
-        let value = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(ApiError::unauthorized)?;
-        let token = value
-            .strip_prefix("Bearer ")
-            .or_else(|| value.strip_prefix("bearer "))
-            .ok_or_else(ApiError::unauthorized)?;
+        let token = bearer_token(headers).ok_or_else(ApiError::unauthorized)?;
         let claims: Claims = self
             .signer
-            .verify_jwt(token.trim())
+            .verify_jwt(token)
             .map_err(|_| ApiError::unauthorized())?;
         if claims.is_expired(now_secs()) {
             return Err(ApiError::unauthorized());
@@ -109,19 +141,8 @@ impl AppState {
         Ok(claims)
     }
 
-    /// Checks that the bearer may act in `tenant_key` with at least `role`. A token of
-    /// another tenant gets 404, as if the tenant were not there.
-    pub async fn authorize(
-        &self,
-        headers: &HeaderMap,
-        tenant_key: &str,
-        role: ClientRole,
-    ) -> ApiResult<Access> {
-        let claims = self.bearer(headers)?;
-        self.admit(claims, tenant_key, role).await
-    }
-
-    /// [`AppState::authorize`] for claims already read.
+    /// Lets `claims` act in `tenant_key` with at least `role`. A token of another tenant
+    /// gets 404, as if the tenant were not there.
     pub async fn admit(
         &self,
         claims: Claims,

@@ -31,7 +31,8 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 /// The alias namespace of AXP account ids.
-pub const DIALECT: &str = "avaya_axp";
+pub const NAME: &str = "avaya_axp";
+pub use interlog_api::auth::APP_KEY;
 /// How long a found account alias and a verified application key are trusted without
 /// asking the store again.
 const CACHE_TTL: Duration = Duration::from_secs(60);
@@ -92,8 +93,6 @@ struct Inner {
     accounts: RwLock<HashMap<String, (Arc<Tenant>, Instant)>>,
     /// Verified (client, appkey) pairs by digest, with the client's tenant id.
     app_keys: RwLock<HashMap<[u8; 32], (i64, Instant)>>,
-    /// Serializes read-modify-write of per-tenant settings records in this process.
-    settings: tokio::sync::Mutex<()>,
 }
 
 fn fresh(at: Instant) -> bool {
@@ -119,13 +118,8 @@ fn key_digest(client: &str, app_key: &str) -> [u8; 32] {
 }
 
 impl Axp {
-    /// Holds the lock that serializes settings edits of this process.
-    pub async fn settings_lock(&self) -> tokio::sync::MutexGuard<'_, ()> {
-        self.inner.settings.lock().await
-    }
-
-    /// The tenant an account id names, through its `avaya_axp` alias (exact, then upper
-    /// case, since Avaya writes account ids in capitals).
+    /// The tenant an account id names: its `avaya_axp` alias (exact, then upper case,
+    /// since Avaya writes account ids in capitals), or the tenant whose key it is.
     pub async fn account(&self, state: &AppState, account: &str) -> AxpResult<Option<Arc<Tenant>>> {
         if let Some((t, at)) = self
             .inner
@@ -138,15 +132,20 @@ impl Axp {
                 return Ok(Some(t.clone()));
             }
         }
-        let mut found = state.store.tenant_by_alias(DIALECT, account).await?;
+        let lookup = |name: String| async move {
+            state
+                .tenant_in(NAME, &name)
+                .await
+                .map_err(|e| Problem::api(Api::Journey, e))
+        };
+        let mut found = lookup(account.to_owned()).await?;
         let upper = account.to_ascii_uppercase();
         if found.is_none() && upper != account {
-            found = state.store.tenant_by_alias(DIALECT, &upper).await?;
+            found = lookup(upper).await?;
         }
         let Some(t) = found else {
             return Ok(None);
         };
-        let t = Arc::new(t);
         bounded_insert(
             &mut self
                 .inner
@@ -180,7 +179,9 @@ impl Axp {
             }
         }
         let client = state.store.client(client_id).await?;
-        let hash = client.as_ref().and_then(|c| c.app_key_hash.clone());
+        let hash = client
+            .as_ref()
+            .and_then(|c| c.credentials.get(APP_KEY).cloned());
         let ok = interlog_api::oauth::verify_blocking(app_key.to_owned(), hash)
             .await
             .map_err(|e| Problem::server_error(Api::Journey, e.detail))?;

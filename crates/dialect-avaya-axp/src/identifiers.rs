@@ -3,8 +3,9 @@
 //!
 //! A tenant starts with `phoneNumbers`, `emailAddresses` and `accountIds` (the types
 //! Avaya's schema names), under ids derived from the tenant and the name so that every
-//! instance shows the same ones. The configuration is a durable per-tenant record; edits
-//! are serialized within a process. Engagement writes through this dialect accept only
+//! instance shows the same ones. The configuration is a durable per-tenant setting; each
+//! edit is one atomic read-modify-write in the store, so concurrent edits through any
+//! instances lose nothing. Engagement writes through this dialect accept only
 //! configured types ("Unless configured to, Customer Journey will not collect identifiers
 //! for names it does not recognise"); searches, links and bulk ingest take any type.
 //! `identifiers:delete` takes identifier ids or names (Avaya's description says names, its
@@ -12,16 +13,17 @@
 
 use crate::access::{Axp, Caller};
 use crate::http::{self, ok};
-use crate::identity::{forever, IdentifierList, IdentifierName};
+use crate::identity::{IdentifierList, IdentifierName};
 use crate::json::Json;
 use crate::problem::{Api, AxpResult, Problem, Violation};
 use crate::validate::{is_uuid, uuid_field, Check};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use interlog_api::AppState;
-use interlog_store::{ClientRole, Store, StoreError, Tenant};
+use interlog_store::{ClientRole, EditRejected, Store, StoreError, Tenant};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::sync::{Arc, Mutex};
 
 const NAMESPACE: &str = "avaya_axp.identifiers";
 /// "A maximum of 1000 identifiers can be configured for an Account."
@@ -85,24 +87,60 @@ fn defaults(tenant: &Tenant) -> Vec<IdentifierType> {
     .collect()
 }
 
+fn decode(text: &str) -> Result<Vec<IdentifierType>, StoreError> {
+    serde_json::from_str(text)
+        .map_err(|e| StoreError::backend("stored identifier configuration", e))
+}
+
 /// The tenant's configured identifier types.
 pub async fn load(store: &dyn Store, tenant: &Tenant) -> Result<Vec<IdentifierType>, StoreError> {
-    match store.get_record(NAMESPACE, &tenant.id.to_string()).await? {
-        Some(text) => serde_json::from_str(&text)
-            .map_err(|e| StoreError::backend("stored identifier configuration", e)),
+    match store.setting(tenant, NAMESPACE, "").await? {
+        Some(text) => decode(&text),
         None => Ok(defaults(tenant)),
     }
 }
 
-async fn save(
+/// Applies `change` to the tenant's identifier types in one atomic store edit; when it
+/// refuses, its problem is the answer and nothing is written.
+async fn edit<T: Send + 'static>(
     store: &dyn Store,
     tenant: &Tenant,
-    types: &[IdentifierType],
-) -> Result<(), StoreError> {
-    let text = serde_json::to_string(types).map_err(|e| StoreError::backend("encode", e))?;
-    store
-        .put_record(NAMESPACE, &tenant.id.to_string(), &text, forever())
-        .await
+    change: impl FnOnce(&mut Vec<IdentifierType>) -> AxpResult<T> + Send + 'static,
+) -> AxpResult<T> {
+    let defaults = defaults(tenant);
+    let answer: Arc<Mutex<Option<AxpResult<T>>>> = Arc::default();
+    let slot = answer.clone();
+    let stored = store
+        .update_setting(
+            tenant,
+            NAMESPACE,
+            "",
+            Box::new(move |current| {
+                let mut types = match current {
+                    Some(text) => decode(text).map_err(|e| EditRejected(e.to_string()))?,
+                    None => defaults,
+                };
+                let result = change(&mut types);
+                let refused = result.is_err();
+                *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+                if refused {
+                    return Err(EditRejected("refused".into()));
+                }
+                Ok(Some(
+                    serde_json::to_string(&types).expect("identifier types serialize"),
+                ))
+            }),
+        )
+        .await;
+    let result = answer.lock().unwrap_or_else(|e| e.into_inner()).take();
+    match (stored, result) {
+        (Ok(_), Some(r)) | (Err(StoreError::Rejected(_)), Some(r @ Err(_))) => r,
+        (Err(e), _) => Err(e.into()),
+        (Ok(_), None) => Err(Problem::store(StoreError::backend(
+            "identifier configuration",
+            "the edit did not run",
+        ))),
+    }
 }
 
 /// Refuses identifier types the tenant does not collect.
@@ -206,28 +244,30 @@ pub async fn create(
 ) -> AxpResult<Response> {
     let caller = enter(axp, state, headers, account).await?;
     let (name, display_name, strength) = read_type(&http::object_body(headers, body)?)?;
-    let _edit = axp.settings_lock().await;
-    let mut types = load(state.store.as_ref(), &caller.tenant).await?;
-    if types.iter().any(|t| t.name == name) {
-        return Err(duplicate(&name, account));
-    }
-    if types.len() >= MAX_TYPES {
-        return Err(Problem::field(
-            Api::Journey,
-            Violation::invalid(
-                "name",
-                format!("at most {MAX_TYPES} identifiers can be configured for an account"),
-            ),
-        ));
-    }
-    let t = IdentifierType {
-        id: uuid::Uuid::new_v4().to_string(),
-        name,
-        display_name,
-        strength,
-    };
-    types.push(t.clone());
-    save(state.store.as_ref(), &caller.tenant, &types).await?;
+    let acct = account.to_owned();
+    let t = edit(state.store.as_ref(), &caller.tenant, move |types| {
+        if types.iter().any(|t| t.name == name) {
+            return Err(duplicate(&name, &acct));
+        }
+        if types.len() >= MAX_TYPES {
+            return Err(Problem::field(
+                Api::Journey,
+                Violation::invalid(
+                    "name",
+                    format!("at most {MAX_TYPES} identifiers can be configured for an account"),
+                ),
+            ));
+        }
+        let t = IdentifierType {
+            id: uuid::Uuid::new_v4().to_string(),
+            name,
+            display_name,
+            strength,
+        };
+        types.push(t.clone());
+        Ok(t)
+    })
+    .await?;
     Ok(ok(&out(account, &t)))
 }
 
@@ -263,23 +303,24 @@ pub async fn update(
     let caller = enter(axp, state, headers, account).await?;
     check_id(id)?;
     let (name, display_name, strength) = read_type(&http::object_body(headers, body)?)?;
-    let _edit = axp.settings_lock().await;
-    let mut types = load(state.store.as_ref(), &caller.tenant).await?;
-    if types
-        .iter()
-        .any(|t| t.name == name && !t.id.eq_ignore_ascii_case(id))
-    {
-        return Err(duplicate(&name, account));
-    }
-    let t = types
-        .iter_mut()
-        .find(|t| t.id.eq_ignore_ascii_case(id))
-        .ok_or(Problem::not_found(Api::Journey))?;
-    t.name = name;
-    t.display_name = display_name;
-    t.strength = strength;
-    let updated = t.clone();
-    save(state.store.as_ref(), &caller.tenant, &types).await?;
+    let (acct, id) = (account.to_owned(), id.to_owned());
+    let updated = edit(state.store.as_ref(), &caller.tenant, move |types| {
+        if types
+            .iter()
+            .any(|t| t.name == name && !t.id.eq_ignore_ascii_case(&id))
+        {
+            return Err(duplicate(&name, &acct));
+        }
+        let t = types
+            .iter_mut()
+            .find(|t| t.id.eq_ignore_ascii_case(&id))
+            .ok_or(Problem::not_found(Api::Journey))?;
+        t.name = name;
+        t.display_name = display_name;
+        t.strength = strength;
+        Ok(t.clone())
+    })
+    .await?;
     Ok(ok(&out(account, &updated)))
 }
 
@@ -309,17 +350,18 @@ pub async fn delete(
         .filter_map(|(i, v)| c.string_value(v, &format!("body[{i}]"), 3, 50))
         .collect();
     http::check(c.violations)?;
-    let _edit = axp.settings_lock().await;
-    let mut types = load(state.store.as_ref(), &caller.tenant).await?;
-    let before = types.len();
-    types.retain(|t| {
-        !wanted
-            .iter()
-            .any(|w| w == &t.name || (is_uuid(w) && w.eq_ignore_ascii_case(&t.id)))
-    });
-    if types.len() == before {
-        return Err(Problem::not_found(Api::Journey));
-    }
-    save(state.store.as_ref(), &caller.tenant, &types).await?;
+    edit(state.store.as_ref(), &caller.tenant, move |types| {
+        let before = types.len();
+        types.retain(|t| {
+            !wanted
+                .iter()
+                .any(|w| w == &t.name || (is_uuid(w) && w.eq_ignore_ascii_case(&t.id)))
+        });
+        if types.len() == before {
+            return Err(Problem::not_found(Api::Journey));
+        }
+        Ok(())
+    })
+    .await?;
     Ok(axum::http::StatusCode::OK.into_response())
 }

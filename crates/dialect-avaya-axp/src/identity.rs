@@ -5,26 +5,24 @@
 //! and `account_ids`; any other name (`twitterHandles`, `universalIds`…) is a `custom`
 //! identifier type under that name.
 //!
-//! The store links identifiers in a normalized form that has lost its type and spelling
+//! The store compares identifiers in a normalized form that has lost its type and spelling
 //! (`+35387 12345` for `087 12345`). So that a journey's merged identity can be shown as
-//! AXP shows it (`{"phoneNumbers": ["087 12345"], ...}`), the dialect remembers the type and
-//! the spelling of every identifier it links, as a durable record per tenant.
+//! AXP shows it (`{"phoneNumbers": ["087 12345"], ...}`), the dialect links identifiers
+//! with their type name and spelling, which the store keeps with each link.
 
 use crate::json::Json;
 use crate::problem::Violation;
 use crate::validate::{chars, length_message, Check};
 use indexmap::IndexMap;
-use interlog_model::{Customer, Timestamp};
+use interlog_model::Customer;
 use interlog_store::terms::customer_key;
-use interlog_store::{Store, StoreError, Tenant};
+use interlog_store::{Identifier, LinkedIdentifier, Tenant};
 
 /// Longest identifier type name (Avaya: "The maximum length of an identifer key is 50").
 pub const NAME_MAX: usize = 50;
 const KEYS_MAX: usize = 10;
 const VALUES_MAX: usize = 5;
 const VALUE_MAX: usize = 256;
-
-const IDENTITY_NAMESPACE: &str = "avaya_axp.identity";
 
 /// The identifier types with a field of their own in the canonical model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,6 +130,13 @@ pub fn values(list: &IdentifierList) -> Vec<String> {
     list.iter().flat_map(|(_, v)| v.iter().cloned()).collect()
 }
 
+/// Every value of the list with its type name, as the store links them.
+pub fn typed(list: &IdentifierList) -> Vec<Identifier> {
+    list.iter()
+        .flat_map(|(name, v)| v.iter().map(|v| Identifier::new(Some(name), v.as_str())))
+        .collect()
+}
+
 fn list_mut<'a>(c: &'a mut Customer, name: &str) -> &'a mut Vec<String> {
     match IdentifierName::parse(name) {
         Some(IdentifierName::Phone) => &mut c.phones,
@@ -164,37 +169,6 @@ pub fn replace(c: &mut Customer, list: &IdentifierList) {
     c.custom.retain(|_, v| !v.is_empty());
 }
 
-/// A far-future expiry for records that are settings, not sessions.
-pub fn forever() -> Timestamp {
-    "9999-01-01T00:00:00Z".parse().unwrap_or(Timestamp::MAX)
-}
-
-fn record_key(tenant: &Tenant, key: &str) -> String {
-    format!("{}:{key}", tenant.id)
-}
-
-/// Remembers the type and spelling of each identifier not seen before, by its normalized
-/// form.
-pub async fn remember(
-    store: &dyn Store,
-    tenant: &Tenant,
-    list: &IdentifierList,
-) -> Result<(), StoreError> {
-    for (name, values) in list {
-        for v in values {
-            let key = record_key(tenant, &customer_key(v, tenant.country_code.as_deref()));
-            // The first spelling linked stays the one shown.
-            if store.get_record(IDENTITY_NAMESPACE, &key).await?.is_none() {
-                let value = serde_json::to_string(&(name, v)).unwrap_or_default();
-                store
-                    .put_record(IDENTITY_NAMESPACE, &key, &value, forever())
-                    .await?;
-            }
-        }
-    }
-    Ok(())
-}
-
 /// A type for a normalized identifier nobody told us the type of.
 fn classify(key: &str) -> &'static str {
     if key.contains('@') {
@@ -207,14 +181,13 @@ fn classify(key: &str) -> &'static str {
 }
 
 /// A customer's merged identity in AXP's shape: the identifiers the client gave, in its
-/// order and spelling, then every other linked one (`linked`, normalized) under its
-/// remembered type and spelling.
-pub async fn merged(
-    store: &dyn Store,
+/// order and spelling, then every other linked one under the type and spelling it was
+/// linked with.
+pub fn merged(
     tenant: &Tenant,
     given: &IdentifierList,
-    linked: &[String],
-) -> Result<IndexMap<String, Vec<String>>, StoreError> {
+    linked: &[LinkedIdentifier],
+) -> IndexMap<String, Vec<String>> {
     let country = tenant.country_code.as_deref();
     let mut out: IndexMap<String, Vec<String>> = IndexMap::new();
     let mut seen = std::collections::HashSet::new();
@@ -225,22 +198,18 @@ pub async fn merged(
             }
         }
     }
-    for key in linked {
-        if !seen.insert(key.clone()) {
+    for l in linked {
+        if !seen.insert(l.key.clone()) {
             continue;
         }
-        let (name, value) = match store
-            .get_record(IDENTITY_NAMESPACE, &record_key(tenant, key))
-            .await?
-            .and_then(|r| serde_json::from_str::<(String, String)>(&r).ok())
-        {
-            Some(typed) => typed,
-            None => (classify(key).to_owned(), key.clone()),
-        };
-        out.entry(name).or_default().push(value);
+        let name = l
+            .kind
+            .clone()
+            .unwrap_or_else(|| classify(&l.key).to_owned());
+        out.entry(name).or_default().push(l.value.clone());
     }
     out.retain(|_, v| !v.is_empty());
-    Ok(out)
+    out
 }
 
 #[cfg(test)]

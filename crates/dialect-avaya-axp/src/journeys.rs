@@ -26,25 +26,35 @@ use interlog_api::params::Params;
 use interlog_api::AppState;
 use interlog_model::{Engagement, Role, Timestamp};
 use interlog_store::terms::customer_key;
-use interlog_store::{ClientRole, Filter, Query, Start, StoredEngagement, Tenant, TimeRange};
+use interlog_store::{
+    ClientRole, Filter, LinkedIdentifier, Query, Start, StoredEngagement, Tenant, TimeRange,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashSet, VecDeque};
 
 /// Engagements fetched per store call when walking a journey.
 const WALK_PAGE: u32 = 200;
 
-/// Every identifier linked with any of `values` (normalized), in a stable order.
-async fn linked(state: &AppState, tenant: &Tenant, values: &[String]) -> AxpResult<Vec<String>> {
+/// Every identifier linked with any of `values`, each once, in a stable order.
+async fn linked(
+    state: &AppState,
+    tenant: &Tenant,
+    values: &[String],
+) -> AxpResult<Vec<LinkedIdentifier>> {
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     for v in values {
-        for k in state.store.linked_identifiers(tenant, v).await? {
-            if seen.insert(k.clone()) {
-                out.push(k);
+        for l in state.store.linked_identifiers(tenant, v).await? {
+            if seen.insert(l.key.clone()) {
+                out.push(l);
             }
         }
     }
     Ok(out)
+}
+
+fn keys_of(linked: &[LinkedIdentifier]) -> Vec<String> {
+    linked.iter().map(|l| l.key.clone()).collect()
 }
 
 /// What a journey walk reads of each engagement: its place in the order and what the
@@ -298,13 +308,14 @@ pub async fn search(
     http::check(v)?;
     let (given, filter, narrowing) = read_query(&http::object_body(headers, body)?)?;
     let tenant = &caller.tenant;
-    let keys = linked(state, tenant, &identity::values(&given)).await?;
+    let links = linked(state, tenant, &identity::values(&given)).await?;
+    let keys = keys_of(&links);
     let (total, items) = page(state, tenant, &keys, filter, &narrowing, paging).await?;
     if total == 0 {
         return Err(Problem::not_found(Api::Journey));
     }
     let engagements: Vec<Engagement> = items.iter().map(parse).collect::<AxpResult<_>>()?;
-    let identity = identity::merged(state.store.as_ref(), tenant, &given, &keys).await?;
+    let identity = identity::merged(tenant, &given, &links);
     Ok(ok(&JourneyOut {
         pagination: Pagination::new(paging, total),
         engagements: engagements.iter().map(render::engagement).collect(),
@@ -335,10 +346,9 @@ pub async fn link(
     }
     http::check(c.violations)?;
     let list = ids.unwrap_or_default();
-    identity::remember(state.store.as_ref(), &caller.tenant, &list).await?;
     state
         .store
-        .link_identifiers(&caller.tenant, &identity::values(&list))
+        .link_identifiers(&caller.tenant, &identity::typed(&list))
         .await?;
     Ok(accepted())
 }
@@ -402,12 +412,12 @@ pub async fn unlink(
             (name, kept)
         })
         .collect();
-    let keys: Vec<String> = linked(state, tenant, &identity::values(&remaining))
+    let links: Vec<LinkedIdentifier> = linked(state, tenant, &identity::values(&remaining))
         .await?
         .into_iter()
-        .filter(|k| *k != gone)
+        .filter(|l| l.key != gone)
         .collect();
-    let identity = identity::merged(state.store.as_ref(), tenant, &remaining, &keys).await?;
+    let identity = identity::merged(tenant, &remaining, &links);
     Ok(ok(&JourneyIdentity {
         identifiers: render::identity(&identity),
     }))
@@ -473,7 +483,7 @@ pub async fn list_agents(
             .map_err(|e| Problem::server_error(Api::Journey, e))?,
     };
     let tenant = &caller.tenant;
-    let keys = linked(state, tenant, &identity::values(&given)).await?;
+    let keys = keys_of(&linked(state, tenant, &identity::values(&given)).await?);
     // An engagement lasts at most 30 days (the model's limit), so one that started earlier
     // than that before `since` has no agent who left after it.
     let filter = Filter {

@@ -21,7 +21,7 @@ pub mod render;
 mod token;
 pub mod validate;
 
-pub use access::{AxpClaims, DIALECT};
+pub use access::{AxpClaims, APP_KEY, NAME};
 pub use ingest::{decode_line, FORMAT};
 
 use access::Axp;
@@ -30,29 +30,43 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, Method};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, post};
-use axum::{Extension, Router};
+use axum::Extension;
 use bytes::Bytes;
 use http::split_method;
-use interlog_api::AppState;
+use interlog_api::{AppState, Dialect, Routes, TenantIdShape};
+use interlog_model::SourcePlatform;
 use problem::{Api, AxpResult, Problem};
 
 const BASE: &str = "/accounts/{accountId}";
 
+/// The Avaya Experience Platform Customer Journey dialect. It has no settings.
+pub static DIALECT: Dialect = Dialect {
+    name: NAME,
+    platform: SourcePlatform::AvayaAxp,
+    format: FORMAT,
+    tenant_id: TenantIdShape {
+        accepts: validate::is_account_id,
+        description: "six letters (an AXP account id)",
+    },
+    settings: &[],
+    routes: |_| Ok(routes()),
+};
+
 /// The dialect's routes, with their own caches (one set per router). Paths under the two
 /// prefixes that match no operation get Avaya's 404 problem.
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Routes {
     let r = |p: &str| format!("{BASE}{p}");
-    let auth = Router::new()
-        .route(
+    let auth = Routes::new(NAME)
+        .public(
             "/{accountId}/protocol/openid-connect/token",
             post(token::token).fallback(auth_method_not_allowed),
         )
-        .route(
+        .public(
             "/{accountId}/protocol/openid-connect/revoke",
             post(token::revoke).fallback(auth_method_not_allowed),
         )
         .fallback(auth_not_found);
-    let journey = Router::new()
+    let journey = Routes::new(NAME)
         .route(&r("/engagements"), any(engagements_root))
         .route(&r("/engagements/{engagementId}"), any(engagement))
         .route(
@@ -75,7 +89,7 @@ pub fn routes() -> Router<AppState> {
         .route(&r("/identifiers/{identifierId}"), any(identifier_one))
         .route(&r("/{segment}"), any(account_segment))
         .fallback(journey_not_found);
-    Router::new()
+    Routes::new(NAME)
         .nest("/api/auth/v1", auth)
         .nest("/api/journey/v1", journey)
         .layer(Extension(Axp::default()))

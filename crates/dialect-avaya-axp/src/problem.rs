@@ -299,17 +299,7 @@ impl Problem {
     }
 }
 
-/// An error and its sources, for the log.
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut s = e.to_string();
-    let mut source = e.source();
-    while let Some(c) = source {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        source = c.source();
-    }
-    s
-}
+use interlog_api::error::error_chain;
 
 impl From<StoreError> for Problem {
     fn from(e: StoreError) -> Self {

@@ -20,7 +20,7 @@ use interlog_api::auth::{generate_secret, SubjectKind};
 use interlog_api::oauth::{authenticate_client, authenticate_user, basic_credentials};
 use interlog_api::state::now_secs;
 use interlog_api::AppState;
-use interlog_store::{Client, Tenant};
+use interlog_store::{Client, Record, Tenant};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -187,9 +187,14 @@ async fn issue(
     let expires = jiff::Timestamp::from_second(now_secs() + REFRESH_TTL_SECS)
         .map_err(|e| Problem::server_error(Api::Auth, e))?;
     let value = serde_json::to_string(&grant).map_err(|e| Problem::server_error(Api::Auth, e))?;
+    let record = Record {
+        owner: grant.client.clone(),
+        value,
+        expires_at: expires,
+    };
     state
         .store
-        .put_record(REFRESH_NAMESPACE, &digest(&refresh_token), &value, expires)
+        .put_record(tenant, REFRESH_NAMESPACE, &digest(&refresh_token), record)
         .await
         .map_err(|e| Problem::store_on(Api::Auth, e))?;
     tracing::debug!(tenant = %tenant.key, sub = %claims.sub, "AXP token issued");
@@ -315,13 +320,20 @@ async fn grant(
                     ),
                 )
             };
+            // Taken only when it is this client's token in this tenant: a refresh by anyone
+            // else leaves it in place.
             let taken = state
                 .store
-                .take_record(REFRESH_NAMESPACE, &digest(&field("refresh_token")))
+                .take_record(
+                    &r.tenant,
+                    REFRESH_NAMESPACE,
+                    &digest(&field("refresh_token")),
+                    &c.client_id,
+                )
                 .await
                 .map_err(|e| Problem::store_on(Api::Auth, e))?;
             let g: RefreshGrant = taken
-                .and_then(|v| serde_json::from_str(&v).ok())
+                .and_then(|r| serde_json::from_str(&r.value).ok())
                 .filter(|g: &RefreshGrant| g.tenant == r.tenant.id && g.client == c.client_id)
                 .ok_or_else(invalid)?;
             let claims = match &g.user {
@@ -380,20 +392,12 @@ pub async fn revoke(
         )
         .await?;
         let key = digest(r.form.get("token").map_or("", String::as_str));
-        let owned = state
+        // Only the client's own token goes; anyone else's stays.
+        state
             .store
-            .get_record(REFRESH_NAMESPACE, &key)
+            .take_record(&r.tenant, REFRESH_NAMESPACE, &key, &c.client_id)
             .await
-            .map_err(|e| Problem::store_on(Api::Auth, e))?
-            .and_then(|v| serde_json::from_str::<RefreshGrant>(&v).ok())
-            .is_some_and(|g| g.tenant == r.tenant.id && g.client == c.client_id);
-        if owned {
-            state
-                .store
-                .delete_record(REFRESH_NAMESPACE, &key)
-                .await
-                .map_err(|e| Problem::store_on(Api::Auth, e))?;
-        }
+            .map_err(|e| Problem::store_on(Api::Auth, e))?;
         Ok::<_, Problem>(StatusCode::OK.into_response())
     };
     run.await.unwrap_or_else(IntoResponse::into_response)

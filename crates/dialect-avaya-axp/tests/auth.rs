@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use interlog_api::auth::hash_secret;
-use interlog_store::{ClientRole, NewUser, Store};
+use interlog_store::{ClientRole, NewUser};
 use reqwest::Method;
 use serde_json::{json, Value};
 

@@ -66,87 +66,155 @@ impl Default for GwsConfig {
     }
 }
 
-/// A setting in the environment that cannot be read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EnvError(pub String);
-
-impl std::fmt::Display for EnvError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for EnvError {}
+/// The settings of `[dialects.genesys_gws]`.
+pub const SETTINGS: &[interlog_api::Setting] = &[
+    interlog_api::Setting {
+        key: "csrf",
+        env: Some("INTERLOG_GWS_CSRF"),
+        default: "true",
+        doc: "GWS's enableCsrfProtection: POST, PUT and DELETE need the session cookie and\nthe X-CSRF-TOKEN header the session's GET responses carry.",
+    },
+    interlog_api::Setting {
+        key: "default_tenant",
+        env: Some("INTERLOG_GWS_DEFAULT_TENANT"),
+        default: "\"\"",
+        doc: "The tenant of a Basic login that names none (\"username\" rather than\n\"tenant/username\"). Empty: such logins fail.",
+    },
+    interlog_api::Setting {
+        key: "session_ttl_secs",
+        env: Some("INTERLOG_GWS_SESSION_TTL_SECS"),
+        default: "1800",
+        doc: "How long a session lives without being used, in seconds.",
+    },
+    interlog_api::Setting {
+        key: "secure_cookie",
+        env: Some("INTERLOG_GWS_SECURE_COOKIE"),
+        default: "false",
+        doc: "Adds Secure to the JSESSIONID cookie (set it when Interlog is served over HTTPS).",
+    },
+    interlog_api::Setting {
+        key: "base_url",
+        env: Some("INTERLOG_GWS_BASE_URL"),
+        default: "\"\"",
+        doc: "Scheme, host and context path of `uri` values, e.g. \"https://gws.example.com\".\nEmpty: http:// and the request's Host.",
+    },
+    interlog_api::Setting {
+        key: "hot_window_days",
+        env: Some("INTERLOG_GWS_HOT_WINDOW_DAYS"),
+        default: "365",
+        doc: "Engagements that started longer ago than this many days are in source=archive.",
+    },
+    interlog_api::Setting {
+        key: "tenant_hot_window_days",
+        env: Some("INTERLOG_GWS_TENANT_HOT_WINDOW_DAYS"),
+        default: "{}",
+        doc: "Per-tenant hot windows in days, e.g. { acme = 90 } (environment: acme=90,other=30).",
+    },
+    interlog_api::Setting {
+        key: "max_size_limit",
+        env: Some("INTERLOG_GWS_MAX_SIZE_LIMIT"),
+        default: "1000",
+        doc: "The largest maxSize accepted (and what RetrieveContactHistory returns at most).",
+    },
+    interlog_api::Setting {
+        key: "connect_timeout_ms",
+        env: Some("INTERLOG_GWS_CONNECT_TIMEOUT_MS"),
+        default: "30000",
+        doc: "How long a CometD /meta/connect is held when there is nothing to deliver, in\nmilliseconds (CometD's `timeout`).",
+    },
+    interlog_api::Setting {
+        key: "max_interval_ms",
+        env: Some("INTERLOG_GWS_MAX_INTERVAL_MS"),
+        default: "10000",
+        doc: "How long a CometD client may go without a /meta/connect before it is dropped, in\nmilliseconds (CometD's `maxInterval`).",
+    },
+    interlog_api::Setting {
+        key: "max_clients",
+        env: Some("INTERLOG_GWS_MAX_CLIENTS"),
+        default: "100000",
+        doc: "CometD clients in this process, across every session.",
+    },
+    interlog_api::Setting {
+        key: "max_clients_per_session",
+        env: Some("INTERLOG_GWS_MAX_CLIENTS_PER_SESSION"),
+        default: "16",
+        doc: "CometD clients of one session (browser tabs of one login).",
+    },
+    interlog_api::Setting {
+        key: "max_concurrent_operations",
+        env: Some("INTERLOG_GWS_MAX_CONCURRENT_OPERATIONS"),
+        default: "32",
+        doc: "History operations running at once; further POSTs wait for a slot.",
+    },
+];
 
 impl GwsConfig {
-    /// The defaults with the `INTERLOG_GWS_*` variables of `vars` applied.
-    pub fn from_vars(vars: impl Fn(&str) -> Option<String>) -> Result<GwsConfig, EnvError> {
+    /// The defaults with the section's values applied.
+    pub fn from_settings(
+        v: &interlog_api::SettingValues,
+    ) -> Result<GwsConfig, interlog_api::SettingError> {
+        const DAY: u64 = 24 * 3600;
         let mut c = GwsConfig::default();
-        let flag = |name: &str, v: &str| match v.to_ascii_lowercase().as_str() {
-            "1" | "true" | "yes" | "on" => Ok(true),
-            "0" | "false" | "no" | "off" => Ok(false),
-            _ => Err(EnvError(format!("{name} must be true or false, not {v:?}"))),
-        };
-        let secs = |name: &str, v: &str| {
-            v.parse::<u64>()
-                .ok()
-                .filter(|n| *n > 0)
-                .map(Duration::from_secs)
-                .ok_or_else(|| EnvError(format!("{name} must be a positive whole number")))
-        };
-        let days = |name: &str, v: &str| {
-            v.parse::<u64>()
-                .ok()
-                .filter(|n| *n > 0 && *n < 100_000)
-                .map(|d| Duration::from_secs(d * 24 * 3600))
-                .ok_or_else(|| EnvError(format!("{name} must be a whole number of days")))
-        };
-        if let Some(v) = vars("INTERLOG_GWS_CSRF") {
-            c.csrf = flag("INTERLOG_GWS_CSRF", &v)?;
+        if let Some(b) = v.flag("csrf")? {
+            c.csrf = b;
         }
-        if let Some(v) = vars("INTERLOG_GWS_DEFAULT_TENANT") {
-            c.default_tenant = Some(v).filter(|v| !v.is_empty());
+        if let Some(t) = v.text("default_tenant")? {
+            c.default_tenant = Some(t).filter(|t| !t.is_empty());
         }
-        if let Some(v) = vars("INTERLOG_GWS_SESSION_TTL_SECS") {
-            c.session_ttl = secs("INTERLOG_GWS_SESSION_TTL_SECS", &v)?;
+        if let Some(d) = v.seconds("session_ttl_secs", 1..=30 * DAY)? {
+            c.session_ttl = d;
         }
-        if let Some(v) = vars("INTERLOG_GWS_SECURE_COOKIE") {
-            c.secure_cookie = flag("INTERLOG_GWS_SECURE_COOKIE", &v)?;
+        if let Some(b) = v.flag("secure_cookie")? {
+            c.secure_cookie = b;
         }
-        if let Some(v) = vars("INTERLOG_GWS_BASE_URL") {
-            let v = v.trim_end_matches('/').to_owned();
-            if !(v.starts_with("http://") || v.starts_with("https://")) {
-                return Err(EnvError(
-                    "INTERLOG_GWS_BASE_URL must start with http:// or https://".into(),
-                ));
+        if let Some(url) = v.text("base_url")? {
+            let url = url.trim_end_matches('/').to_owned();
+            if url.is_empty() {
+                c.base_url = None;
+            } else if url.starts_with("http://") || url.starts_with("https://") {
+                c.base_url = Some(url);
+            } else {
+                return Err(v.invalid("base_url", "must start with http:// or https://"));
             }
-            c.base_url = Some(v);
         }
-        if let Some(v) = vars("INTERLOG_GWS_HOT_WINDOW_DAYS") {
-            c.hot_window = days("INTERLOG_GWS_HOT_WINDOW_DAYS", &v)?;
+        if let Some(days) = v.number("hot_window_days", 1..=99_999)? {
+            c.hot_window = Duration::from_secs(days * DAY);
         }
-        if let Some(v) = vars("INTERLOG_GWS_TENANT_HOT_WINDOW_DAYS") {
-            for pair in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-                let (tenant, d) = pair.split_once('=').ok_or_else(|| {
-                    EnvError("INTERLOG_GWS_TENANT_HOT_WINDOW_DAYS must be tenant=days,…".into())
-                })?;
-                let window = days("INTERLOG_GWS_TENANT_HOT_WINDOW_DAYS", d.trim())?;
+        if let Some(table) = v.table("tenant_hot_window_days")? {
+            for (tenant, days) in table {
+                let days = days
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|d| (1..=99_999).contains(d))
+                    .ok_or_else(|| {
+                        v.invalid(
+                            "tenant_hot_window_days",
+                            format!("{tenant}: must be a whole number of days"),
+                        )
+                    })?;
                 c.tenant_hot_windows
-                    .insert(tenant.trim().to_owned(), window);
+                    .insert(tenant, Duration::from_secs(days * DAY));
             }
         }
-        if let Some(v) = vars("INTERLOG_GWS_CONNECT_TIMEOUT_SECS") {
-            c.connect_timeout = secs("INTERLOG_GWS_CONNECT_TIMEOUT_SECS", &v)?;
+        if let Some(n) = v.number("max_size_limit", 1..=100_000)? {
+            c.max_size_limit = n as u32;
         }
-        if let Some(v) = vars("INTERLOG_GWS_MAX_INTERVAL_SECS") {
-            c.max_interval = secs("INTERLOG_GWS_MAX_INTERVAL_SECS", &v)?;
+        if let Some(ms) = v.number("connect_timeout_ms", 100..=600_000)? {
+            c.connect_timeout = Duration::from_millis(ms);
+        }
+        if let Some(ms) = v.number("max_interval_ms", 100..=3_600_000)? {
+            c.max_interval = Duration::from_millis(ms);
+        }
+        if let Some(n) = v.number("max_clients", 1..=10_000_000)? {
+            c.max_clients = n as usize;
+        }
+        if let Some(n) = v.number("max_clients_per_session", 1..=1000)? {
+            c.max_clients_per_session = n as usize;
+        }
+        if let Some(n) = v.number("max_concurrent_operations", 1..=10_000)? {
+            c.max_concurrent_operations = n as usize;
         }
         Ok(c)
-    }
-
-    /// The defaults with the process environment applied.
-    pub fn from_env() -> Result<GwsConfig, EnvError> {
-        Self::from_vars(|name| std::env::var(name).ok())
     }
 
     /// The hot window of a tenant.
@@ -161,34 +229,41 @@ impl GwsConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use interlog_api::SettingValues;
+    use serde_json::json;
 
     #[test]
-    fn environment_overrides_defaults_and_bad_values_are_errors() {
-        let vars = |pairs: &'static [(&'static str, &'static str)]| {
-            move |name: &str| {
-                pairs
-                    .iter()
-                    .find(|(k, _)| *k == name)
-                    .map(|(_, v)| v.to_string())
-            }
-        };
-        let c = GwsConfig::from_vars(vars(&[
-            ("INTERLOG_GWS_CSRF", "false"),
-            ("INTERLOG_GWS_DEFAULT_TENANT", "acme"),
-            ("INTERLOG_GWS_HOT_WINDOW_DAYS", "90"),
-            ("INTERLOG_GWS_TENANT_HOT_WINDOW_DAYS", "acme=7, other=30"),
-            ("INTERLOG_GWS_BASE_URL", "https://gws.example.com/"),
-        ]))
-        .unwrap();
+    fn the_section_and_the_environment_override_defaults_and_bad_values_are_errors() {
+        let mut v = SettingValues::new("dialects.genesys_gws");
+        v.set_env("csrf", "INTERLOG_GWS_CSRF", "false".into());
+        v.set_file("default_tenant", json!("acme"));
+        v.set_file("hot_window_days", json!(90));
+        v.set_env(
+            "tenant_hot_window_days",
+            "INTERLOG_GWS_TENANT_HOT_WINDOW_DAYS",
+            "acme=7, other=30".into(),
+        );
+        v.set_file("base_url", json!("https://gws.example.com/"));
+        let c = GwsConfig::from_settings(&v).unwrap();
         assert!(!c.csrf);
         assert_eq!(c.default_tenant.as_deref(), Some("acme"));
         assert_eq!(c.hot_window_of("x"), Duration::from_secs(90 * 86400));
         assert_eq!(c.hot_window_of("acme"), Duration::from_secs(7 * 86400));
         assert_eq!(c.hot_window_of("other"), Duration::from_secs(30 * 86400));
         assert_eq!(c.base_url.as_deref(), Some("https://gws.example.com"));
-        assert!(GwsConfig::from_vars(vars(&[("INTERLOG_GWS_CSRF", "maybe")])).is_err());
-        assert!(GwsConfig::from_vars(vars(&[("INTERLOG_GWS_HOT_WINDOW_DAYS", "0")])).is_err());
-        assert!(GwsConfig::from_vars(vars(&[("INTERLOG_GWS_BASE_URL", "ftp://x")])).is_err());
-        assert!(GwsConfig::from_vars(|_| None).unwrap().csrf);
+
+        let bad = |key: &str, value: serde_json::Value| {
+            let mut v = SettingValues::new("dialects.genesys_gws");
+            v.set_file(key, value);
+            GwsConfig::from_settings(&v).unwrap_err().to_string()
+        };
+        assert!(bad("csrf", json!("maybe")).starts_with("[dialects.genesys_gws] csrf"));
+        assert!(bad("hot_window_days", json!(0)).contains("hot_window_days"));
+        assert!(bad("base_url", json!("ftp://x")).contains("base_url"));
+        assert!(
+            GwsConfig::from_settings(&SettingValues::new("x"))
+                .unwrap()
+                .csrf
+        );
     }
 }

@@ -25,14 +25,29 @@ pub use ingest::FORMAT;
 use axum::http::HeaderMap;
 use axum::response::IntoResponse;
 use axum::routing::{get, post, MethodRouter};
-use axum::{Extension, Router};
+use axum::Extension;
 use cometd::hub::{Hub, Limits};
 use envelope::{code, GwsError, GwsResult};
-use interlog_api::AppState;
+use interlog_api::{AppState, Dialect, Routes, TenantIdShape};
+use interlog_model::SourcePlatform;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::sync::Semaphore;
+
+/// The dialect's name: its ingest format, its config section and its tenant-alias
+/// namespace (the tenant part of a login may be an alias in it).
+pub const NAME: &str = "genesys_gws";
+
+/// The Genesys Web Services dialect.
+pub static DIALECT: Dialect = Dialect {
+    name: NAME,
+    platform: SourcePlatform::GenesysGws,
+    format: FORMAT,
+    tenant_id: TenantIdShape::ANY,
+    settings: config::SETTINGS,
+    routes: |values| Ok(routes_with(GwsConfig::from_settings(values)?)),
+};
 
 /// The running dialect: its settings, its CometD clients and its operations in flight.
 pub struct Gws {
@@ -62,8 +77,8 @@ impl Gws {
     }
 
     /// The dialect's routes.
-    pub fn router(self: &Arc<Self>) -> Router<AppState> {
-        Router::new()
+    pub fn routes(self: &Arc<Self>) -> Routes {
+        Routes::new(NAME)
             .route("/api/v2/me", only(get(me::get)))
             .route(
                 "/api/v2/ucs/interactions",
@@ -87,6 +102,7 @@ impl Gws {
                 only(post(cometd::endpoint::endpoint)),
             )
             .layer(Extension(self.clone()))
+            .expose(self.clone())
     }
 
     /// How many CometD clients and sessions this process holds, and what waits for them.
@@ -156,17 +172,7 @@ fn only(m: MethodRouter<AppState>) -> MethodRouter<AppState> {
     })
 }
 
-/// The routes with settings from the `INTERLOG_GWS_*` environment (defaults when unset).
-///
-/// # Panics
-/// When one of those variables holds a value that cannot be read: a misconfigured server
-/// stops at start-up rather than running with a setting it was not given.
-pub fn routes() -> Router<AppState> {
-    let config = GwsConfig::from_env().unwrap_or_else(|e| panic!("genesys_gws settings: {e}"));
-    routes_with(config)
-}
-
 /// The routes with these settings.
-pub fn routes_with(config: GwsConfig) -> Router<AppState> {
-    Gws::new(config).router()
+pub fn routes_with(config: GwsConfig) -> Routes {
+    Gws::new(config).routes()
 }

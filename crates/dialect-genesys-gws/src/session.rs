@@ -1,8 +1,9 @@
 //! Who is calling: HTTP Basic with an Interlog user, or the `JSESSIONID` cookie of a session
 //! an earlier Basic login opened.
 //!
-//! Sessions live in the store's expiring records (namespace `gws.session`, keyed by the
-//! SHA-256 of the cookie value, so the store never holds a usable cookie), so every
+//! Sessions live in the store's expiring records of their tenant (namespace `gws.session`).
+//! A cookie is `TENANT.SECRET`; the record is keyed by the SHA-256 of the secret, so the
+//! store never holds a usable cookie. Every
 //! Interlog instance on the same store honours them. A session is extended while used: a
 //! request in the second half of its lifetime pushes its expiry to a full lifetime again.
 //!
@@ -16,7 +17,7 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use base64::Engine;
 use interlog_api::oauth::{authenticate_user, basic_credentials};
 use interlog_api::AppState;
-use interlog_store::{ClientRole, Tenant};
+use interlog_store::{ClientRole, Record as StoredRecord, Tenant};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -57,14 +58,24 @@ pub struct Caller {
     pub by_cookie: bool,
 }
 
-/// The session key of a cookie value.
+/// The session key of a cookie value (`TENANT.SECRET`): the tenant key and the SHA-256 of
+/// the secret, so the store never holds a usable cookie.
 pub fn key_of(cookie: &str) -> String {
-    let digest = Sha256::digest(cookie.as_bytes());
-    let mut out = String::with_capacity(64);
+    let (tenant, secret) = cookie.split_once('.').unwrap_or(("", cookie));
+    let digest = Sha256::digest(secret.as_bytes());
+    let mut out = String::with_capacity(tenant.len() + 65);
+    out.push_str(tenant);
+    out.push('.');
     for b in digest {
         out.push_str(&format!("{b:02x}"));
     }
     out
+}
+
+/// The tenant key and record key of a session key.
+fn split_key(key: &str) -> Option<(&str, &str)> {
+    key.split_once('.')
+        .filter(|(t, _)| interlog_store::is_valid_tenant_key(t))
 }
 
 /// The `JSESSIONID` value of the request, if any.
@@ -102,24 +113,40 @@ fn ttl_ms(gws: &Gws) -> i64 {
     i64::try_from(gws.config.session_ttl.as_millis()).unwrap_or(i64::MAX / 4)
 }
 
-async fn save(state: &AppState, key: &str, record: &Record) -> GwsResult<()> {
+async fn save(state: &AppState, tenant: &Tenant, key: &str, record: &Record) -> GwsResult<()> {
     let value = serde_json::to_string(record).map_err(GwsError::internal)?;
-    let expires = jiff::Timestamp::from_millisecond(record.expires).map_err(GwsError::internal)?;
+    let expires_at =
+        jiff::Timestamp::from_millisecond(record.expires).map_err(GwsError::internal)?;
+    let (_, id) = split_key(key).ok_or_else(|| GwsError::internal("malformed session key"))?;
+    let stored = StoredRecord {
+        owner: record.user_id.clone(),
+        value,
+        expires_at,
+    };
     state
         .store
-        .put_record(NAMESPACE, key, &value, expires)
+        .put_record(tenant, NAMESPACE, id, stored)
         .await?;
     Ok(())
 }
 
 /// The live session with this key, extended when past half its lifetime.
 async fn load(state: &AppState, gws: &Gws, key: &str) -> GwsResult<Option<Caller>> {
-    let Some(raw) = state.store.get_record(NAMESPACE, key).await? else {
+    let Some((tenant_key, id)) = split_key(key) else {
         return Ok(None);
     };
-    let Ok(mut record) = serde_json::from_str::<Record>(&raw) else {
+    let Some(tenant) = state.tenant(tenant_key).await? else {
         return Ok(None);
     };
+    let Some(raw) = state.store.get_record(&tenant, NAMESPACE, id).await? else {
+        return Ok(None);
+    };
+    let Ok(mut record) = serde_json::from_str::<Record>(&raw.value) else {
+        return Ok(None);
+    };
+    if record.tenant != tenant.key {
+        return Ok(None);
+    }
     let now = now_ms();
     if record.expires <= now {
         return Ok(None);
@@ -127,11 +154,8 @@ async fn load(state: &AppState, gws: &Gws, key: &str) -> GwsResult<Option<Caller
     let ttl = ttl_ms(gws);
     if record.expires - now < ttl / 2 {
         record.expires = now.saturating_add(ttl);
-        save(state, key, &record).await?;
+        save(state, &tenant, key, &record).await?;
     }
-    let Some(tenant) = state.tenant(&record.tenant).await? else {
-        return Ok(None);
-    };
     Ok(Some(Caller {
         tenant,
         user_id: record.user_id,
@@ -185,7 +209,7 @@ async fn login(state: &AppState, gws: &Gws, login: &str, password: &str) -> GwsR
     let Some((tenant, user)) = authenticate_user(state, &key, username, password).await? else {
         return Err(GwsError::access_denied());
     };
-    let cookie = random_token();
+    let cookie = format!("{}.{}", tenant.key, random_token());
     let session_key = key_of(&cookie);
     let record = Record {
         tenant: tenant.key.clone(),
@@ -196,7 +220,7 @@ async fn login(state: &AppState, gws: &Gws, login: &str, password: &str) -> GwsR
         csrf: uuid::Uuid::new_v4().to_string(),
         expires: now_ms().saturating_add(ttl_ms(gws)),
     };
-    save(state, &session_key, &record).await?;
+    save(state, &tenant, &session_key, &record).await?;
     Ok(Caller {
         tenant,
         user_id: record.user_id,
@@ -274,8 +298,10 @@ mod tests {
             HeaderValue::from_static("a=1; JSESSIONID=abc; b=2"),
         );
         assert_eq!(cookie(&h), Some("abc"));
-        assert_eq!(key_of("abc").len(), 64);
-        assert!(!key_of("abc").contains("abc"));
+        assert_eq!(key_of("acme.abc").len(), 69);
+        assert!(key_of("acme.abc").starts_with("acme."));
+        assert!(!key_of("acme.abc").contains("abc"));
+        assert_eq!(split_key(&key_of("abc")), None, "a cookie names its tenant");
         h.insert(header::COOKIE, HeaderValue::from_static("JSESSIONID="));
         assert_eq!(cookie(&h), None);
     }

@@ -10,7 +10,6 @@
 mod common;
 
 use common::*;
-use interlog_dialect_genesys_gws::GwsConfig;
 use jiff::{Timestamp, ToSpan};
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -172,7 +171,7 @@ fn reference(ack: &Value) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_official_cometd_client_gets_history_and_only_its_own_notifications() {
-    let gw = spawn(GwsConfig::default()).await;
+    let gw = spawn("").await;
     let app = &gw.app;
     let agent = user(app, &app.tenant, "agent1", Some("agent1@acme.test")).await;
     let globex = tenant(app, "globex", "UTC", &[]).await;
@@ -295,7 +294,7 @@ async fn the_official_cometd_client_gets_history_and_only_its_own_notifications(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_official_client_is_refused_with_wrong_credentials() {
-    let gw = spawn(GwsConfig::default()).await;
+    let gw = spawn("").await;
     let app = &gw.app;
     user(app, &app.tenant, "agent1", None).await;
     ensure_node();

@@ -5,11 +5,9 @@
 mod common;
 
 use common::*;
-use interlog_dialect_genesys_gws::GwsConfig;
 use interlog_testkit::{mint_token, TestApp};
 use jiff::{Timestamp, ToSpan};
 use serde_json::{json, Value};
-use std::time::Duration;
 
 const SEED: &str = include_str!("fixtures/seed_interaction.json");
 
@@ -28,11 +26,7 @@ struct World {
 /// Tenant acme (Europe/Dublin) with a 30-day hot window, two agents, and engagements on
 /// every kind of channel.
 async fn world() -> World {
-    let gw = spawn(GwsConfig {
-        hot_window: Duration::from_secs(30 * 86400),
-        ..Default::default()
-    })
-    .await;
+    let gw = spawn("hot_window_days = 30").await;
     let app = &gw.app;
     let agent1 = user(app, &app.tenant, "agent1", Some("agent1@acme.test")).await;
     let agent2 = user(app, &app.tenant, "agent2", None).await;
@@ -142,12 +136,7 @@ fn enc(s: &str) -> String {
 
 #[tokio::test]
 async fn the_seed_resource_round_trips_exactly() {
-    let gw = spawn(GwsConfig {
-        base_url: Some("http://localhost:8080".into()),
-        hot_window: Duration::from_secs(100 * 365 * 86400),
-        ..Default::default()
-    })
-    .await;
+    let gw = spawn("base_url = \"http://localhost:8080\"\nhot_window_days = 36500").await;
     let app = &gw.app;
     // The seed's +0200 in November is Eastern European Time.
     let t = tenant(app, "helsinki", "Europe/Helsinki", &[]).await;
@@ -549,11 +538,7 @@ async fn the_post_operations_answer_over_cometd() {
 
 #[tokio::test]
 async fn dates_follow_the_tenant_zone_with_its_summer_time() {
-    let gw = spawn(GwsConfig {
-        hot_window: Duration::from_secs(100 * 365 * 86400),
-        ..Default::default()
-    })
-    .await;
+    let gw = spawn("hot_window_days = 36500").await;
     let app = &gw.app;
     user(app, &app.tenant, "agent1", None).await;
     let e = |id: &str, start: &str| {
@@ -635,11 +620,7 @@ async fn dates_follow_the_tenant_zone_with_its_summer_time() {
 
 #[tokio::test]
 async fn interaction_resources_with_transcripts_import_and_read_back() {
-    let gw = spawn(GwsConfig {
-        hot_window: Duration::from_secs(100 * 365 * 86400),
-        ..Default::default()
-    })
-    .await;
+    let gw = spawn("hot_window_days = 36500").await;
     let app = &gw.app;
     user(app, &app.tenant, "agent1", None).await;
     let lines = [

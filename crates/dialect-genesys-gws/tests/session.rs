@@ -4,7 +4,6 @@
 mod common;
 
 use common::*;
-use interlog_dialect_genesys_gws::GwsConfig;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -37,7 +36,7 @@ fn basic(login: &str, password: &str) -> String {
 
 #[tokio::test]
 async fn me_returns_the_user_with_a_session_and_the_csrf_headers() {
-    let gw = spawn(GwsConfig::default()).await;
+    let gw = spawn("").await;
     let app = &gw.app;
     let id = user(app, &app.tenant, "ksippo", Some("ksippo@acme.test")).await;
     let (status, body, headers) = me_with(app, Some(&basic("acme/ksippo", PASSWORD)), None).await;
@@ -71,11 +70,7 @@ async fn me_returns_the_user_with_a_session_and_the_csrf_headers() {
     assert!(h2.get("set-cookie").is_none());
 
     // The tenant by alias, and by the configured default.
-    let gw2 = spawn(GwsConfig {
-        default_tenant: Some("acme".into()),
-        ..Default::default()
-    })
-    .await;
+    let gw2 = spawn("default_tenant = \"acme\"").await;
     let app2 = &gw2.app;
     user(app2, &app2.tenant, "ksippo", None).await;
     let t = tenant(app2, "globex", "UTC", &["GLOBEX_EU"]).await;
@@ -93,7 +88,7 @@ async fn me_returns_the_user_with_a_session_and_the_csrf_headers() {
 
 #[tokio::test]
 async fn basic_auth_failures_get_status_code_20() {
-    let gw = spawn(GwsConfig::default()).await;
+    let gw = spawn("").await;
     let app = &gw.app;
     user(app, &app.tenant, "ksippo", None).await;
     let other = tenant(app, "globex", "UTC", &[]).await;
@@ -142,7 +137,7 @@ async fn basic_auth_failures_get_status_code_20() {
 
 #[tokio::test]
 async fn modifying_requests_need_the_session_and_its_csrf_token() {
-    let gw = spawn(GwsConfig::default()).await;
+    let gw = spawn("").await;
     let app = &gw.app;
     user(app, &app.tenant, "ksippo", None).await;
     let a = login(app, "acme/ksippo", PASSWORD).await;
@@ -196,11 +191,7 @@ async fn modifying_requests_need_the_session_and_its_csrf_token() {
     assert_eq!(status, 200);
 
     // With protection off, Basic credentials alone will do.
-    let off = spawn(GwsConfig {
-        csrf: false,
-        ..Default::default()
-    })
-    .await;
+    let off = spawn("csrf = false").await;
     user(&off.app, &off.app.tenant, "ksippo", None).await;
     let r = off
         .app
@@ -230,21 +221,13 @@ async fn modifying_requests_need_the_session_and_its_csrf_token() {
 
 #[tokio::test]
 async fn sessions_live_in_the_store_so_another_instance_honours_them() {
-    let gw = spawn(GwsConfig::default()).await;
+    let gw = spawn("").await;
     let app = &gw.app;
     user(app, &app.tenant, "ksippo", None).await;
     let s = login(app, "acme/ksippo", PASSWORD).await;
-    // A second server process on the same store: a fresh dialect and router.
-    let second = interlog_dialect_genesys_gws::Gws::new(GwsConfig::default());
-    let state = interlog_api::AppState::new(
-        app.store.clone() as std::sync::Arc<dyn interlog_store::Store>,
-        app.signer.clone(),
-        Default::default(),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let router = interlog_api::router_with(state, second.router());
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    // A second server on the same store, started the same way.
+    let second = app.second_instance().await;
+    let addr = second.addr;
     let r = app
         .http
         .post(format!("http://{addr}/api/v2/ucs/interactions"))
@@ -268,7 +251,7 @@ async fn sessions_live_in_the_store_so_another_instance_honours_them() {
 
 #[tokio::test]
 async fn client_ids_are_bound_to_their_session_and_the_protocol_is_enforced() {
-    let gw = spawn(GwsConfig::default()).await;
+    let gw = spawn("").await;
     let app = &gw.app;
     user(app, &app.tenant, "ksippo", None).await;
     let a = login(app, "acme/ksippo", PASSWORD).await;
@@ -370,7 +353,7 @@ async fn client_ids_are_bound_to_their_session_and_the_protocol_is_enforced() {
 
 #[tokio::test]
 async fn a_held_connect_returns_as_soon_as_the_result_is_ready() {
-    let gw = spawn(GwsConfig::default()).await;
+    let gw = spawn("").await;
     let app = &gw.app;
     user(app, &app.tenant, "ksippo", None).await;
     let s = login(app, "acme/ksippo", PASSWORD).await;
@@ -414,11 +397,7 @@ async fn a_held_connect_returns_as_soon_as_the_result_is_ready() {
 
 #[tokio::test]
 async fn idle_clients_expire_and_their_state_is_freed() {
-    let gw = spawn(GwsConfig {
-        max_interval: Duration::from_millis(300),
-        ..Default::default()
-    })
-    .await;
+    let gw = spawn("max_interval_ms = 300").await;
     let app = &gw.app;
     user(app, &app.tenant, "ksippo", None).await;
     let s = login(app, "acme/ksippo", PASSWORD).await;
@@ -463,11 +442,7 @@ async fn idle_clients_expire_and_their_state_is_freed() {
 
 #[tokio::test]
 async fn clients_per_session_are_limited() {
-    let gw = spawn(GwsConfig {
-        max_clients_per_session: 2,
-        ..Default::default()
-    })
-    .await;
+    let gw = spawn("max_clients_per_session = 2").await;
     let app = &gw.app;
     user(app, &app.tenant, "ksippo", None).await;
     let s = login(app, "acme/ksippo", PASSWORD).await;

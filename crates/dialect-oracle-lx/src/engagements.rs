@@ -1,15 +1,17 @@
 //! `/v1/engagements/{tenant}` (list), `/v1/engagements/count/{tenant}` and
 //! `DELETE /v1/engagements/{tenant}/{id}`.
 
+use crate::caller::LxCaller;
 use crate::error::{LxError, LxResult};
 use crate::negotiate::{self, Media};
 use crate::{params, render_json, render_xml, view};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use interlog_api::auth::caller::{AdminRole, ReaderRole};
 use interlog_api::{ApiError, AppState, ErrorKind};
 use interlog_model::is_valid_id;
-use interlog_store::{ClientRole, Tenant};
+use interlog_store::Tenant;
 use jiff::tz::TimeZone;
 
 /// A 200 answer in the negotiated representation.
@@ -24,19 +26,9 @@ fn ok(media: Media, body: String) -> Response {
     res
 }
 
-/// Runs a handler body once the representation is known, rendering its error in it.
-async fn negotiated<F, Fut>(headers: HeaderMap, run: F) -> Response
-where
-    F: FnOnce(Media, HeaderMap) -> Fut,
-    Fut: std::future::Future<Output = LxResult<Response>>,
-{
-    let Some(media) = negotiate::from_headers(&headers) else {
-        return LxError::not_acceptable().into_response();
-    };
-    match run(media, headers).await {
-        Ok(res) => res,
-        Err(error) => LxError::new(error, media).into_response(),
-    }
+/// A handler's answer, its error rendered in the negotiated representation.
+fn respond(media: Media, result: LxResult<Response>) -> Response {
+    result.unwrap_or_else(|error| LxError::new(error, media).into_response())
 }
 
 /// The tenant's zone, in which zone-less date parameters are read.
@@ -53,90 +45,90 @@ fn corrupt(e: serde_json::Error) -> ApiError {
 
 /// `GET /v1/engagements/{tenant}`.
 pub async fn list(
+    access: LxCaller<ReaderRole>,
     State(state): State<AppState>,
-    Path(tenant): Path<String>,
     RawQuery(query): RawQuery,
-    headers: HeaderMap,
 ) -> Response {
-    negotiated(headers, |media, headers| async move {
-        let access = state
-            .authorize(&headers, &tenant, ClientRole::Reader)
-            .await?;
-        let req = params::list_request(query.as_deref(), &zone_of(&access.tenant))?;
-        let page = state.store.list(&access.tenant, &req.query()).await?;
-        let size: usize = page.items.iter().map(|e| e.json.len()).sum();
-        let mut body = String::with_capacity(size + 256);
-        match media {
-            Media::Json => {
-                render_json::start_list(&mut body, page.has_more);
-                for (i, item) in page.items.iter().enumerate() {
-                    if i > 0 {
-                        body.push(',');
+    let media = access.media;
+    respond(
+        media,
+        async {
+            let req = params::list_request(query.as_deref(), &zone_of(&access.tenant))?;
+            let page = state.store.list(&access.tenant, &req.query()).await?;
+            let size: usize = page.items.iter().map(|e| e.json.len()).sum();
+            let mut body = String::with_capacity(size + 256);
+            match media {
+                Media::Json => {
+                    render_json::start_list(&mut body, page.has_more);
+                    for (i, item) in page.items.iter().enumerate() {
+                        if i > 0 {
+                            body.push(',');
+                        }
+                        render_json::engagement(
+                            &mut body,
+                            &view::from_stored(&item.json).map_err(corrupt)?,
+                        );
                     }
-                    render_json::engagement(
-                        &mut body,
-                        &view::from_stored(&item.json).map_err(corrupt)?,
-                    );
+                    render_json::end_list(&mut body);
                 }
-                render_json::end_list(&mut body);
-            }
-            Media::Xml(_) => {
-                render_xml::start_list(&mut body, page.has_more);
-                for item in &page.items {
-                    render_xml::engagement(
-                        &mut body,
-                        &view::from_stored(&item.json).map_err(corrupt)?,
-                    );
+                Media::Xml(_) => {
+                    render_xml::start_list(&mut body, page.has_more);
+                    for item in &page.items {
+                        render_xml::engagement(
+                            &mut body,
+                            &view::from_stored(&item.json).map_err(corrupt)?,
+                        );
+                    }
+                    render_xml::end_list(&mut body);
                 }
-                render_xml::end_list(&mut body);
             }
+            Ok(ok(media, body))
         }
-        Ok(ok(media, body))
-    })
-    .await
+        .await,
+    )
 }
 
 /// `GET /v1/engagements/count/{tenant}`.
 pub async fn count(
+    access: LxCaller<ReaderRole>,
     State(state): State<AppState>,
-    Path(tenant): Path<String>,
     RawQuery(query): RawQuery,
-    headers: HeaderMap,
 ) -> Response {
-    negotiated(headers, |media, headers| async move {
-        let access = state
-            .authorize(&headers, &tenant, ClientRole::Reader)
-            .await?;
-        let filter = params::count_filter(query.as_deref(), &zone_of(&access.tenant))?;
-        let n = state.store.count(&access.tenant, &filter).await?;
-        Ok(ok(
-            media,
-            match media {
-                Media::Json => render_json::count(n),
-                Media::Xml(_) => render_xml::count(n),
-            },
-        ))
-    })
-    .await
+    let media = access.media;
+    respond(
+        media,
+        async {
+            let filter = params::count_filter(query.as_deref(), &zone_of(&access.tenant))?;
+            let n = state.store.count(&access.tenant, &filter).await?;
+            Ok(ok(
+                media,
+                match media {
+                    Media::Json => render_json::count(n),
+                    Media::Xml(_) => render_xml::count(n),
+                },
+            ))
+        }
+        .await,
+    )
 }
 
 /// `DELETE /v1/engagements/{tenant}/{id}`: admin only; 204 when deleted.
 pub async fn delete(
+    access: LxCaller<AdminRole>,
     State(state): State<AppState>,
-    Path((tenant, id)): Path<(String, String)>,
-    headers: HeaderMap,
+    Path((_tenant, id)): Path<(String, String)>,
 ) -> Response {
-    negotiated(headers, |_media, headers| async move {
-        let access = state
-            .authorize(&headers, &tenant, ClientRole::Admin)
-            .await?;
-        if is_valid_id(&id) && state.store.delete(&access.tenant, &id).await? {
-            Ok(StatusCode::NO_CONTENT.into_response())
-        } else {
-            Err(ApiError::not_found("no such engagement"))
+    respond(
+        access.media,
+        async {
+            if is_valid_id(&id) && state.store.delete(&access.tenant, &id).await? {
+                Ok(StatusCode::NO_CONTENT.into_response())
+            } else {
+                Err(ApiError::not_found("no such engagement"))
+            }
         }
-    })
-    .await
+        .await,
+    )
 }
 
 /// A method the resource does not have (e.g. `GET /v1/engagements/{tenant}/{id}`, which

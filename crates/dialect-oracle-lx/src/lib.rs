@@ -6,6 +6,7 @@
 //! README, and tested.
 
 pub mod auth;
+pub mod caller;
 pub mod engagements;
 pub mod error;
 pub mod ingest;
@@ -18,22 +19,35 @@ pub mod xml;
 
 use axum::http::HeaderMap;
 use axum::routing::{delete, get};
-use axum::Router;
 use interlog_api::formats::Format;
-use interlog_api::AppState;
+use interlog_api::{Dialect, Routes, TenantIdShape};
+use interlog_model::SourcePlatform;
+
+/// The dialect's name: its ingest format and its tenant-alias namespace.
+pub const NAME: &str = "oracle_lx";
+
+/// The Oracle Live Experience dialect. It has no settings.
+pub static DIALECT: Dialect = Dialect {
+    name: NAME,
+    platform: SourcePlatform::OracleLx,
+    format: FORMAT,
+    tenant_id: TenantIdShape::ANY,
+    settings: &[],
+    routes: |_| Ok(routes()),
+};
 
 /// The `oracle_lx` ingest format: one `engagementV1` (or `EngagementListV1`) JSON object
 /// per NDJSON line, or one whole `engagementV1` / `engagementListV1` XML document.
 pub const FORMAT: Format = Format {
-    name: "oracle_lx",
+    name: NAME,
     line: ingest::decode_json_line,
     xml_document: Some(ingest::decode_xml_document),
 };
 
 /// The dialect's routes, to merge into the server's router.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
+pub fn routes() -> Routes {
+    Routes::new(NAME)
+        .public(
             "/v1/auth/{tenant}",
             get(auth::token).fallback(|h: HeaderMap| async move {
                 engagements::method_not_allowed(&h, "GET, HEAD")

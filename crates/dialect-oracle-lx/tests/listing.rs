@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use interlog_model::Engagement;
-use interlog_store::{NewTenant, Store};
+use interlog_store::NewTenant;
 use serde_json::{json, Value};
 use std::collections::HashSet;
 

@@ -84,45 +84,84 @@ impl Default for ZoomConfig {
     }
 }
 
-/// The environment variable choosing the rate-limit plan: `pro` (default), `business_plus`
-/// or `off`.
-pub const ENV_RATE_LIMITS: &str = "INTERLOG_ZOOM_CC_RATE_LIMITS";
-/// The environment variable setting the page-token lifetime in seconds.
-pub const ENV_PAGE_TOKEN_TTL: &str = "INTERLOG_ZOOM_CC_PAGE_TOKEN_TTL_SECS";
+/// The settings of `[dialects.zoom_cc]`.
+pub const SETTINGS: &[interlog_api::Setting] = &[
+    interlog_api::Setting {
+        key: "rate_limits",
+        env: Some("INTERLOG_ZOOM_CC_RATE_LIMITS"),
+        default: "\"pro\"",
+        doc: "Zoom's per-account rate limits: \"pro\", \"business_plus\", \"off\", or a table that\nstarts from a plan and changes some limits, e.g.\n{ plan = \"pro\", medium_per_second = 20, heavy_per_day = 50000 }.",
+    },
+    interlog_api::Setting {
+        key: "page_token_ttl_secs",
+        env: Some("INTERLOG_ZOOM_CC_PAGE_TOKEN_TTL_SECS"),
+        default: "900",
+        doc: "How long a next_page_token stays valid, in seconds (1 to 604800).",
+    },
+    interlog_api::Setting {
+        key: "token_ttl_secs",
+        env: Some("INTERLOG_ZOOM_CC_TOKEN_TTL_SECS"),
+        default: "3600",
+        doc: "Lifetime of access tokens from POST /oauth/token, in seconds.",
+    },
+];
 
 impl ZoomConfig {
-    /// The defaults, with what the environment overrides. The server's configuration file
-    /// belongs to the binary; the environment lets an operator choose a plan (or turn the
-    /// limits off) without it.
-    pub fn from_env() -> Result<ZoomConfig, String> {
-        Self::from_lookup(|k| std::env::var(k).ok())
-    }
-
-    /// [`ZoomConfig::from_env`] over any lookup, so it can be tested without touching the
-    /// process environment.
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<ZoomConfig, String> {
+    /// The defaults with the section's values applied.
+    pub fn from_settings(
+        values: &interlog_api::SettingValues,
+    ) -> Result<ZoomConfig, interlog_api::SettingError> {
         let mut c = ZoomConfig::default();
-        if let Some(v) = get(ENV_RATE_LIMITS) {
-            c.rate_limits = match v.trim().to_ascii_lowercase().as_str() {
-                "" | "pro" => Some(RateLimits::PRO),
-                "business_plus" | "business" => Some(RateLimits::BUSINESS_PLUS),
-                "off" | "none" => None,
-                other => {
-                    return Err(format!(
-                        "{ENV_RATE_LIMITS}={other:?}; accepted: pro, business_plus, off"
-                    ))
+        let plan = |name: &str| match name.trim().to_ascii_lowercase().as_str() {
+            "pro" => Ok(Some(RateLimits::PRO)),
+            "business_plus" | "business" => Ok(Some(RateLimits::BUSINESS_PLUS)),
+            "off" | "none" => Ok(None),
+            _ => Err(values.invalid(
+                "rate_limits",
+                format!("{name:?}; accepted: pro, business_plus, off"),
+            )),
+        };
+        let as_table = values.text("rate_limits").is_err();
+        if as_table {
+            let table = values.table("rate_limits")?.unwrap_or_default();
+            let mut limits = RateLimits::PRO;
+            if let Some((_, p)) = table.iter().find(|(k, _)| k == "plan") {
+                limits = plan(p)?.ok_or_else(|| {
+                    values.invalid(
+                        "rate_limits",
+                        "a table changes a plan; \"off\" has no limits",
+                    )
+                })?;
+            }
+            for (k, v) in &table {
+                if k == "plan" {
+                    continue;
                 }
-            };
+                let n: u32 = v.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    values.invalid("rate_limits", format!("{k}: must be a positive number"))
+                })?;
+                let (label, kind) = k.rsplit_once("_per_").unwrap_or((k, ""));
+                let limit = match label {
+                    "light" => &mut limits.light,
+                    "medium" => &mut limits.medium,
+                    "heavy" => &mut limits.heavy,
+                    _ => return Err(values.invalid("rate_limits", format!("unknown key {k}"))),
+                };
+                match kind {
+                    "second" => limit.per_second = n,
+                    "day" => limit.per_day = Some(n),
+                    _ => return Err(values.invalid("rate_limits", format!("unknown key {k}"))),
+                }
+            }
+            c.rate_limits = Some(limits);
+        } else if let Some(v) = values.text("rate_limits")? {
+            c.rate_limits = plan(&v)?;
         }
-        if let Some(v) = get(ENV_PAGE_TOKEN_TTL) {
-            c.page_token_ttl_secs = match v.trim().parse::<i64>() {
-                Ok(n) if (60..=7 * 24 * 3600).contains(&n) => n,
-                _ => {
-                    return Err(format!(
-                        "{ENV_PAGE_TOKEN_TTL}={v:?}; a number of seconds from 60 to 604800"
-                    ))
-                }
-            };
+        if let Some(n) = values.number("page_token_ttl_secs", 1..=7 * 24 * 3600)? {
+            c.page_token_ttl_secs = n as i64;
+        }
+        if let Some(n) = values.number("token_ttl_secs", 60..=24 * 3600)? {
+            c.token_ttl_secs = n as i64;
         }
         Ok(c)
     }
@@ -131,31 +170,55 @@ impl ZoomConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use interlog_api::SettingValues;
+    use serde_json::json;
 
     #[test]
-    fn the_environment_chooses_the_plan_and_token_lifetime() {
-        let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |k: &str| {
-                pairs
-                    .iter()
-                    .find(|(n, _)| *n == k)
-                    .map(|(_, v)| v.to_string())
-            }
-        };
+    fn the_section_chooses_the_plan_and_token_lifetime() {
+        let empty = SettingValues::new("dialects.zoom_cc");
         assert_eq!(
-            ZoomConfig::from_lookup(env(&[])).unwrap(),
+            ZoomConfig::from_settings(&empty).unwrap(),
             ZoomConfig::default()
         );
-        let off = ZoomConfig::from_lookup(env(&[(ENV_RATE_LIMITS, "off")])).unwrap();
-        assert_eq!(off.rate_limits, None);
-        let biz = ZoomConfig::from_lookup(env(&[
-            (ENV_RATE_LIMITS, "Business_Plus"),
-            (ENV_PAGE_TOKEN_TTL, "3600"),
-        ]))
-        .unwrap();
-        assert_eq!(biz.rate_limits, Some(RateLimits::BUSINESS_PLUS));
-        assert_eq!(biz.page_token_ttl_secs, 3600);
-        assert!(ZoomConfig::from_lookup(env(&[(ENV_RATE_LIMITS, "enterprise")])).is_err());
-        assert!(ZoomConfig::from_lookup(env(&[(ENV_PAGE_TOKEN_TTL, "5")])).is_err());
+        let mut off = SettingValues::new("dialects.zoom_cc");
+        off.set_env("rate_limits", "INTERLOG_ZOOM_CC_RATE_LIMITS", "off".into());
+        assert_eq!(ZoomConfig::from_settings(&off).unwrap().rate_limits, None);
+        let mut biz = SettingValues::new("dialects.zoom_cc");
+        biz.set_file("rate_limits", json!("Business_Plus"));
+        biz.set_file("page_token_ttl_secs", json!(3600));
+        let c = ZoomConfig::from_settings(&biz).unwrap();
+        assert_eq!(c.rate_limits, Some(RateLimits::BUSINESS_PLUS));
+        assert_eq!(c.page_token_ttl_secs, 3600);
+        let mut bad = SettingValues::new("dialects.zoom_cc");
+        bad.set_file("rate_limits", json!("enterprise"));
+        assert_eq!(
+            ZoomConfig::from_settings(&bad).unwrap_err().place,
+            "[dialects.zoom_cc] rate_limits"
+        );
+        let mut custom = SettingValues::new("dialects.zoom_cc");
+        custom.set_file(
+            "rate_limits",
+            json!({"plan": "business_plus", "medium_per_second": 2, "light_per_day": 5}),
+        );
+        let limits = ZoomConfig::from_settings(&custom)
+            .unwrap()
+            .rate_limits
+            .unwrap();
+        assert_eq!(limits.medium.per_second, 2);
+        assert_eq!(limits.light.per_day, Some(5));
+        assert_eq!(limits.heavy, RateLimits::BUSINESS_PLUS.heavy);
+        let mut unknown = SettingValues::new("dialects.zoom_cc");
+        unknown.set_file("rate_limits", json!({"medium_per_week": 2}));
+        assert!(ZoomConfig::from_settings(&unknown).is_err());
+        let mut short = SettingValues::new("dialects.zoom_cc");
+        short.set_env(
+            "page_token_ttl_secs",
+            "INTERLOG_ZOOM_CC_PAGE_TOKEN_TTL_SECS",
+            "0".into(),
+        );
+        assert_eq!(
+            ZoomConfig::from_settings(&short).unwrap_err().place,
+            "INTERLOG_ZOOM_CC_PAGE_TOKEN_TTL_SECS"
+        );
     }
 }

@@ -27,18 +27,19 @@ pub use config::{LabelLimit, RateLimits, ZoomConfig};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use axum::{Extension, Router};
+use axum::Extension;
 use interlog_api::formats::Format;
-use interlog_api::AppState;
+use interlog_api::{Dialect, Routes, TenantIdShape};
+use interlog_model::SourcePlatform;
 use std::sync::Arc;
 
 /// The dialect's name: its ingest format and its tenant-alias namespace (an alias in this
 /// namespace is accepted as the `account_id` of a token request).
-pub const DIALECT: &str = "zoom_cc";
+pub const NAME: &str = "zoom_cc";
 
 /// The `zoom_cc` ingest format: one Zoom engagement (or list envelope) a line.
 pub const FORMAT: Format = Format {
-    name: DIALECT,
+    name: NAME,
     line: ingest::decode,
     xml_document: None,
 };
@@ -58,21 +59,21 @@ impl Zoom {
     }
 }
 
-/// The dialect's routes with the default settings, as the environment adjusts them (see
-/// [`ZoomConfig::from_env`]); a bad environment value is logged and the default kept.
-pub fn routes() -> Router<AppState> {
-    let config = ZoomConfig::from_env().unwrap_or_else(|e| {
-        tracing::warn!(error = %e, "zoom_cc: ignoring a bad setting; using the defaults");
-        ZoomConfig::default()
-    });
-    routes_with(config)
-}
+/// The Zoom Contact Center dialect.
+pub static DIALECT: Dialect = Dialect {
+    name: NAME,
+    platform: SourcePlatform::ZoomCc,
+    format: FORMAT,
+    tenant_id: TenantIdShape::ANY,
+    settings: config::SETTINGS,
+    routes: |values| Ok(routes(ZoomConfig::from_settings(values)?)),
+};
 
 /// The dialect's routes with these settings.
-pub fn routes_with(config: ZoomConfig) -> Router<AppState> {
+pub fn routes(config: ZoomConfig) -> Routes {
     let base = "/v2/contact_center/engagements";
-    Router::new()
-        .route("/oauth/token", post(oauth::token))
+    Routes::new(NAME)
+        .public("/oauth/token", post(oauth::token))
         .route(base, get(list::list))
         // A static segment wins over `{engagementId}`, so `notes` is never taken for an id.
         .route(&format!("{base}/notes"), get(notes::all_notes))

@@ -112,7 +112,7 @@ pub async fn token(
         let by_alias = tenant
             .aliases
             .iter()
-            .any(|(d, a)| d == crate::DIALECT && a == account);
+            .any(|(d, a)| d == crate::NAME && a == account);
         if account != tenant.key && !by_alias {
             return oauth_error(
                 StatusCode::BAD_REQUEST,

@@ -5,7 +5,7 @@ mod common;
 use base64::Engine;
 use common::*;
 use interlog_api::auth::{hash_secret, Signer, SubjectKind};
-use interlog_store::{ClientRole, NewClient, NewTenant, Store};
+use interlog_store::{ClientRole, NewClient, NewTenant};
 use interlog_testkit::{TestApp, SECRET};
 use reqwest::Method;
 use serde_json::Value;
@@ -52,7 +52,7 @@ async fn client(
                 secret_hash: hash_secret(SECRET),
                 role,
                 scopes: scopes.iter().map(|s| s.to_string()).collect(),
-                app_key_hash: None,
+                credentials: Default::default(),
             },
         )
         .await

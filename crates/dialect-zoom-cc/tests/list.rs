@@ -4,7 +4,6 @@
 mod common;
 
 use common::*;
-use interlog_dialect_zoom_cc::ZoomConfig;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{json, Value};
 use std::collections::HashSet;
@@ -442,12 +441,7 @@ async fn a_token_only_works_for_the_query_that_made_it() {
 
 #[tokio::test]
 async fn tokens_expire() {
-    let app = app_with(ZoomConfig {
-        rate_limits: None,
-        page_token_ttl_secs: 0,
-        ..ZoomConfig::default()
-    })
-    .await;
+    let app = app_with("rate_limits = \"off\"\npage_token_ttl_secs = 1").await;
     app.seed(
         (0..3)
             .map(|i| {
@@ -463,14 +457,16 @@ async fn tokens_expire() {
     let q = "from=2024-03-01&to=2024-03-31&page_size=1";
     let (_, first) = get(&app, &format!("{LIST}?{q}")).await;
     let token = enc(first["next_page_token"].as_str().unwrap());
-    let r = call(
-        &app,
-        reqwest::Method::GET,
-        &format!("{LIST}?{q}&next_page_token={token}"),
-        &admin_token(&app),
-        None,
-    )
-    .await;
+    let path = format!("{LIST}?{q}&next_page_token={token}");
+    // Valid for one second: poll until it has expired (within a deadline).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let r = loop {
+        let r = call(&app, reqwest::Method::GET, &path, &admin_token(&app), None).await;
+        if r.status() != 200 || std::time::Instant::now() > deadline {
+            break r;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
     let body = assert_zoom_error(r, 400, 300).await;
     assert!(
         body["errors"][0]["message"]

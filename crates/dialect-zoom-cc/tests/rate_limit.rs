@@ -3,7 +3,6 @@
 mod common;
 
 use common::*;
-use interlog_dialect_zoom_cc::{LabelLimit, RateLimits, ZoomConfig};
 use interlog_store::ClientRole;
 use reqwest::{Method, Response};
 
@@ -16,7 +15,7 @@ fn header(r: &Response, name: &str) -> Option<String> {
 
 #[tokio::test]
 async fn responses_carry_the_label_s_headers_by_default() {
-    let app = app_with(ZoomConfig::default()).await;
+    let app = app_with("").await;
     app.seed(vec![simple("e1", "2024-03-01T10:00:00Z", "voice")])
         .await;
     let t = admin_token(&app);
@@ -44,18 +43,7 @@ async fn responses_carry_the_label_s_headers_by_default() {
 
 #[tokio::test]
 async fn the_per_second_limit_answers_429_with_retry_after() {
-    let limits = RateLimits {
-        medium: LabelLimit {
-            per_second: 2,
-            per_day: None,
-        },
-        ..RateLimits::PRO
-    };
-    let app = app_with(ZoomConfig {
-        rate_limits: Some(limits),
-        ..ZoomConfig::default()
-    })
-    .await;
+    let app = app_with("rate_limits = { plan = \"pro\", medium_per_second = 2 }").await;
     let t = admin_token(&app);
     let started = jiff::Timestamp::now().as_second();
     let mut responses = Vec::new();
@@ -110,18 +98,7 @@ async fn the_per_second_limit_answers_429_with_retry_after() {
 
 #[tokio::test]
 async fn a_daily_limit_names_the_next_day_in_retry_after() {
-    let limits = RateLimits {
-        light: LabelLimit {
-            per_second: 100,
-            per_day: Some(2),
-        },
-        ..RateLimits::PRO
-    };
-    let app = app_with(ZoomConfig {
-        rate_limits: Some(limits),
-        ..ZoomConfig::default()
-    })
-    .await;
+    let app = app_with("rate_limits = { light_per_second = 100, light_per_day = 2 }").await;
     app.seed(vec![simple("e1", "2024-03-01T10:00:00Z", "voice")])
         .await;
     let t = admin_token(&app);

@@ -1,13 +1,15 @@
 //! Tenant, client and user administration, working on the data directory directly (also
 //! while a server runs on it), and the demo set-up.
 
-use crate::{open_store, runtime, DataArgs};
+use crate::{runtime, DataArgs};
 use interlog_api::auth::{generate_secret, hash_secret};
-use interlog_store::{ClientRole, NewClient, NewTenant, NewUser, Store, StoreError, Tenant};
+use interlog_app::Config;
+use interlog_store::{
+    ClientRole, NewClient, NewTenant, NewUser, OpenOptions, Store, StoreError, Tenant,
+};
 use rand::RngCore;
-use std::net::SocketAddr;
+use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Arc;
 
 #[derive(clap::Subcommand)]
 pub enum TenantCommand {
@@ -116,12 +118,23 @@ pub fn new_tenant(
     let aliases = aliases
         .iter()
         .map(|a| {
-            a.split_once('=')
+            let (d, al) = a
+                .split_once('=')
                 .filter(|(d, al)| !d.is_empty() && !al.is_empty())
-                .map(|(d, al)| (d.to_owned(), al.to_owned()))
-                .ok_or_else(|| format!("--alias {a:?} must be DIALECT=ALIAS"))
+                .ok_or_else(|| format!("--alias {a:?} must be DIALECT=ALIAS"))?;
+            let dialect = interlog_app::registry::dialect(d).ok_or_else(|| {
+                let names: Vec<_> = interlog_app::DIALECTS.iter().map(|d| d.name).collect();
+                format!(
+                    "--alias {a:?}: no dialect {d:?}; accepted: {}",
+                    names.join(", ")
+                )
+            })?;
+            dialect
+                .check_alias(al)
+                .map_err(|e| format!("--alias {a:?}: {e}"))?;
+            Ok((d.to_owned(), al.to_owned()))
         })
-        .collect::<Result<_, _>>()?;
+        .collect::<Result<_, String>>()?;
     Ok(NewTenant {
         key: key.to_owned(),
         name: name.unwrap_or_else(|| key.to_owned()),
@@ -154,17 +167,18 @@ pub fn tenant(cmd: TenantCommand) -> Result<(), String> {
             data,
         } => {
             let new = new_tenant(&key, name, &time_zone, country_code, &aliases)?;
-            let store = open_store(&data.data)?;
-            let t = rt.block_on(store.create_tenant(new)).map_err(store_error)?;
-            println!("{}", tenant_json(&t));
-            store.close();
+            let store = data.open(OpenOptions::default())?;
+            let created = rt.block_on(store.create_tenant(new)).map_err(store_error);
+            rt.block_on(store.close());
+            println!("{}", tenant_json(&created?));
         }
         TenantCommand::List { data } => {
-            let store = open_store(&data.data)?;
-            for t in rt.block_on(store.tenants()).map_err(store_error)? {
+            let store = data.open(OpenOptions::default())?;
+            let tenants = rt.block_on(store.tenants()).map_err(store_error);
+            rt.block_on(store.close());
+            for t in tenants? {
                 println!("{}", tenant_json(&t));
             }
-            store.close();
         }
     }
     Ok(())
@@ -194,6 +208,10 @@ pub async fn create_client(
             .await
             .map_err(|e| e.to_string())?
     };
+    let credentials: BTreeMap<String, String> = app_key_hash
+        .map(|h| (interlog_api::auth::APP_KEY.to_owned(), h))
+        .into_iter()
+        .collect();
     store
         .create_client(
             tenant,
@@ -202,7 +220,7 @@ pub async fn create_client(
                 secret_hash,
                 role,
                 scopes,
-                app_key_hash,
+                credentials,
             },
         )
         .await
@@ -219,7 +237,7 @@ pub fn client(cmd: ClientCommand) -> Result<(), String> {
         data,
     } = cmd;
     let rt = runtime()?;
-    let store = open_store(&data.data)?;
+    let store = data.open(OpenOptions::default())?;
     let out = rt.block_on(async {
         let t = find_tenant(store.as_ref(), &tenant).await?;
         let (client_id, client_secret, app) =
@@ -232,9 +250,9 @@ pub fn client(cmd: ClientCommand) -> Result<(), String> {
             v["app_key"] = a.into();
         }
         Ok::<_, String>(v)
-    })?;
-    println!("{out}");
-    store.close();
+    });
+    rt.block_on(store.close());
+    println!("{}", out?);
     Ok(())
 }
 
@@ -255,7 +273,7 @@ pub fn user(cmd: UserCommand) -> Result<(), String> {
         return Err("--password must be at least 8 characters".into());
     }
     let rt = runtime()?;
-    let store = open_store(&data.data)?;
+    let store = data.open(OpenOptions::default())?;
     let out = rt.block_on(async {
         let t = find_tenant(store.as_ref(), &tenant).await?;
         let password_hash = tokio::task::spawn_blocking(move || hash_secret(&password))
@@ -278,19 +296,15 @@ pub fn user(cmd: UserCommand) -> Result<(), String> {
             "tenant": t.key, "id": u.id, "username": u.username, "role": u.role.as_str(),
             "email": u.email, "display_name": u.display_name,
         }))
-    })?;
-    println!("{out}");
-    store.close();
+    });
+    rt.block_on(store.close());
+    println!("{}", out?);
     Ok(())
 }
 
-/// Sets up tenant `demo` with generated engagements and prints working credentials.
-pub async fn demo(
-    store: Arc<interlog_store_sqlite::SqliteStore>,
-    data: &Path,
-    count: u64,
-    listen: SocketAddr,
-) -> Result<(), String> {
+/// Sets up tenant `demo` with generated engagements (the 180 days up to today) and what a
+/// client of every API needs, and prints one call per API that works.
+pub async fn demo(store: &dyn Store, config: &Config, count: u64) -> Result<(), String> {
     let tenant = match store.tenant("demo").await.map_err(store_error)? {
         Some(t) => t,
         None => store
@@ -310,8 +324,8 @@ pub async fn demo(
         .map_err(store_error)?;
     if existing == 0 {
         eprintln!("Generating {count} demo engagements…");
-        let cfg = interlog_generate::GeneratorConfig::new(7, count, jiff::Timestamp::now())
-            .with_tenant("demo");
+        let end = jiff::Timestamp::now();
+        let cfg = interlog_generate::GeneratorConfig::new(7, count, end).with_tenant("demo");
         let mut batch = Vec::with_capacity(2000);
         for mut e in interlog_generate::Generator::new(cfg) {
             e.normalize();
@@ -328,41 +342,88 @@ pub async fn demo(
             .await
             .map_err(store_error)?;
     }
-    // Credentials are kept so every --demo start prints the same working pair.
-    let creds_path = data.join("demo-credentials.json");
-    let saved: Option<serde_json::Value> = std::fs::read_to_string(&creds_path)
+    let creds = demo_credentials(store, &tenant, &config.data).await?;
+    let s = |k: &str| creds[k].as_str().unwrap_or("").to_owned();
+    let (id, secret, app_key) = (s("client_id"), s("client_secret"), s("app_key"));
+    let (user, password) = (s("username"), s("password"));
+    let base = format!("http://{}", config.listen);
+    let total = store
+        .count(&tenant, &Default::default())
+        .await
+        .map_err(store_error)?;
+    eprintln!(
+        "\nDemo tenant `demo` is ready ({total} engagements).\n\
+         \n  export BASE={base} ID={id} SECRET={secret}\n\
+         \nOne call per API (each needs the export line above):\n\
+         \n  # native\n  TOKEN=$(curl -s -X POST $BASE/api/v1/oauth/token -d grant_type=client_credentials -d client_id=$ID -d client_secret=$SECRET | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')\n  curl -s -H \"Authorization: Bearer $TOKEN\" \"$BASE/api/v1/tenants/demo/engagements?limit=2\"\n\
+         \n  # Oracle Live Experience\n  LX=$(curl -s -u $ID:$SECRET $BASE/v1/auth/demo | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')\n  curl -s -H \"Authorization: Bearer $LX\" \"$BASE/v1/engagements/demo?limit=2\"\n\
+         \n  # Zoom Contact Center\n  ZOOM=$(curl -s -u $ID:$SECRET -X POST \"$BASE/oauth/token?grant_type=account_credentials&account_id=demo\" | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')\n  curl -s -H \"Authorization: Bearer $ZOOM\" \"$BASE/v2/contact_center/engagements?page_size=2\"\n\
+         \n  # Avaya Experience Platform (account DEMOAC, application key {app_key})\n  AXP=$(curl -s -H 'appkey: {app_key}' -d grant_type=client_credentials -d client_id=$ID -d client_secret=$SECRET $BASE/api/auth/v1/DEMOAC/protocol/openid-connect/token | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')\n  curl -s -H \"Authorization: Bearer $AXP\" -H 'appkey: {app_key}' \"$BASE/api/journey/v1/accounts/DEMOAC/engagements?pageSize=2\"\n\
+         \n  # Genesys Web Services (user {user}, password {password})\n  curl -s -u '{user}:{password}' \"$BASE/api/v2/ucs/interactions?maxSize=2\"\n"
+    );
+    Ok(())
+}
+
+/// The demo's client (with an application key) and Genesys user, made once and kept in
+/// the data directory so every `--demo` start prints the same working credentials.
+async fn demo_credentials(
+    store: &dyn Store,
+    tenant: &Tenant,
+    data: &Path,
+) -> Result<serde_json::Value, String> {
+    let path = data.join("demo-credentials.json");
+    let saved: Option<serde_json::Value> = std::fs::read_to_string(&path)
         .ok()
         .and_then(|s| serde_json::from_str(&s).ok());
     let still_valid = match saved.as_ref().and_then(|v| v["client_id"].as_str()) {
-        Some(id) => store.client(id).await.map_err(store_error)?.is_some(),
+        Some(id) => {
+            store.client(id).await.map_err(store_error)?.is_some()
+                && store
+                    .user(tenant, "demo-agent")
+                    .await
+                    .map_err(store_error)?
+                    .is_some()
+        }
         None => false,
     };
-    let creds = match saved.filter(|_| still_valid) {
-        Some(v) => v,
-        None => {
-            let (id, secret, _) = create_client(
-                store.as_ref(),
-                &tenant,
-                ClientRole::Admin,
-                Vec::new(),
-                false,
+    if let Some(v) = saved.filter(|v| still_valid && v["app_key"].is_string()) {
+        return Ok(v);
+    }
+    let (id, secret, app_key) =
+        create_client(store, tenant, ClientRole::Admin, Vec::new(), true).await?;
+    let password = generate_secret()[..16].to_owned();
+    if store
+        .user(tenant, "demo-agent")
+        .await
+        .map_err(store_error)?
+        .is_none()
+    {
+        let hash = {
+            let p = password.clone();
+            tokio::task::spawn_blocking(move || hash_secret(&p))
+                .await
+                .map_err(|e| e.to_string())?
+        };
+        store
+            .create_user(
+                tenant,
+                NewUser {
+                    username: "demo-agent".into(),
+                    password_hash: hash,
+                    email: Some("demo-agent@demo.example.com".into()),
+                    display_name: Some("Demo Agent".into()),
+                    role: ClientRole::Agent,
+                },
             )
-            .await?;
-            let v = serde_json::json!({"client_id": id, "client_secret": secret});
-            write_private(&creds_path, &v.to_string())?;
-            v
-        }
-    };
-    let (id, secret) = (
-        creds["client_id"].as_str().unwrap_or(""),
-        creds["client_secret"].as_str().unwrap_or(""),
-    );
-    let base = format!("http://{listen}");
-    eprintln!(
-        "\nDemo tenant `demo` is ready ({} engagements).\n  client_id:     {id}\n  client_secret: {secret}\n\nTry:\n  TOKEN=$(curl -s -X POST {base}/api/v1/oauth/token -d grant_type=client_credentials -d client_id={id} -d client_secret={secret} | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')\n  curl -s -H \"Authorization: Bearer $TOKEN\" '{base}/api/v1/tenants/demo/engagements?limit=2'\n",
-        store.count(&tenant, &Default::default()).await.map_err(store_error)?
-    );
-    Ok(())
+            .await
+            .map_err(store_error)?;
+    }
+    let v = serde_json::json!({
+        "client_id": id, "client_secret": secret, "app_key": app_key,
+        "username": "demo-agent", "password": password,
+    });
+    write_private(&path, &v.to_string())?;
+    Ok(v)
 }
 
 fn write_private(path: &Path, text: &str) -> Result<(), String> {

@@ -1,9 +1,9 @@
 //! `interlog export`: a tenant's engagements, filtered, as NDJSON or CSV on stdout.
 
-use crate::{open_store, runtime, DataArgs};
+use crate::{runtime, DataArgs};
 use interlog_api::params::Params;
 use interlog_model::Engagement;
-use interlog_store::{Query, Sort, SortDir, SortKey, Start, Store};
+use interlog_store::{OpenOptions, Query, Sort, SortDir, SortKey, Start};
 use std::io::Write;
 
 #[derive(clap::Args)]
@@ -118,7 +118,7 @@ pub fn run(args: ExportArgs) -> Result<(), String> {
     let params = Params::parse(Some(&args.filter));
     let filter = interlog_api::native::listing::filter(&params)
         .map_err(|e| format!("--filter: {}", e.detail))?;
-    let store = open_store(&args.data.data)?;
+    let store = args.data.open(OpenOptions::default())?;
     let rt = runtime()?;
     let out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut sink = match args.format {
@@ -162,7 +162,7 @@ pub fn run(args: ExportArgs) -> Result<(), String> {
         sink.flush()?;
         Ok::<_, String>(written)
     });
-    store.close();
+    rt.block_on(store.close());
     match result {
         Ok(n) => {
             eprintln!("exported {n} engagements");

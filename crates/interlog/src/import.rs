@@ -4,15 +4,20 @@
 //! stored whole or not at all; bad lines are reported with their numbers and the rest are
 //! stored. A progress bar shows on a terminal.
 
-use crate::{open_store_for_bulk_load, runtime, DataArgs};
+use crate::{runtime, DataArgs};
 use indicatif::{ProgressBar, ProgressStyle};
-use interlog_api::ingest::{Ingest, Line, LineSplitter};
-use interlog_store::Store;
+use interlog_api::ingest::{IngestLimits, IngestPump};
+use interlog_store::OpenOptions;
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-const MAX_LINE: usize = 1024 * 1024;
+const LIMITS: IngestLimits = IngestLimits {
+    max_line: 1024 * 1024,
+    // An XML document is read whole; a file is not limited.
+    max_document: usize::MAX,
+    max_total: usize::MAX,
+};
 
 #[derive(clap::Args)]
 pub struct ImportArgs {
@@ -30,7 +35,7 @@ pub struct ImportArgs {
 }
 
 pub fn run(args: ImportArgs) -> Result<(), String> {
-    let formats = crate::dialects::formats();
+    let formats = interlog_app::registry::formats();
     let format = formats.get(&args.format).ok_or_else(|| {
         format!(
             "--format {:?} is not known; accepted: {}",
@@ -58,7 +63,7 @@ pub fn run(args: ImportArgs) -> Result<(), String> {
     } else {
         ProgressBar::hidden()
     };
-    let store = open_store_for_bulk_load(&args.data.data)?;
+    let store = args.data.open(OpenOptions { bulk_load: true })?;
     let rt = runtime()?;
     let started = std::time::Instant::now();
     let summary = rt.block_on(async {
@@ -67,57 +72,27 @@ pub fn run(args: ImportArgs) -> Result<(), String> {
             .await
             .map_err(|e| crate::error_chain(&e))?
             .ok_or_else(|| format!("no tenant {:?}", args.tenant))?;
-        let mut ingest =
-            Ingest::with_format(store.clone() as Arc<dyn Store>, Arc::new(tenant), format);
-        let mut splitter = LineSplitter::new(MAX_LINE);
+        let mut pump = IngestPump::new(store.clone(), Arc::new(tenant), format, LIMITS);
         let mut buf = vec![0u8; 1 << 20];
-        let mut lines: Vec<(u64, Option<Vec<u8>>)> = Vec::new();
-        let mut done = false;
-        let mut first = true;
-        while !done {
+        loop {
             let n = input
                 .read(&mut buf)
                 .map_err(|e| format!("read error: {e}"))?;
-            if std::mem::take(&mut first) && ingest.is_xml_document(&buf[..n]) {
-                // The format's XML document, read whole.
-                let mut document = buf[..n].to_vec();
-                input
-                    .read_to_end(&mut document)
-                    .map_err(|e| format!("read error: {e}"))?;
-                bar.inc(document.len() as u64);
-                ingest
-                    .xml_document(&document)
-                    .await
-                    .map_err(|e| crate::error_chain(&e))?;
+            if n == 0 {
                 break;
             }
-            if n == 0 {
-                splitter.finish(|l| lines.push(owned(l)));
-                done = true;
-            } else {
-                splitter.feed(&buf[..n], |l| lines.push(owned(l)));
-                bar.inc(n as u64);
-            }
-            for (number, text) in lines.drain(..) {
-                match text {
-                    Some(t) => ingest
-                        .line(number, &t)
-                        .await
-                        .map_err(|e| crate::error_chain(&e))?,
-                    None => {
-                        ingest.summary.lines += 1;
-                        ingest
-                            .summary
-                            .reject(number, format!("the line is longer than {MAX_LINE} bytes"));
-                    }
-                }
-            }
-            bar.set_message(format!("{} lines", ingest.summary.lines));
+            pump.feed(&buf[..n])
+                .await
+                .map_err(|e| crate::error_chain(&e))?;
+            bar.inc(n as u64);
+            bar.set_message(format!("{} lines", pump.lines()));
         }
-        ingest.finish().await.map_err(|e| crate::error_chain(&e))
-    })?;
+        pump.finish().await.map_err(|e| crate::error_chain(&e))
+    });
     bar.finish_and_clear();
-    store.close();
+    // Every acknowledged line is durable once the store has closed.
+    rt.block_on(store.close());
+    let summary = summary?;
     let secs = started.elapsed().as_secs_f64();
     for p in &summary.problems {
         match &p.reason {
@@ -144,11 +119,4 @@ pub fn run(args: ImportArgs) -> Result<(), String> {
         return Err(format!("{} lines were rejected", summary.rejected));
     }
     Ok(())
-}
-
-fn owned(l: Line<'_>) -> (u64, Option<Vec<u8>>) {
-    match l {
-        Line::Text(n, t) => (n, Some(t.to_vec())),
-        Line::TooLong(n) => (n, None),
-    }
 }

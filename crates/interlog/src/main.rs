@@ -1,17 +1,15 @@
 //! `interlog`: the server and its command line.
 
 mod admin;
-mod config;
-mod dialects;
 mod export;
 mod import;
-mod keys;
 mod serve;
 mod telemetry;
 
 use clap::{Parser, Subcommand};
-use interlog_store_sqlite::SqliteStore;
-use std::path::{Path, PathBuf};
+use interlog_app::StoreUrl;
+use interlog_store::{OpenOptions, Store};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -29,9 +27,26 @@ struct Cli {
 /// Where the data lives; shared by every command that opens the store.
 #[derive(clap::Args, Clone)]
 pub struct DataArgs {
-    /// Data directory (database and signing key).
+    /// Data directory (signing key and, by default, the SQLite database).
     #[arg(long, env = "INTERLOG_DATA", default_value = "./interlog-data")]
     pub data: PathBuf,
+    /// The store, by URL [default: sqlite://<data>/interlog.db].
+    #[arg(long, env = "INTERLOG_STORE")]
+    pub store: Option<String>,
+}
+
+impl DataArgs {
+    pub fn store_url(&self) -> Result<StoreUrl, String> {
+        match &self.store {
+            Some(url) => StoreUrl::parse(url),
+            None => Ok(StoreUrl::in_data_dir(&self.data)),
+        }
+    }
+
+    /// Opens the store these arguments name.
+    pub fn open(&self, options: OpenOptions) -> Result<Arc<dyn Store>, String> {
+        interlog_app::open_store(&self.store_url()?, options)
+    }
 }
 
 #[derive(Subcommand)]
@@ -108,7 +123,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve::run(args),
         Command::Config => {
-            print!("{}", config::DEFAULT_FILE);
+            print!("{}", interlog_app::config::default_file());
             Ok(())
         }
         Command::Tenant(c) => admin::tenant(c),
@@ -135,37 +150,4 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .map_err(|e| format!("cannot start the runtime: {e}"))
 }
 
-/// Opens the store in a data directory, creating the directory if needed.
-pub fn open_store(data: &Path) -> Result<Arc<SqliteStore>, String> {
-    open_store_with(data, |p| SqliteStore::open(p))
-}
-
-/// Opens the store in a data directory for a bulk load (see
-/// [`SqliteStore::open_for_bulk_load`]).
-pub fn open_store_for_bulk_load(data: &Path) -> Result<Arc<SqliteStore>, String> {
-    open_store_with(data, |p| SqliteStore::open_for_bulk_load(p))
-}
-
-fn open_store_with(
-    data: &Path,
-    open: impl FnOnce(&Path) -> interlog_store::Result<SqliteStore>,
-) -> Result<Arc<SqliteStore>, String> {
-    std::fs::create_dir_all(data)
-        .map_err(|e| format!("cannot create data directory {}: {e}", data.display()))?;
-    let path = data.join("interlog.db");
-    open(&path)
-        .map(Arc::new)
-        .map_err(|e| format!("cannot open {}: {}", path.display(), error_chain(&e)))
-}
-
-/// An error and its causes on one line.
-pub fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut source = e.source();
-    while let Some(c) = source {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        source = c.source();
-    }
-    s
-}
+pub use interlog_app::store_url::error_chain;

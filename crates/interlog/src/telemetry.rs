@@ -1,6 +1,6 @@
 //! Structured logs with tracing.
 
-use crate::config::LogFormat;
+use interlog_app::config::LogFormat;
 use tracing_subscriber::EnvFilter;
 
 pub fn init(format: LogFormat, filter: &str) {

@@ -145,10 +145,11 @@ pub(crate) fn create_client(
     now: Timestamp,
 ) -> Result<Client> {
     let scopes = serde_json::to_string(&c.scopes).expect("strings serialize");
+    let credentials = serde_json::to_string(&c.credentials).expect("strings serialize");
     conn.prepare_cached(
-        "INSERT INTO clients (client_id, tenant_id, secret_hash, role, scopes, app_key_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO clients (client_id, tenant_id, secret_hash, role, scopes, credentials, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )
-    .and_then(|mut s| s.execute(params![c.client_id, tenant, c.secret_hash, c.role.as_str(), scopes, c.app_key_hash, now.as_millisecond()]))
+    .and_then(|mut s| s.execute(params![c.client_id, tenant, c.secret_hash, c.role.as_str(), scopes, credentials, now.as_millisecond()]))
     .map_err(|e| {
         if is_unique_violation(&e) {
             StoreError::Conflict(format!("client {} already exists", c.client_id))
@@ -162,25 +163,26 @@ pub(crate) fn create_client(
         secret_hash: c.secret_hash,
         role: c.role,
         scopes: c.scopes,
-        app_key_hash: c.app_key_hash,
+        credentials: c.credentials,
         created_at: ts(now.as_millisecond()),
     })
 }
 
 pub(crate) fn client(conn: &Connection, client_id: &str) -> Result<Option<Client>> {
     conn.prepare_cached(
-        "SELECT client_id, tenant_id, secret_hash, role, scopes, app_key_hash, created_at FROM clients WHERE client_id = ?1",
+        "SELECT client_id, tenant_id, secret_hash, role, scopes, credentials, created_at FROM clients WHERE client_id = ?1",
     )
     .and_then(|mut s| {
         s.query_row([client_id], |r| {
             let scopes: String = r.get(4)?;
+            let credentials: String = r.get(5)?;
             Ok(Client {
                 client_id: r.get(0)?,
                 tenant_id: r.get(1)?,
                 secret_hash: r.get(2)?,
                 role: role(r.get(3)?)?,
                 scopes: serde_json::from_str(&scopes).unwrap_or_default(),
-                app_key_hash: r.get(5)?,
+                credentials: serde_json::from_str(&credentials).unwrap_or_default(),
                 created_at: ts(r.get(6)?),
             })
         })

@@ -8,15 +8,19 @@ mod codes;
 mod directory;
 mod links;
 mod listing;
+mod records;
 mod rows;
 mod schema;
+mod settings;
 mod writer;
 
 use async_trait::async_trait;
 use interlog_model::{Engagement, Timestamp};
 use interlog_store::{
-    Client, EngagementEdit, Filter, NewClient, NewTenant, NewUser, Page, Query, Result, Store,
-    StoreError, StoredEngagement, Tenant, UpsertOutcome, User,
+    Client, Directory, EngagementEdit, Engagements, Filter, Identifier, IdentityLinks,
+    LinkedIdentifier, NewClient, NewTenant, NewUser, OpenOptions, Page, Query, Record, Records,
+    Result, SettingEdit, Settings, Store, StoreError, StoredEngagement, Tenant, UpsertOutcome,
+    User,
 };
 use rows::{Row, TenantCtx};
 use rusqlite::Connection;
@@ -29,6 +33,8 @@ pub struct SqliteStore {
     path: PathBuf,
     jobs: Mutex<Option<mpsc::Sender<writer::Job>>>,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// Signalled by the writer thread when it has committed its last job and exits.
+    writer_done: Mutex<Option<oneshot::Receiver<()>>>,
     readers: Arc<ReaderPool>,
     /// Bounds concurrent reads: more than a few per core only adds contention.
     read_slots: Semaphore,
@@ -95,27 +101,28 @@ impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     /// Every acknowledged write is durable.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
-        Self::open_with(path, false)
+        Self::open_with(path, OpenOptions::default())
     }
 
-    /// Opens the database for a bulk load (`interlog import`): writes are acknowledged
-    /// after commit but made durable together when the store closes, which is much faster.
-    /// Nothing is lost unless the machine itself fails mid-load; the database stays
-    /// consistent either way, and an idempotent re-import completes it.
-    pub fn open_for_bulk_load(path: impl AsRef<Path>) -> Result<Self> {
-        Self::open_with(path, true)
-    }
-
-    fn open_with(path: impl AsRef<Path>, bulk: bool) -> Result<Self> {
+    /// Opens the database with these options. For a bulk load (`interlog import`), writes
+    /// are acknowledged after commit but made durable together when the store closes, which
+    /// is much faster. Nothing is lost unless the machine itself fails mid-load; the
+    /// database stays consistent either way, and an idempotent re-import completes it.
+    pub fn open_with(path: impl AsRef<Path>, options: OpenOptions) -> Result<Self> {
+        let bulk = options.bulk_load;
         let path = path.as_ref().to_path_buf();
         let mut conn = schema::open(&path)
             .map_err(|e| StoreError::backend(format!("open {}", path.display()), e))?;
         schema::migrate(&mut conn).map_err(|e| StoreError::backend("migrate", e))?;
         schema::tune_writer(&conn, bulk).map_err(|e| StoreError::backend("tune writer", e))?;
         let (tx, rx) = mpsc::channel();
+        let (done_tx, done_rx) = oneshot::channel();
         let handle = std::thread::Builder::new()
             .name("interlog-sqlite-writer".into())
-            .spawn(move || writer::run(conn, rx, bulk))
+            .spawn(move || {
+                writer::run(conn, rx, bulk);
+                let _ = done_tx.send(());
+            })
             .map_err(|e| StoreError::backend("start writer", e))?;
         let slots = std::thread::available_parallelism()
             .map_or(4, |n| n.get() * 2)
@@ -128,6 +135,7 @@ impl SqliteStore {
             path,
             jobs: Mutex::new(Some(tx)),
             writer: Mutex::new(Some(handle)),
+            writer_done: Mutex::new(Some(done_rx)),
             read_slots: Semaphore::new(slots),
         })
     }
@@ -138,7 +146,7 @@ impl SqliteStore {
     }
 
     /// Stops accepting writes, lets the writer finish what is queued, and waits for it.
-    pub fn close(&self) {
+    fn close_now(&self) {
         self.jobs.lock().expect("writer lock").take();
         if let Some(h) = self.writer.lock().expect("writer lock").take() {
             let _ = h.join();
@@ -188,12 +196,37 @@ impl SqliteStore {
 
 impl Drop for SqliteStore {
     fn drop(&mut self) {
-        self.close();
+        self.close_now();
     }
 }
 
 #[async_trait]
 impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn ping(&self) -> Result<()> {
+        self.read(|c| {
+            c.query_row("SELECT 1", [], |_| Ok(()))
+                .map_err(|e| StoreError::backend("ping", e))
+        })
+        .await
+    }
+
+    async fn close(&self) {
+        self.jobs.lock().expect("writer lock").take();
+        let done = self.writer_done.lock().expect("writer lock").take();
+        if let Some(done) = done {
+            // The writer finishes what is queued (and a bulk load's checkpoint) first.
+            let _ = done.await;
+        }
+        self.close_now();
+    }
+}
+
+#[async_trait]
+impl Directory for SqliteStore {
     async fn create_tenant(&self, tenant: NewTenant) -> Result<Tenant> {
         let now = Timestamp::now();
         self.write(move |c| directory::create_tenant(c, tenant, now))
@@ -240,7 +273,10 @@ impl Store for SqliteStore {
         let (id, username) = (tenant.id, username.to_owned());
         self.read(move |c| directory::user(c, id, &username)).await
     }
+}
 
+#[async_trait]
+impl Engagements for SqliteStore {
     async fn upsert_many(
         &self,
         tenant: &Tenant,
@@ -303,8 +339,11 @@ impl Store for SqliteStore {
         self.read(move |c| listing::count(c, t.id, t.country_code.as_deref(), &f))
             .await
     }
+}
 
-    async fn link_identifiers(&self, tenant: &Tenant, identifiers: &[String]) -> Result<()> {
+#[async_trait]
+impl IdentityLinks for SqliteStore {
+    async fn link_identifiers(&self, tenant: &Tenant, identifiers: &[Identifier]) -> Result<()> {
         let (t, ids) = (ctx(tenant), identifiers.to_vec());
         self.write(move |c| links::link(c, t.id, t.country_code.as_deref(), &ids))
             .await
@@ -316,48 +355,105 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn linked_identifiers(&self, tenant: &Tenant, identifier: &str) -> Result<Vec<String>> {
+    async fn linked_identifiers(
+        &self,
+        tenant: &Tenant,
+        identifier: &str,
+    ) -> Result<Vec<LinkedIdentifier>> {
         let (t, id) = (ctx(tenant), identifier.to_owned());
         self.read(move |c| links::linked(c, t.id, t.country_code.as_deref(), &id))
             .await
     }
+}
 
+#[async_trait]
+impl Records for SqliteStore {
     async fn put_record(
         &self,
+        tenant: &Tenant,
+        namespace: &str,
+        key: &str,
+        record: Record,
+    ) -> Result<()> {
+        let (tid, ns, k) = (tenant.id, namespace.to_owned(), key.to_owned());
+        let now = now_millis();
+        self.write(move |c| records::put(c, tid, &ns, &k, &record, now))
+            .await
+    }
+
+    async fn get_record(
+        &self,
+        tenant: &Tenant,
+        namespace: &str,
+        key: &str,
+    ) -> Result<Option<Record>> {
+        let (tid, ns, k) = (tenant.id, namespace.to_owned(), key.to_owned());
+        let now = now_millis();
+        self.read(move |c| records::get(c, tid, &ns, &k, now)).await
+    }
+
+    async fn take_record(
+        &self,
+        tenant: &Tenant,
+        namespace: &str,
+        key: &str,
+        owner: &str,
+    ) -> Result<Option<Record>> {
+        let (tid, ns, k, o) = (
+            tenant.id,
+            namespace.to_owned(),
+            key.to_owned(),
+            owner.to_owned(),
+        );
+        let now = now_millis();
+        self.write(move |c| records::take(c, tid, &ns, &k, &o, now))
+            .await
+    }
+
+    async fn delete_record(&self, tenant: &Tenant, namespace: &str, key: &str) -> Result<bool> {
+        let (tid, ns, k) = (tenant.id, namespace.to_owned(), key.to_owned());
+        self.write(move |c| records::delete(c, tid, &ns, &k)).await
+    }
+
+    async fn sweep_records(&self, limit: u32) -> Result<u64> {
+        let now = now_millis();
+        self.write(move |c| records::sweep(c, now, limit)).await
+    }
+}
+
+#[async_trait]
+impl Settings for SqliteStore {
+    async fn setting(&self, tenant: &Tenant, namespace: &str, key: &str) -> Result<Option<String>> {
+        let (tid, ns, k) = (tenant.id, namespace.to_owned(), key.to_owned());
+        self.read(move |c| settings::get(c, tid, &ns, &k)).await
+    }
+
+    async fn put_setting(
+        &self,
+        tenant: &Tenant,
         namespace: &str,
         key: &str,
         value: &str,
-        expires_at: Timestamp,
     ) -> Result<()> {
-        let (ns, k, v) = (namespace.to_owned(), key.to_owned(), value.to_owned());
-        let now = now_millis();
-        self.write(move |c| links::put_record(c, &ns, &k, &v, expires_at, now))
+        let (tid, ns, k, v) = (
+            tenant.id,
+            namespace.to_owned(),
+            key.to_owned(),
+            value.to_owned(),
+        );
+        self.write(move |c| settings::put(c, tid, &ns, &k, Some(&v)))
             .await
     }
 
-    async fn get_record(&self, namespace: &str, key: &str) -> Result<Option<String>> {
-        let (ns, k) = (namespace.to_owned(), key.to_owned());
-        let now = now_millis();
-        self.read(move |c| links::get_record(c, &ns, &k, now)).await
-    }
-
-    async fn take_record(&self, namespace: &str, key: &str) -> Result<Option<String>> {
-        let (ns, k) = (namespace.to_owned(), key.to_owned());
-        let now = now_millis();
-        self.write(move |c| links::take_record(c, &ns, &k, now))
+    async fn update_setting(
+        &self,
+        tenant: &Tenant,
+        namespace: &str,
+        key: &str,
+        edit: SettingEdit,
+    ) -> Result<Option<String>> {
+        let (tid, ns, k) = (tenant.id, namespace.to_owned(), key.to_owned());
+        self.write(move |c| settings::update(c, tid, &ns, &k, edit))
             .await
-    }
-
-    async fn delete_record(&self, namespace: &str, key: &str) -> Result<bool> {
-        let (ns, k) = (namespace.to_owned(), key.to_owned());
-        self.write(move |c| links::delete_record(c, &ns, &k)).await
-    }
-
-    async fn ping(&self) -> Result<()> {
-        self.read(|c| {
-            c.query_row("SELECT 1", [], |_| Ok(()))
-                .map_err(|e| StoreError::backend("ping", e))
-        })
-        .await
     }
 }

@@ -1,9 +1,9 @@
-//! Customer identity links and expiring records.
+//! Customer identity links: identifiers grouped into customers, with the type and spelling
+//! each was first linked with.
 
 use crate::db;
-use interlog_model::Timestamp;
 use interlog_store::terms::customer_key;
-use interlog_store::Result;
+use interlog_store::{Identifier, LinkedIdentifier, Result};
 use rusqlite::{params, Connection, OptionalExtension};
 
 fn customer_of(conn: &Connection, tenant: i64, key: &str) -> Result<Option<String>> {
@@ -18,15 +18,15 @@ pub(crate) fn link(
     conn: &Connection,
     tenant: i64,
     country: Option<&str>,
-    identifiers: &[String],
+    identifiers: &[Identifier],
 ) -> Result<()> {
-    let keys: Vec<String> = identifiers
+    let given: Vec<(String, &Identifier)> = identifiers
         .iter()
-        .filter(|i| !i.trim().is_empty())
-        .map(|i| customer_key(i, country))
+        .filter(|i| !i.value.trim().is_empty())
+        .map(|i| (customer_key(&i.value, country), i))
         .collect();
     let mut customers = Vec::new();
-    for k in &keys {
+    for (k, _) in &given {
         if let Some(c) = customer_of(conn, tenant, k)? {
             if !customers.contains(&c) {
                 customers.push(c);
@@ -44,12 +44,15 @@ pub(crate) fn link(
         .and_then(|mut s| s.execute(params![tenant, other, target]))
         .map_err(db("merge identity links"))?;
     }
-    for k in &keys {
+    for (k, i) in &given {
+        // The first type and spelling stay; a later link only fills in a missing type.
         conn.prepare_cached(
-            "INSERT INTO identity_links (tenant_id, identifier, customer) VALUES (?1, ?2, ?3)
-             ON CONFLICT (tenant_id, identifier) DO UPDATE SET customer = excluded.customer",
+            "INSERT INTO identity_links (tenant_id, identifier, customer, kind, spelling) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (tenant_id, identifier) DO UPDATE SET customer = excluded.customer,
+                 kind = coalesce(identity_links.kind, excluded.kind),
+                 spelling = coalesce(identity_links.spelling, excluded.spelling)",
         )
-        .and_then(|mut s| s.execute(params![tenant, k, target]))
+        .and_then(|mut s| s.execute(params![tenant, k, target, i.kind, i.value]))
         .map_err(db("write identity link"))?;
     }
     Ok(())
@@ -73,74 +76,33 @@ pub(crate) fn linked(
     tenant: i64,
     country: Option<&str>,
     identifier: &str,
-) -> Result<Vec<String>> {
+) -> Result<Vec<LinkedIdentifier>> {
     let key = customer_key(identifier, country);
     let Some(customer) = customer_of(conn, tenant, &key)? else {
-        return Ok(vec![key]);
+        return Ok(vec![LinkedIdentifier {
+            value: key.clone(),
+            key,
+            kind: None,
+        }]);
     };
     let mut s = conn
-        .prepare_cached("SELECT identifier FROM identity_links WHERE tenant_id = ?1 AND customer = ?2 ORDER BY identifier")
+        .prepare_cached(
+            "SELECT identifier, kind, spelling FROM identity_links
+             WHERE tenant_id = ?1 AND customer = ?2 ORDER BY identifier",
+        )
         .map_err(db("read identity links"))?;
     let rows = s
-        .query_map(params![tenant, customer], |r| r.get::<_, String>(0))
+        .query_map(params![tenant, customer], |r| {
+            let key: String = r.get(0)?;
+            Ok(LinkedIdentifier {
+                value: r
+                    .get::<_, Option<String>>(2)?
+                    .unwrap_or_else(|| key.clone()),
+                kind: r.get(1)?,
+                key,
+            })
+        })
         .map_err(db("read identity links"))?;
     rows.collect::<rusqlite::Result<Vec<_>>>()
         .map_err(db("read identity links"))
-}
-
-pub(crate) fn put_record(
-    conn: &Connection,
-    ns: &str,
-    key: &str,
-    value: &str,
-    expires: Timestamp,
-    now: Timestamp,
-) -> Result<()> {
-    // Sweep a few expired records on each write, so they never pile up.
-    conn.prepare_cached(
-        "DELETE FROM records WHERE (namespace, key) IN (SELECT namespace, key FROM records WHERE expires_at <= ?1 LIMIT 100)",
-    )
-    .and_then(|mut s| s.execute([now.as_millisecond()]))
-    .map_err(db("sweep records"))?;
-    conn.prepare_cached(
-        "INSERT INTO records (namespace, key, value, expires_at) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at",
-    )
-    .and_then(|mut s| s.execute(params![ns, key, value, expires.as_millisecond()]))
-    .map(|_| ())
-    .map_err(db("put record"))
-}
-
-pub(crate) fn get_record(
-    conn: &Connection,
-    ns: &str,
-    key: &str,
-    now: Timestamp,
-) -> Result<Option<String>> {
-    conn.prepare_cached(
-        "SELECT value FROM records WHERE namespace = ?1 AND key = ?2 AND expires_at > ?3",
-    )
-    .and_then(|mut s| {
-        s.query_row(params![ns, key, now.as_millisecond()], |r| r.get(0))
-            .optional()
-    })
-    .map_err(db("get record"))
-}
-
-pub(crate) fn delete_record(conn: &Connection, ns: &str, key: &str) -> Result<bool> {
-    conn.prepare_cached("DELETE FROM records WHERE namespace = ?1 AND key = ?2")
-        .and_then(|mut s| s.execute(params![ns, key]))
-        .map(|n| n > 0)
-        .map_err(db("delete record"))
-}
-
-pub(crate) fn take_record(
-    conn: &Connection,
-    ns: &str,
-    key: &str,
-    now: Timestamp,
-) -> Result<Option<String>> {
-    let value = get_record(conn, ns, key, now)?;
-    delete_record(conn, ns, key)?;
-    Ok(value)
 }

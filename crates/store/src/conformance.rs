@@ -47,9 +47,9 @@
 //! - The tenant, client and user a `create_*` call returns equal what reads return later.
 
 use crate::{
-    sort_value, ClientRole, EditRejected, Filter, NewClient, NewTenant, NewUser, Page, Position,
-    Query, Sort, SortDir, SortKey, Start, Store, StoreError, StoredEngagement, Tenant, TimeRange,
-    UpsertOutcome, NO_DURATION, NO_END,
+    sort_value, ClientRole, EditRejected, Filter, Identifier, LinkedIdentifier, NewClient,
+    NewTenant, NewUser, Page, Position, Query, Record, Sort, SortDir, SortKey, Start, Store,
+    StoreError, StoredEngagement, Tenant, TimeRange, UpsertOutcome, NO_DURATION, NO_END,
 };
 use interlog_model::{
     AutomationType, Channel, ChannelType, Customer, Direction, Disposition, Engagement, Flow,
@@ -149,6 +149,7 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@shared ($fixture)
             concurrent_upserts_are_all_durable,
             concurrent_updates_lose_no_edit,
+            settings_are_per_tenant_and_edited_atomically,
         );
     };
 }
@@ -988,7 +989,10 @@ pub async fn clients_and_users_are_stored_and_scoped(store: &dyn Store) {
         secret_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g".into(),
         role: ClientRole::Agent,
         scopes: vec!["engagements:read".into(), "engagements:write".into()],
-        app_key_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$YXBwa2V5$a2V5aGFzaA".into()),
+        credentials: BTreeMap::from([(
+            "app_key".to_owned(),
+            "$argon2id$v=19$m=19456,t=2,p=1$YXBwa2V5$a2V5aGFzaA".to_owned(),
+        )]),
     };
     let client_a = store
         .create_client(&a, wanted.clone())
@@ -999,7 +1003,7 @@ pub async fn clients_and_users_are_stored_and_scoped(store: &dyn Store) {
     assert_eq!(client_a.secret_hash, wanted.secret_hash);
     assert_eq!(client_a.role, wanted.role);
     assert_eq!(client_a.scopes, wanted.scopes);
-    assert_eq!(client_a.app_key_hash, wanted.app_key_hash);
+    assert_eq!(client_a.credentials, wanted.credentials);
     assert_eq!(
         store.client(&id_a).await.expect("client"),
         Some(client_a.clone())
@@ -1014,13 +1018,13 @@ pub async fn clients_and_users_are_stored_and_scoped(store: &dyn Store) {
                 secret_hash: "$argon2id$v=19$m=19456,t=2,p=1$b3RoZXI$b3RoZXI".into(),
                 role: ClientRole::Reader,
                 scopes: Vec::new(),
-                app_key_hash: None,
+                credentials: BTreeMap::new(),
             },
         )
         .await
         .expect("create client in b");
     assert_eq!(client_b.tenant_id, b.id);
-    assert_eq!(client_b.app_key_hash, None);
+    assert!(client_b.credentials.is_empty());
     assert_eq!(
         store.client(&id_b).await.expect("client b"),
         Some(client_b),
@@ -2878,10 +2882,7 @@ pub async fn identity_links_join_customers_and_unlink(store: &dyn Store) {
         .await
         .unwrap();
 
-    let alone = store
-        .linked_identifiers(&irish, "019 718 0171")
-        .await
-        .unwrap();
+    let alone = linked_keys(store, &irish, "019 718 0171").await;
     assert_eq!(
         alone,
         ["+353197180171"],
@@ -2891,14 +2892,14 @@ pub async fn identity_links_join_customers_and_unlink(store: &dyn Store) {
     store
         .link_identifiers(
             &irish,
-            &["019 718 0171".into(), "Melinda@Example.org".into()],
+            &[
+                Identifier::new(Some("phone"), "019 718 0171"),
+                "Melinda@Example.org".into(),
+            ],
         )
         .await
         .unwrap();
-    let linked = store
-        .linked_identifiers(&irish, "+353 19 718 0171")
-        .await
-        .unwrap();
+    let linked = linked_keys(store, &irish, "+353 19 718 0171").await;
     assert_eq!(linked, ["+353197180171", "melinda@example.org"]);
     let query = Query {
         filter: Filter {
@@ -2927,13 +2928,41 @@ pub async fn identity_links_join_customers_and_unlink(store: &dyn Store) {
         .await
         .unwrap();
     store
-        .link_identifiers(&irish, &["acc-1".into(), "melinda@example.org".into()])
+        .link_identifiers(
+            &irish,
+            &[
+                Identifier::new(Some("account"), "acc-1"),
+                Identifier::new(Some("email"), "MELINDA@example.org"),
+            ],
+        )
         .await
         .unwrap();
     let merged = store.linked_identifiers(&irish, "@Melinda").await.unwrap();
     assert_eq!(
         merged,
-        ["+353197180171", "@melinda", "acc-1", "melinda@example.org"]
+        [
+            LinkedIdentifier {
+                key: "+353197180171".into(),
+                kind: Some("phone".into()),
+                value: "019 718 0171".into()
+            },
+            LinkedIdentifier {
+                key: "@melinda".into(),
+                kind: None,
+                value: "@melinda".into()
+            },
+            LinkedIdentifier {
+                key: "acc-1".into(),
+                kind: Some("account".into()),
+                value: "ACC-1".into()
+            },
+            LinkedIdentifier {
+                key: "melinda@example.org".into(),
+                kind: Some("email".into()),
+                value: "Melinda@Example.org".into()
+            },
+        ],
+        "the first spelling stays; a later link fills in a missing type"
     );
 
     assert!(store
@@ -2945,70 +2974,205 @@ pub async fn identity_links_join_customers_and_unlink(store: &dyn Store) {
         .await
         .unwrap());
     assert_eq!(
-        store
-            .linked_identifiers(&irish, "0197180171")
-            .await
-            .unwrap(),
+        linked_keys(store, &irish, "0197180171").await,
         ["+353197180171", "@melinda", "acc-1"]
     );
     assert_eq!(
         store
-            .linked_identifiers(&irish, "melinda@example.org")
+            .linked_identifiers(&irish, "Melinda@example.org")
             .await
             .unwrap(),
-        ["melinda@example.org"]
+        [LinkedIdentifier {
+            key: "melinda@example.org".into(),
+            kind: None,
+            value: "melinda@example.org".into()
+        }],
+        "an unlinked identifier keeps no spelling"
     );
 
     assert_eq!(
-        store
-            .linked_identifiers(&other, "0197180171")
-            .await
-            .unwrap(),
+        linked_keys(store, &other, "0197180171").await,
         ["+353197180171"],
         "links belong to their tenant"
     );
 }
 
-/// Records are readable until they expire, and a take hands a record out once.
+async fn linked_keys(store: &dyn Store, tenant: &Tenant, identifier: &str) -> Vec<String> {
+    store
+        .linked_identifiers(tenant, identifier)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| l.key)
+        .collect()
+}
+
+/// Records are readable until they expire, belong to their tenant, and a take by their
+/// owner hands a record out once.
 pub async fn records_expire_and_take_once(store: &dyn Store) {
+    let t = new_tenant(store, "records", None).await;
+    let other = new_tenant(store, "records-other", None).await;
     let ns = unique_key("records");
-    let later = Timestamp::now() + Duration::from_secs(3600);
-    let past = Timestamp::now() - Duration::from_secs(3600);
-    store.put_record(&ns, "k", "v1", later).await.unwrap();
+    let later = Timestamp::from_millisecond(Timestamp::now().as_millisecond() + HOUR).unwrap();
+    let past = Timestamp::from_millisecond(Timestamp::now().as_millisecond() - HOUR).unwrap();
+    let record = |owner: &str, value: &str, expires_at| Record {
+        owner: owner.into(),
+        value: value.into(),
+        expires_at,
+    };
+    store
+        .put_record(&t, &ns, "k", record("alice", "v1", later))
+        .await
+        .unwrap();
     assert_eq!(
-        store.get_record(&ns, "k").await.unwrap().as_deref(),
-        Some("v1")
+        store.get_record(&t, &ns, "k").await.unwrap(),
+        Some(record("alice", "v1", later))
     );
-    store.put_record(&ns, "k", "v2", later).await.unwrap();
+    store
+        .put_record(&t, &ns, "k", record("alice", "v2", later))
+        .await
+        .unwrap();
     assert_eq!(
-        store.get_record(&ns, "k").await.unwrap().as_deref(),
-        Some("v2"),
+        store
+            .get_record(&t, &ns, "k")
+            .await
+            .unwrap()
+            .map(|r| r.value),
+        Some("v2".into()),
         "a put replaces"
     );
     assert_eq!(
-        store.get_record("elsewhere", "k").await.unwrap(),
+        store.get_record(&t, "elsewhere", "k").await.unwrap(),
         None,
         "namespaces are separate"
     );
+    assert_eq!(
+        store.get_record(&other, &ns, "k").await.unwrap(),
+        None,
+        "records belong to their tenant"
+    );
+    assert_eq!(
+        store.take_record(&other, &ns, "k", "alice").await.unwrap(),
+        None,
+        "another tenant cannot take it"
+    );
+    assert!(!store.delete_record(&other, &ns, "k").await.unwrap());
+    assert_eq!(
+        store.take_record(&t, &ns, "k", "mallory").await.unwrap(),
+        None,
+        "another owner cannot take it"
+    );
+    assert!(
+        store.get_record(&t, &ns, "k").await.unwrap().is_some(),
+        "a refused take leaves the record in place"
+    );
 
     let (a, b, c) = tokio::join!(
-        store.take_record(&ns, "k"),
-        store.take_record(&ns, "k"),
-        store.take_record(&ns, "k")
+        store.take_record(&t, &ns, "k", "alice"),
+        store.take_record(&t, &ns, "k", "alice"),
+        store.take_record(&t, &ns, "k", "alice")
     );
-    let taken: Vec<String> = [a, b, c].into_iter().filter_map(|r| r.unwrap()).collect();
+    let taken: Vec<String> = [a, b, c]
+        .into_iter()
+        .filter_map(|r| r.unwrap().map(|r| r.value))
+        .collect();
     assert_eq!(taken, ["v2"], "exactly one take gets the record");
-    assert_eq!(store.get_record(&ns, "k").await.unwrap(), None);
+    assert_eq!(store.get_record(&t, &ns, "k").await.unwrap(), None);
 
-    store.put_record(&ns, "old", "x", past).await.unwrap();
+    store
+        .put_record(&t, &ns, "old", record("alice", "x", past))
+        .await
+        .unwrap();
     assert_eq!(
-        store.get_record(&ns, "old").await.unwrap(),
+        store.get_record(&t, &ns, "old").await.unwrap(),
         None,
         "expired records are not read"
     );
-    assert_eq!(store.take_record(&ns, "old").await.unwrap(), None);
+    assert_eq!(
+        store.take_record(&t, &ns, "old", "alice").await.unwrap(),
+        None
+    );
+    assert!(
+        store.sweep_records(1000).await.unwrap() >= 1,
+        "expired records are swept"
+    );
+    assert!(!store.delete_record(&t, &ns, "old").await.unwrap());
 
-    store.put_record(&ns, "d", "x", later).await.unwrap();
-    assert!(store.delete_record(&ns, "d").await.unwrap());
-    assert!(!store.delete_record(&ns, "d").await.unwrap());
+    store
+        .put_record(&t, &ns, "d", record("alice", "x", later))
+        .await
+        .unwrap();
+    assert!(store.delete_record(&t, &ns, "d").await.unwrap());
+    assert!(!store.delete_record(&t, &ns, "d").await.unwrap());
+}
+
+/// Settings are durable per tenant, and concurrent edits of one setting lose nothing.
+pub async fn settings_are_per_tenant_and_edited_atomically(store: Arc<dyn Store>) {
+    let t = new_tenant(&*store, "settings", None).await;
+    let other = new_tenant(&*store, "settings-other", None).await;
+    assert_eq!(store.setting(&t, "ns", "k").await.unwrap(), None);
+    store.put_setting(&t, "ns", "k", "v1").await.unwrap();
+    assert_eq!(
+        store.setting(&t, "ns", "k").await.unwrap().as_deref(),
+        Some("v1")
+    );
+    assert_eq!(store.setting(&t, "ns", "other").await.unwrap(), None);
+    assert_eq!(store.setting(&t, "ns2", "k").await.unwrap(), None);
+    assert_eq!(
+        store.setting(&other, "ns", "k").await.unwrap(),
+        None,
+        "settings belong to their tenant"
+    );
+    store.put_setting(&t, "ns", "k", "v2").await.unwrap();
+    assert_eq!(
+        store.setting(&t, "ns", "k").await.unwrap().as_deref(),
+        Some("v2"),
+        "a put replaces"
+    );
+
+    let refused = store
+        .update_setting(&t, "ns", "k", Box::new(|_| Err(EditRejected("no".into()))))
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::Rejected(_))),
+        "{refused:?}"
+    );
+    assert_eq!(
+        store.setting(&t, "ns", "k").await.unwrap().as_deref(),
+        Some("v2"),
+        "a refused edit changes nothing"
+    );
+
+    let n = 40;
+    let handles = (0..n)
+        .map(|_| {
+            let (store, t) = (store.clone(), t.clone());
+            tokio::spawn(async move {
+                store
+                    .update_setting(
+                        &t,
+                        "ns",
+                        "counter",
+                        Box::new(|v| {
+                            let n: u64 = v.map_or(0, |v| v.parse().unwrap());
+                            Ok(Some((n + 1).to_string()))
+                        }),
+                    )
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    join_all(handles).await;
+    assert_eq!(
+        store.setting(&t, "ns", "counter").await.unwrap(),
+        Some(n.to_string()),
+        "no edit is lost"
+    );
+    let removed = store
+        .update_setting(&t, "ns", "counter", Box::new(|_| Ok(None)))
+        .await
+        .unwrap();
+    assert_eq!(removed, None);
+    assert_eq!(store.setting(&t, "ns", "counter").await.unwrap(), None);
 }

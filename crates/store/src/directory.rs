@@ -1,6 +1,9 @@
 //! Tenants and the credentials that act for them.
 
+use crate::Result;
+use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -98,8 +101,9 @@ pub struct Client {
     pub secret_hash: String,
     pub role: ClientRole,
     pub scopes: Vec<String>,
-    /// PHC string of the application key, for dialects that require one.
-    pub app_key_hash: Option<String>,
+    /// The client's further credentials by name, as PHC strings: e.g. an application key
+    /// that a dialect asks for beside the token.
+    pub credentials: BTreeMap<String, String>,
     pub created_at: interlog_model::Timestamp,
 }
 
@@ -109,7 +113,7 @@ pub struct NewClient {
     pub secret_hash: String,
     pub role: ClientRole,
     pub scopes: Vec<String>,
-    pub app_key_hash: Option<String>,
+    pub credentials: BTreeMap<String, String>,
 }
 
 /// A person who logs in to a tenant with a username and password.
@@ -133,4 +137,26 @@ pub struct NewUser {
     pub email: Option<String>,
     pub display_name: Option<String>,
     pub role: ClientRole,
+}
+
+/// Tenants and the credentials that act for them.
+#[async_trait]
+pub trait Directory: Send + Sync {
+    /// Creates a tenant; [`crate::StoreError::Conflict`] when the key or an alias is taken.
+    async fn create_tenant(&self, tenant: NewTenant) -> Result<Tenant>;
+    async fn tenant(&self, key: &str) -> Result<Option<Tenant>>;
+    async fn tenant_by_id(&self, id: i64) -> Result<Option<Tenant>>;
+    /// The tenant that answers to `alias` in the namespace `dialect`.
+    async fn tenant_by_alias(&self, dialect: &str, alias: &str) -> Result<Option<Tenant>>;
+    async fn tenants(&self) -> Result<Vec<Tenant>>;
+
+    /// Stores an API client; the secrets arrive already hashed.
+    async fn create_client(&self, tenant: &Tenant, client: NewClient) -> Result<Client>;
+    /// Looks a client up by its id, which is unique across tenants.
+    async fn client(&self, client_id: &str) -> Result<Option<Client>>;
+
+    /// Stores a user; the password arrives already hashed. [`crate::StoreError::Conflict`]
+    /// when the tenant already has that username.
+    async fn create_user(&self, tenant: &Tenant, user: NewUser) -> Result<User>;
+    async fn user(&self, tenant: &Tenant, username: &str) -> Result<Option<User>>;
 }

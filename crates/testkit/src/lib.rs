@@ -1,17 +1,21 @@
-//! Test harness: the real router on 127.0.0.1:0 over a fresh SQLite store, with a fresh
-//! tenant (`acme`, Europe/Dublin, country code 353) and tokens for each role.
+//! Test harness: the server started exactly as `interlog serve` starts it — the same
+//! configuration loading (a config file in a fresh data directory, an environment), the
+//! same app builder and registry of dialects, the same store opening by URL — on
+//! 127.0.0.1:0, with a fresh tenant (`acme`, Europe/Dublin, country code 353) and tokens
+//! for each role.
 //!
-//! Dialect crates use it with their own routes and ingest formats:
-//! `spawn_app_with(AppOptions { routes: my_dialect::routes(), ..Default::default() })`.
+//! A test that needs other settings gives them as config file text:
+//! `spawn_app_with(TestConfig::toml("[dialects.zoom_cc]\nrate_limits = \"off\""))`.
 
 use interlog_api::auth::{hash_secret, Claims, Signer, SubjectKind};
-use interlog_api::formats::{Format, Formats};
-use interlog_api::{router_with, ApiConfig, AppState};
+use interlog_api::RouteInfo;
+use interlog_app::{Config, Overrides, Server};
 use interlog_model::Engagement;
-use interlog_store::{ClientRole, NewClient, NewTenant, Store, Tenant};
-use interlog_store_sqlite::SqliteStore;
+use interlog_store::{ClientRole, NewClient, NewTenant, OpenOptions, Store, Tenant};
 use reqwest::{Method, Response};
 use serde_json::Value;
+use std::collections::HashMap;
+use std::path::Path;
 use std::sync::Arc;
 
 pub const SECRET: &str = "correct horse battery staple";
@@ -19,7 +23,7 @@ pub const SECRET: &str = "correct horse battery staple";
 pub struct TestApp {
     pub base: String,
     pub http: reqwest::Client,
-    pub store: Arc<SqliteStore>,
+    pub store: Arc<dyn Store>,
     pub signer: Signer,
     pub tenant: Tenant,
     /// An admin client of the tenant whose secret is [`SECRET`].
@@ -27,32 +31,78 @@ pub struct TestApp {
     pub admin: String,
     pub agent: String,
     pub reader: String,
-    _dir: tempfile::TempDir,
+    /// Every route the server serves.
+    pub routes: Vec<RouteInfo>,
+    /// The configuration the server runs with.
+    pub config: Config,
+    server: Option<Server>,
+    dir: tempfile::TempDir,
 }
 
-/// What a test server serves besides the native API.
-#[derive(Default)]
-pub struct AppOptions {
-    pub config: ApiConfig,
-    /// Extra routes (a dialect's).
-    pub routes: axum::Router<AppState>,
-    /// Extra ingest formats (a dialect's).
-    pub formats: Vec<Format>,
+/// What a test server is configured with, besides a fresh data directory and
+/// `listen = "127.0.0.1:0"`: config file text and environment variables, read exactly as
+/// `interlog serve` reads them.
+#[derive(Default, Clone)]
+pub struct TestConfig {
+    pub toml: String,
+    pub env: Vec<(String, String)>,
 }
 
-/// A server with the native API only.
+impl TestConfig {
+    /// A config file with this text.
+    pub fn toml(text: impl Into<String>) -> Self {
+        TestConfig {
+            toml: text.into(),
+            env: Vec::new(),
+        }
+    }
+
+    /// The same with an environment variable set.
+    pub fn env(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.env.push((name.to_owned(), value.into()));
+        self
+    }
+}
+
+/// A server with the default settings.
 pub async fn spawn_app() -> TestApp {
-    spawn_app_with(AppOptions::default()).await
+    spawn_app_with(TestConfig::default()).await
 }
 
-pub async fn spawn_app_with(options: AppOptions) -> TestApp {
-    let AppOptions {
-        config,
-        routes,
-        formats,
-    } = options;
+/// Loads the configuration a test server in `data` runs with.
+pub fn load_config(data: &Path, config: &TestConfig) -> Config {
+    let file = data.join("interlog.toml");
+    std::fs::write(
+        &file,
+        format!("listen = \"127.0.0.1:0\"\n{}\n", config.toml),
+    )
+    .unwrap();
+    let env: HashMap<String, String> = config.env.iter().cloned().collect();
+    let lookup = move |name: &str| env.get(name).cloned();
+    Config::load(
+        &Overrides {
+            data: Some(data.to_path_buf()),
+            ..Overrides::default()
+        },
+        &lookup,
+    )
+    .unwrap_or_else(|e| panic!("test configuration: {e}"))
+}
+
+/// Starts a server in `data` (its store opened by the configuration's URL), as `serve`
+/// does.
+pub async fn start_server(config: &Config) -> Server {
+    std::fs::create_dir_all(&config.data).unwrap();
+    let store = interlog_app::open_store(&config.store, OpenOptions::default()).unwrap();
+    Server::start(config, store).await.unwrap()
+}
+
+pub async fn spawn_app_with(test_config: TestConfig) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqliteStore::open(dir.path().join("t.db")).unwrap());
+    let config = load_config(dir.path(), &test_config);
+    let server = start_server(&config).await;
+    let store = server.state.store.clone();
+    let signer = server.state.signer.clone();
     let tenant = store
         .create_tenant(NewTenant {
             key: "acme".into(),
@@ -69,37 +119,36 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
             &tenant,
             NewClient {
                 client_id: client_id.clone(),
-                secret_hash: hash_secret(SECRET),
+                secret_hash: secret_hash(),
                 role: ClientRole::Admin,
                 scopes: vec!["read".into()],
-                app_key_hash: None,
+                credentials: Default::default(),
             },
         )
         .await
         .unwrap();
-    let signer = Signer::new(b"test-signing-key-of-32-bytes!!!!".to_vec());
-    let state = AppState::new(store.clone() as Arc<dyn Store>, signer.clone(), config)
-        .with_formats(Formats::new(formats));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(listener, router_with(state, routes))
-            .await
-            .unwrap();
-    });
     let mint = |role| mint_token(&signer, "acme", role, 3600);
     TestApp {
-        base: format!("http://{addr}"),
+        base: format!("http://{}", server.addr),
         http: reqwest::Client::new(),
         admin: mint(ClientRole::Admin),
         agent: mint(ClientRole::Agent),
         reader: mint(ClientRole::Reader),
+        routes: server.routes.clone(),
         store,
         signer: signer.clone(),
         tenant,
         client_id,
-        _dir: dir,
+        config,
+        server: Some(server),
+        dir,
     }
+}
+
+/// A hash of [`SECRET`], made once: hashing is slow and salts do not matter in tests.
+pub fn secret_hash() -> String {
+    static HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| hash_secret(SECRET));
+    HASH.clone()
 }
 
 /// A token as the token endpoint would issue it, valid for `ttl` seconds (negative:
@@ -118,6 +167,33 @@ pub fn mint_token(signer: &Signer, tenant: &str, role: ClientRole, ttl: i64) -> 
 }
 
 impl TestApp {
+    /// A running part of the server that an API exposed (e.g. a dialect's hub).
+    pub fn handle<T: Send + Sync + 'static>(&self) -> Arc<T> {
+        self.server
+            .as_ref()
+            .and_then(|s| s.handles.get::<Arc<T>>())
+            .cloned()
+            .expect("no such handle exposed")
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Another server on the same store and signing key (a second instance behind the
+    /// same load balancer), started the same way.
+    pub async fn second_instance(&self) -> Server {
+        start_server(&self.config).await
+    }
+
+    /// Stops the server as `serve` does on SIGTERM.
+    pub async fn stop(&mut self) {
+        if let Some(s) = self.server.take() {
+            s.stop().await.unwrap();
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

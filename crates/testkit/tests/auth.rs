@@ -1,6 +1,6 @@
 //! Tokens, roles and tenant isolation, over HTTP.
 
-use interlog_store::{ClientRole, Store};
+use interlog_store::ClientRole;
 use interlog_testkit::*;
 use reqwest::Method;
 use serde_json::Value;

@@ -294,14 +294,7 @@ async fn bad_bodies_get_clear_4xx_and_write_nothing() {
 
 #[tokio::test]
 async fn oversized_bodies_get_413() {
-    let app = spawn_app_with(AppOptions {
-        config: interlog_api::ApiConfig {
-            max_body_bytes: 10_000,
-            ..Default::default()
-        },
-        ..Default::default()
-    })
-    .await;
+    let app = spawn_app_with(TestConfig::toml("max_body_bytes = 10000")).await;
     let big = json!({"started_at": "2024-01-01T00:00:00Z", "subject": "x".repeat(20_000)});
     let r = raw_post(&app, "application/json", serde_json::to_vec(&big).unwrap()).await;
     assert_problem(r, 413, "payload_too_large").await;

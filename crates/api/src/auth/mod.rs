@@ -1,11 +1,17 @@
 //! Authentication: hashed secrets, signed tokens, and who may do what.
 
+pub mod caller;
 mod secret;
 mod signer;
 mod throttle;
 mod token;
 
+pub use caller::{Admin, Agent, Caller, Reader};
 pub use secret::{generate_secret, hash_secret, verify_secret};
 pub use signer::{Signer, SignerError};
 pub use throttle::FailureThrottle;
 pub use token::{Claims, SubjectKind};
+
+/// The name, among a client's credentials, of an application key: a second secret that
+/// some dialects ask for beside the token (`interlog client create --app-key`).
+pub const APP_KEY: &str = "app_key";

@@ -1,5 +1,6 @@
 //! Single-engagement endpoints of the native API.
 
+use crate::auth::{Admin, Agent, Reader};
 use crate::body::{parse, require_json};
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::state::AppState;
@@ -8,7 +9,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use interlog_model::{is_valid_id, Engagement, SourcePlatform};
-use interlog_store::{ClientRole, EditRejected, StoredEngagement, UpsertOutcome};
+use interlog_store::{EditRejected, StoredEngagement, UpsertOutcome};
 
 fn json_response(status: StatusCode, stored: &StoredEngagement) -> Response {
     (
@@ -52,21 +53,18 @@ pub fn accept(mut e: Engagement) -> ApiResult<Engagement> {
     security(("bearer" = []))
 )]
 pub async fn create(
+    caller: Agent,
     State(state): State<AppState>,
-    Path(tenant): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let access = state
-        .authorize(&headers, &tenant, ClientRole::Agent)
-        .await?;
     require_json(&headers)?;
     let e = accept(parse::<Engagement>(&body)?)?;
-    let stored = state.store.create(&access.tenant, e).await?;
+    let stored = state.store.create(&caller.tenant, e).await?;
     let mut res = json_response(StatusCode::CREATED, &stored);
     if let Ok(v) = HeaderValue::from_str(&format!(
-        "/api/v1/tenants/{tenant}/engagements/{}",
-        stored.id
+        "/api/v1/tenants/{}/engagements/{}",
+        caller.tenant.key, stored.id
     )) {
         res.headers_mut().insert(header::LOCATION, v);
     }
@@ -80,17 +78,14 @@ pub async fn create(
     security(("bearer" = []))
 )]
 pub async fn get(
+    caller: Reader,
     State(state): State<AppState>,
-    Path((tenant, id)): Path<(String, String)>,
-    headers: HeaderMap,
+    Path((_tenant, id)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let access = state
-        .authorize(&headers, &tenant, ClientRole::Reader)
-        .await?;
     check_id(&id)?;
     let stored = state
         .store
-        .get(&access.tenant, &id)
+        .get(&caller.tenant, &id)
         .await?
         .ok_or_else(|| ApiError::not_found("no such engagement"))?;
     Ok(json_response(StatusCode::OK, &stored))
@@ -109,14 +104,12 @@ pub async fn get(
     security(("bearer" = []))
 )]
 pub async fn put(
+    caller: Agent,
     State(state): State<AppState>,
-    Path((tenant, id)): Path<(String, String)>,
+    Path((_tenant, id)): Path<(String, String)>,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let access = state
-        .authorize(&headers, &tenant, ClientRole::Agent)
-        .await?;
     check_id(&id)?;
     require_json(&headers)?;
     let mut e = parse::<Engagement>(&body)?;
@@ -136,7 +129,7 @@ pub async fn put(
             .expect("now is representable")
     });
     let stored = StoredEngagement::new(&e);
-    let status = match state.store.upsert(&access.tenant, e).await? {
+    let status = match state.store.upsert(&caller.tenant, e).await? {
         UpsertOutcome::Created => StatusCode::CREATED,
         UpsertOutcome::Updated => StatusCode::OK,
         UpsertOutcome::Stale => return Err(interlog_store::StoreError::Stale.into()),
@@ -183,14 +176,12 @@ fn merge(e: &mut Engagement, patch: &serde_json::Value) -> Result<(), EditReject
     security(("bearer" = []))
 )]
 pub async fn patch(
+    caller: Agent,
     State(state): State<AppState>,
-    Path((tenant, id)): Path<(String, String)>,
+    Path((_tenant, id)): Path<(String, String)>,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let access = state
-        .authorize(&headers, &tenant, ClientRole::Agent)
-        .await?;
     check_id(&id)?;
     require_json(&headers)?;
     let patch: serde_json::Value = parse(&body)?;
@@ -211,7 +202,7 @@ pub async fn patch(
     }
     let stored = state
         .store
-        .update(&access.tenant, &id, Box::new(move |e| merge(e, &patch)))
+        .update(&caller.tenant, &id, Box::new(move |e| merge(e, &patch)))
         .await?;
     Ok(json_response(StatusCode::OK, &stored))
 }
@@ -223,15 +214,12 @@ pub async fn patch(
     security(("bearer" = []))
 )]
 pub async fn delete(
+    caller: Admin,
     State(state): State<AppState>,
-    Path((tenant, id)): Path<(String, String)>,
-    headers: HeaderMap,
+    Path((_tenant, id)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let access = state
-        .authorize(&headers, &tenant, ClientRole::Admin)
-        .await?;
     check_id(&id)?;
-    if state.store.delete(&access.tenant, &id).await? {
+    if state.store.delete(&caller.tenant, &id).await? {
         Ok(StatusCode::NO_CONTENT.into_response())
     } else {
         Err(ApiError::not_found("no such engagement"))

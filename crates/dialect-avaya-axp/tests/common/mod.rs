@@ -4,9 +4,9 @@
 #![allow(dead_code)]
 
 use interlog_api::auth::{hash_secret, SubjectKind};
-use interlog_dialect_avaya_axp::{AxpClaims, FORMAT};
-use interlog_store::{ClientRole, NewClient, NewTenant, Store, Tenant};
-use interlog_testkit::{spawn_app_with, AppOptions, TestApp};
+use interlog_dialect_avaya_axp::AxpClaims;
+use interlog_store::{ClientRole, NewClient, NewTenant, Tenant};
+use interlog_testkit::{spawn_app, TestApp};
 use reqwest::{Method, Response};
 use serde_json::Value;
 use std::sync::LazyLock;
@@ -64,7 +64,10 @@ pub async fn create_client(
                 secret_hash: SECRET_HASH.clone(),
                 role,
                 scopes: vec![],
-                app_key_hash: app_key.then(|| APP_KEY_HASH.clone()),
+                credentials: app_key
+                    .then(|| (interlog_api::auth::APP_KEY.to_owned(), APP_KEY_HASH.clone()))
+                    .into_iter()
+                    .collect(),
             },
         )
         .await
@@ -111,12 +114,7 @@ pub async fn add_account(app: &TestApp, key: &str, account: &str) -> (Tenant, [S
 }
 
 pub async fn spawn() -> Axp {
-    let app = spawn_app_with(AppOptions {
-        routes: interlog_dialect_avaya_axp::routes(),
-        formats: vec![FORMAT],
-        ..Default::default()
-    })
-    .await;
+    let app = spawn_app().await;
     let (tenant, [admin, agent, reader]) = add_account(&app, "acme-ac", ACCOUNT).await;
     Axp {
         app,

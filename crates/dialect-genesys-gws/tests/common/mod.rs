@@ -3,10 +3,10 @@
 #![allow(dead_code)]
 
 use interlog_api::auth::hash_secret;
-use interlog_dialect_genesys_gws::{Gws, GwsConfig};
+use interlog_dialect_genesys_gws::Gws;
 use interlog_model::Engagement;
-use interlog_store::{ClientRole, NewTenant, NewUser, Store, Tenant};
-use interlog_testkit::{spawn_app_with, AppOptions, TestApp};
+use interlog_store::{ClientRole, NewTenant, NewUser, Tenant};
+use interlog_testkit::{spawn_app_with, TestApp, TestConfig};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::sync::LazyLock;
@@ -21,14 +21,13 @@ pub struct Gw {
     pub gws: Arc<Gws>,
 }
 
-pub async fn spawn(config: GwsConfig) -> Gw {
-    let gws = Gws::new(config);
-    let app = spawn_app_with(AppOptions {
-        routes: gws.router(),
-        formats: vec![interlog_dialect_genesys_gws::FORMAT],
-        ..Default::default()
-    })
+/// A server with this `[dialects.genesys_gws]` section.
+pub async fn spawn(section: &str) -> Gw {
+    let app = spawn_app_with(TestConfig::toml(format!(
+        "[dialects.genesys_gws]\n{section}"
+    )))
     .await;
+    let gws = app.handle::<Gws>();
     Gw { app, gws }
 }
 

@@ -12,12 +12,7 @@ pub const LIST: &str = "/v1/engagements/acme";
 pub const COUNT: &str = "/v1/engagements/count/acme";
 
 pub async fn app() -> TestApp {
-    spawn_app_with(AppOptions {
-        routes: interlog_dialect_oracle_lx::routes(),
-        formats: vec![interlog_dialect_oracle_lx::FORMAT],
-        ..Default::default()
-    })
-    .await
+    spawn_app().await
 }
 
 /// A GET with a bearer token and an `Accept` header.

@@ -3,10 +3,10 @@
 #![allow(dead_code)]
 
 use interlog_api::auth::{Claims, SubjectKind};
-use interlog_dialect_zoom_cc::{routes_with, ZoomConfig, FORMAT};
+
 use interlog_model::Engagement;
 use interlog_store::ClientRole;
-use interlog_testkit::{spawn_app_with, AppOptions, TestApp};
+use interlog_testkit::{spawn_app_with, TestApp, TestConfig};
 use reqwest::{Method, Response};
 use serde_json::{json, Value};
 
@@ -23,20 +23,12 @@ pub const READ_SCOPES: &[&str] = &[
 /// A server whose Zoom routes have no rate limits (tests of other things should not be
 /// throttled).
 pub async fn app() -> TestApp {
-    app_with(ZoomConfig {
-        rate_limits: None,
-        ..ZoomConfig::default()
-    })
-    .await
+    app_with("rate_limits = \"off\"").await
 }
 
-pub async fn app_with(config: ZoomConfig) -> TestApp {
-    spawn_app_with(AppOptions {
-        routes: routes_with(config),
-        formats: vec![FORMAT],
-        ..Default::default()
-    })
-    .await
+/// A server with this `[dialects.zoom_cc]` section.
+pub async fn app_with(section: &str) -> TestApp {
+    spawn_app_with(TestConfig::toml(format!("[dialects.zoom_cc]\n{section}"))).await
 }
 
 /// A token of tenant `acme` carrying exactly `scopes`.

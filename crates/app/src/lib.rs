@@ -1,0 +1,30 @@
+//! The composition root of Interlog: the one list of dialects and store backends, the
+//! layered configuration, and the server. `interlog serve`, the admin commands and every
+//! black-box test go through here, so what is tested is what ships.
+
+pub mod config;
+pub mod keys;
+pub mod registry;
+pub mod server;
+pub mod store_url;
+
+pub use config::{Config, ConfigError, Overrides};
+pub use registry::DIALECTS;
+pub use server::Server;
+pub use store_url::{open_store, StoreUrl};
+
+use interlog_api::auth::Signer;
+use interlog_api::{App, AppBuilder};
+use interlog_store::Store;
+use std::sync::Arc;
+
+/// Builds the app a configuration describes, over `store`.
+pub fn build_app(config: &Config, store: Arc<dyn Store>) -> Result<App, ConfigError> {
+    let key = keys::signing_key(&config.data, config.signing_key_file.as_deref())
+        .map_err(ConfigError::Key)?;
+    let mut builder = AppBuilder::new(store, Signer::new(key), config.api.clone());
+    for dialect in DIALECTS {
+        builder = builder.dialect(dialect, config.dialect_settings(dialect.name));
+    }
+    builder.build().map_err(ConfigError::Setting)
+}

@@ -1,0 +1,56 @@
+//! Engagements: idempotent writes, reads, listings and counts, always within a tenant.
+
+use crate::{EditRejected, Filter, Page, Query, Result, StoredEngagement, Tenant, UpsertOutcome};
+use async_trait::async_trait;
+use interlog_model::Engagement;
+
+/// A change applied to a stored engagement atomically, inside the backend's write
+/// transaction: it must be quick and must not block.
+pub type EngagementEdit =
+    Box<dyn FnOnce(&mut Engagement) -> std::result::Result<(), EditRejected> + Send>;
+
+/// A tenant's engagements. Every method takes the tenant first, so no query can be written
+/// without one.
+#[async_trait]
+pub trait Engagements: Send + Sync {
+    /// Inserts or replaces an engagement keyed by its id. An engagement whose `updated_at`
+    /// is older than the stored one's is not written ([`UpsertOutcome::Stale`]); one
+    /// without `updated_at` is stamped with the time of the write. Returns once durable.
+    async fn upsert(&self, tenant: &Tenant, engagement: Engagement) -> Result<UpsertOutcome> {
+        let mut out = self.upsert_many(tenant, vec![engagement]).await?;
+        Ok(out.pop().expect("one outcome per engagement"))
+    }
+
+    /// [`Engagements::upsert`] for many engagements in one durable transaction; one
+    /// outcome each, in order.
+    async fn upsert_many(
+        &self,
+        tenant: &Tenant,
+        engagements: Vec<Engagement>,
+    ) -> Result<Vec<UpsertOutcome>>;
+
+    /// Inserts a new engagement; [`crate::StoreError::Conflict`] when the id exists.
+    async fn create(&self, tenant: &Tenant, engagement: Engagement) -> Result<StoredEngagement>;
+
+    /// Applies `edit` to the stored engagement atomically and returns the result;
+    /// [`crate::StoreError::NotFound`] when there is none.
+    async fn update(
+        &self,
+        tenant: &Tenant,
+        id: &str,
+        edit: EngagementEdit,
+    ) -> Result<StoredEngagement>;
+
+    async fn get(&self, tenant: &Tenant, id: &str) -> Result<Option<StoredEngagement>>;
+
+    /// The engagements with these ids, in the order of `ids`, missing ones skipped.
+    async fn get_many(&self, tenant: &Tenant, ids: &[String]) -> Result<Vec<StoredEngagement>>;
+
+    /// Deletes one engagement; false when there was none.
+    async fn delete(&self, tenant: &Tenant, id: &str) -> Result<bool>;
+
+    async fn list(&self, tenant: &Tenant, query: &Query) -> Result<Page>;
+
+    /// How many engagements match the query's filter (its sort and paging are ignored).
+    async fn count(&self, tenant: &Tenant, filter: &Filter) -> Result<u64>;
+}
