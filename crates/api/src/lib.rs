@@ -39,6 +39,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .merge(extra)
         .route("/api/v1/openapi.json", get(openapi_json))
         .route("/api/v1/docs", get(|| async { Html(openapi::DOCS_PAGE) }))
+        .route(openapi::REDOC_PATH, get(openapi::redoc_js))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .fallback(not_found)
