@@ -61,6 +61,7 @@ fn service_routes() -> Routes {
     Routes::new("native")
         .public("/api/v1/openapi.json", get(openapi_json))
         .public("/api/v1/docs", get(|| async { Html(openapi::DOCS_PAGE) }))
+        .public(openapi::REDOC_PATH, get(openapi::redoc_js))
         .public("/healthz", get(|| async { "ok" }))
         .public("/readyz", get(readyz))
 }

@@ -54,11 +54,56 @@ pub fn document() -> String {
         .expect("the OpenAPI document serializes")
 }
 
-/// A browsable page for the document (loads the Redoc viewer from its CDN).
+/// The version of Redoc embedded in the binary (`assets/README.md` says where it came from).
+pub const REDOC_VERSION: &str = "2.5.4";
+
+/// Where the embedded Redoc bundle is served.
+pub const REDOC_PATH: &str = "/api/v1/docs/redoc.standalone.js";
+
+/// Redoc's browser bundle, unchanged from the npm package (see `assets/README.md`).
+const REDOC_JS: &[u8] = include_bytes!("../assets/redoc.standalone.js");
+
+/// A browsable page for the document. Everything it loads is served by this binary, so it
+/// works without internet access; the version in the script's URL makes an upgraded bundle
+/// a new URL for caches.
 pub const DOCS_PAGE: &str = r#"<!doctype html>
 <html><head><meta charset="utf-8"><title>Interlog API</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
 <body><redoc spec-url="/api/v1/openapi.json"></redoc>
-<script src="https://cdn.redoc.ly/redoc/latest/bundles/redoc.standalone.js"></script>
+<script src="/api/v1/docs/redoc.standalone.js?v=2.5.4"></script>
 <noscript>The API description is at <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>.</noscript>
 </body></html>"#;
+
+/// `GET /api/v1/docs/redoc.standalone.js`: the embedded Redoc bundle, cacheable for a year
+/// (the page asks for it with the version in the query string).
+pub async fn redoc_js() -> axum::response::Response {
+    use axum::http::{header, HeaderValue};
+    use axum::response::IntoResponse;
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/javascript; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=31536000, immutable"),
+            ),
+        ],
+        REDOC_JS,
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_loads_the_embedded_redoc_of_the_stated_version() {
+        let src = format!("{REDOC_PATH}?v={REDOC_VERSION}");
+        assert!(DOCS_PAGE.contains(&format!("<script src=\"{src}\">")));
+        let js = std::str::from_utf8(REDOC_JS).expect("the bundle is UTF-8");
+        assert!(js.contains(&format!("\"{REDOC_VERSION}\"")));
+    }
+}

@@ -6,6 +6,7 @@
 
 use crate::view::{Association, Contents};
 use crate::xml::Element;
+use interlog_model::limits::LONG_TEXT_MAX;
 use interlog_model::time::{from_millis, parse_instant};
 use interlog_model::{
     Channel, ChannelType, Data, Direction, Engagement, Outcome, Participant, Recording, Release,
@@ -32,6 +33,14 @@ struct IncomingRecording {
     contents: Option<Contents>,
 }
 
+/// `context` as sent: the JSON object it holds, if any, and the string itself when `data`
+/// alone would not write it back the same.
+#[derive(Debug, Default)]
+struct Context {
+    data: Data,
+    raw: Option<String>,
+}
+
 /// An `engagementV1` as sent, its values read but not yet mapped.
 #[derive(Debug, Default)]
 struct Incoming {
@@ -40,7 +49,7 @@ struct Incoming {
     id: Option<String>,
     duration: Option<u64>,
     contents: Option<Contents>,
-    context: Option<Data>,
+    context: Option<Context>,
     users: Vec<IncomingUser>,
     recordings: Vec<IncomingRecording>,
     release_state: Option<Release>,
@@ -109,14 +118,49 @@ fn association_text(field: &str, s: &str) -> Result<Association, String> {
         .ok_or_else(|| format!("{field}: {s:?}; accepted: {}", Association::ACCEPTED))
 }
 
-/// `context`: a JSON object, written as a string. An empty string is no context.
-fn context_text(s: &str) -> Result<Option<Data>, String> {
+/// `context`: any string, its encoding being Oracle's secret. One holding a JSON object
+/// that fits the model's rules for `data` also fills `data`; the string is kept as sent
+/// (`raw_context`) unless `data` writes it back exactly (a compact object). A blank string
+/// is no context. A string that must be kept may be at most [`LONG_TEXT_MAX`] characters;
+/// a JSON object longer than that fills `data` without its own formatting.
+fn context_text(s: &str) -> Result<Option<Context>, String> {
     if s.trim().is_empty() {
         return Ok(None);
     }
-    serde_json::from_str::<Data>(s)
-        .map(Some)
-        .map_err(|_| "context: must be a JSON object written as a string, e.g. \"{\\\"orderId\\\":\\\"A-17\\\"}\"".to_owned())
+    let fits = serde_json::from_str::<Data>(s)
+        .ok()
+        .and_then(|data| fits_in_data(data).ok());
+    let n = s.chars().count();
+    match fits {
+        Some(data) => {
+            // `{}` fills no data, so data alone would write no context at all.
+            let as_written =
+                !data.is_empty() && serde_json::to_string(&data).is_ok_and(|c| c == s);
+            let raw = (!as_written && n <= LONG_TEXT_MAX).then(|| s.to_owned());
+            Ok(Some(Context { data, raw }))
+        }
+        None if n > LONG_TEXT_MAX => Err(format!(
+            "context: is {n} characters long; at most {LONG_TEXT_MAX} allowed (unless it is a JSON object)"
+        )),
+        None => Ok(Some(Context {
+            data: Data::new(),
+            raw: Some(s.to_owned()),
+        })),
+    }
+}
+
+/// `data` back when it passes the model's rules for `data`, else also back, as the error.
+fn fits_in_data(data: Data) -> Result<Data, Data> {
+    let probe = Engagement {
+        id: "probe".into(),
+        data,
+        ..Engagement::default()
+    };
+    if probe.validate().is_ok() {
+        Ok(probe.data)
+    } else {
+        Err(probe.data)
+    }
 }
 
 fn text(s: &str) -> Option<String> {
@@ -275,7 +319,7 @@ fn from_json(j: JsonEngagement) -> Result<Incoming, String> {
     let context = match j.context {
         None => None,
         Some(JsonContext::Text(s)) => context_text(&s)?,
-        Some(JsonContext::Object(d)) => Some(d),
+        Some(JsonContext::Object(data)) => Some(Context { data, raw: None }),
     };
     Ok(Incoming {
         start_date: read("startDate", &j.start_date, time_text)?,
@@ -301,7 +345,7 @@ fn json_error(e: serde_json::Error) -> String {
         .rsplit_once(" at line ")
         .map_or(msg.as_str(), |(m, _)| m);
     if msg.contains("did not match any variant of untagged enum JsonContext") {
-        return "context: must be a JSON object written as a string".into();
+        return "context: must be a string (or, leniently, a JSON object)".into();
     }
     format!("not an engagementV1 or EngagementListV1 JSON object: {msg}")
 }
@@ -587,9 +631,12 @@ fn to_engagement(i: Incoming) -> Result<Engagement, String> {
             }
         }),
         team: i.assigned_team,
-        data: i.context.unwrap_or_default(),
         ..Engagement::default()
     };
+    if let Some(c) = i.context {
+        e.data = c.data;
+        e.raw_context = c.raw;
+    }
     e.timings.wait_ms = i.pending_time;
     if let Some(c) = i.contents {
         e.channels.push(Channel {
@@ -679,6 +726,7 @@ mod tests {
         assert_eq!(e.channels[0].kind, ChannelType::Video);
         assert_eq!(e.channels[0].media, Some(Media::AudioVideo));
         assert_eq!(e.data.keys().collect::<Vec<_>>(), ["orderId", "tier"]);
+        assert_eq!(e.raw_context, None, "a compact object is data alone");
         assert_eq!(e.participants[0].role, Role::Customer);
         assert_eq!(e.participants[1].role, Role::Agent);
         assert_eq!(e.customer.emails, ["cust@example.com"]);
@@ -708,6 +756,38 @@ mod tests {
     }
 
     #[test]
+    fn any_context_string_is_kept_and_json_objects_fill_data() {
+        let ctx = |s: &str| context_text(s).unwrap().unwrap();
+        let c = ctx(r#"{"a":1,"b":"x"}"#);
+        assert_eq!((c.data.len(), c.raw), (2, None));
+        let c = ctx(r#"{"a": 1}"#);
+        assert_eq!(c.data["a"], 1);
+        assert_eq!(c.raw.as_deref(), Some(r#"{"a": 1}"#));
+        for s in ["order=42", " a=1 ", "[1]", "\"q\"", "{", "null", "{}"] {
+            let c = ctx(s);
+            assert!(c.data.is_empty(), "{s}");
+            assert_eq!(c.raw.as_deref(), Some(s));
+        }
+        assert!(context_text(" \n").unwrap().is_none());
+        // An object data cannot hold (more keys than allowed) is kept as the string only.
+        let keys: Vec<String> = (0..=interlog_model::limits::MAP_KEYS_MAX)
+            .map(|i| format!("\"k{i}\":{i}"))
+            .collect();
+        let big = format!("{{{}}}", keys.join(","));
+        let c = ctx(&big);
+        assert!(c.data.is_empty());
+        assert_eq!(c.raw.as_deref(), Some(big.as_str()));
+        // Too long to keep as written: refused, naming the field.
+        let long = "x".repeat(LONG_TEXT_MAX + 1);
+        assert!(context_text(&long).unwrap_err().starts_with("context: "));
+        // A long JSON object still fills data, without its formatting.
+        let value = "v".repeat(LONG_TEXT_MAX / 8);
+        let keys: Vec<String> = (0..10).map(|i| format!("\"k{i}\": \"{value}\"")).collect();
+        let c = ctx(&format!("{{{}}}", keys.join(", ")));
+        assert_eq!((c.data.len(), c.raw), (10, None));
+    }
+
+    #[test]
     fn a_list_envelope_holds_several() {
         let line = format!(
             r#"{{"hasMore":false,"engagements":[{FULL_JSON},{{"startDate":"0","id":"b"}}]}}"#
@@ -733,7 +813,10 @@ mod tests {
                 r#"{"startDate":"1","contents":"SMELL"}"#,
                 "AUDIO, AUDIOVIDEO, VIDEO",
             ),
-            (r#"{"startDate":"1","context":"a=b"}"#, "context"),
+            (
+                r#"{"startDate":"1","context":42}"#,
+                "context: must be a string",
+            ),
             (r#"{"startDate":"1","context":[1]}"#, "context"),
             (
                 r#"{"startDate":"1","users":[{"uri":"a@b"}]}"#,

@@ -61,14 +61,21 @@ fn value<'a>(p: &'a Params, name: &str) -> ApiResult<Option<&'a str>> {
     Ok(p.one(name)?.map(str::trim).filter(|v| !v.is_empty()))
 }
 
-fn status(p: &Params) -> ApiResult<Outcome> {
+/// `status=all`: Interlog's addition to Oracle's two values. It selects every engagement
+/// whatever its outcome, including those with none recorded (still active, or from a
+/// platform that records no outcome), which neither of Oracle's values matches.
+pub const STATUS_ALL: &str = "all";
+
+/// The outcomes `status` selects; empty for `all` (no restriction).
+fn status(p: &Params) -> ApiResult<Vec<Outcome>> {
     match value(p, "status")? {
-        None => Ok(Outcome::Successful),
-        Some(v) if v.eq_ignore_ascii_case("successful") => Ok(Outcome::Successful),
-        Some(v) if v.eq_ignore_ascii_case("unsuccessful") => Ok(Outcome::Unsuccessful),
+        None => Ok(vec![Outcome::Successful]),
+        Some(v) if v.eq_ignore_ascii_case("successful") => Ok(vec![Outcome::Successful]),
+        Some(v) if v.eq_ignore_ascii_case("unsuccessful") => Ok(vec![Outcome::Unsuccessful]),
+        Some(v) if v.eq_ignore_ascii_case(STATUS_ALL) => Ok(Vec::new()),
         Some(v) => Err(ApiError::parameter(
             "status",
-            format!("accepted: successful, unsuccessful; not {v:?}"),
+            format!("accepted: successful, unsuccessful, {STATUS_ALL}; not {v:?}"),
         )),
     }
 }
@@ -179,7 +186,7 @@ fn sort(p: &Params) -> ApiResult<Sort> {
 /// The filter the parameters describe (`status`, `user` and the four date bounds).
 pub fn filter(p: &Params, tz: &TimeZone) -> ApiResult<Filter> {
     Ok(Filter {
-        outcomes: vec![status(p)?],
+        outcomes: status(p)?,
         participant_emails: users(p)?,
         started: range(p, "startAfter", "startBefore", tz)?,
         ended: range(p, "endAfter", "endBefore", tz)?,
@@ -286,9 +293,24 @@ mod tests {
     }
 
     #[test]
+    fn status_all_lifts_the_outcome_restriction() {
+        for q in ["status=all", "status=ALL", "status=%20All%20"] {
+            let r = req(q).unwrap();
+            assert!(r.filter.outcomes.is_empty(), "{q}");
+            assert_eq!(
+                r.filter,
+                Filter::default(),
+                "{q}: nothing else is restricted"
+            );
+        }
+        let r = req("status=unsuccessful").unwrap();
+        assert_eq!(r.filter.outcomes, [Outcome::Unsuccessful]);
+    }
+
+    #[test]
     fn bad_values_name_the_parameter_and_what_it_accepts() {
         for (q, name, words) in [
-            ("status=failed", "status", "successful, unsuccessful"),
+            ("status=failed", "status", "successful, unsuccessful, all"),
             ("sort=biggest", "sort", "newest, oldest, shortest, longest"),
             ("limit=101", "limit", "0 to 100"),
             ("limit=-1", "limit", "0 to 100"),

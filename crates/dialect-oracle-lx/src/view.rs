@@ -90,6 +90,8 @@ struct Stored<'a> {
     recordings: Vec<StoredRecording<'a>>,
     #[serde(default, borrow)]
     data: Option<&'a serde_json::value::RawValue>,
+    #[serde(default, borrow)]
+    raw_context: Option<Cow<'a, str>>,
 }
 
 /// `contents`: the media of an engagement or a recording.
@@ -186,7 +188,8 @@ pub struct EngagementV1<'a> {
     /// Seconds.
     pub duration: Option<u64>,
     pub contents: Option<Contents>,
-    /// The canonical `data` as compact JSON text.
+    /// The context as the platform sent it (`raw_context`), else the canonical `data` as
+    /// compact JSON text.
     pub context: Option<String>,
     pub users: Vec<User<'a>>,
     pub recordings: Vec<Recording<'a>>,
@@ -282,10 +285,13 @@ pub fn from_stored(json: &str) -> Result<EngagementV1<'_>, serde_json::Error> {
     });
     let pending_time = pending_ms(&s);
     let contents = contents(&s.channels);
-    let context = s
-        .data
-        .map(|raw| compact(raw.get()))
-        .filter(|c| c != "{}" && c != "null");
+    let context = match s.raw_context {
+        Some(raw) => Some(raw.into_owned()),
+        None => s
+            .data
+            .map(|raw| compact(raw.get()))
+            .filter(|c| c != "{}" && c != "null"),
+    };
     let users = s
         .participants
         .into_iter()

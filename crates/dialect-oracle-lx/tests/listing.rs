@@ -48,11 +48,73 @@ async fn status_selects_successful_by_default_or_unsuccessful() {
     assert_eq!(ids(&app, "status=").await.0, ["ok2", "ok1"]);
     assert_eq!(ids(&app, "status=unsuccessful").await.0, ["bad1"]);
     assert_eq!(ids(&app, "status=UNSUCCESSFUL").await.0, ["bad1"]);
-    // An engagement with no recorded outcome (still active) is in neither.
+    // An engagement with no recorded outcome (still active) is in neither (`status=all`
+    // reaches it: see the next test).
     assert_eq!(count(&app, "").await, 2);
     assert_eq!(count(&app, "status=unsuccessful").await, 1);
     let (_, body) = get_json(&app, &format!("{LIST}?status=unsuccessful")).await;
     assert_eq!(body["engagements"][0]["status"], "unsuccessful");
+}
+
+#[tokio::test]
+async fn status_all_reaches_engagements_without_a_recorded_outcome() {
+    let app = app().await;
+    let mut active = eng("active", "2024-05-01T10:00:00Z", 0, "successful", &[]);
+    active.ended_at = None;
+    active.outcome = None;
+    // Completed, from a platform that records no outcome (as Zoom, Avaya and Genesys do).
+    let mut elsewhere = eng("elsewhere", "2024-05-01T09:30:00Z", 1000, "successful", &[]);
+    elsewhere.outcome = None;
+    elsewhere.source = Some(interlog_model::SourcePlatform::ZoomCc);
+    app.seed(vec![
+        eng("ok1", "2024-05-01T09:00:00Z", 1000, "successful", &[]),
+        eng("bad1", "2024-05-01T09:10:00Z", 1000, "unsuccessful", &[]),
+        elsewhere,
+        active,
+    ])
+    .await;
+    let all = ["active", "elsewhere", "bad1", "ok1"];
+    assert_eq!(ids(&app, "status=all").await.0, all);
+    assert_eq!(
+        ids(&app, "status=ALL&sort=oldest").await.0,
+        ["ok1", "bad1", "elsewhere", "active"]
+    );
+    assert_eq!(count(&app, "status=all").await, 4);
+    assert_eq!(
+        ids(&app, "status=all&limit=1&offset=1").await,
+        (vec!["elsewhere".to_owned()], true)
+    );
+    // Oracle's two values keep their meaning.
+    assert_eq!(ids(&app, "").await.0, ["ok1"]);
+    assert_eq!(ids(&app, "status=unsuccessful").await.0, ["bad1"]);
+    // No outcome recorded: no `status` written, in JSON or XML.
+    let (_, body) = get_json(&app, &format!("{LIST}?status=all")).await;
+    let by_id = |id: &str| {
+        body["engagements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert!(by_id("elsewhere").get("status").is_none(), "{body}");
+    assert_eq!(by_id("bad1")["status"], "unsuccessful");
+    let r = get(
+        &app,
+        &format!("{LIST}?status=all"),
+        &app.reader,
+        "application/xml",
+    )
+    .await;
+    let list = parse_xml(&r.text().await.unwrap());
+    let statuses: Vec<usize> = list
+        .children
+        .iter()
+        .filter(|c| c.name == "engagements")
+        .map(|e| e.children.iter().filter(|c| c.name == "status").count())
+        .collect();
+    assert_eq!(statuses, [0, 0, 1, 1]);
 }
 
 #[tokio::test]

@@ -40,6 +40,8 @@ struct Lx {
     id: String,
     contents: Option<&'static str>,
     context: Vec<(String, i64)>,
+    /// A context that is any string (it replaces `context` when present).
+    context_text: Option<String>,
     users: Vec<(Option<String>, &'static str)>,
     recordings: Vec<Rec>,
     release: Option<&'static str>,
@@ -77,6 +79,11 @@ fn lx() -> impl Strategy<Value = Lx> {
             "[A-Za-z0-9._~:@+-]{1,40}",
             proptest::option::of(words(&["AUDIO", "AUDIOVIDEO", "VIDEO"])),
             proptest::collection::vec(("[a-zA-Z_]{1,8}", any::<i64>()), 0..4),
+            // Any text XML can carry that is not blank (blank is no context).
+            proptest::option::of(
+                "[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]{1,30}"
+                    .prop_filter("not blank", |s: &String| !s.trim().is_empty()),
+            ),
         ),
         (
             proptest::collection::vec(
@@ -94,7 +101,7 @@ fn lx() -> impl Strategy<Value = Lx> {
     )
         .prop_map(
             |(
-                (start, end_after, id, contents, context),
+                (start, end_after, id, contents, context, context_text),
                 (users, recordings, release, status, pending, team, associate, reason),
             )| {
                 let mut seen = std::collections::HashSet::new();
@@ -108,6 +115,7 @@ fn lx() -> impl Strategy<Value = Lx> {
                         .into_iter()
                         .filter(|(k, _)| seen.insert(k.clone()))
                         .collect(),
+                    context_text,
                     users,
                     recordings,
                     release,
@@ -135,7 +143,9 @@ fn to_json(e: &Lx) -> String {
     if let Some(c) = e.contents {
         let _ = write!(o, ",\"contents\":\"{c}\"");
     }
-    if !e.context.is_empty() {
+    if let Some(c) = &e.context_text {
+        let _ = write!(o, ",\"context\":{}", json_str(c));
+    } else if !e.context.is_empty() {
         let inner: Vec<String> = e
             .context
             .iter()

@@ -138,29 +138,26 @@ fn scope_role(scope: &str) -> ClientRole {
         .unwrap_or(ClientRole::Admin)
 }
 
-/// The Zoom scopes a token for this client carries. A client configured with Zoom scopes
-/// gets those its role allows; a client with none gets every scope its role allows, so
-/// that Interlog clients work with Zoom integrations without extra setup.
+/// The Zoom scopes a token for this client carries: exactly the client's configured scopes
+/// that are Zoom scopes its role allows. Configured scopes that are not Zoom's are not
+/// granted, so a client configured only with other scopes gets none (and 4700 on every
+/// call). Only a client configured with no scopes at all gets every scope its role allows,
+/// so that plain Interlog clients work with Zoom integrations without extra setup.
 pub fn granted(client_scopes: &[String], role: ClientRole) -> Vec<String> {
-    let configured: Vec<&str> = client_scopes
-        .iter()
-        .map(String::as_str)
-        .filter(|s| is_zoom_scope(s))
-        .collect();
     let mut out: Vec<String> = Vec::new();
     let mut push = |s: &str| {
-        if role.allows(scope_role(s)) && !out.iter().any(|o| o == s) {
+        if is_zoom_scope(s) && role.allows(scope_role(s)) && !out.iter().any(|o| o == s) {
             out.push(s.to_owned());
         }
     };
-    if configured.is_empty() {
+    if client_scopes.is_empty() {
         for op in Op::ALL {
             for s in op.scopes() {
                 push(s);
             }
         }
     } else {
-        for s in configured {
+        for s in client_scopes {
             push(s);
         }
     }
@@ -181,10 +178,12 @@ mod tests {
         assert!(!agent
             .iter()
             .any(|s| s == "contact_center_recording:write:admin"));
-        let admin = granted(&["read".into()], ClientRole::Admin);
+        let admin = granted(&[], ClientRole::Admin);
         assert!(admin
             .iter()
             .any(|s| s == "contact_center_recording:write:admin"));
+        // Configured scopes are taken as they are: none of Zoom's means none granted.
+        assert!(granted(&["read".into()], ClientRole::Admin).is_empty());
         let only = granted(
             &[
                 "contact_center_note:read:admin".into(),

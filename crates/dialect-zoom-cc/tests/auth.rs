@@ -66,7 +66,8 @@ async fn list_with(app: &TestApp, token: &str) -> reqwest::Response {
 #[tokio::test]
 async fn account_credentials_in_the_query_or_the_form_give_a_working_token() {
     let app = app().await;
-    let auth = || Some(basic(&app.client_id, SECRET));
+    client(&app, &app.tenant, "no-scopes", ClientRole::Admin, &[]).await;
+    let auth = || Some(basic("no-scopes", SECRET));
     for (query, form) in [
         ("?grant_type=account_credentials&account_id=acme", ""),
         ("", "grant_type=account_credentials&account_id=acme"),
@@ -77,7 +78,7 @@ async fn account_credentials_in_the_query_or_the_form_give_a_working_token() {
         assert_eq!(body["token_type"], "bearer");
         assert_eq!(body["expires_in"], 3600);
         let scope = body["scope"].as_str().unwrap();
-        // An admin client without Zoom scopes is granted every scope its role allows.
+        // An admin client configured with no scopes is granted every scope its role allows.
         for s in [
             "contact_center_report:read:admin",
             "contact_center:read:list_engagements:admin",
@@ -95,8 +96,7 @@ async fn account_credentials_in_the_query_or_the_form_give_a_working_token() {
     }
     // Credentials as form fields work too.
     let form = format!(
-        "grant_type=client_credentials&client_id={}&client_secret={}",
-        app.client_id,
+        "grant_type=client_credentials&client_id=no-scopes&client_secret={}",
         enc(SECRET)
     );
     let (status, _) = token_request(&app, "", None, &form).await;
@@ -284,6 +284,85 @@ async fn scopes_are_checked_per_endpoint() {
     assert_eq!(r.status(), 204);
     // Native tokens carry no Zoom scopes.
     assert_zoom_error(list_with(&app, &app.admin).await, 401, 4700).await;
+}
+
+/// A token for `id` from the token endpoint: (its `scope`, the token).
+async fn granted(app: &TestApp, id: &str) -> (String, String) {
+    let (status, body) = token_request(
+        app,
+        "?grant_type=account_credentials&account_id=acme",
+        Some(basic(id, SECRET)),
+        "",
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    (
+        body["scope"].as_str().unwrap().to_owned(),
+        body["access_token"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn a_client_configured_with_scopes_gets_exactly_those_its_role_allows() {
+    let app = app().await;
+    app.seed(vec![full("e1", "2024-03-01T10:00:00Z")]).await;
+    let notes = format!("{LIST}/e1/notes");
+    // Configured with scopes, none of them Zoom's: no Zoom scope, so 4700 everywhere.
+    client(
+        &app,
+        &app.tenant,
+        "other-scopes",
+        ClientRole::Admin,
+        &["read"],
+    )
+    .await;
+    let (scope, token) = granted(&app, "other-scopes").await;
+    assert_eq!(scope, "");
+    assert_zoom_error(list_with(&app, &token).await, 401, 4700).await;
+    let r = call(&app, Method::GET, &notes, &token, None).await;
+    assert_zoom_error(r, 401, 4700).await;
+    // Configured with Zoom scopes beyond its role and other scopes: the Zoom scopes the
+    // role allows, in the configured order, and nothing else.
+    client(
+        &app,
+        &app.tenant,
+        "some-scopes",
+        ClientRole::Reader,
+        &[
+            "contact_center_note:write",
+            "contact_center:read:list_engagements:admin",
+            "read",
+            "contact_center_recording:write:admin",
+            "contact_center_note:read:admin",
+        ],
+    )
+    .await;
+    let (scope, token) = granted(&app, "some-scopes").await;
+    assert_eq!(
+        scope,
+        "contact_center:read:list_engagements:admin contact_center_note:read:admin"
+    );
+    assert_eq!(list_with(&app, &token).await.status(), 200);
+    assert_eq!(
+        call(&app, Method::GET, &notes, &token, None).await.status(),
+        200
+    );
+    let r = call(&app, Method::GET, &format!("{LIST}/e1"), &token, None).await;
+    assert_zoom_error(r, 401, 4700).await;
+    // Configured with no scopes at all: every scope of its role.
+    client(&app, &app.tenant, "unscoped", ClientRole::Reader, &[]).await;
+    let (scope, token) = granted(&app, "unscoped").await;
+    assert!(
+        scope.contains("contact_center:read:engagement:admin"),
+        "{scope}"
+    );
+    assert!(!scope.contains("write"), "{scope}");
+    assert_eq!(
+        call(&app, Method::GET, &format!("{LIST}/e1"), &token, None)
+            .await
+            .status(),
+        200
+    );
 }
 
 #[tokio::test]

@@ -1,6 +1,6 @@
 //! Real responses validated against Zoom's own OpenAPI document
-//! (`tests/fixtures/zoom-contact-center-engagements-openapi.json`, a copy of
-//! `shared/reference/specs/`), strictly: the OpenAPI 3.0 response schemas are converted to
+//! (`tests/fixtures/zoom-contact-center-engagements-openapi.json`; its provenance is in
+//! `tests/fixtures/README.md`), strictly: the OpenAPI 3.0 response schemas are converted to
 //! JSON Schema with `nullable` honoured, formats (`date-time`) checked, and every object
 //! closed (`additionalProperties: false`), so a field Zoom does not define, a wrong type, a
 //! value outside an enum or a malformed time fails the test.

@@ -231,3 +231,36 @@ fn a_dialect_xml_document_imports_whole() {
     );
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("accepted: "));
 }
+
+#[test]
+fn logs_into_a_pipe_carry_no_colour_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    // The server logs the unknown key as a warning at start-up, then stops: its address is
+    // taken.
+    let config = dir.path().join("interlog.toml");
+    std::fs::write(&config, "no_such_key = 1\n").unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let listen = taken.local_addr().unwrap().to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_interlog"))
+        .args(["serve", "--listen", &listen])
+        .arg("--config")
+        .arg(&config)
+        .env("INTERLOG_DATA", dir.path())
+        .env("INTERLOG_LOG", "info")
+        .env("INTERLOG_LOG_FORMAT", "text")
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("WARN") && stderr.contains("no_such_key"),
+        "the warning is logged: {stderr}"
+    );
+    assert!(
+        !stderr.contains("\x1b["),
+        "no ANSI escape codes: {stderr:?}"
+    );
+}

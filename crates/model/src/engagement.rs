@@ -92,6 +92,13 @@ pub struct Engagement {
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub data: Data,
+    /// Context attributes exactly as the source platform sent them, where `data` cannot say
+    /// the same: text in an encoding the platform leaves undocumented (Oracle LX `context`,
+    /// e.g. `order=42`), or a JSON object written otherwise than `data` would write it (that
+    /// object also fills `data`). A dialect whose vendor carries such a string writes this
+    /// back unchanged; the others ignore it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw_context: Option<String>,
 
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<String>,

@@ -5,7 +5,7 @@
 pub const ID_MAX: usize = 128;
 /// Short strings: names, numbers, reasons, sources, subjects.
 pub const SHORT_TEXT_MAX: usize = 1_024;
-/// Long text: note bodies and transcript message text.
+/// Long text: note bodies, transcript message text and a raw context.
 pub const LONG_TEXT_MAX: usize = 32_768;
 /// Channels, participants, queues, transfers, recordings, dispositions, notes, flows,
 /// topics, attributes, and each identifier list.

@@ -133,6 +133,7 @@ impl Engagement {
         c.text("reason", &self.reason, SHORT_TEXT_MAX);
         c.text("team", &self.team, SHORT_TEXT_MAX);
         c.text("subject", &self.subject, SHORT_TEXT_MAX);
+        c.text("raw_context", &self.raw_context, LONG_TEXT_MAX);
         c.id("parent_id", &self.parent_id);
 
         let t = &self.timings;
@@ -413,17 +414,25 @@ mod tests {
             read_only: false,
         });
         e.timings.wait_ms = Some(DURATION_MS_MAX + 1);
+        e.raw_context = Some("a=\0".into());
         let errs = e.validate().unwrap_err().0;
         let fields: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,
-            ["id", "ended_at", "timings.wait_ms", "notes[0].text"]
+            [
+                "id",
+                "ended_at",
+                "raw_context",
+                "timings.wait_ms",
+                "notes[0].text"
+            ]
         );
         assert_eq!(errs[1].message, "is before started_at");
+        assert_eq!(errs[2].message, "contains a NUL character");
         assert!(
-            errs[3].message.contains("at most 32768"),
+            errs[4].message.contains("at most 32768"),
             "{}",
-            errs[3].message
+            errs[4].message
         );
     }
 

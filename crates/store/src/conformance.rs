@@ -628,6 +628,7 @@ fn full_engagement(id: &str) -> Engagement {
         topics: vec!["billing".into(), "refund".into()],
         attributes: vec!["Broadband.billing".into(), "Language.English".into()],
         data,
+        raw_context: Some("order=42; tier=gold".into()),
         parent_id: Some("parent-1".into()),
         flows: vec![Flow {
             id: "flow-1".into(),

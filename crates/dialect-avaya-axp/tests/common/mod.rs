@@ -30,15 +30,10 @@ pub struct Axp {
     pub reader: String,
 }
 
-/// The seed's example engagement (Avaya's `engagement-response`), exactly as the seed has
-/// it.
+/// The seed's example engagement (Avaya's `engagement-response`), exactly as the seed
+/// (`tests/fixtures/003_1e49e18e07093bdb.txt`) has it.
 pub fn seed_json() -> String {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/seeds/003_1e49e18e07093bdb.txt"
-    );
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("the seed {path} is needed by this test: {e}"));
+    let text = include_str!("../fixtures/003_1e49e18e07093bdb.txt");
     text.lines()
         .find(|l| l.starts_with("{\"id\""))
         .expect("the seed holds the example response on one line")

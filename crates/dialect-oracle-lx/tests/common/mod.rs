@@ -184,7 +184,8 @@ pub fn parse_xml(text: &str) -> Element {
     xml::parse(text.as_bytes()).unwrap()
 }
 
-/// The seed examples, as committed beside the tests (see `seeds_match_the_shared_copies`).
+/// The seed examples, extracted from the seeds in `tests/seeds/` (see
+/// `seeds::the_extracted_seed_examples_match_the_seeds`).
 pub fn seed_json() -> &'static str {
     include_str!("../seeds/EngagementListV1.json")
 }
