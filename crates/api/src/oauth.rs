@@ -98,6 +98,7 @@ pub async fn verify_blocking(secret: String, hash: Option<String>) -> ApiResult<
         tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
     });
     let _slot = SLOTS.acquire().await.map_err(ApiError::internal)?;
+    let _running = crate::metrics::argon2_in_flight();
     tokio::task::spawn_blocking(move || match hash {
         Some(h) => verify_secret(&secret, &h),
         None => {

@@ -14,6 +14,8 @@ use tokio::task::JoinHandle;
 pub struct Server {
     /// Where it listens (the real port when the configuration asked for port 0).
     pub addr: SocketAddr,
+    /// Where `/metrics` is served on a listener of its own, if it is.
+    pub metrics_addr: Option<SocketAddr>,
     pub state: AppState,
     /// Every route it serves.
     pub routes: Vec<RouteInfo>,
@@ -31,17 +33,37 @@ impl Server {
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let metrics = match (config.metrics_listen, app.metrics_router) {
+            (Some(at), Some(router)) => {
+                let l = tokio::net::TcpListener::bind(at)
+                    .await
+                    .map_err(|e| format!("cannot listen on {at} (metrics_listen): {e}"))?;
+                Some((l.local_addr().map_err(|e| e.to_string())?, l, router))
+            }
+            _ => None,
+        };
+        let metrics_addr = metrics.as_ref().map(|(a, _, _)| *a);
         let (stop, stopped) = oneshot::channel::<()>();
         let router = app.router;
         let task = tokio::spawn(async move {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await
+            let serving = axum::serve(listener, router).with_graceful_shutdown(async {
+                let _ = stopped.await;
+            });
+            match metrics {
+                // The metrics listener lives as long as the API's: it stops when that
+                // has finished its in-flight requests.
+                Some((_, l, router)) => {
+                    let scraping = tokio::spawn(async move { axum::serve(l, router).await });
+                    let served = serving.await;
+                    scraping.abort();
+                    served
+                }
+                None => serving.await,
+            }
         });
         Ok(Server {
             addr,
+            metrics_addr,
             state: app.state,
             routes: app.routes,
             handles: app.handles,
