@@ -19,7 +19,7 @@ pub mod settings;
 pub mod state;
 
 pub use app::{App, AppBuilder};
-pub use dialect::{Dialect, Setting, TenantIdShape};
+pub use dialect::{Dialect, RecordLink, Setting, TenantIdShape};
 pub use error::{ApiError, ApiResult, ErrorKind};
 pub use routes::{Access, RouteInfo, Routes};
 pub use settings::{SettingError, SettingValues};

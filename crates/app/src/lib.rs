@@ -26,6 +26,7 @@ pub fn build_app(config: &Config, store: Arc<dyn Store>) -> Result<App, ConfigEr
     for dialect in DIALECTS {
         builder = builder.dialect(dialect, config.dialect_settings(dialect.name));
     }
+    builder = builder.routes(interlog_explorer::routes);
     let app = builder.build().map_err(ConfigError::Setting)?;
     observe(&app);
     Ok(app)
