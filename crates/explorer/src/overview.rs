@@ -106,7 +106,7 @@ fn chart(a: &Activity) -> ChartView {
     for i in [0, a.days.len() / 2, a.days.len().saturating_sub(1)] {
         if let Some(d) = a.days.get(i) {
             labels.push(Label {
-                x: (left + i as f64 * column - 30.0).max(left),
+                x: (left + i as f64 * column - 30.0).clamp(left, f64::from(width) - 80.0),
                 y: bottom + 22.0,
                 text: d.date.to_string(),
             });
