@@ -1,17 +1,24 @@
-//! The tenant's activity per day ([`interlog_store::Engagements::activity`]): one
-//! statement per day, each walking that day's slice of `engagements_by_activity`, which
-//! covers it.
+//! The tenant's activity per day ([`interlog_store::Engagements::activity`]), from
+//! `engagements_by_channels_outcome` alone. Grouping rows by channel combination and
+//! outcome in SQL sorts every row of the range; counting slices of an index that is
+//! already in that order does not. So: the channel combinations the tenant has (a seek
+//! each), and for each combination and outcome with engagements in the range, one count
+//! per day.
 
 use crate::db;
 use interlog_model::{ChannelType, Outcome};
 use interlog_store::{day_bounds, Activity, Result, Tenant};
 use jiff::civil::Date;
-use rusqlite::Connection;
+use rusqlite::{params, Connection};
 
-/// One day's engagements by their channel types and outcome.
-const DAY_SQL: &str = "SELECT channels, outcome, count(*) FROM engagements \
-    INDEXED BY engagements_by_activity \
-    WHERE tenant_id = ?1 AND started >= ?2 AND started < ?3 GROUP BY channels, outcome";
+/// The next channel combination of the tenant after `?2`.
+const NEXT_MASK_SQL: &str = "SELECT min(channels) FROM engagements \
+    INDEXED BY engagements_by_channels_outcome WHERE tenant_id = ?1 AND channels > ?2";
+
+/// Engagements of one combination and outcome (`IS`: NULL is no outcome) in a range.
+const COUNT_SQL: &str = "SELECT count(*) FROM engagements \
+    INDEXED BY engagements_by_channels_outcome \
+    WHERE tenant_id = ?1 AND channels = ?2 AND outcome IS ?3 AND started >= ?4 AND started < ?5";
 
 pub(crate) fn activity(
     conn: &Connection,
@@ -19,29 +26,55 @@ pub(crate) fn activity(
     first: Date,
     days: u32,
 ) -> Result<Activity> {
-    let bounds = day_bounds(tenant, first, days)?;
+    let bounds: Vec<i64> = day_bounds(tenant, first, days)?
+        .iter()
+        .map(|t| t.as_millisecond())
+        .collect();
+    let (from, to) = (bounds[0], bounds[bounds.len() - 1]);
     let mut out = Activity::empty(first, days);
-    let mut stmt = conn
-        .prepare_cached(DAY_SQL)
-        .map_err(db("prepare activity"))?;
-    for (day, range) in out.days.iter_mut().zip(bounds.windows(2)) {
-        let (from, to) = (range[0].as_millisecond(), range[1].as_millisecond());
-        let mut rows = stmt
-            .query(rusqlite::params![tenant.id, from, to])
-            .map_err(db("activity"))?;
-        while let Some(row) = rows.next().map_err(db("activity row"))? {
-            let mask: i64 = row.get(0).map_err(db("activity channels"))?;
-            let outcome: Option<i64> = row.get(1).map_err(db("activity outcome"))?;
-            let n: i64 = row.get(2).map_err(db("activity count"))?;
-            let n = n as u64;
-            day.total += n;
-            for (bit, kind) in ChannelType::ALL.iter().enumerate() {
-                if mask & (1 << bit) != 0 {
-                    *day.channels.entry(*kind).or_default() += n;
+    let mut next_mask = conn
+        .prepare_cached(NEXT_MASK_SQL)
+        .map_err(db("prepare activity masks"))?;
+    let mut count = conn
+        .prepare_cached(COUNT_SQL)
+        .map_err(db("prepare activity count"))?;
+    let outcomes = std::iter::once(None).chain((0..Outcome::ALL.len() as i64).map(Some));
+    let outcomes: Vec<Option<i64>> = outcomes.collect();
+    let mut mask = i64::MIN;
+    while let Some(m) = next_mask
+        .query_row(params![tenant.id, mask], |r| r.get::<_, Option<i64>>(0))
+        .map_err(db("activity masks"))?
+    {
+        mask = m;
+        let kinds: Vec<ChannelType> = ChannelType::ALL
+            .iter()
+            .enumerate()
+            .filter(|(bit, _)| m & (1 << bit) != 0)
+            .map(|(_, k)| *k)
+            .collect();
+        for &code in &outcomes {
+            let mut n = |a: i64, b: i64| -> Result<u64> {
+                count
+                    .query_row(params![tenant.id, m, code, a, b], |r| r.get::<_, i64>(0))
+                    .map(|n| n as u64)
+                    .map_err(db("activity count"))
+            };
+            let in_range = n(from, to)?;
+            if in_range == 0 {
+                continue;
+            }
+            let outcome = code.and_then(|c| Outcome::ALL.get(c as usize).copied());
+            *out.outcomes.entry(outcome).or_default() += in_range;
+            for (day, range) in out.days.iter_mut().zip(bounds.windows(2)) {
+                let k = n(range[0], range[1])?;
+                if k == 0 {
+                    continue;
+                }
+                day.total += k;
+                for kind in &kinds {
+                    *day.channels.entry(*kind).or_default() += k;
                 }
             }
-            let outcome = outcome.and_then(|c| Outcome::ALL.get(usize::try_from(c).ok()?).copied());
-            *out.outcomes.entry(outcome).or_default() += n;
         }
     }
     Ok(out)
@@ -49,22 +82,35 @@ pub(crate) fn activity(
 
 #[cfg(test)]
 mod plan {
-    #[test]
-    fn a_day_is_counted_from_the_covering_index_alone() {
+    fn plan(sql: &str) -> String {
         let dir = tempfile::tempdir().unwrap();
         let mut conn = crate::schema::open(&dir.path().join("plan.db")).unwrap();
         crate::schema::migrate(&mut conn).unwrap();
-        let plan: Vec<String> = conn
-            .prepare(&format!("EXPLAIN QUERY PLAN {}", super::DAY_SQL))
-            .unwrap()
-            .query_map(rusqlite::params![1, 0, 1], |r| r.get::<_, String>(3))
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let n = stmt.parameter_count();
+        let rows: Vec<String> = stmt
+            .query_map(rusqlite::params_from_iter(vec![1i64; n]), |r| {
+                r.get::<_, String>(3)
+            })
             .unwrap()
             .map(Result::unwrap)
             .collect();
-        let plan = plan.join("\n");
+        rows.join("\n")
+    }
+
+    #[test]
+    fn days_are_counted_from_slices_of_the_covering_index() {
+        let p = plan(super::COUNT_SQL);
         assert!(
-            plan.contains("SEARCH engagements USING COVERING INDEX engagements_by_activity (tenant_id=? AND started>? AND started<?)"),
-            "{plan}"
+            p.contains("SEARCH engagements USING COVERING INDEX engagements_by_channels_outcome (tenant_id=? AND channels=? AND outcome=? AND started>? AND started<?)"),
+            "{p}"
+        );
+        let p = plan(super::NEXT_MASK_SQL);
+        assert!(
+            p.contains(
+                "COVERING INDEX engagements_by_channels_outcome (tenant_id=? AND channels>?)"
+            ),
+            "{p}"
         );
     }
 }
