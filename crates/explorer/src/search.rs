@@ -240,6 +240,19 @@ mod tests {
         assert!(native_params(&pairs("data_key=k"), &tz).is_err());
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_query_string_is_read_or_refused_without_panicking(
+            q in "\\PC{0,200}",
+            time in "(started|ended|updated)_(from|to)=[0-9T:.Z+-]{0,30}",
+        ) {
+            let given = pairs(&format!("{q}&{time}"));
+            let _ = native_params(&given, &zone("Europe/Dublin"));
+            let _ = form_of(&given);
+            let _ = href(&given, Some("c"));
+        }
+    }
+
     #[test]
     fn page_links_keep_the_search_and_replace_the_cursor() {
         let given = pairs("agent=ann%40x.test&cursor=old");
