@@ -1,6 +1,8 @@
 //! `GET /ui/engagements`: search with every native filter, sort and keyset paging, and the
 //! total. The URL carries the whole search (the native parameter names, with times also
 //! accepted as local date-times of the tenant's zone), so it can be bookmarked and shared.
+//! A next-page link also carries the total counted for the first page (`total=N`), so
+//! paging does not count every match again; it is only shown, never used to read.
 
 use crate::page::{self, Chrome, Failure};
 use crate::session::Session;
@@ -45,14 +47,14 @@ pub async fn page(
             let first_page = given
                 .iter()
                 .any(|(k, _)| k == "cursor")
-                .then(|| href(&given, None));
+                .then(|| href(&given, None, None));
             page::html(&page::Search {
                 chrome,
                 form,
                 error: None,
                 rows,
                 total: Some(total),
-                next: next.map(|c| href(&given, Some(&c))),
+                next: next.map(|c| href(&given, Some(&c), Some(total))),
                 first_page,
             })
         }
@@ -83,11 +85,24 @@ async fn search(
     let native = native_params(given, tz)?;
     let mut query = listing::query(state, &Params::parse(Some(&native)))?;
     query.with_total = false;
+    // A later page of the same search shows the total its link carries (counted for the
+    // first page) rather than counting every match again.
+    let carried = matches!(query.start, interlog_store::Start::After(_))
+        .then(|| {
+            given
+                .iter()
+                .find(|(k, _)| k == "total")
+                .and_then(|(_, v)| v.parse::<u64>().ok())
+        })
+        .flatten();
     let tenant = &session.tenant;
-    let (page, total) = tokio::join!(
-        state.store.list(tenant, &query),
-        state.store.count(tenant, &query.filter)
-    );
+    let count = async {
+        match carried {
+            Some(n) => Ok(n),
+            None => state.store.count(tenant, &query.filter).await,
+        }
+    };
+    let (page, total) = tokio::join!(state.store.list(tenant, &query), count);
     let (page, total) = (page?, total?);
     let rows = page
         .items
@@ -140,7 +155,7 @@ fn native_params(given: &[(String, String)], tz: &TimeZone) -> Result<String, Fa
             data_key = Some(v.as_str());
         } else if k == "data_value" {
             data_value = Some(v.as_str());
-        } else if k != "count" {
+        } else if k != "count" && k != "total" {
             out.append_pair(k, v);
         }
     }
@@ -159,14 +174,17 @@ fn native_params(given: &[(String, String)], tz: &TimeZone) -> Result<String, Fa
     Ok(out.finish())
 }
 
-/// This search's URL, at `cursor` (or its first page).
-fn href(given: &[(String, String)], cursor: Option<&str>) -> String {
+/// This search's URL, at `cursor` with the total counted so far (or its first page).
+fn href(given: &[(String, String)], cursor: Option<&str>, total: Option<u64>) -> String {
     let mut q = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in given.iter().filter(|(k, _)| k != "cursor") {
+    for (k, v) in given.iter().filter(|(k, _)| k != "cursor" && k != "total") {
         q.append_pair(k, v);
     }
     if let Some(c) = cursor {
         q.append_pair("cursor", c);
+    }
+    if let (Some(n), Some(_)) = (total, cursor) {
+        q.append_pair("total", &n.to_string());
     }
     format!("/ui/engagements?{}", q.finish())
 }
@@ -249,17 +267,20 @@ mod tests {
             let given = pairs(&format!("{q}&{time}"));
             let _ = native_params(&given, &zone("Europe/Dublin"));
             let _ = form_of(&given);
-            let _ = href(&given, Some("c"));
+            let _ = href(&given, Some("c"), Some(1));
         }
     }
 
     #[test]
     fn page_links_keep_the_search_and_replace_the_cursor() {
-        let given = pairs("agent=ann%40x.test&cursor=old");
+        let given = pairs("agent=ann%40x.test&cursor=old&total=9");
         assert_eq!(
-            href(&given, Some("new")),
-            "/ui/engagements?agent=ann%40x.test&cursor=new"
+            href(&given, Some("new"), Some(9)),
+            "/ui/engagements?agent=ann%40x.test&cursor=new&total=9"
         );
-        assert_eq!(href(&given, None), "/ui/engagements?agent=ann%40x.test");
+        assert_eq!(
+            href(&given, None, Some(9)),
+            "/ui/engagements?agent=ann%40x.test"
+        );
     }
 }

@@ -225,13 +225,15 @@ async fn pages_show_search_engagement_journey_and_overview_of_the_own_tenant_onl
         .unwrap()
         .replace("&#38;", "&");
     assert!(
-        next.starts_with("/ui/engagements?channel_type=voice&direction=inbound&limit=2&cursor="),
+        next.starts_with("/ui/engagements?channel_type=voice&direction=inbound&limit=2&cursor=")
+            && next.ends_with("&total=4"),
         "{next}"
     );
     let (status, _, page2) = b.get(&next).await;
     assert_eq!(status, 200);
     assert_eq!(page2.matches("class=\"engagement-link\"").count(), 2);
     assert!(!page2.contains("id=\"next-page\""), "4 in pages of 2");
+    assert!(page2.contains("<strong id=\"total\">4</strong>"), "{page2}");
     let (_, _, page) = b
         .get("/ui/engagements?data_key=order&data_value=A-3&started_from=2000-01-01T00:00")
         .await;
