@@ -22,7 +22,8 @@ for ((round = 1; round <= ROUNDS; round++)); do
         url="$BASE/api/v1/tenants/$TENANT/engagements?limit=10"
         bench_probe "${url#"$BASE"}"
         if [[ "$mode" == on ]]; then
-            curl -sS "$BASE/metrics" | grep -q '^interlog_http_requests_total' || die "metrics on, but /metrics has no request counts"
+            exposition=$(curl -sS "$BASE/metrics") || die "GET /metrics"
+            grep -q '^interlog_http_requests_total' <<< "$exposition" || die "metrics on, but /metrics has no request counts"
         else
             [[ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/metrics")" == 404 ]] || die "metrics off, but /metrics answers"
         fi
