@@ -10,6 +10,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// The commented defaults of the server's own settings.
 const BASE_FILE: &str = include_str!("../config/base.toml");
@@ -91,7 +92,57 @@ struct FileConfig {
     max_body_bytes: Option<usize>,
     max_bulk_bytes: Option<usize>,
     signing_key_file: Option<PathBuf>,
+    max_connections: Option<usize>,
+    header_read_timeout_secs: Option<u64>,
+    idle_timeout_secs: Option<u64>,
+    body_read_timeout_secs: Option<u64>,
+    shutdown_grace_secs: Option<u64>,
     dialects: BTreeMap<String, toml::Table>,
+}
+
+/// How the server treats connections (see [`crate::connection`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerSettings {
+    /// Connections served at once; more wait in the listen backlog.
+    pub max_connections: usize,
+    /// Time from a request's first byte to the end of its head.
+    pub header_read_timeout: Duration,
+    /// Time a connection with no request in flight may stay silent.
+    pub idle_timeout: Duration,
+    /// Time a request body may go without sending anything.
+    pub body_read_timeout: Duration,
+    /// Time in-flight requests get to finish on shutdown.
+    pub shutdown_grace: Duration,
+}
+
+impl ServerSettings {
+    /// The defaults: 10 s to send a request head, 60 s idle, 30 s between body chunks,
+    /// 30 s to finish on shutdown, and 10,000 connections (fewer when the process may not
+    /// open that many files).
+    pub fn defaults() -> Self {
+        ServerSettings {
+            max_connections: default_max_connections(),
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            body_read_timeout: Duration::from_secs(30),
+            shutdown_grace: Duration::from_secs(30),
+        }
+    }
+}
+
+/// 10,000, or what the open-file limit leaves after room for the store and logs.
+fn default_max_connections() -> usize {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes into the struct it is given.
+    let files = if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0 {
+        limit.rlim_cur as usize
+    } else {
+        1024
+    };
+    files.saturating_sub(256).clamp(64, 10_000)
 }
 
 /// Every setting the server runs with, after every layer is applied.
@@ -104,6 +155,7 @@ pub struct Config {
     pub log_level: String,
     pub api: ApiConfig,
     pub signing_key_file: Option<PathBuf>,
+    pub server: ServerSettings,
     /// Each registered dialect's section, with the environment applied.
     dialects: BTreeMap<&'static str, SettingValues>,
     /// What deserves a warning once logging is up (unknown keys).
@@ -214,6 +266,51 @@ impl Config {
         if api.token_ttl_secs <= 0 {
             return Err(invalid("token_ttl_secs", "must be positive"));
         }
+        let server_defaults = ServerSettings::defaults();
+        let secs = |name: &str, env_name: &str, file: Option<u64>, default: Duration| {
+            let v = match env_parse(env_name)? {
+                Some(n) => {
+                    Some(u64::try_from(n).map_err(|_| invalid(env_name, "must not be negative"))?)
+                }
+                None => file,
+            };
+            match v {
+                None => Ok(default),
+                Some(0) => Err(invalid(name, "must be at least 1 second")),
+                Some(n) => Ok(Duration::from_secs(n)),
+            }
+        };
+        let server = ServerSettings {
+            max_connections: match env_size("INTERLOG_MAX_CONNECTIONS")?.or(file.max_connections) {
+                Some(0) => return Err(invalid("max_connections", "must be at least 1")),
+                Some(n) => n,
+                None => server_defaults.max_connections,
+            },
+            header_read_timeout: secs(
+                "header_read_timeout_secs",
+                "INTERLOG_HEADER_READ_TIMEOUT_SECS",
+                file.header_read_timeout_secs,
+                server_defaults.header_read_timeout,
+            )?,
+            idle_timeout: secs(
+                "idle_timeout_secs",
+                "INTERLOG_IDLE_TIMEOUT_SECS",
+                file.idle_timeout_secs,
+                server_defaults.idle_timeout,
+            )?,
+            body_read_timeout: secs(
+                "body_read_timeout_secs",
+                "INTERLOG_BODY_READ_TIMEOUT_SECS",
+                file.body_read_timeout_secs,
+                server_defaults.body_read_timeout,
+            )?,
+            shutdown_grace: secs(
+                "shutdown_grace_secs",
+                "INTERLOG_SHUTDOWN_GRACE_SECS",
+                file.shutdown_grace_secs,
+                server_defaults.shutdown_grace,
+            )?,
+        };
         let mut warnings = warnings;
         let mut sections = file.dialects;
         let mut dialects = BTreeMap::new();
@@ -252,6 +349,7 @@ impl Config {
             signing_key_file: env("INTERLOG_SIGNING_KEY_FILE")
                 .map(PathBuf::from)
                 .or(file.signing_key_file),
+            server,
             dialects,
             warnings,
             file: file_path,
@@ -301,6 +399,11 @@ fn parse(text: &str) -> Result<(FileConfig, Vec<String>), toml::de::Error> {
         "max_body_bytes",
         "max_bulk_bytes",
         "signing_key_file",
+        "max_connections",
+        "header_read_timeout_secs",
+        "idle_timeout_secs",
+        "body_read_timeout_secs",
+        "shutdown_grace_secs",
         "dialects",
     ];
     let unknown: Vec<String> = table

@@ -51,8 +51,7 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
     for key in &config.warnings {
         tracing::warn!(key = %key, "unknown key in the config file; ignored");
     }
-    std::fs::create_dir_all(&config.data)
-        .map_err(|e| format!("cannot create {}: {e}", config.data.display()))?;
+    interlog_app::private_files::ensure_dir(&config.data)?;
     let store = interlog_app::open_store(&config.store, OpenOptions::default())?;
     runtime()?.block_on(async {
         if args.demo {
