@@ -10,6 +10,7 @@
 use crate::dates::parse_instant;
 use crate::mapping;
 use interlog_api::formats::Format;
+use interlog_model::unique_keys::UniqueKeys;
 use interlog_model::{
     Engagement, IndexMap, Message, MessageSender, Note, Participant, Role, SourcePlatform,
 };
@@ -237,7 +238,9 @@ fn one(v: Value, extra_messages: Option<Vec<WireMessage>>) -> Result<Engagement,
 
 /// Decodes one line (see the module docs).
 pub fn decode_line(line: &[u8]) -> Result<Vec<Engagement>, String> {
-    let v: Value = serde_json::from_slice(line).map_err(|e| e.to_string())?;
+    let v: Value = serde_json::from_slice::<UniqueKeys>(line)
+        .map_err(|e| e.to_string())?
+        .0;
     let Value::Object(mut o) = v else {
         return Err("a line must be a JSON object (an interaction resource)".into());
     };

@@ -127,7 +127,9 @@ fn context_text(s: &str) -> Result<Option<Context>, String> {
     if s.trim().is_empty() {
         return Ok(None);
     }
-    let fits = serde_json::from_str::<Data>(s)
+    let mut de = serde_json::Deserializer::from_str(s);
+    let fits = interlog_model::unique_keys::map(&mut de)
+        .and_then(|data| de.end().map(|()| data))
         .ok()
         .and_then(|data| fits_in_data(data).ok());
     let n = s.chars().count();

@@ -143,7 +143,9 @@ fn nonempty(v: Option<String>) -> Option<String> {
 
 /// Decodes one record: an engagement object, a list envelope, or an array of engagements.
 pub fn decode(record: &[u8]) -> Result<Vec<Engagement>, String> {
-    let v: serde_json::Value = serde_json::from_slice(record).map_err(|e| e.to_string())?;
+    let v = serde_json::from_slice::<interlog_model::unique_keys::UniqueKeys>(record)
+        .map_err(|e| e.to_string())?
+        .0;
     let items: Vec<serde_json::Value> = match v {
         serde_json::Value::Object(mut o) if o.get("engagements").is_some_and(|e| e.is_array()) => {
             match o.remove("engagements") {

@@ -19,6 +19,7 @@ use bytes::Bytes;
 use interlog_api::auth::SubjectKind;
 use interlog_api::params::Params;
 use interlog_api::AppState;
+use interlog_model::unique_keys::UniqueKeys;
 use interlog_model::{is_valid_id, Engagement, State as Lifecycle};
 use interlog_store::{
     EditRejected, Filter, Position, Query, Sort, SortDir, SortKey, Start, StoreError, Tenant,
@@ -416,7 +417,13 @@ async fn update_note_inner(
     let doc: serde_json::Value = if body.iter().all(u8::is_ascii_whitespace) {
         serde_json::Value::Object(Default::default())
     } else {
-        serde_json::from_slice(body).map_err(|_| ZoomError::bad_body())?
+        serde_json::from_slice::<UniqueKeys>(body)
+            .map_err(|e| match e.classify() {
+                // Well-formed, but a key is given twice: say which.
+                serde_json::error::Category::Data => ZoomError::field("body", e.to_string()),
+                _ => ZoomError::bad_body(),
+            })?
+            .0
     };
     let obj = doc.as_object().ok_or_else(ZoomError::bad_body)?;
     let text = match obj.get("note") {

@@ -89,7 +89,11 @@ pub struct Engagement {
     /// Routing attributes, e.g. `Broadband.billing`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attributes: Vec<String>,
-    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "IndexMap::is_empty",
+        deserialize_with = "crate::unique_keys::map"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub data: Data,
     /// Context attributes exactly as the source platform sent them, where `data` cannot say
@@ -188,7 +192,11 @@ pub struct Customer {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub account_ids: Vec<String>,
     /// Further identifier types by name (e.g. `twitterHandles`), in the order given.
-    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "IndexMap::is_empty",
+        deserialize_with = "crate::unique_keys::string_lists"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = std::collections::HashMap<String, Vec<String>>))]
     pub custom: IndexMap<String, Vec<String>>,
 }

@@ -329,12 +329,14 @@ impl Engagements for SqliteStore {
     }
 
     async fn list(&self, tenant: &Tenant, query: &Query) -> Result<Page> {
+        query.filter.check_size()?;
         let (t, q) = (ctx(tenant), query.clone());
         self.read(move |c| listing::list(c, t.id, t.country_code.as_deref(), &q))
             .await
     }
 
     async fn count(&self, tenant: &Tenant, filter: &Filter) -> Result<u64> {
+        filter.check_size()?;
         let (t, f) = (ctx(tenant), filter.clone());
         self.read(move |c| listing::count(c, t.id, t.country_code.as_deref(), &f))
             .await

@@ -145,6 +145,7 @@ macro_rules! conformance_tests {
             offset_paging_matches_the_sorted_slice,
             keyset_paging_survives_concurrent_writes,
             tenants_are_isolated,
+            oversized_filters_are_refused_as_invalid,
         );
         $crate::conformance_tests!(@shared ($fixture)
             concurrent_upserts_are_all_durable,
@@ -3006,6 +3007,64 @@ async fn linked_keys(store: &dyn Store, tenant: &Tenant, identifier: &str) -> Ve
         .into_iter()
         .map(|l| l.key)
         .collect()
+}
+
+/// A filter at the size limit is served; one past it is refused as invalid (never a
+/// backend failure).
+pub async fn oversized_filters_are_refused_as_invalid(store: &dyn Store) {
+    let t = new_tenant(store, "oversized", None).await;
+    insert_all(
+        store,
+        &t,
+        vec![eng("d", ts("2024-01-01T00:00:00Z"))
+            .data("k0", json!("v0"))
+            .normalized()],
+    )
+    .await;
+    let at_limit = Filter {
+        data: (0..crate::MAX_FILTER_VALUES)
+            .map(|i| (format!("k{i}"), format!("v{i}")))
+            .collect(),
+        customer: (0..crate::MAX_FILTER_VALUES)
+            .map(|i| format!("c{i}"))
+            .collect(),
+        ..Filter::default()
+    };
+    assert_eq!(count(store, &t, &at_limit).await, 0);
+    let q = Query {
+        filter: at_limit,
+        ..Query::default()
+    };
+    assert!(list(store, &t, &q).await.items.is_empty());
+
+    for over in [
+        Filter {
+            data: (0..1000)
+                .map(|i| (format!("k{i}"), "v".to_owned()))
+                .collect(),
+            ..Filter::default()
+        },
+        Filter {
+            queue_ids: (0..1000).map(|i| format!("q{i}")).collect(),
+            ..Filter::default()
+        },
+    ] {
+        let counted = store.count(&t, &over).await;
+        assert!(
+            matches!(counted, Err(StoreError::Invalid(_))),
+            "{counted:?}"
+        );
+        let listed = store
+            .list(
+                &t,
+                &Query {
+                    filter: over,
+                    ..Query::default()
+                },
+            )
+            .await;
+        assert!(matches!(listed, Err(StoreError::Invalid(_))), "{listed:?}");
+    }
 }
 
 /// Records are readable until they expire, belong to their tenant, and a take by their

@@ -194,3 +194,27 @@ async fn listing_body_is_the_documented_envelope() {
     let (_, without) = app.get_json(BASE).await;
     assert!(without.get("total").is_none());
 }
+
+#[tokio::test]
+async fn every_repeated_filter_is_capped_with_a_400_naming_it() {
+    let app = spawn_app().await;
+    let repeat =
+        |pair: &dyn Fn(usize) -> String, n: usize| (0..n).map(pair).collect::<Vec<_>>().join("&");
+    for (query, parameter) in [
+        (repeat(&|i| format!("data.k{i}=v"), 1000), "data."),
+        (repeat(&|i| format!("queue_id=q{i}"), 101), "queue_id"),
+        (repeat(&|_| "state=active".to_owned(), 101), "state"),
+        (repeat(&|i| format!("customer=c{i}"), 101), "customer"),
+    ] {
+        let r = app
+            .get(&format!("/api/v1/tenants/acme/engagements?{query}"))
+            .await;
+        let body = assert_problem(r, 400, "bad_parameter").await;
+        assert_eq!(body["parameter"], parameter, "{body}");
+    }
+    let at_limit = repeat(&|i| format!("data.k{i}=v"), 100);
+    let (status, _) = app
+        .get_json(&format!("/api/v1/tenants/acme/engagements?{at_limit}"))
+        .await;
+    assert_eq!(status, 200, "100 data pairs are served");
+}

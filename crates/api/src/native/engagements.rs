@@ -8,6 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use interlog_model::unique_keys::UniqueKeys;
 use interlog_model::{is_valid_id, Engagement, SourcePlatform};
 use interlog_store::{EditRejected, StoredEngagement, UpsertOutcome};
 
@@ -184,7 +185,7 @@ pub async fn patch(
 ) -> ApiResult<Response> {
     check_id(&id)?;
     require_json(&headers)?;
-    let patch: serde_json::Value = parse(&body)?;
+    let patch = parse::<UniqueKeys>(&body)?.0;
     if !patch.is_object() {
         return Err(ApiError::new(
             ErrorKind::MalformedBody,

@@ -3,7 +3,7 @@
 use super::cursor;
 use crate::auth::Reader;
 use crate::error::{ApiError, ApiResult};
-use crate::params::Params;
+use crate::params::{Params, MAX_VALUES};
 use crate::state::AppState;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderValue};
@@ -82,8 +82,11 @@ fn sort(p: &Params) -> ApiResult<Sort> {
 
 fn strings(p: &Params, name: &str) -> ApiResult<Vec<String>> {
     let values: Vec<String> = p.all(name).into_iter().map(str::to_owned).collect();
-    if values.len() > 100 {
-        return Err(ApiError::parameter(name, "at most 100 values"));
+    if values.len() > MAX_VALUES {
+        return Err(ApiError::parameter(
+            name,
+            format!("at most {MAX_VALUES} values"),
+        ));
     }
     if let Some(v) = values.iter().find(|v| v.len() > 1024) {
         return Err(ApiError::parameter(
@@ -102,6 +105,12 @@ pub fn filter(p: &Params) -> ApiResult<Filter> {
             return Err(ApiError::parameter("data.", "needs a key: data.KEY=VALUE"));
         }
         data.push((k.to_owned(), v.to_owned()));
+        if data.len() > MAX_VALUES {
+            return Err(ApiError::parameter(
+                "data.",
+                format!("at most {MAX_VALUES} data.KEY=VALUE pairs"),
+            ));
+        }
     }
     let f = Filter {
         started: range(p, "started_from", "started_to")?,
