@@ -1,7 +1,7 @@
 //! `POST /api/v1/oauth/token`: OAuth 2.0 token requests (client credentials and password).
 
 use crate::auth::{verify_secret, Claims, SubjectKind};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::state::{now_secs, AppState};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -90,24 +90,26 @@ pub fn issue_for_user(state: &AppState, tenant: &Tenant, user: &User, ttl: i64) 
     })
 }
 
-/// Verifies a secret against a PHC hash on a blocking thread. At most as many run at once
-/// as there are cores: each holds a 19 MiB argon2 block, and more at once would only
-/// queue for the CPU while holding memory.
-pub async fn verify_blocking(secret: String, hash: Option<String>) -> ApiResult<bool> {
-    static SLOTS: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
-        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
-    });
-    let _slot = SLOTS.acquire().await.map_err(ApiError::internal)?;
-    tokio::task::spawn_blocking(move || match hash {
-        Some(h) => verify_secret(&secret, &h),
-        None => {
-            // Hash anyway, so an unknown subject costs the same time as a wrong secret.
-            let _ = verify_secret(&secret, &DUMMY_HASH);
-            false
-        }
-    })
-    .await
-    .map_err(ApiError::internal)
+/// Verifies a secret against a PHC hash on a blocking thread, within the limits of the
+/// state's [`crate::auth::CredentialGuard`] (at most one hash per core, a bounded queue,
+/// a budget per source address): each holds a 19 MiB argon2 block, and more at once would
+/// only queue for the CPU while holding memory.
+pub async fn verify_blocking(
+    state: &AppState,
+    secret: String,
+    hash: Option<String>,
+) -> ApiResult<bool> {
+    state
+        .guard
+        .verify(move || match hash {
+            Some(h) => verify_secret(&secret, &h),
+            None => {
+                // Hash anyway, so an unknown subject costs the same time as a wrong secret.
+                let _ = verify_secret(&secret, &DUMMY_HASH);
+                false
+            }
+        })
+        .await
 }
 
 /// Checks a client's secret, slowing down repeated failures. `None` for any failure, with
@@ -119,7 +121,7 @@ pub async fn authenticate_client(
 ) -> ApiResult<Option<(Tenant, Client)>> {
     let found = state.store.client(id).await?;
     let hash = found.as_ref().map(|c| c.secret_hash.clone());
-    let ok = verify_blocking(secret.to_owned(), hash).await?;
+    let ok = verify_blocking(state, secret.to_owned(), hash).await?;
     let client = match (ok, found) {
         (true, Some(c)) => c,
         _ => {
@@ -146,7 +148,7 @@ pub async fn authenticate_user(
         None => None,
     };
     let hash = user.as_ref().map(|u| u.password_hash.clone());
-    let ok = verify_blocking(password.to_owned(), hash).await?;
+    let ok = verify_blocking(state, password.to_owned(), hash).await?;
     match (ok, tenant, user) {
         (true, Some(t), Some(u)) => {
             state.throttle.succeed(&subject);

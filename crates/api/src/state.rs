@@ -19,6 +19,8 @@ pub struct ApiConfig {
     pub max_bulk_bytes: usize,
     /// Largest line of a bulk ingest stream.
     pub max_line_bytes: usize,
+    /// The bounds on credential checks (see [`crate::auth::guard`]).
+    pub credential_limits: crate::auth::GuardLimits,
 }
 
 impl Default for ApiConfig {
@@ -28,6 +30,7 @@ impl Default for ApiConfig {
             max_body_bytes: 4 * 1024 * 1024,
             max_bulk_bytes: 4 * 1024 * 1024 * 1024,
             max_line_bytes: 1024 * 1024,
+            credential_limits: Default::default(),
         }
     }
 }
@@ -39,6 +42,8 @@ pub struct AppState {
     pub signer: Signer,
     pub config: Arc<ApiConfig>,
     pub throttle: Arc<FailureThrottle>,
+    /// Bounds the credential checks clients can cause.
+    pub guard: Arc<crate::auth::CredentialGuard>,
     /// The ingest formats this server accepts.
     pub formats: Arc<crate::formats::Formats>,
     /// The tenant id shape of each dialect served, by name.
@@ -76,6 +81,7 @@ impl AppState {
         AppState {
             store,
             signer,
+            guard: Arc::new(crate::auth::CredentialGuard::new(config.credential_limits)),
             config: Arc::new(config),
             throttle: Arc::default(),
             formats: Arc::new(crate::formats::Formats::new(

@@ -97,6 +97,9 @@ struct FileConfig {
     idle_timeout_secs: Option<u64>,
     body_read_timeout_secs: Option<u64>,
     shutdown_grace_secs: Option<u64>,
+    credential_burst: Option<u32>,
+    credential_per_minute: Option<u32>,
+    credential_queue: Option<usize>,
     dialects: BTreeMap<String, toml::Table>,
 }
 
@@ -251,7 +254,44 @@ impl Config {
             (None, None) => file.log_format.unwrap_or(LogFormat::Text),
         };
         let defaults = ApiConfig::default();
+        let positive =
+            |name: &str, env_name: &str, file: Option<u64>| -> Result<Option<u64>, ConfigError> {
+                let v = match env_parse(env_name)? {
+                    Some(n) => Some(
+                        u64::try_from(n).map_err(|_| invalid(env_name, "must not be negative"))?,
+                    ),
+                    None => file,
+                };
+                match v {
+                    Some(0) => Err(invalid(name, "must be at least 1")),
+                    v => Ok(v),
+                }
+            };
+        let guard_defaults = interlog_api::auth::GuardLimits::default();
+        let credential_limits = interlog_api::auth::GuardLimits {
+            burst: positive(
+                "credential_burst",
+                "INTERLOG_CREDENTIAL_BURST",
+                file.credential_burst.map(u64::from),
+            )?
+            .map_or(guard_defaults.burst, |n| n.min(u64::from(u32::MAX)) as u32),
+            per_minute: positive(
+                "credential_per_minute",
+                "INTERLOG_CREDENTIAL_PER_MINUTE",
+                file.credential_per_minute.map(u64::from),
+            )?
+            .map_or(guard_defaults.per_minute, |n| {
+                n.min(u64::from(u32::MAX)) as u32
+            }),
+            queue: positive(
+                "credential_queue",
+                "INTERLOG_CREDENTIAL_QUEUE",
+                file.credential_queue.map(|n| n as u64),
+            )?
+            .map_or(guard_defaults.queue, |n| n as usize),
+        };
         let api = ApiConfig {
+            credential_limits,
             token_ttl_secs: env_parse("INTERLOG_TOKEN_TTL_SECS")?
                 .or(file.token_ttl_secs)
                 .unwrap_or(defaults.token_ttl_secs),
@@ -404,6 +444,9 @@ fn parse(text: &str) -> Result<(FileConfig, Vec<String>), toml::de::Error> {
         "idle_timeout_secs",
         "body_read_timeout_secs",
         "shutdown_grace_secs",
+        "credential_burst",
+        "credential_per_minute",
+        "credential_queue",
         "dialects",
     ];
     let unknown: Vec<String> = table

@@ -182,7 +182,7 @@ impl Axp {
         let hash = client
             .as_ref()
             .and_then(|c| c.credentials.get(APP_KEY).cloned());
-        let ok = interlog_api::oauth::verify_blocking(app_key.to_owned(), hash)
+        let ok = interlog_api::oauth::verify_blocking(state, app_key.to_owned(), hash)
             .await
             .map_err(|e| Problem::server_error(Api::Journey, e.detail))?;
         let subject = format!("appkey:{client_id}");

@@ -133,6 +133,10 @@ impl From<ApiError> for ZoomError {
                 "The service is unavailable. Try again later.",
             )
             .with_header("retry-after", e.retry_after.unwrap_or(1).to_string()),
+            ErrorKind::TooManyRequests => {
+                ZoomError::new(StatusCode::TOO_MANY_REQUESTS, 429, e.detail)
+                    .with_header("retry-after", e.retry_after.unwrap_or(1).to_string())
+            }
             _ => {
                 let status = e.kind.status();
                 if status.is_server_error() {
