@@ -301,7 +301,9 @@ impl Problem {
     pub fn api(api: Api, e: ApiError) -> Self {
         match e.kind {
             ErrorKind::TooManyRequests => {
-                let secs = e.retry_after.map_or(1, |s| s.min(u64::from(u32::MAX)) as u32);
+                let secs = e
+                    .retry_after
+                    .map_or(1, |s| s.min(u64::from(u32::MAX)) as u32);
                 Problem::too_many_requests(api, e.detail, secs)
             }
             ErrorKind::Unavailable => {

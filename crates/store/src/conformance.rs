@@ -1786,10 +1786,27 @@ type FilterCase = (&'static str, Filter, &'static [&'static str]);
 
 /// Asserts that each filter lists exactly its ids (in any order; the listing's own order is
 /// checked by [`list_all`]), under two sorts, and counts as many.
+///
+/// The in-memory [`crate::matching::matches`] must agree with the store on every case.
 async fn expect_matches(store: &dyn Store, tenant: &Tenant, cases: Vec<FilterCase>) {
+    let everything: Vec<Engagement> = list_all(store, tenant, &Query::default())
+        .await
+        .iter()
+        .map(parse)
+        .collect();
     for (label, filter, expected) in cases {
         let mut want = strings(expected);
         want.sort();
+        let mut matched: Vec<String> = everything
+            .iter()
+            .filter(|e| crate::matching::matches(&filter, e, tenant.country_code.as_deref()))
+            .map(|e| e.id.clone())
+            .collect();
+        matched.sort();
+        assert_eq!(
+            matched, want,
+            "filter `{label}` matched in memory: {filter:?}"
+        );
         for sort in [Sort::default(), sort_of(SortKey::Duration, SortDir::Asc)] {
             let mut got = list_all_ids(store, tenant, &query(filter.clone(), sort, 100)).await;
             got.sort();

@@ -8,6 +8,7 @@ mod directory;
 mod engagements;
 mod error;
 mod links;
+pub mod matching;
 mod query;
 mod records;
 mod settings;
