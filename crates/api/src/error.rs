@@ -31,6 +31,8 @@ pub enum ErrorKind {
     NotAcceptable,
     MethodNotAllowed,
     TooManyRequests,
+    /// What was asked for is no longer kept (a change-feed position past its horizon).
+    Gone,
     Unavailable,
     Internal,
 }
@@ -49,6 +51,7 @@ impl ErrorKind {
             ErrorKind::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             ErrorKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorKind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            ErrorKind::Gone => StatusCode::GONE,
             ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -70,6 +73,7 @@ impl ErrorKind {
             ErrorKind::NotAcceptable => "not_acceptable",
             ErrorKind::MethodNotAllowed => "method_not_allowed",
             ErrorKind::TooManyRequests => "too_many_requests",
+            ErrorKind::Gone => "gone",
             ErrorKind::Unavailable => "unavailable",
             ErrorKind::Internal => "internal",
         }
@@ -90,6 +94,7 @@ impl ErrorKind {
             ErrorKind::NotAcceptable => "Not Acceptable",
             ErrorKind::MethodNotAllowed => "Method Not Allowed",
             ErrorKind::TooManyRequests => "Too Many Requests",
+            ErrorKind::Gone => "Gone",
             ErrorKind::Unavailable => "Service Unavailable",
             ErrorKind::Internal => "Internal Server Error",
         }

@@ -6,6 +6,7 @@ pub mod app;
 pub mod auth;
 pub mod body;
 pub mod dialect;
+pub mod erasures;
 pub mod error;
 pub mod formats;
 pub mod ingest;
@@ -16,6 +17,7 @@ pub mod params;
 pub mod routes;
 pub mod settings;
 pub mod state;
+pub mod webhooks;
 
 pub use app::{App, AppBuilder};
 pub use dialect::{Dialect, Setting, TenantIdShape};

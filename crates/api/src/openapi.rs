@@ -19,12 +19,27 @@ use utoipa::{Modify, OpenApi};
         crate::native::engagements::patch,
         crate::native::engagements::delete,
         crate::native::ingest,
+        crate::native::changes::changes,
+        crate::webhooks::routes::create,
+        crate::webhooks::routes::list,
+        crate::webhooks::routes::get,
+        crate::webhooks::routes::delete,
+        crate::webhooks::routes::deliveries,
+        crate::erasures::create,
+        crate::erasures::get,
     ),
-    components(schemas(crate::native::listing::EngagementPage, crate::oauth::TokenResponse, crate::ingest::IngestSummary, crate::ingest::LineProblem)),
+    components(schemas(crate::native::listing::EngagementPage, crate::oauth::TokenResponse, crate::ingest::IngestSummary, crate::ingest::LineProblem,
+        crate::native::changes::ChangeFeed, crate::native::changes::ChangeDoc,
+        crate::webhooks::routes::NewWebhook, crate::webhooks::routes::WebhookView,
+        crate::webhooks::routes::WebhookList, crate::webhooks::routes::Deliveries,
+        crate::webhooks::Attempt, crate::erasures::ErasureRequest, crate::erasures::Receipt)),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Access tokens"),
         (name = "engagements", description = "Engagement history"),
+        (name = "changes", description = "The change feed: every write and deletion, in order"),
+        (name = "webhooks", description = "Push delivery of the change feed, signed as Standard Webhooks"),
+        (name = "erasures", description = "Erasure of a customer's data (GDPR Art. 17)"),
     )
 )]
 pub struct NativeApi;

@@ -100,6 +100,9 @@ struct FileConfig {
     credential_burst: Option<u32>,
     credential_per_minute: Option<u32>,
     credential_queue: Option<usize>,
+    change_horizon_days: Option<u64>,
+    maintenance_interval_secs: Option<u64>,
+    webhooks: toml::Table,
     dialects: BTreeMap<String, toml::Table>,
 }
 
@@ -159,6 +162,10 @@ pub struct Config {
     pub api: ApiConfig,
     pub signing_key_file: Option<PathBuf>,
     pub server: ServerSettings,
+    /// How long the change feed keeps tombstones.
+    pub change_horizon: Duration,
+    /// How often retention, tombstone trimming and record sweeping run.
+    pub maintenance_interval: Duration,
     /// Each registered dialect's section, with the environment applied.
     dialects: BTreeMap<&'static str, SettingValues>,
     /// What deserves a warning once logging is up (unknown keys).
@@ -352,6 +359,25 @@ impl Config {
             )?,
         };
         let mut warnings = warnings;
+        let webhooks = webhook_settings(&file.webhooks, env, &mut warnings)?;
+        let api = ApiConfig { webhooks, ..api };
+        let change_horizon = Duration::from_secs(
+            86_400
+                * positive(
+                    "change_horizon_days",
+                    "INTERLOG_CHANGE_HORIZON_DAYS",
+                    file.change_horizon_days,
+                )?
+                .unwrap_or(30),
+        );
+        let maintenance_interval = Duration::from_secs(
+            positive(
+                "maintenance_interval_secs",
+                "INTERLOG_MAINTENANCE_INTERVAL_SECS",
+                file.maintenance_interval_secs,
+            )?
+            .unwrap_or(60),
+        );
         let mut sections = file.dialects;
         let mut dialects = BTreeMap::new();
         for d in DIALECTS {
@@ -390,6 +416,8 @@ impl Config {
                 .map(PathBuf::from)
                 .or(file.signing_key_file),
             server,
+            change_horizon,
+            maintenance_interval,
             dialects,
             warnings,
             file: file_path,
@@ -413,6 +441,60 @@ impl Config {
             .cloned()
             .unwrap_or_else(|| SettingValues::new(format!("dialects.{name}")))
     }
+}
+
+/// The `[webhooks]` section, with the environment applied.
+fn webhook_settings(
+    table: &toml::Table,
+    env: Env<'_>,
+    warnings: &mut Vec<String>,
+) -> Result<interlog_api::state::WebhookSettings, ConfigError> {
+    const KEYS: &[(&str, &str)] = &[
+        (
+            "allow_private_targets",
+            "INTERLOG_WEBHOOKS_ALLOW_PRIVATE_TARGETS",
+        ),
+        ("timeout_secs", "INTERLOG_WEBHOOKS_TIMEOUT_SECS"),
+        ("retry_base_secs", "INTERLOG_WEBHOOKS_RETRY_BASE_SECS"),
+        ("retry_cap_secs", "INTERLOG_WEBHOOKS_RETRY_CAP_SECS"),
+        ("give_up_after_secs", "INTERLOG_WEBHOOKS_GIVE_UP_AFTER_SECS"),
+        ("max_per_tenant", "INTERLOG_WEBHOOKS_MAX_PER_TENANT"),
+    ];
+    let mut values = SettingValues::new("webhooks");
+    for (key, value) in table {
+        if KEYS.iter().any(|(k, _)| k == key) {
+            let json = serde_json::to_value(value)
+                .map_err(|e| ConfigError::Invalid(format!("[webhooks] {key}: {e}")))?;
+            values.set_file(key, json);
+        } else {
+            warnings.push(format!("[webhooks] {key}"));
+        }
+    }
+    for (key, var) in KEYS {
+        if let Some(v) = env(var) {
+            values.set_env(key, var, v);
+        }
+    }
+    let mut w = interlog_api::state::WebhookSettings::default();
+    if let Some(b) = values.flag("allow_private_targets")? {
+        w.allow_private_targets = b;
+    }
+    if let Some(d) = values.seconds("timeout_secs", 1..=300)? {
+        w.timeout = d;
+    }
+    if let Some(d) = values.seconds("retry_base_secs", 1..=3600)? {
+        w.retry_base = d;
+    }
+    if let Some(d) = values.seconds("retry_cap_secs", 1..=86_400)? {
+        w.retry_cap = d;
+    }
+    if let Some(d) = values.seconds("give_up_after_secs", 1..=30 * 86_400)? {
+        w.give_up_after = d;
+    }
+    if let Some(n) = values.number("max_per_tenant", 1..=1000)? {
+        w.max_per_tenant = n as usize;
+    }
+    Ok(w)
 }
 
 /// Reads a config file: its settings, and the keys it holds that mean nothing.
@@ -447,6 +529,9 @@ fn parse(text: &str) -> Result<(FileConfig, Vec<String>), toml::de::Error> {
         "credential_burst",
         "credential_per_minute",
         "credential_queue",
+        "change_horizon_days",
+        "maintenance_interval_secs",
+        "webhooks",
         "dialects",
     ];
     let unknown: Vec<String> = table

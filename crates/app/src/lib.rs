@@ -5,6 +5,7 @@
 pub mod config;
 mod connection;
 pub mod keys;
+pub mod maintenance;
 pub mod private_files;
 pub mod registry;
 pub mod server;

@@ -32,6 +32,9 @@ pub struct Server {
     pub handles: axum::http::Extensions,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
+    /// Background work (webhook deliveries, maintenance), stopped with the server.
+    workers_stop: watch::Sender<bool>,
+    workers: Vec<JoinHandle<()>>,
 }
 
 impl Server {
@@ -43,6 +46,26 @@ impl Server {
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         let (stop, stopped) = oneshot::channel::<()>();
+        let (workers_stop, workers_stopped) = watch::channel(false);
+        let instance = format!(
+            "{}-{}-{:08x}",
+            std::env::var("HOSTNAME").unwrap_or_else(|_| "interlog".into()),
+            std::process::id(),
+            rand::random::<u32>()
+        );
+        let workers = vec![
+            tokio::spawn(interlog_api::webhooks::dispatcher::run(
+                app.state.clone(),
+                instance,
+                workers_stopped.clone(),
+            )),
+            tokio::spawn(crate::maintenance::run(
+                app.state.clone(),
+                config.maintenance_interval,
+                config.change_horizon,
+                workers_stopped,
+            )),
+        ];
         let task = tokio::spawn(accept_loop(
             listener,
             app.router,
@@ -56,6 +79,8 @@ impl Server {
             handles: app.handles,
             stop: Some(stop),
             task,
+            workers_stop,
+            workers,
         })
     }
 
@@ -66,6 +91,10 @@ impl Server {
             let _ = stop.send(());
         }
         let served = (&mut self.task).await;
+        let _ = self.workers_stop.send(true);
+        for w in self.workers.drain(..) {
+            let _ = w.await;
+        }
         self.state.store.close().await;
         match served {
             Ok(Ok(())) => Ok(()),

@@ -3,6 +3,7 @@
 
 use crate::{runtime, DataArgs};
 use interlog_api::auth::{generate_secret, hash_secret};
+use interlog_app::maintenance::{retention_days, retention_status};
 use interlog_app::Config;
 use interlog_store::{
     ClientRole, NewClient, NewTenant, NewUser, OpenOptions, Store, StoreError, Tenant,
@@ -33,8 +34,18 @@ pub enum TenantCommand {
         #[command(flatten)]
         data: DataArgs,
     },
-    /// List tenants as JSON lines.
+    /// List tenants as JSON lines (with their retention period and last sweep).
     List {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Change a tenant's settings.
+    Update {
+        key: String,
+        /// Keep engagements this many days after they started; 0 keeps them forever.
+        /// Older ones are deleted by the server's retention sweep.
+        #[arg(long)]
+        retention_days: Option<u32>,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -174,14 +185,105 @@ pub fn tenant(cmd: TenantCommand) -> Result<(), String> {
         }
         TenantCommand::List { data } => {
             let store = data.open(OpenOptions::default())?;
-            let tenants = rt.block_on(store.tenants()).map_err(store_error);
+            let listed = rt.block_on(async {
+                let mut out = Vec::new();
+                for t in store.tenants().await.map_err(store_error)? {
+                    let mut v = tenant_json(&t);
+                    let days = retention_days(store.as_ref(), &t)
+                        .await
+                        .map_err(store_error)?;
+                    v["retention_days"] = days.into();
+                    if let Some(s) = retention_status(store.as_ref(), &t)
+                        .await
+                        .map_err(store_error)?
+                    {
+                        v["retention_last_run"] = serde_json::json!({
+                            "at": s.last_run_at, "cutoff": s.cutoff,
+                            "deleted": s.deleted, "total_deleted": s.total_deleted,
+                        });
+                    }
+                    out.push(v);
+                }
+                Ok::<_, String>(out)
+            });
             rt.block_on(store.close());
-            for t in tenants? {
-                println!("{}", tenant_json(&t));
+            for v in listed? {
+                println!("{v}");
             }
+        }
+        TenantCommand::Update {
+            key,
+            retention_days,
+            data,
+        } => {
+            let store = data.open(OpenOptions::default())?;
+            let updated = rt.block_on(async {
+                let t = find_tenant(store.as_ref(), &key).await?;
+                if let Some(days) = retention_days {
+                    let value = (days > 0).then(|| days.to_string());
+                    store
+                        .update_setting(
+                            &t,
+                            interlog_app::maintenance::RETENTION,
+                            "days",
+                            Box::new(move |_| Ok(value)),
+                        )
+                        .await
+                        .map_err(store_error)?;
+                }
+                let mut v = tenant_json(&t);
+                v["retention_days"] = retention_days_of(store.as_ref(), &t).await?.into();
+                Ok::<_, String>(v)
+            });
+            rt.block_on(store.close());
+            println!("{}", updated?);
         }
     }
     Ok(())
+}
+
+async fn retention_days_of(store: &dyn Store, t: &Tenant) -> Result<Option<u32>, String> {
+    retention_days(store, t).await.map_err(store_error)
+}
+
+/// Erases a customer's data and prints the receipt.
+pub fn erase(args: EraseArgs) -> Result<(), String> {
+    let key = interlog_app::keys::signing_key(
+        &args.data.data,
+        std::env::var_os("INTERLOG_SIGNING_KEY_FILE")
+            .map(std::path::PathBuf::from)
+            .as_deref(),
+    )?;
+    let digest_key = interlog_api::auth::Signer::new(key).derived_key("erasure receipts");
+    let rt = runtime()?;
+    let store = args.data.open(OpenOptions::default())?;
+    let receipt = rt.block_on(async {
+        let t = find_tenant(store.as_ref(), &args.tenant).await?;
+        let by = format!(
+            "cli:{}",
+            std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+        );
+        interlog_api::erasures::erase(store.as_ref(), &digest_key, &t, &args.identifier, &by)
+            .await
+            .map_err(store_error)
+    });
+    rt.block_on(store.close());
+    println!(
+        "{}",
+        serde_json::to_string(&receipt?).map_err(|e| e.to_string())?
+    );
+    Ok(())
+}
+
+#[derive(clap::Args)]
+pub struct EraseArgs {
+    #[arg(long)]
+    tenant: String,
+    /// A customer identifier: phone (any formatting), email, account id, custom identifier.
+    #[arg(long)]
+    identifier: String,
+    #[command(flatten)]
+    data: DataArgs,
 }
 
 /// A new client id: the tenant key and 16 random hex digits.

@@ -219,6 +219,13 @@ impl TestApp {
         self.call(Method::GET, path, Some(&self.reader), None).await
     }
 
+    /// GETs with `token` and returns (status, JSON body).
+    pub async fn get_json_as(&self, path: &str, token: &str) -> (u16, Value) {
+        let r = self.call(Method::GET, path, Some(token), None).await;
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
     /// GETs and returns (status, JSON body).
     pub async fn get_json(&self, path: &str) -> (u16, Value) {
         let r = self.get(path).await;

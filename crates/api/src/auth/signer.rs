@@ -42,6 +42,15 @@ impl Signer {
         m
     }
 
+    /// A key for `purpose` derived from this signer's key (for keyed digests that must not
+    /// be reversible, yet comparable by whoever holds the key).
+    pub fn derived_key(&self, purpose: &str) -> Vec<u8> {
+        self.mac(purpose, b"derived key")
+            .finalize()
+            .into_bytes()
+            .to_vec()
+    }
+
     /// A compact HS256 JWT carrying `claims`.
     pub fn jwt<T: Serialize>(&self, claims: &T) -> String {
         let payload = B64.encode(serde_json::to_vec(claims).expect("claims serialize"));

@@ -15,7 +15,8 @@ use interlog_store::{Filter, Query, Sort, SortDir, SortKey, Start, TimeRange};
 pub const DEFAULT_LIMIT: u64 = 50;
 pub const MAX_LIMIT: u64 = 1000;
 
-const KNOWN: &[&str] = &[
+/// The parameters that make a filter (besides `data.KEY`).
+pub const FILTER_PARAMETERS: &[&str] = &[
     "started_from",
     "started_to",
     "ended_from",
@@ -35,11 +36,10 @@ const KNOWN: &[&str] = &[
     "disposition",
     "min_duration_ms",
     "max_duration_ms",
-    "sort",
-    "limit",
-    "cursor",
-    "count",
 ];
+
+/// The parameters of paging and order.
+const PAGING: &[&str] = &["sort", "limit", "cursor", "count"];
 
 fn range(p: &Params, from: &str, to: &str) -> ApiResult<TimeRange> {
     let read = |name: &str| -> ApiResult<_> {
@@ -186,7 +186,7 @@ pub async fn list(
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
     let p = Params::parse(raw.as_deref());
-    p.reject_unknown(KNOWN, &["data."])?;
+    p.reject_unknown(&[FILTER_PARAMETERS, PAGING].concat(), &["data."])?;
     let filter = filter(&p)?;
     let sort = sort(&p)?;
     let limit = p.number("limit", 1, MAX_LIMIT)?.unwrap_or(DEFAULT_LIMIT) as u32;

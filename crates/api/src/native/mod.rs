@@ -1,5 +1,6 @@
 //! The native API under `/api/v1`: one canonical model, rich filters, keyset cursors.
 
+pub mod changes;
 pub mod cursor;
 pub mod engagements;
 pub mod listing;
@@ -33,6 +34,27 @@ pub fn routes() -> Routes {
                 .delete(engagements::delete),
         )
         .route("/api/v1/tenants/{tenant}/ingest", post(ingest))
+        .route("/api/v1/tenants/{tenant}/changes", get(changes::changes))
+        .route(
+            "/api/v1/tenants/{tenant}/webhooks",
+            get(crate::webhooks::routes::list).post(crate::webhooks::routes::create),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/webhooks/{id}",
+            get(crate::webhooks::routes::get).delete(crate::webhooks::routes::delete),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/webhooks/{id}/deliveries",
+            get(crate::webhooks::routes::deliveries),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/erasures",
+            post(crate::erasures::create),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/erasures/{id}",
+            get(crate::erasures::get),
+        )
         .merge(crate::service_routes())
 }
 
