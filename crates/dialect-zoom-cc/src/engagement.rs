@@ -228,8 +228,14 @@ async fn list_recordings_inner(
     // clock); an explicit window is read again from the unchanged `from` and `to`.
     let (window, offset) = match token {
         Some(t) => {
-            let (o, default_start): (usize, Option<i64>) =
-                page_token::open(&state.signer, Listing::Recordings, &fp, now.as_second(), t)?;
+            let (o, default_start): (usize, Option<i64>) = page_token::open(
+                &state.signer,
+                &tenant.key,
+                Listing::Recordings,
+                &fp,
+                now.as_second(),
+                t,
+            )?;
             let w = match default_start {
                 Some(s) => {
                     let start = Timestamp::from_second(s)
@@ -266,6 +272,7 @@ async fn list_recordings_inner(
         let default_start = from.is_none().then(|| window.start.as_second());
         page_token::seal(
             &state.signer,
+            &tenant.key,
             Listing::Recordings,
             &fp,
             now.as_second(),

@@ -116,6 +116,7 @@ async fn run(
         Some(token) => {
             let st: PageState = page_token::open(
                 &state.signer,
+                &tenant.key,
                 Listing::Engagements,
                 &fp,
                 now.as_second(),
@@ -157,6 +158,7 @@ async fn run(
     let token = match &page.next {
         Some(pos) => page_token::seal(
             &state.signer,
+            &tenant.key,
             Listing::Engagements,
             &fp,
             now.as_second(),

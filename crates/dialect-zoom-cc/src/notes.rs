@@ -109,6 +109,7 @@ async fn all_notes_inner(
     let resume: Option<AllNotesState> = match one(&p, "next_page_token")? {
         Some(t) => Some(page_token::open(
             &state.signer,
+            &tenant.key,
             Listing::Notes,
             &fp,
             now,
@@ -182,6 +183,7 @@ async fn all_notes_inner(
     let next = match cursor {
         Some((pos, k)) if !exhausted && given < total => page_token::seal(
             &state.signer,
+            &tenant.key,
             Listing::Notes,
             &fp,
             now,
@@ -246,7 +248,7 @@ async fn engagement_notes_inner(
     let now = jiff::Timestamp::now().as_second();
     let fp = fingerprint(&["engagement-notes", id]);
     let offset: usize = match one(&p, "next_page_token")? {
-        Some(t) => page_token::open(&state.signer, Listing::Notes, &fp, now, t)?,
+        Some(t) => page_token::open(&state.signer, &tenant.key, Listing::Notes, &fp, now, t)?,
         None => 0,
     };
     let e = load(state, tenant, id)
@@ -258,6 +260,7 @@ async fn engagement_notes_inner(
     let next = if end < e.notes.len() {
         page_token::seal(
             &state.signer,
+            &tenant.key,
             Listing::Notes,
             &fp,
             now,

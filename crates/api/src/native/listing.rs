@@ -187,7 +187,13 @@ pub async fn list(
         Some(_) => return Err(ApiError::parameter("count", "accepted: exact")),
     };
     let start = match p.one("cursor")? {
-        Some(c) => Start::After(cursor::decode(&state.signer, &filter, &sort, c)?),
+        Some(c) => Start::After(cursor::decode(
+            &state.signer,
+            &caller.tenant.key,
+            &filter,
+            &sort,
+            c,
+        )?),
         None => Start::First,
     };
     let query = Query {
@@ -212,7 +218,13 @@ pub async fn list(
     body.push_str("],\"next_cursor\":");
     match &page.next {
         Some(pos) => {
-            let c = cursor::encode(&state.signer, &query.filter, &query.sort, pos);
+            let c = cursor::encode(
+                &state.signer,
+                &caller.tenant.key,
+                &query.filter,
+                &query.sort,
+                pos,
+            );
             body.push('"');
             body.push_str(&c);
             body.push('"');
