@@ -4,16 +4,17 @@
 //! newest first and takes their notes in order; a page token holds the engagement it
 //! stopped in and how many of its notes were given.
 
-use crate::auth::{enter, Caller};
-use crate::engagement::{handler, load};
+use crate::auth::Caller;
+use crate::engagement::load;
 use crate::error::{ZoomError, ZoomResult, VALIDATION};
 use crate::page_token::{self, fingerprint, Listing};
 use crate::params::{one, page_size};
 use crate::render;
+use crate::scopes::op;
 use crate::view::View;
 use crate::{json_response, Zoom};
 use axum::extract::{Extension, Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use interlog_api::auth::SubjectKind;
@@ -222,18 +223,13 @@ fn to_json<T: Serialize>(value: &T) -> ZoomResult<Response> {
 }
 
 pub async fn all_notes(
+    caller: Caller<op::ListAllNotes>,
     State(state): State<AppState>,
     Extension(zoom): Extension<Arc<Zoom>>,
     RawQuery(raw): RawQuery,
-    headers: HeaderMap,
 ) -> Response {
-    handler!(
-        state,
-        zoom,
-        headers,
-        crate::scopes::Op::ListAllNotes,
-        |caller| { all_notes_inner(&state, &zoom, &caller.tenant, raw.as_deref()).await }
-    )
+    let result = all_notes_inner(&state, &zoom, &caller.tenant, raw.as_deref()).await;
+    caller.respond(result)
 }
 
 async fn engagement_notes_inner(
@@ -279,21 +275,14 @@ async fn engagement_notes_inner(
 }
 
 pub async fn engagement_notes(
+    caller: Caller<op::ListNotes>,
     State(state): State<AppState>,
     Extension(zoom): Extension<Arc<Zoom>>,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
-    headers: HeaderMap,
 ) -> Response {
-    handler!(
-        state,
-        zoom,
-        headers,
-        crate::scopes::Op::ListNotes,
-        |caller| {
-            engagement_notes_inner(&state, &zoom, &caller.tenant, &id, raw.as_deref()).await
-        }
-    )
+    let result = engagement_notes_inner(&state, &zoom, &caller.tenant, &id, raw.as_deref()).await;
+    caller.respond(result)
 }
 
 fn no_note(note_id: &str) -> ZoomError {
@@ -359,14 +348,12 @@ async fn get_note_inner(
 }
 
 pub async fn get_note(
+    caller: Caller<op::GetNote>,
     State(state): State<AppState>,
-    Extension(zoom): Extension<Arc<Zoom>>,
     Path((id, note_id)): Path<(String, String)>,
-    headers: HeaderMap,
 ) -> Response {
-    handler!(state, zoom, headers, crate::scopes::Op::GetNote, |caller| {
-        get_note_inner(&state, &caller.tenant, &id, &note_id).await
-    })
+    let result = get_note_inner(&state, &caller.tenant, &id, &note_id).await;
+    caller.respond(result)
 }
 
 const MISSING: &str = "missing";
@@ -411,7 +398,7 @@ fn edit_note(
 
 async fn update_note_inner(
     state: &AppState,
-    caller: &Caller,
+    caller: &Caller<op::UpdateNote>,
     id: &str,
     note_id: &str,
     body: &[u8],
@@ -459,16 +446,11 @@ async fn update_note_inner(
 }
 
 pub async fn update_note(
+    caller: Caller<op::UpdateNote>,
     State(state): State<AppState>,
-    Extension(zoom): Extension<Arc<Zoom>>,
     Path((id, note_id)): Path<(String, String)>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let caller = match enter(&state, &zoom, &headers, crate::scopes::Op::UpdateNote).await {
-        Ok(c) => c,
-        Err(e) => return e.into_response(),
-    };
     let result = update_note_inner(&state, &caller, &id, &note_id, &body).await;
     caller.respond(result)
 }
