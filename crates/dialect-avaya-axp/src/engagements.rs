@@ -374,10 +374,7 @@ fn read_participant(body: &Json, id: &str) -> AxpResult<Participant> {
         dialog_id,
         channel_id,
         channel_type: channel_type.as_deref().map(parse_channel_type),
-        automation_type: None,
-        source_type: None,
-        source_address: None,
-        owner: false,
+        ..Participant::new(role.unwrap_or(Role::Other))
     };
     match role {
         Some(Role::Customer) => {

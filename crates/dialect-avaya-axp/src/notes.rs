@@ -125,10 +125,7 @@ pub async fn create(
             author_id: Some(author_id),
             author_name: Some(author_name),
             created_at: Some(Timestamp::now()),
-            updated_at: None,
-            updated_by_id: None,
-            updated_by_name: None,
-            read_only: false,
+            ..Note::new(text)
         });
         Ok(())
     })
