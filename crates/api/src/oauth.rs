@@ -42,12 +42,14 @@ fn oauth_error(status: StatusCode, error: &'static str, description: &str) -> Re
     res
 }
 
-/// Client id and secret from an HTTP Basic `Authorization` header.
+/// Client id and secret from an HTTP Basic `Authorization` header (the scheme in any
+/// case, RFC 9110).
 pub fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let encoded = v
-        .strip_prefix("Basic ")
-        .or_else(|| v.strip_prefix("basic "))?;
+    let (scheme, encoded) = v.trim_start().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(encoded.trim())
         .ok()?;

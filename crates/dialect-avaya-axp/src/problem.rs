@@ -269,24 +269,27 @@ impl Problem {
         Problem::store_on(Api::Journey, e)
     }
 
-    /// A store failure seen by `api`.
+    /// A store failure seen by `api`, through [`Problem::api`].
     pub fn store_on(api: Api, e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound => Problem::not_found(api),
-            StoreError::Conflict(_) => Problem::conflict(api),
-            StoreError::Rejected(r) => Problem::field(api, Violation::invalid("body", r.0)),
-            StoreError::Invalid(m) => Problem::field(api, Violation::invalid("body", m)),
-            StoreError::Closed => Problem::unavailable(api),
-            other => Problem::server_error(api, error_chain(&other)),
-        }
+        Problem::api(api, ApiError::from(e))
     }
 
-    /// A shared-layer error (the token helpers) in Avaya's shape.
+    /// A shared-layer error (the token helpers, the store) in Avaya's shape: the one route
+    /// every error of the layers below takes.
     pub fn api(api: Api, e: ApiError) -> Self {
         match e.kind {
             ErrorKind::Unauthorized => Problem::unauthorized(api),
             ErrorKind::Forbidden => Problem::forbidden(api),
             ErrorKind::NotFound => Problem::not_found(api),
+            ErrorKind::Conflict | ErrorKind::Stale => Problem::conflict(api),
+            ErrorKind::Validation | ErrorKind::BadParameter => {
+                let field = e.parameter.unwrap_or_else(|| "body".into());
+                Problem::field(api, Violation::invalid(field, e.detail))
+            }
+            ErrorKind::MalformedBody => Problem::malformed(api, e.detail),
+            ErrorKind::PayloadTooLarge => Problem::too_large(api),
+            ErrorKind::UnsupportedMediaType => Problem::unsupported_media_type(api),
+            ErrorKind::MethodNotAllowed => Problem::method_not_allowed(api),
             ErrorKind::Unavailable => Problem::unavailable(api),
             _ => {
                 let cause = match &e.cause {
