@@ -91,6 +91,7 @@ struct FileConfig {
     max_body_bytes: Option<usize>,
     max_bulk_bytes: Option<usize>,
     signing_key_file: Option<PathBuf>,
+    sweep_interval_secs: Option<u64>,
     dialects: BTreeMap<String, toml::Table>,
 }
 
@@ -104,6 +105,8 @@ pub struct Config {
     pub log_level: String,
     pub api: ApiConfig,
     pub signing_key_file: Option<PathBuf>,
+    /// How often expired records (sessions, refresh tokens) are removed.
+    pub sweep_interval: std::time::Duration,
     /// Each registered dialect's section, with the environment applied.
     dialects: BTreeMap<&'static str, SettingValues>,
     /// What deserves a warning once logging is up (unknown keys).
@@ -214,6 +217,13 @@ impl Config {
         if api.token_ttl_secs <= 0 {
             return Err(invalid("token_ttl_secs", "must be positive"));
         }
+        let sweep_interval_secs = match env_parse("INTERLOG_SWEEP_INTERVAL_SECS")? {
+            Some(n) => u64::try_from(n).unwrap_or(0),
+            None => file.sweep_interval_secs.unwrap_or(60),
+        };
+        if !(1..=86_400).contains(&sweep_interval_secs) {
+            return Err(invalid("sweep_interval_secs", "must be 1 to 86400"));
+        }
         let mut warnings = warnings;
         let mut sections = file.dialects;
         let mut dialects = BTreeMap::new();
@@ -252,6 +262,7 @@ impl Config {
             signing_key_file: env("INTERLOG_SIGNING_KEY_FILE")
                 .map(PathBuf::from)
                 .or(file.signing_key_file),
+            sweep_interval: std::time::Duration::from_secs(sweep_interval_secs),
             dialects,
             warnings,
             file: file_path,
@@ -301,6 +312,7 @@ fn parse(text: &str) -> Result<(FileConfig, Vec<String>), toml::de::Error> {
         "max_body_bytes",
         "max_bulk_bytes",
         "signing_key_file",
+        "sweep_interval_secs",
         "dialects",
     ];
     let unknown: Vec<String> = table

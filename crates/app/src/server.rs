@@ -7,8 +7,12 @@ use interlog_api::{AppState, RouteInfo};
 use interlog_store::Store;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+
+/// Expired records removed per store call by the sweeper.
+const SWEEP_BATCH: u32 = 1000;
 
 /// A server that is listening.
 pub struct Server {
@@ -21,6 +25,7 @@ pub struct Server {
     pub handles: axum::http::Extensions,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
+    sweeper: JoinHandle<()>,
 }
 
 impl Server {
@@ -40,6 +45,10 @@ impl Server {
                 })
                 .await
         });
+        let sweeper = tokio::spawn(sweep_records(
+            app.state.store.clone(),
+            config.sweep_interval,
+        ));
         Ok(Server {
             addr,
             state: app.state,
@@ -47,6 +56,7 @@ impl Server {
             handles: app.handles,
             stop: Some(stop),
             task,
+            sweeper,
         })
     }
 
@@ -57,6 +67,7 @@ impl Server {
             let _ = stop.send(());
         }
         let served = (&mut self.task).await;
+        self.sweeper.abort();
         self.state.store.close().await;
         match served {
             Ok(Ok(())) => Ok(()),
@@ -69,6 +80,35 @@ impl Server {
     pub async fn run_until_signal(self) -> Result<(), String> {
         shutdown_signal().await;
         self.stop().await
+    }
+}
+
+/// Removes expired records (sessions, refresh tokens) every `every`, for as long as the
+/// server runs: the one place that does it, whichever APIs made them. A record is never
+/// read once expired; this only frees the space and drops what it held.
+async fn sweep_records(store: Arc<dyn Store>, every: Duration) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let mut swept = 0u64;
+        loop {
+            match store.sweep_records(SWEEP_BATCH).await {
+                Ok(n) => {
+                    swept += n;
+                    if n < u64::from(SWEEP_BATCH) {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %error_chain(&e), "sweeping expired records failed");
+                    break;
+                }
+            }
+        }
+        if swept > 0 {
+            tracing::debug!(swept, "expired records removed");
+        }
     }
 }
 
