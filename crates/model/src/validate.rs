@@ -7,6 +7,7 @@ use std::fmt;
 
 /// One problem with one field, named by its path (`participants[2].email`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     pub field: String,
     pub message: String,

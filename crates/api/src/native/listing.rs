@@ -165,8 +165,8 @@ pub fn filter(p: &Params) -> ApiResult<Filter> {
     ),
     responses(
         (status = 200, description = "A page of engagements, newest first by default", body = EngagementPage),
-        (status = 400, description = "A bad parameter"),
-        (status = 401, description = "Missing or invalid token"),
+        (status = 400, description = "A bad parameter (code bad_parameter, naming it)"),
+        (status = 401, description = "Missing, invalid or expired token"),
         (status = 404, description = "No such tenant for this token"),
     ),
     security(("bearer" = []))
