@@ -26,11 +26,40 @@ pub struct TokenResponse {
     pub scope: Option<String>,
 }
 
+/// An OAuth error body (RFC 6749 §5.2).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OAuthError<'a> {
+    /// invalid_request, invalid_client or unsupported_grant_type.
+    pub error: &'static str,
+    pub error_description: &'a str,
+}
+
+/// A token request (`application/x-www-form-urlencoded`), for the API documentation.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct TokenRequest {
+    /// client_credentials or password.
+    grant_type: String,
+    /// client_credentials: the client id (or HTTP Basic).
+    client_id: Option<String>,
+    /// client_credentials: the client secret (or HTTP Basic).
+    client_secret: Option<String>,
+    /// password: the tenant key.
+    tenant: Option<String>,
+    /// password: the user name.
+    username: Option<String>,
+    /// password: the user's password.
+    password: Option<String>,
+}
+
 /// An OAuth error (RFC 6749 §5.2).
 fn oauth_error(status: StatusCode, error: &'static str, description: &str) -> Response {
     let mut res = (
         status,
-        Json(serde_json::json!({"error": error, "error_description": description})),
+        Json(OAuthError {
+            error,
+            error_description: description,
+        }),
     )
         .into_response();
     if status == StatusCode::UNAUTHORIZED {
@@ -42,12 +71,14 @@ fn oauth_error(status: StatusCode, error: &'static str, description: &str) -> Re
     res
 }
 
-/// Client id and secret from an HTTP Basic `Authorization` header.
+/// Client id and secret from an HTTP Basic `Authorization` header (the scheme in any
+/// case, RFC 9110).
 pub fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let encoded = v
-        .strip_prefix("Basic ")
-        .or_else(|| v.strip_prefix("basic "))?;
+    let (scheme, encoded) = v.trim_start().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(encoded.trim())
         .ok()?;
@@ -169,11 +200,12 @@ static DUMMY_HASH: LazyLock<String> =
     post,
     path = "/api/v1/oauth/token",
     tag = "auth",
-    request_body(content_type = "application/x-www-form-urlencoded", description = "grant_type=client_credentials with client_id and client_secret (or HTTP Basic), or grant_type=password with tenant, username and password"),
+    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded", description = "grant_type=client_credentials with client_id and client_secret (or HTTP Basic), or grant_type=password with tenant, username and password"),
     responses(
         (status = 200, description = "An access token", body = TokenResponse),
-        (status = 400, description = "Malformed request or unsupported grant type"),
-        (status = 401, description = "Wrong or missing credentials"),
+        (status = 400, description = "Malformed request or unsupported grant type", body = OAuthError),
+        (status = 401, description = "Wrong or missing credentials", body = OAuthError),
+        (status = 413, description = "The body is larger than the configured limit"),
     )
 )]
 pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {

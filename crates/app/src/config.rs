@@ -370,14 +370,19 @@ impl Config {
                 )?
                 .unwrap_or(30),
         );
-        let maintenance_interval = Duration::from_secs(
-            positive(
-                "maintenance_interval_secs",
-                "INTERLOG_MAINTENANCE_INTERVAL_SECS",
-                file.maintenance_interval_secs,
-            )?
-            .unwrap_or(60),
-        );
+        let maintenance_interval = match positive(
+            "maintenance_interval_secs",
+            "INTERLOG_MAINTENANCE_INTERVAL_SECS",
+            file.maintenance_interval_secs,
+        )? {
+            Some(n) if n > 86_400 => {
+                return Err(invalid(
+                    "maintenance_interval_secs",
+                    "must be at most 86400",
+                ))
+            }
+            n => Duration::from_secs(n.unwrap_or(60)),
+        };
         let mut sections = file.dialects;
         let mut dialects = BTreeMap::new();
         for d in DIALECTS {

@@ -1,6 +1,7 @@
-//! The work a server does on its own, for every tenant: the retention sweep (deleting
+//! The work a server does on its own: for every tenant the retention sweep (deleting
 //! engagements older than the tenant's retention period, in small batches, with
-//! `retention` tombstones) and the trimming of tombstones past the change feed's horizon.
+//! `retention` tombstones) and the trimming of tombstones past the change feed's horizon;
+//! and the removal of expired records (sessions, refresh tokens).
 //! Every instance runs it; what two instances do twice is a no-op the second time.
 
 use interlog_api::AppState;
@@ -107,8 +108,22 @@ pub async fn run(
     }
 }
 
-/// One round of maintenance over every tenant.
+/// Expired records removed per store call.
+const SWEEP_BATCH: u32 = 1000;
+
+/// One round of maintenance.
 pub async fn once(store: &dyn Store, horizon: Duration) -> interlog_store::Result<()> {
+    let mut swept = 0;
+    loop {
+        let n = store.sweep_records(SWEEP_BATCH).await?;
+        swept += n;
+        if n < u64::from(SWEEP_BATCH) {
+            break;
+        }
+    }
+    if swept > 0 {
+        tracing::debug!(swept, "expired records removed");
+    }
     let before = jiff::Timestamp::now()
         .checked_sub(jiff::SignedDuration::try_from(horizon).unwrap_or_default())
         .unwrap_or(jiff::Timestamp::MIN);

@@ -272,21 +272,9 @@ impl Problem {
         Problem::store_on(Api::Journey, e)
     }
 
-    /// A store failure seen by `api`.
+    /// A store failure seen by `api`, through [`Problem::api`].
     pub fn store_on(api: Api, e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound => Problem::not_found(api),
-            StoreError::Conflict(_) => Problem::conflict(api),
-            StoreError::Rejected(r) => Problem::field(api, Violation::invalid("body", r.0)),
-            StoreError::Invalid(m) => Problem::field(api, Violation::invalid("body", m)),
-            StoreError::Closed | StoreError::Unavailable { .. } => {
-                if let Some(cause) = std::error::Error::source(&e) {
-                    tracing::warn!(cause = %error_chain(cause), "store unavailable");
-                }
-                Problem::unavailable(api)
-            }
-            other => Problem::server_error(api, error_chain(&other)),
-        }
+        Problem::api(api, ApiError::from(e))
     }
 
     /// 429: the client asked too often; retry after `secs`.
@@ -302,7 +290,8 @@ impl Problem {
         p
     }
 
-    /// A shared-layer error (the token helpers) in Avaya's shape.
+    /// A shared-layer error (the token helpers, the store) in Avaya's shape: the one route
+    /// every error of the layers below takes.
     pub fn api(api: Api, e: ApiError) -> Self {
         match e.kind {
             ErrorKind::TooManyRequests => {
@@ -319,6 +308,15 @@ impl Problem {
             ErrorKind::Unauthorized => Problem::unauthorized(api),
             ErrorKind::Forbidden => Problem::forbidden(api),
             ErrorKind::NotFound => Problem::not_found(api),
+            ErrorKind::Conflict | ErrorKind::Stale => Problem::conflict(api),
+            ErrorKind::Validation | ErrorKind::BadParameter => {
+                let field = e.parameter.unwrap_or_else(|| "body".into());
+                Problem::field(api, Violation::invalid(field, e.detail))
+            }
+            ErrorKind::MalformedBody => Problem::malformed(api, e.detail),
+            ErrorKind::PayloadTooLarge => Problem::too_large(api),
+            ErrorKind::UnsupportedMediaType => Problem::unsupported_media_type(api),
+            ErrorKind::MethodNotAllowed => Problem::method_not_allowed(api),
             _ => {
                 let cause = match &e.cause {
                     Some(c) => error_chain(c.as_ref()),

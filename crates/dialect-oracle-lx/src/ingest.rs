@@ -668,25 +668,8 @@ fn to_engagement(i: Incoming) -> Result<Engagement, String> {
             }
         }
         e.participants.push(Participant {
-            role,
-            id: None,
-            username: None,
             email: u.uri,
-            display_name: None,
-            first_name: None,
-            last_name: None,
-            joined_at: None,
-            left_at: None,
-            calling_number: None,
-            dialled_number: None,
-            extension: None,
-            dialog_id: None,
-            channel_id: None,
-            channel_type: None,
-            automation_type: None,
-            source_type: None,
-            source_address: None,
-            owner: false,
+            ..Participant::new(role)
         });
     }
     for (n, r) in i.recordings.into_iter().enumerate() {

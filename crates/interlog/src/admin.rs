@@ -404,9 +404,21 @@ pub fn user(cmd: UserCommand) -> Result<(), String> {
     Ok(())
 }
 
+/// What `serve --demo` set up: the credentials each API's call needs.
+pub struct Demo {
+    total: u64,
+    client_id: String,
+    client_secret: String,
+    app_key: String,
+    username: String,
+    password: String,
+    /// An engagement with an AXP id (a UUID), for the AXP call.
+    axp_engagement: Option<String>,
+}
+
 /// Sets up tenant `demo` with generated engagements (the 180 days up to today) and what a
-/// client of every API needs, and prints one call per API that works.
-pub async fn demo(store: &dyn Store, config: &Config, count: u64) -> Result<(), String> {
+/// client of every API needs.
+pub async fn demo(store: &dyn Store, config: &Config, count: u64) -> Result<Demo, String> {
     let tenant = match store.tenant("demo").await.map_err(store_error)? {
         Some(t) => t,
         None => store
@@ -446,24 +458,60 @@ pub async fn demo(store: &dyn Store, config: &Config, count: u64) -> Result<(), 
     }
     let creds = demo_credentials(store, &tenant, &config.data).await?;
     let s = |k: &str| creds[k].as_str().unwrap_or("").to_owned();
-    let (id, secret, app_key) = (s("client_id"), s("client_secret"), s("app_key"));
-    let (user, password) = (s("username"), s("password"));
-    let base = format!("http://{}", config.listen);
     let total = store
         .count(&tenant, &Default::default())
         .await
         .map_err(store_error)?;
-    eprintln!(
-        "\nDemo tenant `demo` is ready ({total} engagements).\n\
-         \n  export BASE={base} ID={id} SECRET={secret}\n\
-         \nOne call per API (each needs the export line above):\n\
-         \n  # native\n  TOKEN=$(curl -s -X POST $BASE/api/v1/oauth/token -d grant_type=client_credentials -d client_id=$ID -d client_secret=$SECRET | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')\n  curl -s -H \"Authorization: Bearer $TOKEN\" \"$BASE/api/v1/tenants/demo/engagements?limit=2\"\n\
-         \n  # Oracle Live Experience\n  LX=$(curl -s -u $ID:$SECRET $BASE/v1/auth/demo | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')\n  curl -s -H \"Authorization: Bearer $LX\" \"$BASE/v1/engagements/demo?limit=2\"\n\
-         \n  # Zoom Contact Center\n  ZOOM=$(curl -s -u $ID:$SECRET -X POST \"$BASE/oauth/token?grant_type=account_credentials&account_id=demo\" | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')\n  curl -s -H \"Authorization: Bearer $ZOOM\" \"$BASE/v2/contact_center/engagements?page_size=2\"\n\
-         \n  # Avaya Experience Platform (account DEMOAC, application key {app_key})\n  AXP=$(curl -s -H 'appkey: {app_key}' -d grant_type=client_credentials -d client_id=$ID -d client_secret=$SECRET $BASE/api/auth/v1/DEMOAC/protocol/openid-connect/token | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')\n  curl -s -H \"Authorization: Bearer $AXP\" -H 'appkey: {app_key}' \"$BASE/api/journey/v1/accounts/DEMOAC/engagements?pageSize=2\"\n\
-         \n  # Genesys Web Services (user {user}, password {password})\n  curl -s -u '{user}:{password}' \"$BASE/api/v2/ucs/interactions?maxSize=2\"\n"
-    );
-    Ok(())
+    // AXP addresses engagements by UUID: the newest engagement with such an id.
+    let newest = store
+        .list(
+            &tenant,
+            &interlog_store::Query {
+                limit: 500,
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(store_error)?;
+    let axp_engagement = newest
+        .items
+        .iter()
+        .map(|e| e.id.clone())
+        .find(|id| uuid::Uuid::parse_str(id).is_ok());
+    Ok(Demo {
+        total,
+        client_id: s("client_id"),
+        client_secret: s("client_secret"),
+        app_key: s("app_key"),
+        username: s("username"),
+        password: s("password"),
+        axp_engagement,
+    })
+}
+
+impl Demo {
+    /// Prints, for a server at `addr`, one call per API that works (each needs the export
+    /// line printed first).
+    pub fn print(&self, addr: std::net::SocketAddr) {
+        let token = "sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/'";
+        let (id, secret, app_key) = (&self.client_id, &self.client_secret, &self.app_key);
+        let (user, password) = (&self.username, &self.password);
+        let axp_path = match &self.axp_engagement {
+            Some(e) => format!("engagements/{e}"),
+            None => "engagements?engagementIds=00000000-0000-0000-0000-000000000000".into(),
+        };
+        eprintln!(
+            "\nDemo tenant `demo` is ready ({total} engagements).\n\
+             \n  export BASE=http://{addr} ID={id} SECRET={secret}\n\
+             \nOne call per API (each needs the export line above):\n\
+             \n  # native\n  TOKEN=$(curl -s -X POST $BASE/api/v1/oauth/token -d grant_type=client_credentials -d client_id=$ID -d client_secret=$SECRET | {token})\n  curl -s -H \"Authorization: Bearer $TOKEN\" \"$BASE/api/v1/tenants/demo/engagements?limit=2\"\n\
+             \n  # Oracle Live Experience\n  LX=$(curl -s -u $ID:$SECRET $BASE/v1/auth/demo | {token})\n  curl -s -H \"Authorization: Bearer $LX\" \"$BASE/v1/engagements/demo?limit=2\"\n\
+             \n  # Zoom Contact Center\n  ZOOM=$(curl -s -u $ID:$SECRET -X POST \"$BASE/oauth/token?grant_type=account_credentials&account_id=demo\" | {token})\n  curl -s -H \"Authorization: Bearer $ZOOM\" \"$BASE/v2/contact_center/engagements?page_size=2\"\n\
+             \n  # Avaya Experience Platform (account DEMOAC, application key {app_key})\n  AXP=$(curl -s -H 'appkey: {app_key}' -d grant_type=client_credentials -d client_id=$ID -d client_secret=$SECRET $BASE/api/auth/v1/DEMOAC/protocol/openid-connect/token | {token})\n  curl -s -H \"Authorization: Bearer $AXP\" -H 'appkey: {app_key}' \"$BASE/api/journey/v1/accounts/DEMOAC/{axp_path}\"\n\
+             \n  # Genesys Web Services (user {user}, password {password})\n  curl -s -u '{user}:{password}' \"$BASE/api/v2/ucs/interactions?maxSize=2\"\n",
+            total = self.total,
+        );
+    }
 }
 
 /// The demo's client (with an application key) and Genesys user, made once and kept in

@@ -209,48 +209,6 @@ async fn new_tenant(store: &dyn Store, prefix: &str, country_code: Option<&str>)
 
 // --- building engagements -----------------------------------------------------------------
 
-/// A participant with only a role.
-fn person(role: Role) -> Participant {
-    Participant {
-        role,
-        id: None,
-        username: None,
-        email: None,
-        display_name: None,
-        first_name: None,
-        last_name: None,
-        joined_at: None,
-        left_at: None,
-        calling_number: None,
-        dialled_number: None,
-        extension: None,
-        dialog_id: None,
-        channel_id: None,
-        channel_type: None,
-        automation_type: None,
-        source_type: None,
-        source_address: None,
-        owner: false,
-    }
-}
-
-/// A queue visit with only an id.
-fn queue_visit(id: &str) -> QueueVisit {
-    QueueVisit {
-        id: id.into(),
-        name: None,
-        channel_id: None,
-        priority: None,
-        rank: None,
-        proficiency_min: None,
-        proficiency_max: None,
-        queued_at: None,
-        accepted_at: None,
-        agent_id: None,
-        wait_type: None,
-    }
-}
-
 /// Builds the engagements of a case, field by field. `build` leaves the engagement as
 /// written (derived fields absent); `normalized` fills them in as ingest does.
 #[derive(Debug, Clone)]
@@ -312,7 +270,7 @@ impl Builder {
     }
 
     fn queue(mut self, id: &str) -> Self {
-        self.0.queues.push(queue_visit(id));
+        self.0.queues.push(QueueVisit::new(id));
         self
     }
 
@@ -327,7 +285,7 @@ impl Builder {
     }
 
     fn agent(mut self, id: Option<&str>, email: Option<&str>) -> Self {
-        let mut p = person(Role::Agent);
+        let mut p = Participant::new(Role::Agent);
         p.id = id.map(Into::into);
         p.email = email.map(Into::into);
         self.0.participants.push(p);
@@ -335,14 +293,14 @@ impl Builder {
     }
 
     fn participant(mut self, role: Role, email: &str) -> Self {
-        let mut p = person(role);
+        let mut p = Participant::new(role);
         p.email = Some(email.into());
         self.0.participants.push(p);
         self
     }
 
     fn customer_participant(mut self, email: Option<&str>, calling_number: Option<&str>) -> Self {
-        let mut p = person(Role::Customer);
+        let mut p = Participant::new(Role::Customer);
         p.email = email.map(Into::into);
         p.calling_number = calling_number.map(Into::into);
         self.0.participants.push(p);
@@ -462,7 +420,6 @@ fn full_engagement(id: &str) -> Engagement {
         ],
         participants: vec![
             Participant {
-                role: Role::Customer,
                 id: Some("cust-77".into()),
                 username: Some("melinda".into()),
                 email: Some("Melinda14@Example.org".into()),
@@ -473,14 +430,12 @@ fn full_engagement(id: &str) -> Engagement {
                 left_at: at(754_321),
                 calling_number: Some("+353 19 718 0171".into()),
                 dialled_number: Some("1800 123 456".into()),
-                extension: None,
                 dialog_id: Some("dlg-1".into()),
                 channel_id: Some("Voice".into()),
                 channel_type: Some(ChannelType::Voice),
-                automation_type: None,
                 source_type: Some("Facebook".into()),
                 source_address: Some("@melinda".into()),
-                owner: false,
+                ..Participant::new(Role::Customer)
             },
             Participant {
                 role: Role::Agent,
@@ -504,25 +459,14 @@ fn full_engagement(id: &str) -> Engagement {
                 owner: true,
             },
             Participant {
-                role: Role::Automation,
                 id: Some("bot-1".into()),
-                username: None,
-                email: None,
                 display_name: Some("Main IVR".into()),
-                first_name: None,
-                last_name: None,
                 joined_at: at(0),
                 left_at: at(29_999),
-                calling_number: None,
-                dialled_number: None,
-                extension: None,
-                dialog_id: None,
                 channel_id: Some("Voice".into()),
                 channel_type: Some(ChannelType::Voice),
                 automation_type: Some(AutomationType::SelfService),
-                source_type: None,
-                source_address: None,
-                owner: false,
+                ..Participant::new(Role::Automation)
             },
         ],
         customer: Customer {
@@ -1253,7 +1197,7 @@ pub async fn upsert_replays_are_idempotent_and_never_regress(store: &dyn Store) 
     let mut newer = v1.clone();
     newer.updated_at = Some(plus(t1, MINUTE));
     newer.subject = Some("newer".into());
-    newer.queues = vec![queue_visit("q-new")];
+    newer.queues = vec![QueueVisit::new("q-new")];
     newer.participants.clear();
     newer = Builder(newer).agent(Some("agent-new"), None).build();
     assert_eq!(
@@ -1462,7 +1406,7 @@ pub async fn update_applies_edits_atomically(store: &dyn Store) {
             Box::new(|e: &mut Engagement| {
                 e.subject = Some("after".into());
                 e.team = Some("team-new".into());
-                e.queues.push(queue_visit("q-added"));
+                e.queues.push(QueueVisit::new("q-added"));
                 e.data.insert("n".into(), json!(2));
                 Ok(())
             }),
@@ -1472,7 +1416,7 @@ pub async fn update_applies_edits_atomically(store: &dyn Store) {
     let mut expected = original.clone();
     expected.subject = Some("after".into());
     expected.team = Some("team-new".into());
-    expected.queues.push(queue_visit("q-added"));
+    expected.queues.push(QueueVisit::new("q-added"));
     expected.data.insert("n".into(), json!(2));
     assert_eq!(returned.id, "u-1");
     assert_eq!(

@@ -181,6 +181,22 @@ impl TestApp {
         self.dir.path()
     }
 
+    /// How many expiring records (sessions, refresh tokens) of `namespace` the store holds,
+    /// expired ones included: what a server leaves behind, which no API shows. Read from
+    /// the SQLite file directly.
+    pub fn stored_records(&self, namespace: &str) -> u64 {
+        let interlog_app::StoreUrl::Sqlite(path) = &self.config.store;
+        let db =
+            rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .unwrap();
+        db.query_row(
+            "SELECT count(*) FROM records WHERE namespace = ?1",
+            [namespace],
+            |r| r.get(0),
+        )
+        .unwrap()
+    }
+
     /// Another server on the same store and signing key (a second instance behind the
     /// same load balancer), started the same way.
     pub async fn second_instance(&self) -> Server {

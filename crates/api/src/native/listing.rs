@@ -174,8 +174,8 @@ pub fn filter(p: &Params) -> ApiResult<Filter> {
     ),
     responses(
         (status = 200, description = "A page of engagements, newest first by default", body = EngagementPage),
-        (status = 400, description = "A bad parameter"),
-        (status = 401, description = "Missing or invalid token"),
+        (status = 400, description = "A bad parameter (code bad_parameter, naming it)"),
+        (status = 401, description = "Missing, invalid or expired token"),
         (status = 404, description = "No such tenant for this token"),
     ),
     security(("bearer" = []))
@@ -196,7 +196,13 @@ pub async fn list(
         Some(_) => return Err(ApiError::parameter("count", "accepted: exact")),
     };
     let start = match p.one("cursor")? {
-        Some(c) => Start::After(cursor::decode(&state.signer, &filter, &sort, c)?),
+        Some(c) => Start::After(cursor::decode(
+            &state.signer,
+            &caller.tenant.key,
+            &filter,
+            &sort,
+            c,
+        )?),
         None => Start::First,
     };
     let query = Query {
@@ -221,7 +227,13 @@ pub async fn list(
     body.push_str("],\"next_cursor\":");
     match &page.next {
         Some(pos) => {
-            let c = cursor::encode(&state.signer, &query.filter, &query.sort, pos);
+            let c = cursor::encode(
+                &state.signer,
+                &caller.tenant.key,
+                &query.filter,
+                &query.sort,
+                pos,
+            );
             body.push('"');
             body.push_str(&c);
             body.push('"');

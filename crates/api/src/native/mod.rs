@@ -64,10 +64,20 @@ pub fn routes() -> Routes {
         ("tenant" = String, Path, description = "Tenant key"),
         ("format" = Option<String>, Query, description = "native (default) or a dialect's vendor shape, e.g. oracle_lx, zoom_cc"),
     ),
-    request_body(content = String, content_type = "application/x-ndjson", description = "One engagement a line (canonical JSON, or the format's vendor JSON); streamed. Formats with XML documents also take one whole document."),
+    request_body(
+        description = "One engagement a line (canonical JSON, or the format's vendor JSON); streamed. A format with XML documents (oracle_lx) also takes one whole document.",
+        content(
+            (String = "application/x-ndjson"),
+            (String = "application/xml"),
+        )
+    ),
     responses(
         (status = 200, description = "Every line accounted for: counts, and the lines not created with their line number and reason", body = IngestSummary),
-        (status = 413, description = "The stream exceeds the configured bulk limit"),
+        (status = 400, description = "An unknown format or parameter, or a body that could not be read"),
+        (status = 401, description = "Missing, invalid or expired token"),
+        (status = 403, description = "Needs the agent role"),
+        (status = 404, description = "No such tenant for this token"),
+        (status = 413, description = "The stream, a line or an XML document exceeds its configured limit"),
     ),
     security(("bearer" = []))
 )]
