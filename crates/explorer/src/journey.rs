@@ -54,7 +54,13 @@ async fn render(state: &AppState, session: &Session, p: Params) -> Result<Respon
     };
     let sort = Sort::default();
     let start = match p.cursor.as_deref() {
-        Some(c) => Start::After(cursor::decode(&state.signer, &filter, &sort, c)?),
+        Some(c) => Start::After(cursor::decode(
+            &state.signer,
+            &tenant.key,
+            &filter,
+            &sort,
+            c,
+        )?),
         None => Start::First,
     };
     let query = Query {
@@ -72,7 +78,7 @@ async fn render(state: &AppState, session: &Session, p: Params) -> Result<Respon
         .collect::<Result<Vec<_>, _>>()
         .map_err(Failure::internal)?;
     let next = found.next.as_ref().map(|pos| {
-        let c = cursor::encode(&state.signer, &query.filter, &query.sort, pos);
+        let c = cursor::encode(&state.signer, &tenant.key, &query.filter, &query.sort, pos);
         let mut q = form_urlencoded::Serializer::new(String::new());
         q.append_pair("customer", customer)
             .append_pair("cursor", &c);

@@ -26,8 +26,9 @@ pub fn routes(_: &AppState) -> Routes {
     Routes::new(API)
         .public("/ui/login", get(session::login_page).post(session::login))
         .public("/ui/assets/explorer.css", get(stylesheet))
+        // Only a redirect, to a page that asks for a session itself.
+        .public("/ui/", get(|| async { Redirect::permanent("/ui") }))
         .route("/ui", get(overview::page))
-        .route("/ui/", get(|| async { Redirect::permanent("/ui") }))
         .route("/ui/logout", post(session::logout))
         .route("/ui/engagements", get(search::page))
         .route("/ui/engagements/{id}", get(engagement::page))

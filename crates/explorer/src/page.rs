@@ -5,7 +5,7 @@ use crate::view::{ChartView, EngagementView, JourneyView, OutcomeRow, Row, Searc
 use askama::Template;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use interlog_api::ApiError;
+use interlog_api::{ApiError, ErrorKind};
 use interlog_store::StoreError;
 
 /// What every signed-in page shows in its header.
@@ -129,7 +129,10 @@ pub struct ErrorPage {
 pub struct Failure {
     pub status: StatusCode,
     pub message: String,
-    pub chrome: Option<ChromeSeed>,
+    /// Boxed: a failure travels in `Result`s, and a session is large.
+    pub chrome: Option<Box<ChromeSeed>>,
+    /// `Retry-After` seconds, when trying again later will help (429, 503).
+    pub retry_after: Option<u64>,
 }
 
 /// What an error page needs to show the header of a signed-in page.
@@ -144,6 +147,7 @@ impl Failure {
             status,
             message: message.into(),
             chrome: None,
+            retry_after: None,
         }
     }
 
@@ -165,9 +169,9 @@ impl Failure {
 
     /// The same failure shown inside the signed-in page frame.
     pub fn within(mut self, session: &Session) -> Self {
-        self.chrome = Some(ChromeSeed {
+        self.chrome = Some(Box::new(ChromeSeed {
             session: session.clone(),
-        });
+        }));
         self
     }
 }
@@ -181,6 +185,27 @@ impl From<StoreError> for Failure {
 impl From<ApiError> for Failure {
     fn from(e: ApiError) -> Self {
         let status = e.kind.status();
+        match e.kind {
+            // Too busy, or a dependency is down: the reader is told to try again, and when.
+            ErrorKind::Unavailable | ErrorKind::TooManyRequests => {
+                let retry = e.retry_after.unwrap_or(1);
+                tracing::warn!(
+                    status = status.as_u16(),
+                    detail = %e.detail,
+                    cause = e.cause.as_ref().map(|c| c.to_string()),
+                    "explorer page refused for now"
+                );
+                let message = if e.kind == ErrorKind::TooManyRequests {
+                    format!("Too many attempts from your address. Try again in {retry} seconds.")
+                } else {
+                    format!("The server is busy or cannot reach its store. Try again in {retry} seconds.")
+                };
+                let mut f = Failure::new(status, message);
+                f.retry_after = Some(retry);
+                return f;
+            }
+            _ => {}
+        }
         if status.is_server_error() {
             let cause = e
                 .cause
@@ -209,6 +234,10 @@ impl IntoResponse for Failure {
         };
         let mut res = html(&page);
         *res.status_mut() = self.status;
+        if let Some(secs) = self.retry_after {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         res
     }
 }

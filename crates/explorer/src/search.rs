@@ -83,7 +83,8 @@ async fn search(
     tz: &TimeZone,
 ) -> Result<(Vec<Row>, u64, Option<String>), Failure> {
     let native = native_params(given, tz)?;
-    let mut query = listing::query(state, &Params::parse(Some(&native)))?;
+    let tenant = &session.tenant;
+    let mut query = listing::query(state, &tenant.key, &Params::parse(Some(&native)))?;
     query.with_total = false;
     // A later page of the same search shows the total its link carries (counted for the
     // first page) rather than counting every match again.
@@ -95,7 +96,6 @@ async fn search(
                 .and_then(|(_, v)| v.parse::<u64>().ok())
         })
         .flatten();
-    let tenant = &session.tenant;
     let count = async {
         match carried {
             Some(n) => Ok(n),
@@ -113,7 +113,7 @@ async fn search(
     let next = page
         .next
         .as_ref()
-        .map(|pos| cursor::encode(&state.signer, &query.filter, &query.sort, pos));
+        .map(|pos| cursor::encode(&state.signer, &tenant.key, &query.filter, &query.sort, pos));
     Ok((rows, total, next))
 }
 

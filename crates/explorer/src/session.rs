@@ -32,6 +32,8 @@ pub const COOKIE: &str = "interlog_ui";
 const LOGIN_COOKIE: &str = "interlog_ui_login";
 const NAMESPACE: &str = "ui.session";
 const LOGIN_PURPOSE: &str = "ui-login";
+/// The sign-in form's token is sealed before any tenant is chosen: it belongs to none.
+const NO_TENANT: &str = "";
 /// How long a sign-in form stays valid.
 const LOGIN_FORM_SECS: i64 = 3600;
 
@@ -262,6 +264,7 @@ fn login_form(
 ) -> Response {
     let nonce = generate_secret();
     let token = state.signer.seal(
+        NO_TENANT,
         LOGIN_PURPOSE,
         &(nonce.clone(), now_ms() / 1000 + LOGIN_FORM_SECS),
     );
@@ -314,7 +317,7 @@ pub async fn login(
     if let Err(f) = same_site(&headers) {
         return f.into_response();
     }
-    let nonce: Option<(String, i64)> = state.signer.open(LOGIN_PURPOSE, &form.csrf).ok();
+    let nonce: Option<(String, i64)> = state.signer.open(NO_TENANT, LOGIN_PURPOSE, &form.csrf).ok();
     let fresh = nonce.is_some_and(|(n, until)| {
         until >= now_ms() / 1000 && cookie(&headers, LOGIN_COOKIE).is_some_and(|c| same(c, &n))
     });
@@ -361,7 +364,18 @@ pub async fn login(
                 Some("Sign-in failed: the tenant, user name and password, or the client id and secret, are not right."),
             )
         }
-        Err(e) => return Failure::from(e).into_response(),
+        Err(e) => {
+            // Too many checks from this address (429) or too many waiting (503): the form
+            // again, saying so, with `Retry-After`.
+            let f = Failure::from(e);
+            let Some(retry) = f.retry_after else {
+                return f.into_response();
+            };
+            let mut res = login_form(&state, &headers, f.status, &form, Some(&f.message));
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry));
+            return res;
+        }
     };
     let secret = generate_secret();
     let stored = Stored {

@@ -9,7 +9,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_links_and_records.sql"),
     include_str!("../migrations/0003_outcome_index.sql"),
     include_str!("../migrations/0004_tenant_scoped_state.sql"),
-    include_str!("../migrations/0005_activity_index.sql"),
+    include_str!("../migrations/0005_change_feed.sql"),
+    include_str!("../migrations/0006_activity_index.sql"),
 ];
 
 /// Opens a connection with the settings every connection of the store uses.
