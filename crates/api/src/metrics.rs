@@ -14,9 +14,12 @@
 //! - `interlog_ingest_lines_total{format, result}`: [`crate::ingest`];
 //! - `interlog_argon2_verifications_in_flight`: [`crate::oauth::verify_blocking`];
 //! - `interlog_cometd_clients`: read from the Genesys dialect's hub at scrape time;
-//! - `interlog_rate_limit_rejections_total{api}`: a dialect's rate limiter;
-//! - `interlog_webhook_deliveries_total{result}`: [`webhook_delivery`], once webhooks
-//!   deliver.
+//! - `interlog_rate_limit_rejections_total{api, limit}`: a dialect's rate limiter;
+//! - `interlog_credential_checks_refused_total{reason}`: the credential guard
+//!   ([`crate::auth::CredentialGuard`]);
+//! - `interlog_webhook_deliveries_total{result}`, `interlog_webhook_delivery_duration_seconds`,
+//!   `interlog_webhook_delivery_lag_seconds`: [`webhook_delivery`]; `interlog_webhooks_disabled_total`:
+//!   [`webhook_disabled`] (the webhook dispatcher).
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, Method};
@@ -37,7 +40,11 @@ pub const INGEST_LINES: &str = "interlog_ingest_lines_total";
 pub const ARGON2_IN_FLIGHT: &str = "interlog_argon2_verifications_in_flight";
 pub const COMETD_CLIENTS: &str = "interlog_cometd_clients";
 pub const RATE_LIMIT_REJECTIONS: &str = "interlog_rate_limit_rejections_total";
+pub const CREDENTIAL_CHECKS_REFUSED: &str = "interlog_credential_checks_refused_total";
 pub const WEBHOOK_DELIVERIES: &str = "interlog_webhook_deliveries_total";
+pub const WEBHOOK_DELIVERY_DURATION: &str = "interlog_webhook_delivery_duration_seconds";
+pub const WEBHOOK_DELIVERY_LAG: &str = "interlog_webhook_delivery_lag_seconds";
+pub const WEBHOOKS_DISABLED: &str = "interlog_webhooks_disabled_total";
 
 /// Request durations: half a millisecond to ten seconds.
 const DURATION_BUCKETS: &[f64] = &[
@@ -45,6 +52,12 @@ const DURATION_BUCKETS: &[f64] = &[
 ];
 /// Jobs per commit: one to the writer's most (512).
 const GROUP_SIZE_BUCKETS: &[f64] = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0];
+/// From a commit to its webhook delivery: ten milliseconds to a day (retries back off for
+/// up to the give-up period).
+const LAG_BUCKETS: &[f64] = &[
+    0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0, 21600.0,
+    86400.0,
+];
 /// How often histogram samples are folded into their buckets between scrapes, so an
 /// unscraped process holds a bounded number of samples.
 const UPKEEP_EVERY: Duration = Duration::from_secs(5);
@@ -61,6 +74,13 @@ pub fn recorder() -> Option<&'static PrometheusHandle> {
                     b.set_buckets_for_metric(
                         Matcher::Full(STORE_GROUP_COMMIT_SIZE.into()),
                         GROUP_SIZE_BUCKETS,
+                    )
+                })
+                // A full name wins over the `_seconds` suffix.
+                .and_then(|b| {
+                    b.set_buckets_for_metric(
+                        Matcher::Full(WEBHOOK_DELIVERY_LAG.into()),
+                        LAG_BUCKETS,
                     )
                 })
                 .expect("bucket lists are not empty")
@@ -117,25 +137,71 @@ fn describe() {
         RATE_LIMIT_REJECTIONS,
         "Requests refused by a dialect's rate limits"
     );
-    describe_counter!(WEBHOOK_DELIVERIES, "Webhook delivery attempts by result");
+    describe_counter!(
+        CREDENTIAL_CHECKS_REFUSED,
+        "Credential checks refused before hashing: over_budget (429, one source asked too often) or queue_full (503)"
+    );
+    describe_counter!(
+        WEBHOOK_DELIVERIES,
+        "Webhook delivery attempts by result: delivered (2xx), refused (another status), unreachable (no answer in time)"
+    );
+    describe_histogram!(
+        WEBHOOK_DELIVERY_DURATION,
+        Unit::Seconds,
+        "Time of one webhook delivery attempt, by result"
+    );
+    describe_histogram!(
+        WEBHOOK_DELIVERY_LAG,
+        Unit::Seconds,
+        "Time from a change's commit to its acknowledged webhook delivery"
+    );
+    describe_counter!(
+        WEBHOOKS_DISABLED,
+        "Webhooks disabled after failing for the give-up period"
+    );
+    // Series of rare events exist from the start, so that rate() sees their first one.
+    for reason in ["over_budget", "queue_full"] {
+        metrics::counter!(CREDENTIAL_CHECKS_REFUSED, "reason" => reason).absolute(0);
+    }
+    metrics::counter!(WEBHOOKS_DISABLED).absolute(0);
 }
 
 /// What a webhook delivery attempt came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeliveryResult {
+    /// The receiver answered 2xx.
     Delivered,
-    Failed,
-    Abandoned,
+    /// The receiver answered another status.
+    Refused,
+    /// No answer: no connection, or none in time.
+    Unreachable,
 }
 
-/// Counts one webhook delivery attempt (for the webhook sender, issue 12).
-pub fn webhook_delivery(result: DeliveryResult) {
+/// Counts and times one webhook delivery attempt of a change committed at `committed`;
+/// a delivered one also records how long after its commit it arrived.
+pub fn webhook_delivery(result: DeliveryResult, took: Duration, committed: jiff::Timestamp) {
     let result = match result {
         DeliveryResult::Delivered => "delivered",
-        DeliveryResult::Failed => "failed",
-        DeliveryResult::Abandoned => "abandoned",
+        DeliveryResult::Refused => "refused",
+        DeliveryResult::Unreachable => "unreachable",
     };
     metrics::counter!(WEBHOOK_DELIVERIES, "result" => result).increment(1);
+    metrics::histogram!(WEBHOOK_DELIVERY_DURATION, "result" => result).record(took.as_secs_f64());
+    if result == "delivered" {
+        let lag = jiff::Timestamp::now().duration_since(committed);
+        metrics::histogram!(WEBHOOK_DELIVERY_LAG).record(lag.as_secs_f64().max(0.0));
+    }
+}
+
+/// Counts a webhook disabled after failing for the give-up period.
+pub fn webhook_disabled() {
+    metrics::counter!(WEBHOOKS_DISABLED).increment(1);
+}
+
+/// Counts a credential check refused before hashing: `over_budget` (its source asked too
+/// often: 429) or `queue_full` (too many checks waiting: 503).
+pub fn credential_check_refused(reason: &'static str) {
+    metrics::counter!(CREDENTIAL_CHECKS_REFUSED, "reason" => reason).increment(1);
 }
 
 /// Counts ingest lines of a format by result.

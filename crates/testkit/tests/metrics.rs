@@ -288,3 +288,165 @@ async fn metrics_listen_moves_metrics_off_the_api_and_metrics_false_removes_them
     let on = spawn_app_with(TestConfig::default().env("INTERLOG_METRICS", "true")).await;
     assert!(on.routes.iter().any(|r| r.path == "/metrics"));
 }
+
+/// Waits (with a deadline) until `done` holds for a scrape; returns the last scrape.
+async fn scrape_until(app: &TestApp, url: &str, done: impl Fn(&[Sample]) -> bool) -> Vec<Sample> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let samples = scrape(app, url).await;
+        if done(&samples) || std::time::Instant::now() > deadline {
+            return samples;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// Answers 500 to its first request and 204 to every later one.
+async fn flaky_receiver() -> String {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let failed = Arc::new(AtomicBool::new(false));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move || {
+            let failed = failed.clone();
+            async move {
+                if failed.swap(true, Ordering::SeqCst) {
+                    axum::http::StatusCode::NO_CONTENT
+                } else {
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR
+                }
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}/hook")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_deliveries_are_counted_by_result_timed_and_their_lag_recorded() {
+    let app = spawn_app_with(TestConfig::toml(
+        "[webhooks]\nallow_private_targets = true\nretry_base_secs = 1\nretry_cap_secs = 1\n\
+         give_up_after_secs = 2\n",
+    ))
+    .await;
+    let url = app.url("/metrics");
+    let before = scrape(&app, &url).await;
+    // A receiver that refuses once, then takes everything; and an address nobody listens
+    // on, whose webhook fails until it is disabled.
+    let flaky = flaky_receiver().await;
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/hook", l.local_addr().unwrap())
+    };
+    for target in [&flaky, &closed] {
+        let r = app
+            .call(
+                Method::POST,
+                "/api/v1/tenants/acme/webhooks",
+                Some(&app.admin),
+                Some(serde_json::json!({"url": target, "events": ["engagement.upserted"]})),
+            )
+            .await;
+        assert_eq!(r.status(), 201);
+    }
+    app.seed(vec![serde_json::from_value(
+        serde_json::json!({"id": "hooked", "started_at": "2024-03-01T10:00:00Z"}),
+    )
+    .unwrap()])
+        .await;
+
+    let delta = |after: &[Sample], name: &str, labels: &[(&str, &str)]| {
+        sum(after, name, labels) - sum(&before, name, labels)
+    };
+    let deliveries = "interlog_webhook_deliveries_total";
+    let after = scrape_until(&app, &url, |s| {
+        delta(s, deliveries, &[("result", "delivered")]) >= 1.0
+            && delta(s, "interlog_webhooks_disabled_total", &[]) >= 1.0
+    })
+    .await;
+    assert_eq!(delta(&after, deliveries, &[("result", "delivered")]), 1.0);
+    assert_eq!(delta(&after, deliveries, &[("result", "refused")]), 1.0);
+    assert!(delta(&after, deliveries, &[("result", "unreachable")]) >= 1.0);
+    assert_eq!(delta(&after, "interlog_webhooks_disabled_total", &[]), 1.0);
+    for result in ["delivered", "refused", "unreachable"] {
+        assert_eq!(
+            delta(
+                &after,
+                "interlog_webhook_delivery_duration_seconds_count",
+                &[("result", result)]
+            ),
+            delta(&after, deliveries, &[("result", result)]),
+            "every {result} attempt is timed"
+        );
+    }
+    // Delivered about a second after the commit (one retry), so in a bucket above 0.5 s.
+    assert_eq!(
+        delta(&after, "interlog_webhook_delivery_lag_seconds_count", &[]),
+        1.0
+    );
+    assert_eq!(
+        delta(
+            &after,
+            "interlog_webhook_delivery_lag_seconds_bucket",
+            &[("le", "0.25")]
+        ),
+        0.0,
+        "the lag includes the retry"
+    );
+    // No label names the webhook, its target or the tenant.
+    for s in after
+        .iter()
+        .filter(|s| s.name.starts_with("interlog_webhook"))
+    {
+        for (k, v) in &s.labels {
+            assert!(
+                k == "result" || k == "le",
+                "unexpected label {k}={v} on {}",
+                s.name
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credential_checks_refused_before_hashing_are_counted() {
+    let app = spawn_app_with(TestConfig::toml(
+        "credential_burst = 1\ncredential_per_minute = 1",
+    ))
+    .await;
+    let url = app.url("/metrics");
+    let before = scrape(&app, &url).await;
+    let mut statuses = Vec::new();
+    for _ in 0..2 {
+        let r = app
+            .http
+            .post(app.url("/api/v1/oauth/token"))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", "nobody"),
+                ("client_secret", "x"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(statuses, [401, 429]);
+    let after = scrape(&app, &url).await;
+    let name = "interlog_credential_checks_refused_total";
+    let delta = |reason: &str| {
+        sum(&after, name, &[("reason", reason)]) - sum(&before, name, &[("reason", reason)])
+    };
+    assert_eq!(delta("over_budget"), 1.0);
+    assert_eq!(delta("queue_full"), 0.0);
+    assert!(
+        after
+            .iter()
+            .any(|s| s.name == name
+                && s.labels.get("reason").map(String::as_str) == Some("queue_full")),
+        "the series exists before its first event"
+    );
+}

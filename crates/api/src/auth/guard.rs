@@ -100,6 +100,7 @@ impl CredentialGuard {
         if queued >= self.limits.queue {
             self.waiting.fetch_sub(1, Ordering::AcqRel);
             tracing::warn!(queued, "credential checks are queueing; shedding one");
+            crate::metrics::credential_check_refused("queue_full");
             let mut e = ApiError::new(
                 ErrorKind::Unavailable,
                 "too many credential checks are waiting; retry shortly",
@@ -144,6 +145,7 @@ impl CredentialGuard {
         let wait = ((1.0 - b.tokens) / per_sec).ceil().max(1.0) as u64;
         drop(buckets);
         tracing::info!(source = %ip, "credential checks from one source over their budget");
+        crate::metrics::credential_check_refused("over_budget");
         let mut e = ApiError::new(
             ErrorKind::TooManyRequests,
             "too many credential checks from this address; retry later",

@@ -13,6 +13,7 @@ use super::{
     definition, edit_state, signature, Attempt, Definition, DeliveryState, Failing, DELETED,
     UPSERTED,
 };
+use crate::metrics::DeliveryResult;
 use crate::state::AppState;
 use interlog_model::Engagement;
 use interlog_store::{Change, ChangeKind, Filter, Tenant, CHANGES_TOPIC};
@@ -313,6 +314,7 @@ async fn round(
     .await;
     match saved {
         Ok(s) if s.disabled.is_some() => {
+            crate::metrics::webhook_disabled();
             tracing::warn!(tenant = %tenant.key, webhook = %id, "webhook disabled after failing for the retry period");
             Round::Retry(Duration::from_secs(30))
         }
@@ -410,7 +412,15 @@ async fn send(ctx: &Context, id: &str, def: &Definition, change: &Change) -> Att
         }
         Err(e) => (None, Some(crate::error::error_chain(&e))),
     };
-    metrics_record(error.is_none());
+    crate::metrics::webhook_delivery(
+        match (&error, status) {
+            (None, _) => DeliveryResult::Delivered,
+            (Some(_), Some(_)) => DeliveryResult::Refused,
+            (Some(_), None) => DeliveryResult::Unreachable,
+        },
+        started.elapsed(),
+        change.at,
+    );
     Attempt {
         position: change.position,
         message_id,
@@ -441,6 +451,3 @@ async fn excerpt(mut res: reqwest::Response) -> String {
         .take(EXCERPT)
         .collect()
 }
-
-/// Where the metrics of deliveries by result are counted (issue 13's metrics hook in here).
-fn metrics_record(_delivered: bool) {}
