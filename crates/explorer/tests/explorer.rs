@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use interlog_store::{ClientRole, Identifier};
-use interlog_testkit::{spawn_app, SECRET};
+use interlog_testkit::{spawn_app, spawn_app_with, TestConfig, SECRET};
 use jiff::{Timestamp, ToSpan};
 use serde_json::json;
 
@@ -294,4 +294,38 @@ async fn pages_show_search_engagement_journey_and_overview_of_the_own_tenant_onl
         .await
         .2
         .contains("globex-secret"));
+}
+
+/// The credential guard's refusals reach the sign-in form as a page that says what to do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_past_the_credential_budget_shows_the_form_with_when_to_retry() {
+    let app = spawn_app_with(TestConfig::toml(
+        "credential_burst = 1\ncredential_per_minute = 1",
+    ))
+    .await;
+    user(&app, &app.tenant, "rita", ClientRole::Reader).await;
+    let mut b = Browser::new(&app.base);
+    let (status, _, page) = b.sign_in("acme", "rita", "wrong password").await;
+    assert_eq!(status, 401, "{page}");
+    let (status, _, page) = b.sign_in("acme", "rita", PASSWORD).await;
+    assert_eq!(status, 429, "{page}");
+    assert!(
+        page.contains("Too many attempts from your address. Try again in"),
+        "{page}"
+    );
+    assert!(page.contains("name=\"csrf\""), "the form again: {page}");
+    assert!(
+        page.contains("value=\"rita\""),
+        "what was typed is kept: {page}"
+    );
+    let retry = b
+        .last_headers
+        .iter()
+        .find(|(k, _)| k == "retry-after")
+        .map(|(_, v)| v.parse::<u64>().unwrap());
+    assert!(retry.is_some_and(|s| s >= 1), "{:?}", b.last_headers);
+    assert!(
+        !b.cookies.contains_key("interlog_ui"),
+        "no session was opened"
+    );
 }

@@ -72,6 +72,8 @@ pub struct Browser {
     /// The `Set-Cookie` headers of the last response.
     pub set_cookies: Vec<String>,
     pub headers: Vec<(String, String)>,
+    /// The headers of the last response (names in lower case).
+    pub last_headers: Vec<(String, String)>,
 }
 
 impl Browser {
@@ -85,6 +87,7 @@ impl Browser {
             cookies: BTreeMap::new(),
             set_cookies: Vec::new(),
             headers: Vec::new(),
+            last_headers: Vec::new(),
         }
     }
 
@@ -147,6 +150,11 @@ impl Browser {
 
     async fn finish(&mut self, r: reqwest::Response) -> (u16, String, String) {
         self.keep(&r);
+        self.last_headers = r
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+            .collect();
         let status = r.status().as_u16();
         let location = r
             .headers()
