@@ -191,22 +191,23 @@ fn the_readme_example_and_every_demo_call_work_against_serve_demo() {
 
 /// Signs in to the explorer with `$ID` and `$SECRET` through its form (with curl's cookie
 /// jar), then fetches the overview, a search, the first engagement found and its
-/// customer's journey, printing `STATUS PATH` for each.
+/// customer's journey, printing `STATUS PATH` for each. (`sed -n 1p`, not `head -1`: under
+/// `pipefail`, `head` leaving early would fail the pipeline with SIGPIPE.)
 const EXPLORER_WALK: &str = r#"
 JAR=$(mktemp)
 trap 'rm -f "$JAR"' EXIT
 # The page has two forms (a user's password, a client's secret) with the same token.
 CSRF=$(curl -s -c "$JAR" "$BASE/ui/login" \
-  | sed -nE 's/.*name="csrf" value="([^"]+)".*/\1/p' | head -1)
+  | sed -nE 's/.*name="csrf" value="([^"]+)".*/\1/p' | sed -n 1p)
 SIGNED_IN=$(curl -s -o /dev/null -w '%{http_code}' -b "$JAR" -c "$JAR" \
   --data-urlencode "csrf=$CSRF" --data-urlencode "client_id=$ID" \
   --data-urlencode "client_secret=$SECRET" "$BASE/ui/login")
 [ "$SIGNED_IN" = 303 ] || { echo "sign-in answered $SIGNED_IN" >&2; exit 1; }
 SEARCH="/ui/engagements?channel_type=voice"
 ENGAGEMENT=$(curl -s -b "$JAR" "$BASE$SEARCH" \
-  | grep -oE 'href="/ui/engagements/[^"]+" class="engagement-link"' | head -1 | cut -d'"' -f2)
+  | grep -oE 'href="/ui/engagements/[^"]+" class="engagement-link"' | sed -n 1p | cut -d'"' -f2)
 JOURNEY=$(curl -s -b "$JAR" "$BASE$ENGAGEMENT" \
-  | grep -oE 'href="/ui/journey[^"]+" class="journey-link"' | head -1 | cut -d'"' -f2 \
+  | grep -oE 'href="/ui/journey[^"]+" class="journey-link"' | sed -n 1p | cut -d'"' -f2 \
   | sed 's/&amp;/\&/g')
 for page in /ui "$SEARCH" "$ENGAGEMENT" "$JOURNEY"; do
   curl -s -o /dev/null -b "$JAR" -w "%{http_code} $page\n" "$BASE$page"
