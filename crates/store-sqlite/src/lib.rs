@@ -4,14 +4,17 @@
 //! [`writer`]); reads run on a small pool of read connections on Tokio's blocking threads,
 //! so the async runtime never waits on the disk.
 
+mod bulk;
 mod codes;
 mod directory;
+mod interner;
 mod links;
 mod listing;
 mod records;
 mod rows;
 mod schema;
 mod settings;
+mod upgrade;
 mod writer;
 
 use async_trait::async_trait;
@@ -114,6 +117,8 @@ impl SqliteStore {
         let mut conn = schema::open(&path)
             .map_err(|e| StoreError::backend(format!("open {}", path.display()), e))?;
         schema::migrate(&mut conn).map_err(|e| StoreError::backend("migrate", e))?;
+        // Finishes what a killed bulk load left undone.
+        schema::complete(&conn).map_err(|e| StoreError::backend("complete a bulk load", e))?;
         schema::tune_writer(&conn, bulk).map_err(|e| StoreError::backend("tune writer", e))?;
         let (tx, rx) = mpsc::channel();
         let (done_tx, done_rx) = oneshot::channel();
@@ -155,7 +160,7 @@ impl SqliteStore {
 
     async fn write<T: Send + 'static>(
         &self,
-        work: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
+        work: impl FnOnce(&writer::Tx<'_>) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         let (tx, rx) = oneshot::channel();
         {
@@ -284,8 +289,16 @@ impl Engagements for SqliteStore {
     ) -> Result<Vec<UpsertOutcome>> {
         let t = ctx(tenant);
         let rows = prepare(engagements, now_millis(), t.country_code.clone()).await?;
-        self.write(move |c| rows.into_iter().map(|r| rows::upsert(c, &t, r)).collect())
-            .await
+        self.write(move |c| {
+            let mut terms = rows::TermEntries::default();
+            let outcomes = rows
+                .into_iter()
+                .map(|r| rows::upsert(c, &t, r, &mut terms))
+                .collect::<Result<Vec<_>>>()?;
+            terms.write(c, &t)?;
+            Ok(outcomes)
+        })
+        .await
     }
 
     async fn create(&self, tenant: &Tenant, engagement: Engagement) -> Result<StoredEngagement> {

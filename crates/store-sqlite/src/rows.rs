@@ -1,17 +1,20 @@
 //! Engagement rows: writing one with its search terms, and reading them back.
 //!
-//! Everything about a row that does not need the database (its JSON body, its sort and
+//! Everything about a row that does not need the database (its encoded body, its sort and
 //! filter columns, its search terms) is computed by [`Row::new`] before the write reaches
 //! the single writer thread, so the writer spends its time on SQL alone.
 
 use crate::codes::{channel_mask, code};
 use crate::db;
+use crate::writer::Tx;
 use interlog_model::{Direction, Engagement, Outcome, State, Timestamp};
-use interlog_store::terms::{terms, TermKind};
+use interlog_store::codec;
+use interlog_store::terms::{terms_by_value, KindSet};
 use interlog_store::{
     sort_value, EditRejected, EngagementEdit, Result, SortKey, StoreError, StoredEngagement,
     UpsertOutcome,
 };
+use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, OptionalExtension};
 
 /// What the writer needs to know of a tenant.
@@ -24,7 +27,8 @@ pub(crate) struct TenantCtx {
 /// An engagement ready to be written.
 pub(crate) struct Row {
     id: String,
-    body: String,
+    json: String,
+    body: Vec<u8>,
     started: i64,
     ended: i64,
     updated: i64,
@@ -33,15 +37,17 @@ pub(crate) struct Row {
     outcome: Option<i64>,
     direction: Option<i64>,
     channels: i64,
-    terms: Vec<(TermKind, String)>,
+    terms: Vec<(String, KindSet)>,
 }
 
 impl Row {
     /// Prepares `e`, stamping `updated_at` with `now` when it has none.
     pub(crate) fn new(mut e: Engagement, now: Timestamp, country: Option<&str>) -> Row {
         e.updated_at.get_or_insert(now);
+        let json = serde_json::to_string(&e).expect("engagements always serialize");
         Row {
-            body: serde_json::to_string(&e).expect("engagements always serialize"),
+            body: codec::encode(&json),
+            json,
             started: sort_value(&e, SortKey::StartedAt),
             ended: sort_value(&e, SortKey::EndedAt),
             updated: sort_value(&e, SortKey::UpdatedAt),
@@ -50,7 +56,7 @@ impl Row {
             outcome: e.outcome.map(|o| code(Outcome::ALL, o)),
             direction: e.direction.map(|d| code(Direction::ALL, d)),
             channels: channel_mask(e.channels.iter().map(|c| c.kind)),
-            terms: terms(&e, country).into_iter().collect(),
+            terms: terms_by_value(&e, country),
             id: e.id,
         }
     }
@@ -58,27 +64,46 @@ impl Row {
     fn stored(self) -> StoredEngagement {
         StoredEngagement {
             id: self.id,
-            json: self.body,
+            json: self.json,
         }
     }
 }
 
+/// The bytes of a stored body, whichever form it has (see [`codec`]).
+pub(crate) fn body_bytes(v: ValueRef<'_>) -> rusqlite::Result<&[u8]> {
+    match v {
+        ValueRef::Blob(b) | ValueRef::Text(b) => Ok(b),
+        other => Err(rusqlite::Error::InvalidColumnType(
+            0,
+            "body".into(),
+            other.data_type(),
+        )),
+    }
+}
+
+/// A stored body decoded to its canonical JSON.
+pub(crate) fn decode(body: &[u8]) -> Result<String> {
+    codec::decode(body).map_err(|e| StoreError::backend("stored body", e))
+}
+
 struct Existing {
     seq: i64,
+    started: i64,
     updated: i64,
-    body: String,
+    body: Vec<u8>,
 }
 
 fn existing(conn: &Connection, tenant: i64, id: &str) -> Result<Option<Existing>> {
     conn.prepare_cached(
-        "SELECT seq, updated, body FROM engagements WHERE tenant_id = ?1 AND id = ?2",
+        "SELECT seq, started, updated, body FROM engagements WHERE tenant_id = ?1 AND id = ?2",
     )
     .and_then(|mut s| {
         s.query_row(params![tenant, id], |r| {
             Ok(Existing {
                 seq: r.get(0)?,
-                updated: r.get(1)?,
-                body: r.get(2)?,
+                started: r.get(1)?,
+                updated: r.get(2)?,
+                body: body_bytes(r.get_ref(3)?)?.to_vec(),
             })
         })
         .optional()
@@ -86,69 +111,123 @@ fn existing(conn: &Connection, tenant: i64, id: &str) -> Result<Option<Existing>
     .map_err(db("read existing engagement"))
 }
 
-fn parse(body: &str) -> Result<Engagement> {
-    serde_json::from_str(body).map_err(|err| StoreError::backend("stored body", err))
+fn parse(body: &[u8]) -> Result<Engagement> {
+    serde_json::from_str(&decode(body)?).map_err(|err| StoreError::backend("stored body", err))
+}
+
+/// Search-term entries to write, sorted before they are: a batch's entries then go into the
+/// index in key order.
+#[derive(Default)]
+pub(crate) struct TermEntries(Vec<(i64, i64, i64, i64)>);
+
+impl TermEntries {
+    fn add(&mut self, tx: &Tx<'_>, t: &TenantCtx, r: &Row, seq: i64) -> Result<()> {
+        let mut interner = tx.interner.borrow_mut();
+        for (value, kinds) in &r.terms {
+            let id = interner.intern(tx, t.id, value)?;
+            self.0.push((id, r.started, seq, kinds.0));
+        }
+        Ok(())
+    }
+
+    /// Writes the entries: into `terms`, or for a bulk load into `terms_pending`.
+    pub(crate) fn write(mut self, tx: &Tx<'_>, t: &TenantCtx) -> Result<()> {
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        self.0.sort_unstable();
+        let sql = if tx.bulk.is_some() {
+            "INSERT INTO terms_pending (tenant_id, value, started, seq, kinds) VALUES (?1, ?2, ?3, ?4, ?5)"
+        } else {
+            "INSERT INTO terms (tenant_id, value, started, seq, kinds) VALUES (?1, ?2, ?3, ?4, ?5)"
+        };
+        let mut stmt = tx.prepare_cached(sql).map_err(db("prepare terms"))?;
+        for (value, started, seq, kinds) in self.0 {
+            stmt.execute(params![t.id, value, started, seq, kinds])
+                .map_err(db("insert term"))?;
+        }
+        Ok(())
+    }
 }
 
 /// Inserts or replaces one engagement, keeping the newer of the stored and the incoming.
-pub(crate) fn upsert(conn: &Connection, t: &TenantCtx, row: Row) -> Result<UpsertOutcome> {
-    match existing(conn, t.id, &row.id)? {
+/// Its new search terms are added to `terms` (written by the caller).
+pub(crate) fn upsert(
+    tx: &Tx<'_>,
+    t: &TenantCtx,
+    row: Row,
+    terms: &mut TermEntries,
+) -> Result<UpsertOutcome> {
+    match existing(tx, t.id, &row.id)? {
         Some(old) if row.updated < old.updated => Ok(UpsertOutcome::Stale),
+        // A replay of what is stored: nothing to write.
+        Some(old) if old.body == row.body => Ok(UpsertOutcome::Updated),
         Some(old) => {
-            replace(conn, t, old, &row)?;
+            replace(tx, t, old, &row, terms)?;
             Ok(UpsertOutcome::Updated)
         }
         None => {
-            insert(conn, t, &row)?;
+            insert(tx, t, &row, terms)?;
             Ok(UpsertOutcome::Created)
         }
     }
 }
 
 /// Inserts a new engagement; a conflict when its id is taken.
-pub(crate) fn create(conn: &Connection, t: &TenantCtx, row: Row) -> Result<StoredEngagement> {
-    if existing(conn, t.id, &row.id)?.is_some() {
+pub(crate) fn create(tx: &Tx<'_>, t: &TenantCtx, row: Row) -> Result<StoredEngagement> {
+    if existing(tx, t.id, &row.id)?.is_some() {
         return Err(StoreError::Conflict(format!(
             "engagement {} already exists",
             row.id
         )));
     }
-    insert(conn, t, &row)?;
+    let mut terms = TermEntries::default();
+    insert(tx, t, &row, &mut terms)?;
+    terms.write(tx, t)?;
     Ok(row.stored())
 }
 
 /// Applies an edit to the stored engagement.
 pub(crate) fn update(
-    conn: &Connection,
+    tx: &Tx<'_>,
     t: &TenantCtx,
     id: &str,
     edit: EngagementEdit,
     now: Timestamp,
 ) -> Result<StoredEngagement> {
-    let old = existing(conn, t.id, id)?.ok_or(StoreError::NotFound)?;
+    let old = existing(tx, t.id, id)?.ok_or(StoreError::NotFound)?;
     let mut e = parse(&old.body)?;
     edit(&mut e)?;
     if e.id != id {
         return Err(EditRejected("an edit cannot change the id".into()).into());
     }
     let row = Row::new(e, now, t.country_code.as_deref());
-    replace(conn, t, old, &row)?;
+    let mut terms = TermEntries::default();
+    replace(tx, t, old, &row, &mut terms)?;
+    terms.write(tx, t)?;
     Ok(row.stored())
 }
 
-pub(crate) fn delete(conn: &Connection, t: &TenantCtx, id: &str) -> Result<bool> {
-    let Some(old) = existing(conn, t.id, id)? else {
+pub(crate) fn delete(tx: &Tx<'_>, t: &TenantCtx, id: &str) -> Result<bool> {
+    let Some(old) = existing(tx, t.id, id)? else {
         return Ok(false);
     };
-    delete_terms(conn, t, &parse(&old.body)?)?;
-    conn.prepare_cached("DELETE FROM engagements WHERE seq = ?1")
+    let e = parse(&old.body)?;
+    delete_terms(
+        tx,
+        t,
+        &terms_by_value(&e, t.country_code.as_deref()),
+        old.started,
+        old.seq,
+    )?;
+    tx.prepare_cached("DELETE FROM engagements WHERE seq = ?1")
         .and_then(|mut s| s.execute([old.seq]))
         .map_err(db("delete engagement"))?;
     Ok(true)
 }
 
-fn insert(conn: &Connection, t: &TenantCtx, r: &Row) -> Result<()> {
-    let seq = conn
+fn insert(tx: &Tx<'_>, t: &TenantCtx, r: &Row, terms: &mut TermEntries) -> Result<()> {
+    let seq = tx
         .prepare_cached(
             "INSERT INTO engagements (tenant_id, id, started, ended, updated, duration, state, outcome, direction, channels, body)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING seq",
@@ -160,12 +239,25 @@ fn insert(conn: &Connection, t: &TenantCtx, r: &Row) -> Result<()> {
             )
         })
         .map_err(db("insert engagement"))?;
-    insert_terms(conn, t, r, seq)
+    if let Some(bulk) = tx.bulk {
+        bulk.wrote_row();
+    }
+    terms.add(tx, t, r, seq)
 }
 
-fn replace(conn: &Connection, t: &TenantCtx, old: Existing, r: &Row) -> Result<()> {
-    delete_terms(conn, t, &parse(&old.body)?)?;
-    conn.prepare_cached(
+fn replace(
+    tx: &Tx<'_>,
+    t: &TenantCtx,
+    old: Existing,
+    r: &Row,
+    terms: &mut TermEntries,
+) -> Result<()> {
+    let old_terms = terms_by_value(&parse(&old.body)?, t.country_code.as_deref());
+    let same_terms = old.started == r.started && old_terms == r.terms;
+    if !same_terms {
+        delete_terms(tx, t, &old_terms, old.started, old.seq)?;
+    }
+    tx.prepare_cached(
         "UPDATE engagements SET started = ?2, ended = ?3, updated = ?4, duration = ?5, state = ?6,
              outcome = ?7, direction = ?8, channels = ?9, body = ?10 WHERE seq = ?1",
     )
@@ -184,47 +276,52 @@ fn replace(conn: &Connection, t: &TenantCtx, old: Existing, r: &Row) -> Result<(
         ])
     })
     .map_err(db("update engagement"))?;
-    insert_terms(conn, t, r, old.seq)
+    if same_terms {
+        return Ok(());
+    }
+    terms.add(tx, t, r, old.seq)
 }
 
-fn insert_terms(conn: &Connection, t: &TenantCtx, r: &Row, seq: i64) -> Result<()> {
-    let mut stmt = conn
+/// Removes a row's search terms, wherever they are (a bulk load's may still be pending).
+fn delete_terms(
+    tx: &Tx<'_>,
+    t: &TenantCtx,
+    old: &[(String, KindSet)],
+    started: i64,
+    seq: i64,
+) -> Result<()> {
+    let interner = tx.interner.borrow();
+    let mut stmt = tx
         .prepare_cached(
-            "INSERT INTO terms (tenant_id, kind, value, started, id, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "DELETE FROM terms WHERE tenant_id = ?1 AND value = ?2 AND started = ?3 AND seq = ?4",
         )
         .map_err(db("prepare terms"))?;
-    for (kind, value) in &r.terms {
-        stmt.execute(params![t.id, kind.code(), value, r.started, r.id, seq])
-            .map_err(db("insert term"))?;
+    for (value, _) in old {
+        if let Some(id) = interner.find(tx, t.id, value)? {
+            stmt.execute(params![t.id, id, started, seq])
+                .map_err(db("delete term"))?;
+        }
     }
-    Ok(())
-}
-
-fn delete_terms(conn: &Connection, t: &TenantCtx, e: &Engagement) -> Result<()> {
-    let mut stmt = conn
-        .prepare_cached(
-            "DELETE FROM terms WHERE tenant_id = ?1 AND kind = ?2 AND value = ?3 AND started = ?4 AND id = ?5",
-        )
-        .map_err(db("prepare terms"))?;
-    let started = e.started_at.as_millisecond();
-    for (kind, value) in terms(e, t.country_code.as_deref()) {
-        stmt.execute(params![t.id, kind.code(), value, started, e.id])
-            .map_err(db("delete term"))?;
-    }
+    tx.prepare_cached("DELETE FROM terms_pending WHERE seq = ?1")
+        .and_then(|mut s| s.execute([seq]))
+        .map_err(db("delete pending terms"))?;
     Ok(())
 }
 
 pub(crate) fn get(conn: &Connection, tenant: i64, id: &str) -> Result<Option<StoredEngagement>> {
-    conn.prepare_cached("SELECT body FROM engagements WHERE tenant_id = ?1 AND id = ?2")
+    let json = conn
+        .prepare_cached("SELECT body FROM engagements WHERE tenant_id = ?1 AND id = ?2")
         .and_then(|mut s| {
-            s.query_row(params![tenant, id], |r| r.get::<_, String>(0))
-                .optional()
-        })
-        .map(|body| {
-            body.map(|json| StoredEngagement {
-                id: id.to_owned(),
-                json,
+            s.query_row(params![tenant, id], |r| {
+                Ok(decode(body_bytes(r.get_ref(0)?)?))
             })
+            .optional()
         })
-        .map_err(db("get engagement"))
+        .map_err(db("get engagement"))?;
+    json.transpose().map(|json| {
+        json.map(|json| StoredEngagement {
+            id: id.to_owned(),
+            json,
+        })
+    })
 }

@@ -9,7 +9,85 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_links_and_records.sql"),
     include_str!("../migrations/0003_outcome_index.sql"),
     include_str!("../migrations/0004_tenant_scoped_state.sql"),
+    include_str!("../migrations/0005_compact_form.sql"),
 ];
+
+/// A migration's work in Rust, run after its SQL in the same transaction.
+type RustStep = fn(&rusqlite::Transaction<'_>) -> rusqlite::Result<()>;
+
+/// Migrations that also need Rust after their SQL: (number, step).
+const RUST_STEPS: &[(usize, RustStep)] = &[(5, crate::upgrade::compact_form)];
+
+/// The indexes a listing walks in sort order, as the migrations made them. A bulk load
+/// drops them and builds them again when it ends ([`complete`]).
+const SORT_INDEXES: &[(&str, &str)] = &[
+    (
+        "engagements_by_started",
+        "engagements (tenant_id, started, id)",
+    ),
+    ("engagements_by_ended", "engagements (tenant_id, ended, id)"),
+    (
+        "engagements_by_updated",
+        "engagements (tenant_id, updated, id)",
+    ),
+    (
+        "engagements_by_duration",
+        "engagements (tenant_id, duration, id)",
+    ),
+    (
+        "engagements_by_outcome",
+        "engagements (tenant_id, outcome, started, id)",
+    ),
+];
+
+pub(crate) fn drop_sort_indexes(conn: &Connection) -> rusqlite::Result<()> {
+    let mut sql = String::from("BEGIN IMMEDIATE;");
+    for (name, _) in SORT_INDEXES {
+        sql.push_str(&format!("DROP INDEX IF EXISTS {name};"));
+    }
+    sql.push_str("COMMIT;");
+    conn.execute_batch(&sql).inspect_err(|_| {
+        let _ = conn.execute_batch("ROLLBACK");
+    })
+}
+
+/// Finishes what a bulk load deferred, whether it ended or was killed: builds the sort
+/// indexes that are missing and moves pending search terms into `terms` in key order.
+/// Quick when there is nothing to do.
+pub(crate) fn complete(conn: &Connection) -> rusqlite::Result<()> {
+    let present: i64 = conn.query_row(
+        &format!(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name IN ({})",
+            SORT_INDEXES
+                .iter()
+                .map(|(n, _)| format!("'{n}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        [],
+        |r| r.get(0),
+    )?;
+    let pending: bool = conn.query_row("SELECT EXISTS (SELECT 1 FROM terms_pending)", [], |r| {
+        r.get(0)
+    })?;
+    if present as usize == SORT_INDEXES.len() && !pending {
+        return Ok(());
+    }
+    let mut sql = String::from("BEGIN IMMEDIATE;");
+    for (name, def) in SORT_INDEXES {
+        sql.push_str(&format!("CREATE INDEX IF NOT EXISTS {name} ON {def};"));
+    }
+    sql.push_str(
+        "INSERT OR REPLACE INTO terms (tenant_id, value, started, seq, kinds)
+             SELECT tenant_id, value, started, seq, kinds FROM terms_pending
+             ORDER BY tenant_id, value, started, seq;
+         DELETE FROM terms_pending;
+         COMMIT;",
+    );
+    conn.execute_batch(&sql).inspect_err(|_| {
+        let _ = conn.execute_batch("ROLLBACK");
+    })
+}
 
 /// Opens a connection with the settings every connection of the store uses.
 pub(crate) fn open(path: &Path) -> rusqlite::Result<Connection> {
@@ -62,6 +140,9 @@ pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute_batch(sql)?;
+        for (_, step) in RUST_STEPS.iter().filter(|(n, _)| *n == i + 1) {
+            step(&tx)?;
+        }
         tx.pragma_update(None, "user_version", i + 1)?;
         tx.commit()?;
     }

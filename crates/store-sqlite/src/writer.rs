@@ -4,8 +4,11 @@
 //! transaction, commits once, and only then answers them all: a write is acknowledged only
 //! after its transaction is durable, and concurrent writers share one fsync.
 
+use crate::bulk::BulkLoad;
+use crate::interner::Interner;
 use interlog_store::{Result, StoreError};
 use rusqlite::Connection;
+use std::cell::RefCell;
 use std::sync::mpsc;
 
 /// Most jobs one transaction takes, so a flood of writes still commits regularly.
@@ -14,11 +17,30 @@ const MAX_JOBS_PER_COMMIT: usize = 512;
 type Completion = Box<dyn FnOnce(std::result::Result<(), String>) + Send>;
 /// A queued write: runs on the writer's connection and returns how to answer once the
 /// transaction ends, and whether it left the transaction clean.
-pub(crate) type Job = Box<dyn FnOnce(&Connection) -> (Completion, Outcome) + Send>;
+pub(crate) type Job = Box<dyn FnOnce(&Tx<'_>) -> (Completion, Outcome) + Send>;
 
-/// Runs the writer loop until every sender is gone; then, for a bulk load, makes
-/// everything durable.
+/// What a job works with: the write connection (it derefs to it) inside the open
+/// transaction, and the writer's state that lives across transactions.
+pub(crate) struct Tx<'a> {
+    conn: &'a Connection,
+    /// The numbering of search-term values.
+    pub(crate) interner: &'a RefCell<Interner>,
+    /// Set for a bulk load: where its search terms go, and how many rows it wrote.
+    pub(crate) bulk: Option<&'a BulkLoad>,
+}
+
+impl std::ops::Deref for Tx<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.conn
+    }
+}
+
+/// Runs the writer loop until every sender is gone; then, for a bulk load, builds what it
+/// deferred and makes everything durable.
 pub(crate) fn run(conn: Connection, jobs: mpsc::Receiver<Job>, bulk: bool) {
+    let interner = RefCell::new(Interner::default());
+    let bulk = bulk.then(BulkLoad::default);
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_JOBS_PER_COMMIT {
@@ -27,9 +49,19 @@ pub(crate) fn run(conn: Connection, jobs: mpsc::Receiver<Job>, bulk: bool) {
                 Err(_) => break,
             }
         }
-        commit(&conn, batch);
+        if let Some(b) = &bulk {
+            b.before_commit(&conn);
+        }
+        let tx = Tx {
+            conn: &conn,
+            interner: &interner,
+            bulk: bulk.as_ref(),
+        };
+        let committed = commit(&tx, batch);
+        interner.borrow_mut().end(committed);
     }
-    if bulk {
+    if let Some(b) = &bulk {
+        b.finish(&conn);
         if let Err(e) = crate::schema::checkpoint(&conn) {
             tracing::error!(error = %e, "final checkpoint of a bulk load failed");
         }
@@ -43,11 +75,12 @@ pub(crate) fn run(conn: Connection, jobs: mpsc::Receiver<Job>, bulk: bool) {
 /// database error may leave a job half-done: then the whole transaction rolls back and
 /// every job in it fails, unacknowledged, for its caller to retry. No per-job savepoints:
 /// they cost SQLite statement-journal work on every statement.
-fn commit(conn: &Connection, batch: Vec<Job>) {
+/// Returns whether the transaction committed.
+fn commit(conn: &Tx<'_>, batch: Vec<Job>) -> bool {
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
         // Dropping the jobs drops their reply channels: callers learn nothing was written.
         tracing::error!(error = %e, "could not begin a write transaction");
-        return;
+        return false;
     }
     let mut done = Vec::with_capacity(batch.len());
     let mut broken = false;
@@ -66,9 +99,11 @@ fn commit(conn: &Connection, batch: Vec<Job>) {
             e.to_string()
         })
     };
+    let committed = ended.is_ok();
     for complete in done {
         complete(ended.clone());
     }
+    committed
 }
 
 /// How a job's work went, as far as its transaction is concerned.
@@ -82,10 +117,10 @@ pub(crate) enum Outcome {
 
 /// Wraps `work` as a job whose result is delivered on `reply` once its transaction ends.
 pub(crate) fn job<T: Send + 'static>(
-    work: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
+    work: impl FnOnce(&Tx<'_>) -> Result<T> + Send + 'static,
     reply: tokio::sync::oneshot::Sender<Result<T>>,
 ) -> Job {
-    Box::new(move |conn: &Connection| {
+    Box::new(move |conn: &Tx<'_>| {
         let result = work(conn);
         let outcome = match &result {
             Err(StoreError::Backend { .. }) => Outcome::Broken,

@@ -4,6 +4,7 @@
 //! method takes the tenant first, so no query can be written without a tenant. Nothing here
 //! names a vendor or a database.
 
+pub mod codec;
 mod directory;
 mod engagements;
 mod error;
