@@ -71,26 +71,42 @@ fn now_millis() -> Timestamp {
     Timestamp::from_millisecond(Timestamp::now().as_millisecond()).expect("now is representable")
 }
 
-/// Prepares rows for the writer; large batches on a blocking thread, so serializing them
-/// neither stalls the async runtime nor the writer.
+/// Prepares rows for the writer (serializing, compressing, search terms); a large batch in
+/// parts on blocking threads, one per core, so neither the async runtime nor the writer
+/// waits for it.
 async fn prepare(
     engagements: Vec<Engagement>,
     now: Timestamp,
     country: Option<String>,
 ) -> Result<Vec<Row>> {
-    let few = engagements.len() <= 8;
-    let build = move || {
-        engagements
-            .into_iter()
+    /// Below this, one thread: handing work over costs more than it saves.
+    const PART: usize = 64;
+    let build = move |part: Vec<Engagement>, country: Option<String>| {
+        part.into_iter()
             .map(|e| Row::new(e, now, country.as_deref()))
             .collect::<Vec<_>>()
     };
-    if few {
-        return Ok(build());
+    if engagements.len() <= 8 {
+        return Ok(build(engagements, country));
     }
-    tokio::task::spawn_blocking(build)
-        .await
-        .map_err(|e| StoreError::backend("prepare rows", e))
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let size = engagements.len().div_ceil(threads).max(PART);
+    let mut rest = engagements;
+    let mut parts = Vec::new();
+    while !rest.is_empty() {
+        let tail = rest.split_off(size.min(rest.len()));
+        let part = std::mem::replace(&mut rest, tail);
+        let country = country.clone();
+        parts.push(tokio::task::spawn_blocking(move || build(part, country)));
+    }
+    let mut rows = Vec::new();
+    for part in parts {
+        rows.extend(
+            part.await
+                .map_err(|e| StoreError::backend("prepare rows", e))?,
+        );
+    }
+    Ok(rows)
 }
 
 fn ctx(t: &Tenant) -> TenantCtx {
