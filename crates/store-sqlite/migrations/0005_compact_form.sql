@@ -28,13 +28,12 @@ CREATE TABLE terms (
     PRIMARY KEY (tenant_id, value, started, seq)
 ) WITHOUT ROWID;
 
--- Term entries of a bulk load not yet in `terms`: appended in row order, moved into terms
--- in key order when the load ends, or when the store is next opened after a killed load.
+-- Search terms of a bulk load not yet in `terms`: one row per engagement, appended in row
+-- order, its entries a JSON array of (value number * 1024 + kinds). They are moved into
+-- terms in key order when the load ends, or when the store is next opened after a killed load.
 CREATE TABLE terms_pending (
-    seq       INTEGER NOT NULL,
-    value     INTEGER NOT NULL,
+    seq       INTEGER PRIMARY KEY,
     tenant_id INTEGER NOT NULL,
     started   INTEGER NOT NULL,
-    kinds     INTEGER NOT NULL,
-    PRIMARY KEY (seq, value)
-) WITHOUT ROWID;
+    entries   TEXT NOT NULL
+);

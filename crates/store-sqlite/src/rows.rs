@@ -115,19 +115,40 @@ fn parse(body: &[u8]) -> Result<Engagement> {
     serde_json::from_str(&decode(body)?).map_err(|err| StoreError::backend("stored body", err))
 }
 
-/// Search-term entries to write, sorted before they are: a batch's entries then go into the
-/// index in key order.
+/// Search-term entries to write. A batch's entries are sorted before they are written, so
+/// they go into the index in key order; a bulk load writes each row's entries as one pending
+/// row instead (see [`crate::bulk`]).
 #[derive(Default)]
-pub(crate) struct TermEntries(Vec<(i64, i64, i64, i64)>);
+pub(crate) struct TermEntries(Vec<Entry>);
+
+/// (value number, start, row, kinds)
+type Entry = (i64, i64, i64, i64);
+
+/// Kinds take the low bits of a pending entry (`value * 1024 + kinds`).
+const KIND_BITS: i64 = 10;
+
+/// Rows of one multi-row insert: one statement for many entries.
+const PER_INSERT: usize = 16;
 
 impl TermEntries {
     fn add(&mut self, tx: &Tx<'_>, t: &TenantCtx, r: &Row, seq: i64) -> Result<()> {
         let mut interner = tx.interner.borrow_mut();
         for (value, kinds) in &r.terms {
             let id = interner.intern(tx, t.id, value)?;
+            debug_assert!(kinds.0 < 1 << KIND_BITS);
             self.0.push((id, r.started, seq, kinds.0));
         }
         Ok(())
+    }
+
+    /// Whether entries of this row wait to be written.
+    fn has(&self, seq: i64) -> bool {
+        self.0.iter().any(|e| e.2 == seq)
+    }
+
+    /// Drops the entries not yet written of a row being replaced.
+    fn forget(&mut self, seq: i64) {
+        self.0.retain(|e| e.2 != seq);
     }
 
     /// Writes the entries: into `terms`, or for a bulk load into `terms_pending`.
@@ -135,16 +156,57 @@ impl TermEntries {
         if self.0.is_empty() {
             return Ok(());
         }
+        if tx.bulk.is_some() {
+            return self.write_pending(tx, t);
+        }
         self.0.sort_unstable();
-        let sql = if tx.bulk.is_some() {
-            "INSERT INTO terms_pending (tenant_id, value, started, seq, kinds) VALUES (?1, ?2, ?3, ?4, ?5)"
-        } else {
-            "INSERT INTO terms (tenant_id, value, started, seq, kinds) VALUES (?1, ?2, ?3, ?4, ?5)"
-        };
-        let mut stmt = tx.prepare_cached(sql).map_err(db("prepare terms"))?;
-        for (value, started, seq, kinds) in self.0 {
-            stmt.execute(params![t.id, value, started, seq, kinds])
+        let many = format!(
+            "INSERT INTO terms (tenant_id, value, started, seq, kinds) VALUES {}",
+            vec!["(?, ?, ?, ?, ?)"; PER_INSERT].join(", ")
+        );
+        let mut chunks = self.0.chunks_exact(PER_INSERT);
+        let mut stmt = tx.prepare_cached(&many).map_err(db("prepare terms"))?;
+        for chunk in &mut chunks {
+            let params: Vec<i64> = chunk
+                .iter()
+                .flat_map(|&(value, started, seq, kinds)| [t.id, value, started, seq, kinds])
+                .collect();
+            stmt.execute(rusqlite::params_from_iter(params))
+                .map_err(db("insert terms"))?;
+        }
+        let mut one = tx
+            .prepare_cached(
+                "INSERT INTO terms (tenant_id, value, started, seq, kinds) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .map_err(db("prepare terms"))?;
+        for &(value, started, seq, kinds) in chunks.remainder() {
+            one.execute(params![t.id, value, started, seq, kinds])
                 .map_err(db("insert term"))?;
+        }
+        Ok(())
+    }
+
+    fn write_pending(self, tx: &Tx<'_>, t: &TenantCtx) -> Result<()> {
+        let mut stmt = tx
+            .prepare_cached(
+                "INSERT OR REPLACE INTO terms_pending (seq, tenant_id, started, entries) VALUES (?1, ?2, ?3, ?4)",
+            )
+            .map_err(db("prepare pending terms"))?;
+        let mut entries = String::new();
+        // Entries were added row by row: each run of one row is one pending row.
+        for run in self.0.chunk_by(|a, b| a.2 == b.2) {
+            entries.clear();
+            entries.push('[');
+            for (i, &(value, _, _, kinds)) in run.iter().enumerate() {
+                if i > 0 {
+                    entries.push(',');
+                }
+                entries.push_str(&((value << KIND_BITS) | kinds).to_string());
+            }
+            entries.push(']');
+            let (_, started, seq, _) = run[0];
+            stmt.execute(params![seq, t.id, started, entries])
+                .map_err(db("insert pending terms"))?;
         }
         Ok(())
     }
@@ -253,7 +315,9 @@ fn replace(
     terms: &mut TermEntries,
 ) -> Result<()> {
     let old_terms = terms_by_value(&parse(&old.body)?, t.country_code.as_deref());
-    let same_terms = old.started == r.started && old_terms == r.terms;
+    // Entries added earlier in this batch and not written yet may differ from the stored
+    // body's: then the terms are always rewritten.
+    let same_terms = old.started == r.started && old_terms == r.terms && !terms.has(old.seq);
     if !same_terms {
         delete_terms(tx, t, &old_terms, old.started, old.seq)?;
     }
@@ -279,6 +343,8 @@ fn replace(
     if same_terms {
         return Ok(());
     }
+    // Entries of this row added earlier in the batch (the same id twice) are superseded.
+    terms.forget(old.seq);
     terms.add(tx, t, r, old.seq)
 }
 

@@ -79,8 +79,9 @@ pub(crate) fn complete(conn: &Connection) -> rusqlite::Result<()> {
     }
     sql.push_str(
         "INSERT OR REPLACE INTO terms (tenant_id, value, started, seq, kinds)
-             SELECT tenant_id, value, started, seq, kinds FROM terms_pending
-             ORDER BY tenant_id, value, started, seq;
+             SELECT p.tenant_id, j.value >> 10, p.started, p.seq, j.value & 1023
+             FROM terms_pending p, json_each(p.entries) j
+             ORDER BY 1, 2, 3, 4;
          DELETE FROM terms_pending;
          COMMIT;",
     );
@@ -95,8 +96,11 @@ pub(crate) fn open(path: &Path) -> rusqlite::Result<Connection> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     // WAL lets readers run beside the single writer. synchronous=FULL makes every commit
     // durable before it returns, which is what an acknowledged write promises.
+    // auto_vacuum only takes effect on a new database: there it lets a bulk load give back
+    // the pages of its pending terms (see bulk.rs).
     conn.execute_batch(
-        "PRAGMA journal_mode = WAL;
+        "PRAGMA auto_vacuum = INCREMENTAL;
+         PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;
          PRAGMA temp_store = MEMORY;
