@@ -29,11 +29,12 @@ CREATE TABLE terms (
 ) WITHOUT ROWID;
 
 -- Search terms of a bulk load not yet in `terms`: one row per engagement, appended in row
--- order, its entries a JSON array of (value number * 1024 + kinds). They are moved into
--- terms in key order when the load ends, or when the store is next opened after a killed load.
+-- order, its entries 8-byte little-endian integers (value number * 1024 + kinds). They are
+-- moved into terms in key order when the load ends, or when the store is next opened after
+-- a killed load.
 CREATE TABLE terms_pending (
     seq       INTEGER PRIMARY KEY,
     tenant_id INTEGER NOT NULL,
     started   INTEGER NOT NULL,
-    entries   TEXT NOT NULL
+    entries   BLOB NOT NULL
 );

@@ -160,30 +160,12 @@ impl TermEntries {
             return self.write_pending(tx, t);
         }
         self.0.sort_unstable();
-        let many = format!(
-            "INSERT INTO terms (tenant_id, value, started, seq, kinds) VALUES {}",
-            vec!["(?, ?, ?, ?, ?)"; PER_INSERT].join(", ")
-        );
-        let mut chunks = self.0.chunks_exact(PER_INSERT);
-        let mut stmt = tx.prepare_cached(&many).map_err(db("prepare terms"))?;
-        for chunk in &mut chunks {
-            let params: Vec<i64> = chunk
-                .iter()
-                .flat_map(|&(value, started, seq, kinds)| [t.id, value, started, seq, kinds])
-                .collect();
-            stmt.execute(rusqlite::params_from_iter(params))
-                .map_err(db("insert terms"))?;
-        }
-        let mut one = tx
-            .prepare_cached(
-                "INSERT INTO terms (tenant_id, value, started, seq, kinds) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )
-            .map_err(db("prepare terms"))?;
-        for &(value, started, seq, kinds) in chunks.remainder() {
-            one.execute(params![t.id, value, started, seq, kinds])
-                .map_err(db("insert term"))?;
-        }
-        Ok(())
+        let rows: Vec<TermRow> = self
+            .0
+            .iter()
+            .map(|&(value, started, seq, kinds)| (t.id, value, started, seq, kinds))
+            .collect();
+        insert_terms(tx, &rows).map_err(db("insert terms"))
     }
 
     fn write_pending(self, tx: &Tx<'_>, t: &TenantCtx) -> Result<()> {
@@ -192,24 +174,69 @@ impl TermEntries {
                 "INSERT OR REPLACE INTO terms_pending (seq, tenant_id, started, entries) VALUES (?1, ?2, ?3, ?4)",
             )
             .map_err(db("prepare pending terms"))?;
-        let mut entries = String::new();
+        let mut entries = Vec::new();
         // Entries were added row by row: each run of one row is one pending row.
         for run in self.0.chunk_by(|a, b| a.2 == b.2) {
             entries.clear();
-            entries.push('[');
-            for (i, &(value, _, _, kinds)) in run.iter().enumerate() {
-                if i > 0 {
-                    entries.push(',');
-                }
-                entries.push_str(&((value << KIND_BITS) | kinds).to_string());
+            for &(value, _, _, kinds) in run {
+                entries.extend_from_slice(&pending_entry(value, kinds).to_le_bytes());
             }
-            entries.push(']');
             let (_, started, seq, _) = run[0];
             stmt.execute(params![seq, t.id, started, entries])
                 .map_err(db("insert pending terms"))?;
         }
         Ok(())
     }
+}
+
+/// A pending entry: the value number and the kinds in one integer.
+fn pending_entry(value: i64, kinds: i64) -> i64 {
+    (value << KIND_BITS) | kinds
+}
+
+/// A `terms` row: (tenant, value number, start, row, kinds).
+pub(crate) type TermRow = (i64, i64, i64, i64, i64);
+
+/// The `terms` rows of a `terms_pending` row.
+pub(crate) fn pending_rows(
+    tenant: i64,
+    started: i64,
+    seq: i64,
+    entries: &[u8],
+) -> impl Iterator<Item = TermRow> + '_ {
+    entries.chunks_exact(8).map(move |b| {
+        let v = i64::from_le_bytes(b.try_into().expect("8 bytes"));
+        (
+            tenant,
+            v >> KIND_BITS,
+            started,
+            seq,
+            v & ((1 << KIND_BITS) - 1),
+        )
+    })
+}
+
+/// Inserts `terms` rows (replacing equal keys), many to a statement.
+pub(crate) fn insert_terms(conn: &Connection, rows: &[TermRow]) -> rusqlite::Result<()> {
+    let many = format!(
+        "INSERT OR REPLACE INTO terms (tenant_id, value, started, seq, kinds) VALUES {}",
+        vec!["(?, ?, ?, ?, ?)"; PER_INSERT].join(", ")
+    );
+    let mut chunks = rows.chunks_exact(PER_INSERT);
+    let mut stmt = conn.prepare_cached(&many)?;
+    let mut params = Vec::with_capacity(PER_INSERT * 5);
+    for chunk in &mut chunks {
+        params.clear();
+        params.extend(chunk.iter().flat_map(|&(a, b, c, d, e)| [a, b, c, d, e]));
+        stmt.execute(rusqlite::params_from_iter(&params))?;
+    }
+    let mut one = conn.prepare_cached(
+        "INSERT OR REPLACE INTO terms (tenant_id, value, started, seq, kinds) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for &(a, b, c, d, e) in chunks.remainder() {
+        one.execute(params![a, b, c, d, e])?;
+    }
+    Ok(())
 }
 
 /// Inserts or replaces one engagement, keeping the newer of the stored and the incoming.
