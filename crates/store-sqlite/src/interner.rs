@@ -18,6 +18,9 @@ pub(crate) struct Interner {
     known: HashMap<(i64, Box<str>), i64>,
     /// Values numbered in the open transaction.
     fresh: Vec<(i64, Box<str>)>,
+    /// The last number given out in each tenant, read once a transaction (another process
+    /// may have numbered values in between) and written back by [`Interner::flush`].
+    last: HashMap<i64, i64>,
 }
 
 impl Interner {
@@ -26,30 +29,52 @@ impl Interner {
         if let Some(id) = self.known.get(&(tenant, value) as &dyn Key) {
             return Ok(*id);
         }
-        let id = match lookup(conn, tenant, value)? {
-            Some(id) => id,
+        let next = match self.last.get(&tenant) {
+            Some(last) => last + 1,
             None => {
-                let id = conn
-                    .prepare_cached(
-                        "INSERT INTO term_value_ids (tenant_id, last) VALUES (?1, 1)
-                         ON CONFLICT (tenant_id) DO UPDATE SET last = last + 1 RETURNING last",
-                    )
-                    .and_then(|mut s| s.query_row([tenant], |r| r.get::<_, i64>(0)))
-                    .map_err(db("number a term value"))?;
                 conn.prepare_cached(
-                    "INSERT INTO term_values (tenant_id, value, id) VALUES (?1, ?2, ?3)",
+                    "SELECT coalesce((SELECT last FROM term_value_ids WHERE tenant_id = ?1), 0)",
                 )
-                .and_then(|mut s| s.execute(params![tenant, value, id]))
-                .map_err(db("store a term value"))?;
-                self.fresh.push((tenant, value.into()));
-                id
+                .and_then(|mut s| s.query_row([tenant], |r| r.get::<_, i64>(0)))
+                .map_err(db("read the last term value number"))?
+                    + 1
             }
+        };
+        // Most values not remembered are new: store one first, look it up if it was there.
+        let stored = conn
+            .prepare_cached(
+                "INSERT INTO term_values (tenant_id, value, id) VALUES (?1, ?2, ?3)
+                 ON CONFLICT DO NOTHING",
+            )
+            .and_then(|mut s| s.execute(params![tenant, value, next]))
+            .map_err(db("store a term value"))?;
+        let id = if stored == 1 {
+            self.last.insert(tenant, next);
+            self.fresh.push((tenant, value.into()));
+            next
+        } else {
+            lookup(conn, tenant, value)?.ok_or_else(|| {
+                interlog_store::StoreError::backend("find a term value", "vanished")
+            })?
         };
         if self.known.len() >= MAX_REMEMBERED {
             self.known.clear();
         }
         self.known.insert((tenant, value.into()), id);
         Ok(id)
+    }
+
+    /// Records the last numbers given out in the open transaction; call before it commits.
+    pub(crate) fn flush(&mut self, conn: &Connection) -> Result<()> {
+        for (tenant, last) in &self.last {
+            conn.prepare_cached(
+                "INSERT INTO term_value_ids (tenant_id, last) VALUES (?1, ?2)
+                 ON CONFLICT (tenant_id) DO UPDATE SET last = excluded.last",
+            )
+            .and_then(|mut s| s.execute(params![tenant, last]))
+            .map_err(db("number term values"))?;
+        }
+        Ok(())
     }
 
     /// The number of `value`, if it has one (no new number).
@@ -62,6 +87,7 @@ impl Interner {
 
     /// The open transaction ended: numbers given out in it stay if it committed.
     pub(crate) fn end(&mut self, committed: bool) {
+        self.last.clear();
         let fresh = std::mem::take(&mut self.fresh);
         if !committed {
             for k in fresh {

@@ -56,6 +56,9 @@ pub(crate) fn compact_form(tx: &Transaction<'_>) -> rusqlite::Result<()> {
             insert.execute(params![tenant, value, started, seq, kinds])?;
         }
     }
+    interner
+        .flush(tx)
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     interner.end(true);
     Ok(())
 }

@@ -89,6 +89,12 @@ fn commit(conn: &Tx<'_>, batch: Vec<Job>) -> bool {
         broken |= outcome == Outcome::Broken;
         done.push(complete);
     }
+    if !broken {
+        if let Err(e) = conn.interner.borrow_mut().flush(conn) {
+            tracing::error!(error = %e, "could not record term value numbers");
+            broken = true;
+        }
+    }
     let ended = if broken {
         let _ = conn.execute_batch("ROLLBACK");
         Err("a database error rolled the transaction back".to_owned())
