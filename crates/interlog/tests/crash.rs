@@ -77,10 +77,14 @@ fn kill_when(child: &mut Child, data: &Path, until: impl Fn(usize) -> bool) -> u
     }
 }
 
+/// Each engagement's (id, stored body), and each search-term entry as (value, start,
+/// engagement id, kinds).
+type Contents = (Vec<(String, Vec<u8>)>, Vec<(String, i64, String, i64)>);
+
 /// What a store holds, independent of row and value numbering: every engagement's id and
 /// stored body, and every search-term entry as (value, start, engagement id, kinds).
 /// Also checks the file is sound and nothing is left half-built.
-fn contents(data: &Path) -> (Vec<(String, Vec<u8>)>, Vec<(String, i64, String, i64)>) {
+fn contents(data: &Path) -> Contents {
     let c = db(data);
     let ok: String = c
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
