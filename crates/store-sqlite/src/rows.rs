@@ -247,6 +247,11 @@ pub(crate) fn upsert(
     row: Row,
     terms: &mut TermEntries,
 ) -> Result<UpsertOutcome> {
+    // Most upserts of a load are new engagements: insert first, one statement, and read
+    // the stored one only when the id was taken.
+    if insert(tx, t, &row, terms)? {
+        return Ok(UpsertOutcome::Created);
+    }
     match existing(tx, t.id, &row.id)? {
         Some(old) if row.updated < old.updated => Ok(UpsertOutcome::Stale),
         // A replay of what is stored: nothing to write.
@@ -255,23 +260,22 @@ pub(crate) fn upsert(
             replace(tx, t, old, &row, terms)?;
             Ok(UpsertOutcome::Updated)
         }
-        None => {
-            insert(tx, t, &row, terms)?;
-            Ok(UpsertOutcome::Created)
-        }
+        None => Err(StoreError::backend(
+            "upsert engagement",
+            "the id was taken but no engagement has it",
+        )),
     }
 }
 
 /// Inserts a new engagement; a conflict when its id is taken.
 pub(crate) fn create(tx: &Tx<'_>, t: &TenantCtx, row: Row) -> Result<StoredEngagement> {
-    if existing(tx, t.id, &row.id)?.is_some() {
+    let mut terms = TermEntries::default();
+    if !insert(tx, t, &row, &mut terms)? {
         return Err(StoreError::Conflict(format!(
             "engagement {} already exists",
             row.id
         )));
     }
-    let mut terms = TermEntries::default();
-    insert(tx, t, &row, &mut terms)?;
     terms.write(tx, t)?;
     Ok(row.stored())
 }
@@ -315,23 +319,30 @@ pub(crate) fn delete(tx: &Tx<'_>, t: &TenantCtx, id: &str) -> Result<bool> {
     Ok(true)
 }
 
-fn insert(tx: &Tx<'_>, t: &TenantCtx, r: &Row, terms: &mut TermEntries) -> Result<()> {
+/// Inserts a new engagement; false (and nothing written) when its id is taken.
+fn insert(tx: &Tx<'_>, t: &TenantCtx, r: &Row, terms: &mut TermEntries) -> Result<bool> {
     let seq = tx
         .prepare_cached(
             "INSERT INTO engagements (tenant_id, id, started, ended, updated, duration, state, outcome, direction, channels, body)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING seq",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             ON CONFLICT (tenant_id, id) DO NOTHING RETURNING seq",
         )
         .and_then(|mut s| {
             s.query_row(
                 params![t.id, r.id, r.started, r.ended, r.updated, r.duration, r.state, r.outcome, r.direction, r.channels, r.body],
                 |row| row.get::<_, i64>(0),
             )
+            .optional()
         })
         .map_err(db("insert engagement"))?;
+    let Some(seq) = seq else {
+        return Ok(false);
+    };
     if let Some(bulk) = tx.bulk {
         bulk.wrote_row();
     }
-    terms.add(tx, t, r, seq)
+    terms.add(tx, t, r, seq)?;
+    Ok(true)
 }
 
 fn replace(
