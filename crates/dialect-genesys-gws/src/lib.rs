@@ -128,12 +128,22 @@ impl Gws {
     /// Runs `job` (given the operation's reference id; it returns the notification's
     /// `data` as JSON) in the background and publishes its result on
     /// `/v2/ucs/interactions` to the caller's session. Returns the reference id at once,
-    /// once one of the limited operation slots is free.
+    /// once one of the limited operation slots is free. A caller without a session (Basic
+    /// credentials and no cookie, CSRF protection off) gets a reference id and no job.
     pub(crate) async fn launch<F, Fut>(&self, caller: &session::Caller, job: F) -> GwsResult<u64>
     where
         F: FnOnce(u64) -> Fut + Send + 'static,
         Fut: Future<Output = String> + Send + 'static,
     {
+        let Some(session) = caller.session.as_ref().map(|s| s.key.clone()) else {
+            // Without a session no CometD client can receive the result: nothing to run.
+            let reference = self.references.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(
+                reference,
+                "gws operation without a session: nobody to notify"
+            );
+            return Ok(reference);
+        };
         let permit = self
             .jobs
             .clone()
@@ -142,7 +152,6 @@ impl Gws {
             .map_err(GwsError::internal)?;
         let reference = self.references.fetch_add(1, Ordering::Relaxed);
         let hub = self.hub.clone();
-        let session = caller.session_key.clone();
         let tenant = caller.tenant.id;
         tokio::spawn(async move {
             let data = job(reference).await;

@@ -1,6 +1,7 @@
 //! kill -9 in the middle of a bulk import and of an HTTP bulk ingest: the store opens, passes
-//! `PRAGMA integrity_check`, keeps every engagement committed before the kill, and a re-run
-//! of the same input completes it into exactly what an uninterrupted load makes.
+//! `PRAGMA integrity_check`, keeps every engagement committed before the kill with a sound
+//! change feed, and a re-run of the same input completes it into exactly what an
+//! uninterrupted load makes.
 
 use serde_json::Value;
 use std::path::Path;
@@ -77,13 +78,67 @@ fn kill_when(child: &mut Child, data: &Path, until: impl Fn(usize) -> bool) -> u
     }
 }
 
-/// Each engagement's (id, stored body), and each search-term entry as (value, start,
-/// engagement id, kinds).
-type Contents = (Vec<(String, Vec<u8>)>, Vec<(String, i64, String, i64)>);
+/// Each engagement's (id, stored body, position in the change feed), and each search-term
+/// entry as (value, start, engagement id, kinds).
+type Contents = (Vec<(String, Vec<u8>, i64)>, Vec<(String, i64, String, i64)>);
 
-/// What a store holds, independent of row and value numbering: every engagement's id and
-/// stored body, and every search-term entry as (value, start, engagement id, kinds).
-/// Also checks the file is sound and nothing is left half-built.
+/// The names of the indexes on `engagements` in a store no bulk load ever touched.
+fn indexes_of_a_fresh_store() -> &'static [String] {
+    static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        let data = tempfile::tempdir().unwrap();
+        fresh(data.path());
+        engagements_indexes(&db(data.path()))
+    })
+}
+
+fn engagements_indexes(c: &rusqlite::Connection) -> Vec<String> {
+    c.prepare(
+        "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'engagements'
+         ORDER BY name",
+    )
+    .unwrap()
+    .query_map([], |r| r.get(0))
+    .unwrap()
+    .map(Result::unwrap)
+    .collect()
+}
+
+/// The change feed is sound: every position is positive and taken once per tenant (rows
+/// and tombstones together), and each tenant's head is at or past its newest position.
+fn check_feed(c: &rusqlite::Connection) {
+    let count = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(
+        count("SELECT count(*) FROM engagements WHERE position <= 0"),
+        0,
+        "engagements without a position"
+    );
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM (SELECT 1 FROM
+             (SELECT tenant_id, position FROM engagements
+              UNION ALL SELECT tenant_id, position FROM tombstones)
+             GROUP BY tenant_id, position HAVING count(*) > 1)"
+        ),
+        0,
+        "a position taken twice"
+    );
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM (SELECT tenant_id, MAX(position) AS newest FROM
+             (SELECT tenant_id, position FROM engagements
+              UNION ALL SELECT tenant_id, position FROM tombstones) GROUP BY tenant_id) p
+             LEFT JOIN tenant_heads h ON h.tenant_id = p.tenant_id
+             WHERE h.head IS NULL OR h.head < p.newest"
+        ),
+        0,
+        "a head behind its feed"
+    );
+}
+
+/// What a store holds, independent of row and value numbering: every engagement's id,
+/// stored body and feed position, and every search-term entry as (value, start, engagement
+/// id, kinds). Also checks the file is sound, its feed too, and nothing is left half-built.
 fn contents(data: &Path) -> Contents {
     let c = db(data);
     let ok: String = c
@@ -94,18 +149,16 @@ fn contents(data: &Path) -> Contents {
         .query_row("SELECT count(*) FROM terms_pending", [], |r| r.get(0))
         .unwrap();
     assert_eq!(pending, 0, "pending search terms left");
-    let indexes: i64 = c
-        .query_row(
-            "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'engagements'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(indexes, 6, "every engagements index is there");
+    assert_eq!(
+        engagements_indexes(&c),
+        indexes_of_a_fresh_store(),
+        "every engagements index is there"
+    );
+    check_feed(&c);
     let bodies = c
-        .prepare("SELECT id, body FROM engagements ORDER BY id")
+        .prepare("SELECT id, body, position FROM engagements ORDER BY id")
         .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .unwrap()
         .map(Result::unwrap)
         .collect();

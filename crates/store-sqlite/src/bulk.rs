@@ -1,7 +1,8 @@
 //! A bulk load (`interlog import`) builds indexes in order instead of row by row.
 //!
 //! Its search-term entries go to `terms_pending` in row order (appends), and once it has
-//! written [`DEFER_AFTER`] rows the sort indexes are dropped. When the load ends, the
+//! written [`DEFER_AFTER`] rows the indexes on engagements are dropped (all but the change
+//! feed's, see [`crate::schema::defer_indexes`]). When the load ends, the
 //! indexes are built again from the table (SQLite sorts their entries first) and the
 //! pending terms are moved into `terms` in key order: B-tree appends instead of inserts all
 //! over the index. Every step is a transaction, and opening the store finishes whatever a
@@ -42,18 +43,18 @@ impl BulkLoad {
         self.rows.set(self.rows.get() + 1);
     }
 
-    /// Between transactions: drops the sort indexes once the load is large enough.
+    /// Between transactions: drops the deferred indexes once the load is large enough.
     pub(crate) fn before_commit(&self, conn: &Connection) {
         if self.deferred.get() || self.rows.get() < self.defer_after {
             return;
         }
         self.deferred.set(true);
-        match crate::schema::drop_sort_indexes(conn) {
+        match crate::schema::defer_indexes(conn) {
             Ok(()) => tracing::info!(
                 rows = self.rows.get(),
-                "bulk load: sort indexes dropped, to be built when the load ends"
+                "bulk load: indexes dropped, to be built when the load ends"
             ),
-            Err(e) => tracing::warn!(error = %e, "bulk load: could not drop the sort indexes"),
+            Err(e) => tracing::warn!(error = %e, "bulk load: could not drop the indexes"),
         }
     }
 

@@ -5,14 +5,14 @@
 //! the single writer thread, so the writer spends its time on SQL alone.
 
 use crate::codes::{channel_mask, code};
-use crate::db;
 use crate::writer::Tx;
+use crate::{changes, db};
 use interlog_model::{Direction, Engagement, Outcome, State, Timestamp};
 use interlog_store::codec;
 use interlog_store::terms::{terms_by_value, KindSet};
 use interlog_store::{
-    sort_value, EditRejected, EngagementEdit, Result, SortKey, StoreError, StoredEngagement,
-    UpsertOutcome,
+    sort_value, DeleteReason, EditRejected, EngagementEdit, Result, SortKey, StoreError,
+    StoredEngagement, UpsertOutcome,
 };
 use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -38,6 +38,8 @@ pub(crate) struct Row {
     direction: Option<i64>,
     channels: i64,
     terms: Vec<(String, KindSet)>,
+    /// When the write happens: the change feed's `at`.
+    changed: i64,
 }
 
 impl Row {
@@ -57,6 +59,7 @@ impl Row {
             direction: e.direction.map(|d| code(Direction::ALL, d)),
             channels: channel_mask(e.channels.iter().map(|c| c.kind)),
             terms: terms_by_value(&e, country),
+            changed: now.as_millisecond(),
             id: e.id,
         }
     }
@@ -301,35 +304,100 @@ pub(crate) fn update(
     Ok(row.stored())
 }
 
-pub(crate) fn delete(tx: &Tx<'_>, t: &TenantCtx, id: &str) -> Result<bool> {
+/// Deletes one engagement, leaving a tombstone; false when there was none.
+pub(crate) fn delete(
+    tx: &Tx<'_>,
+    t: &TenantCtx,
+    id: &str,
+    reason: DeleteReason,
+    now: Timestamp,
+) -> Result<bool> {
     let Some(old) = existing(tx, t.id, id)? else {
         return Ok(false);
     };
-    let e = parse(&old.body)?;
+    remove(tx, t, id, old.seq, old.started, &old.body, reason, now)?;
+    Ok(true)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn remove(
+    tx: &Tx<'_>,
+    t: &TenantCtx,
+    id: &str,
+    seq: i64,
+    started: i64,
+    body: &[u8],
+    reason: DeleteReason,
+    now: Timestamp,
+) -> Result<()> {
+    let e = parse(body)?;
     delete_terms(
         tx,
         t,
         &terms_by_value(&e, t.country_code.as_deref()),
-        old.started,
-        old.seq,
+        started,
+        seq,
     )?;
     tx.prepare_cached("DELETE FROM engagements WHERE seq = ?1")
-        .and_then(|mut s| s.execute([old.seq]))
+        .and_then(|mut s| s.execute([seq]))
         .map_err(db("delete engagement"))?;
-    Ok(true)
+    changes::tombstone(tx, t.id, id, reason, now)
+}
+
+/// Deletes up to `limit` engagements that started before `before`, earliest first, with
+/// retention tombstones.
+pub(crate) fn delete_started_before(
+    tx: &Tx<'_>,
+    t: &TenantCtx,
+    before: Timestamp,
+    limit: u32,
+    now: Timestamp,
+) -> Result<u64> {
+    let doomed: Vec<(i64, i64, String, Vec<u8>)> = tx
+        .prepare_cached(
+            "SELECT seq, started, id, body FROM engagements WHERE tenant_id = ?1 AND started < ?2
+             ORDER BY started, id LIMIT ?3",
+        )
+        .and_then(|mut s| {
+            s.query_map(params![t.id, before.as_millisecond(), limit], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    body_bytes(r.get_ref(3)?)?.to_vec(),
+                ))
+            })?
+            .collect()
+        })
+        .map_err(db("find engagements past retention"))?;
+    for (seq, started, id, body) in &doomed {
+        remove(
+            tx,
+            t,
+            id,
+            *seq,
+            *started,
+            body,
+            DeleteReason::Retention,
+            now,
+        )?;
+    }
+    Ok(doomed.len() as u64)
 }
 
 /// Inserts a new engagement; false (and nothing written) when its id is taken.
 fn insert(tx: &Tx<'_>, t: &TenantCtx, r: &Row, terms: &mut TermEntries) -> Result<bool> {
+    // The position is taken only if the row is written: a taken id leaves no gap.
+    let position = changes::peek_position(tx, t.id)?;
     let seq = tx
         .prepare_cached(
-            "INSERT INTO engagements (tenant_id, id, started, ended, updated, duration, state, outcome, direction, channels, body)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+            "INSERT INTO engagements (tenant_id, id, started, ended, updated, duration, state, outcome, direction, channels, body, position, changed)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
              ON CONFLICT (tenant_id, id) DO NOTHING RETURNING seq",
         )
         .and_then(|mut s| {
             s.query_row(
-                params![t.id, r.id, r.started, r.ended, r.updated, r.duration, r.state, r.outcome, r.direction, r.channels, r.body],
+                params![t.id, r.id, r.started, r.ended, r.updated, r.duration, r.state, r.outcome, r.direction, r.channels, r.body, position, r.changed],
                 |row| row.get::<_, i64>(0),
             )
             .optional()
@@ -338,6 +406,7 @@ fn insert(tx: &Tx<'_>, t: &TenantCtx, r: &Row, terms: &mut TermEntries) -> Resul
     let Some(seq) = seq else {
         return Ok(false);
     };
+    changes::take_position(t.id, position);
     if let Some(bulk) = tx.bulk {
         bulk.wrote_row();
     }
@@ -359,9 +428,11 @@ fn replace(
     if !same_terms {
         delete_terms(tx, t, &old_terms, old.started, old.seq)?;
     }
+    let position = changes::next_position(tx, t.id)?;
     tx.prepare_cached(
         "UPDATE engagements SET started = ?2, ended = ?3, updated = ?4, duration = ?5, state = ?6,
-             outcome = ?7, direction = ?8, channels = ?9, body = ?10 WHERE seq = ?1",
+             outcome = ?7, direction = ?8, channels = ?9, body = ?10, position = ?11, changed = ?12
+         WHERE seq = ?1",
     )
     .and_then(|mut s| {
         s.execute(params![
@@ -374,7 +445,9 @@ fn replace(
             r.outcome,
             r.direction,
             r.channels,
-            r.body
+            r.body,
+            position,
+            r.changed
         ])
     })
     .map_err(db("update engagement"))?;

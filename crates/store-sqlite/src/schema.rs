@@ -3,81 +3,105 @@
 use rusqlite::Connection;
 use std::path::Path;
 
-/// The migrations in order; `PRAGMA user_version` records how many have run.
-const MIGRATIONS: &[&str] = &[
-    include_str!("../migrations/0001_init.sql"),
-    include_str!("../migrations/0002_links_and_records.sql"),
-    include_str!("../migrations/0003_outcome_index.sql"),
-    include_str!("../migrations/0004_tenant_scoped_state.sql"),
-    include_str!("../migrations/0005_compact_form.sql"),
-];
+/// One migration: the number of its file, its SQL, and the Rust that runs after the SQL in
+/// the same transaction, if any.
+struct Migration {
+    number: u32,
+    sql: &'static str,
+    step: Option<RustStep>,
+}
 
-/// A migration's work in Rust, run after its SQL in the same transaction.
+/// A migration's work in Rust.
 type RustStep = fn(&rusqlite::Transaction<'_>) -> rusqlite::Result<()>;
 
-/// Migrations that also need Rust after their SQL: (number, step).
-const RUST_STEPS: &[(usize, RustStep)] = &[(5, crate::upgrade::compact_form)];
+const fn sql(number: u32, sql: &'static str) -> Migration {
+    Migration {
+        number,
+        sql,
+        step: None,
+    }
+}
 
-/// The indexes a listing walks in sort order, as the migrations made them. A bulk load
-/// drops them and builds them again when it ends ([`complete`]).
-const SORT_INDEXES: &[(&str, &str)] = &[
-    (
-        "engagements_by_started",
-        "engagements (tenant_id, started, id)",
+/// The migrations by number. Numbers may have holes: branches take numbers as they are
+/// made and land in any order, so the store records which ones ran (`schema_migrations`),
+/// not how many, and applies the missing ones in number order. Migrations that may land in
+/// either order must not depend on each other.
+const MIGRATIONS: &[Migration] = &[
+    sql(1, include_str!("../migrations/0001_init.sql")),
+    sql(2, include_str!("../migrations/0002_links_and_records.sql")),
+    sql(3, include_str!("../migrations/0003_outcome_index.sql")),
+    sql(
+        4,
+        include_str!("../migrations/0004_tenant_scoped_state.sql"),
     ),
-    ("engagements_by_ended", "engagements (tenant_id, ended, id)"),
-    (
-        "engagements_by_updated",
-        "engagements (tenant_id, updated, id)",
-    ),
-    (
-        "engagements_by_duration",
-        "engagements (tenant_id, duration, id)",
-    ),
-    (
-        "engagements_by_outcome",
-        "engagements (tenant_id, outcome, started, id)",
-    ),
+    sql(5, include_str!("../migrations/0005_change_feed.sql")),
+    Migration {
+        number: 7,
+        sql: include_str!("../migrations/0007_compact_form.sql"),
+        step: Some(crate::upgrade::compact_form),
+    },
 ];
 
-pub(crate) fn drop_sort_indexes(conn: &Connection) -> rusqlite::Result<()> {
-    let mut sql = String::from("BEGIN IMMEDIATE;");
-    for (name, _) in SORT_INDEXES {
-        sql.push_str(&format!("DROP INDEX IF EXISTS {name};"));
-    }
-    sql.push_str("COMMIT;");
-    conn.execute_batch(&sql).inspect_err(|_| {
+/// Indexes on `engagements` a bulk load keeps besides the unique ones: the change feed's,
+/// which a load appends to in order anyway. It drops every other one (the sort indexes, and
+/// any a later migration adds) and builds them again when it ends ([`complete`]).
+const KEPT_DURING_BULK_LOAD: &[&str] = &["engagements_by_position"];
+
+/// Drops the indexes a bulk load defers, recording their definitions in `deferred_indexes`
+/// in the same transaction, so a killed load's next open builds them again.
+pub(crate) fn defer_indexes(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let done = (|| {
+        let kept = KEPT_DURING_BULK_LOAD
+            .iter()
+            .map(|n| format!("'{n}'"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        // Unique indexes stay: writes rely on them. So do the ones SQLite made itself.
+        let deferred: Vec<(String, String)> = conn
+            .prepare(&format!(
+                "SELECT s.name, s.sql FROM pragma_index_list('engagements') l
+                 JOIN sqlite_schema s ON s.type = 'index' AND s.name = l.name
+                 WHERE NOT l.\"unique\" AND l.origin = 'c' AND s.name NOT IN ({kept})"
+            ))?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (name, sql) in &deferred {
+            conn.execute(
+                "INSERT OR REPLACE INTO deferred_indexes (name, sql) VALUES (?1, ?2)",
+                [name, sql],
+            )?;
+            conn.execute_batch(&format!("DROP INDEX \"{name}\""))?;
+        }
+        conn.execute_batch("COMMIT")
+    })();
+    done.inspect_err(|_| {
         let _ = conn.execute_batch("ROLLBACK");
     })
 }
 
-/// Finishes what a bulk load deferred, whether it ended or was killed: builds the sort
-/// indexes that are missing and moves pending search terms into `terms` in key order.
-/// Quick when there is nothing to do.
+/// Finishes what a bulk load deferred, whether it ended or was killed: builds the indexes
+/// it dropped and moves pending search terms into `terms` in key order. Quick when there is
+/// nothing to do.
 pub(crate) fn complete(conn: &Connection) -> rusqlite::Result<()> {
-    let present: i64 = conn.query_row(
-        &format!(
-            "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name IN ({})",
-            SORT_INDEXES
-                .iter()
-                .map(|(n, _)| format!("'{n}'"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+    let (deferred, pending): (bool, bool) = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM deferred_indexes), EXISTS (SELECT 1 FROM terms_pending)",
         [],
-        |r| r.get(0),
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    let pending: bool = conn.query_row("SELECT EXISTS (SELECT 1 FROM terms_pending)", [], |r| {
-        r.get(0)
-    })?;
-    if present as usize == SORT_INDEXES.len() && !pending {
+    if !deferred && !pending {
         return Ok(());
     }
     conn.execute_batch("BEGIN IMMEDIATE")?;
     let done = (|| {
-        for (name, def) in SORT_INDEXES {
-            conn.execute_batch(&format!("CREATE INDEX IF NOT EXISTS {name} ON {def}"))?;
+        let sqls: Vec<String> = conn
+            .prepare("SELECT sql FROM deferred_indexes ORDER BY name")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for sql in sqls {
+            conn.execute_batch(&sql)?;
         }
+        conn.execute_batch("DELETE FROM deferred_indexes")?;
         if pending {
             merge_pending(conn)?;
         }
@@ -174,16 +198,115 @@ pub(crate) fn checkpoint(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 /// Applies the migrations that have not run yet, each in its own transaction.
+///
+/// Stores made before `schema_migrations` existed counted their migrations in `PRAGMA
+/// user_version` (migrations 1 to N ran); it still says that: the longest run of migrations
+/// from 1 that have all run.
 pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
-    let done: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
+    apply(conn, MIGRATIONS)
+}
+
+fn apply(conn: &mut Connection, migrations: &[Migration]) -> rusqlite::Result<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let ledger: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !ledger {
+        let counted: u32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        tx.execute_batch("CREATE TABLE schema_migrations (number INTEGER PRIMARY KEY)")?;
+        for n in 1..=counted {
+            tx.execute("INSERT INTO schema_migrations (number) VALUES (?1)", [n])?;
+        }
+    }
+    tx.commit()?;
+    let mut applied: std::collections::BTreeSet<u32> = conn
+        .prepare("SELECT number FROM schema_migrations")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let missing: Vec<&Migration> = migrations
+        .iter()
+        .filter(|m| !applied.contains(&m.number))
+        .collect();
+    for m in missing {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        tx.execute_batch(sql)?;
-        for (_, step) in RUST_STEPS.iter().filter(|(n, _)| *n == i + 1) {
+        tx.execute_batch(m.sql)?;
+        if let Some(step) = m.step {
             step(&tx)?;
         }
-        tx.pragma_update(None, "user_version", i + 1)?;
+        tx.execute(
+            "INSERT INTO schema_migrations (number) VALUES (?1)",
+            [m.number],
+        )?;
+        applied.insert(m.number);
+        let contiguous = (1..)
+            .take_while(|n| applied.contains(n))
+            .last()
+            .unwrap_or(0);
+        tx.pragma_update(None, "user_version", contiguous)?;
         tx.commit()?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod order {
+    use super::*;
+
+    fn version(conn: &Connection) -> u32 {
+        conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    fn tables(conn: &Connection) -> Vec<String> {
+        conn.prepare("SELECT name FROM sqlite_schema WHERE name LIKE 't_' ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    #[test]
+    fn a_migration_that_lands_after_a_later_numbered_one_still_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = open(&dir.path().join("order.db")).unwrap();
+        // A store migrated by a build that had 1 and 3 but not 2 yet…
+        apply(
+            &mut conn,
+            &[sql(1, "CREATE TABLE t1 (x)"), sql(3, "CREATE TABLE t3 (x)")],
+        )
+        .unwrap();
+        assert_eq!(version(&conn), 1);
+        // …then opened by one that has all three: only 2 runs.
+        let all = [
+            sql(1, "CREATE TABLE t1 (x)"),
+            sql(2, "CREATE TABLE t2 (x)"),
+            sql(3, "CREATE TABLE t3 (x)"),
+        ];
+        apply(&mut conn, &all).unwrap();
+        assert_eq!(tables(&conn), ["t1", "t2", "t3"]);
+        assert_eq!(version(&conn), 3);
+        apply(&mut conn, &all).unwrap();
+    }
+
+    #[test]
+    fn a_store_from_before_the_ledger_counts_its_migrations_in_user_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = open(&dir.path().join("old.db")).unwrap();
+        conn.execute_batch("CREATE TABLE t1 (x); CREATE TABLE t2 (x); PRAGMA user_version = 2;")
+            .unwrap();
+        apply(
+            &mut conn,
+            &[
+                sql(1, "CREATE TABLE t1 (x)"),
+                sql(2, "CREATE TABLE t2 (x)"),
+                sql(3, "CREATE TABLE t3 (x)"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(tables(&conn), ["t1", "t2", "t3"]);
+        assert_eq!(version(&conn), 3);
+    }
 }

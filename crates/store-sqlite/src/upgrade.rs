@@ -10,7 +10,7 @@ use std::collections::HashMap;
 /// Rows read at a time.
 const CHUNK: i64 = 1_000;
 
-/// Migration 5: every body re-encoded into the compact form (the stored JSON text itself, so
+/// Migration 7: every body re-encoded into the compact form (the stored JSON text itself, so
 /// it reads back byte for byte), and the search terms (whose table the SQL part made anew)
 /// written again from the bodies.
 pub(crate) fn compact_form(tx: &Transaction<'_>) -> rusqlite::Result<()> {

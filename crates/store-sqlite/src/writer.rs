@@ -5,6 +5,7 @@
 //! after its transaction is durable, and concurrent writers share one fsync.
 
 use crate::bulk::BulkLoad;
+use crate::changes::Heads;
 use crate::interner::Interner;
 use interlog_store::{Result, StoreError};
 use rusqlite::Connection;
@@ -36,9 +37,12 @@ impl std::ops::Deref for Tx<'_> {
     }
 }
 
+/// Told, after each commit, the new feed head of every tenant the commit moved.
+pub(crate) type Announce = Box<dyn Fn(&[(i64, i64)]) + Send>;
+
 /// Runs the writer loop until every sender is gone; then, for a bulk load, builds what it
 /// deferred and makes everything durable.
-pub(crate) fn run(conn: Connection, jobs: mpsc::Receiver<Job>, bulk: bool) {
+pub(crate) fn run(conn: Connection, jobs: mpsc::Receiver<Job>, bulk: bool, announce: Announce) {
     let interner = RefCell::new(Interner::default());
     let bulk = bulk.then(BulkLoad::default);
     while let Ok(first) = jobs.recv() {
@@ -57,7 +61,7 @@ pub(crate) fn run(conn: Connection, jobs: mpsc::Receiver<Job>, bulk: bool) {
             interner: &interner,
             bulk: bulk.as_ref(),
         };
-        let committed = commit(&tx, batch);
+        let committed = commit(&tx, batch, &announce);
         interner.borrow_mut().end(committed);
     }
     if let Some(b) = &bulk {
@@ -76,7 +80,8 @@ pub(crate) fn run(conn: Connection, jobs: mpsc::Receiver<Job>, bulk: bool) {
 /// every job in it fails, unacknowledged, for its caller to retry. No per-job savepoints:
 /// they cost SQLite statement-journal work on every statement.
 /// Returns whether the transaction committed.
-fn commit(conn: &Tx<'_>, batch: Vec<Job>) -> bool {
+fn commit(conn: &Tx<'_>, batch: Vec<Job>, announce: &Announce) -> bool {
+    Heads::reset();
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
         // Dropping the jobs drops their reply channels: callers learn nothing was written.
         tracing::error!(error = %e, "could not begin a write transaction");
@@ -95,6 +100,18 @@ fn commit(conn: &Tx<'_>, batch: Vec<Job>) -> bool {
             broken = true;
         }
     }
+    let heads = if broken {
+        Vec::new()
+    } else {
+        match Heads::flush(conn) {
+            Ok(h) => h,
+            Err(e) => {
+                tracing::error!(error = %e, "could not record the change feed's heads");
+                broken = true;
+                Vec::new()
+            }
+        }
+    };
     let ended = if broken {
         let _ = conn.execute_batch("ROLLBACK");
         Err("a database error rolled the transaction back".to_owned())
@@ -106,6 +123,10 @@ fn commit(conn: &Tx<'_>, batch: Vec<Job>) -> bool {
         })
     };
     let committed = ended.is_ok();
+    Heads::reset();
+    if committed && !heads.is_empty() {
+        announce(&heads);
+    }
     for complete in done {
         complete(ended.clone());
     }

@@ -1,9 +1,10 @@
 //! A bulk load defers its search terms and sort indexes; once it closes, the store answers
-//! exactly as if every engagement had been written one by one.
+//! exactly as if every engagement had been written one by one, change feed included.
 
 use interlog_model::{Engagement, Role};
 use interlog_store::{
-    Directory, Engagements, Filter, NewTenant, OpenOptions, Query, Sort, SortDir, SortKey, Store,
+    ChangeKind, Changes, Directory, Engagements, Filter, NewTenant, OpenOptions, Query, Sort,
+    SortDir, SortKey, Store,
 };
 use interlog_store_sqlite::SqliteStore;
 
@@ -47,6 +48,25 @@ async fn answers(store: &SqliteStore, es: &[Engagement]) -> Vec<Vec<String>> {
     out
 }
 
+/// The whole change feed: (position, id, stored JSON), after checking it is in order and
+/// ends at the head.
+async fn feed(store: &SqliteStore) -> Vec<(i64, String, String)> {
+    let tenant = store.tenant("acme").await.unwrap().unwrap();
+    let page = store.changes(&tenant, 0, 100_000).await.unwrap();
+    assert!(page
+        .changes
+        .windows(2)
+        .all(|w| w[0].position < w[1].position));
+    assert_eq!(page.changes.last().map(|c| c.position), Some(page.head));
+    page.changes
+        .into_iter()
+        .map(|c| match c.kind {
+            ChangeKind::Upsert(e) => (c.position, c.id, e.json),
+            ChangeKind::Delete(r) => panic!("a tombstone ({r:?}) after upserts only"),
+        })
+        .collect()
+}
+
 #[tokio::test]
 async fn a_bulk_load_ends_as_one_by_one_writes_do() {
     std::env::set_var("INTERLOG_SQLITE_BULK_DEFER_AFTER", "100");
@@ -83,4 +103,7 @@ async fn a_bulk_load_ends_as_one_by_one_writes_do() {
     let want = answers(&stores[0], &es).await;
     assert!(want.iter().filter(|ids| !ids.is_empty()).count() > 10);
     assert_eq!(answers(&stores[1], &es).await, want);
+    let fed = feed(&stores[0]).await;
+    assert_eq!(fed.len(), es.len());
+    assert_eq!(feed(&stores[1]).await, fed);
 }

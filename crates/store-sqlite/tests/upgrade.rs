@@ -1,7 +1,8 @@
 //! A store made before the compact stored form upgrades in place when it is opened: every
-//! engagement reads back exactly as it was stored, and the filters find them as before.
+//! engagement reads back exactly as it was stored, the filters find them as before, and the
+//! change feed (whose migration runs first) holds each of them once.
 
-use interlog_store::{Directory, Engagements, Filter, Query, Store};
+use interlog_store::{ChangeKind, Changes, Directory, Engagements, Filter, Query, Store};
 use interlog_store_sqlite::SqliteStore;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -125,6 +126,45 @@ async fn an_old_store_upgrades_and_reads_back_identically() {
         let got: BTreeSet<String> = page.items.iter().map(|i| i.id.clone()).collect();
         assert_eq!(got, want, "{tenant_key}: {filter:?}");
     }
+
+    // The change feed holds every engagement once, as stored, at positions 1..=n of its
+    // tenant, and the heads cover them; a new write continues after the head.
+    let mut fed = BTreeMap::new();
+    let tenants: BTreeSet<&String> = old.keys().map(|(t, _)| t).collect();
+    for tenant_key in tenants {
+        let tenant = store.tenant(tenant_key).await.unwrap().unwrap();
+        let page = store.changes(&tenant, 0, 1000).await.unwrap();
+        let positions: Vec<i64> = page.changes.iter().map(|c| c.position).collect();
+        assert_eq!(
+            positions,
+            (1..=positions.len() as i64).collect::<Vec<_>>(),
+            "{tenant_key}"
+        );
+        assert_eq!(page.head, positions.len() as i64, "{tenant_key}");
+        for c in page.changes {
+            let ChangeKind::Upsert(e) = c.kind else {
+                panic!("{tenant_key}: a tombstone in an upgraded store");
+            };
+            assert!(fed.insert((tenant_key.clone(), c.id), e.json).is_none());
+        }
+        let (_, id) = old.keys().find(|(t, _)| t == tenant_key).unwrap();
+        store
+            .update(
+                &tenant,
+                id,
+                Box::new(|e| {
+                    e.subject = Some("after the upgrade".into());
+                    Ok(())
+                }),
+            )
+            .await
+            .unwrap();
+        let after = store.changes(&tenant, page.head, 10).await.unwrap();
+        assert_eq!(after.changes.len(), 1, "{tenant_key}");
+        assert_eq!(after.changes[0].position, page.head + 1);
+        assert_eq!(&after.changes[0].id, id);
+    }
+    assert_eq!(fed, old);
     store.close().await;
 
     // The upgraded file is a sound database holding only the compact form.

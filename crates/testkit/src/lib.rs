@@ -181,6 +181,22 @@ impl TestApp {
         self.dir.path()
     }
 
+    /// How many expiring records (sessions, refresh tokens) of `namespace` the store holds,
+    /// expired ones included: what a server leaves behind, which no API shows. Read from
+    /// the SQLite file directly.
+    pub fn stored_records(&self, namespace: &str) -> u64 {
+        let interlog_app::StoreUrl::Sqlite(path) = &self.config.store;
+        let db =
+            rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .unwrap();
+        db.query_row(
+            "SELECT count(*) FROM records WHERE namespace = ?1",
+            [namespace],
+            |r| r.get(0),
+        )
+        .unwrap()
+    }
+
     /// Another server on the same store and signing key (a second instance behind the
     /// same load balancer), started the same way.
     pub async fn second_instance(&self) -> Server {
@@ -217,6 +233,13 @@ impl TestApp {
 
     pub async fn get(&self, path: &str) -> Response {
         self.call(Method::GET, path, Some(&self.reader), None).await
+    }
+
+    /// GETs with `token` and returns (status, JSON body).
+    pub async fn get_json_as(&self, path: &str, token: &str) -> (u16, Value) {
+        let r = self.call(Method::GET, path, Some(token), None).await;
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
     }
 
     /// GETs and returns (status, JSON body).

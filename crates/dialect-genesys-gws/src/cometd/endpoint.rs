@@ -164,7 +164,7 @@ async fn handshake(
             return (r, None);
         }
     }
-    let caller = match session::authenticate(state, gws, headers).await {
+    let caller = match session::open(state, gws, headers).await {
         Ok(c) => c,
         Err(e) => {
             let code = if e.code == crate::envelope::code::NOT_AUTHENTICATED {
@@ -175,8 +175,11 @@ async fn handshake(
             return (failure(m, code, Some(advice_none())), None);
         }
     };
+    let Some(session) = caller.session else {
+        return (failure(m, "500::Internal error", Some(advice_none())), None);
+    };
     gws.start_sweeper();
-    match gws.hub.handshake(&caller.session_key, caller.tenant.id) {
+    match gws.hub.handshake(&session.key, caller.tenant.id) {
         Ok(client) => (
             reply(
                 m,
@@ -189,7 +192,7 @@ async fn handshake(
                     "advice": advice.retry(),
                 }),
             ),
-            caller.new_cookie,
+            session.new_cookie,
         ),
         Err(Refused::TooManyClients) => (
             failure(
@@ -197,7 +200,7 @@ async fn handshake(
                 "503::Too many clients",
                 Some(json!({"reconnect": "handshake", "interval": 5000})),
             ),
-            caller.new_cookie,
+            session.new_cookie,
         ),
         Err(Refused::TooManyForSession) => (
             failure(
@@ -205,7 +208,7 @@ async fn handshake(
                 "403::Too many clients for this session",
                 Some(advice_none()),
             ),
-            caller.new_cookie,
+            session.new_cookie,
         ),
     }
 }

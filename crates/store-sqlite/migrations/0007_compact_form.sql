@@ -38,3 +38,10 @@ CREATE TABLE terms_pending (
     started   INTEGER NOT NULL,
     entries   BLOB NOT NULL
 );
+
+-- The indexes a bulk load dropped, to be built again when it ends (or when the store is
+-- next opened after a killed load): their names and the SQL that made them.
+CREATE TABLE deferred_indexes (
+    name TEXT PRIMARY KEY,
+    sql  TEXT NOT NULL
+);
