@@ -35,6 +35,7 @@ const MIGRATIONS: &[Migration] = &[
         include_str!("../migrations/0004_tenant_scoped_state.sql"),
     ),
     sql(5, include_str!("../migrations/0005_change_feed.sql")),
+    sql(6, include_str!("../migrations/0006_activity_index.sql")),
     Migration {
         number: 7,
         sql: include_str!("../migrations/0007_compact_form.sql"),

@@ -23,8 +23,9 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-/// Events read from the feed per batch; the cursor is saved after each.
-const BATCH: u32 = 100;
+/// Events read from the feed per batch; the cursor is saved after each (a write that
+/// queues behind whatever else is being written, so batches are large).
+const BATCH: u32 = 500;
 /// How long a lease lasts; it is renewed with every batch.
 const LEASE: Duration = Duration::from_secs(10);
 /// How often the dispatcher looks for new webhooks.
@@ -133,11 +134,18 @@ async fn worker(
     let store = ctx.state.store.clone();
     let mut commits = store.subscribe(&tenant, CHANGES_TOPIC).await.ok();
     let mut definition_cache: Option<(Definition, Option<Filter>)> = None;
+    let mut held: Option<DeliveryState> = None;
     loop {
         if *stop.borrow() {
             break;
         }
-        let pause = match claim(&ctx, &tenant, &id).await {
+        // The state saved by the last batch renewed the lease; while most of it is left,
+        // the next batch goes on from it without another write to claim the lease.
+        let turn = match held.take() {
+            Some(s) if holds_lease(&s, &ctx.instance) => Turn::Go(s),
+            _ => claim(&ctx, &tenant, &id).await,
+        };
+        let pause = match turn {
             Turn::Gone => return,
             Turn::Wait(d) => d,
             Turn::Go(state) => {
@@ -159,7 +167,10 @@ async fn worker(
                 match &definition_cache {
                     None => Duration::from_secs(5),
                     Some((def, filter)) => {
-                        match round(&ctx, &tenant, &id, def, filter.as_ref(), state).await {
+                        let (outcome, saved) =
+                            round(&ctx, &tenant, &id, def, filter.as_ref(), state).await;
+                        held = saved;
+                        match outcome {
                             Round::Again => Duration::ZERO,
                             Round::Idle => {
                                 let wait = async {
@@ -220,22 +231,23 @@ async fn round(
     def: &Definition,
     filter: Option<&Filter>,
     state: DeliveryState,
-) -> Round {
+) -> (Round, Option<DeliveryState>) {
     let now = now_ms();
     if let Some(f) = &state.failing {
         if f.next_at_ms > now {
-            return Round::Retry(Duration::from_millis((f.next_at_ms - now) as u64).min(LEASE / 2));
+            let wait = Duration::from_millis((f.next_at_ms - now) as u64).min(LEASE / 2);
+            return (Round::Retry(wait), None);
         }
     }
     let page = match ctx.state.store.changes(tenant, state.cursor, BATCH).await {
         Ok(p) => p,
         Err(e) => {
             tracing::warn!(webhook = %id, error = %e, "cannot read the change feed");
-            return Round::Retry(Duration::from_secs(5));
+            return (Round::Retry(Duration::from_secs(5)), None);
         }
     };
     if page.changes.is_empty() {
-        return Round::Idle;
+        return (Round::Idle, Some(state));
     }
     let full = page.changes.len() as u32 == BATCH;
     let started = Instant::now();
@@ -314,23 +326,39 @@ async fn round(
     match saved {
         Ok(s) if s.disabled.is_some() => {
             tracing::warn!(tenant = %tenant.key, webhook = %id, "webhook disabled after failing for the retry period");
-            Round::Retry(Duration::from_secs(30))
+            (Round::Retry(Duration::from_secs(30)), None)
         }
-        Ok(s) => match &s.failing {
-            Some(f) => Round::Retry(Duration::from_millis(
-                (f.next_at_ms - now_ms()).max(0) as u64
-            )),
-            None if full || through < page.changes.last().map_or(0, |c| c.position) => Round::Again,
-            None => Round::Idle,
-        },
-        Err(interlog_store::StoreError::Rejected(r)) if r.0 == "the webhook is gone" => Round::Gone,
+        Ok(s) => {
+            let next = match &s.failing {
+                Some(f) => Round::Retry(Duration::from_millis(
+                    (f.next_at_ms - now_ms()).max(0) as u64
+                )),
+                None if full || through < page.changes.last().map_or(0, |c| c.position) => {
+                    Round::Again
+                }
+                None => Round::Idle,
+            };
+            (next, Some(s))
+        }
+        Err(interlog_store::StoreError::Rejected(r)) if r.0 == "the webhook is gone" => {
+            (Round::Gone, None)
+        }
         Err(e) => {
             // The lease passed to another instance (or the store failed): what was sent
             // is sent again by whoever delivers next — at least once.
             tracing::warn!(webhook = %id, error = %e, "cannot save a webhook's progress");
-            Round::Retry(Duration::from_secs(1))
+            (Round::Retry(Duration::from_secs(1)), None)
         }
     }
+}
+
+/// Whether `s`, as this instance last saved it, leaves it the lease for at least half its
+/// length more.
+fn holds_lease(s: &DeliveryState, me: &str) -> bool {
+    s.disabled.is_none()
+        && s.lease.as_ref().is_some_and(|(owner, until)| {
+            owner == me && *until - now_ms() > LEASE.as_millis() as i64 / 2
+        })
 }
 
 fn wanted(def: &Definition, filter: Option<&Filter>, tenant: &Tenant, change: &Change) -> bool {
