@@ -18,11 +18,15 @@ before=$(bench_count)
 log "POST /ingest: $ingest_n engagements, $(du -h "$file" | cut -f1)"
 bench_rss_start "$SERVER_PID" "$WORK/rss-ingest.txt"
 out="$WORK/ingest-response.json"
+log "machine load before the ingest: $(uptime | sed 's/.*load average/load average/')"
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat"; }
+c0=$(cpu_ticks)
 t0=$(now)
 code=$(curl -sS -o "$out" -w '%{http_code}' -X POST -T "$file" \
     -H 'Expect:' -H 'Content-Type: application/x-ndjson' -H "Authorization: Bearer $TOKEN" \
     "$BASE/api/v1/tenants/$TENANT/ingest") || die "the ingest request failed"
 t1=$(now)
+c1=$(cpu_ticks)
 bench_rss_stop "$WORK/rss-ingest.txt"
 [[ "$code" == 200 ]] || { head -c 1000 "$out" >&2; die "ingest answered $code"; }
 secs=$(calc "$t1 - $t0" %.3f)
@@ -40,5 +44,6 @@ log "count: $before before, $after after (+$((after - before)))"
     || die "expected $ingest_n created and the count to grow by as many"
 
 rate=$(calc "$created / $secs")
+cpu_us=$(calc "($c1 - $c0) * 1000000 / $(getconf CLK_TCK) / $created")
 figure "server_rss_ingest $RSS_MAX_MB MB (no target of its own; max VmRSS during the ingest; VmHWM $HWM_MB MB)"
-figure "bulk_ingest_rate $rate engagements/s (target >= 20000; $created engagements in ${secs}s)"
+figure "bulk_ingest_rate $rate engagements/s (target >= 20000; $created engagements in ${secs}s; server CPU $cpu_us µs an engagement)"

@@ -89,6 +89,7 @@ bench_ensure_tools() {
     command -v wrk >/dev/null 2>&1 || missing+=(wrk)
     command -v curl >/dev/null 2>&1 || missing+=(curl)
     command -v python3 >/dev/null 2>&1 || missing+=(python3)
+    [[ -x /usr/bin/time ]] || missing+=(time)
     if ((${#missing[@]})); then
         log "installing ${missing[*]} (apt-get)"
         local out
@@ -139,22 +140,27 @@ bench_fresh_dir() {
 # The path of the cached data set of N engagements (it may not exist yet).
 bench_dataset_path() { printf '%s\n' "$WORK/data-${1:-$BENCH_N}-seed$BENCH_SEED"; }
 
-# Imports an NDJSON file into DIR; prints "SECONDS CREATED" (wall time of the whole
-# command, engagements created). Fails if any line is rejected or not created.
+# Imports an NDJSON file into DIR; prints "SECONDS CREATED CPU_SECONDS" (wall time of the
+# whole command, engagements created, user + system CPU time of the process). Fails if any
+# line is rejected or not created.
 bench_import() {
     local dir="$1" file="$2" expect="$3"
-    local t0 t1 summary
+    local t0 t1 summary cpu
+    log "machine load before the import: $(uptime | sed 's/.*load average/load average/')"
     t0=$(now)
-    "$BIN" import --tenant "$TENANT" --data "$dir" "$file" 2> "$dir/import.log" \
+    /usr/bin/time -f "%U %S" -o "$dir/import.cpu" \
+        "$BIN" import --tenant "$TENANT" --data "$dir" "$file" 2> "$dir/import.log" \
         || { cat "$dir/import.log" >&2; die "interlog import"; }
     t1=$(now)
+    cpu=$(awk '{ printf "%.2f", $1 + $2 }' "$dir/import.cpu")
     summary=$(grep '^imported ' "$dir/import.log" | tail -n 1)
     [[ -n "$summary" ]] || { cat "$dir/import.log" >&2; die "no summary from interlog import"; }
     log "$summary"
     local created
     created=$(sed -E 's/.* ([0-9]+) created.*/\1/' <<< "$summary")
     [[ "$created" == "$expect" ]] || die "import created $created engagements, expected $expect"
-    printf '%s %s\n' "$(calc "$t1 - $t0" %.3f)" "$created"
+    log "import CPU time (user + system): ${cpu}s, $(calc "$cpu * 1000000 / $created") µs an engagement"
+    printf '%s %s %s\n' "$(calc "$t1 - $t0" %.3f)" "$created" "$cpu"
 }
 
 # Makes sure the cached data set of N engagements exists; prints its path.

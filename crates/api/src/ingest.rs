@@ -200,11 +200,14 @@ fn owned(l: Line<'_>) -> (u64, Option<Vec<u8>>) {
 }
 
 /// Accumulates lines into batches and stores them, keeping one batch in flight while the
-/// next is parsed.
+/// next is parsed. A batch's lines are parsed on blocking threads, one part per core; the
+/// store prepares rows the same way, so its single writer only writes.
 struct Ingest {
     store: Arc<dyn Store>,
     tenant: Arc<Tenant>,
     format: Format,
+    /// Lines read and not parsed yet.
+    unparsed: Vec<(u64, Vec<u8>)>,
     batch: Vec<(u64, Engagement)>,
     in_flight: Option<tokio::task::JoinHandle<interlog_store::Result<StoredBatch>>>,
     summary: IngestSummary,
@@ -241,6 +244,7 @@ impl Ingest {
             store,
             tenant,
             format,
+            unparsed: Vec::with_capacity(BATCH),
             batch: Vec::with_capacity(BATCH),
             in_flight: None,
             summary: IngestSummary::default(),
@@ -255,9 +259,42 @@ impl Ingest {
             return Ok(());
         }
         self.summary.lines += 1;
-        self.record(number, trimmed, self.format.line);
-        if self.batch.len() >= BATCH {
+        self.unparsed.push((number, trimmed.to_vec()));
+        if self.unparsed.len() >= BATCH {
+            self.parse().await?;
             self.flush().await?;
+        }
+        Ok(())
+    }
+
+    /// Parses the lines read so far into the batch, in parts on blocking threads.
+    async fn parse(&mut self) -> interlog_store::Result<()> {
+        /// Below this, one part: handing work over costs more than it saves.
+        const PART: usize = 64;
+        let decode = self.format.line;
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let size = self.unparsed.len().div_ceil(threads).max(PART);
+        let mut rest = std::mem::take(&mut self.unparsed);
+        let mut parts = Vec::new();
+        while !rest.is_empty() {
+            let tail = rest.split_off(size.min(rest.len()));
+            let part = std::mem::replace(&mut rest, tail);
+            parts.push(tokio::task::spawn_blocking(move || {
+                part.into_iter()
+                    .map(|(n, line)| (n, decode_record(decode, &line)))
+                    .collect::<Vec<_>>()
+            }));
+        }
+        for part in parts {
+            let parsed = part
+                .await
+                .map_err(|e| interlog_store::StoreError::backend("parse lines", e))?;
+            for (number, result) in parsed {
+                match result {
+                    Ok(es) => self.batch.extend(es.into_iter().map(|e| (number, e))),
+                    Err(reason) => self.summary.reject(number, reason),
+                }
+            }
         }
         Ok(())
     }
@@ -330,6 +367,7 @@ impl Ingest {
 
     /// Stores what is left and returns the summary; every stored line is durable.
     async fn finish(mut self) -> interlog_store::Result<IngestSummary> {
+        self.parse().await?;
         self.flush().await?;
         self.settle().await?;
         self.count();

@@ -6,6 +6,7 @@
 //! processes on the same file continue from the committed head.
 
 use crate::db;
+use crate::rows::{body_bytes, decode};
 use interlog_model::Timestamp;
 use interlog_store::{
     Change, ChangeKind, ChangePage, DeleteReason, Result, StoreError, StoredEngagement,
@@ -41,8 +42,15 @@ impl Heads {
     }
 }
 
-/// The next position of `tenant`'s feed, in the writer's transaction.
+/// The next position of `tenant`'s feed, taken in the writer's transaction.
 pub(crate) fn next_position(conn: &Connection, tenant: i64) -> Result<i64> {
+    let next = peek_position(conn, tenant)?;
+    take_position(tenant, next);
+    Ok(next)
+}
+
+/// The next position of `tenant`'s feed, not taken yet (see [`take_position`]).
+pub(crate) fn peek_position(conn: &Connection, tenant: i64) -> Result<i64> {
     let known = HEADS.with(|h| h.borrow().get(&tenant).copied());
     let current = match known {
         Some(h) => h,
@@ -52,9 +60,12 @@ pub(crate) fn next_position(conn: &Connection, tenant: i64) -> Result<i64> {
             .map_err(db("read feed head"))?
             .unwrap_or(0),
     };
-    let next = current + 1;
-    HEADS.with(|h| h.borrow_mut().insert(tenant, next));
-    Ok(next)
+    Ok(current + 1)
+}
+
+/// Takes the position [`peek_position`] gave, once a row was written with it.
+pub(crate) fn take_position(tenant: i64, position: i64) {
+    HEADS.with(|h| h.borrow_mut().insert(tenant, position));
 }
 
 /// Creates the head row of a new tenant.
@@ -112,22 +123,25 @@ pub(crate) fn read(conn: &Connection, tenant: i64, after: i64, limit: u32) -> Re
                  WHERE tenant_id = ?1 AND position > ?2 ORDER BY position LIMIT ?3",
             )
             .map_err(db("read feed"))?;
-        let rows = s
-            .query_map(params![tenant, after, limit], |r| {
-                let id: String = r.get(1)?;
-                Ok(Change {
-                    position: r.get(0)?,
-                    at: ts(r.get(2)?),
-                    kind: ChangeKind::Upsert(StoredEngagement {
-                        id: id.clone(),
-                        json: r.get(3)?,
-                    }),
-                    id,
-                })
-            })
+        let mut rows = s
+            .query(params![tenant, after, limit])
             .map_err(db("read feed"))?;
-        for c in rows {
-            changes.push(c.map_err(db("read feed"))?);
+        while let Some(r) = rows.next().map_err(db("read feed"))? {
+            let (position, id, at) =
+                (|| Ok::<_, rusqlite::Error>((r.get(0)?, r.get::<_, String>(1)?, ts(r.get(2)?))))()
+                    .map_err(db("read feed"))?;
+            let json = decode(
+                body_bytes(r.get_ref(3).map_err(db("read feed"))?).map_err(db("read feed"))?,
+            )?;
+            changes.push(Change {
+                position,
+                at,
+                kind: ChangeKind::Upsert(StoredEngagement {
+                    id: id.clone(),
+                    json,
+                }),
+                id,
+            });
         }
         let mut s = conn
             .prepare_cached(

@@ -5,9 +5,11 @@
 //! so the async runtime never waits on the disk.
 
 mod activity;
+mod bulk;
 mod changes;
 mod codes;
 mod directory;
+mod interner;
 mod links;
 mod listing;
 mod notify;
@@ -15,6 +17,7 @@ mod records;
 mod rows;
 mod schema;
 mod settings;
+mod upgrade;
 mod writer;
 
 use async_trait::async_trait;
@@ -72,26 +75,42 @@ fn now_millis() -> Timestamp {
     Timestamp::from_millisecond(Timestamp::now().as_millisecond()).expect("now is representable")
 }
 
-/// Prepares rows for the writer; large batches on a blocking thread, so serializing them
-/// neither stalls the async runtime nor the writer.
+/// Prepares rows for the writer (serializing, compressing, search terms); a large batch in
+/// parts on blocking threads, one per core, so neither the async runtime nor the writer
+/// waits for it.
 async fn prepare(
     engagements: Vec<Engagement>,
     now: Timestamp,
     country: Option<String>,
 ) -> Result<Vec<Row>> {
-    let few = engagements.len() <= 8;
-    let build = move || {
-        engagements
-            .into_iter()
+    /// Below this, one thread: handing work over costs more than it saves.
+    const PART: usize = 64;
+    let build = move |part: Vec<Engagement>, country: Option<String>| {
+        part.into_iter()
             .map(|e| Row::new(e, now, country.as_deref()))
             .collect::<Vec<_>>()
     };
-    if few {
-        return Ok(build());
+    if engagements.len() <= 8 {
+        return Ok(build(engagements, country));
     }
-    tokio::task::spawn_blocking(build)
-        .await
-        .map_err(|e| StoreError::backend("prepare rows", e))
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let size = engagements.len().div_ceil(threads).max(PART);
+    let mut rest = engagements;
+    let mut parts = Vec::new();
+    while !rest.is_empty() {
+        let tail = rest.split_off(size.min(rest.len()));
+        let part = std::mem::replace(&mut rest, tail);
+        let country = country.clone();
+        parts.push(tokio::task::spawn_blocking(move || build(part, country)));
+    }
+    let mut rows = Vec::new();
+    for part in parts {
+        rows.extend(
+            part.await
+                .map_err(|e| StoreError::backend("prepare rows", e))?,
+        );
+    }
+    Ok(rows)
 }
 
 fn ctx(t: &Tenant) -> TenantCtx {
@@ -118,6 +137,8 @@ impl SqliteStore {
         let mut conn = schema::open(&path)
             .map_err(|e| StoreError::backend(format!("open {}", path.display()), e))?;
         schema::migrate(&mut conn).map_err(|e| StoreError::backend("migrate", e))?;
+        // Finishes what a killed bulk load left undone.
+        schema::complete(&conn).map_err(|e| StoreError::backend("complete a bulk load", e))?;
         schema::tune_writer(&conn, bulk).map_err(|e| StoreError::backend("tune writer", e))?;
         let (tx, rx) = mpsc::channel();
         let subscribers = Arc::new(interlog_store::LocalSubscribers::default());
@@ -169,7 +190,7 @@ impl SqliteStore {
 
     async fn write<T: Send + 'static>(
         &self,
-        work: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
+        work: impl FnOnce(&writer::Tx<'_>) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         let (tx, rx) = oneshot::channel();
         {
@@ -298,8 +319,16 @@ impl Engagements for SqliteStore {
     ) -> Result<Vec<UpsertOutcome>> {
         let t = ctx(tenant);
         let rows = prepare(engagements, now_millis(), t.country_code.clone()).await?;
-        self.write(move |c| rows.into_iter().map(|r| rows::upsert(c, &t, r)).collect())
-            .await
+        self.write(move |c| {
+            let mut terms = rows::TermEntries::default();
+            let outcomes = rows
+                .into_iter()
+                .map(|r| rows::upsert(c, &t, r, &mut terms))
+                .collect::<Result<Vec<_>>>()?;
+            terms.write(c, &t)?;
+            Ok(outcomes)
+        })
+        .await
     }
 
     async fn create(&self, tenant: &Tenant, engagement: Engagement) -> Result<StoredEngagement> {

@@ -4,9 +4,12 @@
 //! transaction, commits once, and only then answers them all: a write is acknowledged only
 //! after its transaction is durable, and concurrent writers share one fsync.
 
+use crate::bulk::BulkLoad;
 use crate::changes::Heads;
+use crate::interner::Interner;
 use interlog_store::{Result, StoreError};
 use rusqlite::Connection;
+use std::cell::RefCell;
 use std::sync::mpsc;
 
 /// Most jobs one transaction takes, so a flood of writes still commits regularly.
@@ -15,14 +18,33 @@ const MAX_JOBS_PER_COMMIT: usize = 512;
 type Completion = Box<dyn FnOnce(std::result::Result<(), String>) + Send>;
 /// A queued write: runs on the writer's connection and returns how to answer once the
 /// transaction ends, and whether it left the transaction clean.
-pub(crate) type Job = Box<dyn FnOnce(&Connection) -> (Completion, Outcome) + Send>;
+pub(crate) type Job = Box<dyn FnOnce(&Tx<'_>) -> (Completion, Outcome) + Send>;
+
+/// What a job works with: the write connection (it derefs to it) inside the open
+/// transaction, and the writer's state that lives across transactions.
+pub(crate) struct Tx<'a> {
+    conn: &'a Connection,
+    /// The numbering of search-term values.
+    pub(crate) interner: &'a RefCell<Interner>,
+    /// Set for a bulk load: where its search terms go, and how many rows it wrote.
+    pub(crate) bulk: Option<&'a BulkLoad>,
+}
+
+impl std::ops::Deref for Tx<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.conn
+    }
+}
 
 /// Told, after each commit, the new feed head of every tenant the commit moved.
 pub(crate) type Announce = Box<dyn Fn(&[(i64, i64)]) + Send>;
 
-/// Runs the writer loop until every sender is gone; then, for a bulk load, makes
-/// everything durable.
+/// Runs the writer loop until every sender is gone; then, for a bulk load, builds what it
+/// deferred and makes everything durable.
 pub(crate) fn run(conn: Connection, jobs: mpsc::Receiver<Job>, bulk: bool, announce: Announce) {
+    let interner = RefCell::new(Interner::default());
+    let bulk = bulk.then(BulkLoad::default);
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_JOBS_PER_COMMIT {
@@ -31,9 +53,19 @@ pub(crate) fn run(conn: Connection, jobs: mpsc::Receiver<Job>, bulk: bool, annou
                 Err(_) => break,
             }
         }
-        commit(&conn, batch, &announce);
+        if let Some(b) = &bulk {
+            b.before_commit(&conn);
+        }
+        let tx = Tx {
+            conn: &conn,
+            interner: &interner,
+            bulk: bulk.as_ref(),
+        };
+        let committed = commit(&tx, batch, &announce);
+        interner.borrow_mut().end(committed);
     }
-    if bulk {
+    if let Some(b) = &bulk {
+        b.finish(&conn);
         if let Err(e) = crate::schema::checkpoint(&conn) {
             tracing::error!(error = %e, "final checkpoint of a bulk load failed");
         }
@@ -47,14 +79,15 @@ pub(crate) fn run(conn: Connection, jobs: mpsc::Receiver<Job>, bulk: bool, annou
 /// database error may leave a job half-done: then the whole transaction rolls back and
 /// every job in it fails, unacknowledged, for its caller to retry. No per-job savepoints:
 /// they cost SQLite statement-journal work on every statement.
-fn commit(conn: &Connection, batch: Vec<Job>, announce: &Announce) {
+/// Returns whether the transaction committed.
+fn commit(conn: &Tx<'_>, batch: Vec<Job>, announce: &Announce) -> bool {
     let began = std::time::Instant::now();
     metrics::histogram!("interlog_store_group_commit_size").record(batch.len() as f64);
     Heads::reset();
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
         // Dropping the jobs drops their reply channels: callers learn nothing was written.
         tracing::error!(error = %e, "could not begin a write transaction");
-        return;
+        return false;
     }
     let mut done = Vec::with_capacity(batch.len());
     let mut broken = false;
@@ -62,6 +95,12 @@ fn commit(conn: &Connection, batch: Vec<Job>, announce: &Announce) {
         let (complete, outcome) = job(conn);
         broken |= outcome == Outcome::Broken;
         done.push(complete);
+    }
+    if !broken {
+        if let Err(e) = conn.interner.borrow_mut().flush(conn) {
+            tracing::error!(error = %e, "could not record term value numbers");
+            broken = true;
+        }
     }
     let heads = if broken {
         Vec::new()
@@ -87,13 +126,15 @@ fn commit(conn: &Connection, batch: Vec<Job>, announce: &Announce) {
     };
     metrics::histogram!("interlog_store_commit_duration_seconds")
         .record(began.elapsed().as_secs_f64());
+    let committed = ended.is_ok();
     Heads::reset();
-    if ended.is_ok() && !heads.is_empty() {
+    if committed && !heads.is_empty() {
         announce(&heads);
     }
     for complete in done {
         complete(ended.clone());
     }
+    committed
 }
 
 /// How a job's work went, as far as its transaction is concerned.
@@ -107,12 +148,12 @@ pub(crate) enum Outcome {
 
 /// Wraps `work` as a job whose result is delivered on `reply` once its transaction ends.
 pub(crate) fn job<T: Send + 'static>(
-    work: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
+    work: impl FnOnce(&Tx<'_>) -> Result<T> + Send + 'static,
     reply: tokio::sync::oneshot::Sender<Result<T>>,
 ) -> Job {
     // Waiting from here until the writer runs the job (or drops it unrun).
     let queued = Queued::new();
-    Box::new(move |conn: &Connection| {
+    Box::new(move |conn: &Tx<'_>| {
         drop(queued);
         let result = work(conn);
         let outcome = match &result {

@@ -6,6 +6,7 @@
 
 mod activity;
 mod changes;
+pub mod codec;
 pub mod codes;
 mod directory;
 mod engagements;
@@ -80,6 +81,9 @@ pub struct OpenOptions {
     /// An offline bulk load (`interlog import`): the backend may trade per-commit
     /// durability for speed, as long as every acknowledged write is durable once
     /// [`Store::close`] returns, the store stays consistent if the process dies, and an
-    /// idempotent re-run completes the load.
+    /// idempotent re-run completes the load. It may also build search terms and sort
+    /// indexes when it ends rather than row by row: until [`Store::close`] returns, filters
+    /// by search terms (agents, customers, queues…) need not find what the load wrote, and
+    /// listings may be slower. Everything is found once it has closed.
     pub bulk_load: bool,
 }

@@ -28,6 +28,27 @@ impl TermKind {
     pub const fn code(self) -> i64 {
         self as i64
     }
+
+    /// This kind as a bit of a [`KindSet`].
+    pub const fn bit(self) -> KindSet {
+        KindSet(1 << (self as u8))
+    }
+}
+
+/// A set of [`TermKind`]s as bits (`1 << code`): what one value is to one engagement, so a
+/// backend may keep one entry for a value that is, say, both an agent's email and a
+/// participant's email. The bits are stored by backends: never renumber.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct KindSet(pub i64);
+
+impl KindSet {
+    pub fn with(self, kind: TermKind) -> KindSet {
+        KindSet(self.0 | kind.bit().0)
+    }
+
+    pub fn contains(self, kind: TermKind) -> bool {
+        self.0 & kind.bit().0 != 0
+    }
 }
 
 /// The comparison form of a customer identifier: phone-like values normalized (digits,
@@ -127,6 +148,17 @@ pub fn terms(e: &Engagement, country_code: Option<&str>) -> BTreeSet<(TermKind, 
     out
 }
 
+/// [`terms`] grouped by value: each distinct value once, with every kind it is a term of,
+/// in value order. Backends that key their index by value store one entry per value.
+pub fn terms_by_value(e: &Engagement, country_code: Option<&str>) -> Vec<(String, KindSet)> {
+    let mut by_value: std::collections::BTreeMap<String, KindSet> = Default::default();
+    for (kind, value) in terms(e, country_code) {
+        let kinds = by_value.entry(value).or_default();
+        *kinds = kinds.with(kind);
+    }
+    by_value.into_iter().collect()
+}
+
 /// The terms a filter value is looked up by (the same normalization as [`terms`]).
 pub fn filter_terms(
     filter: &crate::Filter,
@@ -186,6 +218,26 @@ pub fn filter_terms(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_value_of_several_kinds_is_one_entry() {
+        let e: Engagement = serde_json::from_value(serde_json::json!({
+            "id": "e", "started_at": "2024-01-01T00:00:00Z",
+            "participants": [
+                {"role": "agent", "id": "a1", "email": "Ann@X.test"},
+                {"role": "customer", "email": "c@y.test"}
+            ],
+            "customer": {"emails": ["C@Y.test"]}
+        }))
+        .unwrap();
+        let t = terms_by_value(&e, None);
+        let ann = t.iter().find(|(v, _)| v == "ann@x.test").unwrap().1;
+        assert!(ann.contains(TermKind::Agent) && ann.contains(TermKind::ParticipantEmail));
+        assert!(!ann.contains(TermKind::Customer));
+        let c = t.iter().find(|(v, _)| v == "c@y.test").unwrap().1;
+        assert!(c.contains(TermKind::Customer) && c.contains(TermKind::ParticipantEmail));
+        assert_eq!(t.len(), 3, "{t:?}");
+    }
 
     #[test]
     fn phones_match_regardless_of_format_and_emails_regardless_of_case() {

@@ -1,0 +1,64 @@
+//! The Rust part of migrations: what SQL alone cannot do.
+
+use crate::interner::Interner;
+use interlog_model::Engagement;
+use interlog_store::codec;
+use interlog_store::terms::terms_by_value;
+use rusqlite::{params, Transaction};
+use std::collections::HashMap;
+
+/// Rows read at a time.
+const CHUNK: i64 = 1_000;
+
+/// Migration 7: every body re-encoded into the compact form (the stored JSON text itself, so
+/// it reads back byte for byte), and the search terms (whose table the SQL part made anew)
+/// written again from the bodies.
+pub(crate) fn compact_form(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    let countries: HashMap<i64, Option<String>> = tx
+        .prepare("SELECT id, country_code FROM tenants")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut interner = Interner::default();
+    let mut after = i64::MIN;
+    loop {
+        let chunk: Vec<(i64, i64, i64, String)> = tx
+            .prepare_cached(
+                "SELECT seq, tenant_id, started, body FROM engagements
+                 WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            )?
+            .query_map(params![after, CHUNK], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let Some(last) = chunk.last() else {
+            break;
+        };
+        after = last.0;
+        let mut entries = Vec::new();
+        for (seq, tenant, started, json) in chunk {
+            let e: Engagement = serde_json::from_str(&json)
+                .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+            let country = countries.get(&tenant).cloned().flatten();
+            for (value, kinds) in terms_by_value(&e, country.as_deref()) {
+                let id = interner
+                    .intern(tx, tenant, &value)
+                    .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+                entries.push((tenant, id, started, seq, kinds.0));
+            }
+            tx.prepare_cached("UPDATE engagements SET body = ?2 WHERE seq = ?1")?
+                .execute(params![seq, codec::encode(&json)])?;
+        }
+        entries.sort_unstable();
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO terms (tenant_id, value, started, seq, kinds) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for (tenant, value, started, seq, kinds) in entries {
+            insert.execute(params![tenant, value, started, seq, kinds])?;
+        }
+    }
+    interner
+        .flush(tx)
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    interner.end(true);
+    Ok(())
+}

@@ -1,0 +1,184 @@
+//! A store made before the compact stored form upgrades in place when it is opened: every
+//! engagement reads back exactly as it was stored, the filters find them as before, and the
+//! change feed (whose migration runs first) holds each of them once.
+
+use interlog_store::{ChangeKind, Changes, Directory, Engagements, Filter, Query, Store};
+use interlog_store_sqlite::SqliteStore;
+use std::collections::{BTreeMap, BTreeSet};
+
+const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/store-v4.db");
+
+/// (tenant key, id) → the stored JSON, read from the old file with plain SQL.
+fn old_bodies(path: &std::path::Path) -> BTreeMap<(String, String), String> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 4, "the fixture is a version-4 store");
+    let mut stmt = conn
+        .prepare(
+            "SELECT t.key, e.id, e.body FROM engagements e JOIN tenants t ON t.id = e.tenant_id",
+        )
+        .unwrap();
+    let rows = stmt
+        .query_map([], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))
+        .unwrap();
+    rows.map(Result::unwrap).collect()
+}
+
+/// (tenant key, kind, value) → the ids the old store's search terms found.
+fn old_terms(path: &std::path::Path) -> BTreeMap<(String, i64, String), BTreeSet<String>> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT t.key, x.kind, x.value, x.id FROM terms x JOIN tenants t ON t.id = x.tenant_id",
+        )
+        .unwrap();
+    let mut out: BTreeMap<_, BTreeSet<String>> = BTreeMap::new();
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(((r.get(0)?, r.get(1)?, r.get(2)?), r.get::<_, String>(3)?))
+        })
+        .unwrap();
+    for row in rows {
+        let (k, id) = row.unwrap();
+        out.entry(k).or_default().insert(id);
+    }
+    out
+}
+
+/// The filter that looks up one term of a kind (numbered as interlog_store::terms::TermKind).
+fn filter_of(kind: i64, value: &str) -> Filter {
+    let v = vec![value.to_owned()];
+    match kind {
+        1 => Filter {
+            agents: v,
+            ..Filter::default()
+        },
+        2 => Filter {
+            participant_emails: v,
+            ..Filter::default()
+        },
+        3 => Filter {
+            queue_ids: v,
+            ..Filter::default()
+        },
+        4 => Filter {
+            customer: v,
+            ..Filter::default()
+        },
+        5 => Filter {
+            dispositions: v,
+            ..Filter::default()
+        },
+        6 => {
+            let (k, val) = value.split_once('\u{1f}').unwrap();
+            Filter {
+                data: vec![(k.to_owned(), val.to_owned())],
+                ..Filter::default()
+            }
+        }
+        7 => Filter {
+            channel_sources: v,
+            ..Filter::default()
+        },
+        8 => Filter {
+            teams: v,
+            ..Filter::default()
+        },
+        other => panic!("unknown term kind {other}"),
+    }
+}
+
+#[tokio::test]
+async fn an_old_store_upgrades_and_reads_back_identically() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("interlog.db");
+    std::fs::copy(FIXTURE, &path).unwrap();
+    let old = old_bodies(&path);
+    assert_eq!(old.len(), 70);
+
+    let store = SqliteStore::open(&path).unwrap();
+    for ((tenant_key, id), json) in &old {
+        let tenant = store.tenant(tenant_key).await.unwrap().unwrap();
+        let got = store.get(&tenant, id).await.unwrap().expect("still there");
+        assert_eq!(&got.json, json, "{tenant_key}/{id}");
+    }
+
+    // Search terms were rebuilt: each term of the old store finds exactly the engagements
+    // it found there.
+    let old_terms = old_terms(FIXTURE.as_ref());
+    assert!(old_terms.len() > 100, "{}", old_terms.len());
+    for ((tenant_key, kind, value), want) in old_terms {
+        let tenant = store.tenant(&tenant_key).await.unwrap().unwrap();
+        let filter = filter_of(kind, &value);
+        let page = store
+            .list(
+                &tenant,
+                &Query {
+                    filter: filter.clone(),
+                    limit: 1000,
+                    ..Query::default()
+                },
+            )
+            .await
+            .unwrap();
+        let got: BTreeSet<String> = page.items.iter().map(|i| i.id.clone()).collect();
+        assert_eq!(got, want, "{tenant_key}: {filter:?}");
+    }
+
+    // The change feed holds every engagement once, as stored, at positions 1..=n of its
+    // tenant, and the heads cover them; a new write continues after the head.
+    let mut fed = BTreeMap::new();
+    let tenants: BTreeSet<&String> = old.keys().map(|(t, _)| t).collect();
+    for tenant_key in tenants {
+        let tenant = store.tenant(tenant_key).await.unwrap().unwrap();
+        let page = store.changes(&tenant, 0, 1000).await.unwrap();
+        let positions: Vec<i64> = page.changes.iter().map(|c| c.position).collect();
+        assert_eq!(
+            positions,
+            (1..=positions.len() as i64).collect::<Vec<_>>(),
+            "{tenant_key}"
+        );
+        assert_eq!(page.head, positions.len() as i64, "{tenant_key}");
+        for c in page.changes {
+            let ChangeKind::Upsert(e) = c.kind else {
+                panic!("{tenant_key}: a tombstone in an upgraded store");
+            };
+            assert!(fed.insert((tenant_key.clone(), c.id), e.json).is_none());
+        }
+        let (_, id) = old.keys().find(|(t, _)| t == tenant_key).unwrap();
+        store
+            .update(
+                &tenant,
+                id,
+                Box::new(|e| {
+                    e.subject = Some("after the upgrade".into());
+                    Ok(())
+                }),
+            )
+            .await
+            .unwrap();
+        let after = store.changes(&tenant, page.head, 10).await.unwrap();
+        assert_eq!(after.changes.len(), 1, "{tenant_key}");
+        assert_eq!(after.changes[0].position, page.head + 1);
+        assert_eq!(&after.changes[0].id, id);
+    }
+    assert_eq!(fed, old);
+    store.close().await;
+
+    // The upgraded file is a sound database holding only the compact form.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let ok: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(ok, "ok");
+    let text_bodies: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM engagements WHERE typeof(body) <> 'blob'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(text_bodies, 0);
+}
