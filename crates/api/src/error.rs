@@ -191,6 +191,9 @@ pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     s
 }
 
+/// Seconds a client is asked to wait when the store is unavailable.
+pub const RETRY_AFTER_UNAVAILABLE: u64 = 2;
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
@@ -205,6 +208,15 @@ impl From<StoreError> for ApiError {
             StoreError::Closed => {
                 let mut e = ApiError::new(ErrorKind::Unavailable, "the server is shutting down");
                 e.retry_after = Some(1);
+                e
+            }
+            unavailable @ StoreError::Unavailable { .. } => {
+                let mut e = ApiError::new(
+                    ErrorKind::Unavailable,
+                    "the store is unavailable; retry shortly",
+                );
+                e.retry_after = Some(RETRY_AFTER_UNAVAILABLE);
+                e.cause = Some(Box::new(unavailable));
                 e
             }
             other => ApiError::internal(other),

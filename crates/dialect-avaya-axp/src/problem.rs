@@ -248,7 +248,7 @@ impl Problem {
             "service-unavailable",
             "Service Unavailable",
         )
-        .with_detail("The server is shutting down; retry shortly.")
+        .with_detail("The service is unavailable; retry shortly.")
     }
 
     /// 500; the cause goes to the log, never to the client.
@@ -276,7 +276,12 @@ impl Problem {
             StoreError::Conflict(_) => Problem::conflict(api),
             StoreError::Rejected(r) => Problem::field(api, Violation::invalid("body", r.0)),
             StoreError::Invalid(m) => Problem::field(api, Violation::invalid("body", m)),
-            StoreError::Closed => Problem::unavailable(api),
+            StoreError::Closed | StoreError::Unavailable { .. } => {
+                if let Some(cause) = std::error::Error::source(&e) {
+                    tracing::warn!(cause = %error_chain(cause), "store unavailable");
+                }
+                Problem::unavailable(api)
+            }
             other => Problem::server_error(api, error_chain(&other)),
         }
     }

@@ -104,7 +104,8 @@ impl From<ApiError> for GwsError {
             ErrorKind::MethodNotAllowed | ErrorKind::TooManyRequests => code::FORBIDDEN,
             _ => code::INTERNAL,
         };
-        let message = if code == code::INTERNAL {
+        // A store that is down for a moment is said so (with the 503), not hidden.
+        let message = if code == code::INTERNAL && e.kind != ErrorKind::Unavailable {
             "An internal error occurred".to_owned()
         } else {
             e.detail

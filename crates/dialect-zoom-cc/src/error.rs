@@ -117,6 +117,7 @@ impl From<StoreError> for ZoomError {
                 "The service is shutting down. Try again later.",
             )
             .with_header("retry-after", "1".into()),
+            unavailable @ StoreError::Unavailable { .. } => ApiError::from(unavailable).into(),
             other => ZoomError::internal(&other),
         }
     }

@@ -1,15 +1,3 @@
-//! How the model's enums are stored: their position in the enum's `ALL` list. The enums
-//! only ever grow at the end, so stored numbers stay valid.
+//! How the model's enums are stored: shared by every backend (see `interlog_store::codes`).
 
-use interlog_model::ChannelType;
-
-pub(crate) fn code<T: PartialEq + Copy>(all: &[T], v: T) -> i64 {
-    all.iter().position(|x| *x == v).expect("value is in ALL") as i64
-}
-
-/// One bit per channel type the engagement used.
-pub(crate) fn channel_mask(types: impl IntoIterator<Item = ChannelType>) -> i64 {
-    types
-        .into_iter()
-        .fold(0, |m, t| m | (1 << code(ChannelType::ALL, t)))
-}
+pub(crate) use interlog_store::codes::{channel_mask, code};

@@ -8,6 +8,7 @@ mod codes;
 mod directory;
 mod links;
 mod listing;
+mod notify;
 mod records;
 mod rows;
 mod schema;
@@ -38,6 +39,7 @@ pub struct SqliteStore {
     readers: Arc<ReaderPool>,
     /// Bounds concurrent reads: more than a few per core only adds contention.
     read_slots: Semaphore,
+    subscribers: interlog_store::LocalSubscribers,
 }
 
 struct ReaderPool {
@@ -137,6 +139,7 @@ impl SqliteStore {
             writer: Mutex::new(Some(handle)),
             writer_done: Mutex::new(Some(done_rx)),
             read_slots: Semaphore::new(slots),
+            subscribers: Default::default(),
         })
     }
 

@@ -16,6 +16,15 @@ pub enum StoreError {
     Rejected(#[from] crate::EditRejected),
     #[error("the store is shutting down")]
     Closed,
+    /// The backend cannot be reached or cannot take the work now (its server is down or
+    /// restarting, every connection is busy, a statement timed out). Nothing was written;
+    /// the caller may retry shortly.
+    #[error("the store is unavailable: {context}")]
+    Unavailable {
+        context: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     #[error("backend failure: {context}")]
     Backend {
         context: String,
@@ -25,6 +34,22 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    pub fn unavailable(
+        context: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        StoreError::Unavailable {
+            context: context.into(),
+            source: source.into(),
+        }
+    }
+
+    /// Whether the store could not take the request now ([`StoreError::Closed`] or
+    /// [`StoreError::Unavailable`]): a client should retry, not give up.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Closed | StoreError::Unavailable { .. })
+    }
+
     pub fn backend(
         context: impl Into<String>,
         source: impl Into<Box<dyn std::error::Error + Send + Sync>>,

@@ -4,10 +4,12 @@
 //! method takes the tenant first, so no query can be written without a tenant. Nothing here
 //! names a vendor or a database.
 
+pub mod codes;
 mod directory;
 mod engagements;
 mod error;
 mod links;
+mod notifications;
 mod query;
 mod records;
 mod settings;
@@ -21,6 +23,7 @@ pub use directory::*;
 pub use engagements::*;
 pub use error::StoreError;
 pub use links::*;
+pub use notifications::*;
 pub use query::*;
 pub use records::*;
 pub use settings::*;
@@ -39,11 +42,11 @@ pub struct EditRejected(pub String);
 /// Persistent storage: every concern a backend implements, and its lifecycle.
 ///
 /// A backend implements each concern's trait ([`Directory`], [`Engagements`],
-/// [`IdentityLinks`], [`Records`], [`Settings`]) and this one; the API holds it only as
-/// `Arc<dyn Store>`.
+/// [`IdentityLinks`], [`Records`], [`Settings`], [`Notifications`]) and this one; the API
+/// holds it only as `Arc<dyn Store>`.
 #[async_trait]
 pub trait Store:
-    Directory + Engagements + IdentityLinks + Records + Settings + Send + Sync + 'static
+    Directory + Engagements + IdentityLinks + Records + Settings + Notifications + Send + Sync + 'static
 {
     /// The backend's name (`sqlite`, `postgres`), for logs.
     fn backend(&self) -> &'static str;
