@@ -167,13 +167,13 @@ pub fn tenant(cmd: TenantCommand) -> Result<(), String> {
             data,
         } => {
             let new = new_tenant(&key, name, &time_zone, country_code, &aliases)?;
-            let store = data.open(OpenOptions::default())?;
+            let store = data.open(&rt, OpenOptions::default())?;
             let created = rt.block_on(store.create_tenant(new)).map_err(store_error);
             rt.block_on(store.close());
             println!("{}", tenant_json(&created?));
         }
         TenantCommand::List { data } => {
-            let store = data.open(OpenOptions::default())?;
+            let store = data.open(&rt, OpenOptions::default())?;
             let tenants = rt.block_on(store.tenants()).map_err(store_error);
             rt.block_on(store.close());
             for t in tenants? {
@@ -237,7 +237,7 @@ pub fn client(cmd: ClientCommand) -> Result<(), String> {
         data,
     } = cmd;
     let rt = runtime()?;
-    let store = data.open(OpenOptions::default())?;
+    let store = data.open(&rt, OpenOptions::default())?;
     let out = rt.block_on(async {
         let t = find_tenant(store.as_ref(), &tenant).await?;
         let (client_id, client_secret, app) =
@@ -273,7 +273,7 @@ pub fn user(cmd: UserCommand) -> Result<(), String> {
         return Err("--password must be at least 8 characters".into());
     }
     let rt = runtime()?;
-    let store = data.open(OpenOptions::default())?;
+    let store = data.open(&rt, OpenOptions::default())?;
     let out = rt.block_on(async {
         let t = find_tenant(store.as_ref(), &tenant).await?;
         let password_hash = tokio::task::spawn_blocking(move || hash_secret(&password))

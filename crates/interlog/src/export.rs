@@ -118,8 +118,8 @@ pub fn run(args: ExportArgs) -> Result<(), String> {
     let params = Params::parse(Some(&args.filter));
     let filter = interlog_api::native::listing::filter(&params)
         .map_err(|e| format!("--filter: {}", e.detail))?;
-    let store = args.data.open(OpenOptions::default())?;
     let rt = runtime()?;
+    let store = args.data.open(&rt, OpenOptions::default())?;
     let out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut sink = match args.format {
         ExportFormat::Ndjson => Sink::Ndjson(out),

@@ -53,8 +53,8 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
     }
     std::fs::create_dir_all(&config.data)
         .map_err(|e| format!("cannot create {}: {e}", config.data.display()))?;
-    let store = interlog_app::open_store(&config.store, OpenOptions::default())?;
     runtime()?.block_on(async {
+        let store = interlog_app::open_store(&config.store, OpenOptions::default()).await?;
         if args.demo {
             crate::admin::demo(store.as_ref(), &config, args.demo_count).await?;
         }
