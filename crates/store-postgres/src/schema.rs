@@ -8,7 +8,9 @@ use sha2::{Digest, Sha256};
 const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
 
 /// The staging tables bulk writes are copied into, per connection; their rows go at
-/// commit. `body` is kept uncompressed there: it is compressed once, in `engagements`.
+/// commit. `body` is compressed (lz4 where the server has it) and kept inline there: the
+/// merge copies the compressed value into `engagements` as it is, so a body is compressed
+/// once and never written out of line twice.
 pub(crate) const STAGING: &str = "
 CREATE TEMP TABLE IF NOT EXISTS stage_engagements (
     ord int NOT NULL, id text COLLATE \"C\" NOT NULL, started bigint NOT NULL,
@@ -16,7 +18,14 @@ CREATE TEMP TABLE IF NOT EXISTS stage_engagements (
     state smallint NOT NULL, outcome smallint, direction smallint, channels integer NOT NULL,
     body text NOT NULL
 ) ON COMMIT DELETE ROWS;
-ALTER TABLE stage_engagements ALTER COLUMN body SET STORAGE EXTERNAL;
+ALTER TABLE stage_engagements ALTER COLUMN body SET STORAGE MAIN;
+DO $$
+BEGIN
+    ALTER TABLE stage_engagements ALTER COLUMN body SET COMPRESSION lz4;
+EXCEPTION WHEN OTHERS THEN
+    NULL;
+END
+$$;
 CREATE TEMP TABLE IF NOT EXISTS stage_terms (
     ord int NOT NULL, kind smallint NOT NULL, value text COLLATE \"C\" NOT NULL,
     started bigint NOT NULL, id text COLLATE \"C\" NOT NULL
