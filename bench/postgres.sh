@@ -104,13 +104,15 @@ BASE=$first_base
 two_instances() {
     local name="$1" script="$2" path="$3" half=$((BENCH_CONNECTIONS / 2)) i out
     log "wrk $name on two instances: -c$half each"
+    local pids=()
     for i in 1 2; do
         local base=$first_base
         [[ $i == 2 ]] && base=$second_base
         BENCH_LUA_DIR="$LUA_DIR" wrk -t1 -c"$half" -d"${BENCH_SECONDS}s" --timeout 10s --latency \
             -s "$LUA_DIR/$script" "$base$path" > "$WORK/wrk-$name-$i.txt" 2>&1 &
+        pids+=($!)
     done
-    wait
+    wait "${pids[@]}"
     TWO_RPS=0
     for i in 1 2; do
         out=$(grep '^BENCH_RESULT ' "$WORK/wrk-$name-$i.txt" | tail -n 1) || die "no result from wrk $name $i"
