@@ -208,22 +208,24 @@ async fn merge_round(
     if writes.is_empty() {
         return Ok(Vec::new());
     }
-    let stmt = tx
-        .prepare_cached(
-            "INSERT INTO engagements (tenant_id, id, started, ended, updated, duration, state,
-                 outcome, direction, channels, body)
-             SELECT $1, id, started, ended, updated, duration, state, outcome, direction,
-                 channels, body
-             FROM stage_engagements WHERE ord = ANY($2)
-             ON CONFLICT (tenant_id, id) DO NOTHING RETURNING id",
-        )
-        .await
-        .map_err(db("prepare engagement insert"))?;
     let insert_ords: Vec<i32> = inserts.iter().map(|&i| ord(base, i)).collect();
     let inserted: std::collections::HashSet<String> = if insert_ords.is_empty() {
         Default::default()
     } else {
-        tx.query(&stmt, &[&tenant.id, &insert_ords])
+        let sql = format!(
+            "INSERT INTO engagements (tenant_id, id, started, ended, updated, duration, state,
+                 outcome, direction, channels, body)
+             SELECT $1, id, started, ended, updated, duration, state, outcome, direction,
+                 channels, body
+             FROM stage_engagements WHERE {}
+             ON CONFLICT (tenant_id, id) DO NOTHING RETURNING id",
+            OrdFilter::of(&insert_ords).sql()
+        );
+        let stmt = tx
+            .prepare_cached(&sql)
+            .await
+            .map_err(db("prepare engagement insert"))?;
+        tx.query(&stmt, &OrdFilter::of(&insert_ords).params(&tenant.id))
             .await
             .map_err(db("insert engagements"))?
             .into_iter()
@@ -242,15 +244,52 @@ async fn merge_round(
         let lost: Vec<i32> = raced.iter().map(|&i| ord(base, i)).collect();
         writes.retain(|o| !lost.contains(o));
     }
+    let filter = OrdFilter::of(&writes);
     exec(
         tx,
-        "INSERT INTO terms (tenant_id, kind, value, started, id)
-         SELECT $1, kind, value, started, id FROM stage_terms WHERE ord = ANY($2)",
-        &[&tenant.id, &writes],
+        &format!(
+            "INSERT INTO terms (tenant_id, kind, value, started, id)
+             SELECT $1, kind, value, started, id FROM stage_terms WHERE {}",
+            filter.sql()
+        ),
+        &filter.params(&tenant.id),
         "insert search terms",
     )
     .await?;
     Ok(raced)
+}
+
+/// Which staged rows a statement takes: a range of their numbers when they are one (the
+/// usual case, cheap for the server), else the list.
+enum OrdFilter<'a> {
+    Range(i32, i32),
+    List(&'a [i32]),
+}
+
+impl<'a> OrdFilter<'a> {
+    /// `ords` in increasing order.
+    fn of(ords: &'a [i32]) -> Self {
+        match (ords.first(), ords.last()) {
+            (Some(&a), Some(&b)) if i64::from(b) - i64::from(a) + 1 == ords.len() as i64 => {
+                OrdFilter::Range(a, b)
+            }
+            _ => OrdFilter::List(ords),
+        }
+    }
+
+    fn sql(&self) -> &'static str {
+        match self {
+            OrdFilter::Range(..) => "ord BETWEEN $2 AND $3",
+            OrdFilter::List(_) => "ord = ANY($2)",
+        }
+    }
+
+    fn params<'b>(&'b self, tenant: &'b i64) -> Vec<&'b (dyn ToSql + Sync)> {
+        match self {
+            OrdFilter::Range(a, b) => vec![tenant, a, b],
+            OrdFilter::List(l) => vec![tenant, l],
+        }
+    }
 }
 
 async fn exec(
