@@ -35,7 +35,7 @@ fuzz_target!(|data: &[u8]| {
     let signer = Signer::new(b"fuzz-signing-key-of-32-bytes!!!!".to_vec());
     let fp = page_token::fingerprint(&[a]);
     let opened: Result<serde_json::Value, _> =
-        page_token::open(&signer, page_token::Listing::Engagements, &fp, 0, b);
+        page_token::open(&signer, "acme", page_token::Listing::Engagements, &fp, 0, b);
     // Without the key no input is a token: the MAC cannot be guessed.
     assert!(opened.is_err());
 });

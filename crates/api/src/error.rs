@@ -31,6 +31,8 @@ pub enum ErrorKind {
     NotAcceptable,
     MethodNotAllowed,
     TooManyRequests,
+    /// What was asked for is no longer kept (a change-feed position past its horizon).
+    Gone,
     Unavailable,
     Internal,
 }
@@ -49,6 +51,7 @@ impl ErrorKind {
             ErrorKind::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             ErrorKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorKind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            ErrorKind::Gone => StatusCode::GONE,
             ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -70,6 +73,7 @@ impl ErrorKind {
             ErrorKind::NotAcceptable => "not_acceptable",
             ErrorKind::MethodNotAllowed => "method_not_allowed",
             ErrorKind::TooManyRequests => "too_many_requests",
+            ErrorKind::Gone => "gone",
             ErrorKind::Unavailable => "unavailable",
             ErrorKind::Internal => "internal",
         }
@@ -90,6 +94,7 @@ impl ErrorKind {
             ErrorKind::NotAcceptable => "Not Acceptable",
             ErrorKind::MethodNotAllowed => "Method Not Allowed",
             ErrorKind::TooManyRequests => "Too Many Requests",
+            ErrorKind::Gone => "Gone",
             ErrorKind::Unavailable => "Service Unavailable",
             ErrorKind::Internal => "Internal Server Error",
         }
@@ -224,17 +229,28 @@ impl From<StoreError> for ApiError {
     }
 }
 
-#[derive(Serialize)]
-struct Problem<'a> {
+/// The body of every error of the native API (RFC 7807, `application/problem+json`).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Problem<'a> {
+    /// `https://interlog.dev/problems/{code}`.
     #[serde(rename = "type")]
     kind: String,
     title: &'static str,
+    /// The HTTP status.
     status: u16,
+    /// What was wrong with the request.
     detail: &'a str,
+    /// Stable and machine-readable: unauthorized, forbidden, not_found, bad_parameter,
+    /// malformed_body, validation_failed, conflict, stale_write, payload_too_large,
+    /// unsupported_media_type, not_acceptable, method_not_allowed, too_many_requests,
+    /// unavailable, internal.
     code: &'static str,
+    /// The query parameter at fault (`bad_parameter`).
     #[serde(skip_serializing_if = "Option::is_none")]
     parameter: Option<&'a str>,
+    /// Each field's problem (`validation_failed`).
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    #[schema(value_type = Vec<FieldError>)]
     errors: &'a [FieldError],
 }
 

@@ -6,6 +6,7 @@ pub mod app;
 pub mod auth;
 pub mod body;
 pub mod dialect;
+pub mod erasures;
 pub mod error;
 pub mod formats;
 pub mod ingest;
@@ -16,6 +17,7 @@ pub mod params;
 pub mod routes;
 pub mod settings;
 pub mod state;
+pub mod webhooks;
 
 pub use app::{App, AppBuilder};
 pub use dialect::{Dialect, Setting, TenantIdShape};
@@ -40,6 +42,7 @@ fn layers(routes: Router<AppState>, state: &AppState) -> Router<AppState> {
     routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(source_of_request))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::map_response(body_limit_problem))
         .layer(
@@ -64,6 +67,16 @@ fn service_routes() -> Routes {
         .public(openapi::REDOC_PATH, get(openapi::redoc_js))
         .public("/healthz", get(|| async { "ok" }))
         .public("/readyz", get(readyz))
+}
+
+/// Makes the client's address known to the work the request causes (for per-source
+/// limits).
+async fn source_of_request(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let source = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    auth::guard::with_source(source, next.run(req)).await
 }
 
 async fn openapi_json() -> Response {

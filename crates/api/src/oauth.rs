@@ -1,7 +1,7 @@
 //! `POST /api/v1/oauth/token`: OAuth 2.0 token requests (client credentials and password).
 
 use crate::auth::{verify_secret, Claims, SubjectKind};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::state::{now_secs, AppState};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -26,11 +26,40 @@ pub struct TokenResponse {
     pub scope: Option<String>,
 }
 
+/// An OAuth error body (RFC 6749 §5.2).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OAuthError<'a> {
+    /// invalid_request, invalid_client or unsupported_grant_type.
+    pub error: &'static str,
+    pub error_description: &'a str,
+}
+
+/// A token request (`application/x-www-form-urlencoded`), for the API documentation.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct TokenRequest {
+    /// client_credentials or password.
+    grant_type: String,
+    /// client_credentials: the client id (or HTTP Basic).
+    client_id: Option<String>,
+    /// client_credentials: the client secret (or HTTP Basic).
+    client_secret: Option<String>,
+    /// password: the tenant key.
+    tenant: Option<String>,
+    /// password: the user name.
+    username: Option<String>,
+    /// password: the user's password.
+    password: Option<String>,
+}
+
 /// An OAuth error (RFC 6749 §5.2).
 fn oauth_error(status: StatusCode, error: &'static str, description: &str) -> Response {
     let mut res = (
         status,
-        Json(serde_json::json!({"error": error, "error_description": description})),
+        Json(OAuthError {
+            error,
+            error_description: description,
+        }),
     )
         .into_response();
     if status == StatusCode::UNAUTHORIZED {
@@ -42,12 +71,14 @@ fn oauth_error(status: StatusCode, error: &'static str, description: &str) -> Re
     res
 }
 
-/// Client id and secret from an HTTP Basic `Authorization` header.
+/// Client id and secret from an HTTP Basic `Authorization` header (the scheme in any
+/// case, RFC 9110).
 pub fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let encoded = v
-        .strip_prefix("Basic ")
-        .or_else(|| v.strip_prefix("basic "))?;
+    let (scheme, encoded) = v.trim_start().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(encoded.trim())
         .ok()?;
@@ -90,24 +121,26 @@ pub fn issue_for_user(state: &AppState, tenant: &Tenant, user: &User, ttl: i64) 
     })
 }
 
-/// Verifies a secret against a PHC hash on a blocking thread. At most as many run at once
-/// as there are cores: each holds a 19 MiB argon2 block, and more at once would only
-/// queue for the CPU while holding memory.
-pub async fn verify_blocking(secret: String, hash: Option<String>) -> ApiResult<bool> {
-    static SLOTS: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
-        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
-    });
-    let _slot = SLOTS.acquire().await.map_err(ApiError::internal)?;
-    tokio::task::spawn_blocking(move || match hash {
-        Some(h) => verify_secret(&secret, &h),
-        None => {
-            // Hash anyway, so an unknown subject costs the same time as a wrong secret.
-            let _ = verify_secret(&secret, &DUMMY_HASH);
-            false
-        }
-    })
-    .await
-    .map_err(ApiError::internal)
+/// Verifies a secret against a PHC hash on a blocking thread, within the limits of the
+/// state's [`crate::auth::CredentialGuard`] (at most one hash per core, a bounded queue,
+/// a budget per source address): each holds a 19 MiB argon2 block, and more at once would
+/// only queue for the CPU while holding memory.
+pub async fn verify_blocking(
+    state: &AppState,
+    secret: String,
+    hash: Option<String>,
+) -> ApiResult<bool> {
+    state
+        .guard
+        .verify(move || match hash {
+            Some(h) => verify_secret(&secret, &h),
+            None => {
+                // Hash anyway, so an unknown subject costs the same time as a wrong secret.
+                let _ = verify_secret(&secret, &DUMMY_HASH);
+                false
+            }
+        })
+        .await
 }
 
 /// Checks a client's secret, slowing down repeated failures. `None` for any failure, with
@@ -119,7 +152,7 @@ pub async fn authenticate_client(
 ) -> ApiResult<Option<(Tenant, Client)>> {
     let found = state.store.client(id).await?;
     let hash = found.as_ref().map(|c| c.secret_hash.clone());
-    let ok = verify_blocking(secret.to_owned(), hash).await?;
+    let ok = verify_blocking(state, secret.to_owned(), hash).await?;
     let client = match (ok, found) {
         (true, Some(c)) => c,
         _ => {
@@ -146,7 +179,7 @@ pub async fn authenticate_user(
         None => None,
     };
     let hash = user.as_ref().map(|u| u.password_hash.clone());
-    let ok = verify_blocking(password.to_owned(), hash).await?;
+    let ok = verify_blocking(state, password.to_owned(), hash).await?;
     match (ok, tenant, user) {
         (true, Some(t), Some(u)) => {
             state.throttle.succeed(&subject);
@@ -167,11 +200,12 @@ static DUMMY_HASH: LazyLock<String> =
     post,
     path = "/api/v1/oauth/token",
     tag = "auth",
-    request_body(content_type = "application/x-www-form-urlencoded", description = "grant_type=client_credentials with client_id and client_secret (or HTTP Basic), or grant_type=password with tenant, username and password"),
+    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded", description = "grant_type=client_credentials with client_id and client_secret (or HTTP Basic), or grant_type=password with tenant, username and password"),
     responses(
         (status = 200, description = "An access token", body = TokenResponse),
-        (status = 400, description = "Malformed request or unsupported grant type"),
-        (status = 401, description = "Wrong or missing credentials"),
+        (status = 400, description = "Malformed request or unsupported grant type", body = OAuthError),
+        (status = 401, description = "Wrong or missing credentials", body = OAuthError),
+        (status = 413, description = "The body is larger than the configured limit"),
     )
 )]
 pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {

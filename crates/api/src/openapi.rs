@@ -1,6 +1,7 @@
 //! The OpenAPI 3.1 document of the native API, generated from the handlers and types.
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Content, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
@@ -19,12 +20,41 @@ use utoipa::{Modify, OpenApi};
         crate::native::engagements::patch,
         crate::native::engagements::delete,
         crate::native::ingest,
+        crate::native::changes::changes,
+        crate::webhooks::routes::create,
+        crate::webhooks::routes::list,
+        crate::webhooks::routes::get,
+        crate::webhooks::routes::delete,
+        crate::webhooks::routes::deliveries,
+        crate::erasures::create,
+        crate::erasures::get,
     ),
-    components(schemas(crate::native::listing::EngagementPage, crate::oauth::TokenResponse, crate::ingest::IngestSummary, crate::ingest::LineProblem)),
-    modifiers(&BearerAuth),
+    components(schemas(
+        crate::native::listing::EngagementPage,
+        crate::oauth::TokenResponse,
+        crate::oauth::TokenRequest,
+        crate::oauth::OAuthError,
+        crate::ingest::IngestSummary,
+        crate::ingest::LineProblem,
+        crate::error::Problem,
+        interlog_model::FieldError,
+        crate::native::changes::ChangeFeed,
+        crate::native::changes::ChangeDoc,
+        crate::webhooks::routes::NewWebhook,
+        crate::webhooks::routes::WebhookView,
+        crate::webhooks::routes::WebhookList,
+        crate::webhooks::routes::Deliveries,
+        crate::webhooks::Attempt,
+        crate::erasures::ErasureRequest,
+        crate::erasures::Receipt,
+    )),
+    modifiers(&BearerAuth, &ProblemResponses),
     tags(
         (name = "auth", description = "Access tokens"),
         (name = "engagements", description = "Engagement history"),
+        (name = "changes", description = "The change feed: every write and deletion, in order"),
+        (name = "webhooks", description = "Push delivery of the change feed, signed as Standard Webhooks"),
+        (name = "erasures", description = "Erasure of a customer's data (GDPR Art. 17)"),
     )
 )]
 pub struct NativeApi;
@@ -43,6 +73,38 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// Every error response an operation declares without a body of its own is a problem:
+/// said once here rather than on each status of each operation.
+struct ProblemResponses;
+
+impl Modify for ProblemResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in operations.into_iter().flatten() {
+                for (status, response) in op.responses.responses.iter_mut() {
+                    let RefOr::T(response) = response else {
+                        continue;
+                    };
+                    let error = status.starts_with('4') || status.starts_with('5');
+                    if error && response.content.is_empty() {
+                        response.content.insert(
+                            "application/problem+json".to_owned(),
+                            Content::new(Some(Ref::from_schema_name("Problem"))),
+                        );
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -4,6 +4,9 @@
 use crate::error::{ApiError, ApiResult};
 use std::str::FromStr;
 
+/// Most values a repeatable parameter (or parameter family, like `data.*`) takes.
+pub const MAX_VALUES: usize = interlog_store::MAX_FILTER_VALUES;
+
 /// The decoded pairs of a query string, in order.
 #[derive(Debug, Default, Clone)]
 pub struct Params {
@@ -79,7 +82,14 @@ impl Params {
     where
         T::Err: std::fmt::Display,
     {
-        self.all(name)
+        let values = self.all(name);
+        if values.len() > MAX_VALUES {
+            return Err(ApiError::parameter(
+                name,
+                format!("at most {MAX_VALUES} values"),
+            ));
+        }
+        values
             .into_iter()
             .map(|v| {
                 v.parse::<T>()

@@ -19,6 +19,38 @@ pub struct ApiConfig {
     pub max_bulk_bytes: usize,
     /// Largest line of a bulk ingest stream.
     pub max_line_bytes: usize,
+    /// The bounds on credential checks (see [`crate::auth::guard`]).
+    pub credential_limits: crate::auth::GuardLimits,
+    /// How webhooks are delivered.
+    pub webhooks: WebhookSettings,
+}
+
+/// How webhooks are delivered (`[webhooks]` in the config file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookSettings {
+    /// Allow targets on loopback, private and link-local addresses.
+    pub allow_private_targets: bool,
+    /// Time a receiver has to answer.
+    pub timeout: std::time::Duration,
+    /// The first retry's delay; each further one doubles, up to `retry_cap`.
+    pub retry_base: std::time::Duration,
+    pub retry_cap: std::time::Duration,
+    /// A webhook failing for this long is disabled.
+    pub give_up_after: std::time::Duration,
+    pub max_per_tenant: usize,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        WebhookSettings {
+            allow_private_targets: false,
+            timeout: std::time::Duration::from_secs(10),
+            retry_base: std::time::Duration::from_secs(1),
+            retry_cap: std::time::Duration::from_secs(60),
+            give_up_after: std::time::Duration::from_secs(24 * 3600),
+            max_per_tenant: 20,
+        }
+    }
 }
 
 impl Default for ApiConfig {
@@ -28,6 +60,8 @@ impl Default for ApiConfig {
             max_body_bytes: 4 * 1024 * 1024,
             max_bulk_bytes: 4 * 1024 * 1024 * 1024,
             max_line_bytes: 1024 * 1024,
+            credential_limits: Default::default(),
+            webhooks: Default::default(),
         }
     }
 }
@@ -39,6 +73,8 @@ pub struct AppState {
     pub signer: Signer,
     pub config: Arc<ApiConfig>,
     pub throttle: Arc<FailureThrottle>,
+    /// Bounds the credential checks clients can cause.
+    pub guard: Arc<crate::auth::CredentialGuard>,
     /// The ingest formats this server accepts.
     pub formats: Arc<crate::formats::Formats>,
     /// The tenant id shape of each dialect served, by name.
@@ -76,6 +112,7 @@ impl AppState {
         AppState {
             store,
             signer,
+            guard: Arc::new(crate::auth::CredentialGuard::new(config.credential_limits)),
             config: Arc::new(config),
             throttle: Arc::default(),
             formats: Arc::new(crate::formats::Formats::new(

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// The commented defaults of the server's own settings.
 const BASE_FILE: &str = include_str!("../config/base.toml");
@@ -91,7 +92,63 @@ struct FileConfig {
     max_body_bytes: Option<usize>,
     max_bulk_bytes: Option<usize>,
     signing_key_file: Option<PathBuf>,
+    max_connections: Option<usize>,
+    header_read_timeout_secs: Option<u64>,
+    idle_timeout_secs: Option<u64>,
+    body_read_timeout_secs: Option<u64>,
+    shutdown_grace_secs: Option<u64>,
+    credential_burst: Option<u32>,
+    credential_per_minute: Option<u32>,
+    credential_queue: Option<usize>,
+    change_horizon_days: Option<u64>,
+    maintenance_interval_secs: Option<u64>,
+    webhooks: toml::Table,
     dialects: BTreeMap<String, toml::Table>,
+}
+
+/// How the server treats connections (see [`crate::connection`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerSettings {
+    /// Connections served at once; more wait in the listen backlog.
+    pub max_connections: usize,
+    /// Time from a request's first byte to the end of its head.
+    pub header_read_timeout: Duration,
+    /// Time a connection with no request in flight may stay silent.
+    pub idle_timeout: Duration,
+    /// Time a request body may go without sending anything.
+    pub body_read_timeout: Duration,
+    /// Time in-flight requests get to finish on shutdown.
+    pub shutdown_grace: Duration,
+}
+
+impl ServerSettings {
+    /// The defaults: 10 s to send a request head, 60 s idle, 30 s between body chunks,
+    /// 30 s to finish on shutdown, and 10,000 connections (fewer when the process may not
+    /// open that many files).
+    pub fn defaults() -> Self {
+        ServerSettings {
+            max_connections: default_max_connections(),
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            body_read_timeout: Duration::from_secs(30),
+            shutdown_grace: Duration::from_secs(30),
+        }
+    }
+}
+
+/// 10,000, or what the open-file limit leaves after room for the store and logs.
+fn default_max_connections() -> usize {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes into the struct it is given.
+    let files = if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0 {
+        limit.rlim_cur as usize
+    } else {
+        1024
+    };
+    files.saturating_sub(256).clamp(64, 10_000)
 }
 
 /// Every setting the server runs with, after every layer is applied.
@@ -104,6 +161,11 @@ pub struct Config {
     pub log_level: String,
     pub api: ApiConfig,
     pub signing_key_file: Option<PathBuf>,
+    pub server: ServerSettings,
+    /// How long the change feed keeps tombstones.
+    pub change_horizon: Duration,
+    /// How often retention, tombstone trimming and record sweeping run.
+    pub maintenance_interval: Duration,
     /// Each registered dialect's section, with the environment applied.
     dialects: BTreeMap<&'static str, SettingValues>,
     /// What deserves a warning once logging is up (unknown keys).
@@ -199,7 +261,44 @@ impl Config {
             (None, None) => file.log_format.unwrap_or(LogFormat::Text),
         };
         let defaults = ApiConfig::default();
+        let positive =
+            |name: &str, env_name: &str, file: Option<u64>| -> Result<Option<u64>, ConfigError> {
+                let v = match env_parse(env_name)? {
+                    Some(n) => Some(
+                        u64::try_from(n).map_err(|_| invalid(env_name, "must not be negative"))?,
+                    ),
+                    None => file,
+                };
+                match v {
+                    Some(0) => Err(invalid(name, "must be at least 1")),
+                    v => Ok(v),
+                }
+            };
+        let guard_defaults = interlog_api::auth::GuardLimits::default();
+        let credential_limits = interlog_api::auth::GuardLimits {
+            burst: positive(
+                "credential_burst",
+                "INTERLOG_CREDENTIAL_BURST",
+                file.credential_burst.map(u64::from),
+            )?
+            .map_or(guard_defaults.burst, |n| n.min(u64::from(u32::MAX)) as u32),
+            per_minute: positive(
+                "credential_per_minute",
+                "INTERLOG_CREDENTIAL_PER_MINUTE",
+                file.credential_per_minute.map(u64::from),
+            )?
+            .map_or(guard_defaults.per_minute, |n| {
+                n.min(u64::from(u32::MAX)) as u32
+            }),
+            queue: positive(
+                "credential_queue",
+                "INTERLOG_CREDENTIAL_QUEUE",
+                file.credential_queue.map(|n| n as u64),
+            )?
+            .map_or(guard_defaults.queue, |n| n as usize),
+        };
         let api = ApiConfig {
+            credential_limits,
             token_ttl_secs: env_parse("INTERLOG_TOKEN_TTL_SECS")?
                 .or(file.token_ttl_secs)
                 .unwrap_or(defaults.token_ttl_secs),
@@ -214,7 +313,76 @@ impl Config {
         if api.token_ttl_secs <= 0 {
             return Err(invalid("token_ttl_secs", "must be positive"));
         }
+        let server_defaults = ServerSettings::defaults();
+        let secs = |name: &str, env_name: &str, file: Option<u64>, default: Duration| {
+            let v = match env_parse(env_name)? {
+                Some(n) => {
+                    Some(u64::try_from(n).map_err(|_| invalid(env_name, "must not be negative"))?)
+                }
+                None => file,
+            };
+            match v {
+                None => Ok(default),
+                Some(0) => Err(invalid(name, "must be at least 1 second")),
+                Some(n) => Ok(Duration::from_secs(n)),
+            }
+        };
+        let server = ServerSettings {
+            max_connections: match env_size("INTERLOG_MAX_CONNECTIONS")?.or(file.max_connections) {
+                Some(0) => return Err(invalid("max_connections", "must be at least 1")),
+                Some(n) => n,
+                None => server_defaults.max_connections,
+            },
+            header_read_timeout: secs(
+                "header_read_timeout_secs",
+                "INTERLOG_HEADER_READ_TIMEOUT_SECS",
+                file.header_read_timeout_secs,
+                server_defaults.header_read_timeout,
+            )?,
+            idle_timeout: secs(
+                "idle_timeout_secs",
+                "INTERLOG_IDLE_TIMEOUT_SECS",
+                file.idle_timeout_secs,
+                server_defaults.idle_timeout,
+            )?,
+            body_read_timeout: secs(
+                "body_read_timeout_secs",
+                "INTERLOG_BODY_READ_TIMEOUT_SECS",
+                file.body_read_timeout_secs,
+                server_defaults.body_read_timeout,
+            )?,
+            shutdown_grace: secs(
+                "shutdown_grace_secs",
+                "INTERLOG_SHUTDOWN_GRACE_SECS",
+                file.shutdown_grace_secs,
+                server_defaults.shutdown_grace,
+            )?,
+        };
         let mut warnings = warnings;
+        let webhooks = webhook_settings(&file.webhooks, env, &mut warnings)?;
+        let api = ApiConfig { webhooks, ..api };
+        let change_horizon = Duration::from_secs(
+            86_400
+                * positive(
+                    "change_horizon_days",
+                    "INTERLOG_CHANGE_HORIZON_DAYS",
+                    file.change_horizon_days,
+                )?
+                .unwrap_or(30),
+        );
+        let maintenance_interval = match positive(
+            "maintenance_interval_secs",
+            "INTERLOG_MAINTENANCE_INTERVAL_SECS",
+            file.maintenance_interval_secs,
+        )? {
+            Some(n) if n > 86_400 => {
+                return Err(invalid(
+                    "maintenance_interval_secs",
+                    "must be at most 86400",
+                ))
+            }
+            n => Duration::from_secs(n.unwrap_or(60)),
+        };
         let mut sections = file.dialects;
         let mut dialects = BTreeMap::new();
         for d in DIALECTS {
@@ -252,6 +420,9 @@ impl Config {
             signing_key_file: env("INTERLOG_SIGNING_KEY_FILE")
                 .map(PathBuf::from)
                 .or(file.signing_key_file),
+            server,
+            change_horizon,
+            maintenance_interval,
             dialects,
             warnings,
             file: file_path,
@@ -275,6 +446,60 @@ impl Config {
             .cloned()
             .unwrap_or_else(|| SettingValues::new(format!("dialects.{name}")))
     }
+}
+
+/// The `[webhooks]` section, with the environment applied.
+fn webhook_settings(
+    table: &toml::Table,
+    env: Env<'_>,
+    warnings: &mut Vec<String>,
+) -> Result<interlog_api::state::WebhookSettings, ConfigError> {
+    const KEYS: &[(&str, &str)] = &[
+        (
+            "allow_private_targets",
+            "INTERLOG_WEBHOOKS_ALLOW_PRIVATE_TARGETS",
+        ),
+        ("timeout_secs", "INTERLOG_WEBHOOKS_TIMEOUT_SECS"),
+        ("retry_base_secs", "INTERLOG_WEBHOOKS_RETRY_BASE_SECS"),
+        ("retry_cap_secs", "INTERLOG_WEBHOOKS_RETRY_CAP_SECS"),
+        ("give_up_after_secs", "INTERLOG_WEBHOOKS_GIVE_UP_AFTER_SECS"),
+        ("max_per_tenant", "INTERLOG_WEBHOOKS_MAX_PER_TENANT"),
+    ];
+    let mut values = SettingValues::new("webhooks");
+    for (key, value) in table {
+        if KEYS.iter().any(|(k, _)| k == key) {
+            let json = serde_json::to_value(value)
+                .map_err(|e| ConfigError::Invalid(format!("[webhooks] {key}: {e}")))?;
+            values.set_file(key, json);
+        } else {
+            warnings.push(format!("[webhooks] {key}"));
+        }
+    }
+    for (key, var) in KEYS {
+        if let Some(v) = env(var) {
+            values.set_env(key, var, v);
+        }
+    }
+    let mut w = interlog_api::state::WebhookSettings::default();
+    if let Some(b) = values.flag("allow_private_targets")? {
+        w.allow_private_targets = b;
+    }
+    if let Some(d) = values.seconds("timeout_secs", 1..=300)? {
+        w.timeout = d;
+    }
+    if let Some(d) = values.seconds("retry_base_secs", 1..=3600)? {
+        w.retry_base = d;
+    }
+    if let Some(d) = values.seconds("retry_cap_secs", 1..=86_400)? {
+        w.retry_cap = d;
+    }
+    if let Some(d) = values.seconds("give_up_after_secs", 1..=30 * 86_400)? {
+        w.give_up_after = d;
+    }
+    if let Some(n) = values.number("max_per_tenant", 1..=1000)? {
+        w.max_per_tenant = n as usize;
+    }
+    Ok(w)
 }
 
 /// Reads a config file: its settings, and the keys it holds that mean nothing.
@@ -301,6 +526,17 @@ fn parse(text: &str) -> Result<(FileConfig, Vec<String>), toml::de::Error> {
         "max_body_bytes",
         "max_bulk_bytes",
         "signing_key_file",
+        "max_connections",
+        "header_read_timeout_secs",
+        "idle_timeout_secs",
+        "body_read_timeout_secs",
+        "shutdown_grace_secs",
+        "credential_burst",
+        "credential_per_minute",
+        "credential_queue",
+        "change_horizon_days",
+        "maintenance_interval_secs",
+        "webhooks",
         "dialects",
     ];
     let unknown: Vec<String> = table

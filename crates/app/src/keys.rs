@@ -26,6 +26,7 @@ pub fn signing_key(data: &Path, explicit: Option<&Path>) -> Result<Vec<u8>, Stri
     if let Some(path) = explicit {
         return read_key(path);
     }
+    crate::private_files::ensure_dir(data)?;
     let path = data.join("signing.key");
     if path.exists() {
         return read_key(&path);

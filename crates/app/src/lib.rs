@@ -3,7 +3,10 @@
 //! black-box test go through here, so what is tested is what ships.
 
 pub mod config;
+mod connection;
 pub mod keys;
+pub mod maintenance;
+pub mod private_files;
 pub mod registry;
 pub mod server;
 pub mod store_url;

@@ -1,14 +1,25 @@
 //! The running server: the app built from a configuration, listening, until it is told to
 //! stop; then in-flight requests finish and the store commits what is queued.
+//!
+//! Connections are capped (`max_connections`: further clients wait in the listen backlog
+//! until a slot frees, and the cap being reached is logged), and each is served with the
+//! header-read and idle timeouts of [`crate::connection`]; request bodies must keep
+//! arriving (`body_read_timeout_secs` between chunks).
 
 use crate::config::Config;
+use crate::connection::{self, Closed, ConnectionLimits};
 use crate::store_url::error_chain;
+use axum::extract::ConnectInfo;
+use axum::Router;
 use interlog_api::{AppState, RouteInfo};
 use interlog_store::Store;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
+use tokio::sync::{oneshot, watch, Semaphore};
+use tokio::task::{JoinHandle, JoinSet};
+use tower::ServiceExt;
 
 /// A server that is listening.
 pub struct Server {
@@ -21,6 +32,9 @@ pub struct Server {
     pub handles: axum::http::Extensions,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
+    /// Background work (webhook deliveries, maintenance), stopped with the server.
+    workers_stop: watch::Sender<bool>,
+    workers: Vec<JoinHandle<()>>,
 }
 
 impl Server {
@@ -32,14 +46,32 @@ impl Server {
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         let (stop, stopped) = oneshot::channel::<()>();
-        let router = app.router;
-        let task = tokio::spawn(async move {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await
-        });
+        let (workers_stop, workers_stopped) = watch::channel(false);
+        let instance = format!(
+            "{}-{}-{:08x}",
+            std::env::var("HOSTNAME").unwrap_or_else(|_| "interlog".into()),
+            std::process::id(),
+            rand::random::<u32>()
+        );
+        let workers = vec![
+            tokio::spawn(interlog_api::webhooks::dispatcher::run(
+                app.state.clone(),
+                instance,
+                workers_stopped.clone(),
+            )),
+            tokio::spawn(crate::maintenance::run(
+                app.state.clone(),
+                config.maintenance_interval,
+                config.change_horizon,
+                workers_stopped,
+            )),
+        ];
+        let task = tokio::spawn(accept_loop(
+            listener,
+            app.router,
+            config.server.clone(),
+            stopped,
+        ));
         Ok(Server {
             addr,
             state: app.state,
@@ -47,6 +79,8 @@ impl Server {
             handles: app.handles,
             stop: Some(stop),
             task,
+            workers_stop,
+            workers,
         })
     }
 
@@ -57,6 +91,10 @@ impl Server {
             let _ = stop.send(());
         }
         let served = (&mut self.task).await;
+        let _ = self.workers_stop.send(true);
+        for w in self.workers.drain(..) {
+            let _ = w.await;
+        }
         self.state.store.close().await;
         match served {
             Ok(Ok(())) => Ok(()),
@@ -70,6 +108,92 @@ impl Server {
         shutdown_signal().await;
         self.stop().await
     }
+}
+
+/// Accepts connections until told to stop, then lets them finish (for at most the
+/// shutdown grace period).
+async fn accept_loop(
+    listener: TcpListener,
+    router: Router,
+    settings: crate::config::ServerSettings,
+    mut stopped: oneshot::Receiver<()>,
+) -> std::io::Result<()> {
+    let limits = ConnectionLimits {
+        header_read_timeout: settings.header_read_timeout,
+        idle_timeout: settings.idle_timeout,
+    };
+    let slots = Arc::new(Semaphore::new(settings.max_connections));
+    let (shutdown, shutdown_rx) = watch::channel(false);
+    let mut connections = JoinSet::new();
+    let mut last_full_warning: Option<Instant> = None;
+    loop {
+        // A slot first: at the cap, new clients wait in the listen backlog.
+        let permit = match slots.clone().try_acquire_owned() {
+            Ok(p) => p,
+            Err(_) => {
+                if last_full_warning.is_none_or(|t| t.elapsed() > Duration::from_secs(10)) {
+                    tracing::warn!(
+                        max_connections = settings.max_connections,
+                        "connection limit reached; new connections wait until one closes"
+                    );
+                    last_full_warning = Some(Instant::now());
+                }
+                tokio::select! {
+                    p = slots.clone().acquire_owned() => p.expect("the semaphore is never closed"),
+                    _ = &mut stopped => break,
+                }
+            }
+        };
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            _ = &mut stopped => break,
+            Some(_) = connections.join_next(), if !connections.is_empty() => continue,
+        };
+        let (stream, peer) = match accepted {
+            Ok(a) => a,
+            Err(e) => {
+                // Out of file descriptors and the like: say so and let connections close.
+                tracing::error!(error = %e, "cannot accept a connection");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let router = router.clone();
+        let body_timeout = settings.body_read_timeout;
+        let service = move |req: hyper::Request<hyper::body::Incoming>| {
+            let mut req = req.map(|body| {
+                axum::body::Body::new(tower_http::timeout::TimeoutBody::new(body_timeout, body))
+            });
+            req.extensions_mut().insert(ConnectInfo(peer));
+            router.clone().oneshot(req)
+        };
+        let shutdown_rx = shutdown_rx.clone();
+        connections.spawn(async move {
+            match connection::serve(stream, service, limits, shutdown_rx).await {
+                Some(Closed::HeaderTimeout) => {
+                    tracing::info!(%peer, "closed a connection: request head not received in time")
+                }
+                Some(Closed::Idle) => tracing::debug!(%peer, "closed an idle connection"),
+                None => {}
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    let _ = shutdown.send(true);
+    let drained = tokio::time::timeout(settings.shutdown_grace, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!(
+            open = connections.len(),
+            "shutdown grace period over; closing the remaining connections"
+        );
+        connections.abort_all();
+    }
+    Ok(())
 }
 
 async fn shutdown_signal() {

@@ -75,9 +75,9 @@ pub async fn open_store(url: &StoreUrl, options: OpenOptions) -> Result<Arc<dyn 
     match url {
         StoreUrl::Sqlite(path) => {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+                crate::private_files::ensure_dir(dir)?;
             }
+            crate::private_files::ensure_file(path)?;
             interlog_store_sqlite::SqliteStore::open_with(path, options)
                 .map(|s| Arc::new(s) as Arc<dyn Store>)
                 .map_err(|e| format!("cannot open {}: {}", url.display(), error_chain(&e)))

@@ -1,6 +1,11 @@
 //! Who may call the Customer Journey API: the bearer token, the `appkey` header, the
 //! account in the path, and the role.
 //!
+//! Every journey handler takes an [`Account`] (an extractor: checks 1–3 below, before the
+//! body is read), and every operation takes a [`Caller`] of the role it needs, which only
+//! [`Account::allow`] makes (check 4). So an operation states its role in its signature and
+//! cannot run unchecked.
+//!
 //! Order of the checks (each failure stops there):
 //! 1. a valid, unexpired bearer token and an `appkey` that verifies against the application
 //!    key of the token's client: otherwise 401;
@@ -19,14 +24,18 @@
 
 use crate::problem::{Api, AxpResult, Problem};
 use crate::validate;
+use axum::extract::{FromRequestParts, RawPathParams};
+use axum::http::request::Parts;
 use axum::http::HeaderMap;
+use interlog_api::auth::caller::{AdminRole, AgentRole, ReaderRole, RequiredRole};
 use interlog_api::auth::SubjectKind;
-use interlog_api::state::now_secs;
+use interlog_api::state::{bearer_token, now_secs};
 use interlog_api::AppState;
 use interlog_store::{ClientRole, Tenant};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
+use std::marker::PhantomData;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -75,11 +84,65 @@ impl AxpClaims {
     }
 }
 
-/// A caller let into an account.
-#[derive(Debug, Clone)]
-pub struct Caller {
+/// A bearer let into the account its path names (checks 1–3); what it may do there is
+/// asked with [`Account::allow`].
+#[derive(Debug)]
+pub struct Account {
+    claims: AxpClaims,
+    tenant: Arc<Tenant>,
+    account: String,
+}
+
+/// A caller let into an account with at least the role `R`. Only [`Account::allow`] makes
+/// one.
+#[derive(Debug)]
+pub struct Caller<R: RequiredRole> {
     pub claims: AxpClaims,
     pub tenant: Arc<Tenant>,
+    /// The account id as the path wrote it (Avaya's answers name it).
+    pub account: String,
+    role: PhantomData<R>,
+}
+
+/// Reads: Avaya's Agent role.
+pub type Reader = Caller<ReaderRole>;
+/// Writes.
+pub type Agent = Caller<AgentRole>;
+/// Identifier configuration: Avaya's Account Administrator.
+pub type Admin = Caller<AdminRole>;
+
+impl Account {
+    /// The caller, when the token's role is at least `R`; else 403.
+    pub fn allow<R: RequiredRole>(self) -> AxpResult<Caller<R>> {
+        if !self.claims.role.allows(R::ROLE) {
+            return Err(Problem::forbidden(Api::Journey));
+        }
+        Ok(Caller {
+            claims: self.claims,
+            tenant: self.tenant,
+            account: self.account,
+            role: PhantomData,
+        })
+    }
+}
+
+impl FromRequestParts<AppState> for Account {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> AxpResult<Self> {
+        let axp = parts.extensions.get::<Axp>().cloned().ok_or_else(|| {
+            Problem::server_error(Api::Journey, "the AXP routes lost their state")
+        })?;
+        let params = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| Problem::not_found(Api::Journey))?;
+        let account = params
+            .iter()
+            .find(|(name, _)| *name == "accountId")
+            .map(|(_, value)| value.to_owned())
+            .ok_or(Problem::not_found(Api::Journey))?;
+        axp.admit(state, &parts.headers, account).await
+    }
 }
 
 /// The dialect's own state: caches that keep the hot path off the store and off argon2.
@@ -182,7 +245,7 @@ impl Axp {
         let hash = client
             .as_ref()
             .and_then(|c| c.credentials.get(APP_KEY).cloned());
-        let ok = interlog_api::oauth::verify_blocking(app_key.to_owned(), hash)
+        let ok = interlog_api::oauth::verify_blocking(state, app_key.to_owned(), hash)
             .await
             .map_err(|e| Problem::server_error(Api::Journey, e.detail))?;
         let subject = format!("appkey:{client_id}");
@@ -209,26 +272,17 @@ impl Axp {
 
     /// The claims of the bearer token, if valid and unexpired.
     pub fn claims(state: &AppState, headers: &HeaderMap) -> Option<AxpClaims> {
-        let value = headers
-            .get(axum::http::header::AUTHORIZATION)?
-            .to_str()
-            .ok()?;
-        let token = value
-            .strip_prefix("Bearer ")
-            .or_else(|| value.strip_prefix("bearer "))?;
-        let claims: AxpClaims = state.signer.verify_jwt(token.trim()).ok()?;
+        let claims: AxpClaims = state.signer.verify_jwt(bearer_token(headers)?).ok()?;
         (claims.exp > now_secs()).then_some(claims)
     }
 
-    /// Lets a caller into `account` with at least `role` (see the module docs for the
-    /// order of the checks).
-    pub async fn enter(
+    /// Lets the bearer of the request into `account` (checks 1–3 of the module docs).
+    async fn admit(
         &self,
         state: &AppState,
         headers: &HeaderMap,
-        account: &str,
-        role: ClientRole,
-    ) -> AxpResult<Caller> {
+        account: String,
+    ) -> AxpResult<Account> {
         let claims = Self::claims(state, headers).ok_or(Problem::unauthorized(Api::Journey))?;
         let app_key = headers
             .get("appkey")
@@ -242,15 +296,16 @@ impl Axp {
             .verify_app_key(state, client, app_key)
             .await?
             .ok_or(Problem::unauthorized(Api::Journey))?;
-        validate::account_id(account).map_err(|v| Problem::field(Api::Journey, v))?;
+        validate::account_id(&account).map_err(|v| Problem::field(Api::Journey, v))?;
         let tenant = self
-            .account(state, account)
+            .account(state, &account)
             .await?
             .filter(|t| t.key == claims.tenant && t.id == client_tenant)
             .ok_or(Problem::not_found(Api::Journey))?;
-        if !claims.role.allows(role) {
-            return Err(Problem::forbidden(Api::Journey));
-        }
-        Ok(Caller { claims, tenant })
+        Ok(Account {
+            claims,
+            tenant,
+            account,
+        })
     }
 }

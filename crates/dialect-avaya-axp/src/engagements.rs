@@ -5,7 +5,7 @@
 //! dialect. Each write stamps `updated_at` (`:update` with its `timestamp`, when that is
 //! later) and is applied atomically by the store.
 
-use crate::access::{Axp, Caller};
+use crate::access::{Agent, Reader};
 use crate::http::{self, accepted, ok, Pagination};
 use crate::identifiers::require_configured;
 use crate::identity::{self, IdentifierList};
@@ -19,23 +19,13 @@ use axum::response::Response;
 use interlog_api::params::Params;
 use interlog_api::AppState;
 use interlog_model::{Engagement, Participant, Role, SourcePlatform, State, Timestamp};
-use interlog_store::{ClientRole, EditRejected, StoreError, StoredEngagement};
+use interlog_store::{EditRejected, StoredEngagement};
 use serde::Serialize;
 
 const IDS_MAX: usize = 50;
 
-/// The engagement `id` of the account, for a caller allowed to read it (404 when there is
-/// none).
-pub async fn read_engagement(
-    state: &AppState,
-    axp: &Axp,
-    account: &str,
-    id: &str,
-    headers: &HeaderMap,
-) -> AxpResult<Engagement> {
-    let caller = axp
-        .enter(state, headers, account, ClientRole::Reader)
-        .await?;
+/// The engagement `id` of the caller's account (404 when there is none).
+pub async fn read_engagement(state: &AppState, caller: &Reader, id: &str) -> AxpResult<Engagement> {
     check_engagement_id(id)?;
     let stored = state
         .store
@@ -64,7 +54,7 @@ pub fn check_engagement_id(id: &str) -> AxpResult<()> {
 /// the model's rules.
 pub async fn edit<F>(
     state: &AppState,
-    caller: &Caller,
+    caller: &Agent,
     id: &str,
     at: Option<Timestamp>,
     change: F,
@@ -89,14 +79,8 @@ where
         .map_err(Problem::store)
 }
 
-pub async fn get_one(
-    state: &AppState,
-    axp: &Axp,
-    account: &str,
-    id: &str,
-    headers: &HeaderMap,
-) -> AxpResult<Response> {
-    let e = read_engagement(state, axp, account, id, headers).await?;
+pub async fn get_one(state: &AppState, caller: &Reader, id: &str) -> AxpResult<Response> {
+    let e = read_engagement(state, caller, id).await?;
     Ok(ok(&render::engagement(&e)))
 }
 
@@ -108,16 +92,7 @@ struct ListOut<'a> {
 
 /// List Engagements: the engagements with the given ids, in their order, missing ones
 /// skipped, paged; 404 when none is found.
-pub async fn list(
-    state: &AppState,
-    axp: &Axp,
-    account: &str,
-    query: Option<&str>,
-    headers: &HeaderMap,
-) -> AxpResult<Response> {
-    let caller = axp
-        .enter(state, headers, account, ClientRole::Reader)
-        .await?;
+pub async fn list(state: &AppState, caller: &Reader, query: Option<&str>) -> AxpResult<Response> {
     let params = Params::parse(query);
     let mut v = Vec::new();
     let paging = http::paging(&params, 50, 50, &mut v);
@@ -210,14 +185,10 @@ fn merge_data(e: &mut Engagement, data: Vec<(String, String)>) {
 /// `data`; Avaya marks the rest read-only, so other fields are ignored.
 pub async fn create(
     state: &AppState,
-    axp: &Axp,
-    account: &str,
+    caller: &Agent,
     headers: &HeaderMap,
     body: &[u8],
 ) -> AxpResult<Response> {
-    let caller = axp
-        .enter(state, headers, account, ClientRole::Agent)
-        .await?;
     let body = http::object_body(headers, body)?;
     let mut c = Check::default();
     let id = c.uuid(&body, "id", "id");
@@ -252,11 +223,8 @@ pub async fn create(
     e.normalize();
     e.validate()
         .map_err(|v| Problem::field(Api::Journey, Violation::invalid("body", v.to_string())))?;
-    match state.store.create(&caller.tenant, e).await {
-        Ok(_) => Ok(accepted()),
-        Err(StoreError::Conflict(_)) => Err(Problem::conflict(Api::Journey)),
-        Err(e) => Err(e.into()),
-    }
+    state.store.create(&caller.tenant, e).await?;
+    Ok(accepted())
 }
 
 /// `:update` (`202`): `timestamp` (required) becomes `updateDate` when it is later; each
@@ -264,15 +232,11 @@ pub async fn create(
 /// `data` entries are added or replaced key by key.
 pub async fn update(
     state: &AppState,
-    axp: &Axp,
-    account: &str,
+    caller: &Agent,
     id: &str,
     headers: &HeaderMap,
     body: &[u8],
 ) -> AxpResult<Response> {
-    let caller = axp
-        .enter(state, headers, account, ClientRole::Agent)
-        .await?;
     check_engagement_id(id)?;
     let body = http::object_body(headers, body)?;
     let mut c = Check::default();
@@ -284,7 +248,7 @@ pub async fn update(
         require_configured(state.store.as_ref(), &caller.tenant, list, &mut c).await?;
     }
     http::check(c.violations)?;
-    edit(state, &caller, id, at, move |e| {
+    edit(state, caller, id, at, move |e| {
         if let Some(list) = ids {
             identity::replace(&mut e.customer, &list);
         }
@@ -301,15 +265,11 @@ pub async fn update(
 /// `:appendIdentifiers` (`202`): adds the identifiers the engagement does not have yet.
 pub async fn append_identifiers(
     state: &AppState,
-    axp: &Axp,
-    account: &str,
+    caller: &Agent,
     id: &str,
     headers: &HeaderMap,
     body: &[u8],
 ) -> AxpResult<Response> {
-    let caller = axp
-        .enter(state, headers, account, ClientRole::Agent)
-        .await?;
     check_engagement_id(id)?;
     let body = http::object_body(headers, body)?;
     let mut c = Check::default();
@@ -320,7 +280,7 @@ pub async fn append_identifiers(
     http::check(c.violations)?;
     let list: IdentifierList = ids.unwrap_or_default();
     let country = caller.tenant.country_code.clone();
-    edit(state, &caller, id, None, move |e| {
+    edit(state, caller, id, None, move |e| {
         identity::append(&mut e.customer, &list, country.as_deref());
         Ok(())
     })
@@ -359,25 +319,12 @@ fn read_participant(body: &Json, id: &str) -> AxpResult<Participant> {
     let channel_type = c.string(body, "channelType", "channelType", 3, 50);
     let joined = c.date_time(body, "timestamp", "timestamp");
     let mut p = Participant {
-        role: role.unwrap_or(Role::Other),
         id: Some(id.to_owned()),
-        username: None,
-        email: None,
-        display_name: None,
-        first_name: None,
-        last_name: None,
         joined_at: joined,
-        left_at: None,
-        calling_number: None,
-        dialled_number: None,
-        extension: None,
         dialog_id,
         channel_id,
         channel_type: channel_type.as_deref().map(parse_channel_type),
-        automation_type: None,
-        source_type: None,
-        source_address: None,
-        owner: false,
+        ..Participant::new(role.unwrap_or(Role::Other))
     };
     match role {
         Some(Role::Customer) => {
@@ -405,20 +352,16 @@ fn read_participant(body: &Json, id: &str) -> AxpResult<Participant> {
 /// with that id.
 pub async fn add_participant(
     state: &AppState,
-    axp: &Axp,
-    account: &str,
+    caller: &Agent,
     id: &str,
     participant: &str,
     headers: &HeaderMap,
     body: &[u8],
 ) -> AxpResult<Response> {
-    let caller = axp
-        .enter(state, headers, account, ClientRole::Agent)
-        .await?;
     check_engagement_id(id)?;
     check_participant_id(participant)?;
     let p = read_participant(&http::object_body(headers, body)?, participant)?;
-    edit(state, &caller, id, None, move |e| {
+    edit(state, caller, id, None, move |e| {
         match e.participants.iter_mut().find(|q| q.id == p.id) {
             Some(existing) => *existing = p,
             None => e.participants.push(p),
@@ -436,16 +379,12 @@ const NO_PARTICIPANT: &str = "no such participant";
 /// participant stays listed. 404 when the engagement has no such participant.
 pub async fn remove_participant(
     state: &AppState,
-    axp: &Axp,
-    account: &str,
+    caller: &Agent,
     id: &str,
     participant: &str,
     headers: &HeaderMap,
     body: &[u8],
 ) -> AxpResult<Response> {
-    let caller = axp
-        .enter(state, headers, account, ClientRole::Agent)
-        .await?;
     check_engagement_id(id)?;
     check_participant_id(participant)?;
     let body = http::object_body(headers, body)?;
@@ -453,7 +392,7 @@ pub async fn remove_participant(
     let at = c.optional_date_time(&body, "timestamp", "timestamp");
     http::check(c.violations)?;
     let pid = participant.to_owned();
-    let result = edit(state, &caller, id, None, move |e| {
+    let result = edit(state, caller, id, None, move |e| {
         let p = e
             .participants
             .iter_mut()

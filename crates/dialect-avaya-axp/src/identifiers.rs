@@ -11,7 +11,7 @@
 //! `identifiers:delete` takes identifier ids or names (Avaya's description says names, its
 //! examples send ids).
 
-use crate::access::{Axp, Caller};
+use crate::access::Admin;
 use crate::http::{self, ok};
 use crate::identity::{IdentifierList, IdentifierName};
 use crate::json::Json;
@@ -20,7 +20,7 @@ use crate::validate::{is_uuid, uuid_field, Check};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use interlog_api::AppState;
-use interlog_store::{ClientRole, EditRejected, Store, StoreError, Tenant};
+use interlog_store::{EditRejected, Store, StoreError, Tenant};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::sync::{Arc, Mutex};
@@ -214,37 +214,20 @@ fn duplicate(name: &str, account: &str) -> Problem {
     )
 }
 
-async fn enter(
-    axp: &Axp,
-    state: &AppState,
-    headers: &HeaderMap,
-    account: &str,
-) -> AxpResult<Caller> {
-    axp.enter(state, headers, account, ClientRole::Admin).await
-}
-
-pub async fn list(
-    state: &AppState,
-    axp: &Axp,
-    account: &str,
-    headers: &HeaderMap,
-) -> AxpResult<Response> {
-    let caller = enter(axp, state, headers, account).await?;
+pub async fn list(state: &AppState, caller: &Admin) -> AxpResult<Response> {
     let types = load(state.store.as_ref(), &caller.tenant).await?;
-    let body: Vec<_> = types.iter().map(|t| out(account, t)).collect();
+    let body: Vec<_> = types.iter().map(|t| out(&caller.account, t)).collect();
     Ok(ok(&body))
 }
 
 pub async fn create(
     state: &AppState,
-    axp: &Axp,
-    account: &str,
+    caller: &Admin,
     headers: &HeaderMap,
     body: &[u8],
 ) -> AxpResult<Response> {
-    let caller = enter(axp, state, headers, account).await?;
     let (name, display_name, strength) = read_type(&http::object_body(headers, body)?)?;
-    let acct = account.to_owned();
+    let acct = caller.account.clone();
     let t = edit(state.store.as_ref(), &caller.tenant, move |types| {
         if types.iter().any(|t| t.name == name) {
             return Err(duplicate(&name, &acct));
@@ -268,42 +251,33 @@ pub async fn create(
         Ok(t)
     })
     .await?;
-    Ok(ok(&out(account, &t)))
+    Ok(ok(&out(&caller.account, &t)))
 }
 
 fn check_id(id: &str) -> AxpResult<()> {
     uuid_field("identifierId", id).map_err(|v| Problem::field(Api::Journey, v))
 }
 
-pub async fn get_one(
-    state: &AppState,
-    axp: &Axp,
-    account: &str,
-    id: &str,
-    headers: &HeaderMap,
-) -> AxpResult<Response> {
-    let caller = enter(axp, state, headers, account).await?;
+pub async fn get_one(state: &AppState, caller: &Admin, id: &str) -> AxpResult<Response> {
     check_id(id)?;
     let types = load(state.store.as_ref(), &caller.tenant).await?;
     let t = types
         .iter()
         .find(|t| t.id.eq_ignore_ascii_case(id))
         .ok_or(Problem::not_found(Api::Journey))?;
-    Ok(ok(&out(account, t)))
+    Ok(ok(&out(&caller.account, t)))
 }
 
 pub async fn update(
     state: &AppState,
-    axp: &Axp,
-    account: &str,
+    caller: &Admin,
     id: &str,
     headers: &HeaderMap,
     body: &[u8],
 ) -> AxpResult<Response> {
-    let caller = enter(axp, state, headers, account).await?;
     check_id(id)?;
     let (name, display_name, strength) = read_type(&http::object_body(headers, body)?)?;
-    let (acct, id) = (account.to_owned(), id.to_owned());
+    let (acct, id) = (caller.account.clone(), id.to_owned());
     let updated = edit(state.store.as_ref(), &caller.tenant, move |types| {
         if types
             .iter()
@@ -321,18 +295,16 @@ pub async fn update(
         Ok(t.clone())
     })
     .await?;
-    Ok(ok(&out(account, &updated)))
+    Ok(ok(&out(&caller.account, &updated)))
 }
 
 /// `identifiers:delete`: a JSON array of 1–50 identifier ids or names.
 pub async fn delete(
     state: &AppState,
-    axp: &Axp,
-    account: &str,
+    caller: &Admin,
     headers: &HeaderMap,
     body: &[u8],
 ) -> AxpResult<Response> {
-    let caller = enter(axp, state, headers, account).await?;
     let j = http::json_body(headers, body)?;
     let Some(items) = j.as_array() else {
         return Err(Problem::field(

@@ -260,14 +260,10 @@ fn customer(o: &Obj<'_>) -> Result<Customer, String> {
 }
 
 fn participant(p: &Obj<'_>) -> Result<Participant, String> {
+    let role = p.str("type")?.as_deref().map_or(Role::Other, parse_role);
     Ok(Participant {
-        role: p.str("type")?.as_deref().map_or(Role::Other, parse_role),
         id: p.str("id")?,
-        username: None,
-        email: None,
         display_name: p.str("agentDisplayName")?,
-        first_name: None,
-        last_name: None,
         joined_at: p.time("joinedAt")?,
         left_at: p.time("leftAt")?,
         calling_number: p.str("callingNumber")?,
@@ -282,7 +278,7 @@ fn participant(p: &Obj<'_>) -> Result<Participant, String> {
             .and_then(parse_automation),
         source_type: p.str("sourceType")?,
         source_address: p.str("sourceAddress")?,
-        owner: false,
+        ..Participant::new(role)
     })
 }
 
@@ -311,16 +307,12 @@ fn transfer(t: &Obj<'_>) -> Result<Transfer, String> {
         )
     })?;
     Ok(Transfer {
-        kind,
-        mode: None,
         at: t.time("timestamp")?,
         from_agent_id: t.str("initiatingAgentId")?,
         to_agent_id: t.str("destinationAgentId")?,
         to_agent_name: t.str("destinationAgentName")?,
         to_agent_joined_at: t.time("destinationAgentJoinedAt")?,
         to_number: t.str("destinationExternalNumber")?,
-        to_flow_id: None,
-        to_flow_name: None,
         queue_id: t.str("queueId")?,
         queue_name: t.str("queueName")?,
         fallback_queue_id: t.str("fallbackQueueId")?,
@@ -331,6 +323,7 @@ fn transfer(t: &Obj<'_>) -> Result<Transfer, String> {
         provider_dialog_id: t.str("providerDialogId")?,
         correlation_id: t.str("correlationId")?,
         description: t.str("description")?,
+        ..Transfer::new(kind)
     })
 }
 

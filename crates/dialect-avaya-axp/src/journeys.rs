@@ -11,7 +11,7 @@
 //! and a journey is a customer's. A search that matches nothing is 404 (a journey that is
 //! not there); a page past the end of a journey is an empty page.
 
-use crate::access::Axp;
+use crate::access::{Agent, Reader};
 use crate::engagements::parse;
 use crate::http::{self, accepted, ok, Pagination, Paging};
 use crate::identity::{self, IdentifierList};
@@ -26,9 +26,7 @@ use interlog_api::params::Params;
 use interlog_api::AppState;
 use interlog_model::{Engagement, Role, Timestamp};
 use interlog_store::terms::customer_key;
-use interlog_store::{
-    ClientRole, Filter, LinkedIdentifier, Query, Start, StoredEngagement, Tenant, TimeRange,
-};
+use interlog_store::{Filter, LinkedIdentifier, Query, Start, StoredEngagement, Tenant, TimeRange};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashSet, VecDeque};
 
@@ -294,15 +292,11 @@ async fn page(
 
 pub async fn search(
     state: &AppState,
-    axp: &Axp,
-    account: &str,
+    caller: &Reader,
     query: Option<&str>,
     headers: &HeaderMap,
     body: &[u8],
 ) -> AxpResult<Response> {
-    let caller = axp
-        .enter(state, headers, account, ClientRole::Reader)
-        .await?;
     let mut v = Vec::new();
     let paging = http::paging(&Params::parse(query), 50, 50, &mut v);
     http::check(v)?;
@@ -327,14 +321,10 @@ pub async fn search(
 /// any of them already belonged to.
 pub async fn link(
     state: &AppState,
-    axp: &Axp,
-    account: &str,
+    caller: &Agent,
     headers: &HeaderMap,
     body: &[u8],
 ) -> AxpResult<Response> {
-    let caller = axp
-        .enter(state, headers, account, ClientRole::Agent)
-        .await?;
     let body = http::object_body(headers, body)?;
     let mut c = Check::default();
     let ids = identity::parse(&mut c, &body, true);
@@ -362,14 +352,10 @@ struct JourneyIdentity<'a> {
 /// answers the identity that remains.
 pub async fn unlink(
     state: &AppState,
-    axp: &Axp,
-    account: &str,
+    caller: &Agent,
     headers: &HeaderMap,
     body: &[u8],
 ) -> AxpResult<Response> {
-    let caller = axp
-        .enter(state, headers, account, ClientRole::Agent)
-        .await?;
     let body = http::object_body(headers, body)?;
     let mut c = Check::default();
     let ids = identity::parse(&mut c, &body, true);
@@ -439,15 +425,11 @@ struct AgentOut {
 /// `startDate` defaults to 30 days ago. 404 when the customer has no engagement at all.
 pub async fn list_agents(
     state: &AppState,
-    axp: &Axp,
-    account: &str,
+    caller: &Reader,
     query: Option<&str>,
     headers: &HeaderMap,
     body: &[u8],
 ) -> AxpResult<Response> {
-    let caller = axp
-        .enter(state, headers, account, ClientRole::Reader)
-        .await?;
     let params = Params::parse(query);
     let mut v = Vec::new();
     let size = http::paging(&params, 1, 10, &mut v).size;

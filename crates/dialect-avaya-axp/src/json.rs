@@ -6,11 +6,11 @@
 //! handlers name every wrong field precisely instead of failing on the first serde error.
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::fmt;
 
-/// A JSON value whose objects keep their keys in document order. A key given twice keeps
-/// its first position and its last value, as most parsers do.
+/// A JSON value whose objects keep their keys in document order. A key given twice is an
+/// error naming it, as everywhere in Interlog.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Json {
     Null,
@@ -202,15 +202,12 @@ impl<'de> Visitor<'de> for JsonVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
         let mut members: Vec<(String, Json)> = Vec::new();
         // An index only for finding repeated keys without a quadratic scan.
-        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut index: HashSet<String> = HashSet::new();
         while let Some((k, v)) = map.next_entry::<String, Json>()? {
-            match index.get(&k) {
-                Some(&i) => members[i].1 = v,
-                None => {
-                    index.insert(k.clone(), members.len());
-                    members.push((k, v));
-                }
+            if !index.insert(k.clone()) {
+                return Err(de::Error::custom(format!("duplicate key {k:?}")));
             }
+            members.push((k, v));
         }
         Ok(Json::Object(members))
     }
@@ -222,13 +219,15 @@ mod tests {
     use proptest::prelude::*;
 
     #[test]
-    fn objects_keep_their_key_order_and_repeated_keys_keep_the_last_value() {
-        let j = Json::parse(br#"{"z":1,"a":[true,null,"x"],"m":{"b":2,"a":1},"z":3}"#).unwrap();
+    fn objects_keep_their_key_order_and_repeated_keys_are_refused() {
+        let j = Json::parse(br#"{"z":1,"a":[true,null,"x"],"m":{"b":2,"a":1}}"#).unwrap();
         assert_eq!(
             j.to_text(),
-            r#"{"z":3,"a":[true,null,"x"],"m":{"b":2,"a":1}}"#
+            r#"{"z":1,"a":[true,null,"x"],"m":{"b":2,"a":1}}"#
         );
-        assert_eq!(j.get("z").and_then(Json::as_i64), Some(3));
+        assert_eq!(j.get("z").and_then(Json::as_i64), Some(1));
+        let e = Json::parse(br#"{"m":{"b":2,"b":1}}"#).unwrap_err();
+        assert!(e.to_string().contains(r#"duplicate key "b""#), "{e}");
         assert!(j.get("missing").is_none());
         assert!(Json::parse(b"{} x").is_err());
     }

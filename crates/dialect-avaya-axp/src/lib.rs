@@ -24,7 +24,7 @@ pub mod validate;
 pub use access::{AxpClaims, APP_KEY, NAME};
 pub use ingest::{decode_line, FORMAT};
 
-use access::Axp;
+use access::{Account, Axp};
 use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, Method};
@@ -122,23 +122,20 @@ async fn journey_not_found() -> Problem {
 }
 
 async fn engagements_root(
+    account: Account,
     method: Method,
     State(state): State<AppState>,
-    Extension(axp): Extension<Axp>,
-    path: Result<Path<String>, PathRejection>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
     respond(
         async {
-            let account = http::path(path)?;
             match method {
-                Method::GET => {
-                    engagements::list(&state, &axp, &account, query.as_deref(), &headers).await
-                }
+                Method::GET => engagements::list(&state, &account.allow()?, query.as_deref()).await,
                 Method::POST => {
-                    engagements::create(&state, &axp, &account, &headers, &http::bytes(body)?).await
+                    let b = http::bytes(body)?;
+                    engagements::create(&state, &account.allow()?, &headers, &b).await
                 }
                 _ => not_allowed(),
             }
@@ -148,28 +145,27 @@ async fn engagements_root(
 }
 
 async fn engagement(
+    account: Account,
     method: Method,
     State(state): State<AppState>,
-    Extension(axp): Extension<Axp>,
     path: Result<Path<(String, String)>, PathRejection>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
     respond(
         async {
-            let (account, segment) = http::path(path)?;
+            let (_, segment) = http::path(path)?;
             let (id, m) = split_method(&segment);
             match (m, &method) {
-                (None, &Method::GET) => {
-                    engagements::get_one(&state, &axp, &account, id, &headers).await
-                }
+                (None, &Method::GET) => engagements::get_one(&state, &account.allow()?, id).await,
                 (Some("update"), &Method::POST) => {
                     let b = http::bytes(body)?;
-                    engagements::update(&state, &axp, &account, id, &headers, &b).await
+                    engagements::update(&state, &account.allow()?, id, &headers, &b).await
                 }
                 (Some("appendIdentifiers"), &Method::POST) => {
                     let b = http::bytes(body)?;
-                    engagements::append_identifiers(&state, &axp, &account, id, &headers, &b).await
+                    engagements::append_identifiers(&state, &account.allow()?, id, &headers, &b)
+                        .await
                 }
                 (None | Some("update" | "appendIdentifiers"), _) => not_allowed(),
                 _ => unknown(),
@@ -180,17 +176,16 @@ async fn engagement(
 }
 
 async fn agent_notes(
+    account: Account,
     method: Method,
     State(state): State<AppState>,
-    Extension(axp): Extension<Axp>,
     path: Result<Path<(String, String)>, PathRejection>,
-    headers: HeaderMap,
 ) -> Response {
     respond(
         async {
-            let (account, id) = http::path(path)?;
+            let (_, id) = http::path(path)?;
             match method {
-                Method::GET => notes::list(&state, &axp, &account, &id, &headers).await,
+                Method::GET => notes::list(&state, &account.allow()?, &id).await,
                 _ => not_allowed(),
             }
         }
@@ -199,19 +194,20 @@ async fn agent_notes(
 }
 
 async fn agent_note(
+    account: Account,
     method: Method,
     State(state): State<AppState>,
-    Extension(axp): Extension<Axp>,
     path: Result<Path<(String, String)>, PathRejection>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
     respond(
         async {
-            let (account, id) = http::path(path)?;
+            let (_, id) = http::path(path)?;
             match method {
                 Method::POST => {
-                    notes::create(&state, &axp, &account, &id, &headers, &http::bytes(body)?).await
+                    let b = http::bytes(body)?;
+                    notes::create(&state, &account.allow()?, &id, &headers, &b).await
                 }
                 _ => not_allowed(),
             }
@@ -221,22 +217,22 @@ async fn agent_note(
 }
 
 async fn agent_note_one(
+    account: Account,
     method: Method,
     State(state): State<AppState>,
-    Extension(axp): Extension<Axp>,
     path: Result<Path<(String, String, String)>, PathRejection>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
     respond(
         async {
-            let (account, id, note) = http::path(path)?;
+            let (_, id, note) = http::path(path)?;
             match method {
                 Method::PUT => {
                     let b = http::bytes(body)?;
-                    notes::update(&state, &axp, &account, &id, &note, &headers, &b).await
+                    notes::update(&state, &account.allow()?, &id, &note, &headers, &b).await
                 }
-                Method::DELETE => notes::delete(&state, &axp, &account, &id, &note, &headers).await,
+                Method::DELETE => notes::delete(&state, &account.allow()?, &id, &note).await,
                 _ => not_allowed(),
             }
         }
@@ -245,27 +241,27 @@ async fn agent_note_one(
 }
 
 async fn participant(
+    account: Account,
     method: Method,
     State(state): State<AppState>,
-    Extension(axp): Extension<Axp>,
     path: Result<Path<(String, String, String)>, PathRejection>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
     respond(
         async {
-            let (account, id, segment) = http::path(path)?;
+            let (_, id, segment) = http::path(path)?;
             let (pid, m) = split_method(&segment);
             match (m, &method) {
                 (Some("add"), &Method::POST) => {
                     let b = http::bytes(body)?;
-                    engagements::add_participant(&state, &axp, &account, &id, pid, &headers, &b)
-                        .await
+                    let caller = account.allow()?;
+                    engagements::add_participant(&state, &caller, &id, pid, &headers, &b).await
                 }
                 (Some("remove"), &Method::POST) => {
                     let b = http::bytes(body)?;
-                    engagements::remove_participant(&state, &axp, &account, &id, pid, &headers, &b)
-                        .await
+                    let caller = account.allow()?;
+                    engagements::remove_participant(&state, &caller, &id, pid, &headers, &b).await
                 }
                 (Some("add" | "remove"), _) => not_allowed(),
                 _ => unknown(),
@@ -276,20 +272,19 @@ async fn participant(
 }
 
 async fn identifiers_root(
+    account: Account,
     method: Method,
     State(state): State<AppState>,
-    Extension(axp): Extension<Axp>,
-    path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
     respond(
         async {
-            let account = http::path(path)?;
             match method {
-                Method::GET => identifiers::list(&state, &axp, &account, &headers).await,
+                Method::GET => identifiers::list(&state, &account.allow()?).await,
                 Method::POST => {
-                    identifiers::create(&state, &axp, &account, &headers, &http::bytes(body)?).await
+                    let b = http::bytes(body)?;
+                    identifiers::create(&state, &account.allow()?, &headers, &b).await
                 }
                 _ => not_allowed(),
             }
@@ -299,21 +294,21 @@ async fn identifiers_root(
 }
 
 async fn identifier_one(
+    account: Account,
     method: Method,
     State(state): State<AppState>,
-    Extension(axp): Extension<Axp>,
     path: Result<Path<(String, String)>, PathRejection>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
     respond(
         async {
-            let (account, id) = http::path(path)?;
+            let (_, id) = http::path(path)?;
             match method {
-                Method::GET => identifiers::get_one(&state, &axp, &account, &id, &headers).await,
+                Method::GET => identifiers::get_one(&state, &account.allow()?, &id).await,
                 Method::PUT => {
                     let b = http::bytes(body)?;
-                    identifiers::update(&state, &axp, &account, &id, &headers, &b).await
+                    identifiers::update(&state, &account.allow()?, &id, &headers, &b).await
                 }
                 _ => not_allowed(),
             }
@@ -325,9 +320,9 @@ async fn identifier_one(
 /// The custom methods directly under an account: `journeys`, `journeys:search`,
 /// `journeys:unlinkIdentifier`, `journeys:listAgents`, `identifiers:delete`.
 async fn account_segment(
+    account: Account,
     method: Method,
     State(state): State<AppState>,
-    Extension(axp): Extension<Axp>,
     path: Result<Path<(String, String)>, PathRejection>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
@@ -335,7 +330,7 @@ async fn account_segment(
 ) -> Response {
     respond(
         async {
-            let (account, segment) = http::path(path)?;
+            let (_, segment) = http::path(path)?;
             let known = matches!(
                 split_method(&segment),
                 (
@@ -352,17 +347,17 @@ async fn account_segment(
             let b = http::bytes(body)?;
             let q = query.as_deref();
             match split_method(&segment) {
-                ("journeys", None) => journeys::link(&state, &axp, &account, &headers, &b).await,
+                ("journeys", None) => journeys::link(&state, &account.allow()?, &headers, &b).await,
                 ("journeys", Some("search")) => {
-                    journeys::search(&state, &axp, &account, q, &headers, &b).await
+                    journeys::search(&state, &account.allow()?, q, &headers, &b).await
                 }
                 ("journeys", Some("unlinkIdentifier")) => {
-                    journeys::unlink(&state, &axp, &account, &headers, &b).await
+                    journeys::unlink(&state, &account.allow()?, &headers, &b).await
                 }
                 ("journeys", Some("listAgents")) => {
-                    journeys::list_agents(&state, &axp, &account, q, &headers, &b).await
+                    journeys::list_agents(&state, &account.allow()?, q, &headers, &b).await
                 }
-                _ => identifiers::delete(&state, &axp, &account, &headers, &b).await,
+                _ => identifiers::delete(&state, &account.allow()?, &headers, &b).await,
             }
         }
         .await,

@@ -5,7 +5,7 @@
 //! base64 of 15 random bytes), the length Avaya's note path parameters require; the author
 //! is the token's subject and name. An unknown note id is 404, a read-only note 403.
 
-use crate::access::{Axp, Caller};
+use crate::access::{Agent, Reader};
 use crate::engagements::{check_engagement_id, edit, parse};
 use crate::http::{self, json, ok};
 use crate::problem::{Api, AxpResult, Problem, Violation};
@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use interlog_api::AppState;
 use interlog_model::{Engagement, Note, Timestamp};
-use interlog_store::{ClientRole, EditRejected};
+use interlog_store::EditRejected;
 use rand::RngCore;
 use serde::Serialize;
 
@@ -79,20 +79,14 @@ fn find<'a>(e: &'a Engagement, note_id: &str) -> AxpResult<&'a Note> {
         .ok_or(Problem::not_found(Api::Journey))
 }
 
-pub async fn list(
-    state: &AppState,
-    axp: &Axp,
-    account: &str,
-    id: &str,
-    headers: &HeaderMap,
-) -> AxpResult<Response> {
-    let e = crate::engagements::read_engagement(state, axp, account, id, headers).await?;
+pub async fn list(state: &AppState, caller: &Reader, id: &str) -> AxpResult<Response> {
+    let e = crate::engagements::read_engagement(state, caller, id).await?;
     Ok(ok(&NotesOut {
         agent_notes: e.notes.iter().map(|n| render::note(n, &e.id)).collect(),
     }))
 }
 
-fn author(caller: &Caller) -> (String, String) {
+fn author(caller: &Agent) -> (String, String) {
     (
         caller.claims.sub.clone(),
         caller.claims.display_name().to_owned(),
@@ -101,39 +95,31 @@ fn author(caller: &Caller) -> (String, String) {
 
 pub async fn create(
     state: &AppState,
-    axp: &Axp,
-    account: &str,
+    caller: &Agent,
     id: &str,
     headers: &HeaderMap,
     body: &[u8],
 ) -> AxpResult<Response> {
-    let caller = axp
-        .enter(state, headers, account, ClientRole::Agent)
-        .await?;
     check_engagement_id(id)?;
     let text = note_text(headers, body)?;
     let note_id = new_note_id();
-    let (author_id, author_name) = author(&caller);
+    let (author_id, author_name) = author(caller);
     let new_id = note_id.clone();
-    let stored = edit(state, &caller, id, None, move |e| {
+    let stored = edit(state, caller, id, None, move |e| {
         if !e.notes.is_empty() {
             return Err(EditRejected(NOTE_EXISTS.into()));
         }
         e.notes.push(Note {
             id: Some(new_id),
-            text,
             author_id: Some(author_id),
             author_name: Some(author_name),
             created_at: Some(Timestamp::now()),
-            updated_at: None,
-            updated_by_id: None,
-            updated_by_name: None,
-            read_only: false,
+            ..Note::new(text)
         });
         Ok(())
     })
     .await
-    .map_err(|p| rejection(p, account, id))?;
+    .map_err(|p| rejection(p, &caller.account, id))?;
     let e = parse(&stored)?;
     let n = find(&e, &note_id)?;
     Ok(json(StatusCode::CREATED, &render::note(n, &e.id)))
@@ -154,22 +140,18 @@ fn editable<'a>(e: &'a mut Engagement, note_id: &str) -> Result<&'a mut Note, Ed
 
 pub async fn update(
     state: &AppState,
-    axp: &Axp,
-    account: &str,
+    caller: &Agent,
     id: &str,
     note_id: &str,
     headers: &HeaderMap,
     body: &[u8],
 ) -> AxpResult<Response> {
-    let caller = axp
-        .enter(state, headers, account, ClientRole::Agent)
-        .await?;
     check_engagement_id(id)?;
     check_note_id("noteId", note_id)?;
     let text = note_text(headers, body)?;
-    let (by_id, by_name) = author(&caller);
+    let (by_id, by_name) = author(caller);
     let nid = note_id.to_owned();
-    let stored = edit(state, &caller, id, None, move |e| {
+    let stored = edit(state, caller, id, None, move |e| {
         let n = editable(e, &nid)?;
         n.text = text;
         n.updated_at = Some(Timestamp::now());
@@ -178,7 +160,7 @@ pub async fn update(
         Ok(())
     })
     .await
-    .map_err(|p| rejection(p, account, id))?;
+    .map_err(|p| rejection(p, &caller.account, id))?;
     let e = parse(&stored)?;
     let n = find(&e, note_id)?;
     Ok(ok(&render::note(n, &e.id)))
@@ -186,25 +168,20 @@ pub async fn update(
 
 pub async fn delete(
     state: &AppState,
-    axp: &Axp,
-    account: &str,
+    caller: &Agent,
     id: &str,
     note_id: &str,
-    headers: &HeaderMap,
 ) -> AxpResult<Response> {
-    let caller = axp
-        .enter(state, headers, account, ClientRole::Agent)
-        .await?;
     check_engagement_id(id)?;
     check_note_id("agentNoteId", note_id)?;
     let nid = note_id.to_owned();
-    edit(state, &caller, id, None, move |e| {
+    edit(state, caller, id, None, move |e| {
         editable(e, &nid)?;
         e.notes.retain(|n| n.id.as_deref() != Some(nid.as_str()));
         Ok(())
     })
     .await
-    .map_err(|p| rejection(p, account, id))?;
+    .map_err(|p| rejection(p, &caller.account, id))?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -67,7 +67,9 @@ pub struct Problem {
     pub title: &'static str,
     pub detail: String,
     pub violations: Option<Vec<Violation>>,
-    cause: Option<String>,
+    cause: Option<Box<str>>,
+    /// `Retry-After` seconds of a 429 or 503.
+    retry_after: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -90,6 +92,7 @@ impl Problem {
             detail: String::new(),
             violations: None,
             cause: None,
+            retry_after: None,
         }
     }
 
@@ -260,7 +263,7 @@ impl Problem {
             "Server Error",
         )
         .with_detail("An internal server error was encountered.");
-        p.cause = Some(cause.to_string());
+        p.cause = Some(cause.to_string().into());
         p
     }
 
@@ -269,30 +272,51 @@ impl Problem {
         Problem::store_on(Api::Journey, e)
     }
 
-    /// A store failure seen by `api`.
+    /// A store failure seen by `api`, through [`Problem::api`].
     pub fn store_on(api: Api, e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound => Problem::not_found(api),
-            StoreError::Conflict(_) => Problem::conflict(api),
-            StoreError::Rejected(r) => Problem::field(api, Violation::invalid("body", r.0)),
-            StoreError::Invalid(m) => Problem::field(api, Violation::invalid("body", m)),
-            StoreError::Closed | StoreError::Unavailable { .. } => {
-                if let Some(cause) = std::error::Error::source(&e) {
-                    tracing::warn!(cause = %error_chain(cause), "store unavailable");
-                }
-                Problem::unavailable(api)
-            }
-            other => Problem::server_error(api, error_chain(&other)),
-        }
+        Problem::api(api, ApiError::from(e))
     }
 
-    /// A shared-layer error (the token helpers) in Avaya's shape.
+    /// 429: the client asked too often; retry after `secs`.
+    pub fn too_many_requests(api: Api, detail: impl Into<String>, secs: u32) -> Self {
+        let mut p = Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            Self::base(api),
+            "too-many-requests",
+            "Too Many Requests",
+        )
+        .with_detail(detail);
+        p.retry_after = Some(secs);
+        p
+    }
+
+    /// A shared-layer error (the token helpers, the store) in Avaya's shape: the one route
+    /// every error of the layers below takes.
     pub fn api(api: Api, e: ApiError) -> Self {
         match e.kind {
+            ErrorKind::TooManyRequests => {
+                let secs = e
+                    .retry_after
+                    .map_or(1, |s| s.min(u64::from(u32::MAX)) as u32);
+                Problem::too_many_requests(api, e.detail, secs)
+            }
+            ErrorKind::Unavailable => {
+                let mut p = Problem::unavailable(api).with_detail(e.detail);
+                p.retry_after = e.retry_after.map(|s| s.min(u64::from(u32::MAX)) as u32);
+                p
+            }
             ErrorKind::Unauthorized => Problem::unauthorized(api),
             ErrorKind::Forbidden => Problem::forbidden(api),
             ErrorKind::NotFound => Problem::not_found(api),
-            ErrorKind::Unavailable => Problem::unavailable(api),
+            ErrorKind::Conflict | ErrorKind::Stale => Problem::conflict(api),
+            ErrorKind::Validation | ErrorKind::BadParameter => {
+                let field = e.parameter.unwrap_or_else(|| "body".into());
+                Problem::field(api, Violation::invalid(field, e.detail))
+            }
+            ErrorKind::MalformedBody => Problem::malformed(api, e.detail),
+            ErrorKind::PayloadTooLarge => Problem::too_large(api),
+            ErrorKind::UnsupportedMediaType => Problem::unsupported_media_type(api),
+            ErrorKind::MethodNotAllowed => Problem::method_not_allowed(api),
             _ => {
                 let cause = match &e.cause {
                     Some(c) => error_chain(c.as_ref()),
@@ -337,7 +361,9 @@ impl IntoResponse for Problem {
                 HeaderValue::from_static("Bearer realm=\"avaya_axp\""),
             );
         }
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+        if let Some(secs) = self.retry_after {
+            h.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        } else if self.status == StatusCode::SERVICE_UNAVAILABLE {
             h.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         res

@@ -653,3 +653,64 @@ async fn refresh_tokens_are_single_use_across_instances() {
     }
     second.stop().await.unwrap();
 }
+
+/// A tenant whose key has the shape of an AXP account id (six letters) answers as that
+/// account, in capitals, without an alias: the token endpoint and the journey API.
+#[tokio::test]
+async fn a_tenant_keyed_like_an_account_answers_as_it_without_an_alias() {
+    let axp = spawn().await;
+    let tenant = axp
+        .app
+        .store
+        .create_tenant(interlog_store::NewTenant {
+            key: "acmexy".into(),
+            name: "Acme XY".into(),
+            time_zone: "UTC".into(),
+            country_code: None,
+            aliases: vec![],
+        })
+        .await
+        .unwrap();
+    create_client(&axp.app, &tenant, "acmexy-agent", ClientRole::Agent, true).await;
+    let form = client_form("acmexy-agent", &[("grant_type", "client_credentials")]);
+    let body = token_request(
+        &axp,
+        "/api/auth/v1/ACMEXY/protocol/openid-connect/token",
+        Some(APP_KEY),
+        &form,
+    )
+    .await
+    .ok(200);
+    let token = body["access_token"].as_str().unwrap().to_owned();
+    let id = new_id();
+    axp.call(
+        Method::POST,
+        "/api/journey/v1/accounts/ACMEXY/engagements",
+        &token,
+        Some(json!({"id": id, "startDate": "2024-01-01T10:00:00Z",
+                    "identifiers": {"emailAddresses": ["xy@acme.test"]}})),
+    )
+    .await
+    .ok(202);
+    let e = axp
+        .call(
+            Method::GET,
+            &format!("/api/journey/v1/accounts/ACMEXY/engagements/{id}"),
+            &token,
+            None,
+        )
+        .await
+        .ok(200);
+    assert_eq!(e["id"], id.as_str());
+    // The stored engagement is the tenant's.
+    assert!(axp.app.store.get(&tenant, &id).await.unwrap().is_some());
+    // Another tenant's account is still not found with this token.
+    axp.call(
+        Method::GET,
+        &format!("{JOURNEY}/engagements/{id}"),
+        &token,
+        None,
+    )
+    .await
+    .problem(404);
+}

@@ -674,3 +674,25 @@ async fn native_writes_read_back_through_axp() {
         .ok(200);
     assert_eq!(found["engagements"][0]["id"], id.as_str());
 }
+
+#[tokio::test]
+async fn a_body_with_a_key_given_twice_is_refused_naming_it() {
+    let axp = spawn().await;
+    let r = axp
+        .app
+        .http
+        .post(axp.app.url(&format!("{JOURNEY}/engagements")))
+        .bearer_auth(&axp.agent)
+        .header("appkey", APP_KEY)
+        .header("content-type", "application/json")
+        .body(r#"{"engagementId":"x","engagementId":"y"}"#)
+        .send()
+        .await
+        .unwrap();
+    let a = Answer::from(r).await;
+    let p = a.problem(400);
+    assert!(
+        p.to_string().contains("duplicate key \\\"engagementId\\\""),
+        "{p}"
+    );
+}

@@ -2,11 +2,12 @@
 //! `referenceId` and delivers a `GetInteractionContentMessage` with the interaction and,
 //! when it has a transcript (chat, SMS and social sessions), its `messages`.
 
-use crate::csrf;
+use crate::csrf::{self, Modifying};
 use crate::envelope::{accepted, GwsError, GwsResult};
 use crate::history::tenant_zone;
 use crate::params::{self, Operation, Source};
 use crate::render::{self, base_url, Interaction, RenderContext, TranscriptEntry};
+use crate::session::Caller;
 use crate::Gws;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap};
@@ -44,25 +45,26 @@ fn in_source(e: &Engagement, source: Source, gws: &Gws, tenant_key: &str, now: T
 }
 
 pub async fn post(
+    Modifying(caller): Modifying,
     State(state): State<AppState>,
     Extension(gws): Extension<Arc<Gws>>,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    content(state, gws, id, headers, body)
+    content(caller, state, gws, id, headers, body)
         .await
         .unwrap_or_else(IntoResponse::into_response)
 }
 
 async fn content(
+    caller: Caller,
     state: AppState,
     gws: Arc<Gws>,
     id: String,
     headers: HeaderMap,
     body: Bytes,
 ) -> GwsResult<Response> {
-    let caller = csrf::modifying_caller(&state, &gws, &headers).await?;
     let (_, p) = params::from_body(
         &body,
         &[Operation::GetInteractionContent],

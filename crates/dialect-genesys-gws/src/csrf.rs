@@ -8,8 +8,10 @@
 //! own pages can read, so a forged cross-site request cannot act on a client.
 
 use crate::envelope::{GwsError, GwsResult};
-use crate::session::{self, Caller};
+use crate::session::{self, gws_of, Caller};
 use crate::Gws;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use axum::response::Response;
 use interlog_api::AppState;
@@ -22,13 +24,23 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// The caller of a request that modifies (an extractor): see [`modifying_caller`].
+pub struct Modifying(pub Caller);
+
+impl FromRequestParts<AppState> for Modifying {
+    type Rejection = GwsError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> GwsResult<Self> {
+        let gws = gws_of(parts)?;
+        modifying_caller(state, &gws, &parts.headers)
+            .await
+            .map(Modifying)
+    }
+}
+
 /// The caller of a modifying request: with protection on, its cookie's session when the
 /// token matches; with it off, whoever [`session::authenticate`] finds.
-pub async fn modifying_caller(
-    state: &AppState,
-    gws: &Gws,
-    headers: &HeaderMap,
-) -> GwsResult<Caller> {
+async fn modifying_caller(state: &AppState, gws: &Gws, headers: &HeaderMap) -> GwsResult<Caller> {
     if !gws.config.csrf {
         return session::authenticate(state, gws, headers).await;
     }
@@ -40,25 +52,35 @@ pub async fn modifying_caller(
         return Err(GwsError::csrf());
     };
     match session::from_cookie(state, gws, headers).await? {
-        Some(caller) if same(caller.csrf.as_bytes(), sent.as_bytes()) => Ok(caller),
+        Some(caller)
+            if caller
+                .session
+                .as_ref()
+                .is_some_and(|s| same(s.csrf.as_bytes(), sent.as_bytes())) =>
+        {
+            Ok(caller)
+        }
         _ => Err(GwsError::csrf()),
     }
 }
 
-/// Adds what a response to `caller` carries: the CSRF headers (protection on) and the
-/// cookie of a session the request opened.
+/// Adds what a response to `caller` carries when it has a session: the CSRF headers
+/// (protection on) and the cookie of a session the request opened.
 pub fn decorate(gws: &Gws, caller: &Caller, res: &mut Response) {
+    let Some(session) = &caller.session else {
+        return;
+    };
     let headers = res.headers_mut();
     if gws.config.csrf {
         headers.insert(
             HeaderName::from_static("x-csrf-header"),
             HeaderValue::from_static(TOKEN_HEADER),
         );
-        if let Ok(v) = HeaderValue::from_str(&caller.csrf) {
+        if let Ok(v) = HeaderValue::from_str(&session.csrf) {
             headers.insert(HeaderName::from_static("x-csrf-token"), v);
         }
     }
-    if let Some(v) = caller
+    if let Some(v) = session
         .new_cookie
         .as_deref()
         .and_then(|c| session::set_cookie(gws, c))

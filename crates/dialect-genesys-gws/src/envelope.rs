@@ -39,6 +39,8 @@ pub struct GwsError {
     pub http: StatusCode,
     /// Logged, never sent.
     pub cause: Option<String>,
+    /// `Retry-After` seconds of a 429 or 503.
+    pub retry_after: Option<u64>,
 }
 
 impl GwsError {
@@ -57,6 +59,7 @@ impl GwsError {
             message: message.into(),
             http,
             cause: None,
+            retry_after: None,
         }
     }
 
@@ -110,7 +113,9 @@ impl From<ApiError> for GwsError {
         } else {
             e.detail
         };
-        GwsError::new(code, message).with_http(e.kind.status())
+        let mut out = GwsError::new(code, message).with_http(e.kind.status());
+        out.retry_after = e.retry_after;
+        out
     }
 }
 
@@ -139,6 +144,10 @@ impl IntoResponse for GwsError {
         })
         .expect("failures serialize");
         let mut res = (self.http, json_headers(), body).into_response();
+        if let Some(secs) = self.retry_after {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         if self.code == code::NOT_AUTHENTICATED {
             res.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

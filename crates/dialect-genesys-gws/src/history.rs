@@ -4,12 +4,12 @@
 //! `{"statusCode":0,"referenceId":n}` and deliver a `GetInteractionsHistoryMessage` to the
 //! session's CometD clients.
 
-use crate::csrf;
+use crate::csrf::{self, Modifying};
 use crate::envelope::{accepted, ok_json, GwsError, GwsResult};
 use crate::mapping;
 use crate::params::{self, HistoryParams, Operation, Source};
 use crate::render::{self, base_url, Interaction, RenderContext};
-use crate::session::{self, Caller};
+use crate::session::Caller;
 use crate::Gws;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap};
@@ -222,13 +222,13 @@ fn host(headers: &HeaderMap) -> Option<&str> {
 
 /// `GET /api/v2/ucs/interactions`: the seed's synchronous form.
 pub async fn get(
+    caller: Caller,
     State(state): State<AppState>,
     Extension(gws): Extension<Arc<Gws>>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Response {
     let run_get = async {
-        let caller = session::authenticate(&state, &gws, &headers).await?;
         let p = params::from_query(raw.as_deref(), gws.config.max_size_limit)?;
         // The GET form is RetrieveInteractionHistory's, `contactId` included: maxSize
         // defaults to 100 here whatever the filter.
@@ -303,13 +303,13 @@ async fn start(
 }
 
 async fn post_common(
+    caller: Caller,
     state: AppState,
     gws: Arc<Gws>,
     headers: HeaderMap,
     body: Bytes,
     contact: Option<String>,
 ) -> GwsResult<Response> {
-    let caller = csrf::modifying_caller(&state, &gws, &headers).await?;
     let allowed: &[Operation] = if contact.is_some() {
         &[Operation::RetrieveContactHistory]
     } else {
@@ -330,18 +330,20 @@ async fn post_common(
 
 /// `POST /api/v2/ucs/interactions`.
 pub async fn post(
+    Modifying(caller): Modifying,
     State(state): State<AppState>,
     Extension(gws): Extension<Arc<Gws>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    post_common(state, gws, headers, body, None)
+    post_common(caller, state, gws, headers, body, None)
         .await
         .unwrap_or_else(IntoResponse::into_response)
 }
 
 /// `POST /api/v2/ucs/contacts/{id}/interactions`.
 pub async fn post_contact(
+    Modifying(caller): Modifying,
     State(state): State<AppState>,
     Extension(gws): Extension<Arc<Gws>>,
     Path(id): Path<String>,
@@ -351,7 +353,7 @@ pub async fn post_contact(
     if id.is_empty() || id.len() > 256 {
         return GwsError::new(crate::envelope::code::NOT_FOUND, "No such contact").into_response();
     }
-    post_common(state, gws, headers, body, Some(id))
+    post_common(caller, state, gws, headers, body, Some(id))
         .await
         .unwrap_or_else(IntoResponse::into_response)
 }

@@ -10,6 +10,7 @@
 use crate::dates::parse_instant;
 use crate::mapping;
 use interlog_api::formats::Format;
+use interlog_model::unique_keys::UniqueKeys;
 use interlog_model::{
     Engagement, IndexMap, Message, MessageSender, Note, Participant, Role, SourcePlatform,
 };
@@ -175,17 +176,7 @@ fn engagement(
         })?);
     }
     if let Some(c) = w.comment.filter(|c| !c.is_empty()) {
-        e.notes.push(Note {
-            id: None,
-            text: c,
-            author_id: None,
-            author_name: None,
-            created_at: None,
-            updated_at: None,
-            updated_by_id: None,
-            updated_by_name: None,
-            read_only: false,
-        });
+        e.notes.push(Note::new(c));
     }
     e.customer.contact_id = w.contact_id;
     if let Some(p) = w.phone_number.filter(|p| !p.is_empty()) {
@@ -193,25 +184,12 @@ fn engagement(
     }
     if let Some(o) = w.owner_information {
         e.participants.push(Participant {
-            role: Role::Agent,
             id: o.id,
             username: o.user_name,
-            email: None,
-            display_name: None,
             first_name: o.first_name,
             last_name: o.last_name,
-            joined_at: None,
-            left_at: None,
-            calling_number: None,
-            dialled_number: None,
-            extension: None,
-            dialog_id: None,
-            channel_id: None,
-            channel_type: None,
-            automation_type: None,
-            source_type: None,
-            source_address: None,
             owner: true,
+            ..Participant::new(Role::Agent)
         });
     }
     // Attached data and custom attributes are both the interaction's key/values; a custom
@@ -237,7 +215,9 @@ fn one(v: Value, extra_messages: Option<Vec<WireMessage>>) -> Result<Engagement,
 
 /// Decodes one line (see the module docs).
 pub fn decode_line(line: &[u8]) -> Result<Vec<Engagement>, String> {
-    let v: Value = serde_json::from_slice(line).map_err(|e| e.to_string())?;
+    let v: Value = serde_json::from_slice::<UniqueKeys>(line)
+        .map_err(|e| e.to_string())?
+        .0;
     let Value::Object(mut o) = v else {
         return Err("a line must be a JSON object (an interaction resource)".into());
     };

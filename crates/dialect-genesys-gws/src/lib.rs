@@ -128,25 +128,20 @@ impl Gws {
         }
     }
 
-    /// Makes this instance relay the notifications of `caller`'s session to its CometD
-    /// clients here (after one of them handshook).
+    /// Makes this instance relay the notifications of `session` (of `tenant`) to its
+    /// CometD clients here (after one of them handshook).
     pub(crate) async fn follow(
         &self,
         store: Arc<dyn interlog_store::Store>,
-        caller: &session::Caller,
+        tenant: &interlog_store::Tenant,
+        session: &str,
     ) -> interlog_store::Result<()> {
         let every = (self.config.max_interval / 2).clamp(
             std::time::Duration::from_millis(20),
             std::time::Duration::from_secs(5),
         );
         self.relay
-            .follow(
-                store,
-                self.hub.clone(),
-                &caller.tenant,
-                &caller.session_key,
-                every,
-            )
+            .follow(store, self.hub.clone(), tenant, session, every)
             .await
     }
 
@@ -154,7 +149,9 @@ impl Gws {
     /// `data` as JSON) in the background and publishes its result on
     /// `/v2/ucs/interactions` to the caller's session, through the store, so that it
     /// reaches the session's clients on whichever instance holds them. Returns the
-    /// reference id at once, once one of the limited operation slots is free.
+    /// reference id at once, once one of the limited operation slots is free. A caller
+    /// without a session (Basic credentials and no cookie, CSRF protection off) gets a
+    /// reference id and no job.
     pub(crate) async fn launch<F, Fut>(
         &self,
         store: Arc<dyn interlog_store::Store>,
@@ -165,6 +162,15 @@ impl Gws {
         F: FnOnce(u64) -> Fut + Send + 'static,
         Fut: Future<Output = String> + Send + 'static,
     {
+        let Some(session) = caller.session.as_ref().map(|s| s.key.clone()) else {
+            // Without a session no CometD client can receive the result: nothing to run.
+            let reference = self.references.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(
+                reference,
+                "gws operation without a session: nobody to notify"
+            );
+            return Ok(reference);
+        };
         let permit = self
             .jobs
             .clone()
@@ -173,7 +179,6 @@ impl Gws {
             .map_err(GwsError::internal)?;
         let reference = self.references.fetch_add(1, Ordering::Relaxed);
         let hub = self.hub.clone();
-        let session = caller.session_key.clone();
         let tenant = caller.tenant.clone();
         tokio::spawn(async move {
             let data = job(reference).await;

@@ -4,7 +4,7 @@
 use crate::csrf;
 use crate::envelope::{ok_json, GwsError, GwsResult};
 use crate::render::base_url;
-use crate::session;
+use crate::session::{Caller, InSession};
 use crate::Gws;
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
@@ -49,19 +49,26 @@ fn roles(role: ClientRole) -> &'static [&'static str] {
     }
 }
 
+/// `GET /api/v2/me`; a Basic request without a session opens one (its cookie and CSRF
+/// token are on the answer).
 pub async fn get(
+    InSession(caller): InSession,
     State(state): State<AppState>,
     Extension(gws): Extension<Arc<Gws>>,
     headers: HeaderMap,
 ) -> Response {
-    match me(&state, &gws, &headers).await {
+    match me(&state, &gws, &caller, &headers).await {
         Ok(r) => r,
         Err(e) => axum::response::IntoResponse::into_response(e),
     }
 }
 
-async fn me(state: &AppState, gws: &Gws, headers: &HeaderMap) -> GwsResult<Response> {
-    let caller = session::authenticate(state, gws, headers).await?;
+async fn me(
+    state: &AppState,
+    gws: &Gws,
+    caller: &Caller,
+    headers: &HeaderMap,
+) -> GwsResult<Response> {
     let user = state
         .store
         .user(&caller.tenant, &caller.username)
@@ -93,6 +100,6 @@ async fn me(state: &AppState, gws: &Gws, headers: &HeaderMap) -> GwsResult<Respo
         },
     };
     let mut res = ok_json(serde_json::to_string(&body).map_err(GwsError::internal)?);
-    csrf::decorate(gws, &caller, &mut res);
+    csrf::decorate(gws, caller, &mut res);
     Ok(res)
 }

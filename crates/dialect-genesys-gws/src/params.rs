@@ -6,6 +6,7 @@
 use crate::dates::{parse_date_param, DateParam};
 use crate::envelope::{GwsError, GwsResult};
 use interlog_api::params::Params;
+use interlog_model::unique_keys::UniqueKeys;
 use interlog_store::SortDir;
 use serde_json::{Map, Value};
 
@@ -228,9 +229,18 @@ pub fn from_query(raw: Option<&str>, limit: u32) -> GwsResult<HistoryParams> {
     for v in p.repeated("searchCustomAttributes") {
         let v = v.trim();
         if v.starts_with('{') {
-            let o: Map<String, Value> = serde_json::from_str(v).map_err(|_| {
-                GwsError::out_of_range("searchCustomAttributes is not a JSON object")
-            })?;
+            let Value::Object(o) = serde_json::from_str::<UniqueKeys>(v)
+                .map_err(|_| {
+                    GwsError::out_of_range(
+                        "searchCustomAttributes is not a JSON object without repeated keys",
+                    )
+                })?
+                .0
+            else {
+                return Err(GwsError::out_of_range(
+                    "searchCustomAttributes is not a JSON object",
+                ));
+            };
             pairs.extend(search_object(&o)?);
         } else {
             let (k, val) = v.split_once(':').ok_or_else(|| {
@@ -261,8 +271,12 @@ pub fn from_body(
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(GwsError::missing("operationName"));
     }
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|_| GwsError::invalid("the request body is not valid JSON"))?;
+    let value: Value = serde_json::from_slice::<UniqueKeys>(body)
+        .map_err(|e| match e.classify() {
+            serde_json::error::Category::Data => GwsError::invalid(e.to_string()),
+            _ => GwsError::invalid("the request body is not valid JSON"),
+        })?
+        .0;
     let Value::Object(o) = value else {
         return Err(GwsError::invalid("the request body must be a JSON object"));
     };

@@ -1,5 +1,14 @@
 //! Who is calling: HTTP Basic with an Interlog user, or the `JSESSIONID` cookie of a session
-//! an earlier Basic login opened.
+//! an earlier Basic login opened. Handlers take the caller as an extractor ([`Caller`] for
+//! reads, [`InSession`] for the requests that open a session, [`crate::csrf::Modifying`]
+//! for the ones that change something), so none can run without it; a refusal is GWS's
+//! `statusCode` 20 (or the CSRF 403).
+//!
+//! Only `GET /api/v2/me` (the request GWS clients make to get their cookie and CSRF token)
+//! and the CometD handshake open a session for Basic credentials. Any other request with
+//! Basic credentials and no live session cookie is served without a session: nothing is
+//! stored and no cookie is set, so a client that sends Basic on every request does not
+//! leave a session behind each time.
 //!
 //! Sessions live in the store's expiring records of their tenant (namespace `gws.session`).
 //! A cookie is `TENANT.SECRET`; the record is keyed by the SHA-256 of the secret, so the
@@ -13,6 +22,8 @@
 
 use crate::envelope::{GwsError, GwsResult};
 use crate::Gws;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
 use base64::Engine;
 use interlog_api::oauth::{authenticate_user, basic_credentials};
@@ -48,14 +59,50 @@ pub struct Caller {
     pub username: String,
     pub email: Option<String>,
     pub role: ClientRole,
+    /// The session the request belongs to: none for Basic credentials without a live
+    /// session cookie, unless the request opened one.
+    pub session: Option<Session>,
+}
+
+/// A live session.
+#[derive(Debug, Clone)]
+pub struct Session {
     /// The SHA-256 (hex) of the session cookie: the session's name everywhere but the
     /// cookie itself.
-    pub session_key: String,
+    pub key: String,
     pub csrf: String,
     /// The cookie value of a session this request opened (to be set on the response).
     pub new_cookie: Option<String>,
-    /// Whether the request came with the session's cookie (rather than opening one).
-    pub by_cookie: bool,
+}
+
+/// A caller with a session: the request's own, or one it opened.
+pub struct InSession(pub Caller);
+
+/// The dialect's state, from the extensions its routes carry.
+pub(crate) fn gws_of(parts: &Parts) -> GwsResult<Arc<Gws>> {
+    parts
+        .extensions
+        .get::<Arc<Gws>>()
+        .cloned()
+        .ok_or_else(|| GwsError::internal("the genesys_gws routes lost their state"))
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = GwsError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> GwsResult<Self> {
+        let gws = gws_of(parts)?;
+        authenticate(state, &gws, &parts.headers).await
+    }
+}
+
+impl FromRequestParts<AppState> for InSession {
+    type Rejection = GwsError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> GwsResult<Self> {
+        let gws = gws_of(parts)?;
+        open(state, &gws, &parts.headers).await.map(InSession)
+    }
 }
 
 /// The session key of a cookie value (`TENANT.SECRET`): the tenant key and the SHA-256 of
@@ -162,10 +209,11 @@ async fn load(state: &AppState, gws: &Gws, key: &str) -> GwsResult<Option<Caller
         username: record.username,
         email: record.email,
         role: record.role,
-        session_key: key.to_owned(),
-        csrf: record.csrf,
-        new_cookie: None,
-        by_cookie: true,
+        session: Some(Session {
+            key: key.to_owned(),
+            csrf: record.csrf,
+            new_cookie: None,
+        }),
     }))
 }
 
@@ -202,40 +250,55 @@ async fn tenant_key(state: &AppState, gws: &Gws, part: Option<&str>) -> GwsResul
         .unwrap_or_else(|| part.to_owned()))
 }
 
-/// Checks Basic credentials and opens a session for them.
+/// Checks Basic credentials; the caller has no session.
 async fn login(state: &AppState, gws: &Gws, login: &str, password: &str) -> GwsResult<Caller> {
     let (part, username) = split_login(login);
     let key = tenant_key(state, gws, part).await?;
     let Some((tenant, user)) = authenticate_user(state, &key, username, password).await? else {
         return Err(GwsError::access_denied());
     };
-    let cookie = format!("{}.{}", tenant.key, random_token());
-    let session_key = key_of(&cookie);
-    let record = Record {
-        tenant: tenant.key.clone(),
-        user_id: user.id.clone(),
-        username: user.username.clone(),
-        email: user.email.clone(),
-        role: user.role,
-        csrf: uuid::Uuid::new_v4().to_string(),
-        expires: now_ms().saturating_add(ttl_ms(gws)),
-    };
-    save(state, &tenant, &session_key, &record).await?;
     Ok(Caller {
         tenant,
-        user_id: record.user_id,
-        username: record.username,
-        email: record.email,
-        role: record.role,
-        session_key,
-        csrf: record.csrf,
-        new_cookie: Some(cookie),
-        by_cookie: false,
+        user_id: user.id,
+        username: user.username,
+        email: user.email,
+        role: user.role,
+        session: None,
     })
 }
 
+/// Opens a session for a caller that has none; its cookie goes on the response.
+async fn open_session(state: &AppState, gws: &Gws, caller: &Caller) -> GwsResult<Session> {
+    let cookie = format!("{}.{}", caller.tenant.key, random_token());
+    let key = key_of(&cookie);
+    let record = Record {
+        tenant: caller.tenant.key.clone(),
+        user_id: caller.user_id.clone(),
+        username: caller.username.clone(),
+        email: caller.email.clone(),
+        role: caller.role,
+        csrf: uuid::Uuid::new_v4().to_string(),
+        expires: now_ms().saturating_add(ttl_ms(gws)),
+    };
+    save(state, &caller.tenant, &key, &record).await?;
+    Ok(Session {
+        key,
+        csrf: record.csrf,
+        new_cookie: Some(cookie),
+    })
+}
+
+/// The caller of a request with its session, opening one when the request has none.
+pub async fn open(state: &AppState, gws: &Gws, headers: &HeaderMap) -> GwsResult<Caller> {
+    let mut caller = authenticate(state, gws, headers).await?;
+    if caller.session.is_none() {
+        caller.session = Some(open_session(state, gws, &caller).await?);
+    }
+    Ok(caller)
+}
+
 /// The caller of a request: its live session, unless Basic credentials name someone else;
-/// else its Basic credentials, opening a session. Neither: status 20.
+/// else its Basic credentials, without a session. Neither: status 20.
 pub async fn authenticate(state: &AppState, gws: &Gws, headers: &HeaderMap) -> GwsResult<Caller> {
     let basic = basic_credentials(headers);
     if let Some(caller) = from_cookie(state, gws, headers).await? {

@@ -716,3 +716,30 @@ async fn a_tenant_never_sees_another_tenants_interactions() {
     assert!(d.get("interaction").is_none(), "{d}");
     let _ = w.agent2;
 }
+
+#[tokio::test]
+async fn a_body_with_a_key_given_twice_is_refused_naming_it() {
+    let gw = spawn("").await;
+    let app = &gw.app;
+    user(app, &app.tenant, "agent1", None).await;
+    let s = login(app, "acme/agent1", PASSWORD).await;
+    let r = app
+        .http
+        .post(app.url("/api/v2/ucs/interactions"))
+        .header("cookie", &s.cookie)
+        .header("x-csrf-token", &s.csrf)
+        .header("content-type", "application/json")
+        .body(r#"{"operationName":"RetrieveInteractionHistory","operationName":"RetrieveContactHistory"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert!(
+        body["statusMessage"]
+            .as_str()
+            .unwrap()
+            .contains("duplicate key \"operationName\""),
+        "{body}"
+    );
+}

@@ -204,7 +204,8 @@ async fn modifying_requests_need_the_session_and_its_csrf_token() {
         .unwrap();
     assert_eq!(r.status(), 200);
     assert!(r.headers().get("x-csrf-token").is_none());
-    assert!(r.headers().get("set-cookie").is_some());
+    // Served without a session: none is opened for a request that does not ask for one.
+    assert!(r.headers().get("set-cookie").is_none());
     let (status, _, headers) = me_with(&off.app, Some(&basic("acme/ksippo", PASSWORD)), None).await;
     assert_eq!(status, 200);
     assert!(headers.get("x-csrf-header").is_none());
@@ -217,6 +218,55 @@ async fn modifying_requests_need_the_session_and_its_csrf_token() {
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
+}
+
+#[tokio::test]
+async fn basic_requests_without_a_cookie_leave_no_session_behind() {
+    let gw = spawn("csrf = false").await;
+    let app = &gw.app;
+    user(app, &app.tenant, "ksippo", None).await;
+    const SESSIONS: &str = "gws.session";
+    for _ in 0..50 {
+        let r = app
+            .http
+            .get(app.url("/api/v2/ucs/interactions?maxSize=1"))
+            .basic_auth("acme/ksippo", Some(PASSWORD))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(r.headers().get("set-cookie").is_none());
+    }
+    for _ in 0..5 {
+        let r = app
+            .http
+            .post(app.url("/api/v2/ucs/interactions"))
+            .basic_auth("acme/ksippo", Some(PASSWORD))
+            .json(&json!({"operationName": "RetrieveInteractionHistory"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(r.headers().get("set-cookie").is_none());
+    }
+    assert_eq!(app.stored_records(SESSIONS).await, 0);
+    // `/api/v2/me` opens one (it is how a client gets its cookie); Basic with that cookie
+    // reuses it.
+    let s = login(app, "acme/ksippo", PASSWORD).await;
+    assert_eq!(app.stored_records(SESSIONS).await, 1);
+    for path in ["/api/v2/me", "/api/v2/ucs/interactions?maxSize=1"] {
+        let r = app
+            .http
+            .get(app.url(path))
+            .basic_auth("acme/ksippo", Some(PASSWORD))
+            .header("cookie", &s.cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(r.headers().get("set-cookie").is_none());
+    }
+    assert_eq!(app.stored_records(SESSIONS).await, 1);
 }
 
 #[tokio::test]

@@ -127,7 +127,9 @@ fn context_text(s: &str) -> Result<Option<Context>, String> {
     if s.trim().is_empty() {
         return Ok(None);
     }
-    let fits = serde_json::from_str::<Data>(s)
+    let mut de = serde_json::Deserializer::from_str(s);
+    let fits = interlog_model::unique_keys::map(&mut de)
+        .and_then(|data| de.end().map(|()| data))
         .ok()
         .and_then(|data| fits_in_data(data).ok());
     let n = s.chars().count();
@@ -666,25 +668,8 @@ fn to_engagement(i: Incoming) -> Result<Engagement, String> {
             }
         }
         e.participants.push(Participant {
-            role,
-            id: None,
-            username: None,
             email: u.uri,
-            display_name: None,
-            first_name: None,
-            last_name: None,
-            joined_at: None,
-            left_at: None,
-            calling_number: None,
-            dialled_number: None,
-            extension: None,
-            dialog_id: None,
-            channel_id: None,
-            channel_type: None,
-            automation_type: None,
-            source_type: None,
-            source_address: None,
-            owner: false,
+            ..Participant::new(role)
         });
     }
     for (n, r) in i.recordings.into_iter().enumerate() {

@@ -1,25 +1,41 @@
 //! Who is calling: the bearer token, its account (tenant), its scopes, and the account's
-//! rate limits. Every operation goes through [`enter`] first.
+//! rate limits. A handler takes a [`Caller`] of the operation it performs, so it names
+//! that operation in its signature and cannot run without the checks; a refusal is Zoom's
+//! error body.
+//!
+//! Order of the checks: a token (401, 124), unexpired (401, 124), of an account that exists
+//! (401, 124), with a scope that allows the operation and the role it needs (401, 4700),
+//! within the account's rate limit (429).
 
 use crate::error::ZoomError;
 use crate::scopes::Op;
 use crate::Zoom;
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use interlog_api::auth::Claims;
+use interlog_api::state::bearer_token;
 use interlog_api::AppState;
 use interlog_store::Tenant;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
-/// An admitted caller.
-pub struct Caller {
+/// An operation of the dialect, as a type (see [`crate::scopes::op`]).
+pub trait Operation: Send + Sync + 'static {
+    const OP: Op;
+}
+
+/// A caller admitted to the operation `O`.
+pub struct Caller<O: Operation> {
     pub tenant: Arc<Tenant>,
     pub claims: Claims,
     /// Rate-limit headers for the response.
     headers: Vec<(&'static str, String)>,
+    op: PhantomData<O>,
 }
 
-impl Caller {
+impl<O: Operation> Caller<O> {
     /// The response with the caller's rate-limit headers.
     pub fn respond(&self, res: impl IntoResponse) -> Response {
         let mut res = res.into_response();
@@ -33,23 +49,27 @@ impl Caller {
     }
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim())
-        .filter(|t| !t.is_empty())
+impl<O: Operation> FromRequestParts<AppState> for Caller<O> {
+    type Rejection = ZoomError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ZoomError> {
+        let zoom = parts
+            .extensions
+            .get::<Arc<Zoom>>()
+            .cloned()
+            .ok_or_else(|| ZoomError::internal(&"the zoom_cc routes lost their state"))?;
+        enter(state, &zoom, &parts.headers, O::OP).await
+    }
 }
 
 /// Checks the token, its scopes for `op`, and the account's rate limit.
-pub async fn enter(
+async fn enter<O: Operation>(
     state: &AppState,
     zoom: &Zoom,
     headers: &HeaderMap,
     op: Op,
-) -> Result<Caller, ZoomError> {
-    let token = bearer(headers).ok_or_else(ZoomError::invalid_token)?;
+) -> Result<Caller<O>, ZoomError> {
+    let token = bearer_token(headers).ok_or_else(ZoomError::invalid_token)?;
     let claims: Claims = state
         .signer
         .verify_jwt(token)
@@ -74,5 +94,6 @@ pub async fn enter(
         tenant,
         claims,
         headers: out,
+        op: PhantomData,
     })
 }

@@ -1,18 +1,18 @@
 //! One engagement: get, events, recordings (list, delete, status, control) and survey.
 //! Only completed engagements are visible, as on Zoom: any other answers as a missing one.
 
-use crate::auth::enter;
+use crate::auth::Caller;
 use crate::channels::VIDEO_SOURCES;
 use crate::error::{ZoomError, ZoomResult};
 use crate::page_token::{self, fingerprint, Listing};
 use crate::params::{one, page_size};
 use crate::render::{self, recording_start, Clock, Shape};
-use crate::scopes::Op;
+use crate::scopes::op;
 use crate::time::{floor_second, render_utc, Window};
 use crate::view::View;
 use crate::{json_response, Zoom};
 use axum::extract::{Extension, Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use interlog_api::params::Params;
 use interlog_api::AppState;
@@ -58,33 +58,19 @@ fn is_call(e: &Engagement) -> bool {
         })
 }
 
-macro_rules! handler {
-    ($state:ident, $zoom:ident, $headers:ident, $op:expr, |$caller:ident| $body:expr) => {{
-        let $caller = match enter(&$state, &$zoom, &$headers, $op).await {
-            Ok(c) => c,
-            Err(e) => return e.into_response(),
-        };
-        let result: ZoomResult<Response> = $body;
-        $caller.respond(result)
-    }};
-}
-pub(crate) use handler;
-
 pub async fn get(
+    caller: Caller<op::GetEngagement>,
     State(state): State<AppState>,
-    Extension(zoom): Extension<Arc<Zoom>>,
     Path(id): Path<String>,
-    headers: HeaderMap,
 ) -> Response {
-    handler!(state, zoom, headers, Op::GetEngagement, |caller| {
-        match found(&state, &caller.tenant, &id).await {
-            Ok(e) => to_json(
-                StatusCode::OK,
-                &render::engagement(&View::of(&e), &Clock::utc(), Shape::Get),
-            ),
-            Err(err) => Err(err),
-        }
-    })
+    let result = match found(&state, &caller.tenant, &id).await {
+        Ok(e) => to_json(
+            StatusCode::OK,
+            &render::engagement(&View::of(&e), &Clock::utc(), Shape::Get),
+        ),
+        Err(err) => Err(err),
+    };
+    caller.respond(result)
 }
 
 #[derive(Serialize)]
@@ -95,28 +81,26 @@ struct Events<'a> {
 }
 
 pub async fn events(
+    caller: Caller<op::GetEvents>,
     State(state): State<AppState>,
-    Extension(zoom): Extension<Arc<Zoom>>,
     Path(id): Path<String>,
-    headers: HeaderMap,
 ) -> Response {
-    handler!(state, zoom, headers, Op::GetEvents, |caller| {
-        match found(&state, &caller.tenant, &id).await {
-            Ok(e) if !is_call(&e) => Err(ZoomError::new(
-                StatusCode::BAD_REQUEST,
-                7001,
-                "Only voice and video channels are currently supported.",
-            )),
-            Ok(e) => to_json(
-                StatusCode::OK,
-                &Events {
-                    engagement_id: &e.id,
-                    events: [],
-                },
-            ),
-            Err(err) => Err(err),
-        }
-    })
+    let result = match found(&state, &caller.tenant, &id).await {
+        Ok(e) if !is_call(&e) => Err(ZoomError::new(
+            StatusCode::BAD_REQUEST,
+            7001,
+            "Only voice and video channels are currently supported.",
+        )),
+        Ok(e) => to_json(
+            StatusCode::OK,
+            &Events {
+                engagement_id: &e.id,
+                events: [],
+            },
+        ),
+        Err(err) => Err(err),
+    };
+    caller.respond(result)
 }
 
 fn no_recordings(id: &str) -> ZoomError {
@@ -228,8 +212,14 @@ async fn list_recordings_inner(
     // clock); an explicit window is read again from the unchanged `from` and `to`.
     let (window, offset) = match token {
         Some(t) => {
-            let (o, default_start): (usize, Option<i64>) =
-                page_token::open(&state.signer, Listing::Recordings, &fp, now.as_second(), t)?;
+            let (o, default_start): (usize, Option<i64>) = page_token::open(
+                &state.signer,
+                &tenant.key,
+                Listing::Recordings,
+                &fp,
+                now.as_second(),
+                t,
+            )?;
             let w = match default_start {
                 Some(s) => {
                     let start = Timestamp::from_second(s)
@@ -266,6 +256,7 @@ async fn list_recordings_inner(
         let default_start = from.is_none().then(|| window.start.as_second());
         page_token::seal(
             &state.signer,
+            &tenant.key,
             Listing::Recordings,
             &fp,
             now.as_second(),
@@ -288,27 +279,24 @@ async fn list_recordings_inner(
 }
 
 pub async fn list_recordings(
+    caller: Caller<op::ListRecordings>,
     State(state): State<AppState>,
     Extension(zoom): Extension<Arc<Zoom>>,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
-    headers: HeaderMap,
 ) -> Response {
-    handler!(state, zoom, headers, Op::ListRecordings, |caller| {
-        list_recordings_inner(&state, &zoom, &caller.tenant, &id, raw.as_deref()).await
-    })
+    let result = list_recordings_inner(&state, &zoom, &caller.tenant, &id, raw.as_deref()).await;
+    caller.respond(result)
 }
 
 pub async fn delete_recordings(
+    caller: Caller<op::DeleteRecordings>,
     State(state): State<AppState>,
-    Extension(zoom): Extension<Arc<Zoom>>,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
-    headers: HeaderMap,
 ) -> Response {
-    handler!(state, zoom, headers, Op::DeleteRecordings, |caller| {
-        delete_recordings_inner(&state, &caller.tenant, &id, raw.as_deref()).await
-    })
+    let result = delete_recordings_inner(&state, &caller.tenant, &id, raw.as_deref()).await;
+    caller.respond(result)
 }
 
 async fn delete_recordings_inner(
@@ -372,17 +360,15 @@ fn wrong_channel(message: &str) -> ZoomError {
 }
 
 pub async fn recording_status(
+    caller: Caller<op::RecordingStatus>,
     State(state): State<AppState>,
-    Extension(zoom): Extension<Arc<Zoom>>,
     Path(id): Path<String>,
-    headers: HeaderMap,
 ) -> Response {
-    handler!(state, zoom, headers, Op::RecordingStatus, |caller| {
-        match found(&state, &caller.tenant, &id).await {
-            Ok(e) => status_of(&e),
-            Err(err) => Err(err),
-        }
-    })
+    let result = match found(&state, &caller.tenant, &id).await {
+        Ok(e) => status_of(&e),
+        Err(err) => Err(err),
+    };
+    caller.respond(result)
 }
 
 /// A recording's history as Zoom's statuses: it started when it was made and stopped when
@@ -447,48 +433,44 @@ fn status_of(e: &Engagement) -> ZoomResult<Response> {
 }
 
 pub async fn recording_control(
+    caller: Caller<op::RecordingControl>,
     State(state): State<AppState>,
-    Extension(zoom): Extension<Arc<Zoom>>,
     Path((id, command)): Path<(String, String)>,
-    headers: HeaderMap,
 ) -> Response {
-    handler!(state, zoom, headers, Op::RecordingControl, |caller| {
-        if command != "pause" && command != "resume" {
-            Err(ZoomError::field("command", "must be pause or resume"))
-        } else {
-            match found(&state, &caller.tenant, &id).await {
-                Ok(e) if !is_call(&e) => Err(wrong_channel(
-                    "Cannot use this recording control command with this engagement's channel type.",
-                )),
-                // Interlog holds completed engagements only: none has a live session.
-                Ok(_) => Err(ZoomError::new(
-                    StatusCode::NOT_FOUND,
-                    2816,
-                    "The system could not find the session for the engagement.",
-                )),
-                Err(err) => Err(err),
-            }
-        }
-    })
-}
-
-pub async fn survey(
-    State(state): State<AppState>,
-    Extension(zoom): Extension<Arc<Zoom>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    handler!(state, zoom, headers, Op::GetSurvey, |caller| {
+    let result: ZoomResult<Response> = if command != "pause" && command != "resume" {
+        Err(ZoomError::field("command", "must be pause or resume"))
+    } else {
         match found(&state, &caller.tenant, &id).await {
-            // Interlog holds no surveys: Zoom's answer for an engagement without one.
+            Ok(e) if !is_call(&e) => Err(wrong_channel(
+                "Cannot use this recording control command with this engagement's channel type.",
+            )),
+            // Interlog holds completed engagements only: none has a live session.
             Ok(_) => Err(ZoomError::new(
                 StatusCode::NOT_FOUND,
-                404,
-                "The engagement does not trigger survey.",
+                2816,
+                "The system could not find the session for the engagement.",
             )),
             Err(err) => Err(err),
         }
-    })
+    };
+    caller.respond(result)
+}
+
+pub async fn survey(
+    caller: Caller<op::GetSurvey>,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Response {
+    let result: ZoomResult<Response> = match found(&state, &caller.tenant, &id).await {
+        // Interlog holds no surveys: Zoom's answer for an engagement without one.
+        Ok(_) => Err(ZoomError::new(
+            StatusCode::NOT_FOUND,
+            404,
+            "The engagement does not trigger survey.",
+        )),
+        Err(err) => Err(err),
+    };
+    caller.respond(result)
 }
 
 #[cfg(test)]

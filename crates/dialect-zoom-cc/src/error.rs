@@ -108,22 +108,16 @@ impl ZoomError {
     }
 }
 
+/// Store failures take the one error route: the shared layer's [`ApiError`], rendered in
+/// Zoom's envelope.
 impl From<StoreError> for ZoomError {
     fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Closed => ZoomError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                503,
-                "The service is shutting down. Try again later.",
-            )
-            .with_header("retry-after", "1".into()),
-            unavailable @ StoreError::Unavailable { .. } => ApiError::from(unavailable).into(),
-            other => ZoomError::internal(&other),
-        }
+        ApiError::from(e).into()
     }
 }
 
-/// Errors of the shared API layer (tenant lookups) in Zoom's envelope.
+/// Errors of the shared API layer (tenant lookups, the store) in Zoom's envelope. The
+/// cause of a server-side failure is logged, never sent.
 impl From<ApiError> for ZoomError {
     fn from(e: ApiError) -> Self {
         match e.kind {
@@ -134,9 +128,23 @@ impl From<ApiError> for ZoomError {
                 "The service is unavailable. Try again later.",
             )
             .with_header("retry-after", e.retry_after.unwrap_or(1).to_string()),
+            ErrorKind::TooManyRequests => {
+                ZoomError::new(StatusCode::TOO_MANY_REQUESTS, 429, e.detail)
+                    .with_header("retry-after", e.retry_after.unwrap_or(1).to_string())
+            }
+            ErrorKind::Validation | ErrorKind::BadParameter | ErrorKind::MalformedBody => {
+                let mut z =
+                    ZoomError::new(StatusCode::BAD_REQUEST, VALIDATION, "Validation Failed.");
+                z.errors.push(FieldProblem {
+                    field: e.parameter.unwrap_or_else(|| "body".into()),
+                    message: e.detail,
+                });
+                z
+            }
             _ => {
                 let status = e.kind.status();
                 if status.is_server_error() {
+                    e.log();
                     ZoomError::internal(&e.detail)
                 } else {
                     ZoomError::new(status, u32::from(status.as_u16()), e.detail)

@@ -143,7 +143,9 @@ fn nonempty(v: Option<String>) -> Option<String> {
 
 /// Decodes one record: an engagement object, a list envelope, or an array of engagements.
 pub fn decode(record: &[u8]) -> Result<Vec<Engagement>, String> {
-    let v: serde_json::Value = serde_json::from_slice(record).map_err(|e| e.to_string())?;
+    let v = serde_json::from_slice::<interlog_model::unique_keys::UniqueKeys>(record)
+        .map_err(|e| e.to_string())?
+        .0;
     let items: Vec<serde_json::Value> = match v {
         serde_json::Value::Object(mut o) if o.get("engagements").is_some_and(|e| e.is_array()) => {
             match o.remove("engagements") {
@@ -246,7 +248,7 @@ fn engagement(z: InEngagement) -> Result<Engagement, String> {
             display_name: nonempty(c.consumer_display_name),
             calling_number,
             dialled_number,
-            ..participant(Role::Customer)
+            ..Participant::new(Role::Customer)
         });
     }
     for a in z.agents.into_iter().flatten() {
@@ -258,7 +260,7 @@ fn engagement(z: InEngagement) -> Result<Engagement, String> {
         e.participants.push(Participant {
             id,
             display_name: name,
-            ..participant(Role::Agent)
+            ..Participant::new(Role::Agent)
         });
     }
 
@@ -271,17 +273,9 @@ fn engagement(z: InEngagement) -> Result<Engagement, String> {
             continue;
         };
         e.queues.push(QueueVisit {
-            id,
             name: nonempty(q.queue_name),
-            channel_id: None,
-            priority: None,
-            rank: None,
-            proficiency_min: None,
-            proficiency_max: None,
-            queued_at: None,
-            accepted_at: None,
-            agent_id: None,
             wait_type,
+            ..QueueVisit::new(id)
         });
     }
     for f in z.flows.into_iter().flatten() {
@@ -316,17 +310,12 @@ fn engagement(z: InEngagement) -> Result<Engagement, String> {
     for (i, n) in z.notes.into_iter().flatten().enumerate() {
         e.notes.push(Note {
             id: nonempty(n.note_id),
-            text: n.note.unwrap_or_default(),
             author_id: nonempty(n.user_id),
-            author_name: None,
-            created_at: None,
             updated_at: opt_time(
                 &format!("notes[{i}].last_modified_time"),
                 &n.last_modified_time,
             )?,
-            updated_by_id: None,
-            updated_by_name: None,
-            read_only: false,
+            ..Note::new(n.note.unwrap_or_default())
         });
     }
     for (i, ev) in z.events.into_iter().flatten().enumerate() {
@@ -335,30 +324,6 @@ fn engagement(z: InEngagement) -> Result<Engagement, String> {
         }
     }
     Ok(e)
-}
-
-fn participant(role: Role) -> Participant {
-    Participant {
-        role,
-        id: None,
-        username: None,
-        email: None,
-        display_name: None,
-        first_name: None,
-        last_name: None,
-        joined_at: None,
-        left_at: None,
-        calling_number: None,
-        dialled_number: None,
-        extension: None,
-        dialog_id: None,
-        channel_id: None,
-        channel_type: None,
-        automation_type: None,
-        source_type: None,
-        source_address: None,
-        owner: false,
-    }
 }
 
 /// A transfer event as a canonical transfer: to an agent, a queue, a flow, or a number.
@@ -387,26 +352,17 @@ fn transfer(ev: InEvent, i: usize) -> Result<Option<Transfer>, String> {
         _ => None,
     };
     Ok(Some(Transfer {
-        kind,
         mode,
         at: opt_time(&format!("events[{i}].start_time"), &ev.start_time)?,
         from_agent_id: nonempty(ev.user_id),
         to_agent_id,
         to_agent_name,
-        to_agent_joined_at: None,
         to_number,
         to_flow_id,
         to_flow_name,
         queue_id,
         queue_name,
-        fallback_queue_id: None,
-        channel_id: None,
-        channel_provider_id: None,
-        connection_id: None,
-        dialog_id: None,
-        provider_dialog_id: None,
-        correlation_id: None,
-        description: None,
+        ..Transfer::new(kind)
     }))
 }
 

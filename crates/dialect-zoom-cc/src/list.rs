@@ -1,18 +1,18 @@
 //! `GET /v2/contact_center/engagements`: completed engagements in a window, oldest first,
 //! keyset-paged with sealed `next_page_token`s that carry the window and the total.
 
-use crate::auth::enter;
+use crate::auth::Caller;
 use crate::error::{ZoomError, ZoomResult};
 use crate::page_token::{self, Listing};
 use crate::params::{list_request, ListRequest};
 use crate::render::{self, Clock, Shape};
-use crate::scopes::Op;
+use crate::scopes::op;
 use crate::time::{self, Window};
 use crate::view::View;
 use crate::{json_response, Zoom};
 use axum::extract::{Extension, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use interlog_api::AppState;
 use interlog_store::{Filter, Position, Query, Sort, SortDir, SortKey, Start, Tenant, TimeRange};
 use jiff::Timestamp;
@@ -37,15 +37,11 @@ const SORT: Sort = Sort {
 };
 
 pub async fn list(
+    caller: Caller<op::ListEngagements>,
     State(state): State<AppState>,
     Extension(zoom): Extension<Arc<Zoom>>,
     RawQuery(raw): RawQuery,
-    headers: HeaderMap,
 ) -> Response {
-    let caller = match enter(&state, &zoom, &headers, Op::ListEngagements).await {
-        Ok(c) => c,
-        Err(e) => return e.into_response(),
-    };
     let result = run(&state, &zoom, &caller.tenant, raw.as_deref()).await;
     caller.respond(result)
 }
@@ -116,6 +112,7 @@ async fn run(
         Some(token) => {
             let st: PageState = page_token::open(
                 &state.signer,
+                &tenant.key,
                 Listing::Engagements,
                 &fp,
                 now.as_second(),
@@ -157,6 +154,7 @@ async fn run(
     let token = match &page.next {
         Some(pos) => page_token::seal(
             &state.signer,
+            &tenant.key,
             Listing::Engagements,
             &fp,
             now.as_second(),

@@ -4,21 +4,23 @@
 //! newest first and takes their notes in order; a page token holds the engagement it
 //! stopped in and how many of its notes were given.
 
-use crate::auth::{enter, Caller};
-use crate::engagement::{handler, load};
+use crate::auth::Caller;
+use crate::engagement::load;
 use crate::error::{ZoomError, ZoomResult, VALIDATION};
 use crate::page_token::{self, fingerprint, Listing};
 use crate::params::{one, page_size};
 use crate::render;
+use crate::scopes::op;
 use crate::view::View;
 use crate::{json_response, Zoom};
 use axum::extract::{Extension, Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use interlog_api::auth::SubjectKind;
 use interlog_api::params::Params;
 use interlog_api::AppState;
+use interlog_model::unique_keys::UniqueKeys;
 use interlog_model::{is_valid_id, Engagement, State as Lifecycle};
 use interlog_store::{
     EditRejected, Filter, Position, Query, Sort, SortDir, SortKey, Start, StoreError, Tenant,
@@ -109,6 +111,7 @@ async fn all_notes_inner(
     let resume: Option<AllNotesState> = match one(&p, "next_page_token")? {
         Some(t) => Some(page_token::open(
             &state.signer,
+            &tenant.key,
             Listing::Notes,
             &fp,
             now,
@@ -182,6 +185,7 @@ async fn all_notes_inner(
     let next = match cursor {
         Some((pos, k)) if !exhausted && given < total => page_token::seal(
             &state.signer,
+            &tenant.key,
             Listing::Notes,
             &fp,
             now,
@@ -220,18 +224,13 @@ fn to_json<T: Serialize>(value: &T) -> ZoomResult<Response> {
 }
 
 pub async fn all_notes(
+    caller: Caller<op::ListAllNotes>,
     State(state): State<AppState>,
     Extension(zoom): Extension<Arc<Zoom>>,
     RawQuery(raw): RawQuery,
-    headers: HeaderMap,
 ) -> Response {
-    handler!(
-        state,
-        zoom,
-        headers,
-        crate::scopes::Op::ListAllNotes,
-        |caller| { all_notes_inner(&state, &zoom, &caller.tenant, raw.as_deref()).await }
-    )
+    let result = all_notes_inner(&state, &zoom, &caller.tenant, raw.as_deref()).await;
+    caller.respond(result)
 }
 
 async fn engagement_notes_inner(
@@ -246,7 +245,7 @@ async fn engagement_notes_inner(
     let now = jiff::Timestamp::now().as_second();
     let fp = fingerprint(&["engagement-notes", id]);
     let offset: usize = match one(&p, "next_page_token")? {
-        Some(t) => page_token::open(&state.signer, Listing::Notes, &fp, now, t)?,
+        Some(t) => page_token::open(&state.signer, &tenant.key, Listing::Notes, &fp, now, t)?,
         None => 0,
     };
     let e = load(state, tenant, id)
@@ -258,6 +257,7 @@ async fn engagement_notes_inner(
     let next = if end < e.notes.len() {
         page_token::seal(
             &state.signer,
+            &tenant.key,
             Listing::Notes,
             &fp,
             now,
@@ -276,21 +276,14 @@ async fn engagement_notes_inner(
 }
 
 pub async fn engagement_notes(
+    caller: Caller<op::ListNotes>,
     State(state): State<AppState>,
     Extension(zoom): Extension<Arc<Zoom>>,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
-    headers: HeaderMap,
 ) -> Response {
-    handler!(
-        state,
-        zoom,
-        headers,
-        crate::scopes::Op::ListNotes,
-        |caller| {
-            engagement_notes_inner(&state, &zoom, &caller.tenant, &id, raw.as_deref()).await
-        }
-    )
+    let result = engagement_notes_inner(&state, &zoom, &caller.tenant, &id, raw.as_deref()).await;
+    caller.respond(result)
 }
 
 fn no_note(note_id: &str) -> ZoomError {
@@ -356,14 +349,12 @@ async fn get_note_inner(
 }
 
 pub async fn get_note(
+    caller: Caller<op::GetNote>,
     State(state): State<AppState>,
-    Extension(zoom): Extension<Arc<Zoom>>,
     Path((id, note_id)): Path<(String, String)>,
-    headers: HeaderMap,
 ) -> Response {
-    handler!(state, zoom, headers, crate::scopes::Op::GetNote, |caller| {
-        get_note_inner(&state, &caller.tenant, &id, &note_id).await
-    })
+    let result = get_note_inner(&state, &caller.tenant, &id, &note_id).await;
+    caller.respond(result)
 }
 
 const MISSING: &str = "missing";
@@ -408,7 +399,7 @@ fn edit_note(
 
 async fn update_note_inner(
     state: &AppState,
-    caller: &Caller,
+    caller: &Caller<op::UpdateNote>,
     id: &str,
     note_id: &str,
     body: &[u8],
@@ -416,7 +407,13 @@ async fn update_note_inner(
     let doc: serde_json::Value = if body.iter().all(u8::is_ascii_whitespace) {
         serde_json::Value::Object(Default::default())
     } else {
-        serde_json::from_slice(body).map_err(|_| ZoomError::bad_body())?
+        serde_json::from_slice::<UniqueKeys>(body)
+            .map_err(|e| match e.classify() {
+                // Well-formed, but a key is given twice: say which.
+                serde_json::error::Category::Data => ZoomError::field("body", e.to_string()),
+                _ => ZoomError::bad_body(),
+            })?
+            .0
     };
     let obj = doc.as_object().ok_or_else(ZoomError::bad_body)?;
     let text = match obj.get("note") {
@@ -456,16 +453,11 @@ async fn update_note_inner(
 }
 
 pub async fn update_note(
+    caller: Caller<op::UpdateNote>,
     State(state): State<AppState>,
-    Extension(zoom): Extension<Arc<Zoom>>,
     Path((id, note_id)): Path<(String, String)>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let caller = match enter(&state, &zoom, &headers, crate::scopes::Op::UpdateNote).await {
-        Ok(c) => c,
-        Err(e) => return e.into_response(),
-    };
     let result = update_note_inner(&state, &caller, &id, &note_id, &body).await;
     caller.respond(result)
 }

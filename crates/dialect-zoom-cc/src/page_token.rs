@@ -1,7 +1,8 @@
-//! `next_page_token`s: opaque, sealed by the server's signer (tamper-proof, readable by any
-//! instance sharing the key), bound to the query that made them by a fingerprint, and
-//! expiring. Each listing seals with its own purpose, so a token of one listing is never
-//! accepted by another.
+//! `next_page_token`s: opaque, sealed by the server's signer for the account (tenant) whose
+//! listing made them (tamper-proof, readable by any instance sharing the key, refused in
+//! any other account), bound to the query that made them by a fingerprint, and expiring.
+//! Each listing seals with its own purpose, so a token of one listing is never accepted by
+//! another.
 
 use crate::error::ZoomError;
 use interlog_api::auth::Signer;
@@ -53,9 +54,10 @@ pub fn fingerprint(parts: &[&str]) -> String {
         .collect()
 }
 
-/// Seals `body` into a token for the query with `fingerprint`, valid for `ttl_secs`.
+/// Seals `body` into a token for `tenant`'s query with `fingerprint`, valid for `ttl_secs`.
 pub fn seal<T: Serialize>(
     signer: &Signer,
+    tenant: &str,
     listing: Listing,
     fingerprint: &str,
     now_secs: i64,
@@ -63,6 +65,7 @@ pub fn seal<T: Serialize>(
     body: T,
 ) -> String {
     signer.seal(
+        tenant,
         listing.purpose(),
         &Envelope {
             f: fingerprint.to_owned(),
@@ -76,17 +79,19 @@ fn refused(message: &str) -> ZoomError {
     ZoomError::field("next_page_token", message)
 }
 
-/// Opens a token of `listing` for the query with `fingerprint`; a forged, foreign, expired
-/// or other query's token is a 400 (code 300) naming `next_page_token`.
+/// Opens a token of `tenant`'s `listing` for the query with `fingerprint`; a forged,
+/// another account's, another server's, expired or other query's token is a 400 (code 300)
+/// naming `next_page_token`.
 pub fn open<T: DeserializeOwned>(
     signer: &Signer,
+    tenant: &str,
     listing: Listing,
     fingerprint: &str,
     now_secs: i64,
     token: &str,
 ) -> Result<T, ZoomError> {
     let env: Envelope<T> = signer
-        .open(listing.purpose(), token)
+        .open(tenant, listing.purpose(), token)
         .map_err(|_| refused("is not a next page token this server issued"))?;
     if env.f != fingerprint {
         return Err(refused(
@@ -112,17 +117,32 @@ mod tests {
     fn tokens_open_only_for_their_query_listing_and_lifetime() {
         let s = signer();
         let f = fingerprint(&["a", "b"]);
-        let t = seal(&s, Listing::Engagements, &f, 1000, 900, (5i64, "id"));
-        let back: (i64, String) = open(&s, Listing::Engagements, &f, 1899, &t).unwrap();
+        let t = seal(
+            &s,
+            "acme",
+            Listing::Engagements,
+            &f,
+            1000,
+            900,
+            (5i64, "id"),
+        );
+        let back: (i64, String) = open(&s, "acme", Listing::Engagements, &f, 1899, &t).unwrap();
         assert_eq!(back, (5, "id".into()));
         let msg = |r: Result<(i64, String), ZoomError>| r.unwrap_err().errors[0].message.clone();
-        assert!(msg(open(&s, Listing::Engagements, &f, 1900, &t)).contains("expired"));
+        assert!(msg(open(&s, "acme", Listing::Engagements, &f, 1900, &t)).contains("expired"));
         let other = fingerprint(&["ab", ""]);
         assert_ne!(other, f);
-        assert!(msg(open(&s, Listing::Engagements, &other, 1000, &t)).contains("different query"));
-        assert!(msg(open(&s, Listing::Notes, &f, 1000, &t)).contains("not a next page token"));
-        let e =
-            open::<(i64, String)>(&signer(), Listing::Engagements, &f, 1000, "AAAA").unwrap_err();
+        assert!(
+            msg(open(&s, "acme", Listing::Engagements, &other, 1000, &t))
+                .contains("different query")
+        );
+        assert!(
+            msg(open(&s, "acme", Listing::Notes, &f, 1000, &t)).contains("not a next page token")
+        );
+        assert!(msg(open(&s, "globex", Listing::Engagements, &f, 1000, &t))
+            .contains("not a next page token"));
+        let e = open::<(i64, String)>(&signer(), "acme", Listing::Engagements, &f, 1000, "AAAA")
+            .unwrap_err();
         assert_eq!((e.status.as_u16(), e.code), (400, 300));
         assert_eq!(e.errors[0].field, "next_page_token");
     }
@@ -131,6 +151,7 @@ mod tests {
     fn recording_tokens_fit_zoom_s_hundred_characters() {
         let t = seal(
             &signer(),
+            "acme",
             Listing::Recordings,
             &fingerprint(&["x"; 9]),
             4_000_000_000,
@@ -143,7 +164,7 @@ mod tests {
     proptest! {
         #[test]
         fn garbage_tokens_are_refused_without_panicking(t in "\\PC{0,300}") {
-            prop_assert!(open::<serde_json::Value>(&signer(), Listing::Notes, "f", 0, &t).is_err());
+            prop_assert!(open::<serde_json::Value>(&signer(), "acme", Listing::Notes, "f", 0, &t).is_err());
         }
     }
 }

@@ -21,9 +21,36 @@ impl Label {
     }
 }
 
-/// Every operation of the dialect.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Op {
+/// Declares the operations once: the [`Op`] enum, [`Op::ALL`], and in [`op`] one type per
+/// operation for the [`crate::auth::Caller`] a handler takes.
+macro_rules! operations {
+    ($($name:ident),* $(,)?) => {
+        /// Every operation of the dialect.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Op {
+            $($name),*
+        }
+
+        impl Op {
+            pub const ALL: [Op; [$(Op::$name),*].len()] = [$(Op::$name),*];
+        }
+
+        /// Each operation as a type.
+        pub mod op {
+            use super::Op;
+            use crate::auth::Operation;
+            $(
+                #[doc = concat!("[`Op::", stringify!($name), "`]")]
+                pub struct $name;
+                impl Operation for $name {
+                    const OP: Op = Op::$name;
+                }
+            )*
+        }
+    };
+}
+
+operations!(
     ListEngagements,
     GetEngagement,
     GetEvents,
@@ -36,7 +63,7 @@ pub enum Op {
     ListNotes,
     GetNote,
     UpdateNote,
-}
+);
 
 /// The older classic scope of the seed's list page; Zoom's current classic scope for the
 /// same reads is `contact_center_report:read:admin`.
@@ -44,21 +71,6 @@ const ENGAGEMENT_READ: &str = "contact_center_engagement:read:admin";
 const REPORT_READ: &str = "contact_center_report:read:admin";
 
 impl Op {
-    pub const ALL: [Op; 12] = [
-        Op::ListEngagements,
-        Op::GetEngagement,
-        Op::GetEvents,
-        Op::ListRecordings,
-        Op::DeleteRecordings,
-        Op::RecordingStatus,
-        Op::RecordingControl,
-        Op::GetSurvey,
-        Op::ListAllNotes,
-        Op::ListNotes,
-        Op::GetNote,
-        Op::UpdateNote,
-    ];
-
     pub const fn label(self) -> Label {
         match self {
             Op::ListEngagements | Op::ListRecordings | Op::ListAllNotes | Op::ListNotes => {

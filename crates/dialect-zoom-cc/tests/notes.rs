@@ -309,3 +309,28 @@ async fn updating_a_note_changes_its_text_and_modifier() {
     let (_, after) = get(&app, &path).await;
     assert_eq!(after["note"], "Rewritten.");
 }
+
+#[tokio::test]
+async fn a_note_update_with_a_key_given_twice_is_refused_naming_it() {
+    let app = app().await;
+    app.seed(vec![full("e1", "2024-03-01T10:00:00Z")]).await;
+    let r = app
+        .http
+        .patch(app.url(&format!("{LIST}/e1/notes/note-e1-1")))
+        .bearer_auth(admin_token(&app))
+        .header("content-type", "application/json")
+        .body(r#"{"note":"a","note":"b"}"#)
+        .send()
+        .await
+        .unwrap();
+    let body = assert_zoom_error(r, 400, 300).await;
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("duplicate key \"note\""),
+        "{body}"
+    );
+    let (_, n) = get(&app, &format!("{LIST}/e1/notes/note-e1-1")).await;
+    assert_ne!(n["note"], "b", "nothing was written");
+}

@@ -860,7 +860,6 @@ impl Builder {
         e.participants.push(cp);
         for a in &autos {
             e.participants.push(Participant {
-                role: Role::Automation,
                 id: Some(a.flow.id.clone()),
                 display_name: Some(a.flow.name.to_owned()),
                 joined_at: Some(ts(a.from)),
@@ -868,7 +867,7 @@ impl Builder {
                 channel_id: detail.devices.then(|| prof.channel_id.to_owned()),
                 channel_type: Some(kind),
                 automation_type: Some(a.kind),
-                ..participant(Role::Automation)
+                ..Participant::new(Role::Automation)
             });
             e.flows.push(Flow {
                 id: a.flow.id.clone(),
@@ -892,7 +891,7 @@ impl Builder {
                 channel_id: detail.devices.then(|| prof.channel_id.to_owned()),
                 channel_type: Some(kind),
                 owner: owner == Some(i),
-                ..participant(Role::Agent)
+                ..Participant::new(Role::Agent)
             });
         }
         e.queues = visits;
@@ -1004,14 +1003,10 @@ impl Builder {
                 text.push_str(word(rng, NOTE_ACTIONS));
                 let mut note = Note {
                     id: Some(ids::v4(rng)),
-                    text,
                     author_id: Some(author.id.clone()),
                     author_name: Some(author.display.clone()),
                     created_at: Some(ts(created)),
-                    updated_at: None,
-                    updated_by_id: None,
-                    updated_by_name: None,
-                    read_only: false,
+                    ..Note::new(text)
                 };
                 if rng.gen_bool(0.15) {
                     let later =
@@ -1077,31 +1072,6 @@ impl Builder {
     }
 }
 
-/// An empty participant with a role.
-fn participant(role: Role) -> Participant {
-    Participant {
-        role,
-        id: None,
-        username: None,
-        email: None,
-        display_name: None,
-        first_name: None,
-        last_name: None,
-        joined_at: None,
-        left_at: None,
-        calling_number: None,
-        dialled_number: None,
-        extension: None,
-        dialog_id: None,
-        channel_id: None,
-        channel_type: None,
-        automation_type: None,
-        source_type: None,
-        source_address: None,
-        owner: false,
-    }
-}
-
 #[allow(clippy::too_many_arguments)]
 fn customer_participant(
     rng: &mut ChaCha8Rng,
@@ -1130,7 +1100,7 @@ fn customer_participant(
         dialog_id: dialog.clone(),
         channel_id: detail.devices.then(|| profile(kind).channel_id.to_owned()),
         channel_type: Some(kind),
-        ..participant(Role::Customer)
+        ..Participant::new(Role::Customer)
     };
     let inbound = direction == Direction::Inbound;
     match kind {
@@ -1248,19 +1218,8 @@ fn transfer(
 ) -> Transfer {
     let axp = source == SourcePlatform::AvayaAxp;
     Transfer {
-        kind,
-        mode: None,
         at: Some(ts(at)),
         from_agent_id: Some(p.agents[from as usize].id.clone()),
-        to_agent_id: None,
-        to_agent_name: None,
-        to_agent_joined_at: None,
-        to_number: None,
-        to_flow_id: None,
-        to_flow_name: None,
-        queue_id: None,
-        queue_name: None,
-        fallback_queue_id: None,
         channel_id: Some(channel_id.to_owned()),
         channel_provider_id: axp.then(|| ids::v4(rng)),
         connection_id: Some(ids::v4(rng)),
@@ -1270,6 +1229,7 @@ fn transfer(
         description: rng
             .gen_bool(0.5)
             .then(|| word(rng, TRANSFER_DESCRIPTIONS).to_owned()),
+        ..Transfer::new(kind)
     }
 }
 
@@ -1417,7 +1377,7 @@ fn internal(
             channel_id: Some("Voice".to_owned()),
             channel_type: Some(ChannelType::Voice),
             owner: is_a,
-            ..participant(Role::Agent)
+            ..Participant::new(Role::Agent)
         });
     }
     match now {

@@ -3,6 +3,7 @@
 
 use crate::{runtime, DataArgs};
 use interlog_api::auth::{generate_secret, hash_secret};
+use interlog_app::maintenance::{retention_days, retention_status};
 use interlog_app::Config;
 use interlog_store::{
     ClientRole, NewClient, NewTenant, NewUser, OpenOptions, Store, StoreError, Tenant,
@@ -33,8 +34,18 @@ pub enum TenantCommand {
         #[command(flatten)]
         data: DataArgs,
     },
-    /// List tenants as JSON lines.
+    /// List tenants as JSON lines (with their retention period and last sweep).
     List {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Change a tenant's settings.
+    Update {
+        key: String,
+        /// Keep engagements this many days after they started; 0 keeps them forever.
+        /// Older ones are deleted by the server's retention sweep.
+        #[arg(long)]
+        retention_days: Option<u32>,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -174,14 +185,105 @@ pub fn tenant(cmd: TenantCommand) -> Result<(), String> {
         }
         TenantCommand::List { data } => {
             let store = data.open(&rt, OpenOptions::default())?;
-            let tenants = rt.block_on(store.tenants()).map_err(store_error);
+            let listed = rt.block_on(async {
+                let mut out = Vec::new();
+                for t in store.tenants().await.map_err(store_error)? {
+                    let mut v = tenant_json(&t);
+                    let days = retention_days(store.as_ref(), &t)
+                        .await
+                        .map_err(store_error)?;
+                    v["retention_days"] = days.into();
+                    if let Some(s) = retention_status(store.as_ref(), &t)
+                        .await
+                        .map_err(store_error)?
+                    {
+                        v["retention_last_run"] = serde_json::json!({
+                            "at": s.last_run_at, "cutoff": s.cutoff,
+                            "deleted": s.deleted, "total_deleted": s.total_deleted,
+                        });
+                    }
+                    out.push(v);
+                }
+                Ok::<_, String>(out)
+            });
             rt.block_on(store.close());
-            for t in tenants? {
-                println!("{}", tenant_json(&t));
+            for v in listed? {
+                println!("{v}");
             }
+        }
+        TenantCommand::Update {
+            key,
+            retention_days,
+            data,
+        } => {
+            let store = data.open(&rt, OpenOptions::default())?;
+            let updated = rt.block_on(async {
+                let t = find_tenant(store.as_ref(), &key).await?;
+                if let Some(days) = retention_days {
+                    let value = (days > 0).then(|| days.to_string());
+                    store
+                        .update_setting(
+                            &t,
+                            interlog_app::maintenance::RETENTION,
+                            "days",
+                            Box::new(move |_| Ok(value)),
+                        )
+                        .await
+                        .map_err(store_error)?;
+                }
+                let mut v = tenant_json(&t);
+                v["retention_days"] = retention_days_of(store.as_ref(), &t).await?.into();
+                Ok::<_, String>(v)
+            });
+            rt.block_on(store.close());
+            println!("{}", updated?);
         }
     }
     Ok(())
+}
+
+async fn retention_days_of(store: &dyn Store, t: &Tenant) -> Result<Option<u32>, String> {
+    retention_days(store, t).await.map_err(store_error)
+}
+
+/// Erases a customer's data and prints the receipt.
+pub fn erase(args: EraseArgs) -> Result<(), String> {
+    let key = interlog_app::keys::signing_key(
+        &args.data.data,
+        std::env::var_os("INTERLOG_SIGNING_KEY_FILE")
+            .map(std::path::PathBuf::from)
+            .as_deref(),
+    )?;
+    let digest_key = interlog_api::auth::Signer::new(key).derived_key("erasure receipts");
+    let rt = runtime()?;
+    let store = args.data.open(&rt, OpenOptions::default())?;
+    let receipt = rt.block_on(async {
+        let t = find_tenant(store.as_ref(), &args.tenant).await?;
+        let by = format!(
+            "cli:{}",
+            std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+        );
+        interlog_api::erasures::erase(store.as_ref(), &digest_key, &t, &args.identifier, &by)
+            .await
+            .map_err(store_error)
+    });
+    rt.block_on(store.close());
+    println!(
+        "{}",
+        serde_json::to_string(&receipt?).map_err(|e| e.to_string())?
+    );
+    Ok(())
+}
+
+#[derive(clap::Args)]
+pub struct EraseArgs {
+    #[arg(long)]
+    tenant: String,
+    /// A customer identifier: phone (any formatting), email, account id, custom identifier.
+    #[arg(long)]
+    identifier: String,
+    #[command(flatten)]
+    data: DataArgs,
 }
 
 /// A new client id: the tenant key and 16 random hex digits.
@@ -302,9 +404,21 @@ pub fn user(cmd: UserCommand) -> Result<(), String> {
     Ok(())
 }
 
+/// What `serve --demo` set up: the credentials each API's call needs.
+pub struct Demo {
+    total: u64,
+    client_id: String,
+    client_secret: String,
+    app_key: String,
+    username: String,
+    password: String,
+    /// An engagement with an AXP id (a UUID), for the AXP call.
+    axp_engagement: Option<String>,
+}
+
 /// Sets up tenant `demo` with generated engagements (the 180 days up to today) and what a
-/// client of every API needs, and prints one call per API that works.
-pub async fn demo(store: &dyn Store, config: &Config, count: u64) -> Result<(), String> {
+/// client of every API needs.
+pub async fn demo(store: &dyn Store, config: &Config, count: u64) -> Result<Demo, String> {
     let tenant = match store.tenant("demo").await.map_err(store_error)? {
         Some(t) => t,
         None => store
@@ -344,24 +458,60 @@ pub async fn demo(store: &dyn Store, config: &Config, count: u64) -> Result<(), 
     }
     let creds = demo_credentials(store, &tenant, &config.data).await?;
     let s = |k: &str| creds[k].as_str().unwrap_or("").to_owned();
-    let (id, secret, app_key) = (s("client_id"), s("client_secret"), s("app_key"));
-    let (user, password) = (s("username"), s("password"));
-    let base = format!("http://{}", config.listen);
     let total = store
         .count(&tenant, &Default::default())
         .await
         .map_err(store_error)?;
-    eprintln!(
-        "\nDemo tenant `demo` is ready ({total} engagements).\n\
-         \n  export BASE={base} ID={id} SECRET={secret}\n\
-         \nOne call per API (each needs the export line above):\n\
-         \n  # native\n  TOKEN=$(curl -s -X POST $BASE/api/v1/oauth/token -d grant_type=client_credentials -d client_id=$ID -d client_secret=$SECRET | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')\n  curl -s -H \"Authorization: Bearer $TOKEN\" \"$BASE/api/v1/tenants/demo/engagements?limit=2\"\n\
-         \n  # Oracle Live Experience\n  LX=$(curl -s -u $ID:$SECRET $BASE/v1/auth/demo | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')\n  curl -s -H \"Authorization: Bearer $LX\" \"$BASE/v1/engagements/demo?limit=2\"\n\
-         \n  # Zoom Contact Center\n  ZOOM=$(curl -s -u $ID:$SECRET -X POST \"$BASE/oauth/token?grant_type=account_credentials&account_id=demo\" | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')\n  curl -s -H \"Authorization: Bearer $ZOOM\" \"$BASE/v2/contact_center/engagements?page_size=2\"\n\
-         \n  # Avaya Experience Platform (account DEMOAC, application key {app_key})\n  AXP=$(curl -s -H 'appkey: {app_key}' -d grant_type=client_credentials -d client_id=$ID -d client_secret=$SECRET $BASE/api/auth/v1/DEMOAC/protocol/openid-connect/token | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')\n  curl -s -H \"Authorization: Bearer $AXP\" -H 'appkey: {app_key}' \"$BASE/api/journey/v1/accounts/DEMOAC/engagements?pageSize=2\"\n\
-         \n  # Genesys Web Services (user {user}, password {password})\n  curl -s -u '{user}:{password}' \"$BASE/api/v2/ucs/interactions?maxSize=2\"\n"
-    );
-    Ok(())
+    // AXP addresses engagements by UUID: the newest engagement with such an id.
+    let newest = store
+        .list(
+            &tenant,
+            &interlog_store::Query {
+                limit: 500,
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(store_error)?;
+    let axp_engagement = newest
+        .items
+        .iter()
+        .map(|e| e.id.clone())
+        .find(|id| uuid::Uuid::parse_str(id).is_ok());
+    Ok(Demo {
+        total,
+        client_id: s("client_id"),
+        client_secret: s("client_secret"),
+        app_key: s("app_key"),
+        username: s("username"),
+        password: s("password"),
+        axp_engagement,
+    })
+}
+
+impl Demo {
+    /// Prints, for a server at `addr`, one call per API that works (each needs the export
+    /// line printed first).
+    pub fn print(&self, addr: std::net::SocketAddr) {
+        let token = "sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/'";
+        let (id, secret, app_key) = (&self.client_id, &self.client_secret, &self.app_key);
+        let (user, password) = (&self.username, &self.password);
+        let axp_path = match &self.axp_engagement {
+            Some(e) => format!("engagements/{e}"),
+            None => "engagements?engagementIds=00000000-0000-0000-0000-000000000000".into(),
+        };
+        eprintln!(
+            "\nDemo tenant `demo` is ready ({total} engagements).\n\
+             \n  export BASE=http://{addr} ID={id} SECRET={secret}\n\
+             \nOne call per API (each needs the export line above):\n\
+             \n  # native\n  TOKEN=$(curl -s -X POST $BASE/api/v1/oauth/token -d grant_type=client_credentials -d client_id=$ID -d client_secret=$SECRET | {token})\n  curl -s -H \"Authorization: Bearer $TOKEN\" \"$BASE/api/v1/tenants/demo/engagements?limit=2\"\n\
+             \n  # Oracle Live Experience\n  LX=$(curl -s -u $ID:$SECRET $BASE/v1/auth/demo | {token})\n  curl -s -H \"Authorization: Bearer $LX\" \"$BASE/v1/engagements/demo?limit=2\"\n\
+             \n  # Zoom Contact Center\n  ZOOM=$(curl -s -u $ID:$SECRET -X POST \"$BASE/oauth/token?grant_type=account_credentials&account_id=demo\" | {token})\n  curl -s -H \"Authorization: Bearer $ZOOM\" \"$BASE/v2/contact_center/engagements?page_size=2\"\n\
+             \n  # Avaya Experience Platform (account DEMOAC, application key {app_key})\n  AXP=$(curl -s -H 'appkey: {app_key}' -d grant_type=client_credentials -d client_id=$ID -d client_secret=$SECRET $BASE/api/auth/v1/DEMOAC/protocol/openid-connect/token | {token})\n  curl -s -H \"Authorization: Bearer $AXP\" -H 'appkey: {app_key}' \"$BASE/api/journey/v1/accounts/DEMOAC/{axp_path}\"\n\
+             \n  # Genesys Web Services (user {user}, password {password})\n  curl -s -u '{user}:{password}' \"$BASE/api/v2/ucs/interactions?maxSize=2\"\n",
+            total = self.total,
+        );
+    }
 }
 
 /// The demo's client (with an application key) and Genesys user, made once and kept in

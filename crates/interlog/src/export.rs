@@ -16,6 +16,10 @@ pub struct ExportArgs {
     filter: String,
     #[arg(long, default_value = "ndjson")]
     format: ExportFormat,
+    /// Instead of the engagements, the change feed after this position (0: from the
+    /// start), one change a line as `GET …/changes` writes them.
+    #[arg(long, conflicts_with_all = ["filter", "format"])]
+    changes_after: Option<i64>,
     #[command(flatten)]
     data: DataArgs,
 }
@@ -114,7 +118,63 @@ impl Sink {
     }
 }
 
+/// Streams the change feed after `after` as NDJSON.
+fn changes(args: &ExportArgs, after: i64) -> Result<(), String> {
+    if after < 0 {
+        return Err("--changes-after must not be negative".into());
+    }
+    let rt = runtime()?;
+    let store = args.data.open(&rt, OpenOptions::default())?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let result = rt.block_on(async {
+        let tenant = store
+            .tenant(&args.tenant)
+            .await
+            .map_err(|e| crate::error_chain(&e))?
+            .ok_or_else(|| format!("no tenant {:?}", args.tenant))?;
+        let mut at = after;
+        let mut written = 0u64;
+        let mut line = String::new();
+        loop {
+            let page = store
+                .changes(&tenant, at, 1000)
+                .await
+                .map_err(|e| crate::error_chain(&e))?;
+            if at > 0 && at < page.trimmed_through {
+                return Err(format!(
+                    "deletions up to position {} are no longer kept; start again from 0",
+                    page.trimmed_through
+                ));
+            }
+            let Some(last) = page.changes.last() else {
+                break;
+            };
+            at = last.position;
+            for c in &page.changes {
+                line.clear();
+                interlog_api::native::changes::write_change(&mut line, c);
+                writeln!(out, "{line}").map_err(|e| e.to_string())?;
+                written += 1;
+            }
+        }
+        out.flush().map_err(|e| e.to_string())?;
+        Ok::<_, String>((written, at))
+    });
+    rt.block_on(store.close());
+    match result {
+        Ok((n, at)) => {
+            eprintln!("exported {n} changes; next position after {at}");
+            Ok(())
+        }
+        Err(e) if e.contains("Broken pipe") => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 pub fn run(args: ExportArgs) -> Result<(), String> {
+    if let Some(after) = args.changes_after {
+        return changes(&args, after);
+    }
     let params = Params::parse(Some(&args.filter));
     let filter = interlog_api::native::listing::filter(&params)
         .map_err(|e| format!("--filter: {}", e.detail))?;

@@ -73,8 +73,11 @@ enum Command {
     Generate(GenerateArgs),
     /// Load engagements (NDJSON) from a file or stdin.
     Import(import::ImportArgs),
-    /// Write a tenant's engagements as NDJSON or CSV to stdout.
+    /// Write a tenant's engagements as NDJSON or CSV to stdout (or its change feed).
     Export(export::ExportArgs),
+    /// Erase a customer's data: every engagement of the customer, across every linked
+    /// identifier, and the identity links. Prints the receipt.
+    Erase(admin::EraseArgs),
 }
 
 #[derive(clap::Args)]
@@ -137,6 +140,7 @@ fn main() -> ExitCode {
         Command::Generate(args) => generate(args),
         Command::Import(args) => import::run(args),
         Command::Export(args) => export::run(args),
+        Command::Erase(args) => admin::erase(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

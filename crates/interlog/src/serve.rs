@@ -51,19 +51,23 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
     for key in &config.warnings {
         tracing::warn!(key = %key, "unknown key in the config file; ignored");
     }
-    std::fs::create_dir_all(&config.data)
-        .map_err(|e| format!("cannot create {}: {e}", config.data.display()))?;
+    interlog_app::private_files::ensure_dir(&config.data)?;
     runtime()?.block_on(async {
         let store = interlog_app::open_store(&config.store, OpenOptions::default()).await?;
-        if args.demo {
-            crate::admin::demo(store.as_ref(), &config, args.demo_count).await?;
-        }
+        let demo = match args.demo {
+            true => Some(crate::admin::demo(store.as_ref(), &config, args.demo_count).await?),
+            false => None,
+        };
         let server = Server::start(&config, store).await?;
         tracing::info!(addr = %server.addr, store = %config.store.display(), "interlog listening");
         eprintln!(
             "Interlog is listening on http://{0} (API docs: http://{0}/api/v1/docs)",
             server.addr
         );
+        // Printed once listening, with the address it listens on (port 0 included).
+        if let Some(demo) = demo {
+            demo.print(server.addr);
+        }
         server.run_until_signal().await
     })?;
     tracing::info!("interlog stopped");

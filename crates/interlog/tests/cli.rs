@@ -52,6 +52,20 @@ fn tenants_and_clients_are_created_and_validated() {
         let out = interlog(&bad, dir.path());
         assert!(!out.status.success(), "{bad:?}");
     }
+    // An alias must have its vendor's shape of an account id: AXP's is six letters.
+    for (alias, why) in [
+        ("avaya_axp=ABC", "six letters"),
+        ("avaya_axp=ACME-1", "six letters"),
+        ("nonesuch=X", "no dialect"),
+        ("avaya_axp", "DIALECT=ALIAS"),
+    ] {
+        let out = interlog(&["tenant", "create", "y", "--alias", alias], dir.path());
+        assert!(!out.status.success(), "{alias}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(why), "{alias}: {err}");
+    }
+    let listed = ok(&interlog(&["tenant", "list"], dir.path()));
+    assert!(!listed.contains("\"key\":\"y\""), "{listed}");
     let c: Value = serde_json::from_str(&ok(&interlog(
         &[
             "client",

@@ -89,7 +89,11 @@ pub struct Engagement {
     /// Routing attributes, e.g. `Broadband.billing`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attributes: Vec<String>,
-    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "IndexMap::is_empty",
+        deserialize_with = "crate::unique_keys::map"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub data: Data,
     /// Context attributes exactly as the source platform sent them, where `data` cannot say
@@ -121,6 +125,18 @@ pub struct Channel {
     pub source: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media: Option<Media>,
+}
+
+impl Channel {
+    /// A channel of type `kind` with no platform id, source or media.
+    pub fn new(kind: ChannelType) -> Self {
+        Channel {
+            kind,
+            id: None,
+            source: None,
+            media: None,
+        }
+    }
 }
 
 /// A person or automation taking part in the engagement.
@@ -173,6 +189,33 @@ pub struct Participant {
     pub owner: bool,
 }
 
+impl Participant {
+    /// A participant in `role` of whom nothing else is known yet.
+    pub fn new(role: Role) -> Self {
+        Participant {
+            role,
+            id: None,
+            username: None,
+            email: None,
+            display_name: None,
+            first_name: None,
+            last_name: None,
+            joined_at: None,
+            left_at: None,
+            calling_number: None,
+            dialled_number: None,
+            extension: None,
+            dialog_id: None,
+            channel_id: None,
+            channel_type: None,
+            automation_type: None,
+            source_type: None,
+            source_address: None,
+            owner: false,
+        }
+    }
+}
+
 /// How the customer is known: the identifiers a journey search matches on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -188,7 +231,11 @@ pub struct Customer {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub account_ids: Vec<String>,
     /// Further identifier types by name (e.g. `twitterHandles`), in the order given.
-    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "IndexMap::is_empty",
+        deserialize_with = "crate::unique_keys::string_lists"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = std::collections::HashMap<String, Vec<String>>))]
     pub custom: IndexMap<String, Vec<String>>,
 }
@@ -232,6 +279,25 @@ pub struct QueueVisit {
     pub agent_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wait_type: Option<QueueWaitType>,
+}
+
+impl QueueVisit {
+    /// A visit to queue `id` with nothing else recorded.
+    pub fn new(id: impl Into<String>) -> Self {
+        QueueVisit {
+            id: id.into(),
+            name: None,
+            channel_id: None,
+            priority: None,
+            rank: None,
+            proficiency_min: None,
+            proficiency_max: None,
+            queued_at: None,
+            accepted_at: None,
+            agent_id: None,
+            wait_type: None,
+        }
+    }
 }
 
 /// Time spent in each phase, in milliseconds.
@@ -308,8 +374,36 @@ pub struct Transfer {
     pub description: Option<String>,
 }
 
+impl Transfer {
+    /// A transfer of type `kind` with nothing else recorded.
+    pub fn new(kind: TransferType) -> Self {
+        Transfer {
+            kind,
+            mode: None,
+            at: None,
+            from_agent_id: None,
+            to_agent_id: None,
+            to_agent_name: None,
+            to_agent_joined_at: None,
+            to_number: None,
+            to_flow_id: None,
+            to_flow_name: None,
+            queue_id: None,
+            queue_name: None,
+            fallback_queue_id: None,
+            channel_id: None,
+            channel_provider_id: None,
+            connection_id: None,
+            dialog_id: None,
+            provider_dialog_id: None,
+            correlation_id: None,
+            description: None,
+        }
+    }
+}
+
 /// A recording made during the engagement.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Recording {
@@ -367,6 +461,23 @@ pub struct Note {
     pub updated_by_name: Option<String>,
     #[serde(default, skip_serializing_if = "is_false")]
     pub read_only: bool,
+}
+
+impl Note {
+    /// A note with this text and nothing else recorded.
+    pub fn new(text: impl Into<String>) -> Self {
+        Note {
+            id: None,
+            text: text.into(),
+            author_id: None,
+            author_name: None,
+            created_at: None,
+            updated_at: None,
+            updated_by_id: None,
+            updated_by_name: None,
+            read_only: false,
+        }
+    }
 }
 
 /// One entry of a chat, SMS or social transcript.

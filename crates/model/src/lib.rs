@@ -9,6 +9,7 @@ mod enums;
 pub mod limits;
 pub mod phone;
 pub mod time;
+pub mod unique_keys;
 mod validate;
 
 pub use engagement::*;

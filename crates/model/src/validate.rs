@@ -7,6 +7,7 @@ use std::fmt;
 
 /// One problem with one field, named by its path (`participants[2].email`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     pub field: String,
     pub message: String,
@@ -402,17 +403,7 @@ mod tests {
         let mut e = base();
         e.ended_at = Some("2023-01-01T10:00:00Z".parse().unwrap());
         e.id = "has space".into();
-        e.notes.push(Note {
-            id: None,
-            text: "x".repeat(LONG_TEXT_MAX + 1),
-            author_id: None,
-            author_name: None,
-            created_at: None,
-            updated_at: None,
-            updated_by_id: None,
-            updated_by_name: None,
-            read_only: false,
-        });
+        e.notes.push(Note::new("x".repeat(LONG_TEXT_MAX + 1)));
         e.timings.wait_ms = Some(DURATION_MS_MAX + 1);
         e.raw_context = Some("a=\0".into());
         let errs = e.validate().unwrap_err().0;

@@ -51,6 +51,7 @@ pub(crate) fn create_tenant(conn: &Connection, t: NewTenant, now: Timestamp) -> 
                 StoreError::backend("create tenant", e)
             }
         })?;
+    crate::changes::start(conn, id)?;
     for (dialect, alias) in &t.aliases {
         conn.execute(
             "INSERT INTO tenant_aliases (dialect, alias, tenant_id) VALUES (?1, ?2, ?3)",

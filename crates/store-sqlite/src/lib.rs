@@ -4,6 +4,7 @@
 //! [`writer`]); reads run on a small pool of read connections on Tokio's blocking threads,
 //! so the async runtime never waits on the disk.
 
+mod changes;
 mod codes;
 mod directory;
 mod links;
@@ -18,10 +19,10 @@ mod writer;
 use async_trait::async_trait;
 use interlog_model::{Engagement, Timestamp};
 use interlog_store::{
-    Client, Directory, EngagementEdit, Engagements, Filter, Identifier, IdentityLinks,
-    LinkedIdentifier, NewClient, NewTenant, NewUser, OpenOptions, Page, Query, Record, Records,
-    Result, SettingEdit, Settings, Store, StoreError, StoredEngagement, Tenant, UpsertOutcome,
-    User,
+    ChangePage, Changes, Client, DeleteReason, Directory, EngagementEdit, Engagements, Filter,
+    Identifier, IdentityLinks, LinkedIdentifier, NewClient, NewTenant, NewUser, OpenOptions, Page,
+    Query, Record, Records, Result, SettingEdit, Settings, Store, StoreError, StoredEngagement,
+    Tenant, UpsertOutcome, User, CHANGES_TOPIC,
 };
 use rows::{Row, TenantCtx};
 use rusqlite::Connection;
@@ -39,7 +40,7 @@ pub struct SqliteStore {
     readers: Arc<ReaderPool>,
     /// Bounds concurrent reads: more than a few per core only adds contention.
     read_slots: Semaphore,
-    subscribers: interlog_store::LocalSubscribers,
+    subscribers: Arc<interlog_store::LocalSubscribers>,
 }
 
 struct ReaderPool {
@@ -118,11 +119,20 @@ impl SqliteStore {
         schema::migrate(&mut conn).map_err(|e| StoreError::backend("migrate", e))?;
         schema::tune_writer(&conn, bulk).map_err(|e| StoreError::backend("tune writer", e))?;
         let (tx, rx) = mpsc::channel();
+        let subscribers = Arc::new(interlog_store::LocalSubscribers::default());
+        let announce: writer::Announce = {
+            let subscribers = subscribers.clone();
+            Box::new(move |heads| {
+                for (tenant, head) in heads {
+                    subscribers.deliver(*tenant, CHANGES_TOPIC, head.to_string().into());
+                }
+            })
+        };
         let (done_tx, done_rx) = oneshot::channel();
         let handle = std::thread::Builder::new()
             .name("interlog-sqlite-writer".into())
             .spawn(move || {
-                writer::run(conn, rx, bulk);
+                writer::run(conn, rx, bulk, announce);
                 let _ = done_tx.send(());
             })
             .map_err(|e| StoreError::backend("start writer", e))?;
@@ -139,7 +149,7 @@ impl SqliteStore {
             writer: Mutex::new(Some(handle)),
             writer_done: Mutex::new(Some(done_rx)),
             read_slots: Semaphore::new(slots),
-            subscribers: Default::default(),
+            subscribers,
         })
     }
 
@@ -326,20 +336,60 @@ impl Engagements for SqliteStore {
         .await
     }
 
-    async fn delete(&self, tenant: &Tenant, id: &str) -> Result<bool> {
-        let (t, id) = (ctx(tenant), id.to_owned());
-        self.write(move |c| rows::delete(c, &t, &id)).await
+    async fn delete_many(
+        &self,
+        tenant: &Tenant,
+        ids: &[String],
+        reason: DeleteReason,
+    ) -> Result<u64> {
+        let (t, ids, now) = (ctx(tenant), ids.to_vec(), now_millis());
+        self.write(move |c| {
+            let mut n = 0;
+            for id in &ids {
+                n += u64::from(rows::delete(c, &t, id, reason, now)?);
+            }
+            Ok(n)
+        })
+        .await
+    }
+
+    async fn delete_started_before(
+        &self,
+        tenant: &Tenant,
+        before: Timestamp,
+        limit: u32,
+    ) -> Result<u64> {
+        let (t, now) = (ctx(tenant), now_millis());
+        self.write(move |c| rows::delete_started_before(c, &t, before, limit, now))
+            .await
     }
 
     async fn list(&self, tenant: &Tenant, query: &Query) -> Result<Page> {
+        query.filter.check_size()?;
         let (t, q) = (ctx(tenant), query.clone());
         self.read(move |c| listing::list(c, t.id, t.country_code.as_deref(), &q))
             .await
     }
 
     async fn count(&self, tenant: &Tenant, filter: &Filter) -> Result<u64> {
+        filter.check_size()?;
         let (t, f) = (ctx(tenant), filter.clone());
         self.read(move |c| listing::count(c, t.id, t.country_code.as_deref(), &f))
+            .await
+    }
+}
+
+#[async_trait]
+impl Changes for SqliteStore {
+    async fn changes(&self, tenant: &Tenant, after: i64, limit: u32) -> Result<ChangePage> {
+        let tid = tenant.id;
+        self.read(move |c| changes::read(c, tid, after, limit))
+            .await
+    }
+
+    async fn trim_tombstones(&self, tenant: &Tenant, before: Timestamp, limit: u32) -> Result<u64> {
+        let tid = tenant.id;
+        self.write(move |c| changes::trim(c, tid, before, limit))
             .await
     }
 }
@@ -429,6 +479,11 @@ impl Settings for SqliteStore {
     async fn setting(&self, tenant: &Tenant, namespace: &str, key: &str) -> Result<Option<String>> {
         let (tid, ns, k) = (tenant.id, namespace.to_owned(), key.to_owned());
         self.read(move |c| settings::get(c, tid, &ns, &k)).await
+    }
+
+    async fn settings_in(&self, tenant: &Tenant, namespace: &str) -> Result<Vec<(String, String)>> {
+        let (tid, ns) = (tenant.id, namespace.to_owned());
+        self.read(move |c| settings::all(c, tid, &ns)).await
     }
 
     async fn put_setting(

@@ -5,12 +5,12 @@
 //! the single writer thread, so the writer spends its time on SQL alone.
 
 use crate::codes::{channel_mask, code};
-use crate::db;
+use crate::{changes, db};
 use interlog_model::{Direction, Engagement, Outcome, State, Timestamp};
 use interlog_store::terms::{terms, TermKind};
 use interlog_store::{
-    sort_value, EditRejected, EngagementEdit, Result, SortKey, StoreError, StoredEngagement,
-    UpsertOutcome,
+    sort_value, DeleteReason, EditRejected, EngagementEdit, Result, SortKey, StoreError,
+    StoredEngagement, UpsertOutcome,
 };
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -34,6 +34,8 @@ pub(crate) struct Row {
     direction: Option<i64>,
     channels: i64,
     terms: Vec<(TermKind, String)>,
+    /// When the write happens: the change feed's `at`.
+    changed: i64,
 }
 
 impl Row {
@@ -51,6 +53,7 @@ impl Row {
             direction: e.direction.map(|d| code(Direction::ALL, d)),
             channels: channel_mask(e.channels.iter().map(|c| c.kind)),
             terms: terms(&e, country).into_iter().collect(),
+            changed: now.as_millisecond(),
             id: e.id,
         }
     }
@@ -136,26 +139,74 @@ pub(crate) fn update(
     Ok(row.stored())
 }
 
-pub(crate) fn delete(conn: &Connection, t: &TenantCtx, id: &str) -> Result<bool> {
+/// Deletes one engagement, leaving a tombstone; false when there was none.
+pub(crate) fn delete(
+    conn: &Connection,
+    t: &TenantCtx,
+    id: &str,
+    reason: DeleteReason,
+    now: Timestamp,
+) -> Result<bool> {
     let Some(old) = existing(conn, t.id, id)? else {
         return Ok(false);
     };
-    delete_terms(conn, t, &parse(&old.body)?)?;
-    conn.prepare_cached("DELETE FROM engagements WHERE seq = ?1")
-        .and_then(|mut s| s.execute([old.seq]))
-        .map_err(db("delete engagement"))?;
+    remove(conn, t, id, old.seq, &old.body, reason, now)?;
     Ok(true)
 }
 
+fn remove(
+    conn: &Connection,
+    t: &TenantCtx,
+    id: &str,
+    seq: i64,
+    body: &str,
+    reason: DeleteReason,
+    now: Timestamp,
+) -> Result<()> {
+    delete_terms(conn, t, &parse(body)?)?;
+    conn.prepare_cached("DELETE FROM engagements WHERE seq = ?1")
+        .and_then(|mut s| s.execute([seq]))
+        .map_err(db("delete engagement"))?;
+    changes::tombstone(conn, t.id, id, reason, now)
+}
+
+/// Deletes up to `limit` engagements that started before `before`, earliest first, with
+/// retention tombstones.
+pub(crate) fn delete_started_before(
+    conn: &Connection,
+    t: &TenantCtx,
+    before: Timestamp,
+    limit: u32,
+    now: Timestamp,
+) -> Result<u64> {
+    let doomed: Vec<(i64, String, String)> = conn
+        .prepare_cached(
+            "SELECT seq, id, body FROM engagements WHERE tenant_id = ?1 AND started < ?2
+             ORDER BY started, id LIMIT ?3",
+        )
+        .and_then(|mut s| {
+            s.query_map(params![t.id, before.as_millisecond(), limit], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?
+            .collect()
+        })
+        .map_err(db("find engagements past retention"))?;
+    for (seq, id, body) in &doomed {
+        remove(conn, t, id, *seq, body, DeleteReason::Retention, now)?;
+    }
+    Ok(doomed.len() as u64)
+}
+
 fn insert(conn: &Connection, t: &TenantCtx, r: &Row) -> Result<()> {
+    let position = changes::next_position(conn, t.id)?;
     let seq = conn
         .prepare_cached(
-            "INSERT INTO engagements (tenant_id, id, started, ended, updated, duration, state, outcome, direction, channels, body)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING seq",
+            "INSERT INTO engagements (tenant_id, id, started, ended, updated, duration, state, outcome, direction, channels, body, position, changed)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING seq",
         )
         .and_then(|mut s| {
             s.query_row(
-                params![t.id, r.id, r.started, r.ended, r.updated, r.duration, r.state, r.outcome, r.direction, r.channels, r.body],
+                params![t.id, r.id, r.started, r.ended, r.updated, r.duration, r.state, r.outcome, r.direction, r.channels, r.body, position, r.changed],
                 |row| row.get::<_, i64>(0),
             )
         })
@@ -165,9 +216,11 @@ fn insert(conn: &Connection, t: &TenantCtx, r: &Row) -> Result<()> {
 
 fn replace(conn: &Connection, t: &TenantCtx, old: Existing, r: &Row) -> Result<()> {
     delete_terms(conn, t, &parse(&old.body)?)?;
+    let position = changes::next_position(conn, t.id)?;
     conn.prepare_cached(
         "UPDATE engagements SET started = ?2, ended = ?3, updated = ?4, duration = ?5, state = ?6,
-             outcome = ?7, direction = ?8, channels = ?9, body = ?10 WHERE seq = ?1",
+             outcome = ?7, direction = ?8, channels = ?9, body = ?10, position = ?11, changed = ?12
+         WHERE seq = ?1",
     )
     .and_then(|mut s| {
         s.execute(params![
@@ -180,7 +233,9 @@ fn replace(conn: &Connection, t: &TenantCtx, old: Existing, r: &Row) -> Result<(
             r.outcome,
             r.direction,
             r.channels,
-            r.body
+            r.body,
+            position,
+            r.changed
         ])
     })
     .map_err(db("update engagement"))?;

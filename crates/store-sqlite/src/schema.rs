@@ -9,6 +9,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_links_and_records.sql"),
     include_str!("../migrations/0003_outcome_index.sql"),
     include_str!("../migrations/0004_tenant_scoped_state.sql"),
+    include_str!("../migrations/0005_change_feed.sql"),
 ];
 
 /// Opens a connection with the settings every connection of the store uses.

@@ -15,6 +15,17 @@ pub(crate) fn get(conn: &Connection, tenant: i64, ns: &str, key: &str) -> Result
     .map_err(db("get setting"))
 }
 
+pub(crate) fn all(conn: &Connection, tenant: i64, ns: &str) -> Result<Vec<(String, String)>> {
+    conn.prepare_cached(
+        "SELECT key, value FROM tenant_settings WHERE tenant_id = ?1 AND namespace = ?2 ORDER BY key",
+    )
+    .and_then(|mut s| {
+        s.query_map(params![tenant, ns], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect()
+    })
+    .map_err(db("list settings"))
+}
+
 pub(crate) fn put(
     conn: &Connection,
     tenant: i64,

@@ -4,6 +4,7 @@
 //! transaction, commits once, and only then answers them all: a write is acknowledged only
 //! after its transaction is durable, and concurrent writers share one fsync.
 
+use crate::changes::Heads;
 use interlog_store::{Result, StoreError};
 use rusqlite::Connection;
 use std::sync::mpsc;
@@ -16,9 +17,12 @@ type Completion = Box<dyn FnOnce(std::result::Result<(), String>) + Send>;
 /// transaction ends, and whether it left the transaction clean.
 pub(crate) type Job = Box<dyn FnOnce(&Connection) -> (Completion, Outcome) + Send>;
 
+/// Told, after each commit, the new feed head of every tenant the commit moved.
+pub(crate) type Announce = Box<dyn Fn(&[(i64, i64)]) + Send>;
+
 /// Runs the writer loop until every sender is gone; then, for a bulk load, makes
 /// everything durable.
-pub(crate) fn run(conn: Connection, jobs: mpsc::Receiver<Job>, bulk: bool) {
+pub(crate) fn run(conn: Connection, jobs: mpsc::Receiver<Job>, bulk: bool, announce: Announce) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_JOBS_PER_COMMIT {
@@ -27,7 +31,7 @@ pub(crate) fn run(conn: Connection, jobs: mpsc::Receiver<Job>, bulk: bool) {
                 Err(_) => break,
             }
         }
-        commit(&conn, batch);
+        commit(&conn, batch, &announce);
     }
     if bulk {
         if let Err(e) = crate::schema::checkpoint(&conn) {
@@ -43,7 +47,8 @@ pub(crate) fn run(conn: Connection, jobs: mpsc::Receiver<Job>, bulk: bool) {
 /// database error may leave a job half-done: then the whole transaction rolls back and
 /// every job in it fails, unacknowledged, for its caller to retry. No per-job savepoints:
 /// they cost SQLite statement-journal work on every statement.
-fn commit(conn: &Connection, batch: Vec<Job>) {
+fn commit(conn: &Connection, batch: Vec<Job>, announce: &Announce) {
+    Heads::reset();
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
         // Dropping the jobs drops their reply channels: callers learn nothing was written.
         tracing::error!(error = %e, "could not begin a write transaction");
@@ -56,6 +61,18 @@ fn commit(conn: &Connection, batch: Vec<Job>) {
         broken |= outcome == Outcome::Broken;
         done.push(complete);
     }
+    let heads = if broken {
+        Vec::new()
+    } else {
+        match Heads::flush(conn) {
+            Ok(h) => h,
+            Err(e) => {
+                tracing::error!(error = %e, "could not record the change feed's heads");
+                broken = true;
+                Vec::new()
+            }
+        }
+    };
     let ended = if broken {
         let _ = conn.execute_batch("ROLLBACK");
         Err("a database error rolled the transaction back".to_owned())
@@ -66,6 +83,10 @@ fn commit(conn: &Connection, batch: Vec<Job>) {
             e.to_string()
         })
     };
+    Heads::reset();
+    if ended.is_ok() && !heads.is_empty() {
+        announce(&heads);
+    }
     for complete in done {
         complete(ended.clone());
     }

@@ -47,9 +47,10 @@
 //! - The tenant, client and user a `create_*` call returns equal what reads return later.
 
 use crate::{
-    sort_value, ClientRole, EditRejected, Filter, Identifier, LinkedIdentifier, NewClient,
-    NewTenant, NewUser, Page, Position, Query, Record, Sort, SortDir, SortKey, Start, Store,
-    StoreError, StoredEngagement, Tenant, TimeRange, UpsertOutcome, NO_DURATION, NO_END,
+    sort_value, ChangeKind, ClientRole, DeleteReason, EditRejected, Filter, Identifier,
+    LinkedIdentifier, NewClient, NewTenant, NewUser, Page, Position, Query, Record, Sort, SortDir,
+    SortKey, Start, Store, StoreError, StoredEngagement, Tenant, TimeRange, UpsertOutcome,
+    CHANGES_TOPIC, NO_DURATION, NO_END,
 };
 use interlog_model::{
     AutomationType, Channel, ChannelType, Customer, Direction, Disposition, Engagement, Flow,
@@ -145,12 +146,17 @@ macro_rules! conformance_tests {
             offset_paging_matches_the_sorted_slice,
             keyset_paging_survives_concurrent_writes,
             tenants_are_isolated,
+            oversized_filters_are_refused_as_invalid,
+            the_change_feed_shows_each_write_once_at_its_latest_position,
+            deletions_leave_tombstones_with_their_reason,
+            tombstones_past_the_horizon_are_trimmed,
             notifications_reach_the_topics_subscribers,
         );
         $crate::conformance_tests!(@shared ($fixture)
             concurrent_upserts_are_all_durable,
             concurrent_updates_lose_no_edit,
             settings_are_per_tenant_and_edited_atomically,
+            a_feed_reader_sees_every_concurrent_write_once_and_in_order,
         );
     };
 }
@@ -202,48 +208,6 @@ async fn new_tenant(store: &dyn Store, prefix: &str, country_code: Option<&str>)
 }
 
 // --- building engagements -----------------------------------------------------------------
-
-/// A participant with only a role.
-fn person(role: Role) -> Participant {
-    Participant {
-        role,
-        id: None,
-        username: None,
-        email: None,
-        display_name: None,
-        first_name: None,
-        last_name: None,
-        joined_at: None,
-        left_at: None,
-        calling_number: None,
-        dialled_number: None,
-        extension: None,
-        dialog_id: None,
-        channel_id: None,
-        channel_type: None,
-        automation_type: None,
-        source_type: None,
-        source_address: None,
-        owner: false,
-    }
-}
-
-/// A queue visit with only an id.
-fn queue_visit(id: &str) -> QueueVisit {
-    QueueVisit {
-        id: id.into(),
-        name: None,
-        channel_id: None,
-        priority: None,
-        rank: None,
-        proficiency_min: None,
-        proficiency_max: None,
-        queued_at: None,
-        accepted_at: None,
-        agent_id: None,
-        wait_type: None,
-    }
-}
 
 /// Builds the engagements of a case, field by field. `build` leaves the engagement as
 /// written (derived fields absent); `normalized` fills them in as ingest does.
@@ -306,7 +270,7 @@ impl Builder {
     }
 
     fn queue(mut self, id: &str) -> Self {
-        self.0.queues.push(queue_visit(id));
+        self.0.queues.push(QueueVisit::new(id));
         self
     }
 
@@ -321,7 +285,7 @@ impl Builder {
     }
 
     fn agent(mut self, id: Option<&str>, email: Option<&str>) -> Self {
-        let mut p = person(Role::Agent);
+        let mut p = Participant::new(Role::Agent);
         p.id = id.map(Into::into);
         p.email = email.map(Into::into);
         self.0.participants.push(p);
@@ -329,14 +293,14 @@ impl Builder {
     }
 
     fn participant(mut self, role: Role, email: &str) -> Self {
-        let mut p = person(role);
+        let mut p = Participant::new(role);
         p.email = Some(email.into());
         self.0.participants.push(p);
         self
     }
 
     fn customer_participant(mut self, email: Option<&str>, calling_number: Option<&str>) -> Self {
-        let mut p = person(Role::Customer);
+        let mut p = Participant::new(Role::Customer);
         p.email = email.map(Into::into);
         p.calling_number = calling_number.map(Into::into);
         self.0.participants.push(p);
@@ -456,7 +420,6 @@ fn full_engagement(id: &str) -> Engagement {
         ],
         participants: vec![
             Participant {
-                role: Role::Customer,
                 id: Some("cust-77".into()),
                 username: Some("melinda".into()),
                 email: Some("Melinda14@Example.org".into()),
@@ -467,14 +430,12 @@ fn full_engagement(id: &str) -> Engagement {
                 left_at: at(754_321),
                 calling_number: Some("+353 19 718 0171".into()),
                 dialled_number: Some("1800 123 456".into()),
-                extension: None,
                 dialog_id: Some("dlg-1".into()),
                 channel_id: Some("Voice".into()),
                 channel_type: Some(ChannelType::Voice),
-                automation_type: None,
                 source_type: Some("Facebook".into()),
                 source_address: Some("@melinda".into()),
-                owner: false,
+                ..Participant::new(Role::Customer)
             },
             Participant {
                 role: Role::Agent,
@@ -498,25 +459,14 @@ fn full_engagement(id: &str) -> Engagement {
                 owner: true,
             },
             Participant {
-                role: Role::Automation,
                 id: Some("bot-1".into()),
-                username: None,
-                email: None,
                 display_name: Some("Main IVR".into()),
-                first_name: None,
-                last_name: None,
                 joined_at: at(0),
                 left_at: at(29_999),
-                calling_number: None,
-                dialled_number: None,
-                extension: None,
-                dialog_id: None,
                 channel_id: Some("Voice".into()),
                 channel_type: Some(ChannelType::Voice),
                 automation_type: Some(AutomationType::SelfService),
-                source_type: None,
-                source_address: None,
-                owner: false,
+                ..Participant::new(Role::Automation)
             },
         ],
         customer: Customer {
@@ -1247,7 +1197,7 @@ pub async fn upsert_replays_are_idempotent_and_never_regress(store: &dyn Store) 
     let mut newer = v1.clone();
     newer.updated_at = Some(plus(t1, MINUTE));
     newer.subject = Some("newer".into());
-    newer.queues = vec![queue_visit("q-new")];
+    newer.queues = vec![QueueVisit::new("q-new")];
     newer.participants.clear();
     newer = Builder(newer).agent(Some("agent-new"), None).build();
     assert_eq!(
@@ -1456,7 +1406,7 @@ pub async fn update_applies_edits_atomically(store: &dyn Store) {
             Box::new(|e: &mut Engagement| {
                 e.subject = Some("after".into());
                 e.team = Some("team-new".into());
-                e.queues.push(queue_visit("q-added"));
+                e.queues.push(QueueVisit::new("q-added"));
                 e.data.insert("n".into(), json!(2));
                 Ok(())
             }),
@@ -1466,7 +1416,7 @@ pub async fn update_applies_edits_atomically(store: &dyn Store) {
     let mut expected = original.clone();
     expected.subject = Some("after".into());
     expected.team = Some("team-new".into());
-    expected.queues.push(queue_visit("q-added"));
+    expected.queues.push(QueueVisit::new("q-added"));
     expected.data.insert("n".into(), json!(2));
     assert_eq!(returned.id, "u-1");
     assert_eq!(
@@ -1786,10 +1736,27 @@ type FilterCase = (&'static str, Filter, &'static [&'static str]);
 
 /// Asserts that each filter lists exactly its ids (in any order; the listing's own order is
 /// checked by [`list_all`]), under two sorts, and counts as many.
+///
+/// The in-memory [`crate::matching::matches`] must agree with the store on every case.
 async fn expect_matches(store: &dyn Store, tenant: &Tenant, cases: Vec<FilterCase>) {
+    let everything: Vec<Engagement> = list_all(store, tenant, &Query::default())
+        .await
+        .iter()
+        .map(parse)
+        .collect();
     for (label, filter, expected) in cases {
         let mut want = strings(expected);
         want.sort();
+        let mut matched: Vec<String> = everything
+            .iter()
+            .filter(|e| crate::matching::matches(&filter, e, tenant.country_code.as_deref()))
+            .map(|e| e.id.clone())
+            .collect();
+        matched.sort();
+        assert_eq!(
+            matched, want,
+            "filter `{label}` matched in memory: {filter:?}"
+        );
         for sort in [Sort::default(), sort_of(SortKey::Duration, SortDir::Asc)] {
             let mut got = list_all_ids(store, tenant, &query(filter.clone(), sort, 100)).await;
             got.sort();
@@ -3009,6 +2976,64 @@ async fn linked_keys(store: &dyn Store, tenant: &Tenant, identifier: &str) -> Ve
         .collect()
 }
 
+/// A filter at the size limit is served; one past it is refused as invalid (never a
+/// backend failure).
+pub async fn oversized_filters_are_refused_as_invalid(store: &dyn Store) {
+    let t = new_tenant(store, "oversized", None).await;
+    insert_all(
+        store,
+        &t,
+        vec![eng("d", ts("2024-01-01T00:00:00Z"))
+            .data("k0", json!("v0"))
+            .normalized()],
+    )
+    .await;
+    let at_limit = Filter {
+        data: (0..crate::MAX_FILTER_VALUES)
+            .map(|i| (format!("k{i}"), format!("v{i}")))
+            .collect(),
+        customer: (0..crate::MAX_FILTER_VALUES)
+            .map(|i| format!("c{i}"))
+            .collect(),
+        ..Filter::default()
+    };
+    assert_eq!(count(store, &t, &at_limit).await, 0);
+    let q = Query {
+        filter: at_limit,
+        ..Query::default()
+    };
+    assert!(list(store, &t, &q).await.items.is_empty());
+
+    for over in [
+        Filter {
+            data: (0..1000)
+                .map(|i| (format!("k{i}"), "v".to_owned()))
+                .collect(),
+            ..Filter::default()
+        },
+        Filter {
+            queue_ids: (0..1000).map(|i| format!("q{i}")).collect(),
+            ..Filter::default()
+        },
+    ] {
+        let counted = store.count(&t, &over).await;
+        assert!(
+            matches!(counted, Err(StoreError::Invalid(_))),
+            "{counted:?}"
+        );
+        let listed = store
+            .list(
+                &t,
+                &Query {
+                    filter: over,
+                    ..Query::default()
+                },
+            )
+            .await;
+        assert!(matches!(listed, Err(StoreError::Invalid(_))), "{listed:?}");
+    }
+}
+
 /// Records are readable until they expire, belong to their tenant, and a take by their
 /// owner hands a record out once.
 pub async fn records_expire_and_take_once(store: &dyn Store) {
@@ -3228,4 +3253,238 @@ pub async fn notifications_reach_the_topics_subscribers(store: &dyn Store) {
     );
     let nothing = tokio::time::timeout(Duration::from_millis(300), other_topic.next()).await;
     assert!(nothing.is_err(), "nothing else arrives: {nothing:?}");
+}
+
+// --- the change feed -------------------------------------------------------------------------
+
+/// The whole feed of a tenant after `after`, read a few at a time.
+async fn feed(store: &dyn Store, tenant: &Tenant, after: i64) -> Vec<crate::Change> {
+    let mut out: Vec<crate::Change> = Vec::new();
+    let mut at = after;
+    loop {
+        let page = store.changes(tenant, at, 3).await.expect("changes");
+        let Some(last) = page.changes.last() else {
+            return out;
+        };
+        at = last.position;
+        out.extend(page.changes);
+    }
+}
+
+fn summary(changes: &[crate::Change]) -> Vec<(String, &'static str)> {
+    changes
+        .iter()
+        .map(|c| {
+            (
+                c.id.clone(),
+                match &c.kind {
+                    ChangeKind::Upsert(_) => "upsert",
+                    ChangeKind::Delete(r) => r.as_str(),
+                },
+            )
+        })
+        .collect()
+}
+
+/// Every write takes the next position; an engagement shows once, at its latest write,
+/// as it is now; a write that changes nothing takes no position; the head is announced.
+pub async fn the_change_feed_shows_each_write_once_at_its_latest_position(store: &dyn Store) {
+    let t = new_tenant(store, "feed", None).await;
+    let other = new_tenant(store, "feed-other", None).await;
+    let empty = store.changes(&t, 0, 10).await.unwrap();
+    assert!(empty.changes.is_empty());
+    assert_eq!(empty.head, 0);
+    let mut heads = store.subscribe(&t, CHANGES_TOPIC).await.unwrap();
+
+    let base = ts("2024-01-01T00:00:00Z");
+    let u = |ms| plus(base, ms);
+    upsert(store, &t, eng("a", base).updated(u(1)).normalized()).await;
+    upsert(store, &t, eng("b", base).updated(u(1)).normalized()).await;
+    upsert(store, &t, eng("c", base).updated(u(1)).normalized()).await;
+    let announced = tokio::time::timeout(TASK_DEADLINE, heads.next())
+        .await
+        .expect("a commit announces the head");
+    assert!(announced.is_some());
+    // A newer version of a moves it to the end; a stale one changes nothing.
+    upsert(
+        store,
+        &t,
+        eng("a", base).updated(u(2)).subject("v2").normalized(),
+    )
+    .await;
+    assert_eq!(
+        upsert(store, &t, eng("b", base).updated(u(0)).normalized()).await,
+        UpsertOutcome::Stale
+    );
+    assert!(!store.delete(&t, "missing").await.unwrap());
+    upsert(store, &other, eng("x", base).normalized()).await;
+
+    let all = feed(store, &t, 0).await;
+    assert_eq!(
+        summary(&all),
+        [
+            ("b".into(), "upsert"),
+            ("c".into(), "upsert"),
+            ("a".into(), "upsert")
+        ]
+    );
+    let positions: Vec<i64> = all.iter().map(|c| c.position).collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{positions:?}");
+    let page = store.changes(&t, 0, 100).await.unwrap();
+    assert_eq!(
+        page.head, 4,
+        "four writes moved the feed: three creates and one update"
+    );
+    assert_eq!(*positions.last().unwrap(), page.head);
+    match &all[2].kind {
+        ChangeKind::Upsert(stored) => assert_eq!(parse(stored).subject.as_deref(), Some("v2")),
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        all.iter().all(|c| c.at.as_millisecond() > 0),
+        "each change says when"
+    );
+    // Reading on from a position gives what came after it, once.
+    assert_eq!(
+        summary(&feed(store, &t, positions[0]).await),
+        summary(&all[1..])
+    );
+    assert!(store
+        .changes(&t, page.head, 10)
+        .await
+        .unwrap()
+        .changes
+        .is_empty());
+    let head_only = store.changes(&t, i64::MAX, 0).await.unwrap();
+    assert!(head_only.changes.is_empty());
+    assert_eq!(head_only.head, page.head);
+    assert_eq!(
+        summary(&feed(store, &other, 0).await),
+        [("x".into(), "upsert")],
+        "feeds belong to their tenant"
+    );
+}
+
+/// Deleting, retention and erasure leave tombstones saying why, and no engagement data.
+pub async fn deletions_leave_tombstones_with_their_reason(store: &dyn Store) {
+    let t = new_tenant(store, "tombstones", None).await;
+    let day = |d: i64| plus(ts("2024-01-01T00:00:00Z"), d * DAY);
+    insert_all(
+        store,
+        &t,
+        (0..6)
+            .map(|i| eng(&format!("e{i}"), day(i)).normalized())
+            .collect(),
+    )
+    .await;
+    assert!(store.delete(&t, "e5").await.unwrap());
+    assert_eq!(
+        store
+            .delete_many(&t, &strings(&["e4", "e3", "nope"]), DeleteReason::Erased)
+            .await
+            .unwrap(),
+        2
+    );
+    // Retention: the earliest first, in batches.
+    assert_eq!(store.delete_started_before(&t, day(2), 1).await.unwrap(), 1);
+    assert!(get(store, &t, "e0").await.is_none());
+    assert!(get(store, &t, "e1").await.is_some());
+    assert_eq!(
+        store.delete_started_before(&t, day(2), 10).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        store.delete_started_before(&t, day(2), 10).await.unwrap(),
+        0
+    );
+    assert_eq!(count(store, &t, &Filter::default()).await, 1);
+
+    let all = feed(store, &t, 0).await;
+    assert_eq!(
+        summary(&all),
+        [
+            ("e2".into(), "upsert"),
+            ("e5".into(), "deleted"),
+            ("e4".into(), "erased"),
+            ("e3".into(), "erased"),
+            ("e0".into(), "retention"),
+            ("e1".into(), "retention"),
+        ]
+    );
+    // A new engagement under a deleted id starts afresh.
+    upsert(store, &t, eng("e5", day(5)).normalized()).await;
+    let last = feed(store, &t, all.last().unwrap().position).await;
+    assert_eq!(summary(&last), [("e5".into(), "upsert")]);
+}
+
+/// Tombstones older than the horizon go, and the feed says how far.
+pub async fn tombstones_past_the_horizon_are_trimmed(store: &dyn Store) {
+    let t = new_tenant(store, "trim", None).await;
+    insert_all(
+        store,
+        &t,
+        (0..4)
+            .map(|i| eng(&format!("t{i}"), ts("2024-01-01T00:00:00Z")).normalized())
+            .collect(),
+    )
+    .await;
+    assert!(store.delete(&t, "t0").await.unwrap());
+    assert!(store.delete(&t, "t1").await.unwrap());
+    let before = feed(store, &t, 0).await;
+    assert_eq!(store.changes(&t, 0, 1).await.unwrap().trimmed_through, 0);
+    let future = Timestamp::from_millisecond(Timestamp::now().as_millisecond() + HOUR).unwrap();
+    assert_eq!(store.trim_tombstones(&t, future, 100).await.unwrap(), 2);
+    let page = store.changes(&t, 0, 100).await.unwrap();
+    let last_tombstone = before
+        .iter()
+        .filter(|c| matches!(c.kind, ChangeKind::Delete(_)))
+        .map(|c| c.position)
+        .max()
+        .unwrap();
+    assert_eq!(page.trimmed_through, last_tombstone);
+    assert_eq!(
+        summary(&page.changes),
+        [("t2".into(), "upsert"), ("t3".into(), "upsert")]
+    );
+    assert_eq!(store.trim_tombstones(&t, future, 100).await.unwrap(), 0);
+}
+
+/// A reader that resumes from its last position while writers commit concurrently sees
+/// every write exactly once, in increasing positions.
+pub async fn a_feed_reader_sees_every_concurrent_write_once_and_in_order(store: Arc<dyn Store>) {
+    let t = new_tenant(&*store, "feed-race", None).await;
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let (store, t) = (store.clone(), t.clone());
+            tokio::spawn(async move {
+                for i in 0..50 {
+                    let e = eng(&format!("w{w}-{i}"), ts("2024-01-01T00:00:00Z")).normalized();
+                    store.upsert(&t, e).await.unwrap();
+                }
+            })
+        })
+        .collect();
+    let reader = {
+        let (store, t) = (store.clone(), t.clone());
+        tokio::spawn(async move {
+            let mut seen = Vec::new();
+            let mut after = 0;
+            let deadline = std::time::Instant::now() + TASK_DEADLINE;
+            while seen.len() < 200 && std::time::Instant::now() < deadline {
+                let page = store.changes(&t, after, 7).await.unwrap();
+                for c in page.changes {
+                    assert!(c.position > after, "positions increase");
+                    after = c.position;
+                    seen.push(c.id);
+                }
+                tokio::task::yield_now().await;
+            }
+            seen
+        })
+    };
+    join_all(writers).await;
+    let seen = reader.await.unwrap();
+    let unique: BTreeSet<&String> = seen.iter().collect();
+    assert_eq!(seen.len(), 200, "every write seen");
+    assert_eq!(unique.len(), 200, "each once");
 }

@@ -1,6 +1,9 @@
 //! Engagements: idempotent writes, reads, listings and counts, always within a tenant.
 
-use crate::{EditRejected, Filter, Page, Query, Result, StoredEngagement, Tenant, UpsertOutcome};
+use crate::{
+    DeleteReason, EditRejected, Filter, Page, Query, Result, StoredEngagement, Tenant,
+    UpsertOutcome,
+};
 use async_trait::async_trait;
 use interlog_model::Engagement;
 
@@ -46,8 +49,32 @@ pub trait Engagements: Send + Sync {
     /// The engagements with these ids, in the order of `ids`, missing ones skipped.
     async fn get_many(&self, tenant: &Tenant, ids: &[String]) -> Result<Vec<StoredEngagement>>;
 
-    /// Deletes one engagement; false when there was none.
-    async fn delete(&self, tenant: &Tenant, id: &str) -> Result<bool>;
+    /// Deletes one engagement (leaving a `deleted` tombstone in the change feed); false when
+    /// there was none.
+    async fn delete(&self, tenant: &Tenant, id: &str) -> Result<bool> {
+        Ok(self
+            .delete_many(tenant, &[id.to_owned()], DeleteReason::Deleted)
+            .await?
+            > 0)
+    }
+
+    /// Deletes these engagements in one transaction, each leaving a tombstone with
+    /// `reason`; how many there were.
+    async fn delete_many(
+        &self,
+        tenant: &Tenant,
+        ids: &[String],
+        reason: DeleteReason,
+    ) -> Result<u64>;
+
+    /// Deletes, in one transaction, up to `limit` of the engagements that started before
+    /// `before` (the earliest first), each leaving a `retention` tombstone; how many.
+    async fn delete_started_before(
+        &self,
+        tenant: &Tenant,
+        before: interlog_model::Timestamp,
+        limit: u32,
+    ) -> Result<u64>;
 
     async fn list(&self, tenant: &Tenant, query: &Query) -> Result<Page>;
 

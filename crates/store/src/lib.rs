@@ -4,11 +4,13 @@
 //! method takes the tenant first, so no query can be written without a tenant. Nothing here
 //! names a vendor or a database.
 
+mod changes;
 pub mod codes;
 mod directory;
 mod engagements;
 mod error;
 mod links;
+pub mod matching;
 mod notifications;
 mod query;
 mod records;
@@ -19,6 +21,7 @@ pub mod terms;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 
+pub use changes::*;
 pub use directory::*;
 pub use engagements::*;
 pub use error::StoreError;
@@ -42,11 +45,20 @@ pub struct EditRejected(pub String);
 /// Persistent storage: every concern a backend implements, and its lifecycle.
 ///
 /// A backend implements each concern's trait ([`Directory`], [`Engagements`],
-/// [`IdentityLinks`], [`Records`], [`Settings`], [`Notifications`]) and this one; the API
+/// [`Changes`], [`IdentityLinks`], [`Records`], [`Settings`], [`Notifications`]) and this one; the API
 /// holds it only as `Arc<dyn Store>`.
 #[async_trait]
 pub trait Store:
-    Directory + Engagements + IdentityLinks + Records + Settings + Notifications + Send + Sync + 'static
+    Directory
+    + Engagements
+    + Changes
+    + IdentityLinks
+    + Records
+    + Settings
+    + Notifications
+    + Send
+    + Sync
+    + 'static
 {
     /// The backend's name (`sqlite`, `postgres`), for logs.
     fn backend(&self) -> &'static str;

@@ -72,6 +72,45 @@ pub struct Filter {
     pub data: Vec<(String, String)>,
 }
 
+/// Most values one list of a [`Filter`] may hold, and most `data` pairs. A backend refuses
+/// a larger filter with [`crate::StoreError::Invalid`] rather than building a query past
+/// what it can plan; the APIs cap each parameter lower, naming it.
+pub const MAX_FILTER_VALUES: usize = 100;
+
+impl Filter {
+    /// The part of the filter holding more than [`MAX_FILTER_VALUES`] values, if any.
+    pub fn oversized(&self) -> Option<&'static str> {
+        let lists: [(&'static str, usize); 12] = [
+            ("states", self.states.len()),
+            ("outcomes", self.outcomes.len()),
+            ("directions", self.directions.len()),
+            ("channel_types", self.channel_types.len()),
+            ("channel_sources", self.channel_sources.len()),
+            ("queue_ids", self.queue_ids.len()),
+            ("teams", self.teams.len()),
+            ("agents", self.agents.len()),
+            ("participant_emails", self.participant_emails.len()),
+            ("customer", self.customer.len()),
+            ("dispositions", self.dispositions.len()),
+            ("data", self.data.len()),
+        ];
+        lists
+            .into_iter()
+            .find(|(_, n)| *n > MAX_FILTER_VALUES)
+            .map(|(name, _)| name)
+    }
+
+    /// [`crate::StoreError::Invalid`] when the filter is [`Filter::oversized`].
+    pub fn check_size(&self) -> crate::Result<()> {
+        match self.oversized() {
+            Some(part) => Err(crate::StoreError::Invalid(format!(
+                "the filter's {part} hold more than {MAX_FILTER_VALUES} values"
+            ))),
+            None => Ok(()),
+        }
+    }
+}
+
 /// The order of a listing. Ties are broken by id in the same direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

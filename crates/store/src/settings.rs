@@ -13,6 +13,9 @@ pub type SettingEdit =
 pub trait Settings: Send + Sync {
     async fn setting(&self, tenant: &Tenant, namespace: &str, key: &str) -> Result<Option<String>>;
 
+    /// Every setting of `namespace`, by key.
+    async fn settings_in(&self, tenant: &Tenant, namespace: &str) -> Result<Vec<(String, String)>>;
+
     /// Replaces the value.
     async fn put_setting(
         &self,

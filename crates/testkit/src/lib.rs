@@ -249,6 +249,43 @@ impl TestApp {
         self.dir.path()
     }
 
+    /// How many expiring records (sessions, refresh tokens) of `namespace` the store holds,
+    /// expired ones included: what a server leaves behind, which no API shows. Read from
+    /// the database directly.
+    pub async fn stored_records(&self, namespace: &str) -> u64 {
+        match &self.config.store {
+            interlog_app::StoreUrl::Sqlite(path) => {
+                let db = rusqlite::Connection::open_with_flags(
+                    path,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+                )
+                .unwrap();
+                db.query_row(
+                    "SELECT count(*) FROM records WHERE namespace = ?1",
+                    [namespace],
+                    |r| r.get(0),
+                )
+                .unwrap()
+            }
+            interlog_app::StoreUrl::Postgres(url) => {
+                let opts = interlog_store_postgres::PgOptions::parse(url).unwrap();
+                let (client, connection) = opts.pg.connect(tokio_postgres::NoTls).await.unwrap();
+                let driver = tokio::spawn(connection);
+                let n: i64 = client
+                    .query_one(
+                        "SELECT count(*) FROM records WHERE namespace = $1",
+                        &[&namespace],
+                    )
+                    .await
+                    .unwrap()
+                    .get(0);
+                drop(client);
+                let _ = driver.await;
+                n as u64
+            }
+        }
+    }
+
     /// Another server on the same store and signing key (a second instance behind the
     /// same load balancer), started the same way.
     pub async fn second_instance(&self) -> Server {
@@ -285,6 +322,13 @@ impl TestApp {
 
     pub async fn get(&self, path: &str) -> Response {
         self.call(Method::GET, path, Some(&self.reader), None).await
+    }
+
+    /// GETs with `token` and returns (status, JSON body).
+    pub async fn get_json_as(&self, path: &str, token: &str) -> (u16, Value) {
+        let r = self.call(Method::GET, path, Some(token), None).await;
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
     }
 
     /// GETs and returns (status, JSON body).

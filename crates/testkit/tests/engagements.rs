@@ -313,3 +313,90 @@ async fn unknown_routes_and_methods_answer_with_problems() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_key_given_twice_is_refused_naming_it_in_every_body_and_format() {
+    let app = spawn_app().await;
+    for (body, key) in [
+        (
+            r#"{"id":"d1","id":"d2","started_at":"2024-01-01T00:00:00Z"}"#,
+            "id",
+        ),
+        (
+            r#"{"id":"d1","started_at":"2024-01-01T00:00:00Z","data":{"k":1,"k":2}}"#,
+            "k",
+        ),
+        (
+            r#"{"id":"d1","started_at":"2024-01-01T00:00:00Z","data":{"k":{"n":1,"n":2}}}"#,
+            "n",
+        ),
+        (
+            r#"{"id":"d1","started_at":"2024-01-01T00:00:00Z","customer":{"custom":{"x":["1"],"x":["2"]}}}"#,
+            "x",
+        ),
+    ] {
+        let r = raw_post(&app, "application/json", body.as_bytes().to_vec()).await;
+        let p = assert_problem(r, 400, "malformed_body").await;
+        let detail = p["detail"].as_str().unwrap();
+        assert!(
+            detail.contains(&format!("duplicate field `{key}`"))
+                || detail.contains(&format!("duplicate key \"{key}\"")),
+            "{detail}"
+        );
+    }
+    let (status, _) = app.get_json(&format!("{BASE}/d1")).await;
+    assert_eq!(status, 404, "nothing was written");
+
+    app.seed(vec![engagement("p1", "2024-01-01T00:00:00Z")])
+        .await;
+    let r = app
+        .http
+        .patch(app.url(&format!("{BASE}/p1")))
+        .bearer_auth(&app.agent)
+        .header("content-type", "application/merge-patch+json")
+        .body(r#"{"subject":"a","subject":"b"}"#)
+        .send()
+        .await
+        .unwrap();
+    let p = assert_problem(r, 400, "malformed_body").await;
+    assert!(p["detail"].as_str().unwrap().contains("\"subject\""), "{p}");
+
+    // Every ingest format refuses the line, saying which key.
+    for (format, line) in [
+        (
+            "native",
+            r#"{"id":"n1","started_at":"2024-01-01T00:00:00Z","data":{"k":1,"k":2}}"#,
+        ),
+        (
+            "zoom_cc",
+            r#"{"engagement_id":"z1","start_time":"2024-01-01T00:00:00Z","direction":"inbound","direction":"outbound"}"#,
+        ),
+        (
+            "genesys_gws",
+            r#"{"id":"g1","startDate":"2024-01-01T00:00:00.000Z","userData":{"k":"1","k":"2"}}"#,
+        ),
+        (
+            "oracle_lx",
+            r#"{"id":"o1","startDate":"2024-01-01T00:00:00.000Z","id":"o2"}"#,
+        ),
+        (
+            "avaya_axp",
+            r#"{"id":"a1","startDate":"2024-01-01T00:00:00Z","data":{"k":"1","k":"2"}}"#,
+        ),
+    ] {
+        let r = app
+            .http
+            .post(app.url(&format!("/api/v1/tenants/acme/ingest?format={format}")))
+            .bearer_auth(&app.agent)
+            .header("content-type", "application/x-ndjson")
+            .body(format!("{line}\n"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let s: Value = r.json().await.unwrap();
+        assert_eq!(s["rejected"], 1, "{format}: {s}");
+        let reason = s["problems"][0]["reason"].as_str().unwrap();
+        assert!(reason.contains("duplicate"), "{format}: {reason}");
+    }
+}

@@ -143,6 +143,63 @@ async fn forged_or_foreign_cursors_are_refused() {
 }
 
 #[tokio::test]
+async fn another_tenants_cursor_is_refused_as_one_never_issued() {
+    let app = spawn_app().await;
+    app.seed(
+        (0..5)
+            .map(|i| engagement(&format!("a{i}"), &format!("2024-01-0{}T00:00:00Z", i + 1)))
+            .collect(),
+    )
+    .await;
+    let (globex, globex_token) = app.other_tenant("globex").await;
+    let theirs: Vec<Engagement> = (0..5)
+        .map(|i| engagement(&format!("g{i}"), &format!("2024-02-0{}T00:00:00Z", i + 1)))
+        .collect();
+    app.store.upsert_many(&globex, theirs).await.unwrap();
+    // The same query in both tenants: only the tenant binds the cursor.
+    let (_, body) = app.get_json(&format!("{BASE}?limit=2")).await;
+    let acme_cursor = body["next_cursor"].as_str().unwrap().to_owned();
+    let globex_list = "/api/v1/tenants/globex/engagements";
+    let r = app
+        .call(
+            reqwest::Method::GET,
+            &format!("{globex_list}?limit=2&cursor={acme_cursor}"),
+            Some(&globex_token),
+            None,
+        )
+        .await;
+    let p = assert_problem(r, 400, "bad_parameter").await;
+    assert_eq!(p["parameter"], "cursor");
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("not a cursor this server issued"),
+        "{p}"
+    );
+    // Its own cursor pages on.
+    let r = app
+        .call(
+            reqwest::Method::GET,
+            &format!("{globex_list}?limit=2"),
+            Some(&globex_token),
+            None,
+        )
+        .await;
+    let body: Value = r.json().await.unwrap();
+    let own = body["next_cursor"].as_str().unwrap().to_owned();
+    let r = app
+        .call(
+            reqwest::Method::GET,
+            &format!("{globex_list}?limit=2&cursor={own}"),
+            Some(&globex_token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
 async fn bad_parameters_name_the_parameter_and_what_it_accepts() {
     let app = spawn_app().await;
     let cases = [
@@ -193,4 +250,28 @@ async fn listing_body_is_the_documented_envelope() {
     assert_eq!(body["engagements"][0]["id"], "only");
     let (_, without) = app.get_json(BASE).await;
     assert!(without.get("total").is_none());
+}
+
+#[tokio::test]
+async fn every_repeated_filter_is_capped_with_a_400_naming_it() {
+    let app = spawn_app().await;
+    let repeat =
+        |pair: &dyn Fn(usize) -> String, n: usize| (0..n).map(pair).collect::<Vec<_>>().join("&");
+    for (query, parameter) in [
+        (repeat(&|i| format!("data.k{i}=v"), 1000), "data."),
+        (repeat(&|i| format!("queue_id=q{i}"), 101), "queue_id"),
+        (repeat(&|_| "state=active".to_owned(), 101), "state"),
+        (repeat(&|i| format!("customer=c{i}"), 101), "customer"),
+    ] {
+        let r = app
+            .get(&format!("/api/v1/tenants/acme/engagements?{query}"))
+            .await;
+        let body = assert_problem(r, 400, "bad_parameter").await;
+        assert_eq!(body["parameter"], parameter, "{body}");
+    }
+    let at_limit = repeat(&|i| format!("data.k{i}=v"), 100);
+    let (status, _) = app
+        .get_json(&format!("/api/v1/tenants/acme/engagements?{at_limit}"))
+        .await;
+    assert_eq!(status, 200, "100 data pairs are served");
 }

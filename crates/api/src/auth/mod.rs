@@ -1,12 +1,14 @@
 //! Authentication: hashed secrets, signed tokens, and who may do what.
 
 pub mod caller;
+pub mod guard;
 mod secret;
 mod signer;
 mod throttle;
 mod token;
 
 pub use caller::{Admin, Agent, Caller, Reader};
+pub use guard::{CredentialGuard, GuardLimits};
 pub use secret::{generate_secret, hash_secret, verify_secret};
 pub use signer::{Signer, SignerError};
 pub use throttle::FailureThrottle;

@@ -1,6 +1,7 @@
 //! Tamper-proof strings: JWT-shaped HS256 tokens and opaque sealed values (cursors, page
-//! tokens). One key signs both, with the purpose mixed into the MAC so a value sealed for
-//! one use is never accepted for another.
+//! tokens). One key signs both. A sealed value has its purpose and its tenant mixed into the
+//! MAC, so a value sealed for one use is never accepted for another, and one made for one
+//! tenant is never accepted from another (it does not open, exactly like a forged one).
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
@@ -34,12 +35,24 @@ impl Signer {
         Signer { key: key.into() }
     }
 
-    fn mac(&self, purpose: &str, data: &[u8]) -> HmacSha256 {
+    fn mac(&self, tenant: &str, purpose: &str, data: &[u8]) -> HmacSha256 {
         let mut m = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
+        // Neither a purpose nor a tenant key holds a NUL, so the parts cannot run together.
         m.update(purpose.as_bytes());
+        m.update(&[0]);
+        m.update(tenant.as_bytes());
         m.update(&[0]);
         m.update(data);
         m
+    }
+
+    /// A key for `purpose` derived from this signer's key (for keyed digests that must not
+    /// be reversible, yet comparable by whoever holds the key).
+    pub fn derived_key(&self, purpose: &str) -> Vec<u8> {
+        self.mac("", purpose, b"derived key")
+            .finalize()
+            .into_bytes()
+            .to_vec()
     }
 
     /// A compact HS256 JWT carrying `claims`.
@@ -70,18 +83,25 @@ impl Signer {
         serde_json::from_slice(&payload).map_err(|_| SignerError::Malformed)
     }
 
-    /// An opaque, URL-safe string carrying `value`, only readable back for `purpose`.
-    pub fn seal<T: Serialize>(&self, purpose: &str, value: &T) -> String {
+    /// An opaque, URL-safe string carrying `value`, only readable back for `purpose` in
+    /// `tenant` (its key). Every opaque value Interlog hands a client (cursors, page tokens)
+    /// is made here, so none can be replayed in another tenant.
+    pub fn seal<T: Serialize>(&self, tenant: &str, purpose: &str, value: &T) -> String {
         let data = serde_json::to_vec(value).expect("sealed values serialize");
-        let tag = self.mac(purpose, &data).finalize().into_bytes();
+        let tag = self.mac(tenant, purpose, &data).finalize().into_bytes();
         let mut out = Vec::with_capacity(16 + data.len());
         out.extend_from_slice(&tag[..16]);
         out.extend_from_slice(&data);
         B64.encode(out)
     }
 
-    /// The value sealed by [`Signer::seal`] for `purpose`.
-    pub fn open<T: DeserializeOwned>(&self, purpose: &str, sealed: &str) -> Result<T, SignerError> {
+    /// The value sealed by [`Signer::seal`] for `purpose` in `tenant`.
+    pub fn open<T: DeserializeOwned>(
+        &self,
+        tenant: &str,
+        purpose: &str,
+        sealed: &str,
+    ) -> Result<T, SignerError> {
         if sealed.len() > 8192 {
             return Err(SignerError::Malformed);
         }
@@ -90,7 +110,7 @@ impl Signer {
             return Err(SignerError::Malformed);
         }
         let (tag, data) = raw.split_at(16);
-        self.mac(purpose, data)
+        self.mac(tenant, purpose, data)
             .verify_truncated_left(tag)
             .map_err(|_| SignerError::BadSignature)?;
         serde_json::from_slice(data).map_err(|_| SignerError::Malformed)
@@ -103,27 +123,35 @@ mod tests {
     use proptest::prelude::*;
 
     #[test]
-    fn sealed_values_only_open_for_their_purpose_and_key() {
+    fn sealed_values_only_open_for_their_tenant_purpose_and_key() {
         let s = Signer::new(b"k".repeat(32));
-        let sealed = s.seal("cursor", &(42, "abc"));
+        let sealed = s.seal("acme", "cursor", &(42, "abc"));
         assert_eq!(
-            s.open::<(i32, String)>("cursor", &sealed).unwrap(),
+            s.open::<(i32, String)>("acme", "cursor", &sealed).unwrap(),
             (42, "abc".into())
         );
         assert_eq!(
-            s.open::<(i32, String)>("page", &sealed),
+            s.open::<(i32, String)>("acme", "page", &sealed),
             Err(SignerError::BadSignature)
         );
+        assert_eq!(
+            s.open::<(i32, String)>("globex", "cursor", &sealed),
+            Err(SignerError::BadSignature)
+        );
+        // The parts are separated: moving a character from the purpose to the tenant is
+        // another MAC.
+        let joined = s.seal("a", "bc", &1);
+        assert!(s.open::<i32>("ab", "c", &joined).is_err());
         let other = Signer::new(b"x".repeat(32));
         assert_eq!(
-            other.open::<(i32, String)>("cursor", &sealed),
+            other.open::<(i32, String)>("acme", "cursor", &sealed),
             Err(SignerError::BadSignature)
         );
         let mut forged = sealed.into_bytes();
         let last = forged.len() - 2;
         forged[last] = if forged[last] == b'A' { b'B' } else { b'A' };
         assert!(s
-            .open::<(i32, String)>("cursor", std::str::from_utf8(&forged).unwrap())
+            .open::<(i32, String)>("acme", "cursor", std::str::from_utf8(&forged).unwrap())
             .is_err());
     }
 
@@ -150,7 +178,7 @@ mod tests {
         #[test]
         fn opening_garbage_never_panics(s in "\\PC{0,200}") {
             let signer = Signer::new(b"k".repeat(32));
-            let _ = signer.open::<serde_json::Value>("cursor", &s);
+            let _ = signer.open::<serde_json::Value>("acme", "cursor", &s);
             let _ = signer.verify_jwt::<serde_json::Value>(&s);
         }
     }

@@ -1,4 +1,5 @@
-//! Native listing cursors: opaque, signed, and bound to the query that made them.
+//! Native listing cursors: opaque, sealed for the tenant whose listing made them, and bound
+//! to the query that made them.
 
 use crate::auth::Signer;
 use crate::error::{ApiError, ApiResult};
@@ -23,8 +24,15 @@ pub fn fingerprint(filter: &Filter, sort: &Sort) -> String {
     digest[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-pub fn encode(signer: &Signer, filter: &Filter, sort: &Sort, pos: &Position) -> String {
+pub fn encode(
+    signer: &Signer,
+    tenant: &str,
+    filter: &Filter,
+    sort: &Sort,
+    pos: &Position,
+) -> String {
     signer.seal(
+        tenant,
         PURPOSE,
         &CursorBody {
             q: fingerprint(filter, sort),
@@ -34,9 +42,17 @@ pub fn encode(signer: &Signer, filter: &Filter, sort: &Sort, pos: &Position) -> 
     )
 }
 
-pub fn decode(signer: &Signer, filter: &Filter, sort: &Sort, cursor: &str) -> ApiResult<Position> {
+/// The position a cursor of `tenant`'s listing holds; another tenant's cursor is refused as
+/// one this server never issued.
+pub fn decode(
+    signer: &Signer,
+    tenant: &str,
+    filter: &Filter,
+    sort: &Sort,
+    cursor: &str,
+) -> ApiResult<Position> {
     let body: CursorBody = signer
-        .open(PURPOSE, cursor)
+        .open(tenant, PURPOSE, cursor)
         .map_err(|_| ApiError::parameter("cursor", "is not a cursor this server issued"))?;
     if body.q != fingerprint(filter, sort) {
         return Err(ApiError::parameter(

@@ -8,6 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use interlog_model::unique_keys::UniqueKeys;
 use interlog_model::{is_valid_id, Engagement, SourcePlatform};
 use interlog_store::{EditRejected, StoredEngagement, UpsertOutcome};
 
@@ -47,7 +48,13 @@ pub fn accept(mut e: Engagement) -> ApiResult<Engagement> {
     request_body = Engagement,
     responses(
         (status = 201, description = "Created; id assigned (UUIDv7) when absent", body = Engagement),
+        (status = 400, description = "The body is not JSON of the engagement's shape"),
+        (status = 401, description = "Missing, invalid or expired token"),
+        (status = 403, description = "Needs the agent role"),
+        (status = 404, description = "No such tenant for this token"),
         (status = 409, description = "An engagement with that id exists"),
+        (status = 413, description = "The body is larger than the configured limit"),
+        (status = 415, description = "The body is not declared as JSON"),
         (status = 422, description = "The engagement breaks the model's rules"),
     ),
     security(("bearer" = []))
@@ -74,7 +81,11 @@ pub async fn create(
 #[utoipa::path(
     get, path = "/api/v1/tenants/{tenant}/engagements/{id}", tag = "engagements",
     params(("tenant" = String, Path, description = "Tenant key"), ("id" = String, Path, description = "Engagement id")),
-    responses((status = 200, body = Engagement), (status = 404, description = "No such engagement")),
+    responses(
+        (status = 200, body = Engagement),
+        (status = 401, description = "Missing, invalid or expired token"),
+        (status = 404, description = "No such tenant for this token, or no such engagement"),
+    ),
     security(("bearer" = []))
 )]
 pub async fn get(
@@ -98,7 +109,13 @@ pub async fn get(
     responses(
         (status = 200, description = "Replaced", body = Engagement),
         (status = 201, description = "Created", body = Engagement),
+        (status = 400, description = "The body is not JSON of the engagement's shape"),
+        (status = 401, description = "Missing, invalid or expired token"),
+        (status = 403, description = "Needs the agent role"),
+        (status = 404, description = "No such tenant for this token, or not an engagement id"),
         (status = 409, description = "The stored engagement has a newer updated_at (code stale_write)"),
+        (status = 413, description = "The body is larger than the configured limit"),
+        (status = 415, description = "The body is not declared as JSON"),
         (status = 422, description = "The engagement breaks the model's rules"),
     ),
     security(("bearer" = []))
@@ -170,7 +187,12 @@ fn merge(e: &mut Engagement, patch: &serde_json::Value) -> Result<(), EditReject
     request_body(content = Object, content_type = "application/merge-patch+json", description = "A JSON merge patch (RFC 7396)"),
     responses(
         (status = 200, description = "The patched engagement", body = Engagement),
-        (status = 404, description = "No such engagement"),
+        (status = 400, description = "The body is not a JSON object"),
+        (status = 401, description = "Missing, invalid or expired token"),
+        (status = 403, description = "Needs the agent role"),
+        (status = 404, description = "No such tenant for this token, or no such engagement"),
+        (status = 413, description = "The body is larger than the configured limit"),
+        (status = 415, description = "The body is not declared as JSON"),
         (status = 422, description = "The patched engagement breaks the model's rules"),
     ),
     security(("bearer" = []))
@@ -184,7 +206,7 @@ pub async fn patch(
 ) -> ApiResult<Response> {
     check_id(&id)?;
     require_json(&headers)?;
-    let patch: serde_json::Value = parse(&body)?;
+    let patch = parse::<UniqueKeys>(&body)?.0;
     if !patch.is_object() {
         return Err(ApiError::new(
             ErrorKind::MalformedBody,
@@ -210,7 +232,12 @@ pub async fn patch(
 #[utoipa::path(
     delete, path = "/api/v1/tenants/{tenant}/engagements/{id}", tag = "engagements",
     params(("tenant" = String, Path, description = "Tenant key"), ("id" = String, Path, description = "Engagement id")),
-    responses((status = 204, description = "Deleted"), (status = 403, description = "Needs the admin role"), (status = 404, description = "No such engagement")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "Missing, invalid or expired token"),
+        (status = 403, description = "Needs the admin role"),
+        (status = 404, description = "No such tenant for this token, or no such engagement"),
+    ),
     security(("bearer" = []))
 )]
 pub async fn delete(

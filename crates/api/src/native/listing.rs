@@ -3,7 +3,7 @@
 use super::cursor;
 use crate::auth::Reader;
 use crate::error::{ApiError, ApiResult};
-use crate::params::Params;
+use crate::params::{Params, MAX_VALUES};
 use crate::state::AppState;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderValue};
@@ -15,7 +15,8 @@ use interlog_store::{Filter, Query, Sort, SortDir, SortKey, Start, TimeRange};
 pub const DEFAULT_LIMIT: u64 = 50;
 pub const MAX_LIMIT: u64 = 1000;
 
-const KNOWN: &[&str] = &[
+/// The parameters that make a filter (besides `data.KEY`).
+pub const FILTER_PARAMETERS: &[&str] = &[
     "started_from",
     "started_to",
     "ended_from",
@@ -35,11 +36,10 @@ const KNOWN: &[&str] = &[
     "disposition",
     "min_duration_ms",
     "max_duration_ms",
-    "sort",
-    "limit",
-    "cursor",
-    "count",
 ];
+
+/// The parameters of paging and order.
+const PAGING: &[&str] = &["sort", "limit", "cursor", "count"];
 
 fn range(p: &Params, from: &str, to: &str) -> ApiResult<TimeRange> {
     let read = |name: &str| -> ApiResult<_> {
@@ -82,8 +82,11 @@ fn sort(p: &Params) -> ApiResult<Sort> {
 
 fn strings(p: &Params, name: &str) -> ApiResult<Vec<String>> {
     let values: Vec<String> = p.all(name).into_iter().map(str::to_owned).collect();
-    if values.len() > 100 {
-        return Err(ApiError::parameter(name, "at most 100 values"));
+    if values.len() > MAX_VALUES {
+        return Err(ApiError::parameter(
+            name,
+            format!("at most {MAX_VALUES} values"),
+        ));
     }
     if let Some(v) = values.iter().find(|v| v.len() > 1024) {
         return Err(ApiError::parameter(
@@ -102,6 +105,12 @@ pub fn filter(p: &Params) -> ApiResult<Filter> {
             return Err(ApiError::parameter("data.", "needs a key: data.KEY=VALUE"));
         }
         data.push((k.to_owned(), v.to_owned()));
+        if data.len() > MAX_VALUES {
+            return Err(ApiError::parameter(
+                "data.",
+                format!("at most {MAX_VALUES} data.KEY=VALUE pairs"),
+            ));
+        }
     }
     let f = Filter {
         started: range(p, "started_from", "started_to")?,
@@ -165,8 +174,8 @@ pub fn filter(p: &Params) -> ApiResult<Filter> {
     ),
     responses(
         (status = 200, description = "A page of engagements, newest first by default", body = EngagementPage),
-        (status = 400, description = "A bad parameter"),
-        (status = 401, description = "Missing or invalid token"),
+        (status = 400, description = "A bad parameter (code bad_parameter, naming it)"),
+        (status = 401, description = "Missing, invalid or expired token"),
         (status = 404, description = "No such tenant for this token"),
     ),
     security(("bearer" = []))
@@ -177,7 +186,7 @@ pub async fn list(
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
     let p = Params::parse(raw.as_deref());
-    p.reject_unknown(KNOWN, &["data."])?;
+    p.reject_unknown(&[FILTER_PARAMETERS, PAGING].concat(), &["data."])?;
     let filter = filter(&p)?;
     let sort = sort(&p)?;
     let limit = p.number("limit", 1, MAX_LIMIT)?.unwrap_or(DEFAULT_LIMIT) as u32;
@@ -187,7 +196,13 @@ pub async fn list(
         Some(_) => return Err(ApiError::parameter("count", "accepted: exact")),
     };
     let start = match p.one("cursor")? {
-        Some(c) => Start::After(cursor::decode(&state.signer, &filter, &sort, c)?),
+        Some(c) => Start::After(cursor::decode(
+            &state.signer,
+            &caller.tenant.key,
+            &filter,
+            &sort,
+            c,
+        )?),
         None => Start::First,
     };
     let query = Query {
@@ -212,7 +227,13 @@ pub async fn list(
     body.push_str("],\"next_cursor\":");
     match &page.next {
         Some(pos) => {
-            let c = cursor::encode(&state.signer, &query.filter, &query.sort, pos);
+            let c = cursor::encode(
+                &state.signer,
+                &caller.tenant.key,
+                &query.filter,
+                &query.sort,
+                pos,
+            );
             body.push('"');
             body.push_str(&c);
             body.push('"');

@@ -1,5 +1,6 @@
 //! The native API under `/api/v1`: one canonical model, rich filters, keyset cursors.
 
+pub mod changes;
 pub mod cursor;
 pub mod engagements;
 pub mod listing;
@@ -33,6 +34,27 @@ pub fn routes() -> Routes {
                 .delete(engagements::delete),
         )
         .route("/api/v1/tenants/{tenant}/ingest", post(ingest))
+        .route("/api/v1/tenants/{tenant}/changes", get(changes::changes))
+        .route(
+            "/api/v1/tenants/{tenant}/webhooks",
+            get(crate::webhooks::routes::list).post(crate::webhooks::routes::create),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/webhooks/{id}",
+            get(crate::webhooks::routes::get).delete(crate::webhooks::routes::delete),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/webhooks/{id}/deliveries",
+            get(crate::webhooks::routes::deliveries),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/erasures",
+            post(crate::erasures::create),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/erasures/{id}",
+            get(crate::erasures::get),
+        )
         .merge(crate::service_routes())
 }
 
@@ -42,10 +64,20 @@ pub fn routes() -> Routes {
         ("tenant" = String, Path, description = "Tenant key"),
         ("format" = Option<String>, Query, description = "native (default) or a dialect's vendor shape, e.g. oracle_lx, zoom_cc"),
     ),
-    request_body(content = String, content_type = "application/x-ndjson", description = "One engagement a line (canonical JSON, or the format's vendor JSON); streamed. Formats with XML documents also take one whole document."),
+    request_body(
+        description = "One engagement a line (canonical JSON, or the format's vendor JSON); streamed. A format with XML documents (oracle_lx) also takes one whole document.",
+        content(
+            (String = "application/x-ndjson"),
+            (String = "application/xml"),
+        )
+    ),
     responses(
         (status = 200, description = "Every line accounted for: counts, and the lines not created with their line number and reason", body = IngestSummary),
-        (status = 413, description = "The stream exceeds the configured bulk limit"),
+        (status = 400, description = "An unknown format or parameter, or a body that could not be read"),
+        (status = 401, description = "Missing, invalid or expired token"),
+        (status = 403, description = "Needs the agent role"),
+        (status = 404, description = "No such tenant for this token"),
+        (status = 413, description = "The stream, a line or an XML document exceeds its configured limit"),
     ),
     security(("bearer" = []))
 )]

@@ -164,7 +164,7 @@ async fn handshake(
             return (r, None);
         }
     }
-    let caller = match session::authenticate(state, gws, headers).await {
+    let caller = match session::open(state, gws, headers).await {
         Ok(c) => c,
         Err(e) => {
             let code = if e.code == crate::envelope::code::NOT_AUTHENTICATED {
@@ -175,11 +175,17 @@ async fn handshake(
             return (failure(m, code, Some(advice_none())), None);
         }
     };
+    let Some(session) = caller.session else {
+        return (failure(m, "500::Internal error", Some(advice_none())), None);
+    };
     gws.start_sweeper();
-    match gws.hub.handshake(&caller.session_key, caller.tenant.id) {
+    match gws.hub.handshake(&session.key, caller.tenant.id) {
         Ok(client) => {
             // Results of the session's operations may be made by any instance.
-            if let Err(e) = gws.follow(state.store.clone(), &caller).await {
+            if let Err(e) = gws
+                .follow(state.store.clone(), &caller.tenant, &session.key)
+                .await
+            {
                 tracing::warn!(error = %e, "cannot follow the session's notifications");
                 gws.hub.remove(&client.id);
                 let r = failure(
@@ -187,7 +193,7 @@ async fn handshake(
                     "503::Notifications unavailable",
                     Some(json!({"reconnect": "handshake", "interval": 5000})),
                 );
-                return (r, caller.new_cookie);
+                return (r, session.new_cookie);
             }
             (
                 reply(
@@ -201,7 +207,7 @@ async fn handshake(
                         "advice": advice.retry(),
                     }),
                 ),
-                caller.new_cookie,
+                session.new_cookie,
             )
         }
         Err(Refused::TooManyClients) => (
@@ -210,7 +216,7 @@ async fn handshake(
                 "503::Too many clients",
                 Some(json!({"reconnect": "handshake", "interval": 5000})),
             ),
-            caller.new_cookie,
+            session.new_cookie,
         ),
         Err(Refused::TooManyForSession) => (
             failure(
@@ -218,7 +224,7 @@ async fn handshake(
                 "403::Too many clients for this session",
                 Some(advice_none()),
             ),
-            caller.new_cookie,
+            session.new_cookie,
         ),
     }
 }

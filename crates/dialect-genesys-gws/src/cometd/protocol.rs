@@ -1,5 +1,6 @@
 //! Bayeux 1.0 messages: reading a request's batch and writing replies.
 
+use interlog_model::unique_keys::UniqueKeys;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -68,8 +69,9 @@ pub struct ProtocolError(pub String);
 /// Reads a request body: an array of messages, or one message. Every message needs a
 /// `channel`.
 pub fn parse_batch(body: &[u8]) -> Result<Vec<Incoming>, ProtocolError> {
-    let value: Value =
-        serde_json::from_slice(body).map_err(|_| ProtocolError("the body is not JSON".into()))?;
+    let value: Value = serde_json::from_slice::<UniqueKeys>(body)
+        .map_err(|e| ProtocolError(format!("the body is not JSON without repeated keys: {e}")))?
+        .0;
     let items = match value {
         Value::Array(items) => items,
         obj @ Value::Object(_) => vec![obj],

@@ -1,0 +1,176 @@
+//! The README's first example, and every call `serve --demo` prints, run as a new user runs
+//! them: with bash and curl, against the `interlog` binary serving its demo data.
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// `interlog serve --demo` on a free port; stopped when dropped.
+struct Demo {
+    child: Child,
+    output: Arc<Mutex<Vec<String>>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Demo {
+    fn start() -> Demo {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_interlog"))
+            .args([
+                "serve",
+                "--demo",
+                "--demo-count",
+                "2000",
+                "--listen",
+                "127.0.0.1:0",
+            ])
+            .arg("--data")
+            .arg(dir.path())
+            .env("INTERLOG_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let output = Arc::new(Mutex::new(Vec::new()));
+        let lines = output.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                lines.lock().unwrap().push(line);
+            }
+        });
+        Demo {
+            child,
+            output,
+            _dir: dir,
+        }
+    }
+
+    /// What the server printed, once it has printed the demo's last call.
+    fn printed(&mut self) -> String {
+        let deadline = Instant::now() + Duration::from_secs(300);
+        loop {
+            let text = self.output.lock().unwrap().join("\n");
+            if text.contains("# Genesys Web Services") && text.contains("/api/v2/ucs/interactions")
+            {
+                return text;
+            }
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!("serve --demo exited ({status}): {text}");
+            }
+            assert!(Instant::now() < deadline, "no demo calls printed: {text}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+/// Runs a shell script with bash; its standard output.
+fn bash(script: &str) -> String {
+    let out = Command::new("bash")
+        .args(["-euo", "pipefail", "-c", script])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{script}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The `export BASE=… ID=… SECRET=…` line the demo printed.
+fn export_line(printed: &str) -> String {
+    printed
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("export BASE="))
+        .unwrap_or_else(|| panic!("no export line: {printed}"))
+        .to_owned()
+}
+
+/// The demo's calls: (the comment naming the API, its commands).
+fn demo_calls(printed: &str) -> Vec<(String, String)> {
+    let block = &printed[printed.find("One call per API").unwrap()..];
+    block
+        .split("\n\n")
+        .filter_map(|chunk| {
+            let mut lines = chunk.lines().map(str::trim).filter(|l| !l.is_empty());
+            let title = lines.next()?;
+            title
+                .starts_with('#')
+                .then(|| (title.to_owned(), lines.collect::<Vec<_>>().join("\n")))
+        })
+        .collect()
+}
+
+/// The first `sh` block after `heading` in the README.
+fn readme_block(heading: &str) -> String {
+    let readme = include_str!("../../../README.md");
+    let from = readme.find(heading).expect("the README has the heading");
+    let rest = &readme[from..];
+    let start = rest.find("```sh\n").unwrap() + "```sh\n".len();
+    let end = rest[start..].find("```").unwrap() + start;
+    rest[start..end].to_owned()
+}
+
+/// The JSON answer, and the records it holds under `key` (there must be some).
+fn records(answer: &str, key: &str) -> usize {
+    let v: Value =
+        serde_json::from_str(answer).unwrap_or_else(|e| panic!("not JSON ({e}): {answer}"));
+    let n = match &v[key] {
+        Value::Array(items) => items.len(),
+        Value::String(_) => 1,
+        _ => 0,
+    };
+    assert!(n > 0, "no {key} in {answer}");
+    n
+}
+
+#[test]
+fn the_readme_example_and_every_demo_call_work_against_serve_demo() {
+    let mut demo = Demo::start();
+    let printed = demo.printed();
+    let export = export_line(&printed);
+    assert!(
+        !export.contains(":0 "),
+        "the real port is printed: {export}"
+    );
+
+    // The README's first example, with the export line the demo printed.
+    let example = readme_block("### The first calls");
+    let readme_export = example
+        .lines()
+        .find(|l| l.starts_with("export BASE="))
+        .expect("the example starts from the demo's export line");
+    let script = example.replace(readme_export, &export);
+    let answer = bash(&script);
+    records(&answer, "engagements");
+
+    // Every call the demo printed, one per API.
+    let calls = demo_calls(&printed);
+    let expect = [
+        ("# native", "engagements"),
+        ("# Oracle Live Experience", "engagements"),
+        ("# Zoom Contact Center", "engagements"),
+        ("# Avaya Experience Platform", "id"),
+        ("# Genesys Web Services", "interactions"),
+    ];
+    assert_eq!(calls.len(), expect.len(), "{printed}");
+    for (title, key) in expect {
+        let (_, commands) = calls
+            .iter()
+            .find(|(t, _)| t.starts_with(title))
+            .unwrap_or_else(|| panic!("no {title} call: {printed}"));
+        let answer = bash(&format!("{export}\n{commands}"));
+        records(&answer, key);
+    }
+}

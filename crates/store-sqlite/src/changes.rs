@@ -1,0 +1,198 @@
+//! The change feed: positions handed out in the write transaction, tombstones, and reading
+//! the feed back.
+//!
+//! Positions come from `tenant_heads`, read once per tenant per transaction and written
+//! back before it commits (the writer calls [`Heads::flush`]), so writers in other
+//! processes on the same file continue from the committed head.
+
+use crate::db;
+use interlog_model::Timestamp;
+use interlog_store::{
+    Change, ChangeKind, ChangePage, DeleteReason, Result, StoreError, StoredEngagement,
+};
+use rusqlite::{params, Connection, OptionalExtension};
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+thread_local! {
+    /// The heads handed out in the writer's open transaction, by tenant.
+    static HEADS: RefCell<HashMap<i64, i64>> = RefCell::new(HashMap::new());
+}
+
+/// The writer's view of the tenants' heads during one transaction.
+pub(crate) struct Heads;
+
+impl Heads {
+    /// Forgets what a transaction handed out (at its start, and after a rollback).
+    pub(crate) fn reset() {
+        HEADS.with(|h| h.borrow_mut().clear());
+    }
+
+    /// Writes the heads handed out back to `tenant_heads`, before the commit; returns them
+    /// (to announce after the commit).
+    pub(crate) fn flush(conn: &Connection) -> rusqlite::Result<Vec<(i64, i64)>> {
+        let heads: Vec<(i64, i64)> = HEADS.with(|h| h.borrow_mut().drain().collect());
+        let mut stmt =
+            conn.prepare_cached("UPDATE tenant_heads SET head = ?2 WHERE tenant_id = ?1")?;
+        for (tenant, head) in &heads {
+            stmt.execute(params![tenant, head])?;
+        }
+        Ok(heads)
+    }
+}
+
+/// The next position of `tenant`'s feed, in the writer's transaction.
+pub(crate) fn next_position(conn: &Connection, tenant: i64) -> Result<i64> {
+    let known = HEADS.with(|h| h.borrow().get(&tenant).copied());
+    let current = match known {
+        Some(h) => h,
+        None => conn
+            .prepare_cached("SELECT head FROM tenant_heads WHERE tenant_id = ?1")
+            .and_then(|mut s| s.query_row([tenant], |r| r.get::<_, i64>(0)).optional())
+            .map_err(db("read feed head"))?
+            .unwrap_or(0),
+    };
+    let next = current + 1;
+    HEADS.with(|h| h.borrow_mut().insert(tenant, next));
+    Ok(next)
+}
+
+/// Creates the head row of a new tenant.
+pub(crate) fn start(conn: &Connection, tenant: i64) -> Result<()> {
+    conn.prepare_cached("INSERT OR IGNORE INTO tenant_heads (tenant_id, head) VALUES (?1, 0)")
+        .and_then(|mut s| s.execute([tenant]))
+        .map(|_| ())
+        .map_err(db("create feed head"))
+}
+
+/// Writes the tombstone of a deleted engagement.
+pub(crate) fn tombstone(
+    conn: &Connection,
+    tenant: i64,
+    id: &str,
+    reason: DeleteReason,
+    now: Timestamp,
+) -> Result<()> {
+    let position = next_position(conn, tenant)?;
+    conn.prepare_cached(
+        "INSERT INTO tombstones (tenant_id, position, id, at, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            tenant,
+            position,
+            id,
+            now.as_millisecond(),
+            reason.code()
+        ])
+    })
+    .map(|_| ())
+    .map_err(db("write tombstone"))
+}
+
+fn ts(ms: i64) -> Timestamp {
+    Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+/// The feed after `after`.
+pub(crate) fn read(conn: &Connection, tenant: i64, after: i64, limit: u32) -> Result<ChangePage> {
+    let (head, trimmed_through) = conn
+        .prepare_cached("SELECT head, trimmed_through FROM tenant_heads WHERE tenant_id = ?1")
+        .and_then(|mut s| {
+            s.query_row([tenant], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
+                .optional()
+        })
+        .map_err(db("read feed head"))?
+        .unwrap_or((0, 0));
+    let mut changes = Vec::with_capacity(limit as usize);
+    if limit > 0 && after < head {
+        let mut s = conn
+            .prepare_cached(
+                "SELECT position, id, changed, body FROM engagements
+                 WHERE tenant_id = ?1 AND position > ?2 ORDER BY position LIMIT ?3",
+            )
+            .map_err(db("read feed"))?;
+        let rows = s
+            .query_map(params![tenant, after, limit], |r| {
+                let id: String = r.get(1)?;
+                Ok(Change {
+                    position: r.get(0)?,
+                    at: ts(r.get(2)?),
+                    kind: ChangeKind::Upsert(StoredEngagement {
+                        id: id.clone(),
+                        json: r.get(3)?,
+                    }),
+                    id,
+                })
+            })
+            .map_err(db("read feed"))?;
+        for c in rows {
+            changes.push(c.map_err(db("read feed"))?);
+        }
+        let mut s = conn
+            .prepare_cached(
+                "SELECT position, id, at, reason FROM tombstones
+                 WHERE tenant_id = ?1 AND position > ?2 ORDER BY position LIMIT ?3",
+            )
+            .map_err(db("read tombstones"))?;
+        let rows = s
+            .query_map(params![tenant, after, limit], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>(3)?,
+                ))
+            })
+            .map_err(db("read tombstones"))?;
+        for row in rows {
+            let (position, id, at, reason) = row.map_err(db("read tombstones"))?;
+            let reason = DeleteReason::from_code(reason).ok_or_else(|| {
+                StoreError::backend("read tombstones", format!("unknown reason {reason}"))
+            })?;
+            changes.push(Change {
+                position,
+                id,
+                at: ts(at),
+                kind: ChangeKind::Delete(reason),
+            });
+        }
+        changes.sort_by_key(|c| c.position);
+        changes.truncate(limit as usize);
+    }
+    Ok(ChangePage {
+        changes,
+        head,
+        trimmed_through,
+    })
+}
+
+/// Removes up to `limit` tombstones written before `before`.
+pub(crate) fn trim(conn: &Connection, tenant: i64, before: Timestamp, limit: u32) -> Result<u64> {
+    let last: Option<i64> = conn
+        .prepare_cached(
+            "SELECT MAX(position) FROM (SELECT position FROM tombstones
+             WHERE tenant_id = ?1 AND at < ?2 ORDER BY position LIMIT ?3)",
+        )
+        .and_then(|mut s| {
+            s.query_row(params![tenant, before.as_millisecond(), limit], |r| {
+                r.get(0)
+            })
+        })
+        .map_err(db("find old tombstones"))?;
+    let Some(last) = last else {
+        return Ok(0);
+    };
+    // Trim up to a position, so the horizon has no holes: a newer tombstone that was
+    // written earlier (clock skew) goes with the older ones.
+    let n = conn
+        .prepare_cached("DELETE FROM tombstones WHERE tenant_id = ?1 AND position <= ?2")
+        .and_then(|mut s| s.execute(params![tenant, last]))
+        .map_err(db("trim tombstones"))?;
+    conn.prepare_cached(
+        "UPDATE tenant_heads SET trimmed_through = MAX(trimmed_through, ?2) WHERE tenant_id = ?1",
+    )
+    .and_then(|mut s| s.execute(params![tenant, last]))
+    .map_err(db("trim tombstones"))?;
+    Ok(n as u64)
+}
