@@ -11,6 +11,7 @@
 //! connection busy waits a bounded time: both end as [`StoreError::Unavailable`], which
 //! clients see as a 503, as they see a database that is down or restarting.
 
+mod changes;
 mod config;
 mod directory;
 mod error;
@@ -30,10 +31,10 @@ use deadpool_postgres::{Hook, HookError, Manager, ManagerConfig, Pool, Recycling
 use error::{db, pool_error};
 use interlog_model::{Engagement, Timestamp};
 use interlog_store::{
-    Client, Directory, EngagementEdit, Engagements, Filter, Identifier, IdentityLinks,
-    LinkedIdentifier, LocalSubscribers, NewClient, NewTenant, NewUser, Notifications, OpenOptions,
-    Page, Query, Record, Records, Result, SettingEdit, Settings, Store, StoreError,
-    StoredEngagement, Subscription, Tenant, UpsertOutcome, User,
+    ChangePage, Changes, Client, DeleteReason, Directory, EngagementEdit, Engagements, Filter,
+    Identifier, IdentityLinks, LinkedIdentifier, LocalSubscribers, NewClient, NewTenant, NewUser,
+    Notifications, OpenOptions, Page, Query, Record, Records, Result, SettingEdit, Settings, Store,
+    StoreError, StoredEngagement, Subscription, Tenant, UpsertOutcome, User,
 };
 use rows::{Row, TenantCtx};
 use std::sync::Arc;
@@ -50,6 +51,8 @@ pub struct PgStore {
     group: GroupCommit,
     subscribers: Arc<LocalSubscribers>,
     listener: notify::Listener,
+    /// The NOTIFY channel of this store.
+    channel: Arc<str>,
 }
 
 /// The current time at the millisecond precision the store keeps.
@@ -163,8 +166,10 @@ impl PgStore {
             subscribers.clone(),
         )
         .await?;
+        let channel: Arc<str> = opts.channel().into();
         Ok(PgStore {
-            group: GroupCommit::start(pool.clone(), opts.copy, WRITERS),
+            group: GroupCommit::start(pool.clone(), opts.copy, WRITERS, channel.clone()),
+            channel,
             pool,
             options: opts,
             subscribers,
@@ -180,46 +185,34 @@ impl PgStore {
             return self.group.write(t, rows).await;
         }
         let (pool, copy, t, rows) = (&self.pool, self.options.copy, &t, &rows);
+        let channel = &*self.channel;
         write::retrying(|| async move {
             let mut client = pool.get().await.map_err(pool_error)?;
             let tx = client.transaction().await?;
             let refs: Vec<&Pending> = rows.iter().collect();
-            let written = write::merge(&tx, t, &refs, copy, 0).await?;
+            let written = write::merge(&tx, t, &refs, copy, 0, channel).await?;
             tx.commit().await?;
             Ok(written)
         })
         .await
     }
 
-    /// Deletes a stored engagement and its search terms; false when there was none.
-    async fn delete_engagement(&self, tenant: &Tenant, id: &str) -> Result<bool> {
+    /// Deletes the stored engagements `ids` (those that exist) with their search terms,
+    /// leaving tombstones saying `reason`; how many went.
+    async fn delete_engagements(
+        &self,
+        tenant: &Tenant,
+        ids: &[String],
+        reason: DeleteReason,
+    ) -> Result<u64> {
         let t = ctx(tenant);
-        let (pool, t) = (&self.pool, &t);
+        let (pool, t, channel) = (&self.pool, &t, &*self.channel);
         write::retrying(|| async move {
             let mut client = pool.get().await.map_err(pool_error)?;
             let tx = client.transaction().await?;
-            let Some(row) = tx
-                .query_opt(
-                    "DELETE FROM engagements WHERE tenant_id = $1 AND id = $2 RETURNING body",
-                    &[&t.id, &id],
-                )
-                .await?
-            else {
-                return Ok(false);
-            };
-            let e = rows::decode(row.get(0))?;
-            let terms = rows::term_keys(&e, t.country_code.as_deref());
-            let kinds: Vec<i16> = terms.iter().map(|(k, _)| *k).collect();
-            let values: Vec<&str> = terms.iter().map(|(_, v)| v.as_str()).collect();
-            tx.execute(
-                "DELETE FROM terms t USING unnest($2::int2[], $3::text[]) AS o(kind, value)
-                 WHERE t.tenant_id = $1 AND t.kind = o.kind AND t.value = o.value
-                   AND t.started = $4 AND t.id = $5",
-                &[&t.id, &kinds, &values, &e.started_at.as_millisecond(), &id],
-            )
-            .await?;
+            let n = changes::remove(&tx, t, ids, reason, channel).await?;
             tx.commit().await?;
-            Ok(true)
+            Ok(n)
         })
         .await
     }
@@ -234,6 +227,7 @@ impl PgStore {
         let now = now_millis();
         let edit = std::sync::Mutex::new(Some(edit));
         let (pool, copy, t, edit) = (&self.pool, self.options.copy, &t, &edit);
+        let channel = &*self.channel;
         write::retrying(|| async move {
             let mut client = pool.get().await.map_err(pool_error)?;
             let tx = client.transaction().await?;
@@ -261,7 +255,7 @@ impl PgStore {
                 row: Row::new(e, now, t.country_code.as_deref()),
                 mode: Mode::Replace,
             };
-            let written = write::merge(&tx, t, &[&pending], copy, 0).await?;
+            let written = write::merge(&tx, t, &[&pending], copy, 0, channel).await?;
             if written != [Written::Updated] {
                 return Err(StoreError::NotFound.into());
             }
@@ -418,10 +412,42 @@ impl Engagements for PgStore {
     }
 
     async fn delete(&self, tenant: &Tenant, id: &str) -> Result<bool> {
-        self.delete_engagement(tenant, id).await
+        let n = self
+            .delete_engagements(tenant, &[id.to_owned()], DeleteReason::Deleted)
+            .await?;
+        Ok(n > 0)
+    }
+
+    async fn delete_many(
+        &self,
+        tenant: &Tenant,
+        ids: &[String],
+        reason: DeleteReason,
+    ) -> Result<u64> {
+        self.delete_engagements(tenant, ids, reason).await
+    }
+
+    async fn delete_started_before(
+        &self,
+        tenant: &Tenant,
+        before: Timestamp,
+        limit: u32,
+    ) -> Result<u64> {
+        let t = ctx(tenant);
+        let (pool, t, channel) = (&self.pool, &t, &*self.channel);
+        write::retrying(|| async move {
+            let mut client = pool.get().await.map_err(pool_error)?;
+            let tx = client.transaction().await?;
+            let ids = changes::started_before(&tx, t.id, before, limit).await?;
+            let n = changes::remove(&tx, t, &ids, DeleteReason::Retention, channel).await?;
+            tx.commit().await?;
+            Ok(n)
+        })
+        .await
     }
 
     async fn list(&self, tenant: &Tenant, query: &Query) -> Result<Page> {
+        query.filter.check_size()?;
         if listing::matches_nothing(&query.filter) {
             return listing::no_page(query);
         }
@@ -442,6 +468,7 @@ impl Engagements for PgStore {
     }
 
     async fn count(&self, tenant: &Tenant, filter: &Filter) -> Result<u64> {
+        filter.check_size()?;
         if listing::matches_nothing(filter) {
             return Ok(0);
         }
@@ -457,6 +484,17 @@ impl Engagements for PgStore {
             .map_err(db("count"))?
             .get(0);
         Ok(u64::try_from(n).unwrap_or(0))
+    }
+}
+
+#[async_trait]
+impl Changes for PgStore {
+    async fn changes(&self, tenant: &Tenant, after: i64, limit: u32) -> Result<ChangePage> {
+        changes::read(&self.pool, tenant.id, after, limit).await
+    }
+
+    async fn trim_tombstones(&self, tenant: &Tenant, before: Timestamp, limit: u32) -> Result<u64> {
+        changes::trim(&self.pool, tenant.id, before, limit).await
     }
 }
 
@@ -541,6 +579,10 @@ impl Records for PgStore {
 impl Settings for PgStore {
     async fn setting(&self, tenant: &Tenant, namespace: &str, key: &str) -> Result<Option<String>> {
         settings::get(&self.pool, tenant.id, namespace, key).await
+    }
+
+    async fn settings_in(&self, tenant: &Tenant, namespace: &str) -> Result<Vec<(String, String)>> {
+        settings::all(&self.pool, tenant.id, namespace).await
     }
 
     async fn put_setting(

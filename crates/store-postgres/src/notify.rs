@@ -24,7 +24,7 @@ const INLINE_MAX: usize = 7_000;
 const SPILL_TTL_MS: i64 = 10 * 60 * 1000;
 
 /// The notification text: `TENANT TOPIC_LEN:TOPIC` then `=PAYLOAD` or `#ROW_ID`.
-fn header(tenant: i64, topic: &str) -> String {
+pub(crate) fn header(tenant: i64, topic: &str) -> String {
     format!("{tenant} {}:{topic}", topic.len())
 }
 

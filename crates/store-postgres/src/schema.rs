@@ -5,7 +5,10 @@ use interlog_store::{Result, StoreError};
 use sha2::{Digest, Sha256};
 
 /// The migrations in order; `interlog_migrations` records which have run.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_init.sql"),
+    include_str!("../migrations/0002_change_feed.sql"),
+];
 
 /// The staging tables bulk writes are copied into, per connection; their rows go at
 /// commit. `body` is compressed (lz4 where the server has it) and kept inline there: the

@@ -20,6 +20,22 @@ pub(crate) async fn get(pool: &Pool, tenant: i64, ns: &str, key: &str) -> Result
         .map(|r| r.get(0)))
 }
 
+/// Every setting of `ns`, by key.
+pub(crate) async fn all(pool: &Pool, tenant: i64, ns: &str) -> Result<Vec<(String, String)>> {
+    let client = pool.get().await.map_err(pool_error)?;
+    Ok(client
+        .query(
+            "SELECT key, value FROM tenant_settings WHERE tenant_id = $1 AND namespace = $2
+             ORDER BY key",
+            &[&tenant, &ns],
+        )
+        .await
+        .map_err(db("list settings"))?
+        .into_iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect())
+}
+
 async fn write(
     c: &impl deadpool_postgres::GenericClient,
     tenant: i64,

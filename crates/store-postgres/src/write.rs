@@ -9,7 +9,11 @@
 //!
 //! Single writes are batched ([`GroupCommit`]): concurrent requests share one transaction
 //! and one commit, as the SQLite backend's writer does.
+//!
+//! Each written row takes the next position of its tenant's change feed in the same
+//! transaction ([`crate::changes`]); a row not written (stale, refused) takes none.
 
+use crate::changes;
 use crate::config::CopyFormat;
 use crate::error::{db, is_retryable, pg_error, pool_error};
 use crate::rows::{decode, term_keys, Row, TenantCtx};
@@ -64,24 +68,30 @@ const RETRIES: usize = 4;
 
 /// Writes `rows` of one tenant in the open transaction; one outcome each, in order.
 /// `base` numbers the rows in the staging tables, so several merges may share one
-/// transaction.
+/// transaction. When anything was written, the tenant's new feed head is announced on
+/// `channel` at commit.
 pub(crate) async fn merge(
     tx: &Transaction<'_>,
     tenant: &TenantCtx,
     rows: &[&Pending],
     copy: CopyFormat,
     base: i32,
+    channel: &str,
 ) -> Result<Vec<Written>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
     stage(tx, rows, copy, base).await?;
     let mut out: Vec<Option<Written>> = vec![None; rows.len()];
+    let mut moved = false;
     for round in rounds(rows) {
         let mut todo = round;
         while !todo.is_empty() {
-            todo = merge_round(tx, tenant, rows, base, &todo, &mut out).await?;
+            todo = merge_round(tx, tenant, rows, base, &todo, &mut out, &mut moved).await?;
         }
+    }
+    if moved {
+        changes::announce(tx, channel, tenant.id).await?;
     }
     Ok(out
         .into_iter()
@@ -110,7 +120,7 @@ fn ord(base: i32, i: usize) -> i32 {
 }
 
 /// Merges the rows `todo` (distinct ids); returns those another transaction inserted
-/// meanwhile, to be compared again.
+/// meanwhile, to be compared again. Sets `moved` when it took feed positions.
 async fn merge_round(
     tx: &Transaction<'_>,
     tenant: &TenantCtx,
@@ -118,6 +128,7 @@ async fn merge_round(
     base: i32,
     todo: &[usize],
     out: &mut [Option<Written>],
+    moved: &mut bool,
 ) -> Result<Vec<usize>> {
     let mut ids: Vec<&str> = todo.iter().map(|&i| rows[i].row.id.as_str()).collect();
     ids.sort_unstable();
@@ -173,18 +184,29 @@ async fn merge_round(
             }
         }
     }
+    if writes.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The feed positions: the replaced rows first, then the inserted ones in order. Taken
+    // once the rows to write are locked, so the tenant's head is held as briefly as can be.
+    let first = changes::allocate(tx, tenant.id, writes.len()).await?;
+    *moved = true;
+    let changed = changes::now_ms();
+    let first_insert = first + replaced.len() as i64;
     if !replaced.is_empty() {
+        let positions: Vec<i64> = (first..first_insert).collect();
         // An UPDATE, not a delete and insert: a transaction waiting to lock the row then
         // finds the new version rather than nothing.
         exec(
             tx,
             "UPDATE engagements e SET started = s.started, ended = s.ended, updated = s.updated,
                  duration = s.duration, state = s.state, outcome = s.outcome,
-                 direction = s.direction, channels = s.channels, body = s.body
-             FROM unnest($2::text[], $3::int4[]) AS u(id, ord)
+                 direction = s.direction, channels = s.channels, body = s.body,
+                 position = u.position, changed = $5::int8
+             FROM unnest($2::text[], $3::int4[], $4::int8[]) AS u(id, ord, position)
              JOIN stage_engagements s ON s.ord = u.ord
              WHERE e.tenant_id = $1 AND e.id = u.id",
-            &[&tenant.id, &replaced, &replaced_ords],
+            &[&tenant.id, &replaced, &replaced_ords, &positions, &changed],
             "update engagements",
         )
         .await?;
@@ -205,27 +227,43 @@ async fn merge_round(
         )
         .await?;
     }
-    if writes.is_empty() {
-        return Ok(Vec::new());
-    }
     let insert_ords: Vec<i32> = inserts.iter().map(|&i| ord(base, i)).collect();
     let inserted: std::collections::HashSet<String> = if insert_ords.is_empty() {
         Default::default()
     } else {
+        // Each inserted row's position: the first insert's, plus its place among them.
+        let filter = OrdFilter::of(&insert_ords);
+        let (from, position, params): (&str, &str, Vec<&(dyn ToSql + Sync)>) = match &filter {
+            OrdFilter::Range(a, b) => (
+                "stage_engagements s WHERE s.ord BETWEEN $2 AND $3",
+                "$4::int8 + (s.ord - $2)",
+                vec![&tenant.id, a, b, &first_insert, &changed],
+            ),
+            OrdFilter::List(l) => (
+                "stage_engagements s JOIN unnest($2::int4[]) WITH ORDINALITY AS o(ord, n)
+                 ON s.ord = o.ord",
+                "$3::int8 + o.n - 1",
+                vec![&tenant.id, l, &first_insert, &changed],
+            ),
+        };
+        let changed_param = if matches!(filter, OrdFilter::Range(..)) {
+            "$5::int8"
+        } else {
+            "$4::int8"
+        };
         let sql = format!(
             "INSERT INTO engagements (tenant_id, id, started, ended, updated, duration, state,
-                 outcome, direction, channels, body)
-             SELECT $1, id, started, ended, updated, duration, state, outcome, direction,
-                 channels, body
-             FROM stage_engagements WHERE {}
-             ON CONFLICT (tenant_id, id) DO NOTHING RETURNING id",
-            OrdFilter::of(&insert_ords).sql()
+                 outcome, direction, channels, body, position, changed)
+             SELECT $1, s.id, s.started, s.ended, s.updated, s.duration, s.state, s.outcome,
+                 s.direction, s.channels, s.body, {position}, {changed_param}
+             FROM {from}
+             ON CONFLICT (tenant_id, id) DO NOTHING RETURNING id"
         );
         let stmt = tx
             .prepare_cached(&sql)
             .await
             .map_err(db("prepare engagement insert"))?;
-        tx.query(&stmt, &OrdFilter::of(&insert_ords).params(&tenant.id))
+        tx.query(&stmt, &params)
             .await
             .map_err(db("insert engagements"))?
             .into_iter()
@@ -616,12 +654,17 @@ pub(crate) struct GroupCommit {
 }
 
 impl GroupCommit {
-    /// Starts `writers` writer tasks on `pool`.
-    pub(crate) fn start(pool: Pool, copy: CopyFormat, writers: usize) -> GroupCommit {
+    /// Starts `writers` writer tasks on `pool`; feed heads are announced on `channel`.
+    pub(crate) fn start(
+        pool: Pool,
+        copy: CopyFormat,
+        writers: usize,
+        channel: Arc<str>,
+    ) -> GroupCommit {
         let (tx, rx) = mpsc::unbounded_channel();
         let rx = Arc::new(Mutex::new(rx));
         let handles = (0..writers.max(1))
-            .map(|_| tokio::spawn(writer(pool.clone(), rx.clone(), copy)))
+            .map(|_| tokio::spawn(writer(pool.clone(), rx.clone(), copy, channel.clone())))
             .collect();
         GroupCommit {
             jobs: std::sync::Mutex::new(Some(tx)),
@@ -660,7 +703,12 @@ impl GroupCommit {
     }
 }
 
-async fn writer(pool: Pool, jobs: Arc<Mutex<mpsc::UnboundedReceiver<Job>>>, copy: CopyFormat) {
+async fn writer(
+    pool: Pool,
+    jobs: Arc<Mutex<mpsc::UnboundedReceiver<Job>>>,
+    copy: CopyFormat,
+    channel: Arc<str>,
+) {
     loop {
         let batch = {
             let mut rx = jobs.lock().await;
@@ -678,14 +726,14 @@ async fn writer(pool: Pool, jobs: Arc<Mutex<mpsc::UnboundedReceiver<Job>>>, copy
             }
             batch
         };
-        commit_group(&pool, batch, copy).await;
+        commit_group(&pool, batch, copy, &channel).await;
     }
 }
 
 /// Writes a group of jobs in one transaction. When it fails for a reason other than the
 /// database being away, each job is tried alone, so one bad write fails only itself.
-async fn commit_group(pool: &Pool, batch: Vec<Job>, copy: CopyFormat) {
-    let result = write_jobs(pool, &batch, copy).await;
+async fn commit_group(pool: &Pool, batch: Vec<Job>, copy: CopyFormat, channel: &str) {
+    let result = write_jobs(pool, &batch, copy, channel).await;
     match result {
         Ok(outcomes) => {
             for (job, out) in batch.into_iter().zip(outcomes) {
@@ -696,7 +744,7 @@ async fn commit_group(pool: &Pool, batch: Vec<Job>, copy: CopyFormat) {
             tracing::warn!(error = %e, jobs = batch.len(), "a group commit failed; writing its jobs one by one");
             for job in batch {
                 let one = vec![job];
-                let result = write_jobs(pool, &one, copy).await;
+                let result = write_jobs(pool, &one, copy, channel).await;
                 let job = one.into_iter().next().expect("one job");
                 let _ = job
                     .reply
@@ -722,8 +770,14 @@ fn copy_error(e: &Arc<StoreError>) -> StoreError {
     }
 }
 
-async fn write_jobs(pool: &Pool, batch: &[Job], copy: CopyFormat) -> Result<Vec<Vec<Written>>> {
-    // Jobs of one tenant are merged together, in the order they came.
+async fn write_jobs(
+    pool: &Pool,
+    batch: &[Job],
+    copy: CopyFormat,
+    channel: &str,
+) -> Result<Vec<Vec<Written>>> {
+    // Jobs of one tenant are merged together, in the order they came; tenants in id order,
+    // so that concurrent groups lock the tenants' feed heads in one order.
     let mut by_tenant: Vec<(i64, Vec<usize>)> = Vec::new();
     for (j, job) in batch.iter().enumerate() {
         match by_tenant.iter_mut().find(|(t, _)| *t == job.tenant.id) {
@@ -731,6 +785,7 @@ async fn write_jobs(pool: &Pool, batch: &[Job], copy: CopyFormat) -> Result<Vec<
             None => by_tenant.push((job.tenant.id, vec![j])),
         }
     }
+    by_tenant.sort_by_key(|(t, _)| *t);
     let by_tenant = &by_tenant;
     retrying(|| async move {
         let mut client = pool.get().await.map_err(pool_error)?;
@@ -740,7 +795,7 @@ async fn write_jobs(pool: &Pool, batch: &[Job], copy: CopyFormat) -> Result<Vec<
         for (_, js) in by_tenant {
             let tenant = &batch[js[0]].tenant;
             let rows: Vec<&Pending> = js.iter().flat_map(|&j| batch[j].rows.iter()).collect();
-            let written = merge(&tx, tenant, &rows, copy, base).await?;
+            let written = merge(&tx, tenant, &rows, copy, base, channel).await?;
             base += i32::try_from(rows.len()).expect("groups are small");
             let mut it = written.into_iter();
             for &j in js {
