@@ -47,15 +47,21 @@ pub(crate) async fn allocate(tx: &Transaction<'_>, tenant: i64, n: usize) -> Res
     Ok(head - n + 1)
 }
 
-/// Announces `tenant`'s head on [`CHANGES_TOPIC`] when `tx` commits (NOTIFY is delivered
-/// at commit, in commit order, and not at all on a rollback).
-pub(crate) async fn announce(tx: &Transaction<'_>, channel: &str, tenant: i64) -> Result<()> {
-    let header = format!("{}=", notify::header(tenant, CHANGES_TOPIC));
+/// Announces `tenant`'s new `head` on [`CHANGES_TOPIC`] when `tx` commits (NOTIFY is
+/// delivered at commit, in commit order, and not at all on a rollback). The statement
+/// names no table, so on Citus it runs on the coordinator, where instances listen.
+pub(crate) async fn announce(
+    tx: &Transaction<'_>,
+    channel: &str,
+    tenant: i64,
+    head: i64,
+) -> Result<()> {
+    let text = format!("{}={head}", notify::header(tenant, CHANGES_TOPIC));
     let stmt = tx
-        .prepare_cached("SELECT pg_notify($1, $2 || head) FROM tenant_heads WHERE tenant_id = $3")
+        .prepare_cached("SELECT pg_notify($1, $2)")
         .await
         .map_err(db("prepare feed announcement"))?;
-    tx.execute(&stmt, &[&channel, &header, &tenant])
+    tx.execute(&stmt, &[&channel, &text])
         .await
         .map_err(db("announce feed head"))?;
     Ok(())
@@ -141,7 +147,8 @@ pub(crate) async fn remove(
     )
     .await
     .map_err(db("write tombstones"))?;
-    announce(tx, channel, tenant.id).await?;
+    let head = first + doomed.len() as i64 - 1;
+    announce(tx, channel, tenant.id, head).await?;
     Ok(doomed.len() as u64)
 }
 

@@ -83,15 +83,15 @@ pub(crate) async fn merge(
     }
     stage(tx, rows, copy, base).await?;
     let mut out: Vec<Option<Written>> = vec![None; rows.len()];
-    let mut moved = false;
+    let mut head = None;
     for round in rounds(rows) {
         let mut todo = round;
         while !todo.is_empty() {
-            todo = merge_round(tx, tenant, rows, base, &todo, &mut out, &mut moved).await?;
+            todo = merge_round(tx, tenant, rows, base, &todo, &mut out, &mut head).await?;
         }
     }
-    if moved {
-        changes::announce(tx, channel, tenant.id).await?;
+    if let Some(head) = head {
+        changes::announce(tx, channel, tenant.id, head).await?;
     }
     Ok(out
         .into_iter()
@@ -120,7 +120,7 @@ fn ord(base: i32, i: usize) -> i32 {
 }
 
 /// Merges the rows `todo` (distinct ids); returns those another transaction inserted
-/// meanwhile, to be compared again. Sets `moved` when it took feed positions.
+/// meanwhile, to be compared again. Sets `head` to the last feed position it took, if any.
 async fn merge_round(
     tx: &Transaction<'_>,
     tenant: &TenantCtx,
@@ -128,7 +128,7 @@ async fn merge_round(
     base: i32,
     todo: &[usize],
     out: &mut [Option<Written>],
-    moved: &mut bool,
+    head: &mut Option<i64>,
 ) -> Result<Vec<usize>> {
     let mut ids: Vec<&str> = todo.iter().map(|&i| rows[i].row.id.as_str()).collect();
     ids.sort_unstable();
@@ -190,7 +190,7 @@ async fn merge_round(
     // The feed positions: the replaced rows first, then the inserted ones in order. Taken
     // once the rows to write are locked, so the tenant's head is held as briefly as can be.
     let first = changes::allocate(tx, tenant.id, writes.len()).await?;
-    *moved = true;
+    *head = Some(first + writes.len() as i64 - 1);
     let changed = changes::now_ms();
     let first_insert = first + replaced.len() as i64;
     if !replaced.is_empty() {
