@@ -1,5 +1,5 @@
 //! Checking a secret costs an argon2 hash, so clients without credentials are bounded: each
-//! source address has a budget of checks (429 with Retry-After past it, in the envelope of
+//! source address has a budget of failed checks (429 with Retry-After past it, in the envelope of
 //! the API it called), and a flood from one address does not slow down a genuine client
 //! elsewhere.
 

@@ -1,9 +1,11 @@
 //! Bounds the work that clients without credentials can make the server do. Checking a
 //! secret costs an argon2 hash (tens of milliseconds of CPU and 19 MiB), so:
 //!
-//! - each source address has a budget of verifications (a token bucket: `burst` at once,
-//!   refilled at `per_minute`); past it the answer is 429 with `Retry-After`, in the
-//!   envelope of the API asked, without hashing;
+//! - each source address has a budget of failed verifications (a token bucket: `burst` at
+//!   once, refilled at `per_minute`); past it the answer is 429 with `Retry-After`, in the
+//!   envelope of the API asked, without hashing. A check is charged before it runs and
+//!   refunded when the secret was right, so a genuine client that authenticates on every
+//!   request (HTTP Basic) is never limited by its own successes;
 //! - at most one hash runs per core, and at most `queue` more wait for a slot; past that
 //!   the answer is 503 with `Retry-After` at once, instead of queueing without bound;
 //! - one source address never holds every slot: at most one check fewer than there are
@@ -87,14 +89,27 @@ impl CredentialGuard {
     /// Runs `check` (a secret verification) on a blocking thread, if the request's source
     /// has budget left and a hashing slot comes free without a long queue.
     pub async fn verify(&self, check: impl FnOnce() -> bool + Send + 'static) -> ApiResult<bool> {
-        let _turn: Option<OwnedSemaphorePermit> = match SOURCE.try_with(|ip| *ip) {
-            Ok(ip) => Some(
+        let source = SOURCE.try_with(|ip| *ip).ok();
+        let verified = self.verify_from(source, check).await?;
+        if let (true, Some(ip)) = (verified, source) {
+            self.refund(ip);
+        }
+        Ok(verified)
+    }
+
+    async fn verify_from(
+        &self,
+        source: Option<IpAddr>,
+        check: impl FnOnce() -> bool + Send + 'static,
+    ) -> ApiResult<bool> {
+        let _turn: Option<OwnedSemaphorePermit> = match source {
+            Some(ip) => Some(
                 self.spend(ip)?
                     .acquire_owned()
                     .await
                     .map_err(ApiError::internal)?,
             ),
-            Err(_) => None,
+            None => None,
         };
         let queued = self.waiting.fetch_add(1, Ordering::AcqRel);
         if queued >= self.limits.queue {
@@ -113,6 +128,15 @@ impl CredentialGuard {
         tokio::task::spawn_blocking(check)
             .await
             .map_err(ApiError::internal)
+    }
+
+    /// Gives back the check `spend` took: the secret was right.
+    fn refund(&self, ip: IpAddr) {
+        let burst = f64::from(self.limits.burst.max(1));
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(b) = buckets.get_mut(&ip) {
+            b.tokens = (b.tokens + 1.0).min(burst);
+        }
     }
 
     /// Takes one verification from `ip`'s budget; returns the source's turns, to wait for
@@ -166,8 +190,14 @@ mod tests {
         });
         let a: IpAddr = "10.0.0.1".parse().unwrap();
         let b: IpAddr = "10.0.0.2".parse().unwrap();
+        for _ in 0..5 {
+            assert!(
+                with_source(Some(a), g.verify(|| true)).await.unwrap(),
+                "a right secret costs nothing from the budget"
+            );
+        }
         for _ in 0..2 {
-            assert!(with_source(Some(a), g.verify(|| true)).await.unwrap());
+            assert!(!with_source(Some(a), g.verify(|| false)).await.unwrap());
         }
         let e = with_source(Some(a), g.verify(|| true)).await.unwrap_err();
         assert_eq!(e.kind, ErrorKind::TooManyRequests);
