@@ -8,7 +8,7 @@ bench_init
 export BENCH_SKIP_BUILD=1   # built once, above
 
 scripts=("$@")
-((${#scripts[@]})) || scripts=(import bulk_ingest upserts list get filtered)
+((${#scripts[@]})) || scripts=(import bulk_ingest upserts list get filtered explorer metrics_cost)
 logs="$WORK/logs"
 mkdir -p "$logs"
 failed=()

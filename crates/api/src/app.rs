@@ -4,12 +4,17 @@
 
 use crate::auth::Signer;
 use crate::dialect::Dialect;
+use crate::metrics::HttpMetrics;
 use crate::routes::{RouteInfo, Routes};
 use crate::settings::{SettingError, SettingValues};
-use crate::state::{ApiConfig, AppState};
+use crate::state::{ApiConfig, AppState, MetricsServing};
+use axum::routing::get;
 use axum::Router;
 use interlog_store::Store;
 use std::sync::Arc;
+
+/// Where the Prometheus exposition is served.
+pub const METRICS_PATH: &str = "/metrics";
 
 /// Collects what the app is made of.
 pub struct AppBuilder {
@@ -29,6 +34,8 @@ pub struct App {
     pub routes: Vec<RouteInfo>,
     /// The running parts the APIs exposed ([`Routes::expose`]), by type.
     pub handles: axum::http::Extensions,
+    /// `GET /metrics` alone, for a listener of its own ([`MetricsServing::OwnListener`]).
+    pub metrics_router: Option<Router>,
 }
 
 impl AppBuilder {
@@ -65,13 +72,28 @@ impl AppBuilder {
         for extra in &self.extra {
             all = all.merge(extra(&state));
         }
+        let serving = state.config.metrics;
+        if serving == MetricsServing::WithApi {
+            all = all.merge(Routes::new("native").public(METRICS_PATH, get(crate::metrics::serve)));
+        }
         let (router, routes, handles) = all.into_parts();
-        let router = crate::layers(router, &state).with_state(state.clone());
+        let http_metrics = (serving != MetricsServing::Off).then(|| {
+            Arc::new(HttpMetrics::new(
+                routes.iter().map(|r| (r.api, r.path.as_str())),
+            ))
+        });
+        let router = crate::layers(router, &state, http_metrics).with_state(state.clone());
+        let metrics_router = (serving == MetricsServing::OwnListener).then(|| {
+            Router::new()
+                .route(METRICS_PATH, get(crate::metrics::serve))
+                .with_state(state.clone())
+        });
         Ok(App {
             state,
             router,
             routes,
             handles,
+            metrics_router,
         })
     }
 }

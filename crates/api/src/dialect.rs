@@ -5,7 +5,8 @@
 use crate::formats::Format;
 use crate::routes::Routes;
 use crate::settings::{SettingError, SettingValues};
-use interlog_model::SourcePlatform;
+use interlog_model::{Engagement, SourcePlatform};
+use interlog_store::Tenant;
 
 /// One vendor dialect.
 pub struct Dialect {
@@ -24,6 +25,36 @@ pub struct Dialect {
     /// Builds its routes from its settings (the config section with the environment
     /// applied). A bad value is an error naming the key.
     pub routes: fn(&SettingValues) -> Result<Routes, SettingError>,
+    /// How one engagement of a tenant is read through this dialect's API (the explorer
+    /// links to it); `None` when the tenant has no name in the dialect.
+    pub record_link: fn(&Tenant, &Engagement) -> Option<RecordLink>,
+}
+
+/// A request that reads one engagement through a dialect's API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordLink {
+    /// `GET`, or the method of a dialect whose read is not a GET (GWS's content is a POST).
+    pub method: &'static str,
+    /// Path and query.
+    pub path: String,
+}
+
+impl RecordLink {
+    pub fn get(path: String) -> Self {
+        RecordLink {
+            method: "GET",
+            path,
+        }
+    }
+}
+
+/// The alias `tenant` answers to in `dialect`, if it has one.
+pub fn alias_in<'a>(tenant: &'a Tenant, dialect: &str) -> Option<&'a str> {
+    tenant
+        .aliases
+        .iter()
+        .find(|(d, _)| d == dialect)
+        .map(|(_, a)| a.as_str())
 }
 
 /// What a vendor's tenant ids look like.

@@ -208,6 +208,30 @@ struct Ingest {
     batch: Vec<(u64, Engagement)>,
     in_flight: Option<tokio::task::JoinHandle<interlog_store::Result<StoredBatch>>>,
     summary: IngestSummary,
+    /// The counts already added to the ingest metrics.
+    counted: [u64; 4],
+}
+
+impl Ingest {
+    /// Adds what was settled since the last call to the ingest metrics.
+    fn count(&mut self) {
+        let s = &self.summary;
+        let now = [s.created, s.updated, s.stale, s.rejected];
+        for (i, result) in ["created", "updated", "stale", "rejected"]
+            .into_iter()
+            .enumerate()
+        {
+            crate::metrics::ingest_lines(self.format.name, result, now[i] - self.counted[i]);
+        }
+        self.counted = now;
+    }
+}
+
+impl Drop for Ingest {
+    /// A stream that stopped early still counts the lines it settled.
+    fn drop(&mut self) {
+        self.count();
+    }
 }
 
 impl Ingest {
@@ -220,6 +244,7 @@ impl Ingest {
             batch: Vec::with_capacity(BATCH),
             in_flight: None,
             summary: IngestSummary::default(),
+            counted: [0; 4],
         }
     }
 
@@ -282,6 +307,7 @@ impl Ingest {
                     }
                 }
             }
+            self.count();
         }
         Ok(())
     }
@@ -306,7 +332,9 @@ impl Ingest {
     async fn finish(mut self) -> interlog_store::Result<IngestSummary> {
         self.flush().await?;
         self.settle().await?;
-        Ok(self.summary)
+        self.count();
+        self.counted = [0; 4];
+        Ok(std::mem::take(&mut self.summary))
     }
 }
 

@@ -10,6 +10,7 @@ pub mod erasures;
 pub mod error;
 pub mod formats;
 pub mod ingest;
+pub mod metrics;
 pub mod native;
 pub mod oauth;
 pub mod openapi;
@@ -20,11 +21,11 @@ pub mod state;
 pub mod webhooks;
 
 pub use app::{App, AppBuilder};
-pub use dialect::{Dialect, Setting, TenantIdShape};
+pub use dialect::{Dialect, RecordLink, Setting, TenantIdShape};
 pub use error::{ApiError, ApiResult, ErrorKind};
 pub use routes::{Access, RouteInfo, Routes};
 pub use settings::{SettingError, SettingValues};
-pub use state::{ApiConfig, AppState};
+pub use state::{ApiConfig, AppState, MetricsServing};
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderValue, Request, StatusCode};
@@ -34,12 +35,16 @@ use axum::Router;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-/// The shared layers (request ids, tracing, body limit) and problem-shaped 404/405/413
-/// around every route.
-fn layers(routes: Router<AppState>, state: &AppState) -> Router<AppState> {
+/// The shared layers (request ids, tracing, body limit, metrics) and problem-shaped
+/// 404/405/413 around every route.
+fn layers(
+    routes: Router<AppState>,
+    state: &AppState,
+    metrics: Option<std::sync::Arc<metrics::HttpMetrics>>,
+) -> Router<AppState> {
     let max_body = state.config.max_body_bytes;
     let request_id = header::HeaderName::from_static("x-request-id");
-    routes
+    let routes = routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(source_of_request))
@@ -56,7 +61,11 @@ fn layers(routes: Router<AppState>, state: &AppState) -> Router<AppState> {
             }),
         )
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid));
+    match metrics {
+        Some(m) => routes.layer(axum::middleware::from_fn_with_state(m, metrics::track)),
+        None => routes,
+    }
 }
 
 /// Documentation and health: open to anyone.

@@ -132,12 +132,15 @@ pub async fn verify_blocking(
 ) -> ApiResult<bool> {
     state
         .guard
-        .verify(move || match hash {
-            Some(h) => verify_secret(&secret, &h),
-            None => {
-                // Hash anyway, so an unknown subject costs the same time as a wrong secret.
-                let _ = verify_secret(&secret, &DUMMY_HASH);
-                false
+        .verify(move || {
+            let _running = crate::metrics::argon2_in_flight();
+            match hash {
+                Some(h) => verify_secret(&secret, &h),
+                None => {
+                    // Hash anyway, so an unknown subject costs the same time as a wrong secret.
+                    let _ = verify_secret(&secret, &DUMMY_HASH);
+                    false
+                }
             }
         })
         .await

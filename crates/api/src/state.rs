@@ -19,10 +19,28 @@ pub struct ApiConfig {
     pub max_bulk_bytes: usize,
     /// Largest line of a bulk ingest stream.
     pub max_line_bytes: usize,
+    /// Whether and where Prometheus metrics are served.
+    pub metrics: MetricsServing,
+    /// Lifetime of an explorer session without use, in seconds.
+    pub ui_session_ttl_secs: i64,
+    /// Whether explorer cookies are always `Secure` (else only for requests that arrived
+    /// over TLS at a proxy, which says so with `X-Forwarded-Proto: https`).
+    pub ui_secure_cookies: bool,
     /// The bounds on credential checks (see [`crate::auth::guard`]).
     pub credential_limits: crate::auth::GuardLimits,
     /// How webhooks are delivered.
     pub webhooks: WebhookSettings,
+}
+
+/// Whether and where `/metrics` is served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricsServing {
+    /// No metrics layer and no endpoint.
+    Off,
+    /// `GET /metrics` beside the APIs.
+    WithApi,
+    /// `GET /metrics` on a listener of its own (`metrics_listen`).
+    OwnListener,
 }
 
 /// How webhooks are delivered (`[webhooks]` in the config file).
@@ -60,6 +78,9 @@ impl Default for ApiConfig {
             max_body_bytes: 4 * 1024 * 1024,
             max_bulk_bytes: 4 * 1024 * 1024 * 1024,
             max_line_bytes: 1024 * 1024,
+            metrics: MetricsServing::WithApi,
+            ui_session_ttl_secs: 8 * 3600,
+            ui_secure_cookies: false,
             credential_limits: Default::default(),
             webhooks: Default::default(),
         }
@@ -77,6 +98,10 @@ pub struct AppState {
     pub guard: Arc<crate::auth::CredentialGuard>,
     /// The ingest formats this server accepts.
     pub formats: Arc<crate::formats::Formats>,
+    /// What `/metrics` renders.
+    pub exposition: Arc<crate::metrics::Exposition>,
+    /// The dialects this server speaks.
+    pub dialects: Arc<[&'static Dialect]>,
     /// The tenant id shape of each dialect served, by name.
     tenant_ids: Arc<HashMap<&'static str, TenantIdShape>>,
     tenants: Arc<RwLock<HashMap<String, Arc<Tenant>>>>,
@@ -118,6 +143,8 @@ impl AppState {
             formats: Arc::new(crate::formats::Formats::new(
                 dialects.iter().map(|d| d.format),
             )),
+            exposition: Arc::default(),
+            dialects: dialects.into(),
             tenant_ids: Arc::new(dialects.iter().map(|d| (d.name, d.tenant_id)).collect()),
             tenants: Arc::default(),
         }

@@ -5,7 +5,7 @@
 
 use crate::registry::DIALECTS;
 use crate::store_url::StoreUrl;
-use interlog_api::{ApiConfig, SettingError, SettingValues};
+use interlog_api::{ApiConfig, MetricsServing, SettingError, SettingValues};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -92,6 +92,10 @@ struct FileConfig {
     max_body_bytes: Option<usize>,
     max_bulk_bytes: Option<usize>,
     signing_key_file: Option<PathBuf>,
+    metrics: Option<bool>,
+    metrics_listen: Option<SocketAddr>,
+    ui_session_ttl_secs: Option<i64>,
+    ui_secure_cookies: Option<bool>,
     max_connections: Option<usize>,
     header_read_timeout_secs: Option<u64>,
     idle_timeout_secs: Option<u64>,
@@ -155,6 +159,8 @@ fn default_max_connections() -> usize {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub listen: SocketAddr,
+    /// A listener of its own for `/metrics`, if any.
+    pub metrics_listen: Option<SocketAddr>,
     pub data: PathBuf,
     pub store: StoreUrl,
     pub log_format: LogFormat,
@@ -260,6 +266,33 @@ impl Config {
                 .map_err(|e: String| invalid("INTERLOG_LOG_FORMAT", &e))?,
             (None, None) => file.log_format.unwrap_or(LogFormat::Text),
         };
+        let env_bool = |name: &str| -> Result<Option<bool>, ConfigError> {
+            env(name)
+                .map(|v| match v.trim() {
+                    "true" | "1" | "on" => Ok(true),
+                    "false" | "0" | "off" => Ok(false),
+                    _ => Err(invalid(name, "must be true or false")),
+                })
+                .transpose()
+        };
+        let metrics_listen = match env("INTERLOG_METRICS_LISTEN") {
+            Some(v) if v.trim().is_empty() => None,
+            Some(v) => Some(v.trim().parse().map_err(|_| {
+                invalid(
+                    "INTERLOG_METRICS_LISTEN",
+                    "must be an address like 127.0.0.1:9090",
+                )
+            })?),
+            None => file.metrics_listen,
+        };
+        let metrics = match env_bool("INTERLOG_METRICS")?
+            .or(file.metrics)
+            .unwrap_or(true)
+        {
+            false => MetricsServing::Off,
+            true if metrics_listen.is_some() => MetricsServing::OwnListener,
+            true => MetricsServing::WithApi,
+        };
         let defaults = ApiConfig::default();
         let positive =
             |name: &str, env_name: &str, file: Option<u64>| -> Result<Option<u64>, ConfigError> {
@@ -308,10 +341,20 @@ impl Config {
             max_bulk_bytes: env_size("INTERLOG_MAX_BULK_BYTES")?
                 .or(file.max_bulk_bytes)
                 .unwrap_or(defaults.max_bulk_bytes),
+            metrics,
+            ui_session_ttl_secs: env_parse("INTERLOG_UI_SESSION_TTL_SECS")?
+                .or(file.ui_session_ttl_secs)
+                .unwrap_or(defaults.ui_session_ttl_secs),
+            ui_secure_cookies: env_bool("INTERLOG_UI_SECURE_COOKIES")?
+                .or(file.ui_secure_cookies)
+                .unwrap_or(defaults.ui_secure_cookies),
             ..defaults
         };
         if api.token_ttl_secs <= 0 {
             return Err(invalid("token_ttl_secs", "must be positive"));
+        }
+        if api.ui_session_ttl_secs <= 0 {
+            return Err(invalid("ui_session_ttl_secs", "must be positive"));
         }
         let server_defaults = ServerSettings::defaults();
         let secs = |name: &str, env_name: &str, file: Option<u64>, default: Duration| {
@@ -410,6 +453,7 @@ impl Config {
         warnings.extend(sections.into_keys().map(|k| format!("[dialects.{k}]")));
         Ok(Config {
             listen,
+            metrics_listen: metrics_listen.filter(|_| metrics != MetricsServing::Off),
             data,
             store,
             log_format,
@@ -526,6 +570,10 @@ fn parse(text: &str) -> Result<(FileConfig, Vec<String>), toml::de::Error> {
         "max_body_bytes",
         "max_bulk_bytes",
         "signing_key_file",
+        "metrics",
+        "metrics_listen",
+        "ui_session_ttl_secs",
+        "ui_secure_cookies",
         "max_connections",
         "header_read_timeout_secs",
         "idle_timeout_secs",

@@ -29,5 +29,21 @@ pub fn build_app(config: &Config, store: Arc<dyn Store>) -> Result<App, ConfigEr
     for dialect in DIALECTS {
         builder = builder.dialect(dialect, config.dialect_settings(dialect.name));
     }
-    builder.build().map_err(ConfigError::Setting)
+    builder = builder.routes(interlog_explorer::routes);
+    let app = builder.build().map_err(ConfigError::Setting)?;
+    observe(&app);
+    Ok(app)
+}
+
+/// Gauges read from the dialects' running parts when `/metrics` is scraped.
+fn observe(app: &App) {
+    if let Some(gws) = app
+        .handles
+        .get::<Arc<interlog_dialect_genesys_gws::Gws>>()
+        .cloned()
+    {
+        app.state.exposition.on_scrape(move || {
+            metrics::gauge!(interlog_api::metrics::COMETD_CLIENTS).set(gws.stats().clients as f64);
+        });
+    }
 }

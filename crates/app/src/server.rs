@@ -25,6 +25,8 @@ use tower::ServiceExt;
 pub struct Server {
     /// Where it listens (the real port when the configuration asked for port 0).
     pub addr: SocketAddr,
+    /// Where `/metrics` is served on a listener of its own, if it is.
+    pub metrics_addr: Option<SocketAddr>,
     pub state: AppState,
     /// Every route it serves.
     pub routes: Vec<RouteInfo>,
@@ -45,6 +47,16 @@ impl Server {
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let metrics = match (config.metrics_listen, app.metrics_router) {
+            (Some(at), Some(router)) => {
+                let l = tokio::net::TcpListener::bind(at)
+                    .await
+                    .map_err(|e| format!("cannot listen on {at} (metrics_listen): {e}"))?;
+                Some((l.local_addr().map_err(|e| e.to_string())?, l, router))
+            }
+            _ => None,
+        };
+        let metrics_addr = metrics.as_ref().map(|(a, _, _)| *a);
         let (stop, stopped) = oneshot::channel::<()>();
         let (workers_stop, workers_stopped) = watch::channel(false);
         let instance = format!(
@@ -66,14 +78,25 @@ impl Server {
                 workers_stopped,
             )),
         ];
-        let task = tokio::spawn(accept_loop(
-            listener,
-            app.router,
-            config.server.clone(),
-            stopped,
-        ));
+        // The metrics listener lives as long as the API's: it stops when that has finished
+        // its in-flight requests.
+        let scraping = metrics.map(|(_, l, router)| {
+            let (stop, stopped) = oneshot::channel::<()>();
+            let task = tokio::spawn(accept_loop(l, router, config.server.clone(), stopped));
+            (stop, task)
+        });
+        let serving = accept_loop(listener, app.router, config.server.clone(), stopped);
+        let task = tokio::spawn(async move {
+            let served = serving.await;
+            if let Some((stop, task)) = scraping {
+                let _ = stop.send(());
+                let _ = task.await;
+            }
+            served
+        });
         Ok(Server {
             addr,
+            metrics_addr,
             state: app.state,
             routes: app.routes,
             handles: app.handles,

@@ -50,7 +50,25 @@ pub static DIALECT: Dialect = Dialect {
     },
     settings: &[],
     routes: |_| Ok(routes()),
+    record_link,
 };
+
+/// The engagement under the tenant's account id: its alias in this dialect, else its key
+/// when that has the shape of one.
+fn record_link(
+    tenant: &interlog_store::Tenant,
+    e: &interlog_model::Engagement,
+) -> Option<interlog_api::RecordLink> {
+    let account = match interlog_api::dialect::alias_in(tenant, NAME) {
+        Some(alias) => alias.to_owned(),
+        None if validate::is_account_id(&tenant.key) => tenant.key.to_ascii_uppercase(),
+        None => return None,
+    };
+    Some(interlog_api::RecordLink::get(format!(
+        "/api/journey/v1/accounts/{account}/engagements/{}",
+        e.id
+    )))
+}
 
 /// The dialect's routes, with their own caches (one set per router). Paths under the two
 /// prefixes that match no operation get Avaya's 404 problem.

@@ -29,7 +29,7 @@ use axum::Extension;
 use cometd::hub::{Hub, Limits};
 use cometd::relay::Relay;
 use envelope::{code, GwsError, GwsResult};
-use interlog_api::{AppState, Dialect, Routes, TenantIdShape};
+use interlog_api::{AppState, Dialect, RecordLink, Routes, TenantIdShape};
 use interlog_model::SourcePlatform;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -48,6 +48,13 @@ pub static DIALECT: Dialect = Dialect {
     tenant_id: TenantIdShape::ANY,
     settings: config::SETTINGS,
     routes: |values| Ok(routes_with(GwsConfig::from_settings(values)?)),
+    // GetInteractionContent: a POST whose answer arrives over CometD.
+    record_link: |_, e| {
+        Some(RecordLink {
+            method: "POST",
+            path: format!("/api/v2/ucs/interactions/{}", e.id),
+        })
+    },
 };
 
 /// The running dialect: its settings, its CometD clients and its operations in flight.

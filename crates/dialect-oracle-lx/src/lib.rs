@@ -20,8 +20,9 @@ pub mod xml;
 use axum::http::HeaderMap;
 use axum::routing::{delete, get};
 use interlog_api::formats::Format;
-use interlog_api::{Dialect, Routes, TenantIdShape};
-use interlog_model::SourcePlatform;
+use interlog_api::{Dialect, RecordLink, Routes, TenantIdShape};
+use interlog_model::{Engagement, SourcePlatform};
+use interlog_store::Tenant;
 
 /// The dialect's name: its ingest format and its tenant-alias namespace.
 pub const NAME: &str = "oracle_lx";
@@ -34,7 +35,24 @@ pub static DIALECT: Dialect = Dialect {
     tenant_id: TenantIdShape::ANY,
     settings: &[],
     routes: |_| Ok(routes()),
+    record_link,
 };
+
+/// The listing narrowed to the engagement's start (Oracle has no read by id), in the
+/// tenant's local time as Oracle's parameters are.
+fn record_link(tenant: &Tenant, e: &Engagement) -> Option<RecordLink> {
+    let tz = interlog_model::time::zone(&tenant.time_zone).ok()?;
+    let local = e.started_at.to_zoned(tz);
+    let at = format!(
+        "{}.{:03}",
+        local.strftime("%Y-%m-%dT%H:%M:%S"),
+        local.millisecond()
+    );
+    let name = interlog_api::dialect::alias_in(tenant, NAME).unwrap_or(&tenant.key);
+    Some(RecordLink::get(format!(
+        "/v1/engagements/{name}?status=all&startAfter={at}&startBefore={at}"
+    )))
+}
 
 /// The `oracle_lx` ingest format: one `engagementV1` (or `EngagementListV1`) JSON object
 /// per NDJSON line, or one whole `engagementV1` / `engagementListV1` XML document.

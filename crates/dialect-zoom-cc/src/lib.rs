@@ -29,7 +29,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::Extension;
 use interlog_api::formats::Format;
-use interlog_api::{Dialect, Routes, TenantIdShape};
+use interlog_api::{Dialect, RecordLink, Routes, TenantIdShape};
 use interlog_model::SourcePlatform;
 use std::sync::Arc;
 
@@ -67,6 +67,13 @@ pub static DIALECT: Dialect = Dialect {
     tenant_id: TenantIdShape::ANY,
     settings: config::SETTINGS,
     routes: |values| Ok(routes(ZoomConfig::from_settings(values)?)),
+    // Zoom's account is the token's, so the path names only the engagement.
+    record_link: |_, e| {
+        Some(RecordLink::get(format!(
+            "/v2/contact_center/engagements/{}",
+            e.id
+        )))
+    },
 };
 
 /// The dialect's routes with these settings.

@@ -138,6 +138,8 @@ fn refusal(
         limit,
         remaining: 0,
     };
+    metrics::counter!(interlog_api::metrics::RATE_LIMIT_REJECTIONS, "api" => crate::NAME, "limit" => kind)
+        .increment(1);
     let mut e = ZoomError::new(StatusCode::TOO_MANY_REQUESTS, 429, message);
     e.headers.extend(h.pairs());
     e.headers.push(("retry-after", retry_after));

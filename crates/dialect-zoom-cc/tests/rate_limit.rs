@@ -77,6 +77,26 @@ async fn the_per_second_limit_answers_429_with_retry_after() {
     assert!(ok <= 2 * seconds, "{ok} admitted in {seconds} s");
     assert_eq!(ok + limited, 12);
     assert!(limited >= 12 - 2 * seconds);
+    // Each refusal is counted for /metrics (one recorder per process: at least these).
+    let text = app
+        .http
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let counted: f64 = text
+        .lines()
+        .filter(|l| l.starts_with("interlog_rate_limit_rejections_total{"))
+        .filter(|l| l.contains("api=\"zoom_cc\"") && l.contains("limit=\"QPS\""))
+        .filter_map(|l| l.rsplit_once(' ')?.1.parse::<f64>().ok())
+        .sum();
+    assert!(
+        counted >= limited as f64,
+        "{counted} counted, {limited} refused"
+    );
     // Other labels and other accounts have their own budgets.
     let r = call(&app, Method::GET, &format!("{LIST}/x"), &t, None).await;
     assert_eq!(r.status(), 404);

@@ -4,6 +4,7 @@
 //! [`writer`]); reads run on a small pool of read connections on Tokio's blocking threads,
 //! so the async runtime never waits on the disk.
 
+mod activity;
 mod changes;
 mod codes;
 mod directory;
@@ -375,6 +376,17 @@ impl Engagements for SqliteStore {
         filter.check_size()?;
         let (t, f) = (ctx(tenant), filter.clone());
         self.read(move |c| listing::count(c, t.id, t.country_code.as_deref(), &f))
+            .await
+    }
+
+    async fn activity(
+        &self,
+        tenant: &Tenant,
+        first: jiff::civil::Date,
+        days: u32,
+    ) -> Result<interlog_store::Activity> {
+        let tenant = tenant.clone();
+        self.read(move |c| activity::activity(c, &tenant, first, days))
             .await
     }
 }

@@ -10,6 +10,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_outcome_index.sql"),
     include_str!("../migrations/0004_tenant_scoped_state.sql"),
     include_str!("../migrations/0005_change_feed.sql"),
+    include_str!("../migrations/0006_activity_index.sql"),
 ];
 
 /// Opens a connection with the settings every connection of the store uses.

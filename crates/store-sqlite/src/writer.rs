@@ -48,6 +48,8 @@ pub(crate) fn run(conn: Connection, jobs: mpsc::Receiver<Job>, bulk: bool, annou
 /// every job in it fails, unacknowledged, for its caller to retry. No per-job savepoints:
 /// they cost SQLite statement-journal work on every statement.
 fn commit(conn: &Connection, batch: Vec<Job>, announce: &Announce) {
+    let began = std::time::Instant::now();
+    metrics::histogram!("interlog_store_group_commit_size").record(batch.len() as f64);
     Heads::reset();
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
         // Dropping the jobs drops their reply channels: callers learn nothing was written.
@@ -83,6 +85,8 @@ fn commit(conn: &Connection, batch: Vec<Job>, announce: &Announce) {
             e.to_string()
         })
     };
+    metrics::histogram!("interlog_store_commit_duration_seconds")
+        .record(began.elapsed().as_secs_f64());
     Heads::reset();
     if ended.is_ok() && !heads.is_empty() {
         announce(&heads);
@@ -106,7 +110,10 @@ pub(crate) fn job<T: Send + 'static>(
     work: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
     reply: tokio::sync::oneshot::Sender<Result<T>>,
 ) -> Job {
+    // Waiting from here until the writer runs the job (or drops it unrun).
+    let queued = Queued::new();
     Box::new(move |conn: &Connection| {
+        drop(queued);
         let result = work(conn);
         let outcome = match &result {
             Err(StoreError::Backend { .. }) => Outcome::Broken,
@@ -124,4 +131,21 @@ pub(crate) fn job<T: Send + 'static>(
         }) as Completion;
         (complete, outcome)
     })
+}
+
+/// One write in the writer's queue, for the queue-depth gauge.
+struct Queued(metrics::Gauge);
+
+impl Queued {
+    fn new() -> Self {
+        let gauge = metrics::gauge!("interlog_store_write_queue_depth");
+        gauge.increment(1.0);
+        Queued(gauge)
+    }
+}
+
+impl Drop for Queued {
+    fn drop(&mut self) {
+        self.0.decrement(1.0);
+    }
 }

@@ -1,11 +1,12 @@
 //! Engagements: idempotent writes, reads, listings and counts, always within a tenant.
 
 use crate::{
-    DeleteReason, EditRejected, Filter, Page, Query, Result, StoredEngagement, Tenant,
+    Activity, DeleteReason, EditRejected, Filter, Page, Query, Result, StoredEngagement, Tenant,
     UpsertOutcome,
 };
 use async_trait::async_trait;
 use interlog_model::Engagement;
+use jiff::civil::Date;
 
 /// A change applied to a stored engagement atomically, inside the backend's write
 /// transaction: it must be quick and must not block.
@@ -80,4 +81,11 @@ pub trait Engagements: Send + Sync {
 
     /// How many engagements match the query's filter (its sort and paging are ignored).
     async fn count(&self, tenant: &Tenant, filter: &Filter) -> Result<u64>;
+
+    /// How many engagements started on each of `days` days from `first` (calendar days in
+    /// the tenant's time zone, cut at [`crate::day_bounds`]), in all and per channel type,
+    /// and how many of them have each outcome; see [`Activity`]. 1 to
+    /// [`crate::MAX_ACTIVITY_DAYS`] days, else [`crate::StoreError::Invalid`]. Costs a walk
+    /// over the engagements of the range, so a backend should answer it from an index.
+    async fn activity(&self, tenant: &Tenant, first: Date, days: u32) -> Result<Activity>;
 }

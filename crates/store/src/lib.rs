@@ -4,6 +4,7 @@
 //! method takes the tenant first, so no query can be written without a tenant. Nothing here
 //! names a vendor or a database.
 
+mod activity;
 mod changes;
 pub mod codes;
 mod directory;
@@ -21,6 +22,7 @@ pub mod terms;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 
+pub use activity::*;
 pub use changes::*;
 pub use directory::*;
 pub use engagements::*;

@@ -244,6 +244,11 @@ impl TestApp {
             .expect("no such handle exposed")
     }
 
+    /// Where `/metrics` is served on a listener of its own (`metrics_listen`), if it is.
+    pub fn metrics_addr(&self) -> Option<std::net::SocketAddr> {
+        self.server.as_ref().and_then(|s| s.metrics_addr)
+    }
+
     /// The data directory.
     pub fn data_dir(&self) -> &Path {
         self.dir.path()

@@ -45,6 +45,8 @@ struct Credentials {
     /// A Genesys session: its cookie and CSRF token.
     gws_cookie: String,
     gws_csrf: String,
+    /// An explorer session's cookie (`name=value`).
+    ui_cookie: String,
 }
 
 /// How a call presents itself.
@@ -163,6 +165,7 @@ async fn tenant_with_credentials(app: &TestApp, key: &str) -> (Tenant, Credentia
         .unwrap()
         .to_owned();
     let gws_csrf = me.headers()["x-csrf-token"].to_str().unwrap().to_owned();
+    let ui_cookie = ui_session(app, key).await;
     let creds = Credentials {
         key: key.to_owned(),
         native,
@@ -171,8 +174,49 @@ async fn tenant_with_credentials(app: &TestApp, key: &str) -> (Tenant, Credentia
         avaya_axp,
         gws_cookie,
         gws_csrf,
+        ui_cookie,
     };
     (tenant, creds)
+}
+
+/// The first `name=value` of each `Set-Cookie` of a response.
+fn set_cookies(r: &reqwest::Response) -> Vec<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_owned))
+        .collect()
+}
+
+/// Signs the tenant's user in to the explorer through its form; the session cookie.
+async fn ui_session(app: &TestApp, key: &str) -> String {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let form = http.get(app.url("/ui/login")).send().await.unwrap();
+    let login_cookie = set_cookies(&form).join("; ");
+    let page = form.text().await.unwrap();
+    let marker = "name=\"csrf\" value=\"";
+    let at = page.find(marker).expect("a csrf field") + marker.len();
+    let csrf = page[at..].split('"').next().unwrap();
+    let signed_in = http
+        .post(app.url("/ui/login"))
+        .header("cookie", login_cookie)
+        .form(&[
+            ("csrf", csrf),
+            ("tenant", key),
+            ("username", "agent"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 303, "explorer sign-in");
+    set_cookies(&signed_in)
+        .into_iter()
+        .find(|c| c.starts_with("interlog_ui="))
+        .expect("a session cookie")
 }
 
 /// The victim's engagement: completed, with a note, the marker in every field some API
@@ -264,6 +308,9 @@ fn headers(api: &str, caller: Caller, victim: &Credentials, other: &Credentials)
             set("cookie", other.gws_cookie.clone());
             set("x-csrf-token", other.gws_csrf.clone());
         }
+        // The explorer's credential is its session cookie.
+        ("ui", Caller::Tampered) => set("cookie", tampered(&victim.ui_cookie)),
+        ("ui", Caller::OtherTenant) => set("cookie", other.ui_cookie.clone()),
         (_, Caller::Tampered) => {
             set(
                 "authorization",
@@ -281,6 +328,9 @@ fn headers(api: &str, caller: Caller, victim: &Credentials, other: &Credentials)
 
 /// Whether `body` is a refusal in `api`'s own envelope, with `status`.
 fn in_envelope(api: &str, status: u16, content_type: &str, body: &str) -> bool {
+    if api == "ui" {
+        return status == 303;
+    }
     let Ok(v) = serde_json::from_str::<Value>(body) else {
         return false;
     };
@@ -343,7 +393,11 @@ async fn sweep(
     victim: &Credentials,
     other: &Credentials,
 ) -> Vec<String> {
-    let http = reqwest::Client::new();
+    // Redirects are answers to check (the explorer's refusal is one), not to follow.
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     let mut problems = Vec::new();
     for route in routes {
         let path = fill(&route.path, victim);
@@ -361,6 +415,12 @@ async fn sweep(
                 let content_type = r
                     .headers()
                     .get("content-type")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_owned();
+                let location = r
+                    .headers()
+                    .get("location")
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("")
                     .to_owned();
@@ -395,6 +455,10 @@ async fn sweep(
                             || (route.api == "genesys_gws" && status == StatusCode::FORBIDDEN)
                             // Bayeux answers every batch with 200 and refuses per message.
                             || (route.api == "genesys_gws" && status == StatusCode::OK)
+                            // The explorer sends a browser without a session to sign in.
+                            || (route.api == "ui"
+                                && status == StatusCode::SEE_OTHER
+                                && location.starts_with("/ui/login"))
                     }
                     (Caller::OtherTenant, true) => status == StatusCode::NOT_FOUND,
                     // The credentials name the tenant: they act in their own.
@@ -465,6 +529,11 @@ async fn the_victim_sees_its_data(app: &TestApp, victim: &Credentials, scheme: &
             );
             h
         }),
+        ("ui", format!("/ui/engagements/{ENGAGEMENT}"), {
+            let mut h = HeaderMap::new();
+            h.insert("cookie", HeaderValue::from_str(&victim.ui_cookie).unwrap());
+            h
+        }),
     ];
     for (api, path, headers) in calls {
         let r = app
@@ -509,12 +578,28 @@ async fn set_up() -> (TestApp, Credentials, Credentials) {
 async fn every_route_refuses_anonymous_tampered_and_foreign_callers() {
     let (app, victim, other) = set_up().await;
     the_victim_sees_its_data(&app, &victim, "Bearer").await;
-    for api in ["native", "oracle_lx", "zoom_cc", "avaya_axp", "genesys_gws"] {
+    for api in [
+        "native",
+        "oracle_lx",
+        "zoom_cc",
+        "avaya_axp",
+        "genesys_gws",
+        "ui",
+    ] {
         assert!(
             app.routes.iter().any(|r| r.api == api),
             "the app lists no route of {api}"
         );
     }
+    // Metrics are for whoever can reach the listener (issue 13): no label carries tenant
+    // data or an id (crates/testkit/tests/metrics.rs), so the sweep calls /metrics as a
+    // public route, which must show no tenant's data.
+    assert!(
+        app.routes
+            .iter()
+            .any(|r| r.path == "/metrics" && r.access == Access::Public),
+        "/metrics is listed as a public route"
+    );
     let problems = sweep(&app.base, &app.routes, &victim, &other).await;
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

@@ -142,6 +142,38 @@ pub fn filter(p: &Params) -> ApiResult<Filter> {
     Ok(f)
 }
 
+/// Reads the native listing parameters (filters, `sort`, `limit`, `cursor`, `count`)
+/// into a query for the tenant `tenant_key` (its cursors are bound to it); any other
+/// parameter is an error.
+pub fn query(state: &AppState, tenant_key: &str, p: &Params) -> ApiResult<Query> {
+    p.reject_unknown(&[FILTER_PARAMETERS, PAGING].concat(), &["data."])?;
+    let filter = filter(p)?;
+    let sort = sort(p)?;
+    let limit = p.number("limit", 1, MAX_LIMIT)?.unwrap_or(DEFAULT_LIMIT) as u32;
+    let with_total = match p.one("count")? {
+        None => false,
+        Some("exact") => true,
+        Some(_) => return Err(ApiError::parameter("count", "accepted: exact")),
+    };
+    let start = match p.one("cursor")? {
+        Some(c) => Start::After(cursor::decode(
+            &state.signer,
+            tenant_key,
+            &filter,
+            &sort,
+            c,
+        )?),
+        None => Start::First,
+    };
+    Ok(Query {
+        filter,
+        sort,
+        start,
+        limit,
+        with_total,
+    })
+}
+
 #[utoipa::path(
     get,
     path = "/api/v1/tenants/{tenant}/engagements",
@@ -185,33 +217,7 @@ pub async fn list(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
-    let p = Params::parse(raw.as_deref());
-    p.reject_unknown(&[FILTER_PARAMETERS, PAGING].concat(), &["data."])?;
-    let filter = filter(&p)?;
-    let sort = sort(&p)?;
-    let limit = p.number("limit", 1, MAX_LIMIT)?.unwrap_or(DEFAULT_LIMIT) as u32;
-    let with_total = match p.one("count")? {
-        None => false,
-        Some("exact") => true,
-        Some(_) => return Err(ApiError::parameter("count", "accepted: exact")),
-    };
-    let start = match p.one("cursor")? {
-        Some(c) => Start::After(cursor::decode(
-            &state.signer,
-            &caller.tenant.key,
-            &filter,
-            &sort,
-            c,
-        )?),
-        None => Start::First,
-    };
-    let query = Query {
-        filter,
-        sort,
-        start,
-        limit,
-        with_total,
-    };
+    let query = query(&state, &caller.tenant.key, &Params::parse(raw.as_deref()))?;
     let page = state.store.list(&caller.tenant, &query).await?;
 
     // The stored JSON is the native rendering: splice it in rather than re-serializing.

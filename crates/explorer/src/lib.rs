@@ -1,0 +1,52 @@
+//! Interlog's web explorer at `/ui`: sign-in, the tenant's overview, search with every
+//! native filter, an engagement's page, and a customer's journey. Pages are rendered by the
+//! server from templates compiled into the binary; the one stylesheet is embedded too, and
+//! there is no JavaScript. Only the signed-in tenant's data is ever read.
+
+mod engagement;
+mod journey;
+mod overview;
+mod page;
+mod search;
+pub mod session;
+mod view;
+
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use interlog_api::{AppState, Routes};
+
+/// The API name of the explorer's routes (in metrics and the route list).
+pub const API: &str = "ui";
+
+const STYLESHEET: &str = include_str!("../assets/explorer.css");
+
+/// The explorer's routes (for `AppBuilder::routes`).
+pub fn routes(_: &AppState) -> Routes {
+    Routes::new(API)
+        .public("/ui/login", get(session::login_page).post(session::login))
+        .public("/ui/assets/explorer.css", get(stylesheet))
+        // Only a redirect, to a page that asks for a session itself.
+        .public("/ui/", get(|| async { Redirect::permanent("/ui") }))
+        .route("/ui", get(overview::page))
+        .route("/ui/logout", post(session::logout))
+        .route("/ui/engagements", get(search::page))
+        .route("/ui/engagements/{id}", get(engagement::page))
+        .route("/ui/journey", get(journey::page))
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/css; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
+        ],
+        STYLESHEET,
+    )
+}

@@ -1,0 +1,243 @@
+//! The pages' templates (in `templates/`, compiled into the binary) and the error page.
+
+use crate::session::Session;
+use crate::view::{ChartView, EngagementView, JourneyView, OutcomeRow, Row, SearchForm};
+use askama::Template;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use interlog_api::{ApiError, ErrorKind};
+use interlog_store::StoreError;
+
+/// What every signed-in page shows in its header.
+pub struct Chrome {
+    pub tenant: String,
+    pub tenant_name: String,
+    pub time_zone: String,
+    pub user: String,
+    pub role: &'static str,
+    pub csrf: String,
+    /// The navigation entry of this page.
+    pub here: &'static str,
+}
+
+impl Chrome {
+    pub fn of(s: &Session, here: &'static str) -> Chrome {
+        Chrome {
+            tenant: s.tenant.key.clone(),
+            tenant_name: s.tenant.name.clone(),
+            time_zone: s.tenant.time_zone.clone(),
+            user: s.name.clone(),
+            role: s.role.as_str(),
+            csrf: s.csrf.clone(),
+            here,
+        }
+    }
+}
+
+/// A rendered page, with the headers every explorer page carries.
+pub fn html<T: Template>(page: &T) -> Response {
+    match page.render() {
+        Ok(body) => {
+            let mut res = body.into_response();
+            let h = res.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            h.insert(
+                header::HeaderName::from_static("content-security-policy"),
+                HeaderValue::from_static(
+                    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+                ),
+            );
+            h.insert(
+                header::HeaderName::from_static("x-content-type-options"),
+                HeaderValue::from_static("nosniff"),
+            );
+            h.insert(
+                header::HeaderName::from_static("referrer-policy"),
+                HeaderValue::from_static("same-origin"),
+            );
+            res
+        }
+        Err(e) => Failure::internal(e).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct Login {
+    pub csrf: String,
+    pub next: String,
+    pub tenant: String,
+    pub username: String,
+    pub client_id: String,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "overview.html")]
+pub struct Overview {
+    pub chrome: Chrome,
+    pub first: String,
+    pub last: String,
+    pub total: u64,
+    pub chart: ChartView,
+    pub outcomes: Vec<OutcomeRow>,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+pub struct Search {
+    pub chrome: Chrome,
+    pub form: SearchForm,
+    pub error: Option<String>,
+    pub rows: Vec<Row>,
+    pub total: Option<u64>,
+    pub next: Option<String>,
+    pub first_page: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "engagement.html")]
+pub struct Engagement {
+    pub chrome: Chrome,
+    pub e: EngagementView,
+}
+
+#[derive(Template)]
+#[template(path = "journey.html")]
+pub struct Journey {
+    pub chrome: Chrome,
+    pub customer: String,
+    pub journey: Option<JourneyView>,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub chrome: Option<Chrome>,
+    pub status: u16,
+    pub title: &'static str,
+    pub message: String,
+}
+
+/// Why a page could not be shown: rendered as an HTML error page. Server-side causes are
+/// logged, never shown.
+#[derive(Debug)]
+pub struct Failure {
+    pub status: StatusCode,
+    pub message: String,
+    /// Boxed: a failure travels in `Result`s, and a session is large.
+    pub chrome: Option<Box<ChromeSeed>>,
+    /// `Retry-After` seconds, when trying again later will help (429, 503).
+    pub retry_after: Option<u64>,
+}
+
+/// What an error page needs to show the header of a signed-in page.
+#[derive(Debug, Clone)]
+pub struct ChromeSeed {
+    pub session: Session,
+}
+
+impl Failure {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Failure {
+            status,
+            message: message.into(),
+            chrome: None,
+            retry_after: None,
+        }
+    }
+
+    pub fn forbidden(message: &str) -> Self {
+        Failure::new(StatusCode::FORBIDDEN, message)
+    }
+
+    pub fn not_found(message: &str) -> Self {
+        Failure::new(StatusCode::NOT_FOUND, message)
+    }
+
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "explorer page failed");
+        Failure::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Something went wrong on the server; it has been logged.",
+        )
+    }
+
+    /// The same failure shown inside the signed-in page frame.
+    pub fn within(mut self, session: &Session) -> Self {
+        self.chrome = Some(Box::new(ChromeSeed {
+            session: session.clone(),
+        }));
+        self
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        Failure::from(ApiError::from(e))
+    }
+}
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Self {
+        let status = e.kind.status();
+        match e.kind {
+            // Too busy, or a dependency is down: the reader is told to try again, and when.
+            ErrorKind::Unavailable | ErrorKind::TooManyRequests => {
+                let retry = e.retry_after.unwrap_or(1);
+                tracing::warn!(
+                    status = status.as_u16(),
+                    detail = %e.detail,
+                    cause = e.cause.as_ref().map(|c| c.to_string()),
+                    "explorer page refused for now"
+                );
+                let message = if e.kind == ErrorKind::TooManyRequests {
+                    format!("Too many attempts from your address. Try again in {retry} seconds.")
+                } else {
+                    format!("The server is busy or cannot reach its store. Try again in {retry} seconds.")
+                };
+                let mut f = Failure::new(status, message);
+                f.retry_after = Some(retry);
+                return f;
+            }
+            _ => {}
+        }
+        if status.is_server_error() {
+            let cause = e
+                .cause
+                .as_ref()
+                .map(|c| format!("{}: {c}", e.detail))
+                .unwrap_or_else(|| e.detail.clone());
+            let mut f = Failure::internal(cause);
+            f.status = status;
+            return f;
+        }
+        let message = match &e.parameter {
+            Some(p) => format!("{p}: {}", e.detail),
+            None => e.detail,
+        };
+        Failure::new(status, message)
+    }
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        let page = ErrorPage {
+            chrome: self.chrome.map(|c| Chrome::of(&c.session, "")),
+            status: self.status.as_u16(),
+            title: self.status.canonical_reason().unwrap_or("Error"),
+            message: self.message,
+        };
+        let mut res = html(&page);
+        *res.status_mut() = self.status;
+        if let Some(secs) = self.retry_after {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        res
+    }
+}

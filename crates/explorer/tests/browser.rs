@@ -1,0 +1,268 @@
+//! The explorer in a real browser: Debian's headless Chromium driven by playwright-core
+//! (`tests/js/browser.mjs`) signs in (after a wrong password), reads the overview, searches
+//! with filters and pages, opens an engagement and its customer's journey, tries another
+//! tenant's engagement, and signs out. Screenshots land in the test's temporary directory
+//! (kept, and named, when the test fails); the assertions are on the pages' content.
+//!
+//! Needs Node.js 20+ and npm (`npm ci` runs in tests/js on first use) and
+//! `/usr/bin/chromium` (`scripts/ensure-chromium` installs it when missing; this test runs
+//! that script first).
+
+mod common;
+
+use common::*;
+use interlog_store::{ClientRole, Identifier};
+use interlog_testkit::spawn_app;
+use jiff::{Timestamp, ToSpan};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn js_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/js")
+}
+
+/// Chromium, Node.js and playwright-core, installed when missing.
+fn ensure_tools() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = Command::new(root.join("scripts/ensure-chromium"))
+        .output()
+        .expect("scripts/ensure-chromium runs");
+    assert!(
+        out.status.success(),
+        "Chromium is needed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let node = Command::new("node")
+        .arg("--version")
+        .output()
+        .map_err(|e| e.to_string());
+    let version = node.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    let major: u32 = version
+        .as_deref()
+        .unwrap_or("")
+        .trim_start_matches('v')
+        .split('.')
+        .next()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(0);
+    assert!(
+        major >= 20,
+        "the browser test needs Node.js 20 or later on the PATH, found {version:?}"
+    );
+    if !js_dir().join("node_modules/playwright-core").is_dir() {
+        let out = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(js_dir())
+            .output()
+            .expect("npm runs");
+        assert!(
+            out.status.success(),
+            "`npm ci` in {} failed:\n{}\n{}",
+            js_dir().display(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+fn ago(hours: i64) -> String {
+    Timestamp::now()
+        .checked_sub(hours.hours())
+        .unwrap()
+        .to_string()
+}
+
+fn s<'a>(v: &'a Value, key: &str) -> &'a str {
+    v[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("{key} missing: {v:#}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_signs_in_searches_reads_an_engagement_and_a_journey_and_signs_out() {
+    ensure_tools();
+    let app = spawn_app().await;
+    user(&app, &app.tenant, "rita", ClientRole::Reader).await;
+    let (globex, _) = app.other_tenant("globex").await;
+    let mut seeds = vec![full("chat-1", &ago(2), "+353 1 555 0100")];
+    for i in 0..5 {
+        seeds.push(engagement(json!({
+            "id": format!("call-{i}"), "started_at": ago(30 + i), "direction": "inbound",
+            "outcome": "successful", "channels": [{"type": "voice"}],
+            "participants": [{"role": "agent", "email": "ann@acme.test"}],
+            "customer": {"phones": ["01 555 0100"]}
+        })));
+    }
+    seeds.push(engagement(
+        json!({"id": "out-1", "started_at": ago(3), "direction": "outbound",
+        "channels": [{"type": "voice"}]}),
+    ));
+    app.store.upsert_many(&app.tenant, seeds).await.unwrap();
+    app.store
+        .upsert_many(
+            &globex,
+            vec![full("globex-only", &ago(1), "+353 1 555 0100")],
+        )
+        .await
+        .unwrap();
+    app.store
+        .link_identifiers(
+            &app.tenant,
+            &[
+                Identifier::new(Some("phone"), "+353 1 555 0100"),
+                Identifier::new(Some("email"), "mary@example.org"),
+            ],
+        )
+        .await
+        .unwrap();
+
+    let shots = tempfile::Builder::new()
+        .prefix("explorer-browser-")
+        .tempdir()
+        .unwrap();
+    let out = tokio::process::Command::new("node")
+        .arg("browser.mjs")
+        .args([&app.base, "acme", "rita", PASSWORD, "globex-only"])
+        .arg(shots.path())
+        .current_dir(js_dir())
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(std::time::Duration::from_secs(120), out)
+        .await
+        .expect("the browser script finishes within two minutes")
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let seen: Value = serde_json::from_str(stdout.lines().last().unwrap_or("null"))
+        .unwrap_or_else(|e| panic!("{e}: {stdout}\n{}", String::from_utf8_lossy(&out.stderr)));
+    let keep = shots.keep();
+    let check = |ok: bool, what: &str| {
+        assert!(ok, "{what}: {seen:#}\nscreenshots in {}", keep.display());
+    };
+    check(seen.get("error").is_none(), "the browser script failed");
+
+    check(
+        s(&seen, "unsigned_url").contains("/ui/login?next=%2Fui"),
+        "not signed in: to the sign-in page",
+    );
+    check(
+        s(&seen, "wrong_password_alert").starts_with("Sign-in failed"),
+        "a wrong password is refused",
+    );
+    check(
+        s(&seen, "wrong_password_url").ends_with("/ui/login"),
+        "and stays on the sign-in page",
+    );
+
+    check(
+        s(&seen, "overview_url").ends_with("/ui"),
+        "signed in: the overview",
+    );
+    check(
+        s(&seen, "overview_total") == "7",
+        "seven engagements in 90 days",
+    );
+    check(
+        s(&seen, "overview_legend").contains("voice")
+            && s(&seen, "overview_legend").contains("chat"),
+        "the chart's legend",
+    );
+    check(
+        s(&seen, "overview_outcomes").contains("successful"),
+        "counts by outcome",
+    );
+    check(
+        seen["overview_bars"].as_u64().unwrap_or(0) >= 2,
+        "bars drawn",
+    );
+    let cookie = &seen["session_cookie"];
+    check(
+        cookie["httpOnly"] == true && cookie["sameSite"] == "Strict" && cookie["path"] == "/ui",
+        "the session cookie",
+    );
+
+    check(
+        s(&seen, "search_url").contains("channel_type=voice")
+            && s(&seen, "search_url").contains("direction=inbound")
+            && s(&seen, "search_url").contains("agent=ann%40acme.test"),
+        "the search is in the URL",
+    );
+    check(
+        s(&seen, "search_total") == "5",
+        "five inbound voice engagements of Ann",
+    );
+    check(seen["search_rows"] == 5, "five rows");
+    check(
+        seen["page1_rows"] == 2 && seen["page2_rows"] == 2,
+        "pages of two",
+    );
+    check(seen["page2_has_next"] == true, "a third page follows");
+    check(
+        seen["page1_first"] != seen["page2_first"],
+        "the next page is another page",
+    );
+
+    check(s(&seen, "engagement_id") == "chat-1", "the chat engagement");
+    check(
+        s(&seen, "engagement_participants").contains("Ann Agent"),
+        "its participants",
+    );
+    check(
+        s(&seen, "engagement_transcript").contains("Hello, my bill is wrong"),
+        "its transcript",
+    );
+    check(
+        s(&seen, "engagement_apis").contains("/v2/contact_center/engagements/chat-1"),
+        "its address in each API",
+    );
+
+    check(
+        s(&seen, "journey_count") == "6",
+        "the journey: every engagement of the linked identifiers",
+    );
+    check(
+        s(&seen, "journey_identifiers").contains("mary@example.org"),
+        "the linked identifiers",
+    );
+    check(
+        seen["journey_dots"] == 6,
+        "a dot per engagement on the timeline",
+    );
+    check(
+        s(&seen, "journey_badges").contains("channel switch")
+            && s(&seen, "journey_badges").contains("repeat"),
+        "switches and repeats marked",
+    );
+
+    check(
+        seen["foreign_status"] == 404,
+        "another tenant's engagement is a 404",
+    );
+    check(
+        s(&seen, "foreign_text").contains("no engagement"),
+        "and says so",
+    );
+
+    check(
+        s(&seen, "signed_out_url").ends_with("/ui/login"),
+        "signed out",
+    );
+    check(
+        s(&seen, "after_sign_out_url").contains("/ui/login"),
+        "the session is gone",
+    );
+
+    for name in [
+        "01-login",
+        "03-overview",
+        "04-search",
+        "06-engagement",
+        "07-journey",
+    ] {
+        check(
+            Path::new(&keep).join(format!("{name}.png")).is_file(),
+            "screenshots saved",
+        );
+    }
+    std::fs::remove_dir_all(&keep).ok();
+}

@@ -1,0 +1,191 @@
+//! What the explorer's tests share: a test server with users, a cookie-keeping HTTP
+//! client that does not follow redirects, and engagements with every part filled in.
+#![allow(dead_code)]
+
+use interlog_api::auth::hash_secret;
+use interlog_model::Engagement;
+use interlog_store::{ClientRole, NewUser, Tenant};
+use interlog_testkit::TestApp;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+pub const PASSWORD: &str = "s3cret password";
+
+static HASH: LazyLock<String> = LazyLock::new(|| hash_secret(PASSWORD));
+
+pub async fn user(app: &TestApp, tenant: &Tenant, name: &str, role: ClientRole) {
+    app.store
+        .create_user(
+            tenant,
+            NewUser {
+                username: name.into(),
+                password_hash: HASH.clone(),
+                email: Some(format!("{name}@example.test")),
+                display_name: Some(format!("{name} Example")),
+                role,
+            },
+        )
+        .await
+        .unwrap();
+}
+
+pub fn engagement(v: Value) -> Engagement {
+    let mut e: Engagement = serde_json::from_value(v).unwrap();
+    e.normalize();
+    e.validate().unwrap();
+    e
+}
+
+/// An engagement with every part the engagement page shows.
+pub fn full(id: &str, started: &str, phone: &str) -> Engagement {
+    engagement(json!({
+        "id": id, "source": "zoom_cc", "started_at": started, "direction": "inbound",
+        "outcome": "successful",
+        "channels": [{"type": "chat", "source": "web_chat"}],
+        "participants": [
+            {"role": "customer", "display_name": "Mary Customer", "calling_number": phone},
+            {"role": "agent", "id": "ag-1", "email": "ann@acme.test", "display_name": "Ann Agent", "owner": true,
+             "joined_at": started}
+        ],
+        "customer": {"phones": [phone], "emails": ["mary@example.org"]},
+        "queues": [{"id": "q-billing", "name": "Billing", "queued_at": started}],
+        "transfers": [{"type": "to_queue", "mode": "warm", "queue_name": "Escalations"}],
+        "recordings": [{"id": "rec-1", "uri": "https://rec.example/rec-1.wav", "duration_ms": 61000}],
+        "dispositions": [{"id": "d-7", "name": "Resolved"}],
+        "notes": [{"text": "Refund promised <b>by Friday</b>", "author_name": "Ann Agent"}],
+        "messages": [
+            {"index": 1, "at": started, "type": "Message", "text": "Hello, my bill is wrong",
+             "sender": {"nickname": "Mary", "role": "customer"}},
+            {"index": 2, "at": started, "type": "Message", "text": "Let me check that for you",
+             "sender": {"nickname": "Ann", "role": "agent"}}
+        ],
+        "data": {"order": "A-42", "vip": true}
+    }))
+}
+
+/// A browser stand-in: keeps cookies, does not follow redirects.
+pub struct Browser {
+    pub base: String,
+    http: reqwest::Client,
+    pub cookies: BTreeMap<String, String>,
+    /// The `Set-Cookie` headers of the last response.
+    pub set_cookies: Vec<String>,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Browser {
+    pub fn new(base: &str) -> Self {
+        Browser {
+            base: base.to_owned(),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookies: BTreeMap::new(),
+            set_cookies: Vec::new(),
+            headers: Vec::new(),
+        }
+    }
+
+    fn keep(&mut self, r: &reqwest::Response) {
+        self.set_cookies = r
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect();
+        for c in &self.set_cookies {
+            let (pair, attrs) = c.split_once(';').unwrap_or((c, ""));
+            let (k, v) = pair.split_once('=').unwrap();
+            if attrs.contains("Max-Age=0") {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_owned(), v.to_owned());
+            }
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if !self.cookies.is_empty() {
+            req = req.header("cookie", self.cookie_header());
+        }
+        for (k, v) in &self.headers {
+            req = req.header(k, v);
+        }
+        req
+    }
+
+    /// GET: (status, Location, body).
+    pub async fn get(&mut self, path: &str) -> (u16, String, String) {
+        let r = self
+            .request(reqwest::Method::GET, path)
+            .send()
+            .await
+            .unwrap();
+        self.finish(r).await
+    }
+
+    pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> (u16, String, String) {
+        let r = self
+            .request(reqwest::Method::POST, path)
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        self.finish(r).await
+    }
+
+    async fn finish(&mut self, r: reqwest::Response) -> (u16, String, String) {
+        self.keep(&r);
+        let status = r.status().as_u16();
+        let location = r
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        (status, location, r.text().await.unwrap())
+    }
+
+    /// Signs in with a user's password through the form.
+    pub async fn sign_in(
+        &mut self,
+        tenant: &str,
+        user: &str,
+        password: &str,
+    ) -> (u16, String, String) {
+        let (status, _, page) = self.get("/ui/login").await;
+        assert_eq!(status, 200, "{page}");
+        let csrf = hidden(&page, "csrf");
+        self.post(
+            "/ui/login",
+            &[
+                ("csrf", &csrf),
+                ("tenant", tenant),
+                ("username", user),
+                ("password", password),
+                ("next", "/ui"),
+            ],
+        )
+        .await
+    }
+}
+
+/// The value of the first hidden field `name` of a page.
+pub fn hidden(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let at = page
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} field in {page}"))
+        + marker.len();
+    page[at..].split('"').next().unwrap().to_owned()
+}

@@ -1,0 +1,297 @@
+//! The explorer over HTTP, as a browser sees it without running one: sign-in and its
+//! cookie, CSRF, sessions shared by instances, sign-out, every page, and tenant isolation.
+//! (`browser.rs` drives the same through headless Chromium.)
+
+mod common;
+
+use common::*;
+use interlog_store::{ClientRole, Identifier};
+use interlog_testkit::{spawn_app, SECRET};
+use jiff::{Timestamp, ToSpan};
+use serde_json::json;
+
+fn ago(hours: i64) -> String {
+    Timestamp::now()
+        .checked_sub(hours.hours())
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_are_cookies_that_hold_across_instances_until_sign_out() {
+    let app = spawn_app().await;
+    user(&app, &app.tenant, "rita", ClientRole::Reader).await;
+    let mut b = Browser::new(&app.base);
+
+    let (status, location, _) = b.get("/ui/engagements?agent=x").await;
+    assert_eq!(
+        (status, location.as_str()),
+        (303, "/ui/login?next=%2Fui%2Fengagements%3Fagent%3Dx")
+    );
+
+    // The sign-in form's own cookie, and a wrong password.
+    let (status, _, page) = b.get("/ui/login").await;
+    assert_eq!(status, 200);
+    let login_cookie = b
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("interlog_ui_login="))
+        .unwrap()
+        .clone();
+    for attr in ["HttpOnly", "SameSite=Strict", "Path=/ui"] {
+        assert!(login_cookie.contains(attr), "{login_cookie}");
+    }
+    assert!(
+        !login_cookie.contains("Secure"),
+        "plain HTTP: {login_cookie}"
+    );
+    let csrf = hidden(&page, "csrf");
+    let (status, _, page) = b
+        .post(
+            "/ui/login",
+            &[
+                ("csrf", &csrf),
+                ("tenant", "acme"),
+                ("username", "rita"),
+                ("password", "wrong"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 401);
+    assert!(page.contains("Sign-in failed"), "{page}");
+    assert!(!b.cookies.contains_key("interlog_ui"));
+
+    // A form without the sign-in cookie (a forged one) is refused.
+    let mut forger = Browser::new(&app.base);
+    let (status, _, _) = forger
+        .post(
+            "/ui/login",
+            &[
+                ("csrf", &csrf),
+                ("tenant", "acme"),
+                ("username", "rita"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(status, 403);
+    assert!(!forger.cookies.contains_key("interlog_ui"));
+
+    let (status, location, _) = b.sign_in("acme", "rita", PASSWORD).await;
+    assert_eq!((status, location.as_str()), (303, "/ui"));
+    let session = b
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("interlog_ui="))
+        .unwrap()
+        .clone();
+    for attr in ["HttpOnly", "SameSite=Strict", "Path=/ui", "Max-Age=28800"] {
+        assert!(session.contains(attr), "{session}");
+    }
+    assert!(b.cookies["interlog_ui"].starts_with("acme."));
+    let (status, _, page) = b.get("/ui").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Overview") && page.contains("rita Example") && page.contains("reader"));
+
+    // Another instance on the same store knows the session.
+    let second = app.second_instance().await;
+    let mut there = Browser::new(&format!("http://{}", second.addr));
+    there.cookies = b.cookies.clone();
+    assert_eq!(there.get("/ui/engagements").await.0, 200);
+
+    // Sign-out needs the session's token, then ends the session everywhere.
+    let (_, _, page) = b.get("/ui").await;
+    let token = hidden(&page, "csrf");
+    assert_eq!(b.post("/ui/logout", &[("csrf", "forged")]).await.0, 403);
+    b.headers = vec![("sec-fetch-site".into(), "cross-site".into())];
+    assert_eq!(b.post("/ui/logout", &[("csrf", &token)]).await.0, 403);
+    b.headers.clear();
+    let (status, location, _) = b.post("/ui/logout", &[("csrf", &token)]).await;
+    assert_eq!((status, location.as_str()), (303, "/ui/login"));
+    assert!(b
+        .set_cookies
+        .iter()
+        .any(|c| c.starts_with("interlog_ui=;") && c.contains("Max-Age=0")));
+    assert_eq!(
+        there.get("/ui").await.0,
+        303,
+        "the other instance forgot it too"
+    );
+    second.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_signs_in_with_its_id_and_secret_and_tls_proxies_get_secure_cookies() {
+    let app = spawn_app().await;
+    let mut b = Browser::new(&app.base);
+    b.headers = vec![("x-forwarded-proto".into(), "https".into())];
+    let (_, _, page) = b.get("/ui/login").await;
+    assert!(b.set_cookies[0].contains("; Secure"), "{:?}", b.set_cookies);
+    let csrf = hidden(&page, "csrf");
+    let (status, _, _) = b
+        .post(
+            "/ui/login",
+            &[
+                ("csrf", &csrf),
+                ("client_id", &app.client_id),
+                ("client_secret", SECRET),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let session = b
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("interlog_ui="))
+        .unwrap();
+    assert!(session.contains("; Secure"), "{session}");
+    let (status, _, page) = b.get("/ui").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("acme-admin") && page.contains("admin"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_show_search_engagement_journey_and_overview_of_the_own_tenant_only() {
+    let app = spawn_app().await;
+    user(&app, &app.tenant, "rita", ClientRole::Reader).await;
+    let (globex, _) = app.other_tenant("globex").await;
+    let mut seeds = vec![full("chat-1", &ago(2), "+353 1 555 0100")];
+    for i in 0..7 {
+        seeds.push(engagement(json!({
+            "id": format!("call-{i}"), "started_at": ago(30 + i), "ended_at": ago(29 + i),
+            "direction": if i % 2 == 0 { "inbound" } else { "outbound" },
+            "outcome": if i < 5 { "successful" } else { "unsuccessful" },
+            "channels": [{"type": "voice"}],
+            "participants": [{"role": "agent", "email": "ann@acme.test"}],
+            "customer": {"phones": ["01 555 0100"]},
+            "data": {"order": format!("A-{i}")}
+        })));
+    }
+    seeds.push(engagement(
+        json!({"id": "mail-1", "started_at": ago(200), "channels": [{"type": "email"}],
+        "customer": {"emails": ["mary@example.org"]}}),
+    ));
+    app.store.upsert_many(&app.tenant, seeds).await.unwrap();
+    app.store
+        .upsert_many(
+            &globex,
+            vec![full("globex-secret", &ago(1), "+353 1 555 0100")],
+        )
+        .await
+        .unwrap();
+    app.store
+        .link_identifiers(
+            &app.tenant,
+            &[
+                Identifier::new(Some("phone"), "+353 1 555 0100"),
+                Identifier::new(Some("email"), "mary@example.org"),
+            ],
+        )
+        .await
+        .unwrap();
+
+    let mut b = Browser::new(&app.base);
+    assert_eq!(b.sign_in("acme", "rita", PASSWORD).await.0, 303);
+
+    // Overview: the last 90 days, by channel and outcome.
+    let (status, _, page) = b.get("/ui").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("<strong id=\"total-90\">9</strong>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<td>successful</td><td class=\"num\">6</td>"),
+        "{page}"
+    );
+    assert!(page.contains("<svg") && page.contains(" voice ("), "{page}");
+
+    // Search: filters, total, keyset paging, a bookmarkable URL.
+    let (status, _, page) = b
+        .get("/ui/engagements?channel_type=voice&direction=inbound&limit=2")
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("<strong id=\"total\">4</strong>"), "{page}");
+    assert_eq!(page.matches("class=\"engagement-link\"").count(), 2);
+    let next = page
+        .split("id=\"next-page\"")
+        .next()
+        .unwrap()
+        .rsplit("href=\"")
+        .next()
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&#38;", "&");
+    assert!(
+        next.starts_with("/ui/engagements?channel_type=voice&direction=inbound&limit=2&cursor=")
+            && next.ends_with("&total=4"),
+        "{next}"
+    );
+    let (status, _, page2) = b.get(&next).await;
+    assert_eq!(status, 200);
+    assert_eq!(page2.matches("class=\"engagement-link\"").count(), 2);
+    assert!(!page2.contains("id=\"next-page\""), "4 in pages of 2");
+    assert!(page2.contains("<strong id=\"total\">4</strong>"), "{page2}");
+    let (_, _, page) = b
+        .get("/ui/engagements?data_key=order&data_value=A-3&started_from=2000-01-01T00:00")
+        .await;
+    assert!(page.contains("<strong id=\"total\">1</strong>"), "{page}");
+    let (status, _, page) = b.get("/ui/engagements?started_from=yesterday").await;
+    assert_eq!(status, 400);
+    assert!(page.contains("id=\"search-error\""), "{page}");
+
+    // One engagement: every part, escaped, and each API's address.
+    let (status, _, page) = b.get("/ui/engagements/chat-1").await;
+    assert_eq!(status, 200);
+    for part in [
+        "Ann Agent",
+        "Billing (q-billing)",
+        "to_queue (warm)",
+        "rec-1.wav",
+        "Resolved (d-7)",
+        "Refund promised &#60;b&#62;by Friday",
+        "Hello, my bill is wrong",
+        "class=\"customer\"",
+        "A-42",
+        "zoom_cc",
+        "/api/v1/tenants/acme/engagements/chat-1",
+        "/v2/contact_center/engagements/chat-1",
+        "POST /api/v2/ucs/interactions/chat-1",
+        "/v1/engagements/acme?status=all&#38;startAfter=",
+    ] {
+        assert!(page.contains(part), "{part} missing");
+    }
+    assert!(!page.contains("<b>by Friday"), "notes are escaped");
+
+    // The journey: every identifier linked, every channel, newest first.
+    let (status, _, page) = b.get("/ui/journey?customer=01+555+0100").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("<strong id=\"journey-count\">9</strong>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("mary@example.org") && page.contains("phone: +353 1 555 0100"),
+        "{page}"
+    );
+    let first = page.find("chat-1").unwrap();
+    let last = page.rfind("mail-1").unwrap_or(0);
+    assert!(
+        page.contains("channel switch") && page.contains("repeat"),
+        "{page}"
+    );
+    assert!(first < last || last == 0);
+    assert!(!page.contains("globex-secret"));
+
+    // Another tenant's engagement is not there.
+    let (status, _, page) = b.get("/ui/engagements/globex-secret").await;
+    assert_eq!(status, 404);
+    assert!(page.contains("no engagement with this id"), "{page}");
+    assert!(!b
+        .get("/ui/engagements?customer=01+555+0100")
+        .await
+        .2
+        .contains("globex-secret"));
+}
