@@ -11,6 +11,7 @@
 //! connection busy waits a bounded time: both end as [`StoreError::Unavailable`], which
 //! clients see as a 503, as they see a database that is down or restarting.
 
+mod activity;
 mod changes;
 mod config;
 mod directory;
@@ -484,6 +485,15 @@ impl Engagements for PgStore {
             .map_err(db("count"))?
             .get(0);
         Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn activity(
+        &self,
+        tenant: &Tenant,
+        first: jiff::civil::Date,
+        days: u32,
+    ) -> Result<interlog_store::Activity> {
+        activity::activity(&self.pool, tenant, first, days).await
     }
 }
 
