@@ -13,6 +13,9 @@
 #   5. upserts: durable single PUTs from BENCH_CONNECTIONS clients (upsert.lua), new ids,
 #               on PostgreSQL; the count grows by exactly the 201s, also after the server is
 #               killed (SIGKILL) and restarted. Target >= 3,000/s.
+#   6. the change feed: `interlog export --changes-after 0` of the imported tenant (the
+#               BENCH_N changes of step 1, read 1,000 at a time), wall time of the command.
+#               Target >= 50,000 changes/s.
 #
 # PostgreSQL 15 runs in a throw-away cluster under bench/.work/pg (scripts/pg-cluster),
 # removed at the end, with settings for a bulk-loading server on this machine (below).
@@ -63,6 +66,16 @@ import_rate=$(calc "$BENCH_N / $import_secs")
 psql_size=$(psql "$pg_url" -Atc "SELECT pg_size_pretty(pg_database_size(current_database()))")
 log "database size after the import: $psql_size"
 psql "$pg_url" -qc "VACUUM ANALYZE" || die "vacuum analyze"
+
+# --- 6. the change feed (measured here, while it holds exactly the import) ----------------
+log "reading the change feed from the beginning (export --changes-after 0)"
+t0=$(now)
+feed_lines=$("$BIN" export --tenant "$TENANT" --data "$pgdata" --store "$store" \
+    --changes-after 0 | wc -l) || die "interlog export --changes-after 0"
+t1=$(now)
+[[ "$feed_lines" == "$BENCH_N" ]] || die "the feed held $feed_lines changes, expected $BENCH_N"
+feed_secs=$(calc "$t1 - $t0" %.3f)
+feed_rate=$(calc "$BENCH_N / $feed_secs")
 
 # --- 2. one instance, SQLite then PostgreSQL -----------------------------------------------
 export TENANT IDS="$SAMPLE_IDS"
@@ -187,5 +200,6 @@ figure "pg_get_rps ${rps[get_postgres]} req/s vs sqlite ${rps[get_sqlite]}: $(ra
 figure "pg_list_rps_two_instances ${rps[list_two]} req/s in total (one instance: ${rps[list_postgres]})"
 figure "pg_get_rps_two_instances ${rps[get_two]} req/s in total (one instance: ${rps[get_postgres]})"
 figure "pg_deep_slowdown $(ratio "${rps[deep_first]}" "${rps[deep]}")x throughput, $(ratio "${p99[deep]}" "${p99[deep_first]}")x p99 (target <= 1.5; first ${rps[deep_first]} vs after $((pages * 1000)) rows ${rps[deep]} req/s)"
+figure "pg_feed_read_rate $feed_rate changes/s (target >= 50000; $BENCH_N from position 0 in ${feed_secs}s, export --changes-after)"
 figure "pg_upsert_rate $upsert_rate upserts/s (target >= 3000; $R_CREATED in ${R_PUT_SECONDS}s at $BENCH_CONNECTIONS connections; $check)"
 (( ok == 1 ))
