@@ -10,7 +10,8 @@
 //!
 //! What other layers record, by name (all through the facade):
 //! - `interlog_store_write_queue_depth`, `interlog_store_group_commit_size`,
-//!   `interlog_store_commit_duration_seconds`: the SQLite writer;
+//!   `interlog_store_commit_duration_seconds`: the stores' group commits (SQLite's writer
+//!   thread, PostgreSQL's writer tasks);
 //! - `interlog_ingest_lines_total{format, result}`: [`crate::ingest`];
 //! - `interlog_argon2_verifications_in_flight`: [`crate::oauth::verify_blocking`];
 //! - `interlog_cometd_clients`: read from the Genesys dialect's hub at scrape time;

@@ -1,5 +1,6 @@
-//! Stores are opened by URL: `sqlite://PATH` (the embedded default) or, with a backend
-//! that supports it, `postgres://…`.
+//! Stores are opened by URL: `sqlite://PATH` (the embedded default) or
+//! `postgres://USER:PASSWORD@HOST:PORT/DB[?schema=…&pool_size=…]` (the shared backend for
+//! several instances; see `interlog_store_postgres::PgOptions` for its parameters).
 
 use interlog_store::{OpenOptions, Store};
 use std::path::{Path, PathBuf};
@@ -10,6 +11,8 @@ use std::sync::Arc;
 pub enum StoreUrl {
     /// A SQLite database file.
     Sqlite(PathBuf),
+    /// A PostgreSQL database, by its URL (which may hold a password).
+    Postgres(String),
 }
 
 impl StoreUrl {
@@ -26,9 +29,14 @@ impl StoreUrl {
             }
             return Ok(StoreUrl::Sqlite(PathBuf::from(rest)));
         }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            interlog_store_postgres::PgOptions::parse(url)
+                .map_err(|e| format!("store URL {:?}: {e}", redact(url)))?;
+            return Ok(StoreUrl::Postgres(url.to_owned()));
+        }
         let scheme = url.split_once(':').map_or(url, |(s, _)| s);
         Err(format!(
-            "store URL {:?}: unknown scheme {scheme:?}; accepted: sqlite://PATH",
+            "store URL {:?}: unknown scheme {scheme:?}; accepted: sqlite://PATH, postgres://USER@HOST/DB",
             redact(url)
         ))
     }
@@ -42,6 +50,7 @@ impl StoreUrl {
     pub fn display(&self) -> String {
         match self {
             StoreUrl::Sqlite(p) => format!("sqlite://{}", p.display()),
+            StoreUrl::Postgres(url) => redact(url),
         }
     }
 }
@@ -61,8 +70,8 @@ pub fn redact(url: &str) -> String {
 }
 
 /// Opens the store at `url`, creating it (and its directory) when needed and bringing its
-/// schema up to date.
-pub fn open_store(url: &StoreUrl, options: OpenOptions) -> Result<Arc<dyn Store>, String> {
+/// schema up to date. A PostgreSQL store must be opened on the runtime that will use it.
+pub async fn open_store(url: &StoreUrl, options: OpenOptions) -> Result<Arc<dyn Store>, String> {
     match url {
         StoreUrl::Sqlite(path) => {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -73,6 +82,10 @@ pub fn open_store(url: &StoreUrl, options: OpenOptions) -> Result<Arc<dyn Store>
                 .map(|s| Arc::new(s) as Arc<dyn Store>)
                 .map_err(|e| format!("cannot open {}: {}", url.display(), error_chain(&e)))
         }
+        StoreUrl::Postgres(text) => interlog_store_postgres::PgStore::open(text, options)
+            .await
+            .map(|s| Arc::new(s) as Arc<dyn Store>)
+            .map_err(|e| format!("cannot open {}: {}", url.display(), error_chain(&e))),
     }
 }
 
@@ -95,5 +108,9 @@ mod tests {
         assert!(StoreUrl::parse("sqlite://").is_err());
         let e = StoreUrl::parse("mysql://u:secret@h/db").unwrap_err();
         assert!(e.contains("mysql") && !e.contains("secret"), "{e}");
+        let pg = StoreUrl::parse("postgres://u:secret@db:5432/interlog?schema=a").unwrap();
+        assert_eq!(pg.display(), "postgres://u:***@db:5432/interlog?schema=a");
+        let e = StoreUrl::parse("postgres://u:secret@db/x?pool_size=lots").unwrap_err();
+        assert!(e.contains("pool_size") && !e.contains("secret"), "{e}");
     }
 }

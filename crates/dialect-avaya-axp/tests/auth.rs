@@ -604,6 +604,56 @@ impl AuthViolations for Answer {
     }
 }
 
+/// A refresh token stays single-use across instances on one store: used on one, it is
+/// gone on the other, and two instances refreshing it at once give it to one.
+#[tokio::test]
+async fn refresh_tokens_are_single_use_across_instances() {
+    let axp = spawn().await;
+    let second = axp.app.second_instance().await;
+    let other = format!("http://{}{TOKEN_PATH}", second.addr);
+    let form = client_form("acme-ac-agent", &[("grant_type", "client_credentials")]);
+    let on_second = |form: Vec<(&'static str, String)>| {
+        let req = axp
+            .app
+            .http
+            .post(&other)
+            .header("appkey", APP_KEY)
+            .form(&form);
+        async move { Answer::from(req.send().await.unwrap()).await }
+    };
+    for _ in 0..5 {
+        let refresh = token_request(&axp, TOKEN_PATH, Some(APP_KEY), &form)
+            .await
+            .ok(200)["refresh_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let grant: Vec<(&'static str, String)> = vec![
+            ("client_id", "acme-ac-agent".into()),
+            ("client_secret", SECRET.into()),
+            ("grant_type", "refresh_token".into()),
+            ("refresh_token", refresh.clone()),
+        ];
+        let borrowed: Vec<(&str, &str)> = grant.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (a, b) = tokio::join!(
+            token_request(&axp, TOKEN_PATH, Some(APP_KEY), &borrowed),
+            on_second(grant.clone())
+        );
+        let mut statuses = [a.status, b.status];
+        statuses.sort();
+        assert_eq!(statuses, [200, 400], "exactly one instance refreshes");
+        // Neither may use it again.
+        assert_eq!(on_second(grant.clone()).await.status, 400);
+        assert_eq!(
+            token_request(&axp, TOKEN_PATH, Some(APP_KEY), &borrowed)
+                .await
+                .status,
+            400
+        );
+    }
+    second.stop().await.unwrap();
+}
+
 /// A tenant whose key has the shape of an AXP account id (six letters) answers as that
 /// account, in capitals, without an alias: the token endpoint and the journey API.
 #[tokio::test]

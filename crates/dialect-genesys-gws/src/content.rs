@@ -75,7 +75,7 @@ async fn content(
     let tenant = caller.tenant.clone();
     let g = gws.clone();
     let reference = gws
-        .launch(&caller, move |reference| async move {
+        .launch(state.store.clone(), &caller, move |reference| async move {
             let message_type = "GetInteractionContentMessage";
             let failed = |message: String| ContentMessage {
                 reference_id: reference,

@@ -267,7 +267,7 @@ async fn start(
     base: String,
 ) -> GwsResult<u64> {
     let tenant = caller.tenant.clone();
-    gws.launch(&caller, move |reference| async move {
+    gws.launch(state.store.clone(), &caller, move |reference| async move {
         let message_type = "GetInteractionsHistoryMessage";
         let found = run(state.store.as_ref(), &tenant, &search).await;
         let tz = tenant_zone(&tenant);

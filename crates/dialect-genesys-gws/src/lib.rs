@@ -27,6 +27,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post, MethodRouter};
 use axum::Extension;
 use cometd::hub::{Hub, Limits};
+use cometd::relay::Relay;
 use envelope::{code, GwsError, GwsResult};
 use interlog_api::{AppState, Dialect, RecordLink, Routes, TenantIdShape};
 use interlog_model::SourcePlatform;
@@ -60,6 +61,7 @@ pub static DIALECT: Dialect = Dialect {
 pub struct Gws {
     pub config: GwsConfig,
     hub: Arc<Hub>,
+    relay: Arc<Relay>,
     jobs: Arc<Semaphore>,
     references: AtomicU64,
     sweeper: AtomicBool,
@@ -78,7 +80,8 @@ impl Gws {
             jobs: Arc::new(Semaphore::new(config.max_concurrent_operations.max(1))),
             config,
             hub,
-            references: AtomicU64::new(1),
+            relay: Arc::default(),
+            references: AtomicU64::new(first_reference()),
             sweeper: AtomicBool::new(false),
         })
     }
@@ -132,12 +135,36 @@ impl Gws {
         }
     }
 
+    /// Makes this instance relay the notifications of `session` (of `tenant`) to its
+    /// CometD clients here (after one of them handshook).
+    pub(crate) async fn follow(
+        &self,
+        store: Arc<dyn interlog_store::Store>,
+        tenant: &interlog_store::Tenant,
+        session: &str,
+    ) -> interlog_store::Result<()> {
+        let every = (self.config.max_interval / 2).clamp(
+            std::time::Duration::from_millis(20),
+            std::time::Duration::from_secs(5),
+        );
+        self.relay
+            .follow(store, self.hub.clone(), tenant, session, every)
+            .await
+    }
+
     /// Runs `job` (given the operation's reference id; it returns the notification's
     /// `data` as JSON) in the background and publishes its result on
-    /// `/v2/ucs/interactions` to the caller's session. Returns the reference id at once,
-    /// once one of the limited operation slots is free. A caller without a session (Basic
-    /// credentials and no cookie, CSRF protection off) gets a reference id and no job.
-    pub(crate) async fn launch<F, Fut>(&self, caller: &session::Caller, job: F) -> GwsResult<u64>
+    /// `/v2/ucs/interactions` to the caller's session, through the store, so that it
+    /// reaches the session's clients on whichever instance holds them. Returns the
+    /// reference id at once, once one of the limited operation slots is free. A caller
+    /// without a session (Basic credentials and no cookie, CSRF protection off) gets a
+    /// reference id and no job.
+    pub(crate) async fn launch<F, Fut>(
+        &self,
+        store: Arc<dyn interlog_store::Store>,
+        caller: &session::Caller,
+        job: F,
+    ) -> GwsResult<u64>
     where
         F: FnOnce(u64) -> Fut + Send + 'static,
         Fut: Future<Output = String> + Send + 'static,
@@ -159,7 +186,7 @@ impl Gws {
             .map_err(GwsError::internal)?;
         let reference = self.references.fetch_add(1, Ordering::Relaxed);
         let hub = self.hub.clone();
-        let tenant = caller.tenant.id;
+        let tenant = caller.tenant.clone();
         tokio::spawn(async move {
             let data = job(reference).await;
             drop(permit);
@@ -167,16 +194,28 @@ impl Gws {
                 "{{\"channel\":\"{}\",\"data\":{data}}}",
                 cometd::INTERACTIONS_CHANNEL
             );
-            let reached = hub.publish(
-                &session,
-                tenant,
-                cometd::INTERACTIONS_CHANNEL,
-                message.into(),
-            );
-            tracing::debug!(reference, reached, "gws notification published");
+            let topic = cometd::relay::topic(&session);
+            if let Err(e) = store.publish(&tenant, &topic, &message).await {
+                // The store cannot carry it now: at least this instance's clients get it.
+                tracing::warn!(reference, error = %e, "gws notification not published through the store");
+                hub.publish(
+                    &session,
+                    tenant.id,
+                    cometd::INTERACTIONS_CHANNEL,
+                    message.into(),
+                );
+            }
         });
         Ok(reference)
     }
+}
+
+/// Where this process starts numbering operations: at random below 2^50, so that
+/// instances sharing sessions do not hand one session the same reference id twice, and
+/// ids stay exact in JavaScript numbers.
+fn first_reference() -> u64 {
+    use rand::RngCore;
+    (rand::rngs::OsRng.next_u64() >> 14).max(1)
 }
 
 /// A route whose other methods get GWS's envelope rather than the native 405.

@@ -249,11 +249,11 @@ async fn basic_requests_without_a_cookie_leave_no_session_behind() {
         assert_eq!(r.status(), 200);
         assert!(r.headers().get("set-cookie").is_none());
     }
-    assert_eq!(app.stored_records(SESSIONS), 0);
+    assert_eq!(app.stored_records(SESSIONS).await, 0);
     // `/api/v2/me` opens one (it is how a client gets its cookie); Basic with that cookie
     // reuses it.
     let s = login(app, "acme/ksippo", PASSWORD).await;
-    assert_eq!(app.stored_records(SESSIONS), 1);
+    assert_eq!(app.stored_records(SESSIONS).await, 1);
     for path in ["/api/v2/me", "/api/v2/ucs/interactions?maxSize=1"] {
         let r = app
             .http
@@ -266,7 +266,7 @@ async fn basic_requests_without_a_cookie_leave_no_session_behind() {
         assert_eq!(r.status(), 200);
         assert!(r.headers().get("set-cookie").is_none());
     }
-    assert_eq!(app.stored_records(SESSIONS), 1);
+    assert_eq!(app.stored_records(SESSIONS).await, 1);
 }
 
 #[tokio::test]
@@ -505,4 +505,60 @@ async fn clients_per_session_are_limited() {
     assert_eq!(r[0]["error"], "403::Too many clients for this session");
     let other = login(app, "acme/ksippo", PASSWORD).await;
     other.cometd(app).await;
+}
+
+/// The operation starts on one instance and its result reaches the long poll held by
+/// another (PostgreSQL backend: instances share notifications through the store).
+#[tokio::test]
+async fn a_result_reaches_the_long_poll_held_by_another_instance() {
+    if interlog_testkit::backend() != interlog_testkit::Backend::Postgres {
+        eprintln!("skipped: instances share notifications on the PostgreSQL backend only");
+        return;
+    }
+    let gw = spawn("").await;
+    let app = &gw.app;
+    user(app, &app.tenant, "ksippo", None).await;
+    let recent = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(1);
+    seed_into(
+        app,
+        &app.tenant,
+        vec![engagement(
+            json!({"id": "far1", "started_at": recent.to_string(), "channels": [{"type": "voice"}]}),
+        )],
+    )
+    .await;
+    let s = login(app, "acme/ksippo", PASSWORD).await;
+    let client = s.cometd(app).await;
+    let second = app.second_instance().await;
+    for (n, path) in ["/api/v2/ucs/interactions", "/api/v2/ucs/interactions/far1"]
+        .into_iter()
+        .enumerate()
+    {
+        let operation = if n == 0 {
+            json!({"operationName": "RetrieveInteractionHistory"})
+        } else {
+            json!({"operationName": "GetInteractionContent"})
+        };
+        let r = app
+            .http
+            .post(format!("http://{}{path}", second.addr))
+            .header("cookie", &s.cookie)
+            .header("x-csrf-token", &s.csrf)
+            .json(&operation)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        let ack: Value = r.json().await.unwrap();
+        let reference = ack["referenceId"].as_u64().expect("a reference id");
+        let d = s.notification(app, &client, reference).await;
+        if n == 0 {
+            assert_eq!(d["messageType"], "GetInteractionsHistoryMessage", "{d}");
+            assert!(d["interactions"].is_array(), "{d}");
+        } else {
+            assert_eq!(d["messageType"], "GetInteractionContentMessage", "{d}");
+            assert_eq!(d["interaction"]["id"], "far1", "{d}");
+        }
+    }
+    second.stop().await.unwrap();
 }

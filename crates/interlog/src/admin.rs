@@ -178,13 +178,13 @@ pub fn tenant(cmd: TenantCommand) -> Result<(), String> {
             data,
         } => {
             let new = new_tenant(&key, name, &time_zone, country_code, &aliases)?;
-            let store = data.open(OpenOptions::default())?;
+            let store = data.open(&rt, OpenOptions::default())?;
             let created = rt.block_on(store.create_tenant(new)).map_err(store_error);
             rt.block_on(store.close());
             println!("{}", tenant_json(&created?));
         }
         TenantCommand::List { data } => {
-            let store = data.open(OpenOptions::default())?;
+            let store = data.open(&rt, OpenOptions::default())?;
             let listed = rt.block_on(async {
                 let mut out = Vec::new();
                 for t in store.tenants().await.map_err(store_error)? {
@@ -216,7 +216,7 @@ pub fn tenant(cmd: TenantCommand) -> Result<(), String> {
             retention_days,
             data,
         } => {
-            let store = data.open(OpenOptions::default())?;
+            let store = data.open(&rt, OpenOptions::default())?;
             let updated = rt.block_on(async {
                 let t = find_tenant(store.as_ref(), &key).await?;
                 if let Some(days) = retention_days {
@@ -256,7 +256,7 @@ pub fn erase(args: EraseArgs) -> Result<(), String> {
     )?;
     let digest_key = interlog_api::auth::Signer::new(key).derived_key("erasure receipts");
     let rt = runtime()?;
-    let store = args.data.open(OpenOptions::default())?;
+    let store = args.data.open(&rt, OpenOptions::default())?;
     let receipt = rt.block_on(async {
         let t = find_tenant(store.as_ref(), &args.tenant).await?;
         let by = format!(
@@ -339,7 +339,7 @@ pub fn client(cmd: ClientCommand) -> Result<(), String> {
         data,
     } = cmd;
     let rt = runtime()?;
-    let store = data.open(OpenOptions::default())?;
+    let store = data.open(&rt, OpenOptions::default())?;
     let out = rt.block_on(async {
         let t = find_tenant(store.as_ref(), &tenant).await?;
         let (client_id, client_secret, app) =
@@ -375,7 +375,7 @@ pub fn user(cmd: UserCommand) -> Result<(), String> {
         return Err("--password must be at least 8 characters".into());
     }
     let rt = runtime()?;
-    let store = data.open(OpenOptions::default())?;
+    let store = data.open(&rt, OpenOptions::default())?;
     let out = rt.block_on(async {
         let t = find_tenant(store.as_ref(), &tenant).await?;
         let password_hash = tokio::task::spawn_blocking(move || hash_secret(&password))

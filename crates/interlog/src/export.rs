@@ -123,8 +123,8 @@ fn changes(args: &ExportArgs, after: i64) -> Result<(), String> {
     if after < 0 {
         return Err("--changes-after must not be negative".into());
     }
-    let store = args.data.open(OpenOptions::default())?;
     let rt = runtime()?;
+    let store = args.data.open(&rt, OpenOptions::default())?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let result = rt.block_on(async {
         let tenant = store
@@ -178,8 +178,8 @@ pub fn run(args: ExportArgs) -> Result<(), String> {
     let params = Params::parse(Some(&args.filter));
     let filter = interlog_api::native::listing::filter(&params)
         .map_err(|e| format!("--filter: {}", e.detail))?;
-    let store = args.data.open(OpenOptions::default())?;
     let rt = runtime()?;
+    let store = args.data.open(&rt, OpenOptions::default())?;
     let out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut sink = match args.format {
         ExportFormat::Ndjson => Sink::Ndjson(out),

@@ -63,8 +63,8 @@ pub fn run(args: ImportArgs) -> Result<(), String> {
     } else {
         ProgressBar::hidden()
     };
-    let store = args.data.open(OpenOptions { bulk_load: true })?;
     let rt = runtime()?;
+    let store = args.data.open(&rt, OpenOptions { bulk_load: true })?;
     let started = std::time::Instant::now();
     let summary = rt.block_on(async {
         let tenant = store

@@ -43,9 +43,14 @@ impl DataArgs {
         }
     }
 
-    /// Opens the store these arguments name.
-    pub fn open(&self, options: OpenOptions) -> Result<Arc<dyn Store>, String> {
-        interlog_app::open_store(&self.store_url()?, options)
+    /// Opens the store these arguments name, on `rt` (the runtime that will use it).
+    pub fn open(
+        &self,
+        rt: &tokio::runtime::Runtime,
+        options: OpenOptions,
+    ) -> Result<Arc<dyn Store>, String> {
+        let url = self.store_url()?;
+        rt.block_on(interlog_app::open_store(&url, options))
     }
 }
 

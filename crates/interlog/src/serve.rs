@@ -52,8 +52,8 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
         tracing::warn!(key = %key, "unknown key in the config file; ignored");
     }
     interlog_app::private_files::ensure_dir(&config.data)?;
-    let store = interlog_app::open_store(&config.store, OpenOptions::default())?;
     runtime()?.block_on(async {
+        let store = interlog_app::open_store(&config.store, OpenOptions::default()).await?;
         let demo = match args.demo {
             true => Some(crate::admin::demo(store.as_ref(), &config, args.demo_count).await?),
             false => None,

@@ -278,3 +278,26 @@ fn logs_into_a_pipe_carry_no_colour_codes() {
         "no ANSI escape codes: {stderr:?}"
     );
 }
+
+/// A PostgreSQL store that cannot be reached is a clear error and a non-zero exit, for
+/// `serve` and the admin commands alike; its password is never printed.
+#[test]
+fn an_unreachable_postgres_store_stops_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    // Port 1 on the loopback: nothing listens there.
+    let url = "postgres://interlog:s3cret@127.0.0.1:1/interlog";
+    for args in [
+        vec!["serve", "--listen", "127.0.0.1:0", "--store", url],
+        vec!["tenant", "list", "--store", url],
+    ] {
+        let out = interlog(&args, dir.path());
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("cannot open postgres://interlog:***@127.0.0.1:1/interlog")
+                && err.contains("unavailable"),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("s3cret"), "{err}");
+    }
+}

@@ -6,6 +6,14 @@
 //!
 //! A test that needs other settings gives them as config file text:
 //! `spawn_app_with(TestConfig::toml("[dialects.zoom_cc]\nrate_limits = \"off\""))`.
+//!
+//! # The backend matrix
+//!
+//! Every test server runs on the backend `INTERLOG_TEST_STORE` names: `sqlite` (the
+//! default: a database in the fresh data directory) or `postgres` (a fresh schema, of its
+//! own, in the server `INTERLOG_TEST_POSTGRES` names, e.g.
+//! `postgres://postgres@127.0.0.1:5432/postgres`). `scripts/test` runs the black-box tests
+//! once on each, with a throw-away PostgreSQL cluster it starts itself.
 
 use interlog_api::auth::{hash_secret, Claims, Signer, SubjectKind};
 use interlog_api::RouteInfo;
@@ -69,12 +77,70 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(TestConfig::default()).await
 }
 
+/// The backend test servers run on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The backend `INTERLOG_TEST_STORE` names (SQLite when unset).
+pub fn backend() -> Backend {
+    match std::env::var("INTERLOG_TEST_STORE").as_deref() {
+        Ok("postgres") => Backend::Postgres,
+        Ok("sqlite") | Err(_) => Backend::Sqlite,
+        Ok(other) => panic!("INTERLOG_TEST_STORE={other:?}; accepted: sqlite, postgres"),
+    }
+}
+
+/// The PostgreSQL server tests may use (`INTERLOG_TEST_POSTGRES`), if any.
+pub fn postgres_server() -> Option<String> {
+    std::env::var("INTERLOG_TEST_POSTGRES")
+        .ok()
+        .filter(|v| !v.is_empty())
+}
+
+/// The URL of a fresh schema, of its own, in the test PostgreSQL server: a store opened on
+/// it starts empty.
+pub fn fresh_postgres_url() -> Option<String> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let base = postgres_server()?;
+    let schema = format!(
+        "t{}_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed),
+        jiff::Timestamp::now().as_microsecond() % 1_000_000_000
+    );
+    let sep = if base.contains('?') { '&' } else { '?' };
+    Some(format!("{base}{sep}schema={schema}"))
+}
+
+/// The `store = …` line of a test server's config file on the PostgreSQL backend.
+fn store_line(config: &TestConfig) -> String {
+    if backend() == Backend::Sqlite
+        || config
+            .toml
+            .lines()
+            .any(|l| l.trim_start().starts_with("store"))
+    {
+        return String::new();
+    }
+    let url = fresh_postgres_url()
+        .expect("INTERLOG_TEST_STORE=postgres needs INTERLOG_TEST_POSTGRES (a server URL)");
+    format!("store = \"{url}\"\n")
+}
+
 /// Loads the configuration a test server in `data` runs with.
 pub fn load_config(data: &Path, config: &TestConfig) -> Config {
     let file = data.join("interlog.toml");
     std::fs::write(
         &file,
-        format!("listen = \"127.0.0.1:0\"\n{}\n", config.toml),
+        format!(
+            "listen = \"127.0.0.1:0\"\n{}{}\n",
+            store_line(config),
+            config.toml
+        ),
     )
     .unwrap();
     let env: HashMap<String, String> = config.env.iter().cloned().collect();
@@ -93,7 +159,9 @@ pub fn load_config(data: &Path, config: &TestConfig) -> Config {
 /// does.
 pub async fn start_server(config: &Config) -> Server {
     std::fs::create_dir_all(&config.data).unwrap();
-    let store = interlog_app::open_store(&config.store, OpenOptions::default()).unwrap();
+    let store = interlog_app::open_store(&config.store, OpenOptions::default())
+        .await
+        .unwrap();
     Server::start(config, store).await.unwrap()
 }
 
@@ -188,18 +256,39 @@ impl TestApp {
 
     /// How many expiring records (sessions, refresh tokens) of `namespace` the store holds,
     /// expired ones included: what a server leaves behind, which no API shows. Read from
-    /// the SQLite file directly.
-    pub fn stored_records(&self, namespace: &str) -> u64 {
-        let interlog_app::StoreUrl::Sqlite(path) = &self.config.store;
-        let db =
-            rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+    /// the database directly.
+    pub async fn stored_records(&self, namespace: &str) -> u64 {
+        match &self.config.store {
+            interlog_app::StoreUrl::Sqlite(path) => {
+                let db = rusqlite::Connection::open_with_flags(
+                    path,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+                )
                 .unwrap();
-        db.query_row(
-            "SELECT count(*) FROM records WHERE namespace = ?1",
-            [namespace],
-            |r| r.get(0),
-        )
-        .unwrap()
+                db.query_row(
+                    "SELECT count(*) FROM records WHERE namespace = ?1",
+                    [namespace],
+                    |r| r.get(0),
+                )
+                .unwrap()
+            }
+            interlog_app::StoreUrl::Postgres(url) => {
+                let opts = interlog_store_postgres::PgOptions::parse(url).unwrap();
+                let (client, connection) = opts.pg.connect(tokio_postgres::NoTls).await.unwrap();
+                let driver = tokio::spawn(connection);
+                let n: i64 = client
+                    .query_one(
+                        "SELECT count(*) FROM records WHERE namespace = $1",
+                        &[&namespace],
+                    )
+                    .await
+                    .unwrap()
+                    .get(0);
+                drop(client);
+                let _ = driver.await;
+                n as u64
+            }
+        }
     }
 
     /// Another server on the same store and signing key (a second instance behind the

@@ -28,7 +28,7 @@ async fn expired_records_are_swept_without_any_request() {
     // The expired record was written after the store's own clean-up on write, so it is
     // there until the server's sweeper runs.
     let deadline = Instant::now() + Duration::from_secs(20);
-    while app.stored_records("test.records") != 1 {
+    while app.stored_records("test.records").await != 1 {
         assert!(
             Instant::now() < deadline,
             "the expired record is still stored"

@@ -180,20 +180,36 @@ async fn handshake(
     };
     gws.start_sweeper();
     match gws.hub.handshake(&session.key, caller.tenant.id) {
-        Ok(client) => (
-            reply(
-                m,
-                true,
-                json!({
-                    "version": "1.0",
-                    "minimumVersion": "1.0",
-                    "supportedConnectionTypes": TRANSPORTS,
-                    "clientId": client.id,
-                    "advice": advice.retry(),
-                }),
-            ),
-            session.new_cookie,
-        ),
+        Ok(client) => {
+            // Results of the session's operations may be made by any instance.
+            if let Err(e) = gws
+                .follow(state.store.clone(), &caller.tenant, &session.key)
+                .await
+            {
+                tracing::warn!(error = %e, "cannot follow the session's notifications");
+                gws.hub.remove(&client.id);
+                let r = failure(
+                    m,
+                    "503::Notifications unavailable",
+                    Some(json!({"reconnect": "handshake", "interval": 5000})),
+                );
+                return (r, session.new_cookie);
+            }
+            (
+                reply(
+                    m,
+                    true,
+                    json!({
+                        "version": "1.0",
+                        "minimumVersion": "1.0",
+                        "supportedConnectionTypes": TRANSPORTS,
+                        "clientId": client.id,
+                        "advice": advice.retry(),
+                    }),
+                ),
+                session.new_cookie,
+            )
+        }
         Err(Refused::TooManyClients) => (
             failure(
                 m,

@@ -160,6 +160,15 @@ impl Hub {
         Some(client)
     }
 
+    /// Whether any client of `session` is here.
+    pub fn has_session(&self, session: &str) -> bool {
+        self.registry
+            .lock()
+            .expect("hub lock")
+            .by_session
+            .contains_key(session)
+    }
+
     /// Drops a client (disconnect, or its session ended): its held connect returns.
     pub fn remove(&self, id: &str) {
         let removed = Self::remove_locked(&mut self.registry.lock().expect("hub lock"), id);

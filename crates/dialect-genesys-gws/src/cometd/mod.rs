@@ -5,6 +5,7 @@
 pub mod endpoint;
 pub mod hub;
 pub mod protocol;
+pub mod relay;
 
 /// The topic of Interaction History results.
 pub const INTERACTIONS_CHANNEL: &str = "/v2/ucs/interactions";

@@ -1,0 +1,636 @@
+//! The shared store: PostgreSQL, for several Interlog instances on one database.
+//!
+//! Reads run on a pool of connections (deadpool); writes of engagements are merged through
+//! staging tables ([`write`]): bulk loads `COPY` into them, and concurrent single writes
+//! are grouped into one transaction. Everything an instance must share with the others
+//! (sessions, tokens, settings) is in the database; notifications between instances use
+//! LISTEN/NOTIFY ([`notify`]). The schema is laid out to distribute by tenant on Citus
+//! (`docs/scale-out.md`).
+//!
+//! Every statement runs with a statement timeout, and a request that finds every pooled
+//! connection busy waits a bounded time: both end as [`StoreError::Unavailable`], which
+//! clients see as a 503, as they see a database that is down or restarting.
+
+mod activity;
+mod changes;
+mod config;
+mod directory;
+mod error;
+mod links;
+mod listing;
+mod notify;
+mod records;
+mod rows;
+mod schema;
+mod settings;
+mod write;
+
+pub use config::{CopyFormat, PgOptions};
+
+use async_trait::async_trait;
+use deadpool_postgres::{Hook, HookError, Manager, ManagerConfig, Pool, RecyclingMethod};
+use error::{db, pool_error};
+use interlog_model::{Engagement, Timestamp};
+use interlog_store::{
+    ChangePage, Changes, Client, DeleteReason, Directory, EngagementEdit, Engagements, Filter,
+    Identifier, IdentityLinks, LinkedIdentifier, LocalSubscribers, NewClient, NewTenant, NewUser,
+    Notifications, OpenOptions, Page, Query, Record, Records, Result, SettingEdit, Settings, Store,
+    StoreError, StoredEngagement, Subscription, Tenant, UpsertOutcome, User,
+};
+use rows::{Row, TenantCtx};
+use std::sync::Arc;
+use std::time::Duration;
+use write::{GroupCommit, Mode, Pending, Written};
+
+/// Writer tasks of the group commit: one collects the next group while another commits.
+const WRITERS: usize = 2;
+
+/// The PostgreSQL-backed [`Store`].
+pub struct PgStore {
+    pool: Pool,
+    options: PgOptions,
+    group: GroupCommit,
+    subscribers: Arc<LocalSubscribers>,
+    listener: notify::Listener,
+    /// The NOTIFY channel of this store.
+    channel: Arc<str>,
+}
+
+/// The current time at the millisecond precision the store keeps.
+fn now_millis() -> Timestamp {
+    Timestamp::from_millisecond(Timestamp::now().as_millisecond()).expect("now is representable")
+}
+
+fn ctx(t: &Tenant) -> TenantCtx {
+    TenantCtx {
+        id: t.id,
+        country_code: t.country_code.clone(),
+    }
+}
+
+/// An error and its causes on one line.
+pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(c) = source {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        source = c.source();
+    }
+    s
+}
+
+/// Prepares rows; large batches on a blocking thread so serializing them does not stall
+/// the async runtime.
+async fn prepare(
+    engagements: Vec<Engagement>,
+    now: Timestamp,
+    country: Option<String>,
+) -> Result<Vec<Pending>> {
+    let few = engagements.len() <= 8;
+    let build = move || {
+        engagements
+            .into_iter()
+            .map(|e| Pending {
+                row: Row::new(e, now, country.as_deref()),
+                mode: Mode::Upsert,
+            })
+            .collect::<Vec<_>>()
+    };
+    if few {
+        return Ok(build());
+    }
+    tokio::task::spawn_blocking(build)
+        .await
+        .map_err(|e| StoreError::backend("prepare rows", e))
+}
+
+fn upsert_outcome(w: Written) -> UpsertOutcome {
+    match w {
+        Written::Created => UpsertOutcome::Created,
+        Written::Stale => UpsertOutcome::Stale,
+        Written::Updated | Written::Exists | Written::Missing => UpsertOutcome::Updated,
+    }
+}
+
+impl PgStore {
+    /// Connects to the database a `postgres://` URL names, brings its schema up to date
+    /// and starts listening for notifications. Fails (with
+    /// [`StoreError::Unavailable`] when the server cannot be reached) rather than waiting.
+    pub async fn open(url: &str, options: OpenOptions) -> Result<PgStore> {
+        let opts = PgOptions::parse(url).map_err(StoreError::Invalid)?;
+        Self::open_with(opts, options).await
+    }
+
+    pub async fn open_with(opts: PgOptions, _options: OpenOptions) -> Result<PgStore> {
+        let (mut client, connection) = opts
+            .pg
+            .connect(tokio_postgres::NoTls)
+            .await
+            .map_err(db("connect"))?;
+        let driver = tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        schema::migrate(&mut client, opts.schema.as_deref()).await?;
+        drop(client);
+        let _ = driver.await;
+
+        let manager = Manager::from_config(
+            opts.pg.clone(),
+            tokio_postgres::NoTls,
+            ManagerConfig {
+                // Keep the connection's staging tables: no DISCARD ALL between uses.
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(opts.pool_size)
+            .wait_timeout(Some(opts.pool_timeout))
+            .create_timeout(Some(Duration::from_secs(5)))
+            .recycle_timeout(Some(Duration::from_secs(5)))
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .post_create(Hook::async_fn(|client, _| {
+                Box::pin(async move {
+                    client
+                        .batch_execute(schema::STAGING)
+                        .await
+                        .map_err(HookError::Backend)
+                })
+            }))
+            .build()
+            .map_err(|e| StoreError::backend("build the connection pool", e))?;
+        let subscribers = Arc::new(LocalSubscribers::new());
+        let listener = notify::Listener::start(
+            opts.pg.clone(),
+            opts.channel(),
+            pool.clone(),
+            subscribers.clone(),
+        )
+        .await?;
+        let channel: Arc<str> = opts.channel().into();
+        Ok(PgStore {
+            group: GroupCommit::start(pool.clone(), opts.copy, WRITERS, channel.clone()),
+            channel,
+            pool,
+            options: opts,
+            subscribers,
+            listener,
+        })
+    }
+
+    /// Writes rows of one tenant in a transaction of their own (bulk writes), or through
+    /// the group commit (a few rows).
+    async fn write(&self, tenant: &Tenant, rows: Vec<Pending>) -> Result<Vec<Written>> {
+        let t = ctx(tenant);
+        if rows.len() < write::COPY_MIN {
+            return self.group.write(t, rows).await;
+        }
+        let (pool, copy, t, rows) = (&self.pool, self.options.copy, &t, &rows);
+        let channel = &*self.channel;
+        write::retrying(|| async move {
+            let mut client = pool.get().await.map_err(pool_error)?;
+            let tx = client.transaction().await?;
+            let refs: Vec<&Pending> = rows.iter().collect();
+            let written = write::merge(&tx, t, &refs, copy, 0, channel).await?;
+            tx.commit().await?;
+            Ok(written)
+        })
+        .await
+    }
+
+    /// Deletes the stored engagements `ids` (those that exist) with their search terms,
+    /// leaving tombstones saying `reason`; how many went.
+    async fn delete_engagements(
+        &self,
+        tenant: &Tenant,
+        ids: &[String],
+        reason: DeleteReason,
+    ) -> Result<u64> {
+        let t = ctx(tenant);
+        let (pool, t, channel) = (&self.pool, &t, &*self.channel);
+        write::retrying(|| async move {
+            let mut client = pool.get().await.map_err(pool_error)?;
+            let tx = client.transaction().await?;
+            let n = changes::remove(&tx, t, ids, reason, channel).await?;
+            tx.commit().await?;
+            Ok(n)
+        })
+        .await
+    }
+
+    async fn update_engagement(
+        &self,
+        tenant: &Tenant,
+        id: &str,
+        edit: EngagementEdit,
+    ) -> Result<StoredEngagement> {
+        let t = ctx(tenant);
+        let now = now_millis();
+        let edit = std::sync::Mutex::new(Some(edit));
+        let (pool, copy, t, edit) = (&self.pool, self.options.copy, &t, &edit);
+        let channel = &*self.channel;
+        write::retrying(|| async move {
+            let mut client = pool.get().await.map_err(pool_error)?;
+            let tx = client.transaction().await?;
+            let Some(row) = tx
+                .query_opt(
+                    "SELECT body FROM engagements WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+                    &[&t.id, &id],
+                )
+                .await?
+            else {
+                return Err(StoreError::NotFound.into());
+            };
+            let mut e = rows::decode(row.get(0))?;
+            let edit = edit.lock().expect("edit lock").take().ok_or_else(|| {
+                StoreError::backend("update engagement", "the edit was already used")
+            })?;
+            edit(&mut e).map_err(StoreError::from)?;
+            if e.id != id {
+                return Err(StoreError::from(interlog_store::EditRejected(
+                    "an edit cannot change the id".into(),
+                ))
+                .into());
+            }
+            let pending = Pending {
+                row: Row::new(e, now, t.country_code.as_deref()),
+                mode: Mode::Replace,
+            };
+            let written = write::merge(&tx, t, &[&pending], copy, 0, channel).await?;
+            if written != [Written::Updated] {
+                return Err(StoreError::NotFound.into());
+            }
+            tx.commit().await?;
+            Ok(pending.row.stored())
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn ping(&self) -> Result<()> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        client.simple_query("SELECT 1").await.map_err(db("ping"))?;
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.group.close().await;
+        self.listener.stop();
+        self.pool.close();
+    }
+}
+
+#[async_trait]
+impl Directory for PgStore {
+    async fn create_tenant(&self, tenant: NewTenant) -> Result<Tenant> {
+        directory::create_tenant(&self.pool, tenant, Timestamp::now()).await
+    }
+
+    async fn tenant(&self, key: &str) -> Result<Option<Tenant>> {
+        directory::tenant(&self.pool, key).await
+    }
+
+    async fn tenant_by_id(&self, id: i64) -> Result<Option<Tenant>> {
+        directory::tenant_by_id(&self.pool, id).await
+    }
+
+    async fn tenant_by_alias(&self, dialect: &str, alias: &str) -> Result<Option<Tenant>> {
+        directory::tenant_by_alias(&self.pool, dialect, alias).await
+    }
+
+    async fn tenants(&self) -> Result<Vec<Tenant>> {
+        directory::tenants(&self.pool).await
+    }
+
+    async fn create_client(&self, tenant: &Tenant, client: NewClient) -> Result<Client> {
+        directory::create_client(&self.pool, tenant.id, client, Timestamp::now()).await
+    }
+
+    async fn client(&self, client_id: &str) -> Result<Option<Client>> {
+        directory::client(&self.pool, client_id).await
+    }
+
+    async fn create_user(&self, tenant: &Tenant, user: NewUser) -> Result<User> {
+        directory::create_user(&self.pool, tenant.id, user, Timestamp::now()).await
+    }
+
+    async fn user(&self, tenant: &Tenant, username: &str) -> Result<Option<User>> {
+        directory::user(&self.pool, tenant.id, username).await
+    }
+}
+
+#[async_trait]
+impl Engagements for PgStore {
+    async fn upsert_many(
+        &self,
+        tenant: &Tenant,
+        engagements: Vec<Engagement>,
+    ) -> Result<Vec<UpsertOutcome>> {
+        let rows = prepare(engagements, now_millis(), tenant.country_code.clone()).await?;
+        let written = self.write(tenant, rows).await?;
+        Ok(written.into_iter().map(upsert_outcome).collect())
+    }
+
+    async fn create(&self, tenant: &Tenant, engagement: Engagement) -> Result<StoredEngagement> {
+        let row = Row::new(engagement, now_millis(), tenant.country_code.as_deref());
+        let stored = row.stored();
+        let written = self
+            .write(
+                tenant,
+                vec![Pending {
+                    row,
+                    mode: Mode::Create,
+                }],
+            )
+            .await?;
+        match written.as_slice() {
+            [Written::Created] => Ok(stored),
+            _ => Err(StoreError::Conflict(format!(
+                "engagement {} already exists",
+                stored.id
+            ))),
+        }
+    }
+
+    async fn update(
+        &self,
+        tenant: &Tenant,
+        id: &str,
+        edit: EngagementEdit,
+    ) -> Result<StoredEngagement> {
+        self.update_engagement(tenant, id, edit).await
+    }
+
+    async fn get(&self, tenant: &Tenant, id: &str) -> Result<Option<StoredEngagement>> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        let stmt = client
+            .prepare_cached("SELECT body FROM engagements WHERE tenant_id = $1 AND id = $2")
+            .await
+            .map_err(db("prepare get"))?;
+        Ok(client
+            .query_opt(&stmt, &[&tenant.id, &id])
+            .await
+            .map_err(db("get engagement"))?
+            .map(|r| StoredEngagement {
+                id: id.to_owned(),
+                json: r.get(0),
+            }))
+    }
+
+    async fn get_many(&self, tenant: &Tenant, ids: &[String]) -> Result<Vec<StoredEngagement>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let client = self.pool.get().await.map_err(pool_error)?;
+        let stmt = client
+            .prepare_cached(
+                "SELECT id, body FROM engagements WHERE tenant_id = $1 AND id = ANY($2)",
+            )
+            .await
+            .map_err(db("prepare get_many"))?;
+        let found: std::collections::HashMap<String, String> = client
+            .query(&stmt, &[&tenant.id, &ids])
+            .await
+            .map_err(db("get engagements"))?
+            .into_iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        Ok(ids
+            .iter()
+            .filter_map(|id| {
+                found.get(id).map(|json| StoredEngagement {
+                    id: id.clone(),
+                    json: json.clone(),
+                })
+            })
+            .collect())
+    }
+
+    async fn delete(&self, tenant: &Tenant, id: &str) -> Result<bool> {
+        let n = self
+            .delete_engagements(tenant, &[id.to_owned()], DeleteReason::Deleted)
+            .await?;
+        Ok(n > 0)
+    }
+
+    async fn delete_many(
+        &self,
+        tenant: &Tenant,
+        ids: &[String],
+        reason: DeleteReason,
+    ) -> Result<u64> {
+        self.delete_engagements(tenant, ids, reason).await
+    }
+
+    async fn delete_started_before(
+        &self,
+        tenant: &Tenant,
+        before: Timestamp,
+        limit: u32,
+    ) -> Result<u64> {
+        let t = ctx(tenant);
+        let (pool, t, channel) = (&self.pool, &t, &*self.channel);
+        write::retrying(|| async move {
+            let mut client = pool.get().await.map_err(pool_error)?;
+            let tx = client.transaction().await?;
+            let ids = changes::started_before(&tx, t.id, before, limit).await?;
+            let n = changes::remove(&tx, t, &ids, DeleteReason::Retention, channel).await?;
+            tx.commit().await?;
+            Ok(n)
+        })
+        .await
+    }
+
+    async fn list(&self, tenant: &Tenant, query: &Query) -> Result<Page> {
+        query.filter.check_size()?;
+        if listing::matches_nothing(&query.filter) {
+            return listing::no_page(query);
+        }
+        let sql = listing::list_sql(tenant.id, tenant.country_code.as_deref(), query);
+        let client = self.pool.get().await.map_err(pool_error)?;
+        let stmt = client
+            .prepare_cached(&sql.text)
+            .await
+            .map_err(db("prepare list"))?;
+        let rows = client.query(&stmt, &sql.refs()).await.map_err(db("list"))?;
+        drop(client);
+        let total = if query.with_total {
+            Some(self.count(tenant, &query.filter).await?)
+        } else {
+            None
+        };
+        Ok(listing::page(rows, query, total))
+    }
+
+    async fn count(&self, tenant: &Tenant, filter: &Filter) -> Result<u64> {
+        filter.check_size()?;
+        if listing::matches_nothing(filter) {
+            return Ok(0);
+        }
+        let sql = listing::count_sql(tenant.id, tenant.country_code.as_deref(), filter);
+        let client = self.pool.get().await.map_err(pool_error)?;
+        let stmt = client
+            .prepare_cached(&sql.text)
+            .await
+            .map_err(db("prepare count"))?;
+        let n: i64 = client
+            .query_one(&stmt, &sql.refs())
+            .await
+            .map_err(db("count"))?
+            .get(0);
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn activity(
+        &self,
+        tenant: &Tenant,
+        first: jiff::civil::Date,
+        days: u32,
+    ) -> Result<interlog_store::Activity> {
+        activity::activity(&self.pool, tenant, first, days).await
+    }
+}
+
+#[async_trait]
+impl Changes for PgStore {
+    async fn changes(&self, tenant: &Tenant, after: i64, limit: u32) -> Result<ChangePage> {
+        changes::read(&self.pool, tenant.id, after, limit).await
+    }
+
+    async fn trim_tombstones(&self, tenant: &Tenant, before: Timestamp, limit: u32) -> Result<u64> {
+        changes::trim(&self.pool, tenant.id, before, limit).await
+    }
+}
+
+#[async_trait]
+impl IdentityLinks for PgStore {
+    async fn link_identifiers(&self, tenant: &Tenant, identifiers: &[Identifier]) -> Result<()> {
+        links::link(
+            &self.pool,
+            tenant.id,
+            tenant.country_code.as_deref(),
+            identifiers,
+        )
+        .await
+    }
+
+    async fn unlink_identifier(&self, tenant: &Tenant, identifier: &str) -> Result<bool> {
+        links::unlink(
+            &self.pool,
+            tenant.id,
+            tenant.country_code.as_deref(),
+            identifier,
+        )
+        .await
+    }
+
+    async fn linked_identifiers(
+        &self,
+        tenant: &Tenant,
+        identifier: &str,
+    ) -> Result<Vec<LinkedIdentifier>> {
+        links::linked(
+            &self.pool,
+            tenant.id,
+            tenant.country_code.as_deref(),
+            identifier,
+        )
+        .await
+    }
+}
+
+#[async_trait]
+impl Records for PgStore {
+    async fn put_record(
+        &self,
+        tenant: &Tenant,
+        namespace: &str,
+        key: &str,
+        record: Record,
+    ) -> Result<()> {
+        records::put(&self.pool, tenant.id, namespace, key, &record, now_millis()).await
+    }
+
+    async fn get_record(
+        &self,
+        tenant: &Tenant,
+        namespace: &str,
+        key: &str,
+    ) -> Result<Option<Record>> {
+        records::get(&self.pool, tenant.id, namespace, key, now_millis()).await
+    }
+
+    async fn take_record(
+        &self,
+        tenant: &Tenant,
+        namespace: &str,
+        key: &str,
+        owner: &str,
+    ) -> Result<Option<Record>> {
+        records::take(&self.pool, tenant.id, namespace, key, owner, now_millis()).await
+    }
+
+    async fn delete_record(&self, tenant: &Tenant, namespace: &str, key: &str) -> Result<bool> {
+        records::delete(&self.pool, tenant.id, namespace, key).await
+    }
+
+    async fn sweep_records(&self, limit: u32) -> Result<u64> {
+        records::sweep(&self.pool, now_millis(), limit).await
+    }
+}
+
+#[async_trait]
+impl Settings for PgStore {
+    async fn setting(&self, tenant: &Tenant, namespace: &str, key: &str) -> Result<Option<String>> {
+        settings::get(&self.pool, tenant.id, namespace, key).await
+    }
+
+    async fn settings_in(&self, tenant: &Tenant, namespace: &str) -> Result<Vec<(String, String)>> {
+        settings::all(&self.pool, tenant.id, namespace).await
+    }
+
+    async fn put_setting(
+        &self,
+        tenant: &Tenant,
+        namespace: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<()> {
+        settings::put(&self.pool, tenant.id, namespace, key, value).await
+    }
+
+    async fn update_setting(
+        &self,
+        tenant: &Tenant,
+        namespace: &str,
+        key: &str,
+        edit: SettingEdit,
+    ) -> Result<Option<String>> {
+        settings::update(&self.pool, tenant.id, namespace, key, edit).await
+    }
+}
+
+#[async_trait]
+impl Notifications for PgStore {
+    async fn publish(&self, tenant: &Tenant, topic: &str, payload: &str) -> Result<()> {
+        notify::publish(
+            &self.pool,
+            &self.options.channel(),
+            tenant.id,
+            topic,
+            payload,
+        )
+        .await
+    }
+
+    async fn subscribe(&self, tenant: &Tenant, topic: &str) -> Result<Subscription> {
+        self.listener.ready(self.options.pool_timeout).await?;
+        Ok(self.subscribers.subscribe(tenant.id, topic))
+    }
+}

@@ -1,0 +1,298 @@
+//! Listing and counting: a [`Query`] turned into one SQL statement, the one place listing
+//! SQL is built.
+//!
+//! Two plans, as on SQLite. When the filter names one value of a search term (one agent,
+//! one customer…) and the listing is by start time, the statement walks that term's
+//! primary key, already in (start, id) order, so a page costs the same however rare the
+//! term; a few values of a selective term are walked together and sorted. Otherwise it
+//! walks the engagements index of the sort key and checks the other filters on each row,
+//! with term filters as primary-key lookups. Every statement is tenant-first, so on Citus
+//! it runs on the one shard that holds the tenant.
+
+use interlog_model::{Direction, Outcome, State};
+use interlog_store::codes::{channel_mask, code};
+use interlog_store::terms::{filter_terms, TermKind};
+use interlog_store::{
+    Filter, Page, Position, Query, Result, SortDir, SortKey, Start, StoredEngagement, TimeRange,
+    NO_END,
+};
+use std::fmt::Write;
+use tokio_postgres::types::ToSql;
+
+type Param = Box<dyn ToSql + Sync + Send>;
+
+/// A statement under construction: SQL text and its positional parameters.
+#[derive(Default)]
+pub(crate) struct Sql {
+    pub text: String,
+    pub params: Vec<Param>,
+}
+
+impl Sql {
+    fn param(&mut self, v: impl ToSql + Sync + Send + 'static) -> String {
+        self.params.push(Box::new(v));
+        format!("${}", self.params.len())
+    }
+
+    pub(crate) fn refs(&self) -> Vec<&(dyn ToSql + Sync)> {
+        self.params
+            .iter()
+            .map(|p| p.as_ref() as &(dyn ToSql + Sync))
+            .collect()
+    }
+}
+
+/// How the statement finds rows.
+enum Plan {
+    Scan,
+    Term(TermKind, Vec<String>),
+}
+
+/// Most values of one term walked together: a customer's linked identifiers, a few agents.
+const MAX_TERM_WALK: usize = 32;
+
+fn selective(kind: TermKind) -> bool {
+    matches!(
+        kind,
+        TermKind::Customer | TermKind::Agent | TermKind::ParticipantEmail
+    )
+}
+
+fn small(v: i64) -> i16 {
+    i16::try_from(v).expect("codes are small")
+}
+
+fn range(sql: &mut Sql, col: &str, r: &TimeRange) {
+    if let Some(from) = r.from {
+        let p = sql.param(from.as_millisecond());
+        let _ = write!(sql.text, " AND {col} >= {p}");
+    }
+    if let Some(to) = r.to {
+        let p = sql.param(to.as_millisecond());
+        let _ = write!(sql.text, " AND {col} < {p}");
+    }
+}
+
+/// Chooses the plan and appends the filter's conditions on `e` (and `t` for a term walk).
+fn conditions(
+    sql: &mut Sql,
+    tenant: i64,
+    f: &Filter,
+    country: Option<&str>,
+    sort: SortKey,
+) -> Plan {
+    let groups = filter_terms(f, country);
+    let plan = match groups.first() {
+        Some((kind, values))
+            if sort == SortKey::StartedAt
+                && (values.len() == 1 || (selective(*kind) && values.len() <= MAX_TERM_WALK)) =>
+        {
+            Plan::Term(*kind, values.clone())
+        }
+        _ => Plan::Scan,
+    };
+    let tenant_p = sql.param(tenant);
+    let started_col = match &plan {
+        Plan::Term(kind, values) => {
+            let k = sql.param(small(kind.code()));
+            let cond = if let [one] = values.as_slice() {
+                format!("= {}", sql.param(one.clone()))
+            } else {
+                format!("= ANY({})", sql.param(values.clone()))
+            };
+            let _ = write!(
+                sql.text,
+                " WHERE t.tenant_id = {tenant_p} AND t.kind = {k} AND t.value {cond} AND e.tenant_id = {tenant_p}"
+            );
+            "t.started"
+        }
+        Plan::Scan => {
+            let _ = write!(sql.text, " WHERE e.tenant_id = {tenant_p}");
+            "e.started"
+        }
+    };
+    range(sql, started_col, &f.started);
+    if !f.ended.is_open() {
+        range(sql, "e.ended", &f.ended);
+        let p = sql.param(NO_END);
+        let _ = write!(sql.text, " AND e.ended <> {p}");
+    }
+    range(sql, "e.updated", &f.updated);
+    let codes = |sql: &mut Sql, col: &str, codes: Vec<i16>| {
+        if let [one] = codes.as_slice() {
+            let p = sql.param(*one);
+            let _ = write!(sql.text, " AND {col} = {p}");
+        } else if !codes.is_empty() {
+            let p = sql.param(codes);
+            let _ = write!(sql.text, " AND {col} = ANY({p})");
+        }
+    };
+    codes(
+        sql,
+        "e.state",
+        f.states
+            .iter()
+            .map(|s| small(code(State::ALL, *s)))
+            .collect(),
+    );
+    codes(
+        sql,
+        "e.outcome",
+        f.outcomes
+            .iter()
+            .map(|s| small(code(Outcome::ALL, *s)))
+            .collect(),
+    );
+    codes(
+        sql,
+        "e.direction",
+        f.directions
+            .iter()
+            .map(|s| small(code(Direction::ALL, *s)))
+            .collect(),
+    );
+    if !f.channel_types.is_empty() {
+        let mask = i32::try_from(channel_mask(f.channel_types.iter().copied()))
+            .expect("fewer than 32 channel types");
+        let p = sql.param(mask);
+        let _ = write!(sql.text, " AND (e.channels & {p}) <> 0");
+    }
+    if let Some(min) = f.min_duration_ms {
+        let p = sql.param(i64::try_from(min).unwrap_or(i64::MAX));
+        let _ = write!(sql.text, " AND e.duration >= {p}");
+    }
+    if let Some(max) = f.max_duration_ms {
+        let p = sql.param(i64::try_from(max).unwrap_or(i64::MAX));
+        let _ = write!(sql.text, " AND e.duration <= {p} AND e.duration >= 0");
+    }
+    let skip = usize::from(matches!(plan, Plan::Term(..)));
+    for (kind, values) in groups.iter().skip(skip) {
+        let k = sql.param(small(kind.code()));
+        let l = sql.param(values.clone());
+        let _ = write!(
+            sql.text,
+            " AND EXISTS (SELECT 1 FROM terms x WHERE x.tenant_id = e.tenant_id AND x.kind = {k} \
+             AND x.value = ANY({l}) AND x.started = e.started AND x.id = e.id)"
+        );
+    }
+    plan
+}
+
+fn from_clause(plan: &Plan) -> &'static str {
+    match plan {
+        Plan::Term(..) => {
+            " FROM terms t JOIN engagements e ON e.tenant_id = t.tenant_id AND e.id = t.id"
+        }
+        Plan::Scan => " FROM engagements e",
+    }
+}
+
+fn is_empty(f: &Filter) -> bool {
+    f.started.is_empty() || f.ended.is_empty() || f.updated.is_empty()
+}
+
+/// The statement that lists a page of `q`: (body, sort value, id) rows, one more than the
+/// page holds when more follow.
+pub(crate) fn list_sql(tenant: i64, country: Option<&str>, q: &Query) -> Sql {
+    let mut filter = Sql::default();
+    let plan = conditions(&mut filter, tenant, &q.filter, country, q.sort.key);
+    let (key_col, id_col) = match plan {
+        Plan::Term(..) => ("t.started", "t.id"),
+        Plan::Scan => match q.sort.key {
+            SortKey::StartedAt => ("e.started", "e.id"),
+            SortKey::EndedAt => ("e.ended", "e.id"),
+            SortKey::Duration => ("e.duration", "e.id"),
+            SortKey::UpdatedAt => ("e.updated", "e.id"),
+        },
+    };
+    let (cmp, dir) = match q.sort.dir {
+        SortDir::Asc => (">", "ASC"),
+        SortDir::Desc => ("<", "DESC"),
+    };
+    // Several values of one term may find an engagement twice: keep it once.
+    let distinct = if matches!(&plan, Plan::Term(_, v) if v.len() > 1) {
+        format!("DISTINCT ON ({key_col}, {id_col}) ")
+    } else {
+        String::new()
+    };
+    let mut sql = Sql {
+        text: format!(
+            "SELECT {distinct}e.body, {key_col}, {id_col}{}",
+            from_clause(&plan)
+        ),
+        params: Vec::new(),
+    };
+    sql.text.push_str(&filter.text);
+    sql.params = filter.params;
+    if let Start::After(pos) = &q.start {
+        let v = sql.param(pos.value);
+        let i = sql.param(pos.id.clone());
+        let _ = write!(sql.text, " AND ({key_col}, {id_col}) {cmp} ({v}, {i})");
+    }
+    let fetch = i64::from(q.limit) + 1;
+    let lim = sql.param(fetch);
+    let _ = write!(
+        sql.text,
+        " ORDER BY {key_col} {dir}, {id_col} {dir} LIMIT {lim}"
+    );
+    if let Start::Offset(n) = q.start {
+        let off = sql.param(i64::try_from(n).unwrap_or(i64::MAX));
+        let _ = write!(sql.text, " OFFSET {off}");
+    }
+    sql
+}
+
+/// The statement that counts the matches of `f`.
+pub(crate) fn count_sql(tenant: i64, country: Option<&str>, f: &Filter) -> Sql {
+    let mut filter = Sql::default();
+    // Any plan works for a count; walking one term is cheapest when there is one.
+    let plan = conditions(&mut filter, tenant, f, country, SortKey::StartedAt);
+    let counted = if matches!(&plan, Plan::Term(_, v) if v.len() > 1) {
+        "count(DISTINCT t.id)"
+    } else {
+        "count(*)"
+    };
+    Sql {
+        text: format!("SELECT {counted}{}{}", from_clause(&plan), filter.text),
+        params: filter.params,
+    }
+}
+
+/// A page from the rows of [`list_sql`].
+pub(crate) fn page(rows: Vec<tokio_postgres::Row>, q: &Query, total: Option<u64>) -> Page {
+    let mut items = Vec::with_capacity(rows.len().min(q.limit as usize));
+    let mut last: Option<Position> = None;
+    let mut has_more = false;
+    for row in rows {
+        if items.len() == q.limit as usize {
+            has_more = true;
+            break;
+        }
+        let json: String = row.get(0);
+        let value: i64 = row.get(1);
+        let id: String = row.get(2);
+        last = Some(Position {
+            value,
+            id: id.clone(),
+        });
+        items.push(StoredEngagement { id, json });
+    }
+    Page {
+        next: if has_more { last } else { None },
+        items,
+        has_more,
+        total,
+    }
+}
+
+/// Whether a filter can match nothing at all, so no statement is needed.
+pub(crate) fn matches_nothing(f: &Filter) -> bool {
+    is_empty(f)
+}
+
+pub(crate) fn no_page(q: &Query) -> Result<Page> {
+    Ok(Page {
+        total: q.with_total.then_some(0),
+        ..Page::default()
+    })
+}
