@@ -349,15 +349,27 @@ bench_rss_stop() {
 # Runs wrk with a Lua script (its done() prints a BENCH_RESULT line, see lua/common.lua)
 # and sets R_REQUESTS, R_RPS, R_P50_MS, R_P99_MS, R_MAX_MS, R_NON2XX, R_SOCKET_ERRORS and
 # the other keys of that line as R_<KEY>. Usage: bench_wrk NAME SCRIPT URL [extra wrk args]
+# The machine's CPU time so far, all cores, in clock ticks: "TOTAL STEAL" (/proc/stat).
+cpu_ticks() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t, $9 }' /proc/stat; }
+
 bench_wrk() {
     local name="$1" script="$2" url="$3"
     shift 3
     local out="$WORK/wrk-$name.txt"
     log "wrk $name: -t$BENCH_THREADS -c$BENCH_CONNECTIONS -d${BENCH_SECONDS}s $url"
+    local before after t0 s0 t1 s1
+    before=$(cpu_ticks)
     BENCH_LUA_DIR="$LUA_DIR" wrk -t"$BENCH_THREADS" -c"$BENCH_CONNECTIONS" -d"${BENCH_SECONDS}s" \
         --timeout 10s --latency -s "$LUA_DIR/$script" "$@" "$url" > "$out" 2>&1 \
         || { cat "$out" >&2; die "wrk $name"; }
+    after=$(cpu_ticks)
     sed 's/^/    /' "$out" >&2
+    # On a virtual machine the host may take CPU time from this one ("steal"); runs that
+    # lost much are not comparable with runs that did not.
+    read -r t0 s0 <<< "$before"
+    read -r t1 s1 <<< "$after"
+    R_STEAL_PCT=$(calc "100 * ($s1 - $s0) / (($t1 - $t0) > 0 ? ($t1 - $t0) : 1)" %.0f)
+    log "wrk $name: CPU time stolen by the host during the run: ${R_STEAL_PCT}%"
     local line
     line=$(grep '^BENCH_RESULT ' "$out" | tail -n 1)
     [[ -n "$line" ]] || die "no BENCH_RESULT from wrk $name"

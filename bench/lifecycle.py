@@ -9,6 +9,10 @@
       arrived and the event's `timestamp` (the write's time); `GET /count` answers the
       number of distinct positions received; on SIGTERM (or SIGINT) writes one JSON object of
       statistics to STATS_FILE. Asyncio, HTTP/1.1 keep-alive.
+  lifecycle.py paced BASE TENANT FILE RATE
+      POSTs the NDJSON FILE to the tenant's /ingest at RATE engagements a second ($TOKEN),
+      in requests of RATE/20 lines every 50 ms over one keep-alive connection (a request
+      that takes longer delays the next, never skips it); prints "LINES SECONDS".
   lifecycle.py count PORT
       Asks a receiver how many distinct events it has.
   lifecycle.py customer IN OUT N PHONE
@@ -85,7 +89,7 @@ def receiver(port, stats_file):
                         k += 1
                     positions.add(int(body[j:k]))
                     arrivals.append((now, at))
-        except (asyncio.IncompleteReadError, ConnectionError):
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
             pass
         finally:
             writer.close()
@@ -119,6 +123,34 @@ def receiver(port, stats_file):
     asyncio.run(main())
 
 
+def paced(base, tenant, path, rate):
+    import os
+
+    rate = int(rate)
+    chunk = max(1, rate // 20)
+    url = urllib.parse.urlparse(base)
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=120)
+    headers = {
+        "Authorization": "Bearer " + os.environ["TOKEN"],
+        "Content-Type": "application/x-ndjson",
+    }
+    with open(path, "rb") as f:
+        lines = f.readlines()
+    started = time.monotonic()
+    for i in range(0, len(lines), chunk):
+        due = started + i / rate
+        pause = due - time.monotonic()
+        if pause > 0:
+            time.sleep(pause)
+        part = lines[i : i + chunk]
+        conn.request("POST", f"/api/v1/tenants/{tenant}/ingest", body=b"".join(part), headers=headers)
+        res = conn.getresponse()
+        body = res.read()
+        if res.status != 200 or f'"created":{len(part)}'.encode() not in body:
+            sys.exit(f"POST ingest: {res.status} {body[:300]!r}")
+    print(len(lines), f"{time.monotonic() - started:.3f}")
+
+
 def count(port):
     conn = http.client.HTTPConnection("127.0.0.1", int(port), timeout=10)
     conn.request("GET", "/count")
@@ -144,4 +176,4 @@ def customer(src, dst, n, phone):
 
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
-    {"feed": feed, "receiver": receiver, "count": count, "customer": customer}[cmd](*args)
+    {"feed": feed, "receiver": receiver, "paced": paced, "count": count, "customer": customer}[cmd](*args)

@@ -4,7 +4,8 @@
 # RETENTION_N engagements started before it (found by counting); the server runs with
 # maintenance every second. First the list load alone (`list.lua`, BENCH_SECONDS), then the
 # period is set with `interlog tenant update --retention-days` and the same load runs during
-# the sweep; the sweep's duration is when the count reached its target.
+# the sweep, and alone again once the sweep is over; the sweep's duration is when the count
+# reached its target.
 # Target: list throughput during the sweep >= 80% of the idle figure.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bench_init
@@ -53,8 +54,16 @@ during=$R_RPS
 t1=$(now)
 wait "$watcher" || die "the sweep watcher failed"
 sweep=$(calc "$(cat "$WORK/retention-done") - $t0" %.1f)
-(( $(bench_count) == total - expect )) || die "the sweep left $(bench_count) engagements, expected $((total - expect))"
+# The horizon moves on while the benchmark runs, so an engagement or two more may have aged
+# out by the time the sweep ends; more than a few hundred would be a sweep gone wrong.
+removed=$((total - $(bench_count)))
+(( removed >= expect && removed <= expect + 500 )) \
+    || die "the sweep removed $removed engagements, expected $expect (a few more as the horizon moves)"
 overlap=$(calc "($(cat "$WORK/retention-done") - $t0) / ($t1 - $t0) * 100" %.0f)
 (( overlap > 100 )) && overlap=100
+# Idle again now the sweep is over: the machine's speed drifts (other guests of the host),
+# so the sweep's run is compared with the mean of one idle run before and one after.
+bench_wrk retention-idle-after list.lua "$url"
+idle=$(calc "($idle + $R_RPS) / 2" %.1f)
 
-figure "retention_list_ratio $(calc "$during / $idle * 100" %.1f)% (target >= 80; list $during req/s during the sweep vs $idle idle; the sweep of $expect engagements took ${sweep}s, ${overlap}% of the measured run)"
+figure "retention_list_ratio $(calc "$during / $idle * 100" %.1f)% (target >= 80; list $during req/s during the sweep vs $idle idle (mean of before and after); the sweep of $removed engagements took ${sweep}s, ${overlap}% of the measured run)"
