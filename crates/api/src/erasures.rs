@@ -15,9 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use bytes::Bytes;
 use hmac::{Hmac, Mac};
-use interlog_model::FieldError;
 use interlog_store::{DeleteReason, Filter, Query, Store, StoreError, Tenant};
-use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
@@ -47,6 +45,12 @@ pub struct Receipt {
     pub requested_by: String,
     pub requested_at: String,
     pub completed_at: String,
+}
+
+/// The key of the receipts' digests, derived from the signing key: the API and
+/// `interlog erase` must derive the same one.
+pub fn digest_key(signer: &crate::auth::Signer) -> Vec<u8> {
+    signer.derived_key("erasure receipts")
 }
 
 /// The digest of an identifier in a receipt.
@@ -100,13 +104,8 @@ pub async fn erase(
     for key in &linked {
         store.unlink_identifier(tenant, key).await?;
     }
-    let mut raw = [0u8; 10];
-    rand::rngs::OsRng.fill_bytes(&mut raw);
     let receipt = Receipt {
-        id: format!(
-            "er_{}",
-            raw.iter().map(|b| format!("{b:02x}")).collect::<String>()
-        ),
+        id: crate::auth::random_id("er_"),
         identifiers: linked
             .iter()
             .map(|k| digest(digest_key, tenant, k))
@@ -160,14 +159,14 @@ pub async fn create(
     let req: ErasureRequest = parse(&body)?;
     let identifier = req.identifier.trim();
     if identifier.is_empty() || identifier.chars().count() > 1024 {
-        return Err(ApiError::validation(vec![FieldError {
-            field: "identifier".into(),
-            message: "must be 1 to 1024 characters".into(),
-        }]));
+        return Err(ApiError::field(
+            "identifier",
+            "must be 1 to 1024 characters",
+        ));
     }
     let receipt = erase(
         state.store.as_ref(),
-        &state.signer.derived_key("erasure receipts"),
+        &digest_key(&state.signer),
         &caller.tenant,
         identifier,
         &caller.claims.sub,

@@ -163,6 +163,14 @@ impl ApiError {
         e
     }
 
+    /// A validation error of one field.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        ApiError::validation(vec![FieldError {
+            field: field.into(),
+            message: message.into(),
+        }])
+    }
+
     pub fn validation(errors: Vec<FieldError>) -> Self {
         let detail = errors
             .iter()
@@ -183,18 +191,7 @@ impl ApiError {
     }
 }
 
-/// An error and its causes on one line, for logs and command-line messages (never for
-/// clients).
-pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut s = e.to_string();
-    let mut source = e.source();
-    while let Some(c) = source {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        source = c.source();
-    }
-    s
-}
+pub use interlog_store::error_chain;
 
 /// Seconds a client is asked to wait when the store is unavailable.
 pub const RETRY_AFTER_UNAVAILABLE: u64 = 2;

@@ -272,9 +272,13 @@ impl Ingest {
         /// Below this, one part: handing work over costs more than it saves.
         const PART: usize = 64;
         let decode = self.format.line;
-        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let size = self.unparsed.len().div_ceil(threads).max(PART);
-        let mut rest = std::mem::take(&mut self.unparsed);
+        // Asked once: on Linux each call reads the cgroup's CPU limits from files.
+        static THREADS: std::sync::LazyLock<usize> = std::sync::LazyLock::new(|| {
+            std::thread::available_parallelism().map_or(2, |n| n.get())
+        });
+        let size = self.unparsed.len().div_ceil(*THREADS).max(PART);
+        let capacity = self.unparsed.capacity();
+        let mut rest = std::mem::replace(&mut self.unparsed, Vec::with_capacity(capacity));
         let mut parts = Vec::new();
         while !rest.is_empty() {
             let tail = rest.split_off(size.min(rest.len()));

@@ -358,17 +358,7 @@ impl Config {
         }
         let server_defaults = ServerSettings::defaults();
         let secs = |name: &str, env_name: &str, file: Option<u64>, default: Duration| {
-            let v = match env_parse(env_name)? {
-                Some(n) => {
-                    Some(u64::try_from(n).map_err(|_| invalid(env_name, "must not be negative"))?)
-                }
-                None => file,
-            };
-            match v {
-                None => Ok(default),
-                Some(0) => Err(invalid(name, "must be at least 1 second")),
-                Some(n) => Ok(Duration::from_secs(n)),
-            }
+            positive(name, env_name, file).map(|v| v.map_or(default, Duration::from_secs))
         };
         let server = ServerSettings {
             max_connections: match env_size("INTERLOG_MAX_CONNECTIONS")?.or(file.max_connections) {

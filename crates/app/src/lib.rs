@@ -21,6 +21,14 @@ use interlog_api::{App, AppBuilder};
 use interlog_store::Store;
 use std::sync::Arc;
 
+/// Makes sure the data directory exists, owner-only (warning when it is more open), and
+/// opens the configured store: what `interlog serve` does before it serves, and what the
+/// tests do before they start a server.
+pub async fn open_configured_store(config: &Config) -> Result<Arc<dyn Store>, String> {
+    private_files::ensure_dir(&config.data)?;
+    open_store(&config.store, interlog_store::OpenOptions::default()).await
+}
+
 /// Builds the app a configuration describes, over `store`.
 pub fn build_app(config: &Config, store: Arc<dyn Store>) -> Result<App, ConfigError> {
     let key = keys::signing_key(&config.data, config.signing_key_file.as_deref())

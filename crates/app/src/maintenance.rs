@@ -58,7 +58,7 @@ pub async fn retention_status(
 
 /// Deletes what is past the tenant's retention period, a batch at a time, until done or
 /// `stop` turns true (the next sweep goes on from there); returns how many went.
-pub async fn sweep_retention(
+async fn sweep_retention(
     store: &dyn Store,
     tenant: &Tenant,
     stop: &watch::Receiver<bool>,
@@ -118,7 +118,7 @@ pub async fn run(
 ) {
     loop {
         if let Err(e) = once(state.store.as_ref(), horizon, &stop).await {
-            tracing::warn!(error = %e, "maintenance round failed; trying again later");
+            tracing::warn!(error = %interlog_api::error::error_chain(&e), "maintenance round failed; trying again later");
         }
         tokio::select! {
             _ = tokio::time::sleep(interval) => {}
@@ -131,7 +131,7 @@ pub async fn run(
 const SWEEP_BATCH: u32 = 1000;
 
 /// One round of maintenance.
-pub async fn once(
+async fn once(
     store: &dyn Store,
     horizon: Duration,
     stop: &watch::Receiver<bool>,

@@ -40,10 +40,15 @@ pub fn ensure_file(path: &Path) -> Result<(), String> {
 }
 
 fn warn_if_open(path: &Path) {
+    // Several parts of a start (the data directory, the store's directory, the signing
+    // key's) may check one path: say it once.
+    static WARNED: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
     #[cfg(unix)]
     if let Ok(meta) = std::fs::metadata(path) {
         let mode = meta.permissions().mode() & 0o777;
-        if mode & 0o077 != 0 {
+        let mut warned = WARNED.lock().unwrap_or_else(|e| e.into_inner());
+        if mode & 0o077 != 0 && !warned.iter().any(|p| p == path) {
+            warned.push(path.to_path_buf());
             tracing::warn!(
                 path = %path.display(),
                 mode = format!("{mode:o}"),

@@ -97,7 +97,7 @@ fn store_error(e: StoreError) -> String {
     crate::error_chain(&e)
 }
 
-async fn find_tenant(store: &dyn Store, key: &str) -> Result<Tenant, String> {
+pub(crate) async fn find_tenant(store: &dyn Store, key: &str) -> Result<Tenant, String> {
     store
         .tenant(key)
         .await
@@ -232,7 +232,11 @@ pub fn tenant(cmd: TenantCommand) -> Result<(), String> {
                         .map_err(store_error)?;
                 }
                 let mut v = tenant_json(&t);
-                v["retention_days"] = retention_days_of(store.as_ref(), &t).await?.into();
+                // (`retention_days` here is the argument, not the function.)
+                v["retention_days"] = interlog_app::maintenance::retention_days(store.as_ref(), &t)
+                    .await
+                    .map_err(store_error)?
+                    .into();
                 Ok::<_, String>(v)
             });
             rt.block_on(store.close());
@@ -240,10 +244,6 @@ pub fn tenant(cmd: TenantCommand) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-async fn retention_days_of(store: &dyn Store, t: &Tenant) -> Result<Option<u32>, String> {
-    retention_days(store, t).await.map_err(store_error)
 }
 
 /// Erases a customer's data and prints the receipt.
@@ -254,7 +254,7 @@ pub fn erase(args: EraseArgs) -> Result<(), String> {
             .map(std::path::PathBuf::from)
             .as_deref(),
     )?;
-    let digest_key = interlog_api::auth::Signer::new(key).derived_key("erasure receipts");
+    let digest_key = interlog_api::erasures::digest_key(&interlog_api::auth::Signer::new(key));
     let rt = runtime()?;
     let store = args.data.open(&rt, OpenOptions::default())?;
     let receipt = rt.block_on(async {

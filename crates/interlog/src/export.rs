@@ -127,11 +127,7 @@ fn changes(args: &ExportArgs, after: i64) -> Result<(), String> {
     let store = args.data.open(&rt, OpenOptions::default())?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let result = rt.block_on(async {
-        let tenant = store
-            .tenant(&args.tenant)
-            .await
-            .map_err(|e| crate::error_chain(&e))?
-            .ok_or_else(|| format!("no tenant {:?}", args.tenant))?;
+        let tenant = crate::admin::find_tenant(store.as_ref(), &args.tenant).await?;
         let mut at = after;
         let mut written = 0u64;
         let mut line = String::new();
@@ -186,11 +182,7 @@ pub fn run(args: ExportArgs) -> Result<(), String> {
         ExportFormat::Csv => Sink::Csv(Box::new(csv::Writer::from_writer(out))),
     };
     let result = rt.block_on(async {
-        let tenant = store
-            .tenant(&args.tenant)
-            .await
-            .map_err(|e| crate::error_chain(&e))?
-            .ok_or_else(|| format!("no tenant {:?}", args.tenant))?;
+        let tenant = crate::admin::find_tenant(store.as_ref(), &args.tenant).await?;
         if let Sink::Csv(w) = &mut sink {
             w.write_record(CSV_HEADER).map_err(|e| e.to_string())?;
         }

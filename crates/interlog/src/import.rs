@@ -67,11 +67,7 @@ pub fn run(args: ImportArgs) -> Result<(), String> {
     let store = args.data.open(&rt, OpenOptions { bulk_load: true })?;
     let started = std::time::Instant::now();
     let summary = rt.block_on(async {
-        let tenant = store
-            .tenant(&args.tenant)
-            .await
-            .map_err(|e| crate::error_chain(&e))?
-            .ok_or_else(|| format!("no tenant {:?}", args.tenant))?;
+        let tenant = crate::admin::find_tenant(store.as_ref(), &args.tenant).await?;
         let mut pump = IngestPump::new(store.clone(), Arc::new(tenant), format, LIMITS);
         let mut buf = vec![0u8; 1 << 20];
         loop {

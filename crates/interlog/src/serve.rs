@@ -4,7 +4,6 @@
 use crate::{runtime, telemetry};
 use interlog_app::config::{process_env, LogFormat};
 use interlog_app::{Config, Overrides, Server};
-use interlog_store::OpenOptions;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -51,9 +50,8 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
     for key in &config.warnings {
         tracing::warn!(key = %key, "unknown key in the config file; ignored");
     }
-    interlog_app::private_files::ensure_dir(&config.data)?;
     runtime()?.block_on(async {
-        let store = interlog_app::open_store(&config.store, OpenOptions::default()).await?;
+        let store = interlog_app::open_configured_store(&config).await?;
         let demo = match args.demo {
             true => Some(crate::admin::demo(store.as_ref(), &config, args.demo_count).await?),
             false => None,

@@ -32,10 +32,10 @@ use deadpool_postgres::{Hook, HookError, Manager, ManagerConfig, Pool, Recycling
 use error::{db, pool_error};
 use interlog_model::{Engagement, Timestamp};
 use interlog_store::{
-    ChangePage, Changes, Client, DeleteReason, Directory, EngagementEdit, Engagements, Filter,
-    Identifier, IdentityLinks, LinkedIdentifier, LocalSubscribers, NewClient, NewTenant, NewUser,
-    Notifications, OpenOptions, Page, Query, Record, Records, Result, SettingEdit, Settings, Store,
-    StoreError, StoredEngagement, Subscription, Tenant, UpsertOutcome, User,
+    error_chain, ChangePage, Changes, Client, DeleteReason, Directory, EngagementEdit, Engagements,
+    Filter, Identifier, IdentityLinks, LinkedIdentifier, LocalSubscribers, NewClient, NewTenant,
+    NewUser, Notifications, OpenOptions, Page, Query, Record, Records, Result, SettingEdit,
+    Settings, Store, StoreError, StoredEngagement, Subscription, Tenant, UpsertOutcome, User,
 };
 use rows::{Row, TenantCtx};
 use std::sync::Arc;
@@ -66,18 +66,6 @@ fn ctx(t: &Tenant) -> TenantCtx {
         id: t.id,
         country_code: t.country_code.clone(),
     }
-}
-
-/// An error and its causes on one line.
-pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut s = e.to_string();
-    let mut source = e.source();
-    while let Some(c) = source {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        source = c.source();
-    }
-    s
 }
 
 /// Prepares rows; large batches on a blocking thread so serializing them does not stall
@@ -194,26 +182,6 @@ impl PgStore {
             let written = write::merge(&tx, t, &refs, copy, 0, channel).await?;
             tx.commit().await?;
             Ok(written)
-        })
-        .await
-    }
-
-    /// Deletes the stored engagements `ids` (those that exist) with their search terms,
-    /// leaving tombstones saying `reason`; how many went.
-    async fn delete_engagements(
-        &self,
-        tenant: &Tenant,
-        ids: &[String],
-        reason: DeleteReason,
-    ) -> Result<u64> {
-        let t = ctx(tenant);
-        let (pool, t, channel) = (&self.pool, &t, &*self.channel);
-        write::retrying(|| async move {
-            let mut client = pool.get().await.map_err(pool_error)?;
-            let tx = client.transaction().await?;
-            let n = changes::remove(&tx, t, ids, reason, channel).await?;
-            tx.commit().await?;
-            Ok(n)
         })
         .await
     }
@@ -412,20 +380,22 @@ impl Engagements for PgStore {
             .collect())
     }
 
-    async fn delete(&self, tenant: &Tenant, id: &str) -> Result<bool> {
-        let n = self
-            .delete_engagements(tenant, &[id.to_owned()], DeleteReason::Deleted)
-            .await?;
-        Ok(n > 0)
-    }
-
     async fn delete_many(
         &self,
         tenant: &Tenant,
         ids: &[String],
         reason: DeleteReason,
     ) -> Result<u64> {
-        self.delete_engagements(tenant, ids, reason).await
+        let t = ctx(tenant);
+        let (pool, t, channel) = (&self.pool, &t, &*self.channel);
+        write::retrying(|| async move {
+            let mut client = pool.get().await.map_err(pool_error)?;
+            let tx = client.transaction().await?;
+            let n = changes::remove(&tx, t, ids, reason, channel).await?;
+            tx.commit().await?;
+            Ok(n)
+        })
+        .await
     }
 
     async fn delete_started_before(
@@ -449,8 +419,8 @@ impl Engagements for PgStore {
 
     async fn list(&self, tenant: &Tenant, query: &Query) -> Result<Page> {
         query.filter.check_size()?;
-        if listing::matches_nothing(&query.filter) {
-            return listing::no_page(query);
+        if query.filter.matches_nothing() {
+            return Ok(Page::empty(query));
         }
         let sql = listing::list_sql(tenant.id, tenant.country_code.as_deref(), query);
         let client = self.pool.get().await.map_err(pool_error)?;
@@ -470,7 +440,7 @@ impl Engagements for PgStore {
 
     async fn count(&self, tenant: &Tenant, filter: &Filter) -> Result<u64> {
         filter.check_size()?;
-        if listing::matches_nothing(filter) {
+        if filter.matches_nothing() {
             return Ok(0);
         }
         let sql = listing::count_sql(tenant.id, tenant.country_code.as_deref(), filter);
@@ -619,14 +589,7 @@ impl Settings for PgStore {
 #[async_trait]
 impl Notifications for PgStore {
     async fn publish(&self, tenant: &Tenant, topic: &str, payload: &str) -> Result<()> {
-        notify::publish(
-            &self.pool,
-            &self.options.channel(),
-            tenant.id,
-            topic,
-            payload,
-        )
-        .await
+        notify::publish(&self.pool, &self.channel, tenant.id, topic, payload).await
     }
 
     async fn subscribe(&self, tenant: &Tenant, topic: &str) -> Result<Subscription> {

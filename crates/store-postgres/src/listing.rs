@@ -13,8 +13,7 @@ use interlog_model::{Direction, Outcome, State};
 use interlog_store::codes::{channel_mask, code};
 use interlog_store::terms::{filter_terms, TermKind};
 use interlog_store::{
-    Filter, Page, Position, Query, Result, SortDir, SortKey, Start, StoredEngagement, TimeRange,
-    NO_END,
+    Filter, Page, Position, Query, SortDir, SortKey, Start, StoredEngagement, TimeRange, NO_END,
 };
 use std::fmt::Write;
 use tokio_postgres::types::ToSql;
@@ -187,10 +186,6 @@ fn from_clause(plan: &Plan) -> &'static str {
     }
 }
 
-fn is_empty(f: &Filter) -> bool {
-    f.started.is_empty() || f.ended.is_empty() || f.updated.is_empty()
-}
-
 /// The statement that lists a page of `q`: (body, sort value, id) rows, one more than the
 /// page holds when more follow.
 pub(crate) fn list_sql(tenant: i64, country: Option<&str>, q: &Query) -> Sql {
@@ -283,16 +278,4 @@ pub(crate) fn page(rows: Vec<tokio_postgres::Row>, q: &Query, total: Option<u64>
         has_more,
         total,
     }
-}
-
-/// Whether a filter can match nothing at all, so no statement is needed.
-pub(crate) fn matches_nothing(f: &Filter) -> bool {
-    is_empty(f)
-}
-
-pub(crate) fn no_page(q: &Query) -> Result<Page> {
-    Ok(Page {
-        total: q.with_total.then_some(0),
-        ..Page::default()
-    })
 }

@@ -265,17 +265,11 @@ pub(crate) fn list(
     country: Option<&str>,
     q: &Query,
 ) -> Result<Page> {
-    if q.filter.started.is_empty() || q.filter.ended.is_empty() || q.filter.updated.is_empty() {
-        return Ok(Page {
-            total: q.with_total.then_some(0),
-            ..Page::default()
-        });
+    if q.filter.matches_nothing() {
+        return Ok(Page::empty(q));
     }
     let Some(groups) = resolve(conn, tenant, &q.filter, country)? else {
-        return Ok(Page {
-            total: q.with_total.then_some(0),
-            ..Page::default()
-        });
+        return Ok(Page::empty(q));
     };
     let sql = list_sql(tenant, &groups, q);
 
@@ -320,7 +314,7 @@ pub(crate) fn count(
     country: Option<&str>,
     f: &Filter,
 ) -> Result<u64> {
-    if f.started.is_empty() || f.ended.is_empty() || f.updated.is_empty() {
+    if f.matches_nothing() {
         return Ok(0);
     }
     let Some(groups) = resolve(conn, tenant, f, country)? else {

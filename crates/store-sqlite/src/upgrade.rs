@@ -49,12 +49,7 @@ pub(crate) fn compact_form(tx: &Transaction<'_>) -> rusqlite::Result<()> {
                 .execute(params![seq, codec::encode(&json)])?;
         }
         entries.sort_unstable();
-        let mut insert = tx.prepare_cached(
-            "INSERT INTO terms (tenant_id, value, started, seq, kinds) VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?;
-        for (tenant, value, started, seq, kinds) in entries {
-            insert.execute(params![tenant, value, started, seq, kinds])?;
-        }
+        crate::rows::insert_terms(tx, &entries)?;
     }
     interner
         .flush(tx)

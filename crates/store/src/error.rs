@@ -60,3 +60,16 @@ impl StoreError {
         }
     }
 }
+
+/// An error and its causes on one line, for logs and command-line messages (never for
+/// clients).
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(c) = source {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        source = c.source();
+    }
+    s
+}

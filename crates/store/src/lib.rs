@@ -27,7 +27,7 @@ pub use activity::*;
 pub use changes::*;
 pub use directory::*;
 pub use engagements::*;
-pub use error::StoreError;
+pub use error::{error_chain, StoreError};
 pub use links::*;
 pub use notifications::*;
 pub use query::*;

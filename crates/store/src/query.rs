@@ -78,6 +78,12 @@ pub struct Filter {
 pub const MAX_FILTER_VALUES: usize = 100;
 
 impl Filter {
+    /// Whether a time range of the filter is empty, so it matches nothing and no statement
+    /// is needed.
+    pub fn matches_nothing(&self) -> bool {
+        self.started.is_empty() || self.ended.is_empty() || self.updated.is_empty()
+    }
+
     /// The part of the filter holding more than [`MAX_FILTER_VALUES`] values, if any.
     pub fn oversized(&self) -> Option<&'static str> {
         let lists: [(&'static str, usize); 12] = [
@@ -213,6 +219,14 @@ pub struct Page {
 }
 
 impl Page {
+    /// The page of a query that matches nothing.
+    pub fn empty(q: &Query) -> Page {
+        Page {
+            total: q.with_total.then_some(0),
+            ..Page::default()
+        }
+    }
+
     pub fn has_more(&self) -> bool {
         self.has_more
     }

@@ -19,7 +19,7 @@ use interlog_api::auth::{hash_secret, Claims, Signer, SubjectKind};
 use interlog_api::RouteInfo;
 use interlog_app::{Config, Overrides, Server};
 use interlog_model::Engagement;
-use interlog_store::{ClientRole, NewClient, NewTenant, OpenOptions, Store, Tenant};
+use interlog_store::{ClientRole, NewClient, NewTenant, Store, Tenant};
 use reqwest::{Method, Response};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -102,7 +102,7 @@ pub fn postgres_server() -> Option<String> {
 
 /// The URL of a fresh schema, of its own, in the test PostgreSQL server: a store opened on
 /// it starts empty.
-pub fn fresh_postgres_url() -> Option<String> {
+fn fresh_postgres_url() -> Option<String> {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
     let base = postgres_server()?;
@@ -158,10 +158,7 @@ pub fn load_config(data: &Path, config: &TestConfig) -> Config {
 /// Starts a server in `data` (its store opened by the configuration's URL), as `serve`
 /// does.
 pub async fn start_server(config: &Config) -> Server {
-    std::fs::create_dir_all(&config.data).unwrap();
-    let store = interlog_app::open_store(&config.store, OpenOptions::default())
-        .await
-        .unwrap();
+    let store = interlog_app::open_configured_store(config).await.unwrap();
     Server::start(config, store).await.unwrap()
 }
 
@@ -338,9 +335,7 @@ impl TestApp {
 
     /// GETs and returns (status, JSON body).
     pub async fn get_json(&self, path: &str) -> (u16, Value) {
-        let r = self.get(path).await;
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
+        self.get_json_as(path, &self.reader).await
     }
 
     /// Stores engagements directly (normalized), bypassing HTTP.

@@ -9,7 +9,7 @@ mod token;
 
 pub use caller::{Admin, Agent, Caller, Reader};
 pub use guard::{CredentialGuard, GuardLimits};
-pub use secret::{generate_secret, hash_secret, verify_secret};
+pub use secret::{generate_secret, hash_secret, random_id, verify_secret};
 pub use signer::{Signer, SignerError};
 pub use throttle::FailureThrottle;
 pub use token::{Claims, SubjectKind};

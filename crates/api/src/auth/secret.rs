@@ -25,6 +25,18 @@ pub fn verify_secret(secret: &str, phc: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// A new random id: `prefix` and 10 random bytes in hex.
+pub fn random_id(prefix: &str) -> String {
+    let mut raw = [0u8; 10];
+    rand::rngs::OsRng.fill_bytes(&mut raw);
+    let mut id = String::with_capacity(prefix.len() + 20);
+    id.push_str(prefix);
+    for b in raw {
+        id.push_str(&format!("{b:02x}"));
+    }
+    id
+}
+
 /// A new random secret: 32 bytes, URL-safe base64 (43 characters).
 pub fn generate_secret() -> String {
     let mut bytes = [0u8; 32];

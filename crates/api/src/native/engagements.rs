@@ -133,10 +133,10 @@ pub async fn put(
     if e.id.is_empty() {
         e.id = id.clone();
     } else if e.id != id {
-        return Err(ApiError::validation(vec![interlog_model::FieldError {
-            field: "id".into(),
-            message: format!("is {:?} but the path names {id:?}", e.id),
-        }]));
+        return Err(ApiError::field(
+            "id",
+            format!("is {:?} but the path names {id:?}", e.id),
+        ));
     }
     let mut e = accept(e)?;
     // Stamped here rather than by the store, so the answer is what was written without
@@ -217,10 +217,7 @@ pub async fn patch(
         .get("id")
         .is_some_and(|v| v.as_str() != Some(id.as_str()))
     {
-        return Err(ApiError::validation(vec![interlog_model::FieldError {
-            field: "id".into(),
-            message: "cannot be changed".into(),
-        }]));
+        return Err(ApiError::field("id", "cannot be changed"));
     }
     let stored = state
         .store

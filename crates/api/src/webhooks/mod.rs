@@ -17,8 +17,6 @@ use serde::{Deserialize, Serialize};
 pub const DEFINITIONS: &str = "webhooks";
 /// Settings namespace of delivery states (key: the webhook's id).
 pub const STATES: &str = "webhook-state";
-/// The topic published on when a tenant's webhooks change.
-pub const TOPIC: &str = "webhooks";
 
 /// The events a webhook may ask for.
 pub const UPSERTED: &str = "engagement.upserted";

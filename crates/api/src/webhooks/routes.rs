@@ -12,9 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use bytes::Bytes;
-use interlog_model::FieldError;
 use interlog_store::Tenant;
-use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
 /// What a client sends to register a webhook.
@@ -98,19 +96,12 @@ fn view(id: &str, d: &Definition, s: &DeliveryState, with_secret: bool) -> Webho
     }
 }
 
-fn invalid(field: &str, message: impl Into<String>) -> ApiError {
-    ApiError::validation(vec![FieldError {
-        field: field.into(),
-        message: message.into(),
-    }])
-}
-
 /// Checks a filter query string as the native listing reads it.
 pub fn check_filter(filter: &str) -> ApiResult<interlog_store::Filter> {
     let p = Params::parse(Some(filter));
     p.reject_unknown(crate::native::listing::FILTER_PARAMETERS, &["data."])
         .and_then(|()| crate::native::listing::filter(&p))
-        .map_err(|e| invalid("filter", e.detail))
+        .map_err(|e| ApiError::field("filter", e.detail))
 }
 
 async fn load(
@@ -152,13 +143,13 @@ pub async fn create(
     events.sort();
     events.dedup();
     if events.is_empty() {
-        return Err(invalid("events", "name at least one event"));
+        return Err(ApiError::field("events", "name at least one event"));
     }
     if let Some(e) = events
         .iter()
         .find(|e| ![super::UPSERTED, super::DELETED].contains(&e.as_str()))
     {
-        return Err(invalid(
+        return Err(ApiError::field(
             "events",
             format!("{e:?}; accepted: {}, {}", super::UPSERTED, super::DELETED),
         ));
@@ -170,10 +161,10 @@ pub async fn create(
     let allow = state.config.webhooks.allow_private_targets;
     let url = super::target::check(&new.url, allow)
         .await
-        .map_err(|e| invalid("url", e.trim_start_matches("url: ").to_owned()))?;
+        .map_err(|e| ApiError::field("url", e.trim_start_matches("url: ").to_owned()))?;
     let existing = definitions(state.store.as_ref(), &caller.tenant).await?;
     if existing.len() >= state.config.webhooks.max_per_tenant {
-        return Err(invalid(
+        return Err(ApiError::field(
             "url",
             format!(
                 "a tenant may have at most {} webhooks",
@@ -181,12 +172,7 @@ pub async fn create(
             ),
         ));
     }
-    let mut raw = [0u8; 10];
-    rand::rngs::OsRng.fill_bytes(&mut raw);
-    let id = format!(
-        "wh_{}",
-        raw.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    );
+    let id = crate::auth::random_id("wh_");
     let definition = Definition {
         url: url.to_string(),
         events,
@@ -217,9 +203,6 @@ pub async fn create(
             &serde_json::to_string(&definition).expect("definitions serialize"),
         )
         .await?;
-    if let Err(e) = store.publish(&caller.tenant, super::TOPIC, &id).await {
-        tracing::warn!(error = %e, "could not tell other instances of a new webhook");
-    }
     tracing::info!(tenant = %caller.tenant.key, webhook = %id, by = %caller.claims.sub, "webhook registered");
     Ok((
         StatusCode::CREATED,
@@ -292,7 +275,6 @@ pub async fn delete(
             .update_setting(&caller.tenant, ns, &id, Box::new(|_| Ok(None)))
             .await?;
     }
-    let _ = store.publish(&caller.tenant, super::TOPIC, &id).await;
     tracing::info!(tenant = %caller.tenant.key, webhook = %id, by = %caller.claims.sub, "webhook deleted");
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -74,13 +74,4 @@ impl Relay {
         });
         Ok(())
     }
-
-    /// Sessions relayed now (for tests and stats).
-    pub fn len(&self) -> usize {
-        self.followed.lock().expect("relay lock").len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
