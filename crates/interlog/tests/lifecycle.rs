@@ -135,6 +135,97 @@ fn retention_is_set_per_tenant_and_swept_by_the_server() {
     assert_eq!(off["retention_days"], Value::Null);
 }
 
+/// The retention tombstones in the tenant's feed.
+fn retention_tombstones(data: &Path) -> usize {
+    ok(interlog(
+        &["export", "--tenant", "t", "--changes-after", "0"],
+        data,
+    ))
+    .lines()
+    .filter(|l| l.contains(r#""reason":"retention""#))
+    .count()
+}
+
+#[test]
+fn a_large_sweep_goes_in_batches_stops_with_the_server_and_goes_on_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    ok(interlog(&["tenant", "create", "t"], data));
+    let old = (jiff::Timestamp::now() - Duration::from_secs(40 * 86400)).to_string();
+    let lines: Vec<String> = (0..5000)
+        .map(|i| line(&format!("old-{i}"), &old, &format!("+35310{i:05}")))
+        .collect();
+    import(data, "t", &lines);
+    ok(interlog(
+        &["tenant", "update", "t", "--retention-days", "30"],
+        data,
+    ));
+    let log = data.join("serve.log");
+    let serve_logged = || {
+        Command::new(env!("CARGO_BIN_EXE_interlog"))
+            .args(["serve", "--listen", &format!("127.0.0.1:{}", free_port())])
+            .env("INTERLOG_DATA", data)
+            .env("INTERLOG_LOG", "info")
+            .env("INTERLOG_MAINTENANCE_INTERVAL_SECS", "1")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap()
+    };
+
+    // The first batch of 500 commits on its own; the sweep then rests nine times as long
+    // as that took, and a server told to stop does not wait for the rest.
+    let mut server = serve_logged();
+    wait_until("the first batch", || retention_tombstones(data) >= 500);
+    assert!(Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let asked = Instant::now();
+    while server.try_wait().unwrap().is_none() {
+        assert!(
+            asked.elapsed() < Duration::from_secs(5),
+            "the server kept sweeping after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let swept = retention_tombstones(data);
+    assert!(
+        swept.is_multiple_of(500) && swept < 5000,
+        "{swept} swept before the stop"
+    );
+
+    // The next server's sweep takes the rest, and says so in its log.
+    let mut server = serve_logged();
+    wait_until("the rest of the sweep", || {
+        let listed: Value = serde_json::from_str(
+            ok(interlog(&["tenant", "list"], data))
+                .lines()
+                .next()
+                .unwrap(),
+        )
+        .unwrap();
+        listed["retention_last_run"]["total_deleted"] == 5000
+    });
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(retention_tombstones(data), 5000);
+    let listed: Value = serde_json::from_str(
+        ok(interlog(&["tenant", "list"], data))
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(listed["retention_days"], 30);
+    assert!(listed["retention_last_run"]["at"]
+        .as_str()
+        .is_some_and(|at| at.parse::<jiff::Timestamp>().is_ok()));
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(logged.contains("retention sweep"), "{logged}");
+}
+
 #[test]
 fn erase_from_the_command_line_prints_a_receipt_and_export_shows_only_tombstones() {
     let dir = tempfile::tempdir().unwrap();

@@ -137,3 +137,43 @@ async fn a_slow_but_steady_upload_is_not_cut() {
     let summary: serde_json::Value = r.json().await.unwrap();
     assert_eq!(summary["created"], 8, "{summary}");
 }
+
+/// Sends a `/healthz` request on `s` and reads its answer's first bytes (with a deadline).
+async fn healthz(s: &mut TcpStream, within: Duration) -> Option<String> {
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = [0u8; 256];
+    match tokio::time::timeout(within, s.read(&mut buf)).await {
+        Ok(Ok(n)) if n > 0 => Some(String::from_utf8_lossy(&buf[..n]).into_owned()),
+        _ => None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn beyond_max_connections_a_client_waits_until_one_closes() {
+    let app = spawn_app_with(TestConfig::toml(
+        "max_connections = 2\nidle_timeout_secs = 30\nheader_read_timeout_secs = 30\n",
+    ))
+    .await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    // Two keep-alive connections, each served once and then held open.
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut s = TcpStream::connect(&addr).await.unwrap();
+        let answer = healthz(&mut s, Duration::from_secs(5)).await;
+        assert!(answer.is_some_and(|a| a.starts_with("HTTP/1.1 200")));
+        held.push(s);
+    }
+    // A third waits in the listen backlog...
+    let mut third = TcpStream::connect(&addr).await.unwrap();
+    assert_eq!(healthz(&mut third, Duration::from_secs(1)).await, None);
+    // ...and is served once one of the two goes.
+    drop(held.pop());
+    let mut buf = [0u8; 256];
+    let n = tokio::time::timeout(Duration::from_secs(5), third.read(&mut buf))
+        .await
+        .expect("served once a connection closed")
+        .unwrap();
+    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+}

@@ -19,7 +19,7 @@ const ALLOW: &str =
     "[webhooks]\nallow_private_targets = true\nretry_base_secs = 1\nretry_cap_secs = 1\n";
 
 /// A local receiver: keeps what it is sent; answers 500 while `failing` is above zero
-/// (counting down).
+/// (counting down), with a body longer than the excerpt Interlog keeps of it.
 #[derive(Clone, Default)]
 struct Receiver {
     got: Arc<Mutex<Vec<(HeaderMap, Bytes)>>>,
@@ -59,15 +59,24 @@ impl Receiver {
     }
 }
 
-async fn receive(State(r): State<Receiver>, headers: HeaderMap, body: Bytes) -> StatusCode {
+/// What the receiver says when it fails: 1,000 characters, then a mark past any excerpt.
+fn failure_body() -> String {
+    format!("{}PAST-THE-EXCERPT", "x".repeat(1000))
+}
+
+async fn receive(
+    State(r): State<Receiver>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (StatusCode, String) {
     if r.failing
         .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
         .is_ok()
     {
-        return StatusCode::INTERNAL_SERVER_ERROR;
+        return (StatusCode::INTERNAL_SERVER_ERROR, failure_body());
     }
     r.got.lock().unwrap().push((headers, body));
-    StatusCode::NO_CONTENT
+    (StatusCode::NO_CONTENT, String::new())
 }
 
 async fn register(app: &TestApp, body: Value) -> (u16, Value) {
@@ -221,11 +230,15 @@ async fn a_failing_receiver_gets_retries_until_it_takes_everything_in_order() {
         .filter(|a| a["result"] == "failed")
         .count();
     assert_eq!(failed, 3, "{d}");
-    assert!(d["attempts"]
+    // Of a refused attempt only the first 200 characters of the answer are kept.
+    let kept = format!("HTTP 500 Internal Server Error: {}", &failure_body()[..200]);
+    let errors: Vec<&str> = d["attempts"]
         .as_array()
         .unwrap()
         .iter()
-        .any(|a| a["error"].as_str().is_some_and(|e| e.contains("500"))));
+        .filter_map(|a| a["error"].as_str())
+        .collect();
+    assert_eq!(errors, [kept.as_str(); 3], "{d}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -247,6 +260,12 @@ async fn a_receiver_that_keeps_failing_gets_its_webhook_disabled_visibly() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     assert_eq!(view["status"], "disabled", "{view}");
+    assert!(
+        view["disabled_at"]
+            .as_str()
+            .is_some_and(|t| t.parse::<jiff::Timestamp>().is_ok()),
+        "{view}"
+    );
     assert!(
         view["disabled_reason"].as_str().unwrap().contains("500"),
         "{view}"
