@@ -74,6 +74,12 @@ fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
+/// The first tenant `interlog tenant list` prints.
+fn first_tenant_listed(data: &Path) -> Value {
+    let out = ok(interlog(&["tenant", "list"], data));
+    serde_json::from_str(out.lines().next().unwrap()).unwrap()
+}
+
 fn line(id: &str, started: &str, phone: &str) -> String {
     format!(r#"{{"id":"{id}","started_at":"{started}","customer":{{"phones":["{phone}"]}}}}"#)
 }
@@ -104,13 +110,7 @@ fn retention_is_set_per_tenant_and_swept_by_the_server() {
     let port = free_port();
     let mut server = serve(data, port);
     wait_until("the retention sweep", || {
-        let listed: Value = serde_json::from_str(
-            ok(interlog(&["tenant", "list"], data))
-                .lines()
-                .next()
-                .unwrap(),
-        )
-        .unwrap();
+        let listed = first_tenant_listed(data);
         listed["retention_last_run"]["total_deleted"] == 2
     });
     let _ = server.kill();
@@ -199,25 +199,13 @@ fn a_large_sweep_goes_in_batches_stops_with_the_server_and_goes_on_after() {
     // The next server's sweep takes the rest, and says so in its log.
     let mut server = serve_logged();
     wait_until("the rest of the sweep", || {
-        let listed: Value = serde_json::from_str(
-            ok(interlog(&["tenant", "list"], data))
-                .lines()
-                .next()
-                .unwrap(),
-        )
-        .unwrap();
+        let listed = first_tenant_listed(data);
         listed["retention_last_run"]["total_deleted"] == 5000
     });
     let _ = server.kill();
     let _ = server.wait();
     assert_eq!(retention_tombstones(data), 5000);
-    let listed: Value = serde_json::from_str(
-        ok(interlog(&["tenant", "list"], data))
-            .lines()
-            .next()
-            .unwrap(),
-    )
-    .unwrap();
+    let listed = first_tenant_listed(data);
     assert_eq!(listed["retention_days"], 30);
     assert!(listed["retention_last_run"]["at"]
         .as_str()
