@@ -87,7 +87,8 @@ impl GeneratorConfig {
 ///   `whatsapp`…) and matching media;
 /// - directions mostly inbound, some outbound, a few internal or consult calls;
 /// - ~8% abandoned and ~3% failed (unsuccessful, attempted, with a reason, no agent on
-///   inbound), the rest successful and connected; the newest ~0.5% still active;
+///   inbound), the rest successful and connected; those that started in the last
+///   [`IN_PROGRESS_WINDOW_MS`] before `end` still in progress (none of the others);
 /// - log-normal IVR/bot, queue, talk and wrap-up times per channel, with timings, participants'
 ///   joined/left times, queue visits, transfers and recordings consistent with each other;
 /// - a stable cast: `agents` agents serving a few queues of their team each, `queues` queues,
@@ -103,8 +104,16 @@ pub struct Generator {
     schedule: dist::Schedule,
     next: u64,
     count: u64,
-    active_from: u64,
+    /// Engagements starting at or after this instant (ms) are still in progress.
+    in_progress_from: i64,
 }
+
+/// How long before the generator's `end` an engagement may have started and still be in
+/// progress. A time, not a share of the count: a real center at any hour has in progress only
+/// what began minutes ago, so the data's last day always holds completed engagements, on a
+/// quiet Sunday night as on a busy Monday (a share of the count reached back more than a day
+/// over weekends). Ten minutes is about a median voice engagement's queue, talk and wrap-up.
+pub const IN_PROGRESS_WINDOW_MS: i64 = 10 * 60 * 1000;
 
 impl Generator {
     /// A generator for `cfg`. Pools (agents, queues, flows) depend on the seed and tenant
@@ -137,7 +146,7 @@ impl Generator {
             schedule,
             next: 0,
             count: cfg.count,
-            active_from: cfg.count - (cfg.count + 100) / 200,
+            in_progress_from: end_ms - IN_PROGRESS_WINDOW_MS,
         }
     }
 }
@@ -153,7 +162,7 @@ impl Iterator for Generator {
         self.next += 1;
         let u = (i as f64 + self.builder.rng.gen::<f64>()) / self.count as f64;
         let start = self.schedule.at(u);
-        Some(self.builder.build(start, i >= self.active_from))
+        Some(self.builder.build(start, start >= self.in_progress_from))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {

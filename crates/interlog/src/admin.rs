@@ -414,11 +414,20 @@ pub struct Demo {
     password: String,
     /// An engagement with an AXP id (a UUID), for the AXP call.
     axp_engagement: Option<String>,
+    /// The Zoom call's explicit window (`from`, `to` as Zoom dates): the month up to the
+    /// newest engagement's day. Without one Zoom lists the past 24 hours of the clock, which
+    /// holds nothing once the demo's data has aged (a data directory reused days later).
+    zoom_window: (String, String),
 }
 
-/// Sets up tenant `demo` with generated engagements (the 180 days up to today) and what a
-/// client of every API needs.
-pub async fn demo(store: &dyn Store, config: &Config, count: u64) -> Result<Demo, String> {
+/// Sets up tenant `demo` with generated engagements (the 180 days up to `end`, normally now)
+/// and what a client of every API needs.
+pub async fn demo(
+    store: &dyn Store,
+    config: &Config,
+    count: u64,
+    end: jiff::Timestamp,
+) -> Result<Demo, String> {
     let tenant = match store.tenant("demo").await.map_err(store_error)? {
         Some(t) => t,
         None => store
@@ -438,7 +447,6 @@ pub async fn demo(store: &dyn Store, config: &Config, count: u64) -> Result<Demo
         .map_err(store_error)?;
     if existing == 0 {
         eprintln!("Generating {count} demo engagements…");
-        let end = jiff::Timestamp::now();
         let cfg = interlog_generate::GeneratorConfig::new(7, count, end).with_tenant("demo");
         let mut batch = Vec::with_capacity(2000);
         for mut e in interlog_generate::Generator::new(cfg) {
@@ -478,6 +486,16 @@ pub async fn demo(store: &dyn Store, config: &Config, count: u64) -> Result<Demo
         .iter()
         .map(|e| e.id.clone())
         .find(|id| uuid::Uuid::parse_str(id).is_ok());
+    let newest_day = newest
+        .items
+        .first()
+        .and_then(|e| serde_json::from_str::<interlog_model::Engagement>(&e.json).ok())
+        .map_or(end, |e| e.started_at)
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date();
+    let month_before = newest_day
+        .checked_sub(jiff::Span::new().days(27))
+        .map_err(|e| e.to_string())?;
     Ok(Demo {
         total,
         client_id: s("client_id"),
@@ -486,6 +504,7 @@ pub async fn demo(store: &dyn Store, config: &Config, count: u64) -> Result<Demo
         username: s("username"),
         password: s("password"),
         axp_engagement,
+        zoom_window: (month_before.to_string(), newest_day.to_string()),
     })
 }
 
@@ -496,6 +515,7 @@ impl Demo {
         let token = "sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/'";
         let (id, secret, app_key) = (&self.client_id, &self.client_secret, &self.app_key);
         let (user, password) = (&self.username, &self.password);
+        let (zoom_from, zoom_to) = &self.zoom_window;
         let axp_path = match &self.axp_engagement {
             Some(e) => format!("engagements/{e}"),
             None => "engagements?engagementIds=00000000-0000-0000-0000-000000000000".into(),
@@ -506,7 +526,7 @@ impl Demo {
              \nOne call per API (each needs the export line above):\n\
              \n  # native\n  TOKEN=$(curl -s -X POST $BASE/api/v1/oauth/token -d grant_type=client_credentials -d client_id=$ID -d client_secret=$SECRET | {token})\n  curl -s -H \"Authorization: Bearer $TOKEN\" \"$BASE/api/v1/tenants/demo/engagements?limit=2\"\n\
              \n  # Oracle Live Experience\n  LX=$(curl -s -u $ID:$SECRET $BASE/v1/auth/demo | {token})\n  curl -s -H \"Authorization: Bearer $LX\" \"$BASE/v1/engagements/demo?limit=2\"\n\
-             \n  # Zoom Contact Center\n  ZOOM=$(curl -s -u $ID:$SECRET -X POST \"$BASE/oauth/token?grant_type=account_credentials&account_id=demo\" | {token})\n  curl -s -H \"Authorization: Bearer $ZOOM\" \"$BASE/v2/contact_center/engagements?page_size=2\"\n\
+             \n  # Zoom Contact Center\n  ZOOM=$(curl -s -u $ID:$SECRET -X POST \"$BASE/oauth/token?grant_type=account_credentials&account_id=demo\" | {token})\n  curl -s -H \"Authorization: Bearer $ZOOM\" \"$BASE/v2/contact_center/engagements?from={zoom_from}&to={zoom_to}&page_size=2\"\n\
              \n  # Avaya Experience Platform (account DEMOAC, application key {app_key})\n  AXP=$(curl -s -H 'appkey: {app_key}' -d grant_type=client_credentials -d client_id=$ID -d client_secret=$SECRET $BASE/api/auth/v1/DEMOAC/protocol/openid-connect/token | {token})\n  curl -s -H \"Authorization: Bearer $AXP\" -H 'appkey: {app_key}' \"$BASE/api/journey/v1/accounts/DEMOAC/{axp_path}\"\n\
              \n  # Genesys Web Services (user {user}, password {password})\n  curl -s -u '{user}:{password}' \"$BASE/api/v2/ucs/interactions?maxSize=2\"\n",
             total = self.total,

@@ -31,6 +31,10 @@ pub struct ServeArgs {
     /// How many engagements --demo generates.
     #[arg(long, default_value_t = 20_000)]
     demo_count: u64,
+    /// The instant --demo's generated history ends (RFC 3339) [default: now]. Fixes the day
+    /// and hour the demo looks like (tests use it for a Monday morning or a Sunday night).
+    #[arg(long)]
+    demo_end: Option<jiff::Timestamp>,
 }
 
 pub fn run(args: ServeArgs) -> Result<(), String> {
@@ -53,7 +57,10 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
     runtime()?.block_on(async {
         let store = interlog_app::open_configured_store(&config).await?;
         let demo = match args.demo {
-            true => Some(crate::admin::demo(store.as_ref(), &config, args.demo_count).await?),
+            true => {
+                let end = args.demo_end.unwrap_or_else(jiff::Timestamp::now);
+                Some(crate::admin::demo(store.as_ref(), &config, args.demo_count, end).await?)
+            }
             false => None,
         };
         let server = Server::start(&config, store).await?;

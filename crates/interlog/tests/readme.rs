@@ -22,17 +22,12 @@ impl Drop for Demo {
 }
 
 impl Demo {
-    fn start() -> Demo {
+    /// `serve --demo` with the demo's own defaults (20,000 engagements up to now) and `args`.
+    fn start(args: &[&str]) -> Demo {
         let dir = tempfile::tempdir().unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_interlog"))
-            .args([
-                "serve",
-                "--demo",
-                "--demo-count",
-                "2000",
-                "--listen",
-                "127.0.0.1:0",
-            ])
+            .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+            .args(args)
             .arg("--data")
             .arg(dir.path())
             .env("INTERLOG_LOG", "warn")
@@ -135,9 +130,70 @@ fn records(answer: &str, key: &str) -> usize {
     n
 }
 
+/// Runs every call the demo printed, one per API, and checks each answers records.
+fn every_demo_call_answers_data(printed: &str, export: &str) {
+    let calls = demo_calls(printed);
+    let expect = [
+        ("# native", "engagements"),
+        ("# Oracle Live Experience", "engagements"),
+        ("# Zoom Contact Center", "engagements"),
+        ("# Avaya Experience Platform", "id"),
+        ("# Genesys Web Services", "interactions"),
+    ];
+    assert_eq!(calls.len(), expect.len(), "{printed}");
+    for (title, key) in expect {
+        let (_, commands) = calls
+            .iter()
+            .find(|(t, _)| t.starts_with(title))
+            .unwrap_or_else(|| panic!("no {title} call: {printed}"));
+        let answer = bash(&format!("{export}\n{commands}"));
+        records(&answer, key);
+    }
+}
+
+/// The last instant before now that falls on `weekday` at `hour`:00 UTC.
+fn last(weekday: jiff::civil::Weekday, hour: i8) -> jiff::Timestamp {
+    let now = jiff::Timestamp::now();
+    let mut day = now.to_zoned(jiff::tz::TimeZone::UTC).date();
+    loop {
+        let at = day
+            .at(hour, 0, 0, 0)
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .unwrap()
+            .timestamp();
+        if day.weekday() == weekday && at <= now {
+            return at;
+        }
+        day = day.yesterday().unwrap();
+    }
+}
+
+/// The demo's data ends at the moment it is started, and the quietest hours of the week
+/// (a Monday morning after the weekend, a Sunday night) once left the printed Zoom call
+/// with an empty page: every call answers data whatever the day and hour.
+#[test]
+fn every_demo_call_answers_data_on_a_monday_morning_and_a_sunday_night() {
+    use jiff::civil::Weekday;
+    let runs: Vec<_> = [(Weekday::Monday, 7), (Weekday::Sunday, 23)]
+        .into_iter()
+        .map(|(weekday, hour)| {
+            std::thread::spawn(move || {
+                let end = last(weekday, hour).to_string();
+                let mut demo = Demo::start(&["--demo-end", &end]);
+                let printed = demo.printed();
+                assert!(printed.contains("(20000 engagements)"), "{printed}");
+                every_demo_call_answers_data(&printed, &export_line(&printed));
+            })
+        })
+        .collect();
+    for run in runs {
+        run.join().unwrap();
+    }
+}
+
 #[test]
 fn the_readme_example_and_every_demo_call_work_against_serve_demo() {
-    let mut demo = Demo::start();
+    let mut demo = Demo::start(&[]);
     let printed = demo.printed();
     let export = export_line(&printed);
     assert!(
@@ -156,23 +212,7 @@ fn the_readme_example_and_every_demo_call_work_against_serve_demo() {
     records(&answer, "engagements");
 
     // Every call the demo printed, one per API.
-    let calls = demo_calls(&printed);
-    let expect = [
-        ("# native", "engagements"),
-        ("# Oracle Live Experience", "engagements"),
-        ("# Zoom Contact Center", "engagements"),
-        ("# Avaya Experience Platform", "id"),
-        ("# Genesys Web Services", "interactions"),
-    ];
-    assert_eq!(calls.len(), expect.len(), "{printed}");
-    for (title, key) in expect {
-        let (_, commands) = calls
-            .iter()
-            .find(|(t, _)| t.starts_with(title))
-            .unwrap_or_else(|| panic!("no {title} call: {printed}"));
-        let answer = bash(&format!("{export}\n{commands}"));
-        records(&answer, key);
-    }
+    every_demo_call_answers_data(&printed, &export);
 
     // The explorer, as the README's explorer section says: signed in with the client id and
     // secret the demo printed, every page of the demo's data.
