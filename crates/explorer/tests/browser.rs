@@ -121,7 +121,11 @@ async fn a_person_signs_in_searches_reads_an_engagement_and_a_journey_and_signs_
         .prefix("explorer-browser-")
         .tempdir()
         .unwrap();
+    // Chromium hangs in its zygote under libfaketime (the suite is run under `faketime` to
+    // check it holds on any day and hour): the browser keeps the real clock, as a user's
+    // would; the server's cookies carry Max-Age, not a date, so the two clocks agree.
     let out = tokio::process::Command::new("node")
+        .env_remove("LD_PRELOAD")
         .arg("browser.mjs")
         .args([&app.base, "acme", "rita", PASSWORD, "globex-only"])
         .arg(shots.path())
