@@ -5,7 +5,7 @@
 
 use crate::registry::DIALECTS;
 use crate::store_url::StoreUrl;
-use interlog_api::{ApiConfig, MetricsServing, SettingError, SettingValues};
+use interlog_http::{ApiConfig, MetricsServing, SettingError, SettingValues};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -307,8 +307,8 @@ impl Config {
                     v => Ok(v),
                 }
             };
-        let guard_defaults = interlog_api::auth::GuardLimits::default();
-        let credential_limits = interlog_api::auth::GuardLimits {
+        let guard_defaults = interlog_http::auth::GuardLimits::default();
+        let credential_limits = interlog_http::auth::GuardLimits {
             burst: positive(
                 "credential_burst",
                 "INTERLOG_CREDENTIAL_BURST",
@@ -487,7 +487,7 @@ fn webhook_settings(
     table: &toml::Table,
     env: Env<'_>,
     warnings: &mut Vec<String>,
-) -> Result<interlog_api::state::WebhookSettings, ConfigError> {
+) -> Result<interlog_http::state::WebhookSettings, ConfigError> {
     const KEYS: &[(&str, &str)] = &[
         (
             "allow_private_targets",
@@ -514,7 +514,7 @@ fn webhook_settings(
             values.set_env(key, var, v);
         }
     }
-    let mut w = interlog_api::state::WebhookSettings::default();
+    let mut w = interlog_http::state::WebhookSettings::default();
     if let Some(b) = values.flag("allow_private_targets")? {
         w.allow_private_targets = b;
     }

@@ -16,8 +16,8 @@ pub use registry::DIALECTS;
 pub use server::Server;
 pub use store_url::{open_store, StoreUrl};
 
-use interlog_api::auth::Signer;
-use interlog_api::{App, AppBuilder};
+use interlog_http::auth::Signer;
+use interlog_http::{App, AppBuilder};
 use interlog_store::Store;
 use std::sync::Arc;
 
@@ -37,6 +37,7 @@ pub fn build_app(config: &Config, store: Arc<dyn Store>) -> Result<App, ConfigEr
     for dialect in DIALECTS {
         builder = builder.dialect(dialect, config.dialect_settings(dialect.name));
     }
+    builder = builder.routes(interlog_native::routes);
     builder = builder.routes(interlog_explorer::routes);
     let app = builder.build().map_err(ConfigError::Setting)?;
     observe(&app);
@@ -51,7 +52,7 @@ fn observe(app: &App) {
         .cloned()
     {
         app.state.exposition.on_scrape(move || {
-            metrics::gauge!(interlog_api::metrics::COMETD_CLIENTS).set(gws.stats().clients as f64);
+            metrics::gauge!(interlog_http::metrics::COMETD_CLIENTS).set(gws.stats().clients as f64);
         });
     }
 }

@@ -4,7 +4,7 @@
 //! and the removal of expired records (sessions, refresh tokens).
 //! Every instance runs it; what two instances do twice is a no-op the second time.
 
-use interlog_api::AppState;
+use interlog_http::AppState;
 use interlog_store::{Store, Tenant};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -118,7 +118,7 @@ pub async fn run(
 ) {
     loop {
         if let Err(e) = once(state.store.as_ref(), horizon, &stop).await {
-            tracing::warn!(error = %interlog_api::error::error_chain(&e), "maintenance round failed; trying again later");
+            tracing::warn!(error = %interlog_http::error::error_chain(&e), "maintenance round failed; trying again later");
         }
         tokio::select! {
             _ = tokio::time::sleep(interval) => {}

@@ -1,7 +1,7 @@
 //! The dialects this server speaks. Each is its own crate; adding one is its crate and one
 //! line here.
 
-use interlog_api::Dialect;
+use interlog_http::Dialect;
 
 pub static DIALECTS: &[&Dialect] = &[
     &interlog_dialect_oracle_lx::DIALECT,
@@ -16,6 +16,6 @@ pub fn dialect(name: &str) -> Option<&'static Dialect> {
 }
 
 /// Every ingest format, for `interlog import`.
-pub fn formats() -> interlog_api::formats::Formats {
-    interlog_api::formats::Formats::new(DIALECTS.iter().map(|d| d.format))
+pub fn formats() -> interlog_http::formats::Formats {
+    interlog_http::formats::Formats::new(DIALECTS.iter().map(|d| d.format))
 }

@@ -11,7 +11,7 @@ use crate::connection::{self, Closed, ConnectionLimits};
 use crate::store_url::error_chain;
 use axum::extract::ConnectInfo;
 use axum::Router;
-use interlog_api::{AppState, RouteInfo};
+use interlog_http::{AppState, RouteInfo};
 use interlog_store::Store;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -66,7 +66,7 @@ impl Server {
             rand::random::<u32>()
         );
         let workers = vec![
-            tokio::spawn(interlog_api::webhooks::dispatcher::run(
+            tokio::spawn(interlog_native::webhooks::dispatcher::run(
                 app.state.clone(),
                 instance,
                 workers_stopped.clone(),

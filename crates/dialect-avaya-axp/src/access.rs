@@ -27,10 +27,10 @@ use crate::validate;
 use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
-use interlog_api::auth::caller::{AdminRole, AgentRole, ReaderRole, RequiredRole};
-use interlog_api::auth::SubjectKind;
-use interlog_api::state::{bearer_token, now_secs};
-use interlog_api::AppState;
+use interlog_http::auth::caller::{AdminRole, AgentRole, ReaderRole, RequiredRole};
+use interlog_http::auth::credentials::{bearer_token, now_secs};
+use interlog_http::auth::SubjectKind;
+use interlog_http::AppState;
 use interlog_store::{ClientRole, Tenant};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -41,7 +41,7 @@ use std::time::{Duration, Instant};
 
 /// The alias namespace of AXP account ids.
 pub const NAME: &str = "avaya_axp";
-pub use interlog_api::auth::APP_KEY;
+pub use interlog_http::auth::APP_KEY;
 /// How long a found account alias and a verified application key are trusted without
 /// asking the store again.
 const CACHE_TTL: Duration = Duration::from_secs(60);
@@ -245,7 +245,7 @@ impl Axp {
         let hash = client
             .as_ref()
             .and_then(|c| c.credentials.get(APP_KEY).cloned());
-        let ok = interlog_api::oauth::verify_blocking(state, app_key.to_owned(), hash)
+        let ok = interlog_http::auth::credentials::verify_blocking(state, app_key.to_owned(), hash)
             .await
             .map_err(|e| Problem::server_error(Api::Journey, e.detail))?;
         let subject = format!("appkey:{client_id}");

@@ -19,7 +19,7 @@ use crate::problem::{Api, AxpResult, Problem, Violation};
 use crate::validate::{is_uuid, uuid_field, Check};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use interlog_api::AppState;
+use interlog_http::AppState;
 use interlog_store::{EditRejected, Store, StoreError, Tenant};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};

@@ -33,7 +33,7 @@ use axum::routing::{any, post};
 use axum::Extension;
 use bytes::Bytes;
 use http::split_method;
-use interlog_api::{AppState, Dialect, Routes, TenantIdShape};
+use interlog_http::{AppState, Dialect, Routes, TenantIdShape};
 use interlog_model::SourcePlatform;
 use problem::{Api, AxpResult, Problem};
 
@@ -58,13 +58,13 @@ pub static DIALECT: Dialect = Dialect {
 fn record_link(
     tenant: &interlog_store::Tenant,
     e: &interlog_model::Engagement,
-) -> Option<interlog_api::RecordLink> {
-    let account = match interlog_api::dialect::alias_in(tenant, NAME) {
+) -> Option<interlog_http::RecordLink> {
+    let account = match interlog_http::dialect::alias_in(tenant, NAME) {
         Some(alias) => alias.to_owned(),
         None if validate::is_account_id(&tenant.key) => tenant.key.to_ascii_uppercase(),
         None => return None,
     };
-    Some(interlog_api::RecordLink::get(format!(
+    Some(interlog_http::RecordLink::get(format!(
         "/api/journey/v1/accounts/{account}/engagements/{}",
         e.id
     )))

@@ -14,7 +14,7 @@ use crate::validate::{chars, Check};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use interlog_api::AppState;
+use interlog_http::AppState;
 use interlog_model::{Engagement, Note, Timestamp};
 use interlog_store::EditRejected;
 use rand::RngCore;

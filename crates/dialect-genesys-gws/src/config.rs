@@ -67,80 +67,80 @@ impl Default for GwsConfig {
 }
 
 /// The settings of `[dialects.genesys_gws]`.
-pub const SETTINGS: &[interlog_api::Setting] = &[
-    interlog_api::Setting {
+pub const SETTINGS: &[interlog_http::Setting] = &[
+    interlog_http::Setting {
         key: "csrf",
         env: Some("INTERLOG_GWS_CSRF"),
         default: "true",
         doc: "GWS's enableCsrfProtection: POST, PUT and DELETE need the session cookie and\nthe X-CSRF-TOKEN header the session's GET responses carry.",
     },
-    interlog_api::Setting {
+    interlog_http::Setting {
         key: "default_tenant",
         env: Some("INTERLOG_GWS_DEFAULT_TENANT"),
         default: "\"\"",
         doc: "The tenant of a Basic login that names none (\"username\" rather than\n\"tenant/username\"). Empty: such logins fail.",
     },
-    interlog_api::Setting {
+    interlog_http::Setting {
         key: "session_ttl_secs",
         env: Some("INTERLOG_GWS_SESSION_TTL_SECS"),
         default: "1800",
         doc: "How long a session lives without being used, in seconds.",
     },
-    interlog_api::Setting {
+    interlog_http::Setting {
         key: "secure_cookie",
         env: Some("INTERLOG_GWS_SECURE_COOKIE"),
         default: "false",
         doc: "Adds Secure to the JSESSIONID cookie (set it when Interlog is served over HTTPS).",
     },
-    interlog_api::Setting {
+    interlog_http::Setting {
         key: "base_url",
         env: Some("INTERLOG_GWS_BASE_URL"),
         default: "\"\"",
         doc: "Scheme, host and context path of `uri` values, e.g. \"https://gws.example.com\".\nEmpty: http:// and the request's Host.",
     },
-    interlog_api::Setting {
+    interlog_http::Setting {
         key: "hot_window_days",
         env: Some("INTERLOG_GWS_HOT_WINDOW_DAYS"),
         default: "365",
         doc: "Engagements that started longer ago than this many days are in source=archive.",
     },
-    interlog_api::Setting {
+    interlog_http::Setting {
         key: "tenant_hot_window_days",
         env: Some("INTERLOG_GWS_TENANT_HOT_WINDOW_DAYS"),
         default: "{}",
         doc: "Per-tenant hot windows in days, e.g. { acme = 90 } (environment: acme=90,other=30).",
     },
-    interlog_api::Setting {
+    interlog_http::Setting {
         key: "max_size_limit",
         env: Some("INTERLOG_GWS_MAX_SIZE_LIMIT"),
         default: "1000",
         doc: "The largest maxSize accepted (and what RetrieveContactHistory returns at most).",
     },
-    interlog_api::Setting {
+    interlog_http::Setting {
         key: "connect_timeout_ms",
         env: Some("INTERLOG_GWS_CONNECT_TIMEOUT_MS"),
         default: "30000",
         doc: "How long a CometD /meta/connect is held when there is nothing to deliver, in\nmilliseconds (CometD's `timeout`).",
     },
-    interlog_api::Setting {
+    interlog_http::Setting {
         key: "max_interval_ms",
         env: Some("INTERLOG_GWS_MAX_INTERVAL_MS"),
         default: "10000",
         doc: "How long a CometD client may go without a /meta/connect before it is dropped, in\nmilliseconds (CometD's `maxInterval`).",
     },
-    interlog_api::Setting {
+    interlog_http::Setting {
         key: "max_clients",
         env: Some("INTERLOG_GWS_MAX_CLIENTS"),
         default: "100000",
         doc: "CometD clients in this process, across every session.",
     },
-    interlog_api::Setting {
+    interlog_http::Setting {
         key: "max_clients_per_session",
         env: Some("INTERLOG_GWS_MAX_CLIENTS_PER_SESSION"),
         default: "16",
         doc: "CometD clients of one session (browser tabs of one login).",
     },
-    interlog_api::Setting {
+    interlog_http::Setting {
         key: "max_concurrent_operations",
         env: Some("INTERLOG_GWS_MAX_CONCURRENT_OPERATIONS"),
         default: "32",
@@ -151,8 +151,8 @@ pub const SETTINGS: &[interlog_api::Setting] = &[
 impl GwsConfig {
     /// The defaults with the section's values applied.
     pub fn from_settings(
-        v: &interlog_api::SettingValues,
-    ) -> Result<GwsConfig, interlog_api::SettingError> {
+        v: &interlog_http::SettingValues,
+    ) -> Result<GwsConfig, interlog_http::SettingError> {
         const DAY: u64 = 24 * 3600;
         let mut c = GwsConfig::default();
         if let Some(b) = v.flag("csrf")? {
@@ -229,7 +229,7 @@ impl GwsConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use interlog_api::SettingValues;
+    use interlog_http::SettingValues;
     use serde_json::json;
 
     #[test]

@@ -14,7 +14,7 @@ use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use bytes::Bytes;
-use interlog_api::AppState;
+use interlog_http::AppState;
 use interlog_model::{is_valid_id, Engagement};
 use jiff::Timestamp;
 use serde::Serialize;

@@ -14,7 +14,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use axum::response::Response;
-use interlog_api::AppState;
+use interlog_http::AppState;
 
 pub const HEADER_NAME: &str = "X-CSRF-HEADER";
 pub const TOKEN_HEADER: &str = "X-CSRF-TOKEN";

@@ -16,7 +16,7 @@ use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use bytes::Bytes;
-use interlog_api::AppState;
+use interlog_http::AppState;
 use interlog_model::Engagement;
 use interlog_store::{Filter, Query, Sort, SortDir, SortKey, Start, Store, Tenant, TimeRange};
 use jiff::tz::TimeZone;

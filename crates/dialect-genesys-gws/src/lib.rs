@@ -29,7 +29,7 @@ use axum::Extension;
 use cometd::hub::{Hub, Limits};
 use cometd::relay::Relay;
 use envelope::{code, GwsError, GwsResult};
-use interlog_api::{AppState, Dialect, RecordLink, Routes, TenantIdShape};
+use interlog_http::{AppState, Dialect, RecordLink, Routes, TenantIdShape};
 use interlog_model::SourcePlatform;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

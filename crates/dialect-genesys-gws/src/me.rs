@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::Response;
 use axum::Extension;
-use interlog_api::AppState;
+use interlog_http::AppState;
 use interlog_store::ClientRole;
 use serde::Serialize;
 use std::sync::Arc;

@@ -13,9 +13,9 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 use base64::Engine;
-use interlog_api::oauth::{authenticate_client, basic_credentials, issue_for_client};
-use interlog_api::params::Params;
-use interlog_api::{ApiError, ApiResult, AppState};
+use interlog_http::auth::credentials::{authenticate_client, basic_credentials, issue_for_client};
+use interlog_http::params::Params;
+use interlog_http::{ApiError, ApiResult, AppState};
 
 /// "A JWT automatically expires after 20 minutes."
 pub const TOKEN_TTL_SECS: i64 = 20 * 60;
@@ -54,7 +54,7 @@ pub fn decode_credentials(value: &str) -> Option<(String, String)> {
 
 fn failed() -> ApiError {
     ApiError::new(
-        interlog_api::ErrorKind::Unauthorized,
+        interlog_http::ErrorKind::Unauthorized,
         "client authentication failed",
     )
 }

@@ -8,9 +8,9 @@ use crate::negotiate::{self, Media};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use interlog_api::auth::caller::{Caller, RequiredRole};
-use interlog_api::auth::Claims;
-use interlog_api::AppState;
+use interlog_http::auth::caller::{Caller, RequiredRole};
+use interlog_http::auth::Claims;
+use interlog_http::AppState;
 use interlog_store::Tenant;
 use std::sync::Arc;
 

@@ -19,8 +19,8 @@ pub mod xml;
 
 use axum::http::HeaderMap;
 use axum::routing::{delete, get};
-use interlog_api::formats::Format;
-use interlog_api::{Dialect, RecordLink, Routes, TenantIdShape};
+use interlog_http::formats::Format;
+use interlog_http::{Dialect, RecordLink, Routes, TenantIdShape};
 use interlog_model::{Engagement, SourcePlatform};
 use interlog_store::Tenant;
 
@@ -48,7 +48,7 @@ fn record_link(tenant: &Tenant, e: &Engagement) -> Option<RecordLink> {
         local.strftime("%Y-%m-%dT%H:%M:%S"),
         local.millisecond()
     );
-    let name = interlog_api::dialect::alias_in(tenant, NAME).unwrap_or(&tenant.key);
+    let name = interlog_http::dialect::alias_in(tenant, NAME).unwrap_or(&tenant.key);
     Some(RecordLink::get(format!(
         "/v1/engagements/{name}?status=all&startAfter={at}&startBefore={at}"
     )))

@@ -85,20 +85,20 @@ impl Default for ZoomConfig {
 }
 
 /// The settings of `[dialects.zoom_cc]`.
-pub const SETTINGS: &[interlog_api::Setting] = &[
-    interlog_api::Setting {
+pub const SETTINGS: &[interlog_http::Setting] = &[
+    interlog_http::Setting {
         key: "rate_limits",
         env: Some("INTERLOG_ZOOM_CC_RATE_LIMITS"),
         default: "\"pro\"",
         doc: "Zoom's per-account rate limits: \"pro\", \"business_plus\", \"off\", or a table that\nstarts from a plan and changes some limits, e.g.\n{ plan = \"pro\", medium_per_second = 20, heavy_per_day = 50000 }.",
     },
-    interlog_api::Setting {
+    interlog_http::Setting {
         key: "page_token_ttl_secs",
         env: Some("INTERLOG_ZOOM_CC_PAGE_TOKEN_TTL_SECS"),
         default: "900",
         doc: "How long a next_page_token stays valid, in seconds (1 to 604800).",
     },
-    interlog_api::Setting {
+    interlog_http::Setting {
         key: "token_ttl_secs",
         env: Some("INTERLOG_ZOOM_CC_TOKEN_TTL_SECS"),
         default: "3600",
@@ -109,8 +109,8 @@ pub const SETTINGS: &[interlog_api::Setting] = &[
 impl ZoomConfig {
     /// The defaults with the section's values applied.
     pub fn from_settings(
-        values: &interlog_api::SettingValues,
-    ) -> Result<ZoomConfig, interlog_api::SettingError> {
+        values: &interlog_http::SettingValues,
+    ) -> Result<ZoomConfig, interlog_http::SettingError> {
         let mut c = ZoomConfig::default();
         let plan = |name: &str| match name.trim().to_ascii_lowercase().as_str() {
             "pro" => Ok(Some(RateLimits::PRO)),
@@ -170,7 +170,7 @@ impl ZoomConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use interlog_api::SettingValues;
+    use interlog_http::SettingValues;
     use serde_json::json;
 
     #[test]

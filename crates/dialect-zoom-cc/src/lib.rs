@@ -28,8 +28,8 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::Extension;
-use interlog_api::formats::Format;
-use interlog_api::{Dialect, RecordLink, Routes, TenantIdShape};
+use interlog_http::formats::Format;
+use interlog_http::{Dialect, RecordLink, Routes, TenantIdShape};
 use interlog_model::SourcePlatform;
 use std::sync::Arc;
 

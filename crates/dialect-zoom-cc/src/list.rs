@@ -13,7 +13,7 @@ use crate::{json_response, Zoom};
 use axum::extract::{Extension, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use interlog_api::AppState;
+use interlog_http::AppState;
 use interlog_store::{Filter, Position, Query, Sort, SortDir, SortKey, Start, Tenant, TimeRange};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};

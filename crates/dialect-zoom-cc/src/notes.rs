@@ -17,9 +17,9 @@ use axum::extract::{Extension, Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use interlog_api::auth::SubjectKind;
-use interlog_api::params::Params;
-use interlog_api::AppState;
+use interlog_http::auth::SubjectKind;
+use interlog_http::params::Params;
+use interlog_http::AppState;
 use interlog_model::unique_keys::UniqueKeys;
 use interlog_model::{is_valid_id, Engagement, State as Lifecycle};
 use interlog_store::{

@@ -8,8 +8,8 @@ use axum::extract::{Extension, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use interlog_api::oauth::{authenticate_client, basic_credentials, issue_for_client};
-use interlog_api::AppState;
+use interlog_http::auth::credentials::{authenticate_client, basic_credentials, issue_for_client};
+use interlog_http::AppState;
 use serde::Serialize;
 use std::sync::Arc;
 

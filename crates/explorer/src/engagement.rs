@@ -6,7 +6,7 @@ use crate::session::Session;
 use crate::view::{zone, EngagementView, LinkView};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use interlog_api::AppState;
+use interlog_http::AppState;
 
 pub async fn page(
     State(state): State<AppState>,

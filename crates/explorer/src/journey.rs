@@ -6,8 +6,8 @@ use crate::session::Session;
 use crate::view::{self, zone};
 use axum::extract::{Query as QueryString, State};
 use axum::response::{IntoResponse, Response};
-use interlog_api::native::cursor;
-use interlog_api::AppState;
+use interlog_http::cursor;
+use interlog_http::AppState;
 use interlog_store::{Filter, Query, Sort, Start};
 use serde::Deserialize;
 

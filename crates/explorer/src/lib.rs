@@ -14,7 +14,7 @@ mod view;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
-use interlog_api::{AppState, Routes};
+use interlog_http::{AppState, Routes};
 
 /// The API name of the explorer's routes (in metrics and the route list).
 pub const API: &str = "ui";

@@ -6,7 +6,7 @@ use crate::session::Session;
 use crate::view::{channel_color, zone, Bar, ChartView, Label, OutcomeRow};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use interlog_api::AppState;
+use interlog_http::AppState;
 use interlog_model::ChannelType;
 use interlog_store::Activity;
 

@@ -5,7 +5,7 @@ use crate::view::{ChartView, EngagementView, JourneyView, OutcomeRow, Row, Searc
 use askama::Template;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use interlog_api::{ApiError, ErrorKind};
+use interlog_http::{ApiError, ErrorKind};
 use interlog_store::StoreError;
 
 /// What every signed-in page shows in its header.

@@ -2,9 +2,9 @@
 //! while a server runs on it), and the demo set-up.
 
 use crate::{runtime, DataArgs};
-use interlog_api::auth::{generate_secret, hash_secret};
 use interlog_app::maintenance::{retention_days, retention_status};
 use interlog_app::Config;
+use interlog_http::auth::{generate_secret, hash_secret};
 use interlog_store::{
     ClientRole, NewClient, NewTenant, NewUser, OpenOptions, Store, StoreError, Tenant,
 };
@@ -254,7 +254,7 @@ pub fn erase(args: EraseArgs) -> Result<(), String> {
             .map(std::path::PathBuf::from)
             .as_deref(),
     )?;
-    let digest_key = interlog_api::erasures::digest_key(&interlog_api::auth::Signer::new(key));
+    let digest_key = interlog_native::erasures::digest_key(&interlog_http::auth::Signer::new(key));
     let rt = runtime()?;
     let store = args.data.open(&rt, OpenOptions::default())?;
     let receipt = rt.block_on(async {
@@ -263,7 +263,7 @@ pub fn erase(args: EraseArgs) -> Result<(), String> {
             "cli:{}",
             std::env::var("USER").unwrap_or_else(|_| "unknown".into())
         );
-        interlog_api::erasures::erase(store.as_ref(), &digest_key, &t, &args.identifier, &by)
+        interlog_native::erasures::erase(store.as_ref(), &digest_key, &t, &args.identifier, &by)
             .await
             .map_err(store_error)
     });
@@ -311,7 +311,7 @@ pub async fn create_client(
             .map_err(|e| e.to_string())?
     };
     let credentials: BTreeMap<String, String> = app_key_hash
-        .map(|h| (interlog_api::auth::APP_KEY.to_owned(), h))
+        .map(|h| (interlog_http::auth::APP_KEY.to_owned(), h))
         .into_iter()
         .collect();
     store

@@ -6,7 +6,7 @@
 
 use crate::{runtime, DataArgs};
 use indicatif::{ProgressBar, ProgressStyle};
-use interlog_api::ingest::{IngestLimits, IngestPump};
+use interlog_native::ingest::{IngestLimits, IngestPump};
 use interlog_store::OpenOptions;
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;

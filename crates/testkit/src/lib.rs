@@ -15,9 +15,9 @@
 //! `postgres://postgres@127.0.0.1:5432/postgres`). `scripts/test` runs the black-box tests
 //! once on each, with a throw-away PostgreSQL cluster it starts itself.
 
-use interlog_api::auth::{hash_secret, Claims, Signer, SubjectKind};
-use interlog_api::RouteInfo;
 use interlog_app::{Config, Overrides, Server};
+use interlog_http::auth::{hash_secret, Claims, Signer, SubjectKind};
+use interlog_http::RouteInfo;
 use interlog_model::Engagement;
 use interlog_store::{ClientRole, NewClient, NewTenant, Store, Tenant};
 use reqwest::{Method, Response};

@@ -5,7 +5,7 @@ use interlog_testkit::*;
 #[test]
 fn the_committed_openapi_document_matches_the_code() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/openapi.json");
-    let generated = interlog_api::openapi::document() + "\n";
+    let generated = interlog_native::openapi::document() + "\n";
     if std::env::var_os("UPDATE_OPENAPI").is_some() {
         std::fs::write(&path, &generated).unwrap();
     }

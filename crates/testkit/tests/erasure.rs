@@ -4,7 +4,7 @@
 //! harmless.
 
 use base64::Engine;
-use interlog_api::auth::{hash_secret, APP_KEY};
+use interlog_http::auth::{hash_secret, APP_KEY};
 use interlog_store::{ClientRole, Identifier, NewClient, NewTenant, NewUser};
 use interlog_testkit::*;
 use reqwest::Method;

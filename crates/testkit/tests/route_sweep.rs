@@ -9,8 +9,8 @@
 
 use axum::extract::{Path, State};
 use axum::routing::get;
-use interlog_api::auth::{hash_secret, APP_KEY};
-use interlog_api::{Access, AppState, RouteInfo, Routes};
+use interlog_http::auth::{hash_secret, APP_KEY};
+use interlog_http::{Access, AppState, RouteInfo, Routes};
 use interlog_store::{ClientRole, NewClient, NewTenant, NewUser, Tenant};
 use interlog_testkit::*;
 use reqwest::header::{HeaderMap, HeaderValue};
@@ -619,7 +619,7 @@ async fn leak(State(state): State<AppState>, Path(tenant): Path<String>) -> Stri
 async fn a_route_without_auth_fails_the_sweep() {
     let (app, victim, other) = set_up().await;
     // The same store and key, with one more route, assembled by the same builder.
-    let built = interlog_api::AppBuilder::new(
+    let built = interlog_http::AppBuilder::new(
         app.store.clone(),
         app.signer.clone(),
         app.config.api.clone(),

@@ -2,7 +2,7 @@
 //! client that does not follow redirects, and engagements with every part filled in.
 #![allow(dead_code)]
 
-use interlog_api::auth::hash_secret;
+use interlog_http::auth::hash_secret;
 use interlog_model::Engagement;
 use interlog_store::{ClientRole, NewUser, Tenant};
 use interlog_testkit::TestApp;

@@ -5,16 +5,16 @@
 //! identifiers only as keyed digests (`hmac-sha256:` + hex, keyed with the signing key), so
 //! a later question "was this identifier erased?" can be answered without keeping it.
 
-use crate::auth::Admin;
-use crate::body::{parse, require_json};
-use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use bytes::Bytes;
 use hmac::{Hmac, Mac};
+use interlog_http::auth::Admin;
+use interlog_http::body::{parse, require_json};
+use interlog_http::error::{ApiError, ApiResult};
+use interlog_http::AppState;
 use interlog_store::{DeleteReason, Filter, Query, Store, StoreError, Tenant};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
@@ -49,7 +49,7 @@ pub struct Receipt {
 
 /// The key of the receipts' digests, derived from the signing key: the API and
 /// `interlog erase` must derive the same one.
-pub fn digest_key(signer: &crate::auth::Signer) -> Vec<u8> {
+pub fn digest_key(signer: &interlog_http::auth::Signer) -> Vec<u8> {
     signer.derived_key("erasure receipts")
 }
 
@@ -105,7 +105,7 @@ pub async fn erase(
         store.unlink_identifier(tenant, key).await?;
     }
     let receipt = Receipt {
-        id: crate::auth::random_id("er_"),
+        id: interlog_http::auth::random_id("er_"),
         identifiers: linked
             .iter()
             .map(|k| digest(digest_key, tenant, k))

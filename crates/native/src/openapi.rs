@@ -1,5 +1,10 @@
-//! The OpenAPI 3.1 document of the native API, generated from the handlers and types.
+//! The OpenAPI 3.1 document of the native API, generated from the handlers and types, and
+//! the routes that serve it: the document and a browsable page for it (open to anyone).
 
+use axum::http::{header, HeaderValue};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use interlog_http::Routes;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
@@ -13,14 +18,14 @@ use utoipa::{Modify, OpenApi};
     ),
     paths(
         crate::oauth::token,
-        crate::native::listing::list,
-        crate::native::engagements::create,
-        crate::native::engagements::get,
-        crate::native::engagements::put,
-        crate::native::engagements::patch,
-        crate::native::engagements::delete,
-        crate::native::ingest,
-        crate::native::changes::changes,
+        crate::listing::list,
+        crate::engagements::create,
+        crate::engagements::get,
+        crate::engagements::put,
+        crate::engagements::patch,
+        crate::engagements::delete,
+        crate::ingest::ingest,
+        crate::changes::changes,
         crate::webhooks::routes::create,
         crate::webhooks::routes::list,
         crate::webhooks::routes::get,
@@ -30,16 +35,16 @@ use utoipa::{Modify, OpenApi};
         crate::erasures::get,
     ),
     components(schemas(
-        crate::native::listing::EngagementPage,
+        crate::listing::EngagementPage,
         crate::oauth::TokenResponse,
         crate::oauth::TokenRequest,
         crate::oauth::OAuthError,
         crate::ingest::IngestSummary,
         crate::ingest::LineProblem,
-        crate::error::Problem,
+        interlog_http::error::Problem,
         interlog_model::FieldError,
-        crate::native::changes::ChangeFeed,
-        crate::native::changes::ChangeDoc,
+        crate::changes::ChangeFeed,
+        crate::changes::ChangeDoc,
         crate::webhooks::routes::NewWebhook,
         crate::webhooks::routes::WebhookView,
         crate::webhooks::routes::WebhookList,
@@ -136,11 +141,29 @@ pub const DOCS_PAGE: &str = r#"<!doctype html>
 <noscript>The API description is at <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>.</noscript>
 </body></html>"#;
 
+/// The document, its page and the page's script.
+pub fn routes() -> Routes {
+    Routes::new("native")
+        .public("/api/v1/openapi.json", get(openapi_json))
+        .public("/api/v1/docs", get(|| async { Html(DOCS_PAGE) }))
+        .public(REDOC_PATH, get(redoc_js))
+}
+
+async fn openapi_json() -> Response {
+    static DOC: std::sync::LazyLock<String> = std::sync::LazyLock::new(document);
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        DOC.as_str(),
+    )
+        .into_response()
+}
+
 /// `GET /api/v1/docs/redoc.standalone.js`: the embedded Redoc bundle, cacheable for a year
 /// (the page asks for it with the version in the query string).
-pub async fn redoc_js() -> axum::response::Response {
-    use axum::http::{header, HeaderValue};
-    use axum::response::IntoResponse;
+async fn redoc_js() -> Response {
     (
         [
             (

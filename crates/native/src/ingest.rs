@@ -5,8 +5,15 @@
 //! accept and report lines the same way. Each line stands alone: a bad line is reported
 //! with its number and reason and the good lines around it are stored.
 
-use crate::formats::{Decoder, Format};
-use crate::native::engagements::accept;
+use axum::body::Body;
+use axum::extract::{RawQuery, State};
+use axum::Json;
+use futures_util::StreamExt;
+use interlog_http::auth::Agent;
+use interlog_http::error::{ApiError, ApiResult, ErrorKind};
+use interlog_http::formats::{accept, decode_record, Decoder, Format, NATIVE};
+use interlog_http::params::Params;
+use interlog_http::AppState;
 use interlog_model::Engagement;
 use interlog_store::{Store, Tenant, UpsertOutcome};
 use serde::Serialize;
@@ -69,15 +76,6 @@ impl IngestSummary {
 pub fn parse_line(line: &[u8]) -> Result<Engagement, String> {
     let e: Engagement = serde_json::from_slice(line).map_err(|e| e.to_string())?;
     accept(e).map_err(|e| e.detail)
-}
-
-/// Decodes one record with `decode` and accepts every engagement in it; the first invalid
-/// one rejects the record.
-pub fn decode_record(decode: Decoder, record: &[u8]) -> Result<Vec<Engagement>, String> {
-    decode(record)?
-        .into_iter()
-        .map(|e| accept(e).map_err(|e| e.detail))
-        .collect()
 }
 
 /// A stored batch: each line's number and id, and what storing it did.
@@ -224,7 +222,11 @@ impl Ingest {
             .into_iter()
             .enumerate()
         {
-            crate::metrics::ingest_lines(self.format.name, result, now[i] - self.counted[i]);
+            interlog_http::metrics::ingest_lines(
+                self.format.name,
+                result,
+                now[i] - self.counted[i],
+            );
         }
         self.counted = now;
     }
@@ -377,6 +379,71 @@ impl Ingest {
         self.count();
         self.counted = [0; 4];
         Ok(std::mem::take(&mut self.summary))
+    }
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/tenants/{tenant}/ingest", tag = "engagements",
+    params(
+        ("tenant" = String, Path, description = "Tenant key"),
+        ("format" = Option<String>, Query, description = "native (default) or a dialect's vendor shape, e.g. oracle_lx, zoom_cc"),
+    ),
+    request_body(
+        description = "One engagement a line (canonical JSON, or the format's vendor JSON); streamed. A format with XML documents (oracle_lx) also takes one whole document.",
+        content(
+            (String = "application/x-ndjson"),
+            (String = "application/xml"),
+        )
+    ),
+    responses(
+        (status = 200, description = "Every line accounted for: counts, and the lines not created with their line number and reason", body = IngestSummary),
+        (status = 400, description = "An unknown format or parameter, or a body that could not be read"),
+        (status = 401, description = "Missing, invalid or expired token"),
+        (status = 403, description = "Needs the agent role"),
+        (status = 404, description = "No such tenant for this token"),
+        (status = 413, description = "The stream, a line or an XML document exceeds its configured limit"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn ingest(
+    caller: Agent,
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+    body: Body,
+) -> ApiResult<Json<IngestSummary>> {
+    let params = Params::parse(raw.as_deref());
+    params.reject_unknown(&["format"], &[])?;
+    let format = match params.one("format")? {
+        None => NATIVE,
+        Some(name) => state.formats.get(name).ok_or_else(|| {
+            ApiError::parameter("format", format!("accepted: {}", state.formats.names()))
+        })?,
+    };
+    let limits = IngestLimits {
+        max_line: state.config.max_line_bytes,
+        max_document: state.config.max_body_bytes,
+        max_total: state.config.max_bulk_bytes,
+    };
+    let mut pump = IngestPump::new(state.store.clone(), caller.tenant.clone(), format, limits);
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| {
+            ApiError::new(
+                ErrorKind::MalformedBody,
+                format!("the body could not be read: {e}"),
+            )
+        })?;
+        pump.feed(&chunk).await.map_err(ingest_error)?;
+    }
+    Ok(Json(pump.finish().await.map_err(ingest_error)?))
+}
+
+fn ingest_error(e: IngestError) -> ApiError {
+    match e {
+        IngestError::Store(e) => e.into(),
+        e @ (IngestError::StreamTooLarge(_) | IngestError::DocumentTooLarge(_)) => {
+            ApiError::new(ErrorKind::PayloadTooLarge, e.to_string())
+        }
     }
 }
 

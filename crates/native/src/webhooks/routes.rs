@@ -2,16 +2,16 @@
 //! their recent delivery attempts (admin).
 
 use super::{definitions, signature, Attempt, Definition, DeliveryState};
-use crate::auth::Admin;
-use crate::body::{parse, require_json};
-use crate::error::{ApiError, ApiResult};
-use crate::params::Params;
-use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use bytes::Bytes;
+use interlog_http::auth::Admin;
+use interlog_http::body::{parse, require_json};
+use interlog_http::error::{ApiError, ApiResult};
+use interlog_http::listing::parse_filter;
+use interlog_http::AppState;
 use interlog_store::Tenant;
 use serde::{Deserialize, Serialize};
 
@@ -97,11 +97,8 @@ fn view(id: &str, d: &Definition, s: &DeliveryState, with_secret: bool) -> Webho
 }
 
 /// Checks a filter query string as the native listing reads it.
-pub fn check_filter(filter: &str) -> ApiResult<interlog_store::Filter> {
-    let p = Params::parse(Some(filter));
-    p.reject_unknown(crate::native::listing::FILTER_PARAMETERS, &["data."])
-        .and_then(|()| crate::native::listing::filter(&p))
-        .map_err(|e| ApiError::field("filter", e.detail))
+fn check_filter(filter: &str) -> ApiResult<interlog_store::Filter> {
+    parse_filter(filter).map_err(|e| ApiError::field("filter", e.detail))
 }
 
 async fn load(
@@ -172,7 +169,7 @@ pub async fn create(
             ),
         ));
     }
-    let id = crate::auth::random_id("wh_");
+    let id = interlog_http::auth::random_id("wh_");
     let definition = Definition {
         url: url.to_string(),
         events,

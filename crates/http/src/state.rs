@@ -1,9 +1,10 @@
 //! What every handler shares: the store, the signer, the tenant cache, and the settings.
 
+use crate::auth::credentials::{bearer_token, now_secs};
 use crate::auth::{Claims, FailureThrottle, Signer};
 use crate::dialect::{Dialect, TenantIdShape};
 use crate::error::{ApiError, ApiResult};
-use axum::http::{header, HeaderMap};
+use axum::http::HeaderMap;
 use interlog_store::{ClientRole, Store, Tenant};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -114,20 +115,8 @@ pub struct Access {
     pub claims: Claims,
 }
 
-pub fn now_secs() -> i64 {
-    jiff::Timestamp::now().as_second()
-}
-
-/// The token of an `Authorization: Bearer` header (the scheme in any case, RFC 9110).
-pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.trim_start().split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
-}
-
 impl AppState {
-    /// The state of an app serving `dialects` (see [`crate::app::AppBuilder`]).
+    /// The state of an app serving `dialects` (see [`crate::AppBuilder`]).
     pub(crate) fn new(
         store: Arc<dyn Store>,
         signer: Signer,

@@ -1,8 +1,10 @@
 //! The shapes engagements can be ingested in: Interlog's canonical JSON, and each
-//! dialect's vendor shape. A dialect registers its decoder here; the bulk endpoint
-//! (`?format=`) and `interlog import --format` use the same registry.
+//! dialect's vendor shape (its [`crate::Dialect::format`]). The app's list of APIs makes
+//! the registry; the bulk endpoint (`?format=`) and `interlog import --format` use the same
+//! one. Whatever the shape, an engagement is accepted the same way ([`accept`]).
 
-use interlog_model::Engagement;
+use crate::error::{ApiError, ApiResult};
+use interlog_model::{Engagement, SourcePlatform};
 use std::collections::BTreeMap;
 
 /// Decodes one record (an NDJSON line, or a whole document) into engagements. A record may
@@ -61,4 +63,23 @@ impl Formats {
     pub fn names(&self) -> String {
         self.0.keys().copied().collect::<Vec<_>>().join(", ")
     }
+}
+
+/// Normalizes and validates an engagement a client sent, in any API or format.
+pub fn accept(mut e: Engagement) -> ApiResult<Engagement> {
+    if e.source.is_none() {
+        e.source = Some(SourcePlatform::Native);
+    }
+    e.normalize();
+    e.validate().map_err(|v| ApiError::validation(v.0))?;
+    Ok(e)
+}
+
+/// Decodes one record with `decode` and accepts every engagement in it; the first invalid
+/// one rejects the record.
+pub fn decode_record(decode: Decoder, record: &[u8]) -> Result<Vec<Engagement>, String> {
+    decode(record)?
+        .into_iter()
+        .map(|e| accept(e).map_err(|e| e.detail))
+        .collect()
 }

@@ -1,15 +1,16 @@
 //! Single-engagement endpoints of the native API.
 
-use crate::auth::{Admin, Agent, Reader};
-use crate::body::{parse, require_json};
-use crate::error::{ApiError, ApiResult, ErrorKind};
-use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use interlog_http::auth::{Admin, Agent, Reader};
+use interlog_http::body::{parse, require_json};
+use interlog_http::error::{ApiError, ApiResult, ErrorKind};
+use interlog_http::formats::accept;
+use interlog_http::AppState;
 use interlog_model::unique_keys::UniqueKeys;
-use interlog_model::{is_valid_id, Engagement, SourcePlatform};
+use interlog_model::{is_valid_id, Engagement};
 use interlog_store::{EditRejected, StoredEngagement, UpsertOutcome};
 
 fn json_response(status: StatusCode, stored: &StoredEngagement) -> Response {
@@ -30,16 +31,6 @@ fn check_id(id: &str) -> ApiResult<()> {
     } else {
         Err(ApiError::not_found("no such engagement"))
     }
-}
-
-/// Normalizes and validates an engagement a client sent.
-pub fn accept(mut e: Engagement) -> ApiResult<Engagement> {
-    if e.source.is_none() {
-        e.source = Some(SourcePlatform::Native);
-    }
-    e.normalize();
-    e.validate().map_err(|v| ApiError::validation(v.0))?;
-    Ok(e)
 }
 
 #[utoipa::path(

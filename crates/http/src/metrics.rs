@@ -12,8 +12,8 @@
 //! - `interlog_store_write_queue_depth`, `interlog_store_group_commit_size`,
 //!   `interlog_store_commit_duration_seconds`: the stores' group commits (SQLite's writer
 //!   thread, PostgreSQL's writer tasks);
-//! - `interlog_ingest_lines_total{format, result}`: [`crate::ingest`];
-//! - `interlog_argon2_verifications_in_flight`: [`crate::oauth::verify_blocking`];
+//! - `interlog_ingest_lines_total{format, result}`: the native API's ingest pump;
+//! - `interlog_argon2_verifications_in_flight`: [`crate::auth::credentials::verify_blocking`];
 //! - `interlog_cometd_clients`: read from the Genesys dialect's hub at scrape time;
 //! - `interlog_rate_limit_rejections_total{api, limit}`: a dialect's rate limiter;
 //! - `interlog_credential_checks_refused_total{reason}`: the credential guard

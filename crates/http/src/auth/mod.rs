@@ -1,6 +1,7 @@
 //! Authentication: hashed secrets, signed tokens, and who may do what.
 
 pub mod caller;
+pub mod credentials;
 pub mod guard;
 mod secret;
 mod signer;

@@ -2,13 +2,13 @@
 //! [`interlog_store::Changes`]), for consumers that follow every write and deletion without
 //! polling time windows.
 
-use crate::auth::Reader;
-use crate::error::{ApiError, ApiResult, ErrorKind};
-use crate::params::Params;
-use crate::state::AppState;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
+use interlog_http::auth::Reader;
+use interlog_http::error::{ApiError, ApiResult, ErrorKind};
+use interlog_http::params::Params;
+use interlog_http::AppState;
 use interlog_store::{Change, ChangeKind, ChangePage, Tenant, CHANGES_TOPIC};
 use std::time::Duration;
 

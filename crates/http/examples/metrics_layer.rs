@@ -6,13 +6,13 @@
 //! `metrics::track`, alternating rounds; the difference is the layer's CPU time a request,
 //! to be set against the list benchmark's server CPU time a request.
 //!
-//! `cargo run --release -p interlog-api --example metrics_layer [REQUESTS] [ROUNDS]`
+//! `cargo run --release -p interlog-http --example metrics_layer [REQUESTS] [ROUNDS]`
 
 use axum::body::Body;
 use axum::http::Request;
 use axum::routing::get;
 use axum::Router;
-use interlog_api::metrics::{self, HttpMetrics};
+use interlog_http::metrics::{self, HttpMetrics};
 use std::sync::Arc;
 use std::time::Instant;
 use tower::ServiceExt;

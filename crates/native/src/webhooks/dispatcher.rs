@@ -13,8 +13,8 @@ use super::{
     definition, edit_state, signature, Attempt, Definition, DeliveryState, Failing, DELETED,
     UPSERTED,
 };
-use crate::metrics::DeliveryResult;
-use crate::state::AppState;
+use interlog_http::metrics::DeliveryResult;
+use interlog_http::AppState;
 use interlog_model::Engagement;
 use interlog_store::{Change, ChangeKind, Filter, Tenant, CHANGES_TOPIC};
 use rand::Rng;
@@ -156,7 +156,7 @@ async fn worker(
                             let filter = d
                                 .filter
                                 .as_deref()
-                                .and_then(|f| super::routes::check_filter(f).ok());
+                                .and_then(|f| interlog_http::listing::parse_filter(f).ok());
                             definition_cache = Some((d, filter));
                         }
                         Ok(None) => return,
@@ -326,7 +326,7 @@ async fn round(
     .await;
     match saved {
         Ok(s) if s.disabled.is_some() => {
-            crate::metrics::webhook_disabled();
+            interlog_http::metrics::webhook_disabled();
             tracing::warn!(tenant = %tenant.key, webhook = %id, "webhook disabled after failing for the retry period");
             (Round::Retry(Duration::from_secs(30)), None)
         }
@@ -438,9 +438,9 @@ async fn send(ctx: &Context, id: &str, def: &Definition, change: &Change) -> Att
                 )
             }
         }
-        Err(e) => (None, Some(crate::error::error_chain(&e))),
+        Err(e) => (None, Some(interlog_http::error::error_chain(&e))),
     };
-    crate::metrics::webhook_delivery(
+    interlog_http::metrics::webhook_delivery(
         match (&error, status) {
             (None, _) => DeliveryResult::Delivered,
             (Some(_), Some(_)) => DeliveryResult::Refused,

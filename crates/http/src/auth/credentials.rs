@@ -1,0 +1,150 @@
+//! Checking the credentials a client presents (HTTP Basic, bearer tokens, client secrets,
+//! user passwords) and issuing tokens: what every API's token endpoint and login uses.
+
+use crate::auth::{generate_secret, hash_secret, verify_secret, Claims, SubjectKind};
+use crate::error::ApiResult;
+use crate::state::AppState;
+use axum::http::{header, HeaderMap};
+use base64::Engine;
+use interlog_store::{Client, Tenant, User};
+use std::sync::{Arc, LazyLock};
+
+/// Now, in seconds since the epoch (the unit of token times).
+pub fn now_secs() -> i64 {
+    jiff::Timestamp::now().as_second()
+}
+
+/// The token of an `Authorization: Bearer` header (the scheme in any case, RFC 9110).
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim_start().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// Client id and secret from an HTTP Basic `Authorization` header (the scheme in any
+/// case, RFC 9110).
+pub fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, encoded) = v.trim_start().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    Some((id.to_owned(), secret.to_owned()))
+}
+
+/// Issues a token for a client, with the lifetime given.
+pub fn issue_for_client(
+    state: &AppState,
+    tenant: &Tenant,
+    client: &Client,
+    ttl: i64,
+    scopes: Vec<String>,
+) -> String {
+    let now = now_secs();
+    state.signer.jwt(&Claims {
+        tenant: tenant.key.clone(),
+        sub: client.client_id.clone(),
+        kind: SubjectKind::Client,
+        role: client.role,
+        scopes,
+        iat: now,
+        exp: now + ttl,
+    })
+}
+
+/// Issues a token for a user.
+pub fn issue_for_user(state: &AppState, tenant: &Tenant, user: &User, ttl: i64) -> String {
+    let now = now_secs();
+    state.signer.jwt(&Claims {
+        tenant: tenant.key.clone(),
+        sub: user.id.clone(),
+        kind: SubjectKind::User,
+        role: user.role,
+        scopes: Vec::new(),
+        iat: now,
+        exp: now + ttl,
+    })
+}
+
+/// Verifies a secret against a PHC hash on a blocking thread, within the limits of the
+/// state's [`crate::auth::CredentialGuard`] (at most one hash per core, a bounded queue,
+/// a budget per source address): each holds a 19 MiB argon2 block, and more at once would
+/// only queue for the CPU while holding memory.
+pub async fn verify_blocking(
+    state: &AppState,
+    secret: String,
+    hash: Option<String>,
+) -> ApiResult<bool> {
+    state
+        .guard
+        .verify(move || {
+            let _running = crate::metrics::argon2_in_flight();
+            match hash {
+                Some(h) => verify_secret(&secret, &h),
+                None => {
+                    // Hash anyway, so an unknown subject costs the same time as a wrong secret.
+                    let _ = verify_secret(&secret, &DUMMY_HASH);
+                    false
+                }
+            }
+        })
+        .await
+}
+
+/// Checks a client's secret, slowing down repeated failures. `None` for any failure, with
+/// no hint of which part was wrong.
+pub async fn authenticate_client(
+    state: &AppState,
+    id: &str,
+    secret: &str,
+) -> ApiResult<Option<(Tenant, Client)>> {
+    let found = state.store.client(id).await?;
+    let hash = found.as_ref().map(|c| c.secret_hash.clone());
+    let ok = verify_blocking(state, secret.to_owned(), hash).await?;
+    let client = match (ok, found) {
+        (true, Some(c)) => c,
+        _ => {
+            tokio::time::sleep(state.throttle.fail(id)).await;
+            return Ok(None);
+        }
+    };
+    state.throttle.succeed(id);
+    let tenant = state.store.tenant_by_id(client.tenant_id).await?;
+    Ok(tenant.map(|t| (t, client)))
+}
+
+/// Checks a user's password in a tenant, slowing down repeated failures.
+pub async fn authenticate_user(
+    state: &AppState,
+    tenant_key: &str,
+    username: &str,
+    password: &str,
+) -> ApiResult<Option<(Arc<Tenant>, User)>> {
+    let subject = format!("{tenant_key}/{username}");
+    let tenant = state.tenant(tenant_key).await?;
+    let user = match &tenant {
+        Some(t) => state.store.user(t, username).await?,
+        None => None,
+    };
+    let hash = user.as_ref().map(|u| u.password_hash.clone());
+    let ok = verify_blocking(state, password.to_owned(), hash).await?;
+    match (ok, tenant, user) {
+        (true, Some(t), Some(u)) => {
+            state.throttle.succeed(&subject);
+            Ok(Some((t, u)))
+        }
+        _ => {
+            tokio::time::sleep(state.throttle.fail(&subject)).await;
+            Ok(None)
+        }
+    }
+}
+
+/// A hash verified against when the subject is unknown, so that costs the same time.
+static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash_secret(&generate_secret()));

@@ -1,0 +1,176 @@
+//! The one way to assemble the HTTP application: the store, the signer, the settings, the
+//! dialects and any further routes, with the shared middleware. `interlog serve`, the CLI
+//! and every black-box test build the app through [`AppBuilder`].
+
+use crate::auth::Signer;
+use crate::dialect::Dialect;
+use crate::error::{ApiError, ErrorKind};
+use crate::metrics::{self, HttpMetrics};
+use crate::routes::{RouteInfo, Routes};
+use crate::settings::{SettingError, SettingValues};
+use crate::state::{ApiConfig, AppState, MetricsServing};
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use interlog_store::Store;
+use std::sync::Arc;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+/// Where the Prometheus exposition is served.
+pub const METRICS_PATH: &str = "/metrics";
+
+/// Collects what the app is made of.
+pub struct AppBuilder {
+    store: Arc<dyn Store>,
+    signer: Signer,
+    config: ApiConfig,
+    dialects: Vec<(&'static Dialect, SettingValues)>,
+    extra: Vec<fn(&AppState) -> Routes>,
+}
+
+/// The assembled application.
+pub struct App {
+    pub state: AppState,
+    /// Every route, with the shared layers.
+    pub router: Router,
+    /// Every route the router serves, by API.
+    pub routes: Vec<RouteInfo>,
+    /// The running parts the APIs exposed ([`Routes::expose`]), by type.
+    pub handles: axum::http::Extensions,
+    /// `GET /metrics` alone, for a listener of its own ([`MetricsServing::OwnListener`]).
+    pub metrics_router: Option<Router>,
+}
+
+impl AppBuilder {
+    pub fn new(store: Arc<dyn Store>, signer: Signer, config: ApiConfig) -> Self {
+        AppBuilder {
+            store,
+            signer,
+            config,
+            dialects: Vec::new(),
+            extra: Vec::new(),
+        }
+    }
+
+    /// Serves `dialect` with these settings of its section.
+    pub fn dialect(mut self, dialect: &'static Dialect, settings: SettingValues) -> Self {
+        self.dialects.push((dialect, settings));
+        self
+    }
+
+    /// Serves further routes, made from the state (the native API, the explorer).
+    pub fn routes(mut self, routes: fn(&AppState) -> Routes) -> Self {
+        self.extra.push(routes);
+        self
+    }
+
+    /// Builds the app; a dialect setting that cannot be used is an error naming it.
+    pub fn build(self) -> Result<App, SettingError> {
+        let dialects: Vec<&'static Dialect> = self.dialects.iter().map(|(d, _)| *d).collect();
+        let state = AppState::new(self.store, self.signer, self.config, &dialects);
+        let mut all = Routes::new("native");
+        for (dialect, settings) in &self.dialects {
+            all = all.merge((dialect.routes)(settings)?);
+        }
+        for extra in &self.extra {
+            all = all.merge(extra(&state));
+        }
+        let serving = state.config.metrics;
+        if serving == MetricsServing::WithApi {
+            all = all.merge(Routes::new("native").public(METRICS_PATH, get(metrics::serve)));
+        }
+        let (router, routes, handles) = all.into_parts();
+        let http_metrics = (serving != MetricsServing::Off).then(|| {
+            Arc::new(HttpMetrics::new(
+                routes.iter().map(|r| (r.api, r.path.as_str())),
+            ))
+        });
+        let router = layers(router, &state, http_metrics).with_state(state.clone());
+        let metrics_router = (serving == MetricsServing::OwnListener).then(|| {
+            Router::new()
+                .route(METRICS_PATH, get(metrics::serve))
+                .with_state(state.clone())
+        });
+        Ok(App {
+            state,
+            router,
+            routes,
+            handles,
+            metrics_router,
+        })
+    }
+}
+
+/// The shared layers (request ids, tracing, body limit, metrics) and problem-shaped
+/// 404/405/413 around every route.
+fn layers(
+    routes: Router<AppState>,
+    state: &AppState,
+    metrics: Option<std::sync::Arc<metrics::HttpMetrics>>,
+) -> Router<AppState> {
+    let max_body = state.config.max_body_bytes;
+    let request_id = header::HeaderName::from_static("x-request-id");
+    let routes = routes
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(source_of_request))
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::map_response(body_limit_problem))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                let id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid));
+    match metrics {
+        Some(m) => routes.layer(axum::middleware::from_fn_with_state(m, metrics::track)),
+        None => routes,
+    }
+}
+
+/// Makes the client's address known to the work the request causes (for per-source
+/// limits).
+async fn source_of_request(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let source = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    crate::auth::guard::with_source(source, next.run(req)).await
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("no such resource")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        ErrorKind::MethodNotAllowed,
+        "this resource does not accept that method",
+    )
+}
+
+/// Axum answers an oversized body with a plain-text 413; give it the problem shape. A 413
+/// a handler rendered itself (a dialect's envelope) is left alone.
+async fn body_limit_problem(res: Response) -> Response {
+    let plain = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_none_or(|v| v.as_bytes().starts_with(b"text/plain"));
+    if res.status() == StatusCode::PAYLOAD_TOO_LARGE && plain {
+        return ApiError::new(
+            ErrorKind::PayloadTooLarge,
+            "the request body is larger than the configured limit",
+        )
+        .into_response();
+    }
+    res
+}

@@ -1,0 +1,27 @@
+//! Interlog's HTTP framework: what the native API, the vendor dialects and the explorer
+//! all register through — the shared state, the route contract, auth extractors and
+//! credential checks, the one error type, query parameters, the native listing's query
+//! language and signed cursors, the ingest-format registry, the metrics layer, and the
+//! builder that assembles them. Handlers translate requests into store queries and render
+//! the results; they never touch SQL.
+
+pub mod auth;
+pub mod body;
+pub mod builder;
+pub mod cursor;
+pub mod dialect;
+pub mod error;
+pub mod formats;
+pub mod listing;
+pub mod metrics;
+pub mod params;
+pub mod routes;
+pub mod settings;
+pub mod state;
+
+pub use builder::{App, AppBuilder};
+pub use dialect::{Dialect, RecordLink, Setting, TenantIdShape};
+pub use error::{ApiError, ApiResult, ErrorKind};
+pub use routes::{Access, RouteInfo, Routes};
+pub use settings::{SettingError, SettingValues};
+pub use state::{ApiConfig, AppState, MetricsServing, WebhookSettings};
