@@ -3,7 +3,6 @@
 //! warned about; a value that cannot be used is an error naming it, the same way for the
 //! server's own settings and for every dialect's section (`[dialects.NAME]`).
 
-use crate::registry::DIALECTS;
 use crate::store_url::StoreUrl;
 use interlog_http::{ApiConfig, MetricsServing, SettingError, SettingValues};
 use serde::Deserialize;
@@ -23,7 +22,7 @@ pub fn default_file() -> String {
         "\n# Each dialect's settings, in its own section. Every one is optional; the values\n\
          # shown are the defaults.\n",
     );
-    for d in DIALECTS {
+    for d in crate::registry::dialects() {
         out.push('\n');
         out.push_str(&d.config_section());
     }
@@ -418,7 +417,7 @@ impl Config {
         };
         let mut sections = file.dialects;
         let mut dialects = BTreeMap::new();
-        for d in DIALECTS {
+        for d in crate::registry::dialects() {
             let section = format!("dialects.{}", d.name);
             let mut values = SettingValues::new(section.clone());
             let table = sections.remove(d.name).unwrap_or_default();

@@ -1,21 +1,31 @@
-//! The dialects this server speaks. Each is its own crate; adding one is its crate and one
-//! line here.
+//! The APIs this server serves: the native API, each vendor dialect and the explorer. Each
+//! is its own crate; adding one is its crate and one line here. Routes, ingest formats,
+//! config sections, tenant aliases, the explorer's links, scrape-time gauges and the
+//! demo's calls all come from this list.
 
-use interlog_http::Dialect;
+use interlog_http::formats::Formats;
+use interlog_http::Api;
 
-pub static DIALECTS: &[&Dialect] = &[
-    &interlog_dialect_oracle_lx::DIALECT,
-    &interlog_dialect_zoom_cc::DIALECT,
-    &interlog_dialect_avaya_axp::DIALECT,
-    &interlog_dialect_genesys_gws::DIALECT,
+pub static APIS: &[&Api] = &[
+    &interlog_native::API,
+    &interlog_dialect_oracle_lx::API,
+    &interlog_dialect_zoom_cc::API,
+    &interlog_dialect_avaya_axp::API,
+    &interlog_dialect_genesys_gws::API,
+    &interlog_explorer::API,
 ];
 
+/// The vendor dialects among them.
+pub fn dialects() -> impl Iterator<Item = &'static Api> {
+    APIS.iter().copied().filter(|a| a.is_dialect())
+}
+
 /// The dialect named `name`.
-pub fn dialect(name: &str) -> Option<&'static Dialect> {
-    DIALECTS.iter().copied().find(|d| d.name == name)
+pub fn dialect(name: &str) -> Option<&'static Api> {
+    dialects().find(|d| d.name == name)
 }
 
 /// Every ingest format, for `interlog import`.
-pub fn formats() -> interlog_http::formats::Formats {
-    interlog_http::formats::Formats::new(DIALECTS.iter().map(|d| d.format))
+pub fn formats() -> Formats {
+    Formats::new(APIS.iter().filter_map(|a| a.format))
 }

@@ -33,38 +33,62 @@ use axum::routing::{any, post};
 use axum::Extension;
 use bytes::Bytes;
 use http::split_method;
-use interlog_http::{AppState, Dialect, Routes, TenantIdShape};
-use interlog_model::SourcePlatform;
+use interlog_http::api::{alias_in, DEMO_TOKEN};
+use interlog_http::{AppState, Demo, DemoTenant, RecordLink, Routes, TenantIdShape};
 use problem::{Api, AxpResult, Problem};
 
 const BASE: &str = "/accounts/{accountId}";
 
 /// The Avaya Experience Platform Customer Journey dialect. It has no settings.
-pub static DIALECT: Dialect = Dialect {
+pub static API: interlog_http::Api = interlog_http::Api {
     name: NAME,
-    platform: SourcePlatform::AvayaAxp,
-    format: FORMAT,
-    tenant_id: TenantIdShape {
+    tenant_id: Some(TenantIdShape {
         accepts: validate::is_account_id,
         description: "six letters (an AXP account id)",
-    },
-    settings: &[],
+    }),
     routes: |_| Ok(routes()),
+    format: Some(FORMAT),
     record_link,
+    demo: Demo {
+        alias: Some(DEMO_ACCOUNT),
+        settings: &[],
+        calls: Some(demo_calls),
+    },
+    ..interlog_http::Api::NONE
 };
+
+/// The demo tenant's account id (`demo` is not six letters).
+const DEMO_ACCOUNT: &str = "DEMOAC";
+
+/// A token for the client's id, secret and application key, then the newest engagement
+/// with an AXP id (a UUID).
+fn demo_calls(t: &DemoTenant) -> String {
+    let path = match t
+        .newest
+        .iter()
+        .find(|e| uuid::Uuid::parse_str(&e.id).is_ok())
+    {
+        Some(e) => format!("engagements/{}", e.id),
+        None => "engagements?engagementIds=00000000-0000-0000-0000-000000000000".into(),
+    };
+    format!(
+        "  # Avaya Experience Platform (account {DEMO_ACCOUNT}, application key {app_key})\n  AXP=$(curl -s -H 'appkey: {app_key}' -d grant_type=client_credentials -d client_id=$ID -d client_secret=$SECRET $BASE/api/auth/v1/{DEMO_ACCOUNT}/protocol/openid-connect/token | {DEMO_TOKEN})\n  curl -s -H \"Authorization: Bearer $AXP\" -H 'appkey: {app_key}' \"$BASE/api/journey/v1/accounts/{DEMO_ACCOUNT}/{path}\"\n",
+        app_key = t.app_key,
+    )
+}
 
 /// The engagement under the tenant's account id: its alias in this dialect, else its key
 /// when that has the shape of one.
 fn record_link(
     tenant: &interlog_store::Tenant,
     e: &interlog_model::Engagement,
-) -> Option<interlog_http::RecordLink> {
-    let account = match interlog_http::dialect::alias_in(tenant, NAME) {
+) -> Option<RecordLink> {
+    let account = match alias_in(tenant, NAME) {
         Some(alias) => alias.to_owned(),
         None if validate::is_account_id(&tenant.key) => tenant.key.to_ascii_uppercase(),
         None => return None,
     };
-    Some(interlog_http::RecordLink::get(format!(
+    Some(RecordLink::get(format!(
         "/api/journey/v1/accounts/{account}/engagements/{}",
         e.id
     )))

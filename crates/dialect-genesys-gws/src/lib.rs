@@ -29,8 +29,7 @@ use axum::Extension;
 use cometd::hub::{Hub, Limits};
 use cometd::relay::Relay;
 use envelope::{code, GwsError, GwsResult};
-use interlog_http::{AppState, Dialect, RecordLink, Routes, TenantIdShape};
-use interlog_model::SourcePlatform;
+use interlog_http::{Api, App, AppState, Demo, DemoTenant, RecordLink, Routes, TenantIdShape};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -41,13 +40,12 @@ use tokio::sync::Semaphore;
 pub const NAME: &str = "genesys_gws";
 
 /// The Genesys Web Services dialect.
-pub static DIALECT: Dialect = Dialect {
+pub static API: Api = Api {
     name: NAME,
-    platform: SourcePlatform::GenesysGws,
-    format: FORMAT,
-    tenant_id: TenantIdShape::ANY,
+    tenant_id: Some(TenantIdShape::ANY),
     settings: config::SETTINGS,
     routes: |values| Ok(routes_with(GwsConfig::from_settings(values)?)),
+    format: Some(FORMAT),
     // GetInteractionContent: a POST whose answer arrives over CometD.
     record_link: |_, e| {
         Some(RecordLink {
@@ -55,7 +53,31 @@ pub static DIALECT: Dialect = Dialect {
             path: format!("/api/v2/ucs/interactions/{}", e.id),
         })
     },
+    observe,
+    demo: Demo {
+        alias: None,
+        // So the demo's user can log in with a bare user name.
+        settings: &[("default_tenant", "demo")],
+        calls: Some(demo_calls),
+    },
 };
+
+/// Keeps `interlog_cometd_clients` up to date at every scrape.
+fn observe(app: &App) {
+    if let Some(gws) = app.handles.get::<Arc<Gws>>().cloned() {
+        app.state.exposition.on_scrape(move || {
+            metrics::gauge!(interlog_http::metrics::COMETD_CLIENTS).set(gws.stats().clients as f64);
+        });
+    }
+}
+
+/// The history with the user's name and password (HTTP Basic).
+fn demo_calls(t: &DemoTenant) -> String {
+    let (user, password) = (t.username, t.password);
+    format!(
+        "  # Genesys Web Services (user {user}, password {password})\n  curl -s -u '{user}:{password}' \"$BASE/api/v2/ucs/interactions?maxSize=2\"\n"
+    )
+}
 
 /// The running dialect: its settings, its CometD clients and its operations in flight.
 pub struct Gws {

@@ -19,24 +19,36 @@ pub mod xml;
 
 use axum::http::HeaderMap;
 use axum::routing::{delete, get};
+use interlog_http::api::{alias_in, DEMO_TOKEN};
 use interlog_http::formats::Format;
-use interlog_http::{Dialect, RecordLink, Routes, TenantIdShape};
-use interlog_model::{Engagement, SourcePlatform};
+use interlog_http::{Api, Demo, DemoTenant, RecordLink, Routes, TenantIdShape};
+use interlog_model::Engagement;
 use interlog_store::Tenant;
 
 /// The dialect's name: its ingest format and its tenant-alias namespace.
 pub const NAME: &str = "oracle_lx";
 
 /// The Oracle Live Experience dialect. It has no settings.
-pub static DIALECT: Dialect = Dialect {
+pub static API: Api = Api {
     name: NAME,
-    platform: SourcePlatform::OracleLx,
-    format: FORMAT,
-    tenant_id: TenantIdShape::ANY,
-    settings: &[],
+    tenant_id: Some(TenantIdShape::ANY),
     routes: |_| Ok(routes()),
+    format: Some(FORMAT),
     record_link,
+    demo: Demo {
+        calls: Some(demo_calls),
+        ..Demo::NONE
+    },
+    ..Api::NONE
 };
+
+/// A token for the client's id and secret, then the tenant's newest engagements.
+fn demo_calls(t: &DemoTenant) -> String {
+    format!(
+        "  # Oracle Live Experience\n  LX=$(curl -s -u $ID:$SECRET $BASE/v1/auth/{key} | {DEMO_TOKEN})\n  curl -s -H \"Authorization: Bearer $LX\" \"$BASE/v1/engagements/{key}?limit=2\"\n",
+        key = t.key,
+    )
+}
 
 /// The listing narrowed to the engagement's start (Oracle has no read by id), in the
 /// tenant's local time as Oracle's parameters are.
@@ -48,7 +60,7 @@ fn record_link(tenant: &Tenant, e: &Engagement) -> Option<RecordLink> {
         local.strftime("%Y-%m-%dT%H:%M:%S"),
         local.millisecond()
     );
-    let name = interlog_http::dialect::alias_in(tenant, NAME).unwrap_or(&tenant.key);
+    let name = alias_in(tenant, NAME).unwrap_or(&tenant.key);
     Some(RecordLink::get(format!(
         "/v1/engagements/{name}?status=all&startAfter={at}&startBefore={at}"
     )))

@@ -28,9 +28,9 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::Extension;
+use interlog_http::api::DEMO_TOKEN;
 use interlog_http::formats::Format;
-use interlog_http::{Dialect, RecordLink, Routes, TenantIdShape};
-use interlog_model::SourcePlatform;
+use interlog_http::{Api, Demo, DemoTenant, RecordLink, Routes, TenantIdShape};
 use std::sync::Arc;
 
 /// The dialect's name: its ingest format and its tenant-alias namespace (an alias in this
@@ -60,13 +60,12 @@ impl Zoom {
 }
 
 /// The Zoom Contact Center dialect.
-pub static DIALECT: Dialect = Dialect {
+pub static API: Api = Api {
     name: NAME,
-    platform: SourcePlatform::ZoomCc,
-    format: FORMAT,
-    tenant_id: TenantIdShape::ANY,
+    tenant_id: Some(TenantIdShape::ANY),
     settings: config::SETTINGS,
     routes: |values| Ok(routes(ZoomConfig::from_settings(values)?)),
+    format: Some(FORMAT),
     // Zoom's account is the token's, so the path names only the engagement.
     record_link: |_, e| {
         Some(RecordLink::get(format!(
@@ -74,7 +73,31 @@ pub static DIALECT: Dialect = Dialect {
             e.id
         )))
     },
+    demo: Demo {
+        calls: Some(demo_calls),
+        ..Demo::NONE
+    },
+    ..Api::NONE
 };
+
+/// A token for the client's id and secret, then engagements of the month up to the newest
+/// one's day: without `from` and `to` Zoom lists the past 24 hours of the clock, which holds
+/// nothing once the demo's data has aged (a data directory reused days later).
+fn demo_calls(t: &DemoTenant) -> String {
+    let newest_day = t
+        .newest
+        .first()
+        .map_or(t.end, |e| e.started_at)
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date();
+    let month_before = newest_day
+        .checked_sub(jiff::Span::new().days(27))
+        .unwrap_or(newest_day);
+    format!(
+        "  # Zoom Contact Center\n  ZOOM=$(curl -s -u $ID:$SECRET -X POST \"$BASE/oauth/token?grant_type=account_credentials&account_id={key}\" | {DEMO_TOKEN})\n  curl -s -H \"Authorization: Bearer $ZOOM\" \"$BASE/v2/contact_center/engagements?from={month_before}&to={newest_day}&page_size=2\"\n",
+        key = t.key,
+    )
+}
 
 /// The dialect's routes with these settings.
 pub fn routes(config: ZoomConfig) -> Routes {

@@ -30,21 +30,19 @@ async fn render(state: &AppState, session: &Session, id: &str) -> Result<Respons
         .ok_or_else(missing)?;
     let e = stored.engagement().map_err(Failure::internal)?;
     let tenant = &session.tenant;
-    let mut links = vec![LinkView {
-        api: "native".into(),
-        method: "GET",
-        path: format!("/api/v1/tenants/{}/engagements/{}", tenant.key, e.id),
-        is_get: true,
-    }];
-    links.extend(state.dialects.iter().filter_map(|d| {
-        let link = (d.record_link)(tenant, &e)?;
-        Some(LinkView {
-            api: d.name.to_owned(),
-            is_get: link.method == "GET",
-            method: link.method,
-            path: link.path,
+    let links = state
+        .apis
+        .iter()
+        .filter_map(|api| {
+            let link = (api.record_link)(tenant, &e)?;
+            Some(LinkView {
+                api: api.name.to_owned(),
+                is_get: link.method == "GET",
+                method: link.method,
+                path: link.path,
+            })
         })
-    }));
+        .collect();
     let view = EngagementView::of(&e, &zone(&tenant.time_zone), links);
     Ok(page::html(&page::Engagement {
         chrome: Chrome::of(session, "search"),

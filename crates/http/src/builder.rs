@@ -1,9 +1,9 @@
-//! The one way to assemble the HTTP application: the store, the signer, the settings, the
-//! dialects and any further routes, with the shared middleware. `interlog serve`, the CLI
-//! and every black-box test build the app through [`AppBuilder`].
+//! The one way to assemble the HTTP application: the store, the signer, the settings and
+//! the APIs to serve, with the shared middleware. `interlog serve`, the CLI and every
+//! black-box test build the app through [`AppBuilder`], from the app's one list of APIs.
 
+use crate::api::Api;
 use crate::auth::Signer;
-use crate::dialect::Dialect;
 use crate::error::{ApiError, ErrorKind};
 use crate::metrics::{self, HttpMetrics};
 use crate::routes::{RouteInfo, Routes};
@@ -27,8 +27,7 @@ pub struct AppBuilder {
     store: Arc<dyn Store>,
     signer: Signer,
     config: ApiConfig,
-    dialects: Vec<(&'static Dialect, SettingValues)>,
-    extra: Vec<fn(&AppState) -> Routes>,
+    apis: Vec<(&'static Api, SettingValues)>,
 }
 
 /// The assembled application.
@@ -50,33 +49,23 @@ impl AppBuilder {
             store,
             signer,
             config,
-            dialects: Vec::new(),
-            extra: Vec::new(),
+            apis: Vec::new(),
         }
     }
 
-    /// Serves `dialect` with these settings of its section.
-    pub fn dialect(mut self, dialect: &'static Dialect, settings: SettingValues) -> Self {
-        self.dialects.push((dialect, settings));
+    /// Serves `api` with these settings of its section.
+    pub fn api(mut self, api: &'static Api, settings: SettingValues) -> Self {
+        self.apis.push((api, settings));
         self
     }
 
-    /// Serves further routes, made from the state (the native API, the explorer).
-    pub fn routes(mut self, routes: fn(&AppState) -> Routes) -> Self {
-        self.extra.push(routes);
-        self
-    }
-
-    /// Builds the app; a dialect setting that cannot be used is an error naming it.
+    /// Builds the app; a setting that cannot be used is an error naming it.
     pub fn build(self) -> Result<App, SettingError> {
-        let dialects: Vec<&'static Dialect> = self.dialects.iter().map(|(d, _)| *d).collect();
-        let state = AppState::new(self.store, self.signer, self.config, &dialects);
-        let mut all = Routes::new("native");
-        for (dialect, settings) in &self.dialects {
-            all = all.merge((dialect.routes)(settings)?);
-        }
-        for extra in &self.extra {
-            all = all.merge(extra(&state));
+        let apis: Vec<&'static Api> = self.apis.iter().map(|(a, _)| *a).collect();
+        let state = AppState::new(self.store, self.signer, self.config, &apis);
+        let mut all = Routes::new("");
+        for (api, settings) in &self.apis {
+            all = all.merge((api.routes)(settings)?);
         }
         let serving = state.config.metrics;
         if serving == MetricsServing::WithApi {
@@ -94,13 +83,17 @@ impl AppBuilder {
                 .route(METRICS_PATH, get(metrics::serve))
                 .with_state(state.clone())
         });
-        Ok(App {
+        let app = App {
             state,
             router,
             routes,
             handles,
             metrics_router,
-        })
+        };
+        for api in apis {
+            (api.observe)(&app);
+        }
+        Ok(app)
     }
 }
 

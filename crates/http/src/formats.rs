@@ -1,5 +1,5 @@
 //! The shapes engagements can be ingested in: Interlog's canonical JSON, and each
-//! dialect's vendor shape (its [`crate::Dialect::format`]). The app's list of APIs makes
+//! dialect's vendor shape: each API's [`crate::Api::format`]. The app's list of APIs makes
 //! the registry; the bulk endpoint (`?format=`) and `interlog import --format` use the same
 //! one. Whatever the shape, an engagement is accepted the same way ([`accept`]).
 
@@ -22,37 +22,13 @@ pub struct Format {
     pub xml_document: Option<Decoder>,
 }
 
-fn native_line(line: &[u8]) -> Result<Vec<Engagement>, String> {
-    let e: Engagement = serde_json::from_slice(line).map_err(|e| e.to_string())?;
-    Ok(vec![e])
-}
-
-/// The canonical format.
-pub const NATIVE: Format = Format {
-    name: "native",
-    line: native_line,
-    xml_document: None,
-};
-
 /// Every format this server accepts, by name.
 #[derive(Clone)]
 pub struct Formats(BTreeMap<&'static str, Format>);
 
-impl Default for Formats {
-    fn default() -> Self {
-        Formats::new(std::iter::empty())
-    }
-}
-
 impl Formats {
-    /// The native format and `others`.
-    pub fn new(others: impl IntoIterator<Item = Format>) -> Self {
-        let mut map = BTreeMap::new();
-        map.insert(NATIVE.name, NATIVE);
-        for f in others {
-            map.insert(f.name, f);
-        }
-        Formats(map)
+    pub fn new(formats: impl IntoIterator<Item = Format>) -> Self {
+        Formats(formats.into_iter().map(|f| (f.name, f)).collect())
     }
 
     pub fn get(&self, name: &str) -> Option<Format> {

@@ -5,11 +5,11 @@
 //! builder that assembles them. Handlers translate requests into store queries and render
 //! the results; they never touch SQL.
 
+pub mod api;
 pub mod auth;
 pub mod body;
 pub mod builder;
 pub mod cursor;
-pub mod dialect;
 pub mod error;
 pub mod formats;
 pub mod listing;
@@ -19,8 +19,8 @@ pub mod routes;
 pub mod settings;
 pub mod state;
 
+pub use api::{Api, Demo, DemoTenant, RecordLink, Setting, TenantIdShape};
 pub use builder::{App, AppBuilder};
-pub use dialect::{Dialect, RecordLink, Setting, TenantIdShape};
 pub use error::{ApiError, ApiResult, ErrorKind};
 pub use routes::{Access, RouteInfo, Routes};
 pub use settings::{SettingError, SettingValues};

@@ -1,8 +1,8 @@
 //! What every handler shares: the store, the signer, the tenant cache, and the settings.
 
+use crate::api::{Api, TenantIdShape};
 use crate::auth::credentials::{bearer_token, now_secs};
 use crate::auth::{Claims, FailureThrottle, Signer};
-use crate::dialect::{Dialect, TenantIdShape};
 use crate::error::{ApiError, ApiResult};
 use axum::http::HeaderMap;
 use interlog_store::{ClientRole, Store, Tenant};
@@ -101,8 +101,8 @@ pub struct AppState {
     pub formats: Arc<crate::formats::Formats>,
     /// What `/metrics` renders.
     pub exposition: Arc<crate::metrics::Exposition>,
-    /// The dialects this server speaks.
-    pub dialects: Arc<[&'static Dialect]>,
+    /// The APIs this server serves.
+    pub apis: Arc<[&'static Api]>,
     /// The tenant id shape of each dialect served, by name.
     tenant_ids: Arc<HashMap<&'static str, TenantIdShape>>,
     tenants: Arc<RwLock<HashMap<String, Arc<Tenant>>>>,
@@ -116,12 +116,12 @@ pub struct Access {
 }
 
 impl AppState {
-    /// The state of an app serving `dialects` (see [`crate::AppBuilder`]).
+    /// The state of an app serving `apis` (see [`crate::AppBuilder`]).
     pub(crate) fn new(
         store: Arc<dyn Store>,
         signer: Signer,
         config: ApiConfig,
-        dialects: &[&'static Dialect],
+        apis: &[&'static Api],
     ) -> Self {
         AppState {
             store,
@@ -130,11 +130,15 @@ impl AppState {
             config: Arc::new(config),
             throttle: Arc::default(),
             formats: Arc::new(crate::formats::Formats::new(
-                dialects.iter().map(|d| d.format),
+                apis.iter().filter_map(|a| a.format),
             )),
             exposition: Arc::default(),
-            dialects: dialects.into(),
-            tenant_ids: Arc::new(dialects.iter().map(|d| (d.name, d.tenant_id)).collect()),
+            apis: apis.into(),
+            tenant_ids: Arc::new(
+                apis.iter()
+                    .filter_map(|a| Some((a.name, a.tenant_id?)))
+                    .collect(),
+            ),
             tenants: Arc::default(),
         }
     }

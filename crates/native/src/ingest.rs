@@ -11,13 +11,25 @@ use axum::Json;
 use futures_util::StreamExt;
 use interlog_http::auth::Agent;
 use interlog_http::error::{ApiError, ApiResult, ErrorKind};
-use interlog_http::formats::{accept, decode_record, Decoder, Format, NATIVE};
+use interlog_http::formats::{accept, decode_record, Decoder, Format};
 use interlog_http::params::Params;
 use interlog_http::AppState;
 use interlog_model::Engagement;
 use interlog_store::{Store, Tenant, UpsertOutcome};
 use serde::Serialize;
 use std::sync::Arc;
+
+fn native_line(line: &[u8]) -> Result<Vec<Engagement>, String> {
+    let e: Engagement = serde_json::from_slice(line).map_err(|e| e.to_string())?;
+    Ok(vec![e])
+}
+
+/// The canonical format: one engagement as the native API writes it, a line.
+pub const NATIVE: Format = Format {
+    name: "native",
+    line: native_line,
+    xml_document: None,
+};
 
 /// Lines stored per transaction.
 pub const BATCH: usize = 2_000;

@@ -13,11 +13,41 @@ pub mod openapi;
 pub mod webhooks;
 
 use axum::routing::{get, post};
-use interlog_http::{AppState, Routes};
+use interlog_http::api::DEMO_TOKEN;
+use interlog_http::{Api, Demo, DemoTenant, RecordLink, Routes};
+
+/// The native API's name (its routes' `api` label, its ingest format's name).
+pub const NAME: &str = "native";
+
+/// The native API.
+pub static API: Api = Api {
+    name: NAME,
+    routes: |_| Ok(routes()),
+    format: Some(ingest::NATIVE),
+    record_link: |tenant, e| {
+        Some(RecordLink::get(format!(
+            "/api/v1/tenants/{}/engagements/{}",
+            tenant.key, e.id
+        )))
+    },
+    demo: Demo {
+        calls: Some(demo_calls),
+        ..Demo::NONE
+    },
+    ..Api::NONE
+};
+
+/// A token, then the tenant's newest engagements.
+fn demo_calls(t: &DemoTenant) -> String {
+    format!(
+        "  # native\n  TOKEN=$(curl -s -X POST $BASE/api/v1/oauth/token -d grant_type=client_credentials -d client_id=$ID -d client_secret=$SECRET | {DEMO_TOKEN})\n  curl -s -H \"Authorization: Bearer $TOKEN\" \"$BASE/api/v1/tenants/{key}/engagements?limit=2\"\n",
+        key = t.key,
+    )
+}
 
 /// The native API's routes (and the service's own: health and documentation).
-pub fn routes(_: &AppState) -> Routes {
-    Routes::new("native")
+pub fn routes() -> Routes {
+    Routes::new(NAME)
         .public("/api/v1/oauth/token", post(oauth::token))
         .route(
             "/api/v1/tenants/{tenant}/engagements",

@@ -10,7 +10,7 @@
 use axum::extract::{Path, State};
 use axum::routing::get;
 use interlog_http::auth::{hash_secret, APP_KEY};
-use interlog_http::{Access, AppState, RouteInfo, Routes};
+use interlog_http::{Access, Api, AppState, RouteInfo, Routes, SettingValues};
 use interlog_store::{ClientRole, NewClient, NewTenant, NewUser, Tenant};
 use interlog_testkit::*;
 use reqwest::header::{HeaderMap, HeaderValue};
@@ -604,6 +604,13 @@ async fn every_route_refuses_anonymous_tampered_and_foreign_callers() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// An API with one route added without authentication.
+static LEAKY: Api = Api {
+    name: "native",
+    routes: |_| Ok(Routes::new("native").route("/api/v1/tenants/{tenant}/leak", get(leak))),
+    ..Api::NONE
+};
+
 /// Lists a tenant's engagements to anyone: a route added without authentication.
 async fn leak(State(state): State<AppState>, Path(tenant): Path<String>) -> String {
     let t = state.tenant(&tenant).await.unwrap().unwrap();
@@ -624,7 +631,7 @@ async fn a_route_without_auth_fails_the_sweep() {
         app.signer.clone(),
         app.config.api.clone(),
     )
-    .routes(|_| Routes::new("native").route("/api/v1/tenants/{tenant}/leak", get(leak)))
+    .api(&LEAKY, SettingValues::default())
     .build()
     .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
