@@ -1,8 +1,10 @@
 //! The APIs this server serves: the native API, each vendor dialect and the explorer. Each
 //! is its own crate; adding one is its crate and one line here. Routes, ingest formats,
-//! config sections, tenant aliases, the explorer's links, scrape-time gauges and the
-//! demo's calls all come from this list.
+//! config sections, tenant aliases, the explorer's links, background work, scrape-time
+//! gauges and the demo's calls all come from this list.
 
+use crate::config::Config;
+use interlog_http::background::Worker;
 use interlog_http::formats::Formats;
 use interlog_http::Api;
 
@@ -28,4 +30,14 @@ pub fn dialect(name: &str) -> Option<&'static Api> {
 /// Every ingest format, for `interlog import`.
 pub fn formats() -> Formats {
     Formats::new(APIS.iter().filter_map(|a| a.format))
+}
+
+/// Every piece of background work the server runs: each API's, and the store's upkeep.
+pub fn workers(config: &Config) -> Vec<Worker> {
+    let mut all: Vec<Worker> = APIS.iter().flat_map(|a| (a.workers)()).collect();
+    all.push(crate::maintenance::worker(
+        config.maintenance_interval,
+        config.change_horizon,
+    ));
+    all
 }

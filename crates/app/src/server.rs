@@ -11,6 +11,7 @@ use crate::connection::{self, Closed, ConnectionLimits};
 use crate::store_url::error_chain;
 use axum::extract::ConnectInfo;
 use axum::Router;
+use interlog_http::background::Runtime;
 use interlog_http::{AppState, RouteInfo};
 use interlog_store::Store;
 use std::net::SocketAddr;
@@ -34,9 +35,8 @@ pub struct Server {
     pub handles: axum::http::Extensions,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
-    /// Background work (webhook deliveries, maintenance), stopped with the server.
-    workers_stop: watch::Sender<bool>,
-    workers: Vec<JoinHandle<()>>,
+    /// Background work (webhook delivery, maintenance), stopped with the server.
+    background: Runtime,
 }
 
 impl Server {
@@ -58,26 +58,7 @@ impl Server {
         };
         let metrics_addr = metrics.as_ref().map(|(a, _, _)| *a);
         let (stop, stopped) = oneshot::channel::<()>();
-        let (workers_stop, workers_stopped) = watch::channel(false);
-        let instance = format!(
-            "{}-{}-{:08x}",
-            std::env::var("HOSTNAME").unwrap_or_else(|_| "interlog".into()),
-            std::process::id(),
-            rand::random::<u32>()
-        );
-        let workers = vec![
-            tokio::spawn(interlog_native::webhooks::dispatcher::run(
-                app.state.clone(),
-                instance,
-                workers_stopped.clone(),
-            )),
-            tokio::spawn(crate::maintenance::run(
-                app.state.clone(),
-                config.maintenance_interval,
-                config.change_horizon,
-                workers_stopped,
-            )),
-        ];
+        let background = Runtime::start(app.state.clone(), crate::registry::workers(config));
         // The metrics listener lives as long as the API's: it stops when that has finished
         // its in-flight requests.
         let scraping = metrics.map(|(_, l, router)| {
@@ -102,8 +83,7 @@ impl Server {
             handles: app.handles,
             stop: Some(stop),
             task,
-            workers_stop,
-            workers,
+            background,
         })
     }
 
@@ -114,10 +94,7 @@ impl Server {
             let _ = stop.send(());
         }
         let served = (&mut self.task).await;
-        let _ = self.workers_stop.send(true);
-        for w in self.workers.drain(..) {
-            let _ = w.await;
-        }
+        self.background.stop().await;
         self.state.store.close().await;
         match served {
             Ok(Ok(())) => Ok(()),

@@ -60,6 +60,7 @@ pub static API: Api = Api {
         settings: &[("default_tenant", "demo")],
         calls: Some(demo_calls),
     },
+    ..Api::NONE
 };
 
 /// Keeps `interlog_cometd_clients` up to date at every scrape.

@@ -1,8 +1,9 @@
 //! What the app needs to know of one API it serves — the native API, a vendor dialect, the
 //! explorer — as one value. The app keeps the one list of them (its registry); routes,
-//! ingest formats, config sections, tenant aliases, the links the explorer shows, gauges
-//! read at scrape time and the demo all come from it.
+//! ingest formats, config sections, tenant aliases, the links the explorer shows,
+//! background work, gauges read at scrape time and the demo all come from it.
 
+use crate::background::Worker;
 use crate::builder::App;
 use crate::formats::Format;
 use crate::routes::Routes;
@@ -30,6 +31,9 @@ pub struct Api {
     /// How one engagement of a tenant is read through this API (the explorer links to
     /// it); `None` when the tenant has no name in it.
     pub record_link: fn(&Tenant, &Engagement) -> Option<RecordLink>,
+    /// Its background work (see [`crate::background`]), started with the server and
+    /// stopped with it.
+    pub workers: fn() -> Vec<Worker>,
     /// Runs once the app is built: e.g. to read a gauge from a running part the API
     /// exposed ([`Routes::expose`]) at every scrape.
     pub observe: fn(&App),
@@ -38,7 +42,7 @@ pub struct Api {
 }
 
 impl Api {
-    /// An API without routes, settings, format, link, observer or demo: the base the
+    /// An API without routes, settings, format, link, workers, observer or demo: the base the
     /// registered ones are written from (`Api { name, routes, ..Api::NONE }`).
     pub const NONE: Api = Api {
         name: "",
@@ -47,6 +51,7 @@ impl Api {
         routes: |_| Ok(Routes::new("")),
         format: None,
         record_link: |_, _| None,
+        workers: Vec::new,
         observe: |_| {},
         demo: Demo::NONE,
     };

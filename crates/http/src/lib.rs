@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod background;
 pub mod body;
 pub mod builder;
 pub mod cursor;

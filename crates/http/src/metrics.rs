@@ -19,8 +19,10 @@
 //! - `interlog_credential_checks_refused_total{reason}`: the credential guard
 //!   ([`crate::auth::CredentialGuard`]);
 //! - `interlog_webhook_deliveries_total{result}`, `interlog_webhook_delivery_duration_seconds`,
-//!   `interlog_webhook_delivery_lag_seconds`: [`webhook_delivery`]; `interlog_webhooks_disabled_total`:
-//!   [`webhook_disabled`] (the webhook dispatcher).
+//!   `interlog_webhook_delivery_lag_seconds`, `interlog_webhooks_disabled_total`: the native
+//!   API's webhook delivery;
+//! - `interlog_background_tasks{worker}`, `interlog_background_failures_total{worker}`,
+//!   `interlog_leases_taken_total{worker}`: the background runtime ([`crate::background`]).
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, Method};
@@ -46,6 +48,9 @@ pub const WEBHOOK_DELIVERIES: &str = "interlog_webhook_deliveries_total";
 pub const WEBHOOK_DELIVERY_DURATION: &str = "interlog_webhook_delivery_duration_seconds";
 pub const WEBHOOK_DELIVERY_LAG: &str = "interlog_webhook_delivery_lag_seconds";
 pub const WEBHOOKS_DISABLED: &str = "interlog_webhooks_disabled_total";
+pub const BACKGROUND_TASKS: &str = "interlog_background_tasks";
+pub const BACKGROUND_FAILURES: &str = "interlog_background_failures_total";
+pub const LEASES_TAKEN: &str = "interlog_leases_taken_total";
 
 /// Request durations: half a millisecond to ten seconds.
 const DURATION_BUCKETS: &[f64] = &[
@@ -160,43 +165,23 @@ fn describe() {
         WEBHOOKS_DISABLED,
         "Webhooks disabled after failing for the give-up period"
     );
+    describe_gauge!(
+        BACKGROUND_TASKS,
+        "Background tasks running, by worker (webhooks: one per webhook, plus the dispatcher)"
+    );
+    describe_counter!(
+        BACKGROUND_FAILURES,
+        "Background rounds that failed and will be tried again, by worker"
+    );
+    describe_counter!(
+        LEASES_TAKEN,
+        "Leases on background work this instance took (not renewals), by worker"
+    );
     // Series of rare events exist from the start, so that rate() sees their first one.
     for reason in ["over_budget", "queue_full"] {
         metrics::counter!(CREDENTIAL_CHECKS_REFUSED, "reason" => reason).absolute(0);
     }
     metrics::counter!(WEBHOOKS_DISABLED).absolute(0);
-}
-
-/// What a webhook delivery attempt came to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeliveryResult {
-    /// The receiver answered 2xx.
-    Delivered,
-    /// The receiver answered another status.
-    Refused,
-    /// No answer: no connection, or none in time.
-    Unreachable,
-}
-
-/// Counts and times one webhook delivery attempt of a change committed at `committed`;
-/// a delivered one also records how long after its commit it arrived.
-pub fn webhook_delivery(result: DeliveryResult, took: Duration, committed: jiff::Timestamp) {
-    let result = match result {
-        DeliveryResult::Delivered => "delivered",
-        DeliveryResult::Refused => "refused",
-        DeliveryResult::Unreachable => "unreachable",
-    };
-    metrics::counter!(WEBHOOK_DELIVERIES, "result" => result).increment(1);
-    metrics::histogram!(WEBHOOK_DELIVERY_DURATION, "result" => result).record(took.as_secs_f64());
-    if result == "delivered" {
-        let lag = jiff::Timestamp::now().duration_since(committed);
-        metrics::histogram!(WEBHOOK_DELIVERY_LAG).record(lag.as_secs_f64().max(0.0));
-    }
-}
-
-/// Counts a webhook disabled after failing for the give-up period.
-pub fn webhook_disabled() {
-    metrics::counter!(WEBHOOKS_DISABLED).increment(1);
 }
 
 /// Counts a credential check refused before hashing: `over_budget` (its source asked too

@@ -30,6 +30,7 @@ pub static API: Api = Api {
             tenant.key, e.id
         )))
     },
+    workers: || vec![webhooks::delivery::worker()],
     demo: Demo {
         calls: Some(demo_calls),
         ..Demo::NONE

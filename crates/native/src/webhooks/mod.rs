@@ -5,12 +5,14 @@
 //! instance sees them, a restart resumes where deliveries stopped, and a lease in the
 //! state keeps one instance delivering each webhook at a time.
 
-pub mod dispatcher;
+pub mod delivery;
+mod metrics;
 pub mod routes;
 pub mod signature;
 pub mod target;
 
-use interlog_store::{EditRejected, Result as StoreResult, Store, StoreError, Tenant};
+use interlog_http::background::lease::{Lease, Leased};
+use interlog_store::{Result as StoreResult, Store, StoreError, Tenant};
 use serde::{Deserialize, Serialize};
 
 /// Settings namespace of definitions (key: the webhook's id).
@@ -64,9 +66,9 @@ pub const KEPT_ATTEMPTS: usize = 100;
 pub struct DeliveryState {
     /// Every event up to this feed position has been delivered (or was not wanted).
     pub cursor: i64,
-    /// The instance delivering, until when (epoch ms).
+    /// The instance delivering, until when.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lease: Option<(String, i64)>,
+    pub lease: Option<Lease>,
     /// Since when (epoch ms) the next event has been failing, and how often.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failing: Option<Failing>,
@@ -89,6 +91,22 @@ impl DeliveryState {
         self.recent.push(attempt);
         let excess = self.recent.len().saturating_sub(KEPT_ATTEMPTS);
         self.recent.drain(..excess);
+    }
+}
+
+/// Delivering a webhook is leased work; a disabled one is paused, a deleted one (no
+/// state) is gone.
+impl Leased for DeliveryState {
+    fn lease(&self) -> Option<&Lease> {
+        self.lease.as_ref()
+    }
+
+    fn lease_mut(&mut self) -> &mut Option<Lease> {
+        &mut self.lease
+    }
+
+    fn is_paused(&self) -> bool {
+        self.disabled.is_some()
     }
 }
 
@@ -128,32 +146,4 @@ pub async fn state(store: &dyn Store, tenant: &Tenant, id: &str) -> StoreResult<
         .map(|t| decode::<DeliveryState>("webhook state", &t))
         .transpose()?
         .unwrap_or_default())
-}
-
-/// Applies `change` to the webhook's delivery state atomically (across instances). The
-/// change may refuse (e.g. when another instance holds the lease); a webhook that was
-/// deleted meanwhile is refused too.
-pub async fn edit_state(
-    store: &dyn Store,
-    tenant: &Tenant,
-    id: &str,
-    change: impl FnOnce(&mut DeliveryState) -> Result<(), String> + Send + 'static,
-) -> StoreResult<DeliveryState> {
-    let updated = store
-        .update_setting(
-            tenant,
-            STATES,
-            id,
-            Box::new(move |current| {
-                let Some(text) = current else {
-                    return Err(EditRejected("the webhook is gone".into()));
-                };
-                let mut s: DeliveryState =
-                    serde_json::from_str(text).map_err(|e| EditRejected(e.to_string()))?;
-                change(&mut s).map_err(EditRejected)?;
-                Ok(Some(serde_json::to_string(&s).expect("states serialize")))
-            }),
-        )
-        .await?;
-    decode("webhook state", updated.as_deref().unwrap_or("{}"))
 }

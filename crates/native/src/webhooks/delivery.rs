@@ -1,27 +1,28 @@
-//! Delivers every webhook's events, following its tenant's change feed.
+//! Delivers every webhook's events, following its tenant's change feed: the `webhooks`
+//! worker of the background runtime.
 //!
-//! Each instance runs one dispatcher. Every few seconds it looks for webhooks; for each it
-//! keeps a worker that, while it holds the webhook's lease (in the webhook's durable
-//! state, so one instance delivers each webhook at a time), reads the feed after the
-//! webhook's cursor and POSTs each wanted event in order. The cursor moves only past
-//! events the receiver acknowledged (2xx), and is saved after each batch, so a crash
-//! re-sends at most one batch: delivery is at least once, in feed order. A failing event
-//! is retried with exponential backoff and jitter; after failing for the configured period
-//! the webhook is disabled, visibly. New commits wake the worker at once.
+//! Every few seconds the worker looks for webhooks; for each it keeps a task that, while
+//! it holds the webhook's lease (in the webhook's delivery state, so one instance delivers
+//! each webhook at a time), reads the feed after the webhook's cursor and POSTs each wanted
+//! event in order. The cursor moves only past events the receiver acknowledged (2xx), and
+//! is saved after each batch, so a crash re-sends at most one batch: delivery is at least
+//! once, in feed order. A failing event is retried with exponential backoff and jitter;
+//! after failing for the configured period the webhook is disabled, visibly. New commits
+//! wake the task at once.
 
+use super::metrics::Outcome;
 use super::{
-    definition, edit_state, signature, Attempt, Definition, DeliveryState, Failing, DELETED,
-    UPSERTED,
+    definition, signature, Attempt, Definition, DeliveryState, Failing, DELETED, UPSERTED,
 };
-use interlog_http::metrics::DeliveryResult;
-use interlog_http::AppState;
+use interlog_http::background::lease::{Claim, LeasedWork, SaveError};
+use interlog_http::background::{Context, Worker};
+use interlog_http::listing::parse_filter;
 use interlog_model::Engagement;
 use interlog_store::{Change, ChangeKind, Filter, Tenant, CHANGES_TOPIC};
 use rand::Rng;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 /// Events read from the feed per batch; the cursor is saved after each (a write that
@@ -29,9 +30,9 @@ use tokio::task::JoinHandle;
 const BATCH: u32 = 500;
 /// How long a lease lasts; it is renewed with every batch.
 const LEASE: Duration = Duration::from_secs(10);
-/// How often the dispatcher looks for new webhooks.
+/// How often the worker looks for new webhooks.
 const SCAN: Duration = Duration::from_secs(2);
-/// How long a caught-up worker waits for a commit before looking again anyway.
+/// How long a caught-up task waits for a commit before looking again anyway.
 const IDLE_POLL: Duration = Duration::from_secs(5);
 /// Bytes of a receiver's answer kept with a failed attempt.
 const EXCERPT: usize = 200;
@@ -40,136 +41,116 @@ fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
 }
 
-/// Runs until `stop` turns true.
-pub async fn run(state: AppState, instance: String, mut stop: watch::Receiver<bool>) {
-    let settings = state.config.webhooks.clone();
+/// The worker that delivers webhooks.
+pub fn worker() -> Worker {
+    Worker::new("webhooks", run)
+}
+
+/// Runs until the runtime stops.
+async fn run(cx: Context) {
+    let settings = cx.state.config.webhooks.clone();
     let client = super::target::client(settings.allow_private_targets, settings.timeout);
-    let ctx = Arc::new(Context {
-        state,
-        instance,
-        client,
-    });
-    let mut workers: HashMap<(i64, String), JoinHandle<()>> = HashMap::new();
+    let delivery = Arc::new(Delivery { cx, client });
+    let cx = &delivery.cx;
+    let mut tasks: HashMap<(i64, String), JoinHandle<()>> = HashMap::new();
     loop {
-        workers.retain(|_, h| !h.is_finished());
-        match ctx.state.store.tenants().await {
+        tasks.retain(|_, h| !h.is_finished());
+        match cx.state.store.tenants().await {
             Ok(tenants) => {
                 for t in tenants {
                     let t = Arc::new(t);
-                    let ids = match super::definitions(ctx.state.store.as_ref(), &t).await {
+                    let ids = match super::definitions(cx.state.store.as_ref(), &t).await {
                         Ok(d) => d.into_iter().map(|(id, _)| id).collect::<Vec<_>>(),
                         Err(e) => {
-                            tracing::warn!(tenant = %t.key, error = %e, "cannot read webhooks");
+                            cx.failed(&format!("cannot read the webhooks of {}", t.key), &e);
                             continue;
                         }
                     };
                     for id in ids {
-                        workers.entry((t.id, id.clone())).or_insert_with(|| {
-                            tokio::spawn(worker(ctx.clone(), t.clone(), id, stop.clone()))
-                        });
+                        tasks
+                            .entry((t.id, id.clone()))
+                            .or_insert_with(|| cx.spawn(deliver(delivery.clone(), t.clone(), id)));
                     }
                 }
             }
-            Err(e) => tracing::warn!(error = %e, "webhook dispatcher cannot list tenants"),
+            Err(e) => cx.failed("cannot list tenants for webhooks", &e),
         }
-        tokio::select! {
-            _ = tokio::time::sleep(SCAN) => {}
-            _ = stop.changed() => break,
+        if !cx.pause(SCAN).await {
+            break;
         }
     }
-    for (_, h) in workers {
+    for (_, h) in tasks {
         let _ = h.await;
     }
 }
 
-struct Context {
-    state: AppState,
-    instance: String,
+struct Delivery {
+    cx: Context,
     client: reqwest::Client,
 }
 
-/// Why a worker could not take its turn.
+impl Delivery {
+    /// The webhook `id` of `tenant`, as leased work.
+    fn work<'a>(&'a self, tenant: &'a Tenant, id: &'a str) -> LeasedWork<'a> {
+        LeasedWork::new(&self.cx, tenant, super::STATES, id, LEASE)
+    }
+}
+
+/// Why a task could not take its turn.
 enum Turn {
     Go(DeliveryState),
     Wait(Duration),
     Gone,
 }
 
-async fn claim(ctx: &Context, tenant: &Tenant, id: &str) -> Turn {
-    let me = ctx.instance.clone();
-    let now = now_ms();
-    let until = now + LEASE.as_millis() as i64;
-    let claimed = edit_state(ctx.state.store.as_ref(), tenant, id, move |s| {
-        if s.disabled.is_some() {
-            return Err("disabled".into());
-        }
-        if let Some((owner, expires)) = &s.lease {
-            if *owner != me && *expires > now {
-                return Err("leased".into());
-            }
-        }
-        s.lease = Some((me, until));
-        Ok(())
-    })
-    .await;
-    match claimed {
-        Ok(s) => Turn::Go(s),
-        Err(interlog_store::StoreError::Rejected(r)) if r.0 == "leased" => Turn::Wait(LEASE / 2),
-        Err(interlog_store::StoreError::Rejected(r)) if r.0 == "disabled" => {
-            Turn::Wait(Duration::from_secs(30))
-        }
-        Err(interlog_store::StoreError::Rejected(_)) => Turn::Gone,
-        Err(e) => {
-            tracing::warn!(webhook = %id, error = %e, "cannot claim a webhook");
+async fn claim(d: &Delivery, tenant: &Tenant, id: &str) -> Turn {
+    match d.work(tenant, id).claim::<DeliveryState>().await {
+        Claim::Go(s) => Turn::Go(s),
+        Claim::Held => Turn::Wait(LEASE / 2),
+        Claim::Paused => Turn::Wait(Duration::from_secs(30)),
+        Claim::Gone => Turn::Gone,
+        Claim::Failed(e) => {
+            d.cx.failed(&format!("cannot claim webhook {id}"), &e);
             Turn::Wait(Duration::from_secs(5))
         }
     }
 }
 
-async fn worker(
-    ctx: Arc<Context>,
-    tenant: Arc<Tenant>,
-    id: String,
-    mut stop: watch::Receiver<bool>,
-) {
-    let store = ctx.state.store.clone();
+/// Delivers one webhook's events until it is deleted or the runtime stops.
+async fn deliver(d: Arc<Delivery>, tenant: Arc<Tenant>, id: String) {
+    let store = d.cx.state.store.clone();
     let mut commits = store.subscribe(&tenant, CHANGES_TOPIC).await.ok();
     let mut definition_cache: Option<(Definition, Option<Filter>)> = None;
     let mut held: Option<DeliveryState> = None;
     loop {
-        if *stop.borrow() {
+        if d.cx.is_stopping() {
             break;
         }
         // The state saved by the last batch renewed the lease; while most of it is left,
         // the next batch goes on from it without another write to claim the lease.
         let turn = match held.take() {
-            Some(s) if holds_lease(&s, &ctx.instance) => Turn::Go(s),
-            _ => claim(&ctx, &tenant, &id).await,
+            Some(s) if d.work(&tenant, &id).holds(&s) => Turn::Go(s),
+            _ => claim(&d, &tenant, &id).await,
         };
         let pause = match turn {
             Turn::Gone => return,
-            Turn::Wait(d) => d,
+            Turn::Wait(w) => w,
             Turn::Go(state) => {
                 if definition_cache.is_none() {
                     match definition(store.as_ref(), &tenant, &id).await {
-                        Ok(Some(d)) => {
-                            let filter = d
-                                .filter
-                                .as_deref()
-                                .and_then(|f| interlog_http::listing::parse_filter(f).ok());
-                            definition_cache = Some((d, filter));
+                        Ok(Some(def)) => {
+                            let filter = def.filter.as_deref().and_then(|f| parse_filter(f).ok());
+                            definition_cache = Some((def, filter));
                         }
                         Ok(None) => return,
-                        Err(e) => {
-                            tracing::warn!(webhook = %id, error = %e, "cannot read a webhook");
-                        }
+                        Err(e) => d.cx.failed(&format!("cannot read webhook {id}"), &e),
                     }
                 }
                 match &definition_cache {
                     None => Duration::from_secs(5),
                     Some((def, filter)) => {
                         let (outcome, saved) =
-                            round(&ctx, &tenant, &id, def, filter.as_ref(), state).await;
+                            round(&d, &tenant, &id, def, filter.as_ref(), state).await;
                         held = saved;
                         match outcome {
                             Round::Again => Duration::ZERO,
@@ -185,11 +166,11 @@ async fn worker(
                                 tokio::select! {
                                     _ = wait => {}
                                     _ = tokio::time::sleep(IDLE_POLL) => {}
-                                    _ = stop.changed() => {}
+                                    _ = d.cx.stopping() => {}
                                 }
                                 Duration::ZERO
                             }
-                            Round::Retry(d) => d,
+                            Round::Retry(w) => w,
                             Round::Gone => return,
                         }
                     }
@@ -197,21 +178,11 @@ async fn worker(
             }
         };
         if !pause.is_zero() {
-            tokio::select! {
-                _ = tokio::time::sleep(pause) => {}
-                _ = stop.changed() => {}
-            }
+            d.cx.pause(pause).await;
         }
     }
     // Hand the webhook to another instance at once.
-    let me = ctx.instance.clone();
-    let _ = edit_state(store.as_ref(), &tenant, &id, move |s| {
-        if s.lease.as_ref().is_some_and(|(owner, _)| *owner == me) {
-            s.lease = None;
-        }
-        Ok(())
-    })
-    .await;
+    d.work(&tenant, &id).release::<DeliveryState>().await;
 }
 
 enum Round {
@@ -226,7 +197,7 @@ enum Round {
 
 /// One batch: deliver what follows the cursor, then save where it got to.
 async fn round(
-    ctx: &Context,
+    d: &Delivery,
     tenant: &Tenant,
     id: &str,
     def: &Definition,
@@ -240,10 +211,10 @@ async fn round(
             return (Round::Retry(wait), None);
         }
     }
-    let page = match ctx.state.store.changes(tenant, state.cursor, BATCH).await {
+    let page = match d.cx.state.store.changes(tenant, state.cursor, BATCH).await {
         Ok(p) => p,
         Err(e) => {
-            tracing::warn!(webhook = %id, error = %e, "cannot read the change feed");
+            d.cx.failed(&format!("webhook {id} cannot read the change feed"), &e);
             return (Round::Retry(Duration::from_secs(5)), None);
         }
     };
@@ -260,7 +231,7 @@ async fn round(
             through = change.position;
             continue;
         }
-        let attempt = send(ctx, id, def, change).await;
+        let attempt = send(d, id, def, change).await;
         let ok = attempt.result == "delivered";
         attempts.push(attempt);
         if !ok {
@@ -272,18 +243,19 @@ async fn round(
             break;
         }
     }
-    let settings = ctx.state.config.webhooks.clone();
-    let me = ctx.instance.clone();
-    let saved = edit_state(ctx.state.store.as_ref(), tenant, id, move |s| {
-        if s.lease.as_ref().is_none_or(|(owner, _)| *owner != me) {
-            return Err("leased".into());
-        }
-        s.cursor = s.cursor.max(through);
-        for a in attempts {
-            s.record(a);
-        }
-        let now = now_ms();
-        if failed {
+    let settings = d.cx.state.config.webhooks.clone();
+    let saved = d
+        .work(tenant, id)
+        .save::<DeliveryState>(move |s| {
+            s.cursor = s.cursor.max(through);
+            for a in attempts {
+                s.record(a);
+            }
+            let now = now_ms();
+            if !failed {
+                s.failing = None;
+                return;
+            }
             let f = s.failing.get_or_insert(Failing {
                 since_ms: now,
                 attempts: 0,
@@ -315,18 +287,11 @@ async fn round(
                 ));
                 s.lease = None;
             }
-        } else {
-            s.failing = None;
-        }
-        if s.lease.is_some() {
-            s.lease = Some((me, now + LEASE.as_millis() as i64));
-        }
-        Ok(())
-    })
-    .await;
+        })
+        .await;
     match saved {
         Ok(s) if s.disabled.is_some() => {
-            interlog_http::metrics::webhook_disabled();
+            super::metrics::webhook_disabled();
             tracing::warn!(tenant = %tenant.key, webhook = %id, "webhook disabled after failing for the retry period");
             (Round::Retry(Duration::from_secs(30)), None)
         }
@@ -342,9 +307,7 @@ async fn round(
             };
             (next, Some(s))
         }
-        Err(interlog_store::StoreError::Rejected(r)) if r.0 == "the webhook is gone" => {
-            (Round::Gone, None)
-        }
+        Err(SaveError::Gone) => (Round::Gone, None),
         Err(e) => {
             // The lease passed to another instance (or the store failed): what was sent
             // is sent again by whoever delivers next — at least once.
@@ -352,15 +315,6 @@ async fn round(
             (Round::Retry(Duration::from_secs(1)), None)
         }
     }
-}
-
-/// Whether `s`, as this instance last saved it, leaves it the lease for at least half its
-/// length more.
-fn holds_lease(s: &DeliveryState, me: &str) -> bool {
-    s.disabled.is_none()
-        && s.lease.as_ref().is_some_and(|(owner, until)| {
-            owner == me && *until - now_ms() > LEASE.as_millis() as i64 / 2
-        })
 }
 
 fn wanted(def: &Definition, filter: Option<&Filter>, tenant: &Tenant, change: &Change) -> bool {
@@ -409,13 +363,13 @@ pub fn payload(change: &Change) -> String {
     out
 }
 
-async fn send(ctx: &Context, id: &str, def: &Definition, change: &Change) -> Attempt {
+async fn send(d: &Delivery, id: &str, def: &Definition, change: &Change) -> Attempt {
     let message_id = format!("msg_{id}_{}", change.position);
     let body = payload(change);
     let timestamp = jiff::Timestamp::now().as_second();
     let signature = signature::sign(&def.secret, &message_id, timestamp, body.as_bytes());
     let started = Instant::now();
-    let sent = ctx
+    let sent = d
         .client
         .post(&def.url)
         .header("content-type", "application/json")
@@ -440,11 +394,11 @@ async fn send(ctx: &Context, id: &str, def: &Definition, change: &Change) -> Att
         }
         Err(e) => (None, Some(interlog_http::error::error_chain(&e))),
     };
-    interlog_http::metrics::webhook_delivery(
+    super::metrics::delivery(
         match (&error, status) {
-            (None, _) => DeliveryResult::Delivered,
-            (Some(_), Some(_)) => DeliveryResult::Refused,
-            (Some(_), None) => DeliveryResult::Unreachable,
+            (None, _) => Outcome::Delivered,
+            (Some(_), Some(_)) => Outcome::Refused,
+            (Some(_), None) => Outcome::Unreachable,
         },
         started.elapsed(),
         change.at,
