@@ -33,7 +33,8 @@ use axum::routing::{any, post};
 use axum::Extension;
 use bytes::Bytes;
 use http::split_method;
-use interlog_http::api::{alias_in, DEMO_TOKEN};
+use interlog_http::aliases::alias_in;
+use interlog_http::api::DEMO_TOKEN;
 use interlog_http::{AppState, Demo, DemoTenant, RecordLink, Routes, TenantIdShape};
 use problem::{Api, AxpResult, Problem};
 

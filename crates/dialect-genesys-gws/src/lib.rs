@@ -29,7 +29,7 @@ use axum::Extension;
 use cometd::hub::{Hub, Limits};
 use cometd::relay::Relay;
 use envelope::{code, GwsError, GwsResult};
-use interlog_http::{Api, App, AppState, Demo, DemoTenant, RecordLink, Routes, TenantIdShape};
+use interlog_http::{Api, AppState, Demo, DemoTenant, RecordLink, Routes, TenantIdShape};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -64,9 +64,9 @@ pub static API: Api = Api {
 };
 
 /// Keeps `interlog_cometd_clients` up to date at every scrape.
-fn observe(app: &App) {
-    if let Some(gws) = app.handles.get::<Arc<Gws>>().cloned() {
-        app.state.exposition.on_scrape(move || {
+fn observe(state: &AppState, handles: &axum::http::Extensions) {
+    if let Some(gws) = handles.get::<Arc<Gws>>().cloned() {
+        state.exposition.on_scrape(move || {
             metrics::gauge!(interlog_http::metrics::COMETD_CLIENTS).set(gws.stats().clients as f64);
         });
     }

@@ -13,7 +13,8 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 use base64::Engine;
-use interlog_http::auth::credentials::{authenticate_client, basic_credentials, issue_for_client};
+use interlog_http::auth::basic_credentials;
+use interlog_http::auth::credentials::{authenticate_client, issue_for_client};
 use interlog_http::params::Params;
 use interlog_http::{ApiError, ApiResult, AppState};
 

@@ -19,7 +19,8 @@ pub mod xml;
 
 use axum::http::HeaderMap;
 use axum::routing::{delete, get};
-use interlog_http::api::{alias_in, DEMO_TOKEN};
+use interlog_http::aliases::alias_in;
+use interlog_http::api::DEMO_TOKEN;
 use interlog_http::formats::Format;
 use interlog_http::{Api, Demo, DemoTenant, RecordLink, Routes, TenantIdShape};
 use interlog_model::Engagement;

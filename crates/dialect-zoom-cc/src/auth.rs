@@ -14,7 +14,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use interlog_http::auth::credentials::bearer_token;
+use interlog_http::auth::bearer_token;
 use interlog_http::auth::Claims;
 use interlog_http::AppState;
 use interlog_store::Tenant;

@@ -1,7 +1,7 @@
 //! `GET /ui/engagements/{id}`: everything about one engagement, and where each API serves
 //! it.
 
-use crate::page::{self, Chrome, Failure};
+use crate::page::{self, Failure};
 use crate::session::Session;
 use crate::view::{zone, EngagementView, LinkView};
 use axum::extract::{Path, State};
@@ -15,7 +15,7 @@ pub async fn page(
 ) -> Response {
     render(&state, &session, &id)
         .await
-        .unwrap_or_else(|f| f.within(&session).into_response())
+        .unwrap_or_else(|f| f.within(session.chrome("")).into_response())
 }
 
 async fn render(state: &AppState, session: &Session, id: &str) -> Result<Response, Failure> {
@@ -31,12 +31,12 @@ async fn render(state: &AppState, session: &Session, id: &str) -> Result<Respons
     let e = stored.engagement().map_err(Failure::internal)?;
     let tenant = &session.tenant;
     let links = state
-        .apis
+        .record_links
         .iter()
-        .filter_map(|api| {
-            let link = (api.record_link)(tenant, &e)?;
+        .filter_map(|(api, record_link)| {
+            let link = record_link(tenant, &e)?;
             Some(LinkView {
-                api: api.name.to_owned(),
+                api: (*api).to_owned(),
                 is_get: link.method == "GET",
                 method: link.method,
                 path: link.path,
@@ -45,7 +45,7 @@ async fn render(state: &AppState, session: &Session, id: &str) -> Result<Respons
         .collect();
     let view = EngagementView::of(&e, &zone(&tenant.time_zone), links);
     Ok(page::html(&page::Engagement {
-        chrome: Chrome::of(session, "search"),
+        chrome: session.chrome("search"),
         e: view,
     }))
 }

@@ -1,7 +1,7 @@
 //! `GET /ui/journey?customer=ID`: every engagement of a customer, found by any of the
 //! identifiers linked with the one given, newest first on a timeline and in a list.
 
-use crate::page::{self, Chrome, Failure};
+use crate::page::{self, Failure};
 use crate::session::Session;
 use crate::view::{self, zone};
 use axum::extract::{Query as QueryString, State};
@@ -27,11 +27,11 @@ pub async fn page(
 ) -> Response {
     render(&state, &session, p)
         .await
-        .unwrap_or_else(|f| f.within(&session).into_response())
+        .unwrap_or_else(|f| f.within(session.chrome("")).into_response())
 }
 
 async fn render(state: &AppState, session: &Session, p: Params) -> Result<Response, Failure> {
-    let chrome = Chrome::of(session, "journey");
+    let chrome = session.chrome("journey");
     let customer = p.customer.as_deref().map(str::trim).unwrap_or_default();
     if customer.is_empty() {
         return Ok(page::html(&page::Journey {

@@ -4,7 +4,7 @@
 //! A next-page link also carries the total counted for the first page (`total=N`), so
 //! paging does not count every match again; it is only shown, never used to read.
 
-use crate::page::{self, Chrome, Failure};
+use crate::page::{self, Failure};
 use crate::session::Session;
 use crate::view::{zone, Row, SearchForm};
 use axum::extract::{RawQuery, State};
@@ -41,7 +41,7 @@ pub async fn page(
             .filter(|(_, v)| !v.is_empty())
             .collect();
     let form = form_of(&given);
-    let chrome = Chrome::of(&session, "search");
+    let chrome = session.chrome("search");
     match search(&state, &session, &given, &tz).await {
         Ok((rows, total, next)) => {
             let first_page = given
@@ -71,7 +71,7 @@ pub async fn page(
             *res.status_mut() = StatusCode::BAD_REQUEST;
             res
         }
-        Err(f) => f.within(&session).into_response(),
+        Err(f) => f.within(session.chrome("")).into_response(),
     }
 }
 

@@ -14,7 +14,7 @@
 //! signing key over a nonce that also sits in a `SameSite=Strict` cookie. A POST that a
 //! browser marks as cross-site (`Sec-Fetch-Site: cross-site`) is refused outright.
 
-use crate::page::{self, Failure};
+use crate::page::{self, Chrome, Failure};
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -167,6 +167,20 @@ impl Session {
             csrf: stored.csrf,
             key,
         }))
+    }
+
+    /// What a page of this session shows in its header; `here` is the page's navigation
+    /// entry.
+    pub fn chrome(&self, here: &'static str) -> Chrome {
+        Chrome {
+            tenant: self.tenant.key.clone(),
+            tenant_name: self.tenant.name.clone(),
+            time_zone: self.tenant.time_zone.clone(),
+            user: self.name.clone(),
+            role: self.role.as_str(),
+            csrf: self.csrf.clone(),
+            here,
+        }
     }
 
     /// Whether `token` is this session's CSRF token.

@@ -3,13 +3,14 @@
 //! ingest formats, config sections, tenant aliases, the links the explorer shows,
 //! background work, gauges read at scrape time and the demo all come from it.
 
+use crate::aliases::TenantIdShape;
 use crate::background::Worker;
-use crate::builder::App;
 use crate::formats::Format;
+use crate::record_link::RecordLinkFn;
 use crate::routes::Routes;
 use crate::settings::{SettingError, SettingValues};
-use interlog_model::Engagement;
-use interlog_store::Tenant;
+use crate::state::AppState;
+use axum::http::Extensions;
 
 /// One API of the server.
 pub struct Api {
@@ -30,13 +31,13 @@ pub struct Api {
     pub format: Option<Format>,
     /// How one engagement of a tenant is read through this API (the explorer links to
     /// it); `None` when the tenant has no name in it.
-    pub record_link: fn(&Tenant, &Engagement) -> Option<RecordLink>,
+    pub record_link: RecordLinkFn,
     /// Its background work (see [`crate::background`]), started with the server and
     /// stopped with it.
     pub workers: fn() -> Vec<Worker>,
-    /// Runs once the app is built: e.g. to read a gauge from a running part the API
-    /// exposed ([`Routes::expose`]) at every scrape.
-    pub observe: fn(&App),
+    /// Runs once the app is built, with its state and the running parts the APIs exposed
+    /// ([`Routes::expose`]): e.g. to read a gauge from one at every scrape.
+    pub observe: fn(&AppState, &Extensions),
     /// Its part in `interlog serve --demo`.
     pub demo: Demo,
 }
@@ -52,7 +53,7 @@ impl Api {
         format: None,
         record_link: |_, _| None,
         workers: Vec::new,
-        observe: |_| {},
+        observe: |_, _| {},
         demo: Demo::NONE,
     };
 
@@ -89,54 +90,6 @@ impl Api {
         }
         out
     }
-}
-
-/// A request that reads one engagement through an API.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecordLink {
-    /// `GET`, or the method of a dialect whose read is not a GET (GWS's content is a POST).
-    pub method: &'static str,
-    /// Path and query.
-    pub path: String,
-}
-
-impl RecordLink {
-    pub fn get(path: String) -> Self {
-        RecordLink {
-            method: "GET",
-            path,
-        }
-    }
-}
-
-/// The alias `tenant` answers to in `dialect`, if it has one.
-pub fn alias_in<'a>(tenant: &'a Tenant, dialect: &str) -> Option<&'a str> {
-    tenant
-        .aliases
-        .iter()
-        .find(|(d, _)| d == dialect)
-        .map(|(_, a)| a.as_str())
-}
-
-/// What a vendor's tenant ids look like.
-#[derive(Clone, Copy)]
-pub struct TenantIdShape {
-    /// Whether `id` has the shape.
-    pub accepts: fn(&str) -> bool,
-    /// The shape in words, for errors: e.g. "six letters".
-    pub description: &'static str,
-}
-
-impl TenantIdShape {
-    /// Any non-empty id of at most 128 visible ASCII characters without `/`.
-    pub const ANY: TenantIdShape = TenantIdShape {
-        accepts: |id| {
-            !id.is_empty()
-                && id.len() <= 128
-                && id.bytes().all(|b| b.is_ascii_graphic() && b != b'/')
-        },
-        description: "1 to 128 visible characters without '/'",
-    };
 }
 
 /// One setting of an API's config section.
@@ -183,7 +136,7 @@ pub struct DemoTenant<'a> {
     pub username: &'a str,
     pub password: &'a str,
     /// The newest engagements, newest first (up to 500).
-    pub newest: &'a [Engagement],
+    pub newest: &'a [interlog_model::Engagement],
     /// When the demo's generated history ends.
     pub end: jiff::Timestamp,
 }

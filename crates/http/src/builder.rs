@@ -5,12 +5,13 @@
 use crate::api::Api;
 use crate::auth::Signer;
 use crate::error::{ApiError, ErrorKind};
+use crate::formats::Formats;
 use crate::metrics::{self, HttpMetrics};
 use crate::routes::{RouteInfo, Routes};
 use crate::settings::{SettingError, SettingValues};
-use crate::state::{ApiConfig, AppState, MetricsServing};
-use axum::extract::DefaultBodyLimit;
-use axum::http::{header, Request, StatusCode};
+use crate::state::{ApiConfig, AppState, MetricsServing, Served};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderValue, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -62,14 +63,22 @@ impl AppBuilder {
     /// Builds the app; a setting that cannot be used is an error naming it.
     pub fn build(self) -> Result<App, SettingError> {
         let apis: Vec<&'static Api> = self.apis.iter().map(|(a, _)| *a).collect();
-        let state = AppState::new(self.store, self.signer, self.config, &apis);
+        let served = Served {
+            formats: Formats::new(apis.iter().filter_map(|a| a.format)),
+            tenant_ids: apis
+                .iter()
+                .filter_map(|a| Some((a.name, a.tenant_id?)))
+                .collect(),
+            record_links: apis.iter().map(|a| (a.name, a.record_link)).collect(),
+        };
+        let state = AppState::new(self.store, self.signer, self.config, served);
         let mut all = Routes::new("");
         for (api, settings) in &self.apis {
             all = all.merge((api.routes)(settings)?);
         }
         let serving = state.config.metrics;
         if serving == MetricsServing::WithApi {
-            all = all.merge(Routes::new("native").public(METRICS_PATH, get(metrics::serve)));
+            all = all.merge(Routes::new("native").public(METRICS_PATH, get(exposition)));
         }
         let (router, routes, handles) = all.into_parts();
         let http_metrics = (serving != MetricsServing::Off).then(|| {
@@ -80,7 +89,7 @@ impl AppBuilder {
         let router = layers(router, &state, http_metrics).with_state(state.clone());
         let metrics_router = (serving == MetricsServing::OwnListener).then(|| {
             Router::new()
-                .route(METRICS_PATH, get(metrics::serve))
+                .route(METRICS_PATH, get(exposition))
                 .with_state(state.clone())
         });
         let app = App {
@@ -91,10 +100,22 @@ impl AppBuilder {
             metrics_router,
         };
         for api in apis {
-            (api.observe)(&app);
+            (api.observe)(&app.state, &app.handles);
         }
         Ok(app)
     }
+}
+
+/// `GET /metrics`: the Prometheus exposition.
+async fn exposition(State(state): State<AppState>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        )],
+        state.exposition.render(),
+    )
+        .into_response()
 }
 
 /// The shared layers (request ids, tracing, body limit, metrics) and problem-shaped

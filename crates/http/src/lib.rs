@@ -5,6 +5,7 @@
 //! builder that assembles them. Handlers translate requests into store queries and render
 //! the results; they never touch SQL.
 
+pub mod aliases;
 pub mod api;
 pub mod auth;
 pub mod background;
@@ -16,13 +17,16 @@ pub mod formats;
 pub mod listing;
 pub mod metrics;
 pub mod params;
+pub mod record_link;
 pub mod routes;
 pub mod settings;
 pub mod state;
 
-pub use api::{Api, Demo, DemoTenant, RecordLink, Setting, TenantIdShape};
+pub use aliases::TenantIdShape;
+pub use api::{Api, Demo, DemoTenant, Setting};
 pub use builder::{App, AppBuilder};
 pub use error::{ApiError, ApiResult, ErrorKind};
+pub use record_link::RecordLink;
 pub use routes::{Access, RouteInfo, Routes};
 pub use settings::{SettingError, SettingValues};
 pub use state::{ApiConfig, AppState, MetricsServing, WebhookSettings};

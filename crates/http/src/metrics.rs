@@ -25,9 +25,9 @@
 //!   `interlog_leases_taken_total{worker}`: the background runtime ([`crate::background`]).
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, HeaderValue, Method};
+use axum::http::Method;
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use metrics::{Counter, Histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::collections::HashMap;
@@ -235,18 +235,6 @@ impl Exposition {
         }
         recorder().map(|h| h.render()).unwrap_or_default()
     }
-}
-
-/// `GET /metrics`.
-pub async fn serve(State(state): State<crate::AppState>) -> Response {
-    (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
-        )],
-        state.exposition.render(),
-    )
-        .into_response()
 }
 
 // --- the HTTP layer ---------------------------------------------------------------------

@@ -1,9 +1,15 @@
 //! What every handler shares: the store, the signer, the tenant cache, and the settings.
 
-use crate::api::{Api, TenantIdShape};
-use crate::auth::credentials::{bearer_token, now_secs};
-use crate::auth::{Claims, FailureThrottle, Signer};
+use crate::aliases::TenantIdShape;
+use crate::auth::guard::{CredentialGuard, GuardLimits};
+use crate::auth::schemes::bearer_token;
+use crate::auth::signer::Signer;
+use crate::auth::throttle::FailureThrottle;
+use crate::auth::token::{now_secs, Claims};
 use crate::error::{ApiError, ApiResult};
+use crate::formats::Formats;
+use crate::metrics::Exposition;
+use crate::record_link::RecordLinkFn;
 use axum::http::HeaderMap;
 use interlog_store::{ClientRole, Store, Tenant};
 use std::collections::HashMap;
@@ -28,7 +34,7 @@ pub struct ApiConfig {
     /// over TLS at a proxy, which says so with `X-Forwarded-Proto: https`).
     pub ui_secure_cookies: bool,
     /// The bounds on credential checks (see [`crate::auth::guard`]).
-    pub credential_limits: crate::auth::GuardLimits,
+    pub credential_limits: GuardLimits,
     /// How webhooks are delivered.
     pub webhooks: WebhookSettings,
 }
@@ -96,16 +102,24 @@ pub struct AppState {
     pub config: Arc<ApiConfig>,
     pub throttle: Arc<FailureThrottle>,
     /// Bounds the credential checks clients can cause.
-    pub guard: Arc<crate::auth::CredentialGuard>,
+    pub guard: Arc<CredentialGuard>,
     /// The ingest formats this server accepts.
-    pub formats: Arc<crate::formats::Formats>,
+    pub formats: Arc<Formats>,
     /// What `/metrics` renders.
-    pub exposition: Arc<crate::metrics::Exposition>,
-    /// The APIs this server serves.
-    pub apis: Arc<[&'static Api]>,
+    pub exposition: Arc<Exposition>,
+    /// How each API served reads one engagement, by API, in the order they are served.
+    pub record_links: Arc<[(&'static str, RecordLinkFn)]>,
     /// The tenant id shape of each dialect served, by name.
     tenant_ids: Arc<HashMap<&'static str, TenantIdShape>>,
     tenants: Arc<RwLock<HashMap<String, Arc<Tenant>>>>,
+}
+
+/// What the state knows of the APIs served.
+pub(crate) struct Served {
+    pub formats: Formats,
+    /// Each dialect's tenant id shape, by name.
+    pub tenant_ids: HashMap<&'static str, TenantIdShape>,
+    pub record_links: Vec<(&'static str, RecordLinkFn)>,
 }
 
 /// A caller allowed into a tenant.
@@ -116,29 +130,23 @@ pub struct Access {
 }
 
 impl AppState {
-    /// The state of an app serving `apis` (see [`crate::AppBuilder`]).
+    /// The state of an app serving what `served` says (see [`crate::builder::AppBuilder`]).
     pub(crate) fn new(
         store: Arc<dyn Store>,
         signer: Signer,
         config: ApiConfig,
-        apis: &[&'static Api],
+        served: Served,
     ) -> Self {
         AppState {
             store,
             signer,
-            guard: Arc::new(crate::auth::CredentialGuard::new(config.credential_limits)),
+            guard: Arc::new(CredentialGuard::new(config.credential_limits)),
             config: Arc::new(config),
             throttle: Arc::default(),
-            formats: Arc::new(crate::formats::Formats::new(
-                apis.iter().filter_map(|a| a.format),
-            )),
+            formats: Arc::new(served.formats),
             exposition: Arc::default(),
-            apis: apis.into(),
-            tenant_ids: Arc::new(
-                apis.iter()
-                    .filter_map(|a| Some((a.name, a.tenant_id?)))
-                    .collect(),
-            ),
+            record_links: served.record_links.into(),
+            tenant_ids: Arc::new(served.tenant_ids),
             tenants: Arc::default(),
         }
     }

@@ -5,8 +5,9 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use bytes::Bytes;
+use interlog_http::auth::basic_credentials;
 use interlog_http::auth::credentials::{
-    authenticate_client, authenticate_user, basic_credentials, issue_for_client, issue_for_user,
+    authenticate_client, authenticate_user, issue_for_client, issue_for_user,
 };
 use interlog_http::AppState;
 use serde::Serialize;

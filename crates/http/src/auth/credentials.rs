@@ -1,42 +1,12 @@
-//! Checking the credentials a client presents (HTTP Basic, bearer tokens, client secrets,
-//! user passwords) and issuing tokens: what every API's token endpoint and login uses.
+//! Checking the credentials a client presents (client secrets, user passwords) and
+//! issuing tokens: what every API's token endpoint and login uses.
 
-use crate::auth::{generate_secret, hash_secret, verify_secret, Claims, SubjectKind};
+use super::secret::{generate_secret, hash_secret, verify_secret};
+use super::token::{now_secs, Claims, SubjectKind};
 use crate::error::ApiResult;
 use crate::state::AppState;
-use axum::http::{header, HeaderMap};
-use base64::Engine;
 use interlog_store::{Client, Tenant, User};
 use std::sync::{Arc, LazyLock};
-
-/// Now, in seconds since the epoch (the unit of token times).
-pub fn now_secs() -> i64 {
-    jiff::Timestamp::now().as_second()
-}
-
-/// The token of an `Authorization: Bearer` header (the scheme in any case, RFC 9110).
-pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.trim_start().split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
-}
-
-/// Client id and secret from an HTTP Basic `Authorization` header (the scheme in any
-/// case, RFC 9110).
-pub fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
-    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, encoded) = v.trim_start().split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return None;
-    }
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
-        .ok()?;
-    let text = String::from_utf8(decoded).ok()?;
-    let (id, secret) = text.split_once(':')?;
-    Some((id.to_owned(), secret.to_owned()))
-}
 
 /// Issues a token for a client, with the lifetime given.
 pub fn issue_for_client(
@@ -73,7 +43,7 @@ pub fn issue_for_user(state: &AppState, tenant: &Tenant, user: &User, ttl: i64) 
 }
 
 /// Verifies a secret against a PHC hash on a blocking thread, within the limits of the
-/// state's [`crate::auth::CredentialGuard`] (at most one hash per core, a bounded queue,
+/// state's [`super::CredentialGuard`] (at most one hash per core, a bounded queue,
 /// a budget per source address): each holds a 19 MiB argon2 block, and more at once would
 /// only queue for the CPU while holding memory.
 pub async fn verify_blocking(

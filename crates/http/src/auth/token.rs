@@ -3,6 +3,11 @@
 use interlog_store::ClientRole;
 use serde::{Deserialize, Serialize};
 
+/// Now, in seconds since the epoch (the unit of token times).
+pub fn now_secs() -> i64 {
+    jiff::Timestamp::now().as_second()
+}
+
 /// Whether a token was issued to an API client or to a user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
