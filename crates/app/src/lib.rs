@@ -17,7 +17,7 @@ pub use server::Server;
 pub use store_url::{open_store, StoreUrl};
 
 use interlog_http::auth::Signer;
-use interlog_http::{App, AppBuilder};
+use interlog_http::{Apis, ApisBuilder};
 use interlog_store::Store;
 use std::sync::Arc;
 
@@ -30,12 +30,12 @@ pub async fn open_configured_store(config: &Config) -> Result<Arc<dyn Store>, St
 }
 
 /// Builds the app a configuration describes, over `store`.
-pub fn build_app(config: &Config, store: Arc<dyn Store>) -> Result<App, ConfigError> {
+pub fn build_apis(config: &Config, store: Arc<dyn Store>) -> Result<Apis, ConfigError> {
     let key = keys::signing_key(&config.data, config.signing_key_file.as_deref())
         .map_err(ConfigError::Key)?;
-    let mut builder = AppBuilder::new(store, Signer::new(key), config.api.clone());
+    let mut builder = ApisBuilder::new(store, Signer::new(key), config.api.clone());
     for api in APIS {
-        builder = builder.api(api, config.dialect_settings(api.name));
+        builder = builder.api(api, config.dialect_section(api.name));
     }
-    builder.build().map_err(ConfigError::Setting)
+    builder.build().map_err(ConfigError::Value)
 }

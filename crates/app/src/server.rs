@@ -12,7 +12,7 @@ use crate::store_url::error_chain;
 use axum::extract::ConnectInfo;
 use axum::Router;
 use interlog_http::background::Runtime;
-use interlog_http::{AppState, RouteInfo};
+use interlog_http::{ApiState, RouteInfo};
 use interlog_store::Store;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -28,7 +28,7 @@ pub struct Server {
     pub addr: SocketAddr,
     /// Where `/metrics` is served on a listener of its own, if it is.
     pub metrics_addr: Option<SocketAddr>,
-    pub state: AppState,
+    pub state: ApiState,
     /// Every route it serves.
     pub routes: Vec<RouteInfo>,
     /// The running parts its APIs exposed, by type.
@@ -42,7 +42,7 @@ pub struct Server {
 impl Server {
     /// Builds the app over `store` and starts serving it on `config.listen`.
     pub async fn start(config: &Config, store: Arc<dyn Store>) -> Result<Server, String> {
-        let app = crate::build_app(config, store).map_err(|e| error_chain(&e))?;
+        let app = crate::build_apis(config, store).map_err(|e| error_chain(&e))?;
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
@@ -115,7 +115,7 @@ impl Server {
 async fn accept_loop(
     listener: TcpListener,
     router: Router,
-    settings: crate::config::ServerSettings,
+    settings: crate::config::ServerConfig,
     mut stopped: oneshot::Receiver<()>,
 ) -> std::io::Result<()> {
     let limits = ConnectionLimits {

@@ -35,7 +35,7 @@ use bytes::Bytes;
 use http::split_method;
 use interlog_http::aliases::alias_in;
 use interlog_http::api::DEMO_TOKEN;
-use interlog_http::{AppState, Demo, DemoTenant, RecordLink, Routes, TenantIdShape};
+use interlog_http::{ApiState, Demo, DemoTenant, RecordLink, Routes, TenantIdShape};
 use problem::{Api, AxpResult, Problem};
 
 const BASE: &str = "/accounts/{accountId}";
@@ -52,7 +52,7 @@ pub static API: interlog_http::Api = interlog_http::Api {
     record_link,
     demo: Demo {
         alias: Some(DEMO_ACCOUNT),
-        settings: &[],
+        config_defaults: &[],
         calls: Some(demo_calls),
     },
     ..interlog_http::Api::NONE
@@ -167,7 +167,7 @@ async fn journey_not_found() -> Problem {
 async fn engagements_root(
     account: Account,
     method: Method,
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Body,
@@ -190,7 +190,7 @@ async fn engagements_root(
 async fn engagement(
     account: Account,
     method: Method,
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     path: Result<Path<(String, String)>, PathRejection>,
     headers: HeaderMap,
     body: Body,
@@ -221,7 +221,7 @@ async fn engagement(
 async fn agent_notes(
     account: Account,
     method: Method,
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Response {
     respond(
@@ -239,7 +239,7 @@ async fn agent_notes(
 async fn agent_note(
     account: Account,
     method: Method,
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     path: Result<Path<(String, String)>, PathRejection>,
     headers: HeaderMap,
     body: Body,
@@ -262,7 +262,7 @@ async fn agent_note(
 async fn agent_note_one(
     account: Account,
     method: Method,
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     path: Result<Path<(String, String, String)>, PathRejection>,
     headers: HeaderMap,
     body: Body,
@@ -286,7 +286,7 @@ async fn agent_note_one(
 async fn participant(
     account: Account,
     method: Method,
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     path: Result<Path<(String, String, String)>, PathRejection>,
     headers: HeaderMap,
     body: Body,
@@ -317,7 +317,7 @@ async fn participant(
 async fn identifiers_root(
     account: Account,
     method: Method,
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -339,7 +339,7 @@ async fn identifiers_root(
 async fn identifier_one(
     account: Account,
     method: Method,
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     path: Result<Path<(String, String)>, PathRejection>,
     headers: HeaderMap,
     body: Body,
@@ -365,7 +365,7 @@ async fn identifier_one(
 async fn account_segment(
     account: Account,
     method: Method,
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     path: Result<Path<(String, String)>, PathRejection>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,

@@ -8,13 +8,13 @@
 //! own pages can read, so a forged cross-site request cannot act on a client.
 
 use crate::envelope::{GwsError, GwsResult};
-use crate::session::{self, gws_of, Caller};
+use crate::session::{self, gws_of, GwsCaller};
 use crate::Gws;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use axum::response::Response;
-use interlog_http::AppState;
+use interlog_http::ApiState;
 
 pub const HEADER_NAME: &str = "X-CSRF-HEADER";
 pub const TOKEN_HEADER: &str = "X-CSRF-TOKEN";
@@ -25,12 +25,12 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// The caller of a request that modifies (an extractor): see [`modifying_caller`].
-pub struct Modifying(pub Caller);
+pub struct Modifying(pub GwsCaller);
 
-impl FromRequestParts<AppState> for Modifying {
+impl FromRequestParts<ApiState> for Modifying {
     type Rejection = GwsError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> GwsResult<Self> {
+    async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> GwsResult<Self> {
         let gws = gws_of(parts)?;
         modifying_caller(state, &gws, &parts.headers)
             .await
@@ -40,7 +40,11 @@ impl FromRequestParts<AppState> for Modifying {
 
 /// The caller of a modifying request: with protection on, its cookie's session when the
 /// token matches; with it off, whoever [`session::authenticate`] finds.
-async fn modifying_caller(state: &AppState, gws: &Gws, headers: &HeaderMap) -> GwsResult<Caller> {
+async fn modifying_caller(
+    state: &ApiState,
+    gws: &Gws,
+    headers: &HeaderMap,
+) -> GwsResult<GwsCaller> {
     if !gws.config.csrf {
         return session::authenticate(state, gws, headers).await;
     }
@@ -66,7 +70,7 @@ async fn modifying_caller(state: &AppState, gws: &Gws, headers: &HeaderMap) -> G
 
 /// Adds what a response to `caller` carries when it has a session: the CSRF headers
 /// (protection on) and the cookie of a session the request opened.
-pub fn decorate(gws: &Gws, caller: &Caller, res: &mut Response) {
+pub fn decorate(gws: &Gws, caller: &GwsCaller, res: &mut Response) {
     let Some(session) = &caller.session else {
         return;
     };

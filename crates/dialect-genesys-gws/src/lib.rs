@@ -29,7 +29,7 @@ use axum::Extension;
 use cometd::hub::{Hub, Limits};
 use cometd::relay::Relay;
 use envelope::{code, GwsError, GwsResult};
-use interlog_http::{Api, AppState, Demo, DemoTenant, RecordLink, Routes, TenantIdShape};
+use interlog_http::{Api, ApiState, Demo, DemoTenant, RecordLink, Routes, TenantIdShape};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -43,8 +43,8 @@ pub const NAME: &str = "genesys_gws";
 pub static API: Api = Api {
     name: NAME,
     tenant_id: Some(TenantIdShape::ANY),
-    settings: config::SETTINGS,
-    routes: |values| Ok(routes_with(GwsConfig::from_settings(values)?)),
+    config_keys: config::CONFIG_KEYS,
+    routes: |values| Ok(routes_with(GwsConfig::from_section(values)?)),
     format: Some(FORMAT),
     // GetInteractionContent: a POST whose answer arrives over CometD.
     record_link: |_, e| {
@@ -57,14 +57,14 @@ pub static API: Api = Api {
     demo: Demo {
         alias: None,
         // So the demo's user can log in with a bare user name.
-        settings: &[("default_tenant", "demo")],
+        config_defaults: &[("default_tenant", "demo")],
         calls: Some(demo_calls),
     },
     ..Api::NONE
 };
 
 /// Keeps `interlog_cometd_clients` up to date at every scrape.
-fn observe(state: &AppState, handles: &axum::http::Extensions) {
+fn observe(state: &ApiState, handles: &axum::http::Extensions) {
     if let Some(gws) = handles.get::<Arc<Gws>>().cloned() {
         state.exposition.on_scrape(move || {
             metrics::gauge!(interlog_http::metrics::COMETD_CLIENTS).set(gws.stats().clients as f64);
@@ -185,7 +185,7 @@ impl Gws {
     pub(crate) async fn launch<F, Fut>(
         &self,
         store: Arc<dyn interlog_store::Store>,
-        caller: &session::Caller,
+        caller: &session::GwsCaller,
         job: F,
     ) -> GwsResult<u64>
     where
@@ -242,7 +242,7 @@ fn first_reference() -> u64 {
 }
 
 /// A route whose other methods get GWS's envelope rather than the native 405.
-fn only(m: MethodRouter<AppState>) -> MethodRouter<AppState> {
+fn only(m: MethodRouter<ApiState>) -> MethodRouter<ApiState> {
     m.fallback(|_: HeaderMap| async {
         GwsError::new(code::FORBIDDEN, "This resource does not accept that method")
             .with_http(axum::http::StatusCode::METHOD_NOT_ALLOWED)

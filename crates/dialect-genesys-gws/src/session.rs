@@ -1,5 +1,5 @@
 //! Who is calling: HTTP Basic with an Interlog user, or the `JSESSIONID` cookie of a session
-//! an earlier Basic login opened. Handlers take the caller as an extractor ([`Caller`] for
+//! an earlier Basic login opened. Handlers take the caller as an extractor ([`GwsCaller`] for
 //! reads, [`InSession`] for the requests that open a session, [`crate::csrf::Modifying`]
 //! for the ones that change something), so none can run without it; a refusal is GWS's
 //! `statusCode` 20 (or the CSRF 403).
@@ -28,7 +28,7 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use base64::Engine;
 use interlog_http::auth::basic_credentials;
 use interlog_http::auth::credentials::authenticate_user;
-use interlog_http::AppState;
+use interlog_http::ApiState;
 use interlog_store::{ClientRole, Record as StoredRecord, Tenant};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -54,7 +54,7 @@ struct Record {
 
 /// An authenticated caller.
 #[derive(Debug, Clone)]
-pub struct Caller {
+pub struct GwsCaller {
     pub tenant: Arc<Tenant>,
     pub user_id: String,
     pub username: String,
@@ -77,7 +77,7 @@ pub struct Session {
 }
 
 /// A caller with a session: the request's own, or one it opened.
-pub struct InSession(pub Caller);
+pub struct InSession(pub GwsCaller);
 
 /// The dialect's state, from the extensions its routes carry.
 pub(crate) fn gws_of(parts: &Parts) -> GwsResult<Arc<Gws>> {
@@ -88,19 +88,19 @@ pub(crate) fn gws_of(parts: &Parts) -> GwsResult<Arc<Gws>> {
         .ok_or_else(|| GwsError::internal("the genesys_gws routes lost their state"))
 }
 
-impl FromRequestParts<AppState> for Caller {
+impl FromRequestParts<ApiState> for GwsCaller {
     type Rejection = GwsError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> GwsResult<Self> {
+    async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> GwsResult<Self> {
         let gws = gws_of(parts)?;
         authenticate(state, &gws, &parts.headers).await
     }
 }
 
-impl FromRequestParts<AppState> for InSession {
+impl FromRequestParts<ApiState> for InSession {
     type Rejection = GwsError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> GwsResult<Self> {
+    async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> GwsResult<Self> {
         let gws = gws_of(parts)?;
         open(state, &gws, &parts.headers).await.map(InSession)
     }
@@ -161,7 +161,7 @@ fn ttl_ms(gws: &Gws) -> i64 {
     i64::try_from(gws.config.session_ttl.as_millis()).unwrap_or(i64::MAX / 4)
 }
 
-async fn save(state: &AppState, tenant: &Tenant, key: &str, record: &Record) -> GwsResult<()> {
+async fn save(state: &ApiState, tenant: &Tenant, key: &str, record: &Record) -> GwsResult<()> {
     let value = serde_json::to_string(record).map_err(GwsError::internal)?;
     let expires_at =
         jiff::Timestamp::from_millisecond(record.expires).map_err(GwsError::internal)?;
@@ -179,7 +179,7 @@ async fn save(state: &AppState, tenant: &Tenant, key: &str, record: &Record) -> 
 }
 
 /// The live session with this key, extended when past half its lifetime.
-async fn load(state: &AppState, gws: &Gws, key: &str) -> GwsResult<Option<Caller>> {
+async fn load(state: &ApiState, gws: &Gws, key: &str) -> GwsResult<Option<GwsCaller>> {
     let Some((tenant_key, id)) = split_key(key) else {
         return Ok(None);
     };
@@ -204,7 +204,7 @@ async fn load(state: &AppState, gws: &Gws, key: &str) -> GwsResult<Option<Caller
         record.expires = now.saturating_add(ttl);
         save(state, &tenant, key, &record).await?;
     }
-    Ok(Some(Caller {
+    Ok(Some(GwsCaller {
         tenant,
         user_id: record.user_id,
         username: record.username,
@@ -220,10 +220,10 @@ async fn load(state: &AppState, gws: &Gws, key: &str) -> GwsResult<Option<Caller
 
 /// The session named by the request's cookie, if it is live.
 pub async fn from_cookie(
-    state: &AppState,
+    state: &ApiState,
     gws: &Gws,
     headers: &HeaderMap,
-) -> GwsResult<Option<Caller>> {
+) -> GwsResult<Option<GwsCaller>> {
     match cookie(headers) {
         Some(c) => load(state, gws, &key_of(c)).await,
         None => Ok(None),
@@ -231,12 +231,12 @@ pub async fn from_cookie(
 }
 
 /// Whether the live session `key` still exists (extending it like any use).
-pub async fn is_live(state: &AppState, gws: &Gws, key: &str) -> GwsResult<bool> {
+pub async fn is_live(state: &ApiState, gws: &Gws, key: &str) -> GwsResult<bool> {
     Ok(load(state, gws, key).await?.is_some())
 }
 
 /// The tenant key a login's tenant part names: a key, or a `genesys_gws` alias.
-async fn tenant_key(state: &AppState, gws: &Gws, part: Option<&str>) -> GwsResult<String> {
+async fn tenant_key(state: &ApiState, gws: &Gws, part: Option<&str>) -> GwsResult<String> {
     let Some(part) = part else {
         return Ok(gws.config.default_tenant.clone().unwrap_or_default());
     };
@@ -252,13 +252,13 @@ async fn tenant_key(state: &AppState, gws: &Gws, part: Option<&str>) -> GwsResul
 }
 
 /// Checks Basic credentials; the caller has no session.
-async fn login(state: &AppState, gws: &Gws, login: &str, password: &str) -> GwsResult<Caller> {
+async fn login(state: &ApiState, gws: &Gws, login: &str, password: &str) -> GwsResult<GwsCaller> {
     let (part, username) = split_login(login);
     let key = tenant_key(state, gws, part).await?;
     let Some((tenant, user)) = authenticate_user(state, &key, username, password).await? else {
         return Err(GwsError::access_denied());
     };
-    Ok(Caller {
+    Ok(GwsCaller {
         tenant,
         user_id: user.id,
         username: user.username,
@@ -269,7 +269,7 @@ async fn login(state: &AppState, gws: &Gws, login: &str, password: &str) -> GwsR
 }
 
 /// Opens a session for a caller that has none; its cookie goes on the response.
-async fn open_session(state: &AppState, gws: &Gws, caller: &Caller) -> GwsResult<Session> {
+async fn open_session(state: &ApiState, gws: &Gws, caller: &GwsCaller) -> GwsResult<Session> {
     let cookie = format!("{}.{}", caller.tenant.key, random_token());
     let key = key_of(&cookie);
     let record = Record {
@@ -290,7 +290,7 @@ async fn open_session(state: &AppState, gws: &Gws, caller: &Caller) -> GwsResult
 }
 
 /// The caller of a request with its session, opening one when the request has none.
-pub async fn open(state: &AppState, gws: &Gws, headers: &HeaderMap) -> GwsResult<Caller> {
+pub async fn open(state: &ApiState, gws: &Gws, headers: &HeaderMap) -> GwsResult<GwsCaller> {
     let mut caller = authenticate(state, gws, headers).await?;
     if caller.session.is_none() {
         caller.session = Some(open_session(state, gws, &caller).await?);
@@ -300,7 +300,11 @@ pub async fn open(state: &AppState, gws: &Gws, headers: &HeaderMap) -> GwsResult
 
 /// The caller of a request: its live session, unless Basic credentials name someone else;
 /// else its Basic credentials, without a session. Neither: status 20.
-pub async fn authenticate(state: &AppState, gws: &Gws, headers: &HeaderMap) -> GwsResult<Caller> {
+pub async fn authenticate(
+    state: &ApiState,
+    gws: &Gws,
+    headers: &HeaderMap,
+) -> GwsResult<GwsCaller> {
     let basic = basic_credentials(headers);
     if let Some(caller) = from_cookie(state, gws, headers).await? {
         let same = basic.as_ref().is_none_or(|(login, _)| {

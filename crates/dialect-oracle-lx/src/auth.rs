@@ -16,7 +16,7 @@ use base64::Engine;
 use interlog_http::auth::basic_credentials;
 use interlog_http::auth::credentials::{authenticate_client, issue_for_client};
 use interlog_http::params::Params;
-use interlog_http::{ApiError, ApiResult, AppState};
+use interlog_http::{ApiError, ApiResult, ApiState};
 
 /// "A JWT automatically expires after 20 minutes."
 pub const TOKEN_TTL_SECS: i64 = 20 * 60;
@@ -61,7 +61,7 @@ fn failed() -> ApiError {
 }
 
 async fn issue(
-    state: &AppState,
+    state: &ApiState,
     tenant: &str,
     query: Option<&str>,
     headers: &HeaderMap,
@@ -106,7 +106,7 @@ async fn issue(
 /// The token request. The token itself is always JSON (Oracle: "returns a JSON"); an error
 /// follows the client's `Accept` like every other error of the dialect.
 pub async fn token(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     Path(tenant): Path<String>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,

@@ -1,5 +1,5 @@
 //! Who is calling: the bearer token, its account (tenant), its scopes, and the account's
-//! rate limits. A handler takes a [`Caller`] of the operation it performs, so it names
+//! rate limits. A handler takes a [`ZoomCaller`] of the operation it performs, so it names
 //! that operation in its signature and cannot run without the checks; a refusal is Zoom's
 //! error body.
 //!
@@ -16,7 +16,7 @@ use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use interlog_http::auth::bearer_token;
 use interlog_http::auth::Claims;
-use interlog_http::AppState;
+use interlog_http::ApiState;
 use interlog_store::Tenant;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -27,7 +27,7 @@ pub trait Operation: Send + Sync + 'static {
 }
 
 /// A caller admitted to the operation `O`.
-pub struct Caller<O: Operation> {
+pub struct ZoomCaller<O: Operation> {
     pub tenant: Arc<Tenant>,
     pub claims: Claims,
     /// Rate-limit headers for the response.
@@ -35,7 +35,7 @@ pub struct Caller<O: Operation> {
     op: PhantomData<O>,
 }
 
-impl<O: Operation> Caller<O> {
+impl<O: Operation> ZoomCaller<O> {
     /// The response with the caller's rate-limit headers.
     pub fn respond(&self, res: impl IntoResponse) -> Response {
         let mut res = res.into_response();
@@ -49,10 +49,10 @@ impl<O: Operation> Caller<O> {
     }
 }
 
-impl<O: Operation> FromRequestParts<AppState> for Caller<O> {
+impl<O: Operation> FromRequestParts<ApiState> for ZoomCaller<O> {
     type Rejection = ZoomError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ZoomError> {
+    async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> Result<Self, ZoomError> {
         let zoom = parts
             .extensions
             .get::<Arc<Zoom>>()
@@ -64,11 +64,11 @@ impl<O: Operation> FromRequestParts<AppState> for Caller<O> {
 
 /// Checks the token, its scopes for `op`, and the account's rate limit.
 async fn enter<O: Operation>(
-    state: &AppState,
+    state: &ApiState,
     zoom: &Zoom,
     headers: &HeaderMap,
     op: Op,
-) -> Result<Caller<O>, ZoomError> {
+) -> Result<ZoomCaller<O>, ZoomError> {
     let token = bearer_token(headers).ok_or_else(ZoomError::invalid_token)?;
     let claims: Claims = state
         .signer
@@ -90,7 +90,7 @@ async fn enter<O: Operation>(
         let h = limiter.admit(tenant.id, op.label(), jiff::Timestamp::now())?;
         out.extend(h.pairs());
     }
-    Ok(Caller {
+    Ok(ZoomCaller {
         tenant,
         claims,
         headers: out,

@@ -63,8 +63,8 @@ impl Zoom {
 pub static API: Api = Api {
     name: NAME,
     tenant_id: Some(TenantIdShape::ANY),
-    settings: config::SETTINGS,
-    routes: |values| Ok(routes(ZoomConfig::from_settings(values)?)),
+    config_keys: config::CONFIG_KEYS,
+    routes: |values| Ok(routes(ZoomConfig::from_section(values)?)),
     format: Some(FORMAT),
     // Zoom's account is the token's, so the path names only the engagement.
     record_link: |_, e| {

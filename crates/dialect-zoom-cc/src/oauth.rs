@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use interlog_http::auth::basic_credentials;
 use interlog_http::auth::credentials::{authenticate_client, issue_for_client};
-use interlog_http::AppState;
+use interlog_http::ApiState;
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -47,7 +47,7 @@ fn one<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
 }
 
 pub async fn token(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     Extension(zoom): Extension<Arc<Zoom>>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,

@@ -22,7 +22,7 @@ impl Label {
 }
 
 /// Declares the operations once: the [`Op`] enum, [`Op::ALL`], and in [`op`] one type per
-/// operation for the [`crate::auth::Caller`] a handler takes.
+/// operation for the [`crate::auth::ZoomCaller`] a handler takes.
 macro_rules! operations {
     ($($name:ident),* $(,)?) => {
         /// Every operation of the dialect.

@@ -6,10 +6,10 @@ use crate::session::Session;
 use crate::view::{zone, EngagementView, LinkView};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use interlog_http::AppState;
+use interlog_http::ApiState;
 
 pub async fn page(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     session: Session,
     Path(id): Path<String>,
 ) -> Response {
@@ -18,7 +18,7 @@ pub async fn page(
         .unwrap_or_else(|f| f.within(session.chrome("")).into_response())
 }
 
-async fn render(state: &AppState, session: &Session, id: &str) -> Result<Response, Failure> {
+async fn render(state: &ApiState, session: &Session, id: &str) -> Result<Response, Failure> {
     let missing = || Failure::not_found("There is no engagement with this id.");
     if !interlog_model::is_valid_id(id) {
         return Err(missing());

@@ -7,7 +7,7 @@ use crate::view::{self, zone};
 use axum::extract::{Query as QueryString, State};
 use axum::response::{IntoResponse, Response};
 use interlog_http::cursor;
-use interlog_http::AppState;
+use interlog_http::ApiState;
 use interlog_store::{Filter, Query, Sort, Start};
 use serde::Deserialize;
 
@@ -21,7 +21,7 @@ pub struct Params {
 }
 
 pub async fn page(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     session: Session,
     QueryString(p): QueryString<Params>,
 ) -> Response {
@@ -30,7 +30,7 @@ pub async fn page(
         .unwrap_or_else(|f| f.within(session.chrome("")).into_response())
 }
 
-async fn render(state: &AppState, session: &Session, p: Params) -> Result<Response, Failure> {
+async fn render(state: &ApiState, session: &Session, p: Params) -> Result<Response, Failure> {
     let chrome = session.chrome("journey");
     let customer = p.customer.as_deref().map(str::trim).unwrap_or_default();
     if customer.is_empty() {

@@ -11,7 +11,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use interlog_http::params::Params;
-use interlog_http::AppState;
+use interlog_http::ApiState;
 use interlog_http::{cursor, listing};
 use interlog_model::time::{parse_instant, LocalBound};
 use interlog_model::{ChannelType, Direction, Outcome, State as LifeState};
@@ -29,7 +29,7 @@ const SORTS: &[(&str, &str)] = &[
 ];
 
 pub async fn page(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     session: Session,
     RawQuery(raw): RawQuery,
 ) -> Response {
@@ -77,7 +77,7 @@ pub async fn page(
 
 /// Runs the search: a page and the total, read side by side.
 async fn search(
-    state: &AppState,
+    state: &ApiState,
     session: &Session,
     given: &[(String, String)],
     tz: &TimeZone,

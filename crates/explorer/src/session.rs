@@ -22,7 +22,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use interlog_http::auth::credentials::{authenticate_client, authenticate_user};
 use interlog_http::auth::generate_secret;
-use interlog_http::AppState;
+use interlog_http::ApiState;
 use interlog_store::{ClientRole, Record, Tenant};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -97,7 +97,7 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// Whether cookies set on this response should be `Secure`.
-fn secure(state: &AppState, headers: &HeaderMap) -> bool {
+fn secure(state: &ApiState, headers: &HeaderMap) -> bool {
     state.config.ui_secure_cookies
         || headers
             .get("x-forwarded-proto")
@@ -113,11 +113,11 @@ fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> HeaderValu
     .expect("cookie values are URL-safe")
 }
 
-fn ttl_ms(state: &AppState) -> i64 {
+fn ttl_ms(state: &ApiState) -> i64 {
     state.config.ui_session_ttl_secs.saturating_mul(1000)
 }
 
-async fn save(state: &AppState, tenant: &Tenant, key: &str, s: &Stored) -> Result<(), Failure> {
+async fn save(state: &ApiState, tenant: &Tenant, key: &str, s: &Stored) -> Result<(), Failure> {
     let expires_at = jiff::Timestamp::from_millisecond(s.expires).map_err(Failure::internal)?;
     let record = Record {
         owner: s.subject.clone(),
@@ -133,7 +133,7 @@ async fn save(state: &AppState, tenant: &Tenant, key: &str, s: &Stored) -> Resul
 
 impl Session {
     /// The live session the request's cookie names, extended when past half its life.
-    async fn find(state: &AppState, headers: &HeaderMap) -> Result<Option<Session>, Failure> {
+    async fn find(state: &ApiState, headers: &HeaderMap) -> Result<Option<Session>, Failure> {
         let Some((tenant_key, secret)) = cookie(headers, COOKIE).and_then(|c| c.split_once('.'))
         else {
             return Ok(None);
@@ -195,10 +195,10 @@ impl Session {
     }
 }
 
-impl FromRequestParts<AppState> for Session {
+impl FromRequestParts<ApiState> for Session {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+    async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> Result<Self, Response> {
         match Session::find(state, &parts.headers).await {
             Ok(Some(s)) if s.role.allows(ClientRole::Reader) => Ok(s),
             Ok(_) => {
@@ -249,7 +249,7 @@ pub struct LoginQuery {
 
 /// `GET /ui/login`: the sign-in form (or the overview, for a signed-in browser).
 pub async fn login_page(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     headers: HeaderMap,
     axum::extract::Query(q): axum::extract::Query<LoginQuery>,
 ) -> Response {
@@ -270,7 +270,7 @@ pub async fn login_page(
 
 /// The sign-in form, with a fresh anti-forgery token.
 fn login_form(
-    state: &AppState,
+    state: &ApiState,
     headers: &HeaderMap,
     status: StatusCode,
     form: &LoginForm,
@@ -324,7 +324,7 @@ fn filled(v: &Option<String>) -> Option<&str> {
 /// `POST /ui/login`: a user's password (tenant, user name, password) or a client's id
 /// and secret opens a session.
 pub async fn login(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
@@ -427,7 +427,7 @@ pub struct CsrfForm {
 
 /// `POST /ui/logout`: ends the session everywhere and clears the cookie.
 pub async fn logout(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     session: Session,
     headers: HeaderMap,
     Form(form): Form<CsrfForm>,

@@ -5,11 +5,11 @@
 
 use crate::aliases::TenantIdShape;
 use crate::background::Worker;
+use crate::config::{ConfigKey, ConfigSection, ConfigValueError};
 use crate::formats::Format;
 use crate::record_link::RecordLinkFn;
 use crate::routes::Routes;
-use crate::settings::{SettingError, SettingValues};
-use crate::state::AppState;
+use crate::state::ApiState;
 use axum::http::Extensions;
 
 /// One API of the server.
@@ -22,11 +22,11 @@ pub struct Api {
     /// dialect must have it, and a tenant whose key has it (ignoring case) answers under
     /// its key without an alias. `None` for Interlog's own APIs.
     pub tenant_id: Option<TenantIdShape>,
-    /// The settings of its config section.
-    pub settings: &'static [Setting],
-    /// Builds its routes from its settings (the config section with the environment
-    /// applied). A bad value is an error naming the key.
-    pub routes: fn(&SettingValues) -> Result<Routes, SettingError>,
+    /// The keys of its config section (`[dialects.NAME]`).
+    pub config_keys: &'static [ConfigKey],
+    /// Builds its routes from its config section (the file with the environment applied).
+    /// A bad value is an error naming the key.
+    pub routes: fn(&ConfigSection) -> Result<Routes, ConfigValueError>,
     /// Its ingest format (`?format=NAME`, `interlog import --format NAME`), if it has one.
     pub format: Option<Format>,
     /// How one engagement of a tenant is read through this API (the explorer links to
@@ -37,18 +37,18 @@ pub struct Api {
     pub workers: fn() -> Vec<Worker>,
     /// Runs once the app is built, with its state and the running parts the APIs exposed
     /// ([`Routes::expose`]): e.g. to read a gauge from one at every scrape.
-    pub observe: fn(&AppState, &Extensions),
+    pub observe: fn(&ApiState, &Extensions),
     /// Its part in `interlog serve --demo`.
     pub demo: Demo,
 }
 
 impl Api {
-    /// An API without routes, settings, format, link, workers, observer or demo: the base the
+    /// An API without routes, config keys, format, link, workers, observer or demo: the base the
     /// registered ones are written from (`Api { name, routes, ..Api::NONE }`).
     pub const NONE: Api = Api {
         name: "",
         tenant_id: None,
-        settings: &[],
+        config_keys: &[],
         routes: |_| Ok(Routes::new("")),
         format: None,
         record_link: |_, _| None,
@@ -77,7 +77,7 @@ impl Api {
     /// The commented config section of this API (for `interlog config`).
     pub fn config_section(&self) -> String {
         let mut out = format!("[dialects.{}]\n", self.name);
-        for s in self.settings {
+        for s in self.config_keys {
             for line in s.doc.lines() {
                 out.push_str("# ");
                 out.push_str(line.trim());
@@ -92,18 +92,6 @@ impl Api {
     }
 }
 
-/// One setting of an API's config section.
-pub struct Setting {
-    /// Its key in `[dialects.NAME]`.
-    pub key: &'static str,
-    /// The environment variable that overrides it, if any.
-    pub env: Option<&'static str>,
-    /// Its default, as a TOML value (shown commented out by `interlog config`).
-    pub default: &'static str,
-    /// What it does, in one or two lines (shown by `interlog config`).
-    pub doc: &'static str,
-}
-
 /// An API's part in `interlog serve --demo`, which creates tenant `demo` with generated
 /// engagements, a client and a user, and prints one working call per API.
 pub struct Demo {
@@ -111,8 +99,8 @@ pub struct Demo {
     /// of the vendor's shape.
     pub alias: Option<&'static str>,
     /// Values this API's config section takes under `--demo` unless the file or the
-    /// environment gives them (text values).
-    pub settings: &'static [(&'static str, &'static str)],
+    /// environment gives them (key and text value).
+    pub config_defaults: &'static [(&'static str, &'static str)],
     /// The lines `--demo` prints to call this API: a `# NAME` comment, then commands that
     /// work after the printed `export BASE=… ID=… SECRET=…` line.
     pub calls: Option<fn(&DemoTenant) -> String>,
@@ -121,7 +109,7 @@ pub struct Demo {
 impl Demo {
     pub const NONE: Demo = Demo {
         alias: None,
-        settings: &[],
+        config_defaults: &[],
         calls: None,
     };
 }

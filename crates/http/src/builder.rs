@@ -1,15 +1,15 @@
-//! The one way to assemble the HTTP application: the store, the signer, the settings and
-//! the APIs to serve, with the shared middleware. `interlog serve`, the CLI and every
-//! black-box test build the app through [`AppBuilder`], from the app's one list of APIs.
+//! The one way to assemble the HTTP application: the store, the signer, the configuration
+//! and the APIs to serve, with the shared middleware. `interlog serve`, the CLI and every
+//! black-box test build the app through [`ApisBuilder`], from the app's one list of APIs.
 
 use crate::api::Api;
 use crate::auth::Signer;
+use crate::config::{ConfigSection, ConfigValueError};
 use crate::error::{ApiError, ErrorKind};
 use crate::formats::Formats;
 use crate::metrics::{self, HttpMetrics};
 use crate::routes::{RouteInfo, Routes};
-use crate::settings::{SettingError, SettingValues};
-use crate::state::{ApiConfig, AppState, MetricsServing, Served};
+use crate::state::{ApiConfig, ApiState, MetricsServing, Served};
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderValue, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -24,16 +24,16 @@ use tower_http::trace::TraceLayer;
 pub const METRICS_PATH: &str = "/metrics";
 
 /// Collects what the app is made of.
-pub struct AppBuilder {
+pub struct ApisBuilder {
     store: Arc<dyn Store>,
     signer: Signer,
     config: ApiConfig,
-    apis: Vec<(&'static Api, SettingValues)>,
+    apis: Vec<(&'static Api, ConfigSection)>,
 }
 
 /// The assembled application.
-pub struct App {
-    pub state: AppState,
+pub struct Apis {
+    pub state: ApiState,
     /// Every route, with the shared layers.
     pub router: Router,
     /// Every route the router serves, by API.
@@ -44,9 +44,9 @@ pub struct App {
     pub metrics_router: Option<Router>,
 }
 
-impl AppBuilder {
+impl ApisBuilder {
     pub fn new(store: Arc<dyn Store>, signer: Signer, config: ApiConfig) -> Self {
-        AppBuilder {
+        ApisBuilder {
             store,
             signer,
             config,
@@ -54,14 +54,14 @@ impl AppBuilder {
         }
     }
 
-    /// Serves `api` with these settings of its section.
-    pub fn api(mut self, api: &'static Api, settings: SettingValues) -> Self {
-        self.apis.push((api, settings));
+    /// Serves `api` with the values of its config section.
+    pub fn api(mut self, api: &'static Api, section: ConfigSection) -> Self {
+        self.apis.push((api, section));
         self
     }
 
-    /// Builds the app; a setting that cannot be used is an error naming it.
-    pub fn build(self) -> Result<App, SettingError> {
+    /// Builds the app; a config value that cannot be used is an error naming it.
+    pub fn build(self) -> Result<Apis, ConfigValueError> {
         let apis: Vec<&'static Api> = self.apis.iter().map(|(a, _)| *a).collect();
         let served = Served {
             formats: Formats::new(apis.iter().filter_map(|a| a.format)),
@@ -71,10 +71,10 @@ impl AppBuilder {
                 .collect(),
             record_links: apis.iter().map(|a| (a.name, a.record_link)).collect(),
         };
-        let state = AppState::new(self.store, self.signer, self.config, served);
+        let state = ApiState::new(self.store, self.signer, self.config, served);
         let mut all = Routes::new("");
-        for (api, settings) in &self.apis {
-            all = all.merge((api.routes)(settings)?);
+        for (api, section) in &self.apis {
+            all = all.merge((api.routes)(section)?);
         }
         let serving = state.config.metrics;
         if serving == MetricsServing::WithApi {
@@ -92,7 +92,7 @@ impl AppBuilder {
                 .route(METRICS_PATH, get(exposition))
                 .with_state(state.clone())
         });
-        let app = App {
+        let app = Apis {
             state,
             router,
             routes,
@@ -107,7 +107,7 @@ impl AppBuilder {
 }
 
 /// `GET /metrics`: the Prometheus exposition.
-async fn exposition(State(state): State<AppState>) -> Response {
+async fn exposition(State(state): State<ApiState>) -> Response {
     (
         [(
             header::CONTENT_TYPE,
@@ -121,10 +121,10 @@ async fn exposition(State(state): State<AppState>) -> Response {
 /// The shared layers (request ids, tracing, body limit, metrics) and problem-shaped
 /// 404/405/413 around every route.
 fn layers(
-    routes: Router<AppState>,
-    state: &AppState,
+    routes: Router<ApiState>,
+    state: &ApiState,
     metrics: Option<std::sync::Arc<metrics::HttpMetrics>>,
-) -> Router<AppState> {
+) -> Router<ApiState> {
     let max_body = state.config.max_body_bytes;
     let request_id = header::HeaderName::from_static("x-request-id");
     let routes = routes

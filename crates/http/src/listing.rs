@@ -5,7 +5,7 @@
 use crate::cursor;
 use crate::error::{ApiError, ApiResult};
 use crate::params::{Params, MAX_VALUES};
-use crate::state::AppState;
+use crate::state::ApiState;
 use interlog_model::time::parse_instant;
 use interlog_model::{ChannelType, Direction, Outcome, State as LifeState};
 use interlog_store::{Filter, Query, Sort, SortDir, SortKey, Start, TimeRange};
@@ -143,7 +143,7 @@ pub fn filter(p: &Params) -> ApiResult<Filter> {
 /// Reads the native listing parameters (filters, `sort`, `limit`, `cursor`, `count`)
 /// into a query for the tenant `tenant_key` (its cursors are bound to it); any other
 /// parameter is an error.
-pub fn query(state: &AppState, tenant_key: &str, p: &Params) -> ApiResult<Query> {
+pub fn query(state: &ApiState, tenant_key: &str, p: &Params) -> ApiResult<Query> {
     p.reject_unknown(&[FILTER_PARAMETERS, PAGING].concat(), &["data."])?;
     let filter = filter(p)?;
     let sort = sort(p)?;

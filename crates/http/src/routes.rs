@@ -1,7 +1,7 @@
 //! A router that remembers its paths, so the assembled app can list every route it serves
 //! (the route sweep test calls each one without credentials and with another tenant's).
 
-use crate::state::AppState;
+use crate::state::ApiState;
 use axum::routing::MethodRouter;
 use axum::Router;
 
@@ -27,7 +27,7 @@ pub struct RouteInfo {
 /// A set of routes of one API, and their paths.
 pub struct Routes {
     api: &'static str,
-    router: Router<AppState>,
+    router: Router<ApiState>,
     infos: Vec<RouteInfo>,
     handles: axum::http::Extensions,
 }
@@ -50,16 +50,16 @@ impl Routes {
     }
 
     /// A route whose handlers authenticate their caller (with an extractor).
-    pub fn route(self, path: &str, method: MethodRouter<AppState>) -> Self {
+    pub fn route(self, path: &str, method: MethodRouter<ApiState>) -> Self {
         self.add(path, method, Access::Authenticated)
     }
 
     /// A route open to anyone.
-    pub fn public(self, path: &str, method: MethodRouter<AppState>) -> Self {
+    pub fn public(self, path: &str, method: MethodRouter<ApiState>) -> Self {
         self.add(path, method, Access::Public)
     }
 
-    fn add(mut self, path: &str, method: MethodRouter<AppState>, access: Access) -> Self {
+    fn add(mut self, path: &str, method: MethodRouter<ApiState>, access: Access) -> Self {
         self.router = self.router.route(path, method);
         self.infos.push(RouteInfo {
             api: self.api,
@@ -88,7 +88,7 @@ impl Routes {
     /// Answers requests that match none of these routes (used inside [`Routes::nest`]).
     pub fn fallback<H, T>(mut self, handler: H) -> Self
     where
-        H: axum::handler::Handler<T, AppState>,
+        H: axum::handler::Handler<T, ApiState>,
         T: 'static,
     {
         self.router = self.router.fallback(handler);
@@ -119,7 +119,7 @@ impl Routes {
         &self.infos
     }
 
-    pub(crate) fn into_parts(self) -> (Router<AppState>, Vec<RouteInfo>, axum::http::Extensions) {
+    pub(crate) fn into_parts(self) -> (Router<ApiState>, Vec<RouteInfo>, axum::http::Extensions) {
         (self.router, self.infos, self.handles)
     }
 }

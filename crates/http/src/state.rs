@@ -1,4 +1,5 @@
-//! What every handler shares: the store, the signer, the tenant cache, and the settings.
+//! What every handler shares: the store, the signer, the tenant cache, and the
+//! configuration.
 
 use crate::aliases::TenantIdShape;
 use crate::auth::guard::{CredentialGuard, GuardLimits};
@@ -15,7 +16,7 @@ use interlog_store::{ClientRole, Store, Tenant};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-/// Settings of the API layer.
+/// The API layer's configuration.
 #[derive(Debug, Clone)]
 pub struct ApiConfig {
     /// Lifetime of access tokens from the native token endpoint, in seconds.
@@ -36,7 +37,7 @@ pub struct ApiConfig {
     /// The bounds on credential checks (see [`crate::auth::guard`]).
     pub credential_limits: GuardLimits,
     /// How webhooks are delivered.
-    pub webhooks: WebhookSettings,
+    pub webhooks: WebhookConfig,
 }
 
 /// Whether and where `/metrics` is served.
@@ -52,7 +53,7 @@ pub enum MetricsServing {
 
 /// How webhooks are delivered (`[webhooks]` in the config file).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WebhookSettings {
+pub struct WebhookConfig {
     /// Allow targets on loopback, private and link-local addresses.
     pub allow_private_targets: bool,
     /// Time a receiver has to answer.
@@ -65,9 +66,9 @@ pub struct WebhookSettings {
     pub max_per_tenant: usize,
 }
 
-impl Default for WebhookSettings {
+impl Default for WebhookConfig {
     fn default() -> Self {
-        WebhookSettings {
+        WebhookConfig {
             allow_private_targets: false,
             timeout: std::time::Duration::from_secs(10),
             retry_base: std::time::Duration::from_secs(1),
@@ -96,7 +97,7 @@ impl Default for ApiConfig {
 
 /// Shared state of the running API.
 #[derive(Clone)]
-pub struct AppState {
+pub struct ApiState {
     pub store: Arc<dyn Store>,
     pub signer: Signer,
     pub config: Arc<ApiConfig>,
@@ -124,20 +125,20 @@ pub(crate) struct Served {
 
 /// A caller allowed into a tenant.
 #[derive(Debug, Clone)]
-pub struct Access {
+pub struct Admission {
     pub tenant: Arc<Tenant>,
     pub claims: Claims,
 }
 
-impl AppState {
-    /// The state of an app serving what `served` says (see [`crate::builder::AppBuilder`]).
+impl ApiState {
+    /// The state of an app serving what `served` says (see [`crate::builder::ApisBuilder`]).
     pub(crate) fn new(
         store: Arc<dyn Store>,
         signer: Signer,
         config: ApiConfig,
         served: Served,
     ) -> Self {
-        AppState {
+        ApiState {
             store,
             signer,
             guard: Arc::new(CredentialGuard::new(config.credential_limits)),
@@ -213,7 +214,7 @@ impl AppState {
         claims: Claims,
         tenant_key: &str,
         role: ClientRole,
-    ) -> ApiResult<Access> {
+    ) -> ApiResult<Admission> {
         if claims.tenant != tenant_key {
             return Err(ApiError::not_found(format!("no tenant {tenant_key}")));
         }
@@ -224,6 +225,6 @@ impl AppState {
         if !claims.role.allows(role) {
             return Err(ApiError::forbidden(format!("this needs the {role} role")));
         }
-        Ok(Access { tenant, claims })
+        Ok(Admission { tenant, claims })
     }
 }

@@ -422,8 +422,8 @@ pub struct Demo {
 /// the environment gives them).
 pub fn demo_settings(config: &mut Config) {
     for api in interlog_app::APIS {
-        for (key, value) in api.demo.settings {
-            config.default_dialect_setting(api.name, key, (*value).into());
+        for (key, value) in api.demo.config_defaults {
+            config.default_section_value(api.name, key, (*value).into());
         }
     }
 }

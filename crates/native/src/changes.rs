@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use interlog_http::auth::Reader;
 use interlog_http::error::{ApiError, ApiResult, ErrorKind};
 use interlog_http::params::Params;
-use interlog_http::AppState;
+use interlog_http::ApiState;
 use interlog_store::{Change, ChangeKind, ChangePage, Tenant, CHANGES_TOPIC};
 use std::time::Duration;
 
@@ -48,7 +48,7 @@ pub fn write_change(out: &mut String, c: &Change) {
 /// The feed of `tenant` after `after`, refusing a position older than the trimmed
 /// tombstones (410).
 pub async fn read(
-    state: &AppState,
+    state: &ApiState,
     tenant: &Tenant,
     after: i64,
     limit: u32,
@@ -89,7 +89,7 @@ pub async fn read(
 )]
 pub async fn changes(
     caller: Reader,
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
     let p = Params::parse(raw.as_deref());

@@ -8,7 +8,7 @@ use interlog_http::auth::{Admin, Agent, Reader};
 use interlog_http::body::{parse, require_json};
 use interlog_http::error::{ApiError, ApiResult, ErrorKind};
 use interlog_http::formats::accept;
-use interlog_http::AppState;
+use interlog_http::ApiState;
 use interlog_model::unique_keys::UniqueKeys;
 use interlog_model::{is_valid_id, Engagement};
 use interlog_store::{EditRejected, StoredEngagement, UpsertOutcome};
@@ -52,7 +52,7 @@ fn check_id(id: &str) -> ApiResult<()> {
 )]
 pub async fn create(
     caller: Agent,
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
@@ -81,7 +81,7 @@ pub async fn create(
 )]
 pub async fn get(
     caller: Reader,
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     Path((_tenant, id)): Path<(String, String)>,
 ) -> ApiResult<Response> {
     check_id(&id)?;
@@ -113,7 +113,7 @@ pub async fn get(
 )]
 pub async fn put(
     caller: Agent,
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     Path((_tenant, id)): Path<(String, String)>,
     headers: HeaderMap,
     body: Bytes,
@@ -190,7 +190,7 @@ fn merge(e: &mut Engagement, patch: &serde_json::Value) -> Result<(), EditReject
 )]
 pub async fn patch(
     caller: Agent,
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     Path((_tenant, id)): Path<(String, String)>,
     headers: HeaderMap,
     body: Bytes,
@@ -230,7 +230,7 @@ pub async fn patch(
 )]
 pub async fn delete(
     caller: Admin,
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     Path((_tenant, id)): Path<(String, String)>,
 ) -> ApiResult<Response> {
     check_id(&id)?;

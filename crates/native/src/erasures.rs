@@ -14,7 +14,7 @@ use hmac::{Hmac, Mac};
 use interlog_http::auth::Admin;
 use interlog_http::body::{parse, require_json};
 use interlog_http::error::{ApiError, ApiResult};
-use interlog_http::AppState;
+use interlog_http::ApiState;
 use interlog_store::{DeleteReason, Filter, Query, Store, StoreError, Tenant};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
@@ -151,7 +151,7 @@ pub async fn erase(
 )]
 pub async fn create(
     caller: Admin,
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
@@ -188,7 +188,7 @@ pub async fn create(
 )]
 pub async fn get(
     caller: Admin,
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     Path((_tenant, id)): Path<(String, String)>,
 ) -> ApiResult<Json<Receipt>> {
     let text = state

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use interlog_http::{AppState, Routes};
+use interlog_http::{ApiState, Routes};
 
 pub fn routes() -> Routes {
     Routes::new("native")
@@ -13,7 +13,7 @@ pub fn routes() -> Routes {
         .public("/readyz", get(readyz))
 }
 
-async fn readyz(State(state): State<AppState>) -> Response {
+async fn readyz(State(state): State<ApiState>) -> Response {
     match state.store.ping().await {
         Ok(()) => "ready".into_response(),
         Err(e) => {

@@ -13,7 +13,7 @@ use interlog_http::auth::Agent;
 use interlog_http::error::{ApiError, ApiResult, ErrorKind};
 use interlog_http::formats::{accept, decode_record, Decoder, Format};
 use interlog_http::params::Params;
-use interlog_http::AppState;
+use interlog_http::ApiState;
 use interlog_model::Engagement;
 use interlog_store::{Store, Tenant, UpsertOutcome};
 use serde::Serialize;
@@ -419,7 +419,7 @@ impl Ingest {
 )]
 pub async fn ingest(
     caller: Agent,
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     RawQuery(raw): RawQuery,
     body: Body,
 ) -> ApiResult<Json<IngestSummary>> {

@@ -7,7 +7,7 @@ use interlog_http::auth::Reader;
 use interlog_http::cursor;
 use interlog_http::listing::query;
 use interlog_http::params::Params;
-use interlog_http::{ApiResult, AppState};
+use interlog_http::{ApiResult, ApiState};
 
 #[utoipa::path(
     get,
@@ -49,7 +49,7 @@ use interlog_http::{ApiResult, AppState};
 )]
 pub async fn list(
     caller: Reader,
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
     let query = query(&state, &caller.tenant.key, &Params::parse(raw.as_deref()))?;

@@ -9,7 +9,7 @@ use interlog_http::auth::basic_credentials;
 use interlog_http::auth::credentials::{
     authenticate_client, authenticate_user, issue_for_client, issue_for_user,
 };
-use interlog_http::AppState;
+use interlog_http::ApiState;
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -82,7 +82,7 @@ fn oauth_error(status: StatusCode, error: &'static str, description: &str) -> Re
         (status = 413, description = "The body is larger than the configured limit"),
     )
 )]
-pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn token(State(state): State<ApiState>, headers: HeaderMap, body: Bytes) -> Response {
     let form: HashMap<String, String> = match serde_urlencoded::from_bytes(&body) {
         Ok(f) => f,
         Err(_) => {

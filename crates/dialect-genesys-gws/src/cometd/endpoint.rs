@@ -13,7 +13,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use bytes::Bytes;
-use interlog_http::AppState;
+use interlog_http::ApiState;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,7 +36,7 @@ fn bayeux_response(status: StatusCode, body: String) -> Response {
 }
 
 pub async fn endpoint(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     Extension(gws): Extension<Arc<Gws>>,
     headers: HeaderMap,
     body: Bytes,
@@ -151,7 +151,7 @@ fn known(gws: &Gws, cookie_key: Option<&str>, m: &Incoming) -> Option<Arc<Client
 }
 
 async fn handshake(
-    state: &AppState,
+    state: &ApiState,
     gws: &Arc<Gws>,
     headers: &HeaderMap,
     m: &Incoming,
@@ -231,7 +231,7 @@ async fn handshake(
 
 /// Checks a connect and says how long to hold it.
 async fn connect_client(
-    state: &AppState,
+    state: &ApiState,
     gws: &Gws,
     cookie_key: Option<&str>,
     m: &Incoming,

@@ -6,7 +6,7 @@
 
 use crate::auth::Claims;
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::state::ApiState;
 use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
 use interlog_store::{ClientRole, Tenant};
@@ -51,7 +51,7 @@ impl<R: RequiredRole> Caller<R> {
     /// key, or by an alias in `dialect`) and its role is at least `R`.
     pub async fn for_path(
         parts: &mut Parts,
-        state: &AppState,
+        state: &ApiState,
         dialect: Option<&str>,
     ) -> Result<Self, ApiError> {
         let claims = state.bearer(&parts.headers)?;
@@ -78,10 +78,10 @@ impl<R: RequiredRole> Caller<R> {
     }
 }
 
-impl<R: RequiredRole> FromRequestParts<AppState> for Caller<R> {
+impl<R: RequiredRole> FromRequestParts<ApiState> for Caller<R> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> Result<Self, ApiError> {
         Self::for_path(parts, state, None).await
     }
 }

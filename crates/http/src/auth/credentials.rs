@@ -4,13 +4,13 @@
 use super::secret::{generate_secret, hash_secret, verify_secret};
 use super::token::{now_secs, Claims, SubjectKind};
 use crate::error::ApiResult;
-use crate::state::AppState;
+use crate::state::ApiState;
 use interlog_store::{Client, Tenant, User};
 use std::sync::{Arc, LazyLock};
 
 /// Issues a token for a client, with the lifetime given.
 pub fn issue_for_client(
-    state: &AppState,
+    state: &ApiState,
     tenant: &Tenant,
     client: &Client,
     ttl: i64,
@@ -29,7 +29,7 @@ pub fn issue_for_client(
 }
 
 /// Issues a token for a user.
-pub fn issue_for_user(state: &AppState, tenant: &Tenant, user: &User, ttl: i64) -> String {
+pub fn issue_for_user(state: &ApiState, tenant: &Tenant, user: &User, ttl: i64) -> String {
     let now = now_secs();
     state.signer.jwt(&Claims {
         tenant: tenant.key.clone(),
@@ -47,7 +47,7 @@ pub fn issue_for_user(state: &AppState, tenant: &Tenant, user: &User, ttl: i64) 
 /// a budget per source address): each holds a 19 MiB argon2 block, and more at once would
 /// only queue for the CPU while holding memory.
 pub async fn verify_blocking(
-    state: &AppState,
+    state: &ApiState,
     secret: String,
     hash: Option<String>,
 ) -> ApiResult<bool> {
@@ -70,7 +70,7 @@ pub async fn verify_blocking(
 /// Checks a client's secret, slowing down repeated failures. `None` for any failure, with
 /// no hint of which part was wrong.
 pub async fn authenticate_client(
-    state: &AppState,
+    state: &ApiState,
     id: &str,
     secret: &str,
 ) -> ApiResult<Option<(Tenant, Client)>> {
@@ -91,7 +91,7 @@ pub async fn authenticate_client(
 
 /// Checks a user's password in a tenant, slowing down repeated failures.
 pub async fn authenticate_user(
-    state: &AppState,
+    state: &ApiState,
     tenant_key: &str,
     username: &str,
     password: &str,

@@ -13,7 +13,7 @@
 pub mod lease;
 
 use crate::metrics::{BACKGROUND_FAILURES, BACKGROUND_TASKS};
-use crate::state::AppState;
+use crate::state::ApiState;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -50,7 +50,7 @@ impl Worker {
 /// What a worker is given.
 #[derive(Clone)]
 pub struct Context {
-    pub state: AppState,
+    pub state: ApiState,
     /// This instance's name, the holder of the leases it takes: the host, the process id
     /// and a random part.
     pub instance: Arc<str>,
@@ -124,7 +124,7 @@ pub struct Runtime {
 
 impl Runtime {
     /// Starts every worker.
-    pub fn start(state: AppState, workers: Vec<Worker>) -> Runtime {
+    pub fn start(state: ApiState, workers: Vec<Worker>) -> Runtime {
         let (stop, stopping) = watch::channel(false);
         let instance: Arc<str> = format!(
             "{}-{}-{:08x}",

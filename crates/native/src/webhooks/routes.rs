@@ -11,7 +11,7 @@ use interlog_http::auth::Admin;
 use interlog_http::body::{parse, require_json};
 use interlog_http::error::{ApiError, ApiResult};
 use interlog_http::listing::parse_filter;
-use interlog_http::AppState;
+use interlog_http::ApiState;
 use interlog_store::Tenant;
 use serde::{Deserialize, Serialize};
 
@@ -102,7 +102,7 @@ fn check_filter(filter: &str) -> ApiResult<interlog_store::Filter> {
 }
 
 async fn load(
-    state: &AppState,
+    state: &ApiState,
     tenant: &Tenant,
     id: &str,
 ) -> ApiResult<(Definition, DeliveryState)> {
@@ -130,7 +130,7 @@ async fn load(
 )]
 pub async fn create(
     caller: Admin,
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
@@ -219,7 +219,7 @@ pub async fn create(
     ),
     security(("bearer" = []))
 )]
-pub async fn list(caller: Admin, State(state): State<AppState>) -> ApiResult<Json<WebhookList>> {
+pub async fn list(caller: Admin, State(state): State<ApiState>) -> ApiResult<Json<WebhookList>> {
     let mut webhooks = Vec::new();
     for (id, d) in definitions(state.store.as_ref(), &caller.tenant).await? {
         let s = super::state(state.store.as_ref(), &caller.tenant, &id).await?;
@@ -242,7 +242,7 @@ pub async fn list(caller: Admin, State(state): State<AppState>) -> ApiResult<Jso
 )]
 pub async fn get(
     caller: Admin,
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     Path((_tenant, id)): Path<(String, String)>,
 ) -> ApiResult<Json<WebhookView>> {
     let (d, s) = load(&state, &caller.tenant, &id).await?;
@@ -262,7 +262,7 @@ pub async fn get(
 )]
 pub async fn delete(
     caller: Admin,
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     Path((_tenant, id)): Path<(String, String)>,
 ) -> ApiResult<Response> {
     let store = state.store.as_ref();
@@ -289,7 +289,7 @@ pub async fn delete(
 )]
 pub async fn deliveries(
     caller: Admin,
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     Path((_tenant, id)): Path<(String, String)>,
 ) -> ApiResult<Json<Deliveries>> {
     let (d, s) = load(&state, &caller.tenant, &id).await?;

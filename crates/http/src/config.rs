@@ -1,9 +1,22 @@
-//! The values of one config section (`[dialects.NAME]`), with the environment applied, and
-//! typed accessors whose errors name the key (or the environment variable) at fault.
+//! Config-file sections: the keys an API's section declares, and the values one section
+//! was given (the file with the environment applied), with typed accessors whose errors
+//! name the key (or the environment variable) at fault.
 
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::Duration;
+
+/// One key of an API's config section, as `interlog config` documents it.
+pub struct ConfigKey {
+    /// Its key in `[dialects.NAME]`.
+    pub key: &'static str,
+    /// The environment variable that overrides it, if any.
+    pub env: Option<&'static str>,
+    /// Its default, as a TOML value (shown commented out by `interlog config`).
+    pub default: &'static str,
+    /// What it does, in one or two lines (shown by `interlog config`).
+    pub doc: &'static str,
+}
 
 /// Where a value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,10 +27,10 @@ pub enum Origin {
     Env(&'static str),
 }
 
-/// A setting whose value cannot be used; says which and why.
+/// A config value that cannot be used; says which and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{place}: {message}")]
-pub struct SettingError {
+pub struct ConfigValueError {
     /// `[dialects.zoom_cc] rate_limits` or `INTERLOG_ZOOM_CC_RATE_LIMITS`.
     pub place: String,
     pub message: String,
@@ -25,15 +38,15 @@ pub struct SettingError {
 
 /// The values given for one section; keys without a value take the dialect's defaults.
 #[derive(Debug, Clone, Default)]
-pub struct SettingValues {
+pub struct ConfigSection {
     section: String,
     values: BTreeMap<String, (Value, Origin)>,
 }
 
-impl SettingValues {
+impl ConfigSection {
     /// An empty section named `section` (e.g. `dialects.zoom_cc`).
     pub fn new(section: impl Into<String>) -> Self {
-        SettingValues {
+        ConfigSection {
             section: section.into(),
             values: BTreeMap::new(),
         }
@@ -51,12 +64,12 @@ impl SettingValues {
     }
 
     /// The error for `key`'s value.
-    pub fn invalid(&self, key: &str, message: impl Into<String>) -> SettingError {
+    pub fn invalid(&self, key: &str, message: impl Into<String>) -> ConfigValueError {
         let place = match self.values.get(key) {
             Some((_, Origin::Env(var))) => (*var).to_owned(),
             _ => format!("[{}] {key}", self.section),
         };
-        SettingError {
+        ConfigValueError {
             place,
             message: message.into(),
         }
@@ -72,7 +85,7 @@ impl SettingValues {
     }
 
     /// A text value.
-    pub fn text(&self, key: &str) -> Result<Option<String>, SettingError> {
+    pub fn text(&self, key: &str) -> Result<Option<String>, ConfigValueError> {
         match self.raw(key) {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
@@ -81,7 +94,7 @@ impl SettingValues {
     }
 
     /// `true`/`false` (from the environment also `1`/`0`, `yes`/`no`, `on`/`off`).
-    pub fn flag(&self, key: &str) -> Result<Option<bool>, SettingError> {
+    pub fn flag(&self, key: &str) -> Result<Option<bool>, ConfigValueError> {
         match self.raw(key) {
             None => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
@@ -99,7 +112,7 @@ impl SettingValues {
         &self,
         key: &str,
         range: std::ops::RangeInclusive<u64>,
-    ) -> Result<Option<u64>, SettingError> {
+    ) -> Result<Option<u64>, ConfigValueError> {
         let n = match self.raw(key) {
             None => return Ok(None),
             Some(Value::Number(n)) => n.as_u64(),
@@ -124,12 +137,12 @@ impl SettingValues {
         &self,
         key: &str,
         range: std::ops::RangeInclusive<u64>,
-    ) -> Result<Option<Duration>, SettingError> {
+    ) -> Result<Option<Duration>, ConfigValueError> {
         Ok(self.number(key, range)?.map(Duration::from_secs))
     }
 
     /// A table of names to text values; from the environment written `name=value,…`.
-    pub fn table(&self, key: &str) -> Result<Option<Vec<(String, String)>>, SettingError> {
+    pub fn table(&self, key: &str) -> Result<Option<Vec<(String, String)>>, ConfigValueError> {
         match self.raw(key) {
             None => Ok(None),
             Some(Value::Object(map)) => map
@@ -164,7 +177,7 @@ mod tests {
 
     #[test]
     fn values_are_typed_and_errors_name_where_they_came_from() {
-        let mut s = SettingValues::new("dialects.x");
+        let mut s = ConfigSection::new("dialects.x");
         s.set_file("on", json!(true));
         s.set_file("n", json!(30));
         s.set_file("bad", json!("x"));
