@@ -2,6 +2,7 @@
 //! [`interlog_store::Changes`]), for consumers that follow every write and deletion without
 //! polling time windows.
 
+use crate::responses::ReaderRefusals;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -78,11 +79,9 @@ pub async fn read(
         ("wait" = Option<u32>, Query, description = "Seconds (0–60) to wait for a change when there is none after `after`"),
     ),
     responses(
+        ReaderRefusals,
         (status = 200, description = "Changes in position order: each engagement once at the position of its latest write (with the engagement as it is now), deletions as tombstones", body = ChangeFeed),
         (status = 400, description = "A bad parameter"),
-        (status = 401, description = "Missing or invalid token"),
-        (status = 403, description = "The token's role may not read"),
-        (status = 404, description = "No such tenant for this token"),
         (status = 410, description = "`after` is older than the deletions the feed still keeps"),
     ),
     security(("bearer" = []))

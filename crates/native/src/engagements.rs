@@ -1,11 +1,11 @@
 //! Single-engagement endpoints of the native API.
 
+use crate::responses::{AdminRefusals, AgentRefusals, JsonBodyRefusals, ReaderRefusals};
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
 use interlog_http::auth::{Admin, Agent, Reader};
-use interlog_http::body::{parse, require_json};
+use interlog_http::body::JsonBody;
 use interlog_http::error::{ApiError, ApiResult, ErrorKind};
 use interlog_http::formats::accept;
 use interlog_http::ApiState;
@@ -38,14 +38,10 @@ fn check_id(id: &str) -> ApiResult<()> {
     params(("tenant" = String, Path, description = "Tenant key")),
     request_body = Engagement,
     responses(
+        AgentRefusals,
+        JsonBodyRefusals,
         (status = 201, description = "Created; id assigned (UUIDv7) when absent", body = Engagement),
-        (status = 400, description = "The body is not JSON of the engagement's shape"),
-        (status = 401, description = "Missing, invalid or expired token"),
-        (status = 403, description = "Needs the agent role"),
-        (status = 404, description = "No such tenant for this token"),
         (status = 409, description = "An engagement with that id exists"),
-        (status = 413, description = "The body is larger than the configured limit"),
-        (status = 415, description = "The body is not declared as JSON"),
         (status = 422, description = "The engagement breaks the model's rules"),
     ),
     security(("bearer" = []))
@@ -53,11 +49,9 @@ fn check_id(id: &str) -> ApiResult<()> {
 pub async fn create(
     caller: Agent,
     State(state): State<ApiState>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonBody(e): JsonBody<Engagement>,
 ) -> ApiResult<Response> {
-    require_json(&headers)?;
-    let e = accept(parse::<Engagement>(&body)?)?;
+    let e = accept(e)?;
     let stored = state.store.create(&caller.tenant, e).await?;
     let mut res = json_response(StatusCode::CREATED, &stored);
     if let Ok(v) = HeaderValue::from_str(&format!(
@@ -73,8 +67,8 @@ pub async fn create(
     get, path = "/api/v1/tenants/{tenant}/engagements/{id}", tag = "engagements",
     params(("tenant" = String, Path, description = "Tenant key"), ("id" = String, Path, description = "Engagement id")),
     responses(
+        ReaderRefusals,
         (status = 200, body = Engagement),
-        (status = 401, description = "Missing, invalid or expired token"),
         (status = 404, description = "No such tenant for this token, or no such engagement"),
     ),
     security(("bearer" = []))
@@ -98,15 +92,12 @@ pub async fn get(
     params(("tenant" = String, Path, description = "Tenant key"), ("id" = String, Path, description = "Engagement id")),
     request_body = Engagement,
     responses(
+        AgentRefusals,
+        JsonBodyRefusals,
         (status = 200, description = "Replaced", body = Engagement),
         (status = 201, description = "Created", body = Engagement),
-        (status = 400, description = "The body is not JSON of the engagement's shape"),
-        (status = 401, description = "Missing, invalid or expired token"),
-        (status = 403, description = "Needs the agent role"),
         (status = 404, description = "No such tenant for this token, or not an engagement id"),
         (status = 409, description = "The stored engagement has a newer updated_at (code stale_write)"),
-        (status = 413, description = "The body is larger than the configured limit"),
-        (status = 415, description = "The body is not declared as JSON"),
         (status = 422, description = "The engagement breaks the model's rules"),
     ),
     security(("bearer" = []))
@@ -115,12 +106,9 @@ pub async fn put(
     caller: Agent,
     State(state): State<ApiState>,
     Path((_tenant, id)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonBody(mut e): JsonBody<Engagement>,
 ) -> ApiResult<Response> {
     check_id(&id)?;
-    require_json(&headers)?;
-    let mut e = parse::<Engagement>(&body)?;
     if e.id.is_empty() {
         e.id = id.clone();
     } else if e.id != id {
@@ -177,13 +165,11 @@ fn merge(e: &mut Engagement, patch: &serde_json::Value) -> Result<(), EditReject
     params(("tenant" = String, Path, description = "Tenant key"), ("id" = String, Path, description = "Engagement id")),
     request_body(content = Object, content_type = "application/merge-patch+json", description = "A JSON merge patch (RFC 7396)"),
     responses(
+        AgentRefusals,
+        JsonBodyRefusals,
         (status = 200, description = "The patched engagement", body = Engagement),
         (status = 400, description = "The body is not a JSON object"),
-        (status = 401, description = "Missing, invalid or expired token"),
-        (status = 403, description = "Needs the agent role"),
         (status = 404, description = "No such tenant for this token, or no such engagement"),
-        (status = 413, description = "The body is larger than the configured limit"),
-        (status = 415, description = "The body is not declared as JSON"),
         (status = 422, description = "The patched engagement breaks the model's rules"),
     ),
     security(("bearer" = []))
@@ -192,12 +178,9 @@ pub async fn patch(
     caller: Agent,
     State(state): State<ApiState>,
     Path((_tenant, id)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonBody(UniqueKeys(patch)): JsonBody<UniqueKeys>,
 ) -> ApiResult<Response> {
     check_id(&id)?;
-    require_json(&headers)?;
-    let patch = parse::<UniqueKeys>(&body)?.0;
     if !patch.is_object() {
         return Err(ApiError::new(
             ErrorKind::MalformedBody,
@@ -221,9 +204,8 @@ pub async fn patch(
     delete, path = "/api/v1/tenants/{tenant}/engagements/{id}", tag = "engagements",
     params(("tenant" = String, Path, description = "Tenant key"), ("id" = String, Path, description = "Engagement id")),
     responses(
+        AdminRefusals,
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Missing, invalid or expired token"),
-        (status = 403, description = "Needs the admin role"),
         (status = 404, description = "No such tenant for this token, or no such engagement"),
     ),
     security(("bearer" = []))

@@ -5,14 +5,14 @@
 //! identifiers only as keyed digests (`hmac-sha256:` + hex, keyed with the signing key), so
 //! a later question "was this identifier erased?" can be answered without keeping it.
 
+use crate::responses::{AdminRefusals, JsonBodyRefusals};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use bytes::Bytes;
 use hmac::{Hmac, Mac};
 use interlog_http::auth::Admin;
-use interlog_http::body::{parse, require_json};
+use interlog_http::body::JsonBody;
 use interlog_http::error::{ApiError, ApiResult};
 use interlog_http::ApiState;
 use interlog_store::{DeleteReason, Filter, Query, Store, StoreError, Tenant};
@@ -139,12 +139,9 @@ pub async fn erase(
     params(("tenant" = String, Path, description = "Tenant key")),
     request_body = ErasureRequest,
     responses(
+        AdminRefusals,
+        JsonBodyRefusals,
         (status = 201, description = "Erased: every engagement of the customer and its identity links", body = Receipt),
-        (status = 400, description = "The body is not JSON of this shape"),
-        (status = 401, description = "Missing or invalid token"),
-        (status = 403, description = "Needs the admin role"),
-        (status = 404, description = "No such tenant for this token"),
-        (status = 415, description = "The body is not JSON"),
         (status = 422, description = "An empty identifier"),
     ),
     security(("bearer" = []))
@@ -152,11 +149,8 @@ pub async fn erase(
 pub async fn create(
     caller: Admin,
     State(state): State<ApiState>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonBody(req): JsonBody<ErasureRequest>,
 ) -> ApiResult<Response> {
-    require_json(&headers)?;
-    let req: ErasureRequest = parse(&body)?;
     let identifier = req.identifier.trim();
     if identifier.is_empty() || identifier.chars().count() > 1024 {
         return Err(ApiError::field(
@@ -179,9 +173,8 @@ pub async fn create(
     get, path = "/api/v1/tenants/{tenant}/erasures/{id}", tag = "erasures",
     params(("tenant" = String, Path, description = "Tenant key"), ("id" = String, Path, description = "Erasure id")),
     responses(
+        AdminRefusals,
         (status = 200, description = "The receipt", body = Receipt),
-        (status = 401, description = "Missing or invalid token"),
-        (status = 403, description = "Needs the admin role"),
         (status = 404, description = "No such erasure"),
     ),
     security(("bearer" = []))

@@ -5,6 +5,7 @@
 //! accept and report lines the same way. Each line stands alone: a bad line is reported
 //! with its number and reason and the good lines around it are stored.
 
+use crate::responses::AgentRefusals;
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
 use axum::Json;
@@ -408,11 +409,9 @@ impl Ingest {
         )
     ),
     responses(
+        AgentRefusals,
         (status = 200, description = "Every line accounted for: counts, and the lines not created with their line number and reason", body = IngestSummary),
         (status = 400, description = "An unknown format or parameter, or a body that could not be read"),
-        (status = 401, description = "Missing, invalid or expired token"),
-        (status = 403, description = "Needs the agent role"),
-        (status = 404, description = "No such tenant for this token"),
         (status = 413, description = "The stream, a line or an XML document exceeds its configured limit"),
     ),
     security(("bearer" = []))

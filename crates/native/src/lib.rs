@@ -10,6 +10,7 @@ pub mod ingest;
 pub mod listing;
 pub mod oauth;
 pub mod openapi;
+pub mod responses;
 pub mod webhooks;
 
 use axum::routing::{get, post};

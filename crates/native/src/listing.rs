@@ -1,5 +1,6 @@
 //! `GET /api/v1/tenants/{tenant}/engagements`: the native listing.
 
+use crate::responses::ReaderRefusals;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -40,10 +41,9 @@ use interlog_http::{ApiResult, ApiState};
         ("count" = Option<String>, Query, description = "exact: include total"),
     ),
     responses(
+        ReaderRefusals,
         (status = 200, description = "A page of engagements, newest first by default", body = EngagementPage),
         (status = 400, description = "A bad parameter (code bad_parameter, naming it)"),
-        (status = 401, description = "Missing, invalid or expired token"),
-        (status = 404, description = "No such tenant for this token"),
     ),
     security(("bearer" = []))
 )]

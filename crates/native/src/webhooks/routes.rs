@@ -2,13 +2,13 @@
 //! their recent delivery attempts (admin).
 
 use super::{definitions, signature, Attempt, Definition, DeliveryState};
+use crate::responses::{AdminRefusals, JsonBodyRefusals};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use bytes::Bytes;
 use interlog_http::auth::Admin;
-use interlog_http::body::{parse, require_json};
+use interlog_http::body::JsonBody;
 use interlog_http::error::{ApiError, ApiResult};
 use interlog_http::listing::parse_filter;
 use interlog_http::ApiState;
@@ -118,12 +118,9 @@ async fn load(
     params(("tenant" = String, Path, description = "Tenant key")),
     request_body = NewWebhook,
     responses(
+        AdminRefusals,
+        JsonBodyRefusals,
         (status = 201, description = "Registered; the answer holds the signing secret, shown only now", body = WebhookView),
-        (status = 400, description = "The body is not JSON of this shape"),
-        (status = 401, description = "Missing or invalid token"),
-        (status = 403, description = "Needs the admin role"),
-        (status = 404, description = "No such tenant for this token"),
-        (status = 415, description = "The body is not JSON"),
         (status = 422, description = "A bad url, events or filter"),
     ),
     security(("bearer" = []))
@@ -131,11 +128,8 @@ async fn load(
 pub async fn create(
     caller: Admin,
     State(state): State<ApiState>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonBody(new): JsonBody<NewWebhook>,
 ) -> ApiResult<Response> {
-    require_json(&headers)?;
-    let new: NewWebhook = parse(&body)?;
     let mut events = new.events.clone();
     events.sort();
     events.dedup();
@@ -212,10 +206,8 @@ pub async fn create(
     get, path = "/api/v1/tenants/{tenant}/webhooks", tag = "webhooks",
     params(("tenant" = String, Path, description = "Tenant key")),
     responses(
+        AdminRefusals,
         (status = 200, description = "The tenant's webhooks (without secrets)", body = WebhookList),
-        (status = 401, description = "Missing or invalid token"),
-        (status = 403, description = "Needs the admin role"),
-        (status = 404, description = "No such tenant for this token"),
     ),
     security(("bearer" = []))
 )]
@@ -233,9 +225,8 @@ pub async fn list(caller: Admin, State(state): State<ApiState>) -> ApiResult<Jso
     get, path = "/api/v1/tenants/{tenant}/webhooks/{id}", tag = "webhooks",
     params(("tenant" = String, Path, description = "Tenant key"), ("id" = String, Path, description = "Webhook id")),
     responses(
+        AdminRefusals,
         (status = 200, description = "The webhook (without its secret)", body = WebhookView),
-        (status = 401, description = "Missing or invalid token"),
-        (status = 403, description = "Needs the admin role"),
         (status = 404, description = "No such webhook"),
     ),
     security(("bearer" = []))
@@ -253,9 +244,8 @@ pub async fn get(
     delete, path = "/api/v1/tenants/{tenant}/webhooks/{id}", tag = "webhooks",
     params(("tenant" = String, Path, description = "Tenant key"), ("id" = String, Path, description = "Webhook id")),
     responses(
+        AdminRefusals,
         (status = 204, description = "Deleted; no further deliveries"),
-        (status = 401, description = "Missing or invalid token"),
-        (status = 403, description = "Needs the admin role"),
         (status = 404, description = "No such webhook"),
     ),
     security(("bearer" = []))
@@ -280,9 +270,8 @@ pub async fn delete(
     get, path = "/api/v1/tenants/{tenant}/webhooks/{id}/deliveries", tag = "webhooks",
     params(("tenant" = String, Path, description = "Tenant key"), ("id" = String, Path, description = "Webhook id")),
     responses(
+        AdminRefusals,
         (status = 200, description = "The webhook's status and its recent delivery attempts, newest first", body = Deliveries),
-        (status = 401, description = "Missing or invalid token"),
-        (status = 403, description = "Needs the admin role"),
         (status = 404, description = "No such webhook"),
     ),
     security(("bearer" = []))
