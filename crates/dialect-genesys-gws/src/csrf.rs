@@ -14,15 +14,11 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use axum::response::Response;
+use interlog_http::session::same_secret;
 use interlog_http::ApiState;
 
 pub const HEADER_NAME: &str = "X-CSRF-HEADER";
 pub const TOKEN_HEADER: &str = "X-CSRF-TOKEN";
-
-/// Constant-time comparison, so the token cannot be guessed byte by byte from timings.
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
 
 /// The caller of a request that modifies (an extractor): see [`modifying_caller`].
 pub struct Modifying(pub GwsCaller);
@@ -60,7 +56,7 @@ async fn modifying_caller(
             if caller
                 .session
                 .as_ref()
-                .is_some_and(|s| same(s.csrf.as_bytes(), sent.as_bytes())) =>
+                .is_some_and(|s| same_secret(s.csrf.as_bytes(), sent.as_bytes())) =>
         {
             Ok(caller)
         }
@@ -90,18 +86,5 @@ pub fn decorate(gws: &Gws, caller: &GwsCaller, res: &mut Response) {
         .and_then(|c| session::set_cookie(gws, c))
     {
         headers.append(axum::http::header::SET_COOKIE, v);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tokens_compare_exactly() {
-        assert!(same(b"abc", b"abc"));
-        assert!(!same(b"abc", b"abd"));
-        assert!(!same(b"abc", b"ab"));
-        assert!(same(b"", b""));
     }
 }

@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod params;
 pub mod record_link;
 pub mod routes;
+pub mod session;
 pub mod state;
 
 pub use aliases::TenantIdShape;

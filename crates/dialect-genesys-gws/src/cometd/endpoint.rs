@@ -56,7 +56,7 @@ pub async fn endpoint(
             )
         }
     };
-    let cookie_key = session::cookie(&headers).map(session::key_of);
+    let cookie_key = session::cookie(&headers).and_then(session::key_of);
     let advice = Advice {
         timeout_ms: gws.config.connect_timeout.as_millis() as u64,
         max_interval_ms: gws.config.max_interval.as_millis() as u64,
