@@ -167,7 +167,7 @@ fn describe() {
     );
     describe_gauge!(
         BACKGROUND_TASKS,
-        "Background tasks running, by worker (webhooks: one per webhook, plus the dispatcher)"
+        "Background tasks running, by worker (webhooks: one per webhook, and the one that looks for webhooks)"
     );
     describe_counter!(
         BACKGROUND_FAILURES,

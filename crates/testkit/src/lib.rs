@@ -1,6 +1,6 @@
 //! Test harness: the server started exactly as `interlog serve` starts it — the same
 //! configuration loading (a config file in a fresh data directory, an environment), the
-//! same app builder and registry of dialects, the same store opening by URL — on
+//! same builder and list of APIs, the same store opening by URL — on
 //! 127.0.0.1:0, with a fresh tenant (`acme`, Europe/Dublin, country code 353) and tokens
 //! for each role.
 //!
