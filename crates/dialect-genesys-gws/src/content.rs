@@ -8,7 +8,7 @@ use crate::history::tenant_zone;
 use crate::params::{self, Operation, Source};
 use crate::render::{self, base_url, Interaction, RenderContext, TranscriptEntry};
 use crate::session::GwsCaller;
-use crate::Gws;
+use crate::shared::Gws;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
@@ -75,7 +75,7 @@ async fn content(
     let tenant = caller.tenant.clone();
     let g = gws.clone();
     let reference = gws
-        .launch(state.store.clone(), &caller, move |reference| async move {
+        .launch(state.store.clone(), caller.tenant.clone(), caller.session_key(), move |reference| async move {
             let message_type = "GetInteractionContentMessage";
             let failed = |message: String| ContentMessage {
                 reference_id: reference,

@@ -9,7 +9,7 @@
 
 use crate::envelope::{GwsError, GwsResult};
 use crate::session::{self, gws_of, GwsCaller};
-use crate::Gws;
+use crate::shared::Gws;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue};

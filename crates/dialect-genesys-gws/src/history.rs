@@ -10,7 +10,7 @@ use crate::mapping;
 use crate::params::{self, HistoryParams, Operation, Source};
 use crate::render::{self, base_url, Interaction, RenderContext};
 use crate::session::GwsCaller;
-use crate::Gws;
+use crate::shared::Gws;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
@@ -267,7 +267,7 @@ async fn start(
     base: String,
 ) -> GwsResult<u64> {
     let tenant = caller.tenant.clone();
-    gws.launch(state.store.clone(), &caller, move |reference| async move {
+    gws.launch(state.store.clone(), caller.tenant.clone(), caller.session_key(), move |reference| async move {
         let message_type = "GetInteractionsHistoryMessage";
         let found = run(state.store.as_ref(), &tenant, &search).await;
         let tz = tenant_zone(&tenant);

@@ -5,7 +5,7 @@ use crate::csrf;
 use crate::envelope::{ok_json, GwsError, GwsResult};
 use crate::render::base_url;
 use crate::session::{GwsCaller, InSession};
-use crate::Gws;
+use crate::shared::Gws;
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::Response;

@@ -19,7 +19,7 @@
 //! to the configured default tenant.
 
 use crate::envelope::{GwsError, GwsResult};
-use crate::Gws;
+use crate::shared::Gws;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
@@ -57,6 +57,13 @@ pub struct GwsCaller {
     /// The session the request belongs to: none for Basic credentials without a live
     /// session cookie, unless the request opened one.
     pub session: Option<Session>,
+}
+
+impl GwsCaller {
+    /// The key of the caller's session, if it has one.
+    pub fn session_key(&self) -> Option<String> {
+        self.session.as_ref().map(|s| s.key.clone())
+    }
 }
 
 /// A live session.

@@ -8,8 +8,8 @@
 //! within the account's rate limit (429).
 
 use crate::error::ZoomError;
-use crate::scopes::Op;
-use crate::Zoom;
+use crate::scopes::{Op, Operation};
+use crate::shared::Zoom;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
@@ -20,11 +20,6 @@ use interlog_http::ApiState;
 use interlog_store::Tenant;
 use std::marker::PhantomData;
 use std::sync::Arc;
-
-/// An operation of the dialect, as a type (see [`crate::scopes::op`]).
-pub trait Operation: Send + Sync + 'static {
-    const OP: Op;
-}
 
 /// A caller admitted to the operation `O`.
 pub struct ZoomCaller<O: Operation> {

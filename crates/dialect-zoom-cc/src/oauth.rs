@@ -3,7 +3,7 @@
 //! documents, or in a form body, as common clients send them); `client_credentials` too.
 
 use crate::scopes::granted;
-use crate::Zoom;
+use crate::shared::Zoom;
 use axum::extract::{Extension, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};

@@ -1,7 +1,7 @@
 //! Tenant, client and user administration, working on the data directory directly (also
 //! while a server runs on it), and the demo set-up.
 
-use crate::{runtime, DataArgs};
+use crate::setup::{runtime, DataArgs};
 use interlog_app::maintenance::{retention_days, retention_status};
 use interlog_app::Config;
 use interlog_http::auth::{generate_secret, hash_secret};
@@ -95,7 +95,7 @@ pub enum UserCommand {
 }
 
 fn store_error(e: StoreError) -> String {
-    crate::error_chain(&e)
+    interlog_app::store_url::error_chain(&e)
 }
 
 pub(crate) async fn find_tenant(store: &dyn Store, key: &str) -> Result<Tenant, String> {

@@ -1,6 +1,6 @@
 //! `interlog export`: a tenant's engagements, filtered, as NDJSON or CSV on stdout.
 
-use crate::{runtime, DataArgs};
+use crate::setup::{runtime, DataArgs};
 use interlog_http::params::Params;
 use interlog_model::Engagement;
 use interlog_store::{OpenOptions, Query, Sort, SortDir, SortKey, Start};
@@ -135,7 +135,7 @@ fn changes(args: &ExportArgs, after: i64) -> Result<(), String> {
             let page = store
                 .changes(&tenant, at, 1000)
                 .await
-                .map_err(|e| crate::error_chain(&e))?;
+                .map_err(|e| interlog_app::store_url::error_chain(&e))?;
             if at > 0 && at < page.trimmed_through {
                 return Err(format!(
                     "deletions up to position {} are no longer kept; start again from 0",
@@ -201,7 +201,7 @@ pub fn run(args: ExportArgs) -> Result<(), String> {
             let page = store
                 .list(&tenant, &query)
                 .await
-                .map_err(|e| crate::error_chain(&e))?;
+                .map_err(|e| interlog_app::store_url::error_chain(&e))?;
             for item in &page.items {
                 sink.write(item)?;
                 written += 1;

@@ -1,7 +1,8 @@
 //! `interlog serve`: the HTTP server, built and run by the app crate exactly as the tests
 //! start it, with graceful shutdown.
 
-use crate::{runtime, telemetry};
+use crate::setup::runtime;
+use crate::telemetry;
 use interlog_app::config::{process_env, LogFormat};
 use interlog_app::{Config, Overrides, Server};
 use std::net::SocketAddr;

@@ -7,7 +7,7 @@ use super::protocol::{
     advice_handshake, advice_none, failure, parse_batch, reply, Advice, Incoming,
 };
 use crate::session;
-use crate::Gws;
+use crate::shared::Gws;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
