@@ -73,7 +73,6 @@ pub async fn read(
     path = "/api/v1/tenants/{tenant}/changes",
     tag = "changes",
     params(
-        ("tenant" = String, Path, description = "Tenant key"),
         ("after" = Option<i64>, Query, description = "The position after which to read (next_after of the previous answer); 0 or absent: from the beginning of what is kept"),
         ("limit" = Option<u32>, Query, description = "1–1000, default 100"),
         ("wait" = Option<u32>, Query, description = "Seconds (0–60) to wait for a change when there is none after `after`"),
@@ -84,7 +83,6 @@ pub async fn read(
         (status = 400, description = "A bad parameter"),
         (status = 410, description = "`after` is older than the deletions the feed still keeps"),
     ),
-    security(("bearer" = []))
 )]
 pub async fn changes(
     caller: Reader,

@@ -35,7 +35,6 @@ fn check_id(id: &str) -> ApiResult<()> {
 
 #[utoipa::path(
     post, path = "/api/v1/tenants/{tenant}/engagements", tag = "engagements",
-    params(("tenant" = String, Path, description = "Tenant key")),
     request_body = Engagement,
     responses(
         AgentRefusals,
@@ -44,7 +43,6 @@ fn check_id(id: &str) -> ApiResult<()> {
         (status = 409, description = "An engagement with that id exists"),
         (status = 422, description = "The engagement breaks the model's rules"),
     ),
-    security(("bearer" = []))
 )]
 pub async fn create(
     caller: Agent,
@@ -65,13 +63,12 @@ pub async fn create(
 
 #[utoipa::path(
     get, path = "/api/v1/tenants/{tenant}/engagements/{id}", tag = "engagements",
-    params(("tenant" = String, Path, description = "Tenant key"), ("id" = String, Path, description = "Engagement id")),
+    params(("id" = String, Path, description = "Engagement id")),
     responses(
         ReaderRefusals,
         (status = 200, body = Engagement),
         (status = 404, description = "No such tenant for this token, or no such engagement"),
     ),
-    security(("bearer" = []))
 )]
 pub async fn get(
     caller: Reader,
@@ -89,7 +86,7 @@ pub async fn get(
 
 #[utoipa::path(
     put, path = "/api/v1/tenants/{tenant}/engagements/{id}", tag = "engagements",
-    params(("tenant" = String, Path, description = "Tenant key"), ("id" = String, Path, description = "Engagement id")),
+    params(("id" = String, Path, description = "Engagement id")),
     request_body = Engagement,
     responses(
         AgentRefusals,
@@ -100,7 +97,6 @@ pub async fn get(
         (status = 409, description = "The stored engagement has a newer updated_at (code stale_write)"),
         (status = 422, description = "The engagement breaks the model's rules"),
     ),
-    security(("bearer" = []))
 )]
 pub async fn put(
     caller: Agent,
@@ -162,7 +158,7 @@ fn merge(e: &mut Engagement, patch: &serde_json::Value) -> Result<(), EditReject
 
 #[utoipa::path(
     patch, path = "/api/v1/tenants/{tenant}/engagements/{id}", tag = "engagements",
-    params(("tenant" = String, Path, description = "Tenant key"), ("id" = String, Path, description = "Engagement id")),
+    params(("id" = String, Path, description = "Engagement id")),
     request_body(content = Object, content_type = "application/merge-patch+json", description = "A JSON merge patch (RFC 7396)"),
     responses(
         AgentRefusals,
@@ -172,7 +168,6 @@ fn merge(e: &mut Engagement, patch: &serde_json::Value) -> Result<(), EditReject
         (status = 404, description = "No such tenant for this token, or no such engagement"),
         (status = 422, description = "The patched engagement breaks the model's rules"),
     ),
-    security(("bearer" = []))
 )]
 pub async fn patch(
     caller: Agent,
@@ -202,13 +197,12 @@ pub async fn patch(
 
 #[utoipa::path(
     delete, path = "/api/v1/tenants/{tenant}/engagements/{id}", tag = "engagements",
-    params(("tenant" = String, Path, description = "Tenant key"), ("id" = String, Path, description = "Engagement id")),
+    params(("id" = String, Path, description = "Engagement id")),
     responses(
         AdminRefusals,
         (status = 204, description = "Deleted"),
         (status = 404, description = "No such tenant for this token, or no such engagement"),
     ),
-    security(("bearer" = []))
 )]
 pub async fn delete(
     caller: Admin,

@@ -136,7 +136,6 @@ pub async fn erase(
 
 #[utoipa::path(
     post, path = "/api/v1/tenants/{tenant}/erasures", tag = "erasures",
-    params(("tenant" = String, Path, description = "Tenant key")),
     request_body = ErasureRequest,
     responses(
         AdminRefusals,
@@ -144,7 +143,6 @@ pub async fn erase(
         (status = 201, description = "Erased: every engagement of the customer and its identity links", body = Receipt),
         (status = 422, description = "An empty identifier"),
     ),
-    security(("bearer" = []))
 )]
 pub async fn create(
     caller: Admin,
@@ -171,13 +169,12 @@ pub async fn create(
 
 #[utoipa::path(
     get, path = "/api/v1/tenants/{tenant}/erasures/{id}", tag = "erasures",
-    params(("tenant" = String, Path, description = "Tenant key"), ("id" = String, Path, description = "Erasure id")),
+    params(("id" = String, Path, description = "Erasure id")),
     responses(
         AdminRefusals,
         (status = 200, description = "The receipt", body = Receipt),
         (status = 404, description = "No such erasure"),
     ),
-    security(("bearer" = []))
 )]
 pub async fn get(
     caller: Admin,

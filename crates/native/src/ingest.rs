@@ -398,7 +398,6 @@ impl Ingest {
 #[utoipa::path(
     post, path = "/api/v1/tenants/{tenant}/ingest", tag = "engagements",
     params(
-        ("tenant" = String, Path, description = "Tenant key"),
         ("format" = Option<String>, Query, description = "native (default) or a dialect's vendor shape, e.g. oracle_lx, zoom_cc"),
     ),
     request_body(
@@ -414,7 +413,6 @@ impl Ingest {
         (status = 400, description = "An unknown format or parameter, or a body that could not be read"),
         (status = 413, description = "The stream, a line or an XML document exceeds its configured limit"),
     ),
-    security(("bearer" = []))
 )]
 pub async fn ingest(
     caller: Agent,

@@ -15,7 +15,6 @@ use interlog_http::{ApiResult, ApiState};
     path = "/api/v1/tenants/{tenant}/engagements",
     tag = "engagements",
     params(
-        ("tenant" = String, Path, description = "Tenant key"),
         ("started_from" = Option<String>, Query, description = "RFC 3339; started at or after"),
         ("started_to" = Option<String>, Query, description = "RFC 3339; started before"),
         ("ended_from" = Option<String>, Query, description = "RFC 3339; ended at or after"),
@@ -45,7 +44,6 @@ use interlog_http::{ApiResult, ApiState};
         (status = 200, description = "A page of engagements, newest first by default", body = EngagementPage),
         (status = 400, description = "A bad parameter (code bad_parameter, naming it)"),
     ),
-    security(("bearer" = []))
 )]
 pub async fn list(
     caller: Reader,

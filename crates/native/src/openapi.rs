@@ -5,8 +5,9 @@ use axum::http::{header, HeaderValue};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use interlog_http::Routes;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{Content, Ref, RefOr};
+use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn, PathItem};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{Content, Object, Ref, RefOr, Required, Type};
 use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
@@ -53,7 +54,7 @@ use utoipa::{Modify, OpenApi};
         crate::erasures::ErasureRequest,
         crate::erasures::Receipt,
     )),
-    modifiers(&BearerAuth, &ProblemResponses),
+    modifiers(&BearerAuth, &TenantOperations, &ProblemResponses),
     tags(
         (name = "auth", description = "Access tokens"),
         (name = "engagements", description = "Engagement history"),
@@ -81,6 +82,49 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Every operation on a tenant's resources (`/api/v1/tenants/{tenant}/…`) takes the tenant's
+/// key in its path and a bearer token: said once here rather than on each operation.
+struct TenantOperations;
+
+impl Modify for TenantOperations {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let tenant = ParameterBuilder::new()
+            .name("tenant")
+            .parameter_in(ParameterIn::Path)
+            .description(Some("Tenant key"))
+            .required(Required::True)
+            .schema(Some(Object::with_type(Type::String)))
+            .build();
+        let bearer = SecurityRequirement::new("bearer", Vec::<String>::new());
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            if !path.starts_with("/api/v1/tenants/{tenant}") {
+                continue;
+            }
+            for op in operations(item) {
+                // utoipa lists a path parameter an operation does not declare itself, last
+                // and undescribed: this one goes first, described.
+                let parameters = op.parameters.get_or_insert_with(Vec::new);
+                parameters.retain(|p| p.name != "tenant");
+                parameters.insert(0, tenant.clone());
+                op.security = Some(vec![bearer.clone()]);
+            }
+        }
+    }
+}
+
+/// The operations of a path.
+fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.patch,
+    ]
+    .into_iter()
+    .flatten()
+}
+
 /// Every error response an operation declares without a body of its own is a problem:
 /// said once here rather than on each status of each operation.
 struct ProblemResponses;
@@ -88,14 +132,7 @@ struct ProblemResponses;
 impl Modify for ProblemResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         for item in openapi.paths.paths.values_mut() {
-            let operations = [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
-            ];
-            for op in operations.into_iter().flatten() {
+            for op in operations(item) {
                 for (status, response) in op.responses.responses.iter_mut() {
                     let RefOr::T(response) = response else {
                         continue;

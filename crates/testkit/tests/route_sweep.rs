@@ -9,9 +9,8 @@
 
 use axum::extract::{Path, State};
 use axum::routing::get;
-use interlog_http::auth::{hash_secret, APP_KEY};
 use interlog_http::{Access, Api, ApiState, ConfigSection, RouteInfo, Routes};
-use interlog_store::{ClientRole, NewClient, NewTenant, NewUser, Tenant};
+use interlog_store::{ClientRole, Tenant};
 use interlog_testkit::*;
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
@@ -61,46 +60,12 @@ enum Guise {
 /// has an application key and a Genesys user; its tokens from each API's own token
 /// endpoint, and a Genesys session.
 async fn tenant_with_credentials(app: &TestApp, key: &str) -> (Tenant, Credentials) {
-    let tenant = app
-        .store
-        .create_tenant(NewTenant {
-            key: key.into(),
-            name: key.into(),
-            time_zone: "UTC".into(),
-            country_code: None,
-            aliases: vec![],
-        })
-        .await
-        .unwrap();
+    let tenant = app.create_tenant(key).await;
     let client = format!("{key}-client");
-    app.store
-        .create_client(
-            &tenant,
-            NewClient {
-                client_id: client.clone(),
-                secret_hash: secret_hash(),
-                role: ClientRole::Admin,
-                scopes: vec![],
-                credentials: [(APP_KEY.to_owned(), hash_secret(APP_KEY_VALUE))]
-                    .into_iter()
-                    .collect(),
-            },
-        )
-        .await
-        .unwrap();
-    app.store
-        .create_user(
-            &tenant,
-            NewUser {
-                username: "agent".into(),
-                password_hash: hash_secret(PASSWORD),
-                email: None,
-                display_name: None,
-                role: ClientRole::Admin,
-            },
-        )
-        .await
-        .unwrap();
+    app.create_client_with_app_key(&tenant, &client, APP_KEY_VALUE)
+        .await;
+    app.create_user(&tenant, "agent", PASSWORD, ClientRole::Admin)
+        .await;
     let token = |r: reqwest::Response| async move {
         assert_eq!(r.status(), 200, "token request");
         let body: Value = r.json().await.unwrap();
@@ -578,14 +543,7 @@ async fn set_up() -> (TestApp, Credentials, Credentials) {
 async fn every_route_refuses_anonymous_tampered_and_foreign_callers() {
     let (app, victim, other) = set_up().await;
     the_victim_sees_its_data(&app, &victim, "Bearer").await;
-    for api in [
-        "native",
-        "oracle_lx",
-        "zoom_cc",
-        "avaya_axp",
-        "genesys_gws",
-        "ui",
-    ] {
+    for api in api_names() {
         assert!(
             app.routes.iter().any(|r| r.api == api),
             "the app lists no route of {api}"

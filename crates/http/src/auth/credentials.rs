@@ -5,7 +5,7 @@ use super::secret::{generate_secret, hash_secret, verify_secret};
 use super::token::{now_secs, Claims, SubjectKind};
 use crate::error::ApiResult;
 use crate::state::ApiState;
-use interlog_store::{Client, Tenant, User};
+use interlog_store::{Client, ClientRole, Tenant, User};
 use std::sync::{Arc, LazyLock};
 
 /// Issues a token for a client, with the lifetime given.
@@ -16,27 +16,46 @@ pub fn issue_for_client(
     ttl: i64,
     scopes: Vec<String>,
 ) -> String {
-    let now = now_secs();
-    state.signer.jwt(&Claims {
-        tenant: tenant.key.clone(),
-        sub: client.client_id.clone(),
-        kind: SubjectKind::Client,
-        role: client.role,
+    issue(
+        state,
+        tenant,
+        &client.client_id,
+        SubjectKind::Client,
+        client.role,
         scopes,
-        iat: now,
-        exp: now + ttl,
-    })
+        ttl,
+    )
 }
 
 /// Issues a token for a user.
 pub fn issue_for_user(state: &ApiState, tenant: &Tenant, user: &User, ttl: i64) -> String {
+    issue(
+        state,
+        tenant,
+        &user.id,
+        SubjectKind::User,
+        user.role,
+        Vec::new(),
+        ttl,
+    )
+}
+
+fn issue(
+    state: &ApiState,
+    tenant: &Tenant,
+    sub: &str,
+    kind: SubjectKind,
+    role: ClientRole,
+    scopes: Vec<String>,
+    ttl: i64,
+) -> String {
     let now = now_secs();
     state.signer.jwt(&Claims {
         tenant: tenant.key.clone(),
-        sub: user.id.clone(),
-        kind: SubjectKind::User,
-        role: user.role,
-        scopes: Vec::new(),
+        sub: sub.to_owned(),
+        kind,
+        role,
+        scopes,
         iat: now,
         exp: now + ttl,
     })

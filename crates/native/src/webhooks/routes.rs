@@ -115,7 +115,6 @@ async fn load(
 
 #[utoipa::path(
     post, path = "/api/v1/tenants/{tenant}/webhooks", tag = "webhooks",
-    params(("tenant" = String, Path, description = "Tenant key")),
     request_body = NewWebhook,
     responses(
         AdminRefusals,
@@ -123,7 +122,6 @@ async fn load(
         (status = 201, description = "Registered; the answer holds the signing secret, shown only now", body = WebhookView),
         (status = 422, description = "A bad url, events or filter"),
     ),
-    security(("bearer" = []))
 )]
 pub async fn create(
     caller: Admin,
@@ -204,12 +202,10 @@ pub async fn create(
 
 #[utoipa::path(
     get, path = "/api/v1/tenants/{tenant}/webhooks", tag = "webhooks",
-    params(("tenant" = String, Path, description = "Tenant key")),
     responses(
         AdminRefusals,
         (status = 200, description = "The tenant's webhooks (without secrets)", body = WebhookList),
     ),
-    security(("bearer" = []))
 )]
 pub async fn list(caller: Admin, State(state): State<ApiState>) -> ApiResult<Json<WebhookList>> {
     let mut webhooks = Vec::new();
@@ -223,13 +219,12 @@ pub async fn list(caller: Admin, State(state): State<ApiState>) -> ApiResult<Jso
 
 #[utoipa::path(
     get, path = "/api/v1/tenants/{tenant}/webhooks/{id}", tag = "webhooks",
-    params(("tenant" = String, Path, description = "Tenant key"), ("id" = String, Path, description = "Webhook id")),
+    params(("id" = String, Path, description = "Webhook id")),
     responses(
         AdminRefusals,
         (status = 200, description = "The webhook (without its secret)", body = WebhookView),
         (status = 404, description = "No such webhook"),
     ),
-    security(("bearer" = []))
 )]
 pub async fn get(
     caller: Admin,
@@ -242,13 +237,12 @@ pub async fn get(
 
 #[utoipa::path(
     delete, path = "/api/v1/tenants/{tenant}/webhooks/{id}", tag = "webhooks",
-    params(("tenant" = String, Path, description = "Tenant key"), ("id" = String, Path, description = "Webhook id")),
+    params(("id" = String, Path, description = "Webhook id")),
     responses(
         AdminRefusals,
         (status = 204, description = "Deleted; no further deliveries"),
         (status = 404, description = "No such webhook"),
     ),
-    security(("bearer" = []))
 )]
 pub async fn delete(
     caller: Admin,
@@ -268,13 +262,12 @@ pub async fn delete(
 
 #[utoipa::path(
     get, path = "/api/v1/tenants/{tenant}/webhooks/{id}/deliveries", tag = "webhooks",
-    params(("tenant" = String, Path, description = "Tenant key"), ("id" = String, Path, description = "Webhook id")),
+    params(("id" = String, Path, description = "Webhook id")),
     responses(
         AdminRefusals,
         (status = 200, description = "The webhook's status and its recent delivery attempts, newest first", body = Deliveries),
         (status = 404, description = "No such webhook"),
     ),
-    security(("bearer" = []))
 )]
 pub async fn deliveries(
     caller: Admin,
