@@ -232,6 +232,11 @@ pub fn mint_token(signer: &Signer, tenant: &str, role: ClientRole, ttl: i64) -> 
 }
 
 impl TestApp {
+    /// What the server's APIs share (its store, signer and configuration).
+    pub fn state(&self) -> &interlog_http::ApiState {
+        &self.server.as_ref().expect("the server runs").state
+    }
+
     /// A running part of the server that an API exposed (e.g. a dialect's hub).
     pub fn handle<T: Send + Sync + 'static>(&self) -> Arc<T> {
         self.server
