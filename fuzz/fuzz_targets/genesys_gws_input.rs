@@ -46,7 +46,7 @@ fuzz_target!(|data: &[u8]| {
     match interlog_dialect_genesys_gws::ingest::decode_line(data) {
         Ok(es) => {
             for e in es {
-                let _ = interlog_api::native::engagements::accept(e);
+                let _ = interlog_http::formats::accept(e);
             }
         }
         Err(reason) => assert!(!reason.is_empty()),

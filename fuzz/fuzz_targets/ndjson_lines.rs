@@ -1,7 +1,7 @@
 //! Any bulk stream, in any chunking: lines are split the same way, and every line either
 //! parses into a valid engagement or is rejected with a reason.
 #![no_main]
-use interlog_api::ingest::{parse_line, Line, LineSplitter};
+use interlog_native::ingest::{parse_line, Line, LineSplitter};
 use libfuzzer_sys::fuzz_target;
 
 fn lines(chunks: &[&[u8]]) -> Vec<(u64, Option<Vec<u8>>)> {

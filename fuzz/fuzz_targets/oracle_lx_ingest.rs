@@ -2,7 +2,7 @@
 //! valid engagements or is rejected with a reason, and what a JSON line stores reads back
 //! through the dialect in a shape that decodes to the same rendering again.
 #![no_main]
-use interlog_api::ingest::decode_record;
+use interlog_http::formats::decode_record;
 use interlog_dialect_oracle_lx::{ingest, render_json, view};
 use interlog_store::StoredEngagement;
 use libfuzzer_sys::fuzz_target;

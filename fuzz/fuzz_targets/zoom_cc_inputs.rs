@@ -3,12 +3,12 @@
 //! field with Zoom's code 300), time windows, and page tokens (opened only when sealed by
 //! this server for that query).
 #![no_main]
-use interlog_api::auth::Signer;
+use interlog_http::auth::Signer;
 use interlog_dialect_zoom_cc::{ingest, page_token, params, time};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    match interlog_api::ingest::decode_record(ingest::decode, data) {
+    match interlog_http::formats::decode_record(ingest::decode, data) {
         Ok(es) => {
             for e in es {
                 assert!(e.validate().is_ok());

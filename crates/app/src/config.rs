@@ -3,9 +3,8 @@
 //! warned about; a value that cannot be used is an error naming it, the same way for the
 //! server's own settings and for every dialect's section (`[dialects.NAME]`).
 
-use crate::registry::DIALECTS;
 use crate::store_url::StoreUrl;
-use interlog_api::{ApiConfig, MetricsServing, SettingError, SettingValues};
+use interlog_http::{ApiConfig, ConfigSection, ConfigValueError, MetricsServing};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -23,7 +22,7 @@ pub fn default_file() -> String {
         "\n# Each dialect's settings, in its own section. Every one is optional; the values\n\
          # shown are the defaults.\n",
     );
-    for d in DIALECTS {
+    for d in crate::registry::dialects() {
         out.push('\n');
         out.push_str(&d.config_section());
     }
@@ -74,7 +73,7 @@ pub enum ConfigError {
     #[error("{0}")]
     Invalid(String),
     #[error("{0}")]
-    Setting(#[from] SettingError),
+    Value(#[from] ConfigValueError),
     #[error("{0}")]
     Key(String),
 }
@@ -112,7 +111,7 @@ struct FileConfig {
 
 /// How the server treats connections (see [`crate::connection`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServerSettings {
+pub struct ServerConfig {
     /// Connections served at once; more wait in the listen backlog.
     pub max_connections: usize,
     /// Time from a request's first byte to the end of its head.
@@ -125,12 +124,12 @@ pub struct ServerSettings {
     pub shutdown_grace: Duration,
 }
 
-impl ServerSettings {
+impl ServerConfig {
     /// The defaults: 10 s to send a request head, 60 s idle, 30 s between body chunks,
     /// 30 s to finish on shutdown, and 10,000 connections (fewer when the process may not
     /// open that many files).
     pub fn defaults() -> Self {
-        ServerSettings {
+        ServerConfig {
             max_connections: default_max_connections(),
             header_read_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
@@ -167,13 +166,13 @@ pub struct Config {
     pub log_level: String,
     pub api: ApiConfig,
     pub signing_key_file: Option<PathBuf>,
-    pub server: ServerSettings,
+    pub server: ServerConfig,
     /// How long the change feed keeps tombstones.
     pub change_horizon: Duration,
     /// How often retention, tombstone trimming and record sweeping run.
     pub maintenance_interval: Duration,
     /// Each registered dialect's section, with the environment applied.
-    dialects: BTreeMap<&'static str, SettingValues>,
+    dialects: BTreeMap<&'static str, ConfigSection>,
     /// What deserves a warning once logging is up (unknown keys).
     pub warnings: Vec<String>,
     /// The config file read, if any.
@@ -307,8 +306,8 @@ impl Config {
                     v => Ok(v),
                 }
             };
-        let guard_defaults = interlog_api::auth::GuardLimits::default();
-        let credential_limits = interlog_api::auth::GuardLimits {
+        let guard_defaults = interlog_http::auth::GuardLimits::default();
+        let credential_limits = interlog_http::auth::GuardLimits {
             burst: positive(
                 "credential_burst",
                 "INTERLOG_CREDENTIAL_BURST",
@@ -356,11 +355,11 @@ impl Config {
         if api.ui_session_ttl_secs <= 0 {
             return Err(invalid("ui_session_ttl_secs", "must be positive"));
         }
-        let server_defaults = ServerSettings::defaults();
+        let server_defaults = ServerConfig::defaults();
         let secs = |name: &str, env_name: &str, file: Option<u64>, default: Duration| {
             positive(name, env_name, file).map(|v| v.map_or(default, Duration::from_secs))
         };
-        let server = ServerSettings {
+        let server = ServerConfig {
             max_connections: match env_size("INTERLOG_MAX_CONNECTIONS")?.or(file.max_connections) {
                 Some(0) => return Err(invalid("max_connections", "must be at least 1")),
                 Some(n) => n,
@@ -418,12 +417,12 @@ impl Config {
         };
         let mut sections = file.dialects;
         let mut dialects = BTreeMap::new();
-        for d in DIALECTS {
+        for d in crate::registry::dialects() {
             let section = format!("dialects.{}", d.name);
-            let mut values = SettingValues::new(section.clone());
+            let mut values = ConfigSection::new(section.clone());
             let table = sections.remove(d.name).unwrap_or_default();
             for (key, value) in table {
-                if d.settings.iter().any(|s| s.key == key) {
+                if d.config_keys.iter().any(|s| s.key == key) {
                     let json = serde_json::to_value(&value)
                         .map_err(|e| ConfigError::Invalid(format!("[{section}] {key}: {e}")))?;
                     values.set_file(&key, json);
@@ -431,7 +430,7 @@ impl Config {
                     warnings.push(format!("[{section}] {key}"));
                 }
             }
-            for s in d.settings {
+            for s in d.config_keys {
                 if let Some(var) = s.env {
                     if let Some(v) = env(var) {
                         values.set_env(s.key, var, v);
@@ -465,7 +464,7 @@ impl Config {
 
     /// Gives a dialect setting a value when neither the file nor the environment did
     /// (e.g. what `serve --demo` needs).
-    pub fn default_dialect_setting(&mut self, dialect: &str, key: &str, value: serde_json::Value) {
+    pub fn default_section_value(&mut self, dialect: &str, key: &str, value: serde_json::Value) {
         if let Some(values) = self.dialects.get_mut(dialect) {
             if !values.contains(key) {
                 values.set_file(key, value);
@@ -474,11 +473,11 @@ impl Config {
     }
 
     /// The settings of a dialect's section (empty for one not registered).
-    pub fn dialect_settings(&self, name: &str) -> SettingValues {
+    pub fn dialect_section(&self, name: &str) -> ConfigSection {
         self.dialects
             .get(name)
             .cloned()
-            .unwrap_or_else(|| SettingValues::new(format!("dialects.{name}")))
+            .unwrap_or_else(|| ConfigSection::new(format!("dialects.{name}")))
     }
 }
 
@@ -487,7 +486,7 @@ fn webhook_settings(
     table: &toml::Table,
     env: Env<'_>,
     warnings: &mut Vec<String>,
-) -> Result<interlog_api::state::WebhookSettings, ConfigError> {
+) -> Result<interlog_http::state::WebhookConfig, ConfigError> {
     const KEYS: &[(&str, &str)] = &[
         (
             "allow_private_targets",
@@ -499,7 +498,7 @@ fn webhook_settings(
         ("give_up_after_secs", "INTERLOG_WEBHOOKS_GIVE_UP_AFTER_SECS"),
         ("max_per_tenant", "INTERLOG_WEBHOOKS_MAX_PER_TENANT"),
     ];
-    let mut values = SettingValues::new("webhooks");
+    let mut values = ConfigSection::new("webhooks");
     for (key, value) in table {
         if KEYS.iter().any(|(k, _)| k == key) {
             let json = serde_json::to_value(value)
@@ -514,7 +513,7 @@ fn webhook_settings(
             values.set_env(key, var, v);
         }
     }
-    let mut w = interlog_api::state::WebhookSettings::default();
+    let mut w = interlog_http::state::WebhookConfig::default();
     if let Some(b) = values.flag("allow_private_targets")? {
         w.allow_private_targets = b;
     }

@@ -1,4 +1,4 @@
-//! The composition root of Interlog: the one list of dialects and store backends, the
+//! The composition root of Interlog: the one list of APIs and store backends, the
 //! layered configuration, and the server. `interlog serve`, the admin commands and every
 //! black-box test go through here, so what is tested is what ships.
 
@@ -12,12 +12,12 @@ pub mod server;
 pub mod store_url;
 
 pub use config::{Config, ConfigError, Overrides};
-pub use registry::DIALECTS;
+pub use registry::APIS;
 pub use server::Server;
 pub use store_url::{open_store, StoreUrl};
 
-use interlog_api::auth::Signer;
-use interlog_api::{App, AppBuilder};
+use interlog_http::auth::Signer;
+use interlog_http::{Apis, ApisBuilder};
 use interlog_store::Store;
 use std::sync::Arc;
 
@@ -30,28 +30,12 @@ pub async fn open_configured_store(config: &Config) -> Result<Arc<dyn Store>, St
 }
 
 /// Builds the app a configuration describes, over `store`.
-pub fn build_app(config: &Config, store: Arc<dyn Store>) -> Result<App, ConfigError> {
+pub fn build_apis(config: &Config, store: Arc<dyn Store>) -> Result<Apis, ConfigError> {
     let key = keys::signing_key(&config.data, config.signing_key_file.as_deref())
         .map_err(ConfigError::Key)?;
-    let mut builder = AppBuilder::new(store, Signer::new(key), config.api.clone());
-    for dialect in DIALECTS {
-        builder = builder.dialect(dialect, config.dialect_settings(dialect.name));
+    let mut builder = ApisBuilder::new(store, Signer::new(key), config.api.clone());
+    for api in APIS {
+        builder = builder.api(api, config.dialect_section(api.name));
     }
-    builder = builder.routes(interlog_explorer::routes);
-    let app = builder.build().map_err(ConfigError::Setting)?;
-    observe(&app);
-    Ok(app)
-}
-
-/// Gauges read from the dialects' running parts when `/metrics` is scraped.
-fn observe(app: &App) {
-    if let Some(gws) = app
-        .handles
-        .get::<Arc<interlog_dialect_genesys_gws::Gws>>()
-        .cloned()
-    {
-        app.state.exposition.on_scrape(move || {
-            metrics::gauge!(interlog_api::metrics::COMETD_CLIENTS).set(gws.stats().clients as f64);
-        });
-    }
+    builder.build().map_err(ConfigError::Value)
 }

@@ -1,14 +1,16 @@
-//! The work a server does on its own: for every tenant the retention sweep (deleting
-//! engagements older than the tenant's retention period, in small batches, with
-//! `retention` tombstones) and the trimming of tombstones past the change feed's horizon;
-//! and the removal of expired records (sessions, refresh tokens).
-//! Every instance runs it; what two instances do twice is a no-op the second time.
+//! The store's upkeep, the `maintenance` worker of the background runtime: for every
+//! tenant the retention sweep (deleting engagements older than the tenant's retention
+//! period, in small batches, with `retention` tombstones) and the trimming of tombstones
+//! past the change feed's horizon; and the removal of expired records (sessions, refresh
+//! tokens). Every instance runs it. A tenant's sweep is leased work (the lease is kept with
+//! its status), so one instance sweeps a tenant at a time; trimming and removing expired
+//! records are no-ops the second time.
 
-use interlog_api::AppState;
+use interlog_http::background::lease::{Claim, Lease, Leased, LeasedWork};
+use interlog_http::background::{Context, Worker};
 use interlog_store::{Store, Tenant};
 use serde::{Deserialize, Serialize};
-use std::time::Duration;
-use tokio::sync::watch;
+use std::time::{Duration, Instant};
 
 /// Settings namespace of a tenant's retention: `days` (the period) and `status`.
 pub const RETENTION: &str = "retention";
@@ -22,10 +24,14 @@ const BATCH: u32 = 500;
 /// engagements a second on a 2-core machine).
 const REST_PER_BATCH_TIME: u32 = 9;
 
-/// How the last retention sweep of a tenant went (shown by `interlog tenant list`).
+/// How long a sweep's lease lasts; it is renewed while the sweep goes on.
+const LEASE: Duration = Duration::from_secs(60);
+
+/// How the last retention sweep of a tenant went (shown by `interlog tenant list`), and
+/// which instance sweeps it now.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct RetentionStatus {
-    /// When the sweep ran (RFC 3339).
+    /// When the sweep ran (RFC 3339); empty before the first one ended.
     pub last_run_at: String,
     /// Engagements that started before this instant were deleted.
     pub cutoff: String,
@@ -33,6 +39,23 @@ pub struct RetentionStatus {
     pub deleted: u64,
     /// How many every sweep so far deleted.
     pub total_deleted: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease: Option<Lease>,
+}
+
+/// A tenant's sweep is leased work; a tenant never swept starts from nothing.
+impl Leased for RetentionStatus {
+    fn lease(&self) -> Option<&Lease> {
+        self.lease.as_ref()
+    }
+
+    fn lease_mut(&mut self) -> &mut Option<Lease> {
+        &mut self.lease
+    }
+
+    fn initial() -> Option<Self> {
+        Some(RetentionStatus::default())
+    }
 }
 
 /// A tenant's retention period in days, if it has one.
@@ -53,89 +76,91 @@ pub async fn retention_status(
     Ok(store
         .setting(tenant, RETENTION, "status")
         .await?
-        .and_then(|s| serde_json::from_str(&s).ok()))
+        .and_then(|s| serde_json::from_str::<RetentionStatus>(&s).ok())
+        .filter(|s| !s.last_run_at.is_empty()))
 }
 
-/// Deletes what is past the tenant's retention period, a batch at a time, until done or
-/// `stop` turns true (the next sweep goes on from there); returns how many went.
-async fn sweep_retention(
-    store: &dyn Store,
-    tenant: &Tenant,
-    stop: &watch::Receiver<bool>,
-) -> interlog_store::Result<u64> {
+/// Deletes what is past the tenant's retention period, a batch at a time, until done or the
+/// runtime stops (the next sweep goes on from there); returns how many went. Another
+/// instance sweeping the tenant is left to it.
+async fn sweep_retention(cx: &Context, tenant: &Tenant) -> interlog_store::Result<u64> {
+    let store = cx.state.store.as_ref();
     let Some(days) = retention_days(store, tenant).await? else {
         return Ok(0);
     };
+    let work = LeasedWork::new(cx, tenant, RETENTION, "status", LEASE);
+    match work.claim::<RetentionStatus>().await {
+        Claim::Go(_) => {}
+        Claim::Held | Claim::Paused | Claim::Gone => return Ok(0),
+        Claim::Failed(e) => return Err(e),
+    }
     let now = jiff::Timestamp::now();
     let cutoff = now
         .checked_sub(jiff::SignedDuration::from_hours(24 * i64::from(days)))
         .unwrap_or(jiff::Timestamp::MIN);
     let mut deleted = 0;
+    let mut renewed = Instant::now();
     loop {
-        let started = std::time::Instant::now();
+        let started = Instant::now();
         let n = store.delete_started_before(tenant, cutoff, BATCH).await?;
         deleted += n;
         if n < u64::from(BATCH) {
             break;
         }
+        if renewed.elapsed() > LEASE / 3 {
+            if work.save::<RetentionStatus>(|_| {}).await.is_err() {
+                // Another instance took the tenant over; it goes on from here.
+                break;
+            }
+            renewed = Instant::now();
+        }
         let rest = (started.elapsed() * REST_PER_BATCH_TIME).max(Duration::from_millis(5));
-        let mut stopping = stop.clone();
-        if *stopping.borrow_and_update() {
+        if !cx.pause(rest).await {
             break;
         }
-        tokio::select! {
-            _ = tokio::time::sleep(rest) => {}
-            _ = stopping.changed() => break,
-        }
     }
-    let previous = retention_status(store, tenant).await?.unwrap_or_default();
-    let status = RetentionStatus {
-        last_run_at: now.to_string(),
-        cutoff: cutoff.to_string(),
-        deleted,
-        total_deleted: previous.total_deleted + deleted,
-    };
-    store
-        .put_setting(
-            tenant,
-            RETENTION,
-            "status",
-            &serde_json::to_string(&status).expect("statuses serialize"),
-        )
-        .await?;
+    let (last_run_at, cutoff_text) = (now.to_string(), cutoff.to_string());
+    let saved = work
+        .save::<RetentionStatus>(move |s| {
+            s.last_run_at = last_run_at;
+            s.cutoff = cutoff_text;
+            s.deleted = deleted;
+            s.total_deleted += deleted;
+            s.lease = None;
+        })
+        .await;
+    if let Err(e) = saved {
+        cx.failed(
+            &format!("cannot save the retention status of {}", tenant.key),
+            &e,
+        );
+    }
     if deleted > 0 {
-        tracing::info!(tenant = %tenant.key, deleted, cutoff = %status.cutoff, days, "retention sweep");
+        tracing::info!(tenant = %tenant.key, deleted, cutoff = %cutoff, days, "retention sweep");
     }
     Ok(deleted)
 }
 
-/// Runs every `interval` until `stop` turns true.
-pub async fn run(
-    state: AppState,
-    interval: Duration,
-    horizon: Duration,
-    mut stop: watch::Receiver<bool>,
-) {
-    loop {
-        if let Err(e) = once(state.store.as_ref(), horizon, &stop).await {
-            tracing::warn!(error = %interlog_api::error::error_chain(&e), "maintenance round failed; trying again later");
+/// The worker: a round every `interval`, trimming tombstones older than `horizon`.
+pub fn worker(interval: Duration, horizon: Duration) -> Worker {
+    Worker::new("maintenance", move |cx| async move {
+        loop {
+            if let Err(e) = once(&cx, horizon).await {
+                cx.failed("maintenance round failed; trying again later", &e);
+            }
+            if !cx.pause(interval).await {
+                return;
+            }
         }
-        tokio::select! {
-            _ = tokio::time::sleep(interval) => {}
-            _ = stop.changed() => return,
-        }
-    }
+    })
 }
 
 /// Expired records removed per store call.
 const SWEEP_BATCH: u32 = 1000;
 
 /// One round of maintenance.
-async fn once(
-    store: &dyn Store,
-    horizon: Duration,
-    stop: &watch::Receiver<bool>,
-) -> interlog_store::Result<()> {
+async fn once(cx: &Context, horizon: Duration) -> interlog_store::Result<()> {
+    let store = cx.state.store.as_ref();
     let mut swept = 0;
     loop {
         let n = store.sweep_records(SWEEP_BATCH).await?;
@@ -151,7 +176,10 @@ async fn once(
         .checked_sub(jiff::SignedDuration::try_from(horizon).unwrap_or_default())
         .unwrap_or(jiff::Timestamp::MIN);
     for tenant in store.tenants().await? {
-        sweep_retention(store, &tenant, stop).await?;
+        if cx.is_stopping() {
+            break;
+        }
+        sweep_retention(cx, &tenant).await?;
         while store.trim_tombstones(&tenant, before, 10_000).await? == 10_000 {}
     }
     Ok(())

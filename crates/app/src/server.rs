@@ -11,7 +11,8 @@ use crate::connection::{self, Closed, ConnectionLimits};
 use crate::store_url::error_chain;
 use axum::extract::ConnectInfo;
 use axum::Router;
-use interlog_api::{AppState, RouteInfo};
+use interlog_http::background::Runtime;
+use interlog_http::{ApiState, RouteInfo};
 use interlog_store::Store;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -27,22 +28,21 @@ pub struct Server {
     pub addr: SocketAddr,
     /// Where `/metrics` is served on a listener of its own, if it is.
     pub metrics_addr: Option<SocketAddr>,
-    pub state: AppState,
+    pub state: ApiState,
     /// Every route it serves.
     pub routes: Vec<RouteInfo>,
     /// The running parts its APIs exposed, by type.
     pub handles: axum::http::Extensions,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
-    /// Background work (webhook deliveries, maintenance), stopped with the server.
-    workers_stop: watch::Sender<bool>,
-    workers: Vec<JoinHandle<()>>,
+    /// Background work (webhook delivery, maintenance), stopped with the server.
+    background: Runtime,
 }
 
 impl Server {
     /// Builds the app over `store` and starts serving it on `config.listen`.
     pub async fn start(config: &Config, store: Arc<dyn Store>) -> Result<Server, String> {
-        let app = crate::build_app(config, store).map_err(|e| error_chain(&e))?;
+        let app = crate::build_apis(config, store).map_err(|e| error_chain(&e))?;
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
@@ -58,26 +58,7 @@ impl Server {
         };
         let metrics_addr = metrics.as_ref().map(|(a, _, _)| *a);
         let (stop, stopped) = oneshot::channel::<()>();
-        let (workers_stop, workers_stopped) = watch::channel(false);
-        let instance = format!(
-            "{}-{}-{:08x}",
-            std::env::var("HOSTNAME").unwrap_or_else(|_| "interlog".into()),
-            std::process::id(),
-            rand::random::<u32>()
-        );
-        let workers = vec![
-            tokio::spawn(interlog_api::webhooks::dispatcher::run(
-                app.state.clone(),
-                instance,
-                workers_stopped.clone(),
-            )),
-            tokio::spawn(crate::maintenance::run(
-                app.state.clone(),
-                config.maintenance_interval,
-                config.change_horizon,
-                workers_stopped,
-            )),
-        ];
+        let background = Runtime::start(app.state.clone(), crate::registry::workers(config));
         // The metrics listener lives as long as the API's: it stops when that has finished
         // its in-flight requests.
         let scraping = metrics.map(|(_, l, router)| {
@@ -102,8 +83,7 @@ impl Server {
             handles: app.handles,
             stop: Some(stop),
             task,
-            workers_stop,
-            workers,
+            background,
         })
     }
 
@@ -114,10 +94,7 @@ impl Server {
             let _ = stop.send(());
         }
         let served = (&mut self.task).await;
-        let _ = self.workers_stop.send(true);
-        for w in self.workers.drain(..) {
-            let _ = w.await;
-        }
+        self.background.stop().await;
         self.state.store.close().await;
         match served {
             Ok(Ok(())) => Ok(()),
@@ -138,7 +115,7 @@ impl Server {
 async fn accept_loop(
     listener: TcpListener,
     router: Router,
-    settings: crate::config::ServerSettings,
+    settings: crate::config::ServerConfig,
     mut stopped: oneshot::Receiver<()>,
 ) -> std::io::Result<()> {
     let limits = ConnectionLimits {

@@ -89,7 +89,7 @@ pub async fn open_store(url: &StoreUrl, options: OpenOptions) -> Result<Arc<dyn 
     }
 }
 
-pub use interlog_api::error::error_chain;
+pub use interlog_http::error::error_chain;
 
 #[cfg(test)]
 mod tests {

@@ -2,7 +2,7 @@
 //! account in the path, and the role.
 //!
 //! Every journey handler takes an [`Account`] (an extractor: checks 1–3 below, before the
-//! body is read), and every operation takes a [`Caller`] of the role it needs, which only
+//! body is read), and every operation takes a [`AxpCaller`] of the role it needs, which only
 //! [`Account::allow`] makes (check 4). So an operation states its role in its signature and
 //! cannot run unchecked.
 //!
@@ -27,10 +27,10 @@ use crate::validate;
 use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
-use interlog_api::auth::caller::{AdminRole, AgentRole, ReaderRole, RequiredRole};
-use interlog_api::auth::SubjectKind;
-use interlog_api::state::{bearer_token, now_secs};
-use interlog_api::AppState;
+use interlog_http::auth::caller::{AdminRole, AgentRole, ReaderRole, RequiredRole};
+use interlog_http::auth::SubjectKind;
+use interlog_http::auth::{bearer_token, now_secs};
+use interlog_http::ApiState;
 use interlog_store::{ClientRole, Tenant};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -41,7 +41,7 @@ use std::time::{Duration, Instant};
 
 /// The alias namespace of AXP account ids.
 pub const NAME: &str = "avaya_axp";
-pub use interlog_api::auth::APP_KEY;
+pub use interlog_http::auth::APP_KEY;
 /// How long a found account alias and a verified application key are trusted without
 /// asking the store again.
 const CACHE_TTL: Duration = Duration::from_secs(60);
@@ -96,7 +96,7 @@ pub struct Account {
 /// A caller let into an account with at least the role `R`. Only [`Account::allow`] makes
 /// one.
 #[derive(Debug)]
-pub struct Caller<R: RequiredRole> {
+pub struct AxpCaller<R: RequiredRole> {
     pub claims: AxpClaims,
     pub tenant: Arc<Tenant>,
     /// The account id as the path wrote it (Avaya's answers name it).
@@ -105,19 +105,19 @@ pub struct Caller<R: RequiredRole> {
 }
 
 /// Reads: Avaya's Agent role.
-pub type Reader = Caller<ReaderRole>;
+pub type Reader = AxpCaller<ReaderRole>;
 /// Writes.
-pub type Agent = Caller<AgentRole>;
+pub type Agent = AxpCaller<AgentRole>;
 /// Identifier configuration: Avaya's Account Administrator.
-pub type Admin = Caller<AdminRole>;
+pub type Admin = AxpCaller<AdminRole>;
 
 impl Account {
     /// The caller, when the token's role is at least `R`; else 403.
-    pub fn allow<R: RequiredRole>(self) -> AxpResult<Caller<R>> {
+    pub fn allow<R: RequiredRole>(self) -> AxpResult<AxpCaller<R>> {
         if !self.claims.role.allows(R::ROLE) {
             return Err(Problem::forbidden(Api::Journey));
         }
-        Ok(Caller {
+        Ok(AxpCaller {
             claims: self.claims,
             tenant: self.tenant,
             account: self.account,
@@ -126,10 +126,10 @@ impl Account {
     }
 }
 
-impl FromRequestParts<AppState> for Account {
+impl FromRequestParts<ApiState> for Account {
     type Rejection = Problem;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> AxpResult<Self> {
+    async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> AxpResult<Self> {
         let axp = parts.extensions.get::<Axp>().cloned().ok_or_else(|| {
             Problem::server_error(Api::Journey, "the AXP routes lost their state")
         })?;
@@ -183,7 +183,7 @@ fn key_digest(client: &str, app_key: &str) -> [u8; 32] {
 impl Axp {
     /// The tenant an account id names: its `avaya_axp` alias (exact, then upper case,
     /// since Avaya writes account ids in capitals), or the tenant whose key it is.
-    pub async fn account(&self, state: &AppState, account: &str) -> AxpResult<Option<Arc<Tenant>>> {
+    pub async fn account(&self, state: &ApiState, account: &str) -> AxpResult<Option<Arc<Tenant>>> {
         if let Some((t, at)) = self
             .inner
             .accounts
@@ -225,7 +225,7 @@ impl Axp {
     /// tenant when it is. Failures are slowed down like wrong secrets.
     pub async fn verify_app_key(
         &self,
-        state: &AppState,
+        state: &ApiState,
         client_id: &str,
         app_key: &str,
     ) -> AxpResult<Option<i64>> {
@@ -245,7 +245,7 @@ impl Axp {
         let hash = client
             .as_ref()
             .and_then(|c| c.credentials.get(APP_KEY).cloned());
-        let ok = interlog_api::oauth::verify_blocking(state, app_key.to_owned(), hash)
+        let ok = interlog_http::auth::credentials::verify_blocking(state, app_key.to_owned(), hash)
             .await
             .map_err(|e| Problem::server_error(Api::Journey, e.detail))?;
         let subject = format!("appkey:{client_id}");
@@ -271,7 +271,7 @@ impl Axp {
     }
 
     /// The claims of the bearer token, if valid and unexpired.
-    pub fn claims(state: &AppState, headers: &HeaderMap) -> Option<AxpClaims> {
+    pub fn claims(state: &ApiState, headers: &HeaderMap) -> Option<AxpClaims> {
         let claims: AxpClaims = state.signer.verify_jwt(bearer_token(headers)?).ok()?;
         (claims.exp > now_secs()).then_some(claims)
     }
@@ -279,7 +279,7 @@ impl Axp {
     /// Lets the bearer of the request into `account` (checks 1–3 of the module docs).
     async fn admit(
         &self,
-        state: &AppState,
+        state: &ApiState,
         headers: &HeaderMap,
         account: String,
     ) -> AxpResult<Account> {

@@ -16,8 +16,8 @@ use crate::render;
 use crate::validate::{chars, uuid_field, Check};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use interlog_api::params::Params;
-use interlog_api::AppState;
+use interlog_http::params::Params;
+use interlog_http::ApiState;
 use interlog_model::{Engagement, Participant, Role, SourcePlatform, State, Timestamp};
 use interlog_store::{EditRejected, StoredEngagement};
 use serde::Serialize;
@@ -25,7 +25,7 @@ use serde::Serialize;
 const IDS_MAX: usize = 50;
 
 /// The engagement `id` of the caller's account (404 when there is none).
-pub async fn read_engagement(state: &AppState, caller: &Reader, id: &str) -> AxpResult<Engagement> {
+pub async fn read_engagement(state: &ApiState, caller: &Reader, id: &str) -> AxpResult<Engagement> {
     check_engagement_id(id)?;
     let stored = state
         .store
@@ -53,7 +53,7 @@ pub fn check_engagement_id(id: &str) -> AxpResult<()> {
 /// the change (`at`, or now) unless the stored one is later, and checks the result against
 /// the model's rules.
 pub async fn edit<F>(
-    state: &AppState,
+    state: &ApiState,
     caller: &Agent,
     id: &str,
     at: Option<Timestamp>,
@@ -79,7 +79,7 @@ where
         .map_err(Problem::store)
 }
 
-pub async fn get_one(state: &AppState, caller: &Reader, id: &str) -> AxpResult<Response> {
+pub async fn get_one(state: &ApiState, caller: &Reader, id: &str) -> AxpResult<Response> {
     let e = read_engagement(state, caller, id).await?;
     Ok(ok(&render::engagement(&e)))
 }
@@ -92,7 +92,7 @@ struct ListOut<'a> {
 
 /// List Engagements: the engagements with the given ids, in their order, missing ones
 /// skipped, paged; 404 when none is found.
-pub async fn list(state: &AppState, caller: &Reader, query: Option<&str>) -> AxpResult<Response> {
+pub async fn list(state: &ApiState, caller: &Reader, query: Option<&str>) -> AxpResult<Response> {
     let params = Params::parse(query);
     let mut v = Vec::new();
     let paging = http::paging(&params, 50, 50, &mut v);
@@ -184,7 +184,7 @@ fn merge_data(e: &mut Engagement, data: Vec<(String, String)>) {
 /// Create Engagement (`202`). Takes `id`, `startDate`, `identifiers`, `conversations` and
 /// `data`; Avaya marks the rest read-only, so other fields are ignored.
 pub async fn create(
-    state: &AppState,
+    state: &ApiState,
     caller: &Agent,
     headers: &HeaderMap,
     body: &[u8],
@@ -231,7 +231,7 @@ pub async fn create(
 /// identifier type given replaces that type's values; `conversations` replaces the list;
 /// `data` entries are added or replaced key by key.
 pub async fn update(
-    state: &AppState,
+    state: &ApiState,
     caller: &Agent,
     id: &str,
     headers: &HeaderMap,
@@ -264,7 +264,7 @@ pub async fn update(
 
 /// `:appendIdentifiers` (`202`): adds the identifiers the engagement does not have yet.
 pub async fn append_identifiers(
-    state: &AppState,
+    state: &ApiState,
     caller: &Agent,
     id: &str,
     headers: &HeaderMap,
@@ -351,7 +351,7 @@ fn read_participant(body: &Json, id: &str) -> AxpResult<Participant> {
 /// `participants/{participantId}:add` (`202`): adds the participant, or replaces the one
 /// with that id.
 pub async fn add_participant(
-    state: &AppState,
+    state: &ApiState,
     caller: &Agent,
     id: &str,
     participant: &str,
@@ -378,7 +378,7 @@ const NO_PARTICIPANT: &str = "no such participant";
 /// set, to the body's optional `timestamp` or now); engagements are history, so the
 /// participant stays listed. 404 when the engagement has no such participant.
 pub async fn remove_participant(
-    state: &AppState,
+    state: &ApiState,
     caller: &Agent,
     id: &str,
     participant: &str,

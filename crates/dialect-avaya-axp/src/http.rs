@@ -7,7 +7,7 @@ use axum::extract::Path;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use interlog_api::params::Params;
+use interlog_http::params::Params;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 

@@ -19,7 +19,7 @@ use crate::problem::{Api, AxpResult, Problem, Violation};
 use crate::validate::{is_uuid, uuid_field, Check};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use interlog_api::AppState;
+use interlog_http::ApiState;
 use interlog_store::{EditRejected, Store, StoreError, Tenant};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -214,14 +214,14 @@ fn duplicate(name: &str, account: &str) -> Problem {
     )
 }
 
-pub async fn list(state: &AppState, caller: &Admin) -> AxpResult<Response> {
+pub async fn list(state: &ApiState, caller: &Admin) -> AxpResult<Response> {
     let types = load(state.store.as_ref(), &caller.tenant).await?;
     let body: Vec<_> = types.iter().map(|t| out(&caller.account, t)).collect();
     Ok(ok(&body))
 }
 
 pub async fn create(
-    state: &AppState,
+    state: &ApiState,
     caller: &Admin,
     headers: &HeaderMap,
     body: &[u8],
@@ -258,7 +258,7 @@ fn check_id(id: &str) -> AxpResult<()> {
     uuid_field("identifierId", id).map_err(|v| Problem::field(Api::Journey, v))
 }
 
-pub async fn get_one(state: &AppState, caller: &Admin, id: &str) -> AxpResult<Response> {
+pub async fn get_one(state: &ApiState, caller: &Admin, id: &str) -> AxpResult<Response> {
     check_id(id)?;
     let types = load(state.store.as_ref(), &caller.tenant).await?;
     let t = types
@@ -269,7 +269,7 @@ pub async fn get_one(state: &AppState, caller: &Admin, id: &str) -> AxpResult<Re
 }
 
 pub async fn update(
-    state: &AppState,
+    state: &ApiState,
     caller: &Admin,
     id: &str,
     headers: &HeaderMap,
@@ -300,7 +300,7 @@ pub async fn update(
 
 /// `identifiers:delete`: a JSON array of 1–50 identifier ids or names.
 pub async fn delete(
-    state: &AppState,
+    state: &ApiState,
     caller: &Admin,
     headers: &HeaderMap,
     body: &[u8],

@@ -9,7 +9,7 @@
 
 use crate::json::Json;
 use crate::validate::parse_date_time;
-use interlog_api::formats::Format;
+use interlog_http::formats::Format;
 use interlog_model::{
     AutomationType, Channel, ChannelType, Customer, Direction, Engagement, Note, Participant,
     QueueVisit, Role, SourcePlatform, State, Timestamp, Transfer, TransferType,

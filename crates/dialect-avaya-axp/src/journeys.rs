@@ -22,8 +22,8 @@ use crate::validate::Check;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use indexmap::IndexMap;
-use interlog_api::params::Params;
-use interlog_api::AppState;
+use interlog_http::params::Params;
+use interlog_http::ApiState;
 use interlog_model::{Engagement, Role, Timestamp};
 use interlog_store::terms::customer_key;
 use interlog_store::{Filter, LinkedIdentifier, Query, Start, StoredEngagement, Tenant, TimeRange};
@@ -35,7 +35,7 @@ const WALK_PAGE: u32 = 200;
 
 /// Every identifier linked with any of `values`, each once, in a stable order.
 async fn linked(
-    state: &AppState,
+    state: &ApiState,
     tenant: &Tenant,
     values: &[String],
 ) -> AxpResult<Vec<LinkedIdentifier>> {
@@ -91,7 +91,7 @@ struct Stream {
 impl Stream {
     async fn head(
         &mut self,
-        state: &AppState,
+        state: &ApiState,
         tenant: &Tenant,
     ) -> AxpResult<Option<&(Head, StoredEngagement)>> {
         if self.buffer.is_empty() && !self.done {
@@ -114,7 +114,7 @@ impl Stream {
 /// Walks every engagement matching `filter` with any of `keys`, newest first, each once,
 /// calling `visit` with it.
 async fn walk(
-    state: &AppState,
+    state: &ApiState,
     tenant: &Tenant,
     keys: &[String],
     filter: &Filter,
@@ -248,7 +248,7 @@ fn read_query(body: &Json) -> AxpResult<(IdentifierList, Filter, Narrowing)> {
 
 /// One page of a journey and the journey's size.
 async fn page(
-    state: &AppState,
+    state: &ApiState,
     tenant: &Tenant,
     keys: &[String],
     filter: Filter,
@@ -291,7 +291,7 @@ async fn page(
 }
 
 pub async fn search(
-    state: &AppState,
+    state: &ApiState,
     caller: &Reader,
     query: Option<&str>,
     headers: &HeaderMap,
@@ -320,7 +320,7 @@ pub async fn search(
 /// `POST journeys` (`202`): links the identifiers into one customer, merging the customers
 /// any of them already belonged to.
 pub async fn link(
-    state: &AppState,
+    state: &ApiState,
     caller: &Agent,
     headers: &HeaderMap,
     body: &[u8],
@@ -351,7 +351,7 @@ struct JourneyIdentity<'a> {
 /// `journeys:unlinkIdentifier` (`200`): takes one identifier out of its customer and
 /// answers the identity that remains.
 pub async fn unlink(
-    state: &AppState,
+    state: &ApiState,
     caller: &Agent,
     headers: &HeaderMap,
     body: &[u8],
@@ -424,7 +424,7 @@ struct AgentOut {
 /// channel id or type, or the engagement's, ignoring case (Avaya's example sends `VOICE`).
 /// `startDate` defaults to 30 days ago. 404 when the customer has no engagement at all.
 pub async fn list_agents(
-    state: &AppState,
+    state: &ApiState,
     caller: &Reader,
     query: Option<&str>,
     headers: &HeaderMap,
@@ -505,7 +505,7 @@ pub async fn list_agents(
 }
 
 /// Whether any engagement carries one of `keys`, at any time.
-async fn known_customer(state: &AppState, tenant: &Tenant, keys: &[String]) -> AxpResult<bool> {
+async fn known_customer(state: &ApiState, tenant: &Tenant, keys: &[String]) -> AxpResult<bool> {
     for k in keys {
         let q = Query {
             filter: Filter {

@@ -33,38 +33,63 @@ use axum::routing::{any, post};
 use axum::Extension;
 use bytes::Bytes;
 use http::split_method;
-use interlog_api::{AppState, Dialect, Routes, TenantIdShape};
-use interlog_model::SourcePlatform;
+use interlog_http::aliases::alias_in;
+use interlog_http::api::DEMO_TOKEN;
+use interlog_http::{ApiState, Demo, DemoTenant, RecordLink, Routes, TenantIdShape};
 use problem::{Api, AxpResult, Problem};
 
 const BASE: &str = "/accounts/{accountId}";
 
 /// The Avaya Experience Platform Customer Journey dialect. It has no settings.
-pub static DIALECT: Dialect = Dialect {
+pub static API: interlog_http::Api = interlog_http::Api {
     name: NAME,
-    platform: SourcePlatform::AvayaAxp,
-    format: FORMAT,
-    tenant_id: TenantIdShape {
+    tenant_id: Some(TenantIdShape {
         accepts: validate::is_account_id,
         description: "six letters (an AXP account id)",
-    },
-    settings: &[],
+    }),
     routes: |_| Ok(routes()),
+    format: Some(FORMAT),
     record_link,
+    demo: Demo {
+        alias: Some(DEMO_ACCOUNT),
+        config_defaults: &[],
+        calls: Some(demo_calls),
+    },
+    ..interlog_http::Api::NONE
 };
+
+/// The demo tenant's account id (`demo` is not six letters).
+const DEMO_ACCOUNT: &str = "DEMOAC";
+
+/// A token for the client's id, secret and application key, then the newest engagement
+/// with an AXP id (a UUID).
+fn demo_calls(t: &DemoTenant) -> String {
+    let path = match t
+        .newest
+        .iter()
+        .find(|e| uuid::Uuid::parse_str(&e.id).is_ok())
+    {
+        Some(e) => format!("engagements/{}", e.id),
+        None => "engagements?engagementIds=00000000-0000-0000-0000-000000000000".into(),
+    };
+    format!(
+        "  # Avaya Experience Platform (account {DEMO_ACCOUNT}, application key {app_key})\n  AXP=$(curl -s -H 'appkey: {app_key}' -d grant_type=client_credentials -d client_id=$ID -d client_secret=$SECRET $BASE/api/auth/v1/{DEMO_ACCOUNT}/protocol/openid-connect/token | {DEMO_TOKEN})\n  curl -s -H \"Authorization: Bearer $AXP\" -H 'appkey: {app_key}' \"$BASE/api/journey/v1/accounts/{DEMO_ACCOUNT}/{path}\"\n",
+        app_key = t.app_key,
+    )
+}
 
 /// The engagement under the tenant's account id: its alias in this dialect, else its key
 /// when that has the shape of one.
 fn record_link(
     tenant: &interlog_store::Tenant,
     e: &interlog_model::Engagement,
-) -> Option<interlog_api::RecordLink> {
-    let account = match interlog_api::dialect::alias_in(tenant, NAME) {
+) -> Option<RecordLink> {
+    let account = match alias_in(tenant, NAME) {
         Some(alias) => alias.to_owned(),
         None if validate::is_account_id(&tenant.key) => tenant.key.to_ascii_uppercase(),
         None => return None,
     };
-    Some(interlog_api::RecordLink::get(format!(
+    Some(RecordLink::get(format!(
         "/api/journey/v1/accounts/{account}/engagements/{}",
         e.id
     )))
@@ -142,7 +167,7 @@ async fn journey_not_found() -> Problem {
 async fn engagements_root(
     account: Account,
     method: Method,
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Body,
@@ -165,7 +190,7 @@ async fn engagements_root(
 async fn engagement(
     account: Account,
     method: Method,
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     path: Result<Path<(String, String)>, PathRejection>,
     headers: HeaderMap,
     body: Body,
@@ -196,7 +221,7 @@ async fn engagement(
 async fn agent_notes(
     account: Account,
     method: Method,
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Response {
     respond(
@@ -214,7 +239,7 @@ async fn agent_notes(
 async fn agent_note(
     account: Account,
     method: Method,
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     path: Result<Path<(String, String)>, PathRejection>,
     headers: HeaderMap,
     body: Body,
@@ -237,7 +262,7 @@ async fn agent_note(
 async fn agent_note_one(
     account: Account,
     method: Method,
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     path: Result<Path<(String, String, String)>, PathRejection>,
     headers: HeaderMap,
     body: Body,
@@ -261,7 +286,7 @@ async fn agent_note_one(
 async fn participant(
     account: Account,
     method: Method,
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     path: Result<Path<(String, String, String)>, PathRejection>,
     headers: HeaderMap,
     body: Body,
@@ -292,7 +317,7 @@ async fn participant(
 async fn identifiers_root(
     account: Account,
     method: Method,
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -314,7 +339,7 @@ async fn identifiers_root(
 async fn identifier_one(
     account: Account,
     method: Method,
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     path: Result<Path<(String, String)>, PathRejection>,
     headers: HeaderMap,
     body: Body,
@@ -340,7 +365,7 @@ async fn identifier_one(
 async fn account_segment(
     account: Account,
     method: Method,
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     path: Result<Path<(String, String)>, PathRejection>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,

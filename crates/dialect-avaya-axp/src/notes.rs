@@ -14,7 +14,7 @@ use crate::validate::{chars, Check};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use interlog_api::AppState;
+use interlog_http::ApiState;
 use interlog_model::{Engagement, Note, Timestamp};
 use interlog_store::EditRejected;
 use rand::RngCore;
@@ -79,7 +79,7 @@ fn find<'a>(e: &'a Engagement, note_id: &str) -> AxpResult<&'a Note> {
         .ok_or(Problem::not_found(Api::Journey))
 }
 
-pub async fn list(state: &AppState, caller: &Reader, id: &str) -> AxpResult<Response> {
+pub async fn list(state: &ApiState, caller: &Reader, id: &str) -> AxpResult<Response> {
     let e = crate::engagements::read_engagement(state, caller, id).await?;
     Ok(ok(&NotesOut {
         agent_notes: e.notes.iter().map(|n| render::note(n, &e.id)).collect(),
@@ -94,7 +94,7 @@ fn author(caller: &Agent) -> (String, String) {
 }
 
 pub async fn create(
-    state: &AppState,
+    state: &ApiState,
     caller: &Agent,
     id: &str,
     headers: &HeaderMap,
@@ -139,7 +139,7 @@ fn editable<'a>(e: &'a mut Engagement, note_id: &str) -> Result<&'a mut Note, Ed
 }
 
 pub async fn update(
-    state: &AppState,
+    state: &ApiState,
     caller: &Agent,
     id: &str,
     note_id: &str,
@@ -167,7 +167,7 @@ pub async fn update(
 }
 
 pub async fn delete(
-    state: &AppState,
+    state: &ApiState,
     caller: &Agent,
     id: &str,
     note_id: &str,

@@ -7,7 +7,7 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use interlog_api::{ApiError, ErrorKind};
+use interlog_http::{ApiError, ErrorKind};
 use interlog_store::StoreError;
 use serde::Serialize;
 
@@ -328,7 +328,7 @@ impl Problem {
     }
 }
 
-use interlog_api::error::error_chain;
+use interlog_http::error::error_chain;
 
 impl From<StoreError> for Problem {
     fn from(e: StoreError) -> Self {

@@ -16,10 +16,11 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use bytes::Bytes;
-use interlog_api::auth::{generate_secret, SubjectKind};
-use interlog_api::oauth::{authenticate_client, authenticate_user, basic_credentials};
-use interlog_api::state::now_secs;
-use interlog_api::AppState;
+use interlog_http::auth::basic_credentials;
+use interlog_http::auth::credentials::{authenticate_client, authenticate_user};
+use interlog_http::auth::now_secs;
+use interlog_http::auth::{generate_secret, SubjectKind};
+use interlog_http::ApiState;
 use interlog_store::{Client, Record, Tenant};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -87,7 +88,7 @@ fn form(headers: &HeaderMap, body: &[u8]) -> AxpResult<HashMap<String, String>> 
 
 /// The client, authenticated by its secret and its application key, in `tenant`.
 async fn client(
-    state: &AppState,
+    state: &ApiState,
     axp: &Axp,
     tenant: &Tenant,
     id: &str,
@@ -129,7 +130,7 @@ struct Request {
 }
 
 async fn read(
-    state: &AppState,
+    state: &ApiState,
     axp: &Axp,
     account: &str,
     headers: &HeaderMap,
@@ -177,7 +178,7 @@ async fn read(
 }
 
 async fn issue(
-    state: &AppState,
+    state: &ApiState,
     tenant: &Tenant,
     claims: AxpClaims,
     grant: RefreshGrant,
@@ -240,7 +241,7 @@ fn user_claims(tenant: &Tenant, c: &Client, u: &interlog_store::User) -> AxpClai
 }
 
 pub async fn token(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     Extension(axp): Extension<Axp>,
     Path(account): Path<String>,
     headers: HeaderMap,
@@ -252,7 +253,7 @@ pub async fn token(
 }
 
 async fn grant(
-    state: &AppState,
+    state: &ApiState,
     axp: &Axp,
     account: &str,
     headers: &HeaderMap,
@@ -366,7 +367,7 @@ fn read_grant_type(headers: &HeaderMap, body: &[u8], account: &str) -> AxpResult
 /// RFC 7009: revokes a refresh token of the authenticated client. Unknown tokens are
 /// answered 200 as well, so the answer tells nothing about other clients' tokens.
 pub async fn revoke(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     Extension(axp): Extension<Axp>,
     Path(account): Path<String>,
     headers: HeaderMap,

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use interlog_api::auth::hash_secret;
+use interlog_http::auth::hash_secret;
 use interlog_store::{ClientRole, NewUser};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -401,7 +401,7 @@ async fn bearer_tokens_are_required_and_checked() {
     let expired = axp.app.signer.jwt(&interlog_dialect_avaya_axp::AxpClaims {
         tenant: "acme-ac".into(),
         sub: "acme-ac-reader".into(),
-        kind: interlog_api::auth::SubjectKind::Client,
+        kind: interlog_http::auth::SubjectKind::Client,
         role: ClientRole::Reader,
         scopes: vec![],
         iat: now - 1000,

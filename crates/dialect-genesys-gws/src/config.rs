@@ -1,10 +1,10 @@
-//! The dialect's settings. Every one has a default that matches Genesys Web Services; the
+//! The dialect's configuration. Every key has a default that matches Genesys Web Services; the
 //! server reads overrides from `INTERLOG_GWS_*` environment variables (see the README).
 
 use std::collections::HashMap;
 use std::time::Duration;
 
-/// Settings of the Genesys Web Services dialect.
+/// The Genesys Web Services dialect's configuration.
 #[derive(Debug, Clone)]
 pub struct GwsConfig {
     /// GWS's `enableCsrfProtection`: POST, PUT and DELETE need the session cookie and the
@@ -66,81 +66,81 @@ impl Default for GwsConfig {
     }
 }
 
-/// The settings of `[dialects.genesys_gws]`.
-pub const SETTINGS: &[interlog_api::Setting] = &[
-    interlog_api::Setting {
+/// The keys of `[dialects.genesys_gws]`.
+pub const CONFIG_KEYS: &[interlog_http::ConfigKey] = &[
+    interlog_http::ConfigKey {
         key: "csrf",
         env: Some("INTERLOG_GWS_CSRF"),
         default: "true",
         doc: "GWS's enableCsrfProtection: POST, PUT and DELETE need the session cookie and\nthe X-CSRF-TOKEN header the session's GET responses carry.",
     },
-    interlog_api::Setting {
+    interlog_http::ConfigKey {
         key: "default_tenant",
         env: Some("INTERLOG_GWS_DEFAULT_TENANT"),
         default: "\"\"",
         doc: "The tenant of a Basic login that names none (\"username\" rather than\n\"tenant/username\"). Empty: such logins fail.",
     },
-    interlog_api::Setting {
+    interlog_http::ConfigKey {
         key: "session_ttl_secs",
         env: Some("INTERLOG_GWS_SESSION_TTL_SECS"),
         default: "1800",
         doc: "How long a session lives without being used, in seconds.",
     },
-    interlog_api::Setting {
+    interlog_http::ConfigKey {
         key: "secure_cookie",
         env: Some("INTERLOG_GWS_SECURE_COOKIE"),
         default: "false",
         doc: "Adds Secure to the JSESSIONID cookie (set it when Interlog is served over HTTPS).",
     },
-    interlog_api::Setting {
+    interlog_http::ConfigKey {
         key: "base_url",
         env: Some("INTERLOG_GWS_BASE_URL"),
         default: "\"\"",
         doc: "Scheme, host and context path of `uri` values, e.g. \"https://gws.example.com\".\nEmpty: http:// and the request's Host.",
     },
-    interlog_api::Setting {
+    interlog_http::ConfigKey {
         key: "hot_window_days",
         env: Some("INTERLOG_GWS_HOT_WINDOW_DAYS"),
         default: "365",
         doc: "Engagements that started longer ago than this many days are in source=archive.",
     },
-    interlog_api::Setting {
+    interlog_http::ConfigKey {
         key: "tenant_hot_window_days",
         env: Some("INTERLOG_GWS_TENANT_HOT_WINDOW_DAYS"),
         default: "{}",
         doc: "Per-tenant hot windows in days, e.g. { acme = 90 } (environment: acme=90,other=30).",
     },
-    interlog_api::Setting {
+    interlog_http::ConfigKey {
         key: "max_size_limit",
         env: Some("INTERLOG_GWS_MAX_SIZE_LIMIT"),
         default: "1000",
         doc: "The largest maxSize accepted (and what RetrieveContactHistory returns at most).",
     },
-    interlog_api::Setting {
+    interlog_http::ConfigKey {
         key: "connect_timeout_ms",
         env: Some("INTERLOG_GWS_CONNECT_TIMEOUT_MS"),
         default: "30000",
         doc: "How long a CometD /meta/connect is held when there is nothing to deliver, in\nmilliseconds (CometD's `timeout`).",
     },
-    interlog_api::Setting {
+    interlog_http::ConfigKey {
         key: "max_interval_ms",
         env: Some("INTERLOG_GWS_MAX_INTERVAL_MS"),
         default: "10000",
         doc: "How long a CometD client may go without a /meta/connect before it is dropped, in\nmilliseconds (CometD's `maxInterval`).",
     },
-    interlog_api::Setting {
+    interlog_http::ConfigKey {
         key: "max_clients",
         env: Some("INTERLOG_GWS_MAX_CLIENTS"),
         default: "100000",
         doc: "CometD clients in this process, across every session.",
     },
-    interlog_api::Setting {
+    interlog_http::ConfigKey {
         key: "max_clients_per_session",
         env: Some("INTERLOG_GWS_MAX_CLIENTS_PER_SESSION"),
         default: "16",
         doc: "CometD clients of one session (browser tabs of one login).",
     },
-    interlog_api::Setting {
+    interlog_http::ConfigKey {
         key: "max_concurrent_operations",
         env: Some("INTERLOG_GWS_MAX_CONCURRENT_OPERATIONS"),
         default: "32",
@@ -150,9 +150,9 @@ pub const SETTINGS: &[interlog_api::Setting] = &[
 
 impl GwsConfig {
     /// The defaults with the section's values applied.
-    pub fn from_settings(
-        v: &interlog_api::SettingValues,
-    ) -> Result<GwsConfig, interlog_api::SettingError> {
+    pub fn from_section(
+        v: &interlog_http::ConfigSection,
+    ) -> Result<GwsConfig, interlog_http::ConfigValueError> {
         const DAY: u64 = 24 * 3600;
         let mut c = GwsConfig::default();
         if let Some(b) = v.flag("csrf")? {
@@ -229,12 +229,12 @@ impl GwsConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use interlog_api::SettingValues;
+    use interlog_http::ConfigSection;
     use serde_json::json;
 
     #[test]
     fn the_section_and_the_environment_override_defaults_and_bad_values_are_errors() {
-        let mut v = SettingValues::new("dialects.genesys_gws");
+        let mut v = ConfigSection::new("dialects.genesys_gws");
         v.set_env("csrf", "INTERLOG_GWS_CSRF", "false".into());
         v.set_file("default_tenant", json!("acme"));
         v.set_file("hot_window_days", json!(90));
@@ -244,7 +244,7 @@ mod tests {
             "acme=7, other=30".into(),
         );
         v.set_file("base_url", json!("https://gws.example.com/"));
-        let c = GwsConfig::from_settings(&v).unwrap();
+        let c = GwsConfig::from_section(&v).unwrap();
         assert!(!c.csrf);
         assert_eq!(c.default_tenant.as_deref(), Some("acme"));
         assert_eq!(c.hot_window_of("x"), Duration::from_secs(90 * 86400));
@@ -253,15 +253,15 @@ mod tests {
         assert_eq!(c.base_url.as_deref(), Some("https://gws.example.com"));
 
         let bad = |key: &str, value: serde_json::Value| {
-            let mut v = SettingValues::new("dialects.genesys_gws");
+            let mut v = ConfigSection::new("dialects.genesys_gws");
             v.set_file(key, value);
-            GwsConfig::from_settings(&v).unwrap_err().to_string()
+            GwsConfig::from_section(&v).unwrap_err().to_string()
         };
         assert!(bad("csrf", json!("maybe")).starts_with("[dialects.genesys_gws] csrf"));
         assert!(bad("hot_window_days", json!(0)).contains("hot_window_days"));
         assert!(bad("base_url", json!("ftp://x")).contains("base_url"));
         assert!(
-            GwsConfig::from_settings(&SettingValues::new("x"))
+            GwsConfig::from_section(&ConfigSection::new("x"))
                 .unwrap()
                 .csrf
         );

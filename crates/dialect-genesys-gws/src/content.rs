@@ -7,14 +7,14 @@ use crate::envelope::{accepted, GwsError, GwsResult};
 use crate::history::tenant_zone;
 use crate::params::{self, Operation, Source};
 use crate::render::{self, base_url, Interaction, RenderContext, TranscriptEntry};
-use crate::session::Caller;
-use crate::Gws;
+use crate::session::GwsCaller;
+use crate::shared::Gws;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use bytes::Bytes;
-use interlog_api::AppState;
+use interlog_http::ApiState;
 use interlog_model::{is_valid_id, Engagement};
 use jiff::Timestamp;
 use serde::Serialize;
@@ -46,7 +46,7 @@ fn in_source(e: &Engagement, source: Source, gws: &Gws, tenant_key: &str, now: T
 
 pub async fn post(
     Modifying(caller): Modifying,
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     Extension(gws): Extension<Arc<Gws>>,
     Path(id): Path<String>,
     headers: HeaderMap,
@@ -58,8 +58,8 @@ pub async fn post(
 }
 
 async fn content(
-    caller: Caller,
-    state: AppState,
+    caller: GwsCaller,
+    state: ApiState,
     gws: Arc<Gws>,
     id: String,
     headers: HeaderMap,
@@ -75,7 +75,7 @@ async fn content(
     let tenant = caller.tenant.clone();
     let g = gws.clone();
     let reference = gws
-        .launch(state.store.clone(), &caller, move |reference| async move {
+        .launch(state.store.clone(), caller.tenant.clone(), caller.session_key(), move |reference| async move {
             let message_type = "GetInteractionContentMessage";
             let failed = |message: String| ContentMessage {
                 reference_id: reference,

@@ -8,29 +8,25 @@
 //! own pages can read, so a forged cross-site request cannot act on a client.
 
 use crate::envelope::{GwsError, GwsResult};
-use crate::session::{self, gws_of, Caller};
-use crate::Gws;
+use crate::session::{self, gws_of, GwsCaller};
+use crate::shared::Gws;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use axum::response::Response;
-use interlog_api::AppState;
+use interlog_http::session::same_secret;
+use interlog_http::ApiState;
 
 pub const HEADER_NAME: &str = "X-CSRF-HEADER";
 pub const TOKEN_HEADER: &str = "X-CSRF-TOKEN";
 
-/// Constant-time comparison, so the token cannot be guessed byte by byte from timings.
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// The caller of a request that modifies (an extractor): see [`modifying_caller`].
-pub struct Modifying(pub Caller);
+pub struct Modifying(pub GwsCaller);
 
-impl FromRequestParts<AppState> for Modifying {
+impl FromRequestParts<ApiState> for Modifying {
     type Rejection = GwsError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> GwsResult<Self> {
+    async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> GwsResult<Self> {
         let gws = gws_of(parts)?;
         modifying_caller(state, &gws, &parts.headers)
             .await
@@ -40,7 +36,11 @@ impl FromRequestParts<AppState> for Modifying {
 
 /// The caller of a modifying request: with protection on, its cookie's session when the
 /// token matches; with it off, whoever [`session::authenticate`] finds.
-async fn modifying_caller(state: &AppState, gws: &Gws, headers: &HeaderMap) -> GwsResult<Caller> {
+async fn modifying_caller(
+    state: &ApiState,
+    gws: &Gws,
+    headers: &HeaderMap,
+) -> GwsResult<GwsCaller> {
     if !gws.config.csrf {
         return session::authenticate(state, gws, headers).await;
     }
@@ -56,7 +56,7 @@ async fn modifying_caller(state: &AppState, gws: &Gws, headers: &HeaderMap) -> G
             if caller
                 .session
                 .as_ref()
-                .is_some_and(|s| same(s.csrf.as_bytes(), sent.as_bytes())) =>
+                .is_some_and(|s| same_secret(s.csrf.as_bytes(), sent.as_bytes())) =>
         {
             Ok(caller)
         }
@@ -66,7 +66,7 @@ async fn modifying_caller(state: &AppState, gws: &Gws, headers: &HeaderMap) -> G
 
 /// Adds what a response to `caller` carries when it has a session: the CSRF headers
 /// (protection on) and the cookie of a session the request opened.
-pub fn decorate(gws: &Gws, caller: &Caller, res: &mut Response) {
+pub fn decorate(gws: &Gws, caller: &GwsCaller, res: &mut Response) {
     let Some(session) = &caller.session else {
         return;
     };
@@ -86,18 +86,5 @@ pub fn decorate(gws: &Gws, caller: &Caller, res: &mut Response) {
         .and_then(|c| session::set_cookie(gws, c))
     {
         headers.append(axum::http::header::SET_COOKIE, v);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tokens_compare_exactly() {
-        assert!(same(b"abc", b"abc"));
-        assert!(!same(b"abc", b"abd"));
-        assert!(!same(b"abc", b"ab"));
-        assert!(same(b"", b""));
     }
 }

@@ -4,7 +4,7 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use interlog_api::{ApiError, ErrorKind};
+use interlog_http::{ApiError, ErrorKind};
 use serde::Serialize;
 
 /// The documented status codes this dialect uses.

@@ -9,14 +9,14 @@ use crate::envelope::{accepted, ok_json, GwsError, GwsResult};
 use crate::mapping;
 use crate::params::{self, HistoryParams, Operation, Source};
 use crate::render::{self, base_url, Interaction, RenderContext};
-use crate::session::Caller;
-use crate::Gws;
+use crate::session::GwsCaller;
+use crate::shared::Gws;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use bytes::Bytes;
-use interlog_api::AppState;
+use interlog_http::ApiState;
 use interlog_model::Engagement;
 use interlog_store::{Filter, Query, Sort, SortDir, SortKey, Start, Store, Tenant, TimeRange};
 use jiff::tz::TimeZone;
@@ -92,7 +92,7 @@ pub fn window(p: &HistoryParams, tz: &TimeZone, now: Timestamp) -> GwsResult<Tim
 pub fn build(
     p: &HistoryParams,
     op: Operation,
-    caller: &Caller,
+    caller: &GwsCaller,
     gws: &Gws,
     now: Timestamp,
 ) -> GwsResult<Search> {
@@ -222,8 +222,8 @@ fn host(headers: &HeaderMap) -> Option<&str> {
 
 /// `GET /api/v2/ucs/interactions`: the seed's synchronous form.
 pub async fn get(
-    caller: Caller,
-    State(state): State<AppState>,
+    caller: GwsCaller,
+    State(state): State<ApiState>,
     Extension(gws): Extension<Arc<Gws>>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
@@ -260,14 +260,14 @@ pub async fn get(
 
 /// Starts a history search whose result goes to the caller's CometD clients.
 async fn start(
-    state: AppState,
+    state: ApiState,
     gws: Arc<Gws>,
-    caller: Caller,
+    caller: GwsCaller,
     search: Search,
     base: String,
 ) -> GwsResult<u64> {
     let tenant = caller.tenant.clone();
-    gws.launch(state.store.clone(), &caller, move |reference| async move {
+    gws.launch(state.store.clone(), caller.tenant.clone(), caller.session_key(), move |reference| async move {
         let message_type = "GetInteractionsHistoryMessage";
         let found = run(state.store.as_ref(), &tenant, &search).await;
         let tz = tenant_zone(&tenant);
@@ -303,8 +303,8 @@ async fn start(
 }
 
 async fn post_common(
-    caller: Caller,
-    state: AppState,
+    caller: GwsCaller,
+    state: ApiState,
     gws: Arc<Gws>,
     headers: HeaderMap,
     body: Bytes,
@@ -331,7 +331,7 @@ async fn post_common(
 /// `POST /api/v2/ucs/interactions`.
 pub async fn post(
     Modifying(caller): Modifying,
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     Extension(gws): Extension<Arc<Gws>>,
     headers: HeaderMap,
     body: Bytes,
@@ -344,7 +344,7 @@ pub async fn post(
 /// `POST /api/v2/ucs/contacts/{id}/interactions`.
 pub async fn post_contact(
     Modifying(caller): Modifying,
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     Extension(gws): Extension<Arc<Gws>>,
     Path(id): Path<String>,
     headers: HeaderMap,

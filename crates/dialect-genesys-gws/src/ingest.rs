@@ -9,7 +9,7 @@
 
 use crate::dates::parse_instant;
 use crate::mapping;
-use interlog_api::formats::Format;
+use interlog_http::formats::Format;
 use interlog_model::unique_keys::UniqueKeys;
 use interlog_model::{
     Engagement, IndexMap, Message, MessageSender, Note, Participant, Role, SourcePlatform,
@@ -269,7 +269,7 @@ mod tests {
         assert!(owner.owner);
         assert_eq!(owner.username.as_deref(), Some("JohnS"));
         assert_eq!(owner.first_name.as_deref(), Some("Smith"));
-        let accepted = interlog_api::ingest::decode_record(decode_line, SEED.as_bytes()).unwrap();
+        let accepted = interlog_http::formats::decode_record(decode_line, SEED.as_bytes()).unwrap();
         assert_eq!(accepted.len(), 1);
     }
 

@@ -4,13 +4,13 @@
 use crate::csrf;
 use crate::envelope::{ok_json, GwsError, GwsResult};
 use crate::render::base_url;
-use crate::session::{Caller, InSession};
-use crate::Gws;
+use crate::session::{GwsCaller, InSession};
+use crate::shared::Gws;
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::Response;
 use axum::Extension;
-use interlog_api::AppState;
+use interlog_http::ApiState;
 use interlog_store::ClientRole;
 use serde::Serialize;
 use std::sync::Arc;
@@ -53,7 +53,7 @@ fn roles(role: ClientRole) -> &'static [&'static str] {
 /// token are on the answer).
 pub async fn get(
     InSession(caller): InSession,
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     Extension(gws): Extension<Arc<Gws>>,
     headers: HeaderMap,
 ) -> Response {
@@ -64,9 +64,9 @@ pub async fn get(
 }
 
 async fn me(
-    state: &AppState,
+    state: &ApiState,
     gws: &Gws,
-    caller: &Caller,
+    caller: &GwsCaller,
     headers: &HeaderMap,
 ) -> GwsResult<Response> {
     let user = state

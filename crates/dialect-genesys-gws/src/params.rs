@@ -5,7 +5,7 @@
 
 use crate::dates::{parse_date_param, DateParam};
 use crate::envelope::{GwsError, GwsResult};
-use interlog_api::params::Params;
+use interlog_http::params::Params;
 use interlog_model::unique_keys::UniqueKeys;
 use interlog_store::SortDir;
 use serde_json::{Map, Value};

@@ -1,5 +1,5 @@
 //! Who is calling: HTTP Basic with an Interlog user, or the `JSESSIONID` cookie of a session
-//! an earlier Basic login opened. Handlers take the caller as an extractor ([`Caller`] for
+//! an earlier Basic login opened. Handlers take the caller as an extractor ([`GwsCaller`] for
 //! reads, [`InSession`] for the requests that open a session, [`crate::csrf::Modifying`]
 //! for the ones that change something), so none can run without it; a refusal is GWS's
 //! `statusCode` 20 (or the CSRF 403).
@@ -10,28 +10,25 @@
 //! stored and no cookie is set, so a client that sends Basic on every request does not
 //! leave a session behind each time.
 //!
-//! Sessions live in the store's expiring records of their tenant (namespace `gws.session`).
-//! A cookie is `TENANT.SECRET`; the record is keyed by the SHA-256 of the secret, so the
-//! store never holds a usable cookie. Every
-//! Interlog instance on the same store honours them. A session is extended while used: a
-//! request in the second half of its lifetime pushes its expiry to a full lifetime again.
+//! A session is a cookie session of the framework ([`interlog_http::session`], namespace
+//! `gws.session`): kept in the store, so every Interlog instance on the same store honours
+//! it, `TENANT.SECRET` in the cookie, extended while used.
 //!
 //! The Basic user name names the tenant as `tenant/username` (or `tenant\username`); the
 //! tenant part is a tenant key or a `genesys_gws` alias of one. A name without it belongs
 //! to the configured default tenant.
 
 use crate::envelope::{GwsError, GwsResult};
-use crate::Gws;
+use crate::shared::Gws;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, HeaderValue};
-use base64::Engine;
-use interlog_api::oauth::{authenticate_user, basic_credentials};
-use interlog_api::AppState;
-use interlog_store::{ClientRole, Record as StoredRecord, Tenant};
-use rand::RngCore;
+use axum::http::{HeaderMap, HeaderValue};
+use interlog_http::auth::basic_credentials;
+use interlog_http::auth::credentials::authenticate_user;
+use interlog_http::session::{CookieSessions, Found, SessionKey};
+use interlog_http::ApiState;
+use interlog_store::{ClientRole, Tenant};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
 pub const COOKIE: &str = "JSESSIONID";
@@ -47,13 +44,11 @@ struct Record {
     email: Option<String>,
     role: ClientRole,
     csrf: String,
-    /// Expiry, epoch milliseconds.
-    expires: i64,
 }
 
 /// An authenticated caller.
 #[derive(Debug, Clone)]
-pub struct Caller {
+pub struct GwsCaller {
     pub tenant: Arc<Tenant>,
     pub user_id: String,
     pub username: String,
@@ -62,6 +57,13 @@ pub struct Caller {
     /// The session the request belongs to: none for Basic credentials without a live
     /// session cookie, unless the request opened one.
     pub session: Option<Session>,
+}
+
+impl GwsCaller {
+    /// The key of the caller's session, if it has one.
+    pub fn session_key(&self) -> Option<String> {
+        self.session.as_ref().map(|s| s.key.clone())
+    }
 }
 
 /// A live session.
@@ -76,7 +78,7 @@ pub struct Session {
 }
 
 /// A caller with a session: the request's own, or one it opened.
-pub struct InSession(pub Caller);
+pub struct InSession(pub GwsCaller);
 
 /// The dialect's state, from the extensions its routes carry.
 pub(crate) fn gws_of(parts: &Parts) -> GwsResult<Arc<Gws>> {
@@ -87,55 +89,32 @@ pub(crate) fn gws_of(parts: &Parts) -> GwsResult<Arc<Gws>> {
         .ok_or_else(|| GwsError::internal("the genesys_gws routes lost their state"))
 }
 
-impl FromRequestParts<AppState> for Caller {
+impl FromRequestParts<ApiState> for GwsCaller {
     type Rejection = GwsError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> GwsResult<Self> {
+    async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> GwsResult<Self> {
         let gws = gws_of(parts)?;
         authenticate(state, &gws, &parts.headers).await
     }
 }
 
-impl FromRequestParts<AppState> for InSession {
+impl FromRequestParts<ApiState> for InSession {
     type Rejection = GwsError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> GwsResult<Self> {
+    async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> GwsResult<Self> {
         let gws = gws_of(parts)?;
         open(state, &gws, &parts.headers).await.map(InSession)
     }
 }
 
-/// The session key of a cookie value (`TENANT.SECRET`): the tenant key and the SHA-256 of
-/// the secret, so the store never holds a usable cookie.
-pub fn key_of(cookie: &str) -> String {
-    let (tenant, secret) = cookie.split_once('.').unwrap_or(("", cookie));
-    let digest = Sha256::digest(secret.as_bytes());
-    let mut out = String::with_capacity(tenant.len() + 65);
-    out.push_str(tenant);
-    out.push('.');
-    for b in digest {
-        out.push_str(&format!("{b:02x}"));
-    }
-    out
-}
-
-/// The tenant key and record key of a session key.
-fn split_key(key: &str) -> Option<(&str, &str)> {
-    key.split_once('.')
-        .filter(|(t, _)| interlog_store::is_valid_tenant_key(t))
-}
-
 /// The `JSESSIONID` value of the request, if any.
 pub fn cookie(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
-        .map(|(_, value)| value.trim_matches('"'))
-        .filter(|v| !v.is_empty() && v.len() <= 128)
+    interlog_http::session::cookie(headers, COOKIE)
+}
+
+/// The session key (`TENANT.DIGEST`) of a cookie value.
+pub fn key_of(cookie: &str) -> Option<String> {
+    SessionKey::of_cookie(cookie).map(|k| k.to_string())
 }
 
 /// The tenant part and user part of a Basic user name.
@@ -146,96 +125,59 @@ pub fn split_login(login: &str) -> (Option<&str>, &str) {
     }
 }
 
-fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
-fn now_ms() -> i64 {
-    jiff::Timestamp::now().as_millisecond()
-}
-
-fn ttl_ms(gws: &Gws) -> i64 {
-    i64::try_from(gws.config.session_ttl.as_millis()).unwrap_or(i64::MAX / 4)
-}
-
-async fn save(state: &AppState, tenant: &Tenant, key: &str, record: &Record) -> GwsResult<()> {
-    let value = serde_json::to_string(record).map_err(GwsError::internal)?;
-    let expires_at =
-        jiff::Timestamp::from_millisecond(record.expires).map_err(GwsError::internal)?;
-    let (_, id) = split_key(key).ok_or_else(|| GwsError::internal("malformed session key"))?;
-    let stored = StoredRecord {
-        owner: record.user_id.clone(),
-        value,
-        expires_at,
-    };
-    state
-        .store
-        .put_record(tenant, NAMESPACE, id, stored)
-        .await?;
-    Ok(())
-}
-
-/// The live session with this key, extended when past half its lifetime.
-async fn load(state: &AppState, gws: &Gws, key: &str) -> GwsResult<Option<Caller>> {
-    let Some((tenant_key, id)) = split_key(key) else {
-        return Ok(None);
-    };
-    let Some(tenant) = state.tenant(tenant_key).await? else {
-        return Ok(None);
-    };
-    let Some(raw) = state.store.get_record(&tenant, NAMESPACE, id).await? else {
-        return Ok(None);
-    };
-    let Ok(mut record) = serde_json::from_str::<Record>(&raw.value) else {
-        return Ok(None);
-    };
-    if record.tenant != tenant.key {
-        return Ok(None);
+/// The dialect's sessions, which last `session_ttl_secs` unused.
+fn sessions(gws: &Gws) -> CookieSessions {
+    CookieSessions {
+        namespace: NAMESPACE,
+        ttl: gws.config.session_ttl,
     }
-    let now = now_ms();
-    if record.expires <= now {
-        return Ok(None);
-    }
-    let ttl = ttl_ms(gws);
-    if record.expires - now < ttl / 2 {
-        record.expires = now.saturating_add(ttl);
-        save(state, &tenant, key, &record).await?;
-    }
-    Ok(Some(Caller {
+}
+
+/// The caller of a live session.
+fn caller_of(found: Found<Record>) -> Option<GwsCaller> {
+    let (tenant, key, record) = (found.tenant, found.key, found.data);
+    (record.tenant == tenant.key).then(|| GwsCaller {
         tenant,
         user_id: record.user_id,
         username: record.username,
         email: record.email,
         role: record.role,
         session: Some(Session {
-            key: key.to_owned(),
+            key: key.to_string(),
             csrf: record.csrf,
             new_cookie: None,
         }),
-    }))
+    })
+}
+
+/// The live session with this key, extended when past half its lifetime.
+async fn load(state: &ApiState, gws: &Gws, key: &str) -> GwsResult<Option<GwsCaller>> {
+    let Some(key) = SessionKey::parse(key) else {
+        return Ok(None);
+    };
+    let found = sessions(gws).find_key(state, key).await?;
+    Ok(found.and_then(caller_of))
 }
 
 /// The session named by the request's cookie, if it is live.
 pub async fn from_cookie(
-    state: &AppState,
+    state: &ApiState,
     gws: &Gws,
     headers: &HeaderMap,
-) -> GwsResult<Option<Caller>> {
+) -> GwsResult<Option<GwsCaller>> {
     match cookie(headers) {
-        Some(c) => load(state, gws, &key_of(c)).await,
+        Some(c) => Ok(sessions(gws).find(state, c).await?.and_then(caller_of)),
         None => Ok(None),
     }
 }
 
 /// Whether the live session `key` still exists (extending it like any use).
-pub async fn is_live(state: &AppState, gws: &Gws, key: &str) -> GwsResult<bool> {
+pub async fn is_live(state: &ApiState, gws: &Gws, key: &str) -> GwsResult<bool> {
     Ok(load(state, gws, key).await?.is_some())
 }
 
 /// The tenant key a login's tenant part names: a key, or a `genesys_gws` alias.
-async fn tenant_key(state: &AppState, gws: &Gws, part: Option<&str>) -> GwsResult<String> {
+async fn tenant_key(state: &ApiState, gws: &Gws, part: Option<&str>) -> GwsResult<String> {
     let Some(part) = part else {
         return Ok(gws.config.default_tenant.clone().unwrap_or_default());
     };
@@ -251,13 +193,13 @@ async fn tenant_key(state: &AppState, gws: &Gws, part: Option<&str>) -> GwsResul
 }
 
 /// Checks Basic credentials; the caller has no session.
-async fn login(state: &AppState, gws: &Gws, login: &str, password: &str) -> GwsResult<Caller> {
+async fn login(state: &ApiState, gws: &Gws, login: &str, password: &str) -> GwsResult<GwsCaller> {
     let (part, username) = split_login(login);
     let key = tenant_key(state, gws, part).await?;
     let Some((tenant, user)) = authenticate_user(state, &key, username, password).await? else {
         return Err(GwsError::access_denied());
     };
-    Ok(Caller {
+    Ok(GwsCaller {
         tenant,
         user_id: user.id,
         username: user.username,
@@ -268,9 +210,7 @@ async fn login(state: &AppState, gws: &Gws, login: &str, password: &str) -> GwsR
 }
 
 /// Opens a session for a caller that has none; its cookie goes on the response.
-async fn open_session(state: &AppState, gws: &Gws, caller: &Caller) -> GwsResult<Session> {
-    let cookie = format!("{}.{}", caller.tenant.key, random_token());
-    let key = key_of(&cookie);
+async fn open_session(state: &ApiState, gws: &Gws, caller: &GwsCaller) -> GwsResult<Session> {
     let record = Record {
         tenant: caller.tenant.key.clone(),
         user_id: caller.user_id.clone(),
@@ -278,18 +218,20 @@ async fn open_session(state: &AppState, gws: &Gws, caller: &Caller) -> GwsResult
         email: caller.email.clone(),
         role: caller.role,
         csrf: uuid::Uuid::new_v4().to_string(),
-        expires: now_ms().saturating_add(ttl_ms(gws)),
     };
-    save(state, &caller.tenant, &key, &record).await?;
+    let csrf = record.csrf.clone();
+    let (cookie, key) = sessions(gws)
+        .open(state, &caller.tenant, &caller.user_id, record)
+        .await?;
     Ok(Session {
-        key,
-        csrf: record.csrf,
+        key: key.to_string(),
+        csrf,
         new_cookie: Some(cookie),
     })
 }
 
 /// The caller of a request with its session, opening one when the request has none.
-pub async fn open(state: &AppState, gws: &Gws, headers: &HeaderMap) -> GwsResult<Caller> {
+pub async fn open(state: &ApiState, gws: &Gws, headers: &HeaderMap) -> GwsResult<GwsCaller> {
     let mut caller = authenticate(state, gws, headers).await?;
     if caller.session.is_none() {
         caller.session = Some(open_session(state, gws, &caller).await?);
@@ -299,7 +241,11 @@ pub async fn open(state: &AppState, gws: &Gws, headers: &HeaderMap) -> GwsResult
 
 /// The caller of a request: its live session, unless Basic credentials name someone else;
 /// else its Basic credentials, without a session. Neither: status 20.
-pub async fn authenticate(state: &AppState, gws: &Gws, headers: &HeaderMap) -> GwsResult<Caller> {
+pub async fn authenticate(
+    state: &ApiState,
+    gws: &Gws,
+    headers: &HeaderMap,
+) -> GwsResult<GwsCaller> {
     let basic = basic_credentials(headers);
     if let Some(caller) = from_cookie(state, gws, headers).await? {
         let same = basic.as_ref().is_none_or(|(login, _)| {
@@ -326,15 +272,7 @@ pub async fn authenticate(state: &AppState, gws: &Gws, headers: &HeaderMap) -> G
 
 /// The `Set-Cookie` value for a new session.
 pub fn set_cookie(gws: &Gws, value: &str) -> Option<HeaderValue> {
-    let secure = if gws.config.secure_cookie {
-        "; Secure"
-    } else {
-        ""
-    };
-    HeaderValue::from_str(&format!(
-        "{COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax{secure}"
-    ))
-    .ok()
+    interlog_http::session::set_cookie(COOKIE, value, "/", "Lax", None, gws.config.secure_cookie)
 }
 
 #[cfg(test)]
@@ -351,21 +289,5 @@ mod tests {
         );
         assert_eq!(split_login("/ksippo"), (None, "/ksippo"));
         assert_eq!(split_login("acme/"), (None, "acme/"));
-    }
-
-    #[test]
-    fn the_cookie_is_found_among_others_and_keys_do_not_reveal_it() {
-        let mut h = HeaderMap::new();
-        h.insert(
-            header::COOKIE,
-            HeaderValue::from_static("a=1; JSESSIONID=abc; b=2"),
-        );
-        assert_eq!(cookie(&h), Some("abc"));
-        assert_eq!(key_of("acme.abc").len(), 69);
-        assert!(key_of("acme.abc").starts_with("acme."));
-        assert!(!key_of("acme.abc").contains("abc"));
-        assert_eq!(split_key(&key_of("abc")), None, "a cookie names its tenant");
-        h.insert(header::COOKIE, HeaderValue::from_static("JSESSIONID="));
-        assert_eq!(cookie(&h), None);
     }
 }

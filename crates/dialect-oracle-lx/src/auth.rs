@@ -13,9 +13,10 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 use base64::Engine;
-use interlog_api::oauth::{authenticate_client, basic_credentials, issue_for_client};
-use interlog_api::params::Params;
-use interlog_api::{ApiError, ApiResult, AppState};
+use interlog_http::auth::basic_credentials;
+use interlog_http::auth::credentials::{authenticate_client, issue_for_client};
+use interlog_http::params::Params;
+use interlog_http::{ApiError, ApiResult, ApiState};
 
 /// "A JWT automatically expires after 20 minutes."
 pub const TOKEN_TTL_SECS: i64 = 20 * 60;
@@ -54,13 +55,13 @@ pub fn decode_credentials(value: &str) -> Option<(String, String)> {
 
 fn failed() -> ApiError {
     ApiError::new(
-        interlog_api::ErrorKind::Unauthorized,
+        interlog_http::ErrorKind::Unauthorized,
         "client authentication failed",
     )
 }
 
 async fn issue(
-    state: &AppState,
+    state: &ApiState,
     tenant: &str,
     query: Option<&str>,
     headers: &HeaderMap,
@@ -105,7 +106,7 @@ async fn issue(
 /// The token request. The token itself is always JSON (Oracle: "returns a JSON"); an error
 /// follows the client's `Accept` like every other error of the dialect.
 pub async fn token(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     Path(tenant): Path<String>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,

@@ -8,9 +8,9 @@ use crate::negotiate::{self, Media};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use interlog_api::auth::caller::{Caller, RequiredRole};
-use interlog_api::auth::Claims;
-use interlog_api::AppState;
+use interlog_http::auth::caller::{Caller, RequiredRole};
+use interlog_http::auth::Claims;
+use interlog_http::ApiState;
 use interlog_store::Tenant;
 use std::sync::Arc;
 
@@ -23,10 +23,10 @@ pub struct LxCaller<R: RequiredRole> {
     role: std::marker::PhantomData<R>,
 }
 
-impl<R: RequiredRole> FromRequestParts<AppState> for LxCaller<R> {
+impl<R: RequiredRole> FromRequestParts<ApiState> for LxCaller<R> {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+    async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> Result<Self, Response> {
         let Some(media) = negotiate::from_headers(&parts.headers) else {
             return Err(LxError::not_acceptable().into_response());
         };

@@ -8,8 +8,8 @@ use crate::{params, render_json, render_xml, view};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use interlog_api::auth::caller::{AdminRole, ReaderRole};
-use interlog_api::{ApiError, AppState, ErrorKind};
+use interlog_http::auth::caller::{AdminRole, ReaderRole};
+use interlog_http::{ApiError, ApiState, ErrorKind};
 use interlog_model::is_valid_id;
 use interlog_store::Tenant;
 use jiff::tz::TimeZone;
@@ -46,7 +46,7 @@ fn corrupt(e: serde_json::Error) -> ApiError {
 /// `GET /v1/engagements/{tenant}`.
 pub async fn list(
     access: LxCaller<ReaderRole>,
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     RawQuery(query): RawQuery,
 ) -> Response {
     let media = access.media;
@@ -91,7 +91,7 @@ pub async fn list(
 /// `GET /v1/engagements/count/{tenant}`.
 pub async fn count(
     access: LxCaller<ReaderRole>,
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     RawQuery(query): RawQuery,
 ) -> Response {
     let media = access.media;
@@ -115,7 +115,7 @@ pub async fn count(
 /// `DELETE /v1/engagements/{tenant}/{id}`: admin only; 204 when deleted.
 pub async fn delete(
     access: LxCaller<AdminRole>,
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     Path((_tenant, id)): Path<(String, String)>,
 ) -> Response {
     respond(

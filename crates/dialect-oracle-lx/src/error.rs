@@ -7,7 +7,7 @@ use crate::negotiate::Media;
 use crate::xml::push_text;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use interlog_api::{ApiError, ErrorKind};
+use interlog_http::{ApiError, ErrorKind};
 
 /// An error on its way to an Oracle Live Experience client, in the representation it asked
 /// for.

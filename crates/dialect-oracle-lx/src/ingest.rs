@@ -6,6 +6,8 @@
 
 use crate::view::{Association, Contents};
 use crate::xml::Element;
+use crate::NAME;
+use interlog_http::formats::Format;
 use interlog_model::limits::LONG_TEXT_MAX;
 use interlog_model::time::{from_millis, parse_instant};
 use interlog_model::{
@@ -692,6 +694,14 @@ fn to_engagement(i: Incoming) -> Result<Engagement, String> {
     }
     Ok(e)
 }
+
+/// The `oracle_lx` ingest format: one `engagementV1` (or `EngagementListV1`) JSON object
+/// per NDJSON line, or one whole `engagementV1` / `engagementListV1` XML document.
+pub const FORMAT: Format = Format {
+    name: NAME,
+    line: decode_json_line,
+    xml_document: Some(decode_xml_document),
+};
 
 #[cfg(test)]
 mod tests {

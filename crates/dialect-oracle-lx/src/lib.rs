@@ -5,6 +5,7 @@
 //! Every choice the vendor leaves undocumented is written down once, in this crate's
 //! README, and tested.
 
+mod api;
 pub mod auth;
 pub mod caller;
 pub mod engagements;
@@ -17,76 +18,8 @@ pub mod render_xml;
 pub mod view;
 pub mod xml;
 
-use axum::http::HeaderMap;
-use axum::routing::{delete, get};
-use interlog_api::formats::Format;
-use interlog_api::{Dialect, RecordLink, Routes, TenantIdShape};
-use interlog_model::{Engagement, SourcePlatform};
-use interlog_store::Tenant;
+pub use api::{routes, API};
+pub use ingest::FORMAT;
 
 /// The dialect's name: its ingest format and its tenant-alias namespace.
 pub const NAME: &str = "oracle_lx";
-
-/// The Oracle Live Experience dialect. It has no settings.
-pub static DIALECT: Dialect = Dialect {
-    name: NAME,
-    platform: SourcePlatform::OracleLx,
-    format: FORMAT,
-    tenant_id: TenantIdShape::ANY,
-    settings: &[],
-    routes: |_| Ok(routes()),
-    record_link,
-};
-
-/// The listing narrowed to the engagement's start (Oracle has no read by id), in the
-/// tenant's local time as Oracle's parameters are.
-fn record_link(tenant: &Tenant, e: &Engagement) -> Option<RecordLink> {
-    let tz = interlog_model::time::zone(&tenant.time_zone).ok()?;
-    let local = e.started_at.to_zoned(tz);
-    let at = format!(
-        "{}.{:03}",
-        local.strftime("%Y-%m-%dT%H:%M:%S"),
-        local.millisecond()
-    );
-    let name = interlog_api::dialect::alias_in(tenant, NAME).unwrap_or(&tenant.key);
-    Some(RecordLink::get(format!(
-        "/v1/engagements/{name}?status=all&startAfter={at}&startBefore={at}"
-    )))
-}
-
-/// The `oracle_lx` ingest format: one `engagementV1` (or `EngagementListV1`) JSON object
-/// per NDJSON line, or one whole `engagementV1` / `engagementListV1` XML document.
-pub const FORMAT: Format = Format {
-    name: NAME,
-    line: ingest::decode_json_line,
-    xml_document: Some(ingest::decode_xml_document),
-};
-
-/// The dialect's routes, to merge into the server's router.
-pub fn routes() -> Routes {
-    Routes::new(NAME)
-        .public(
-            "/v1/auth/{tenant}",
-            get(auth::token).fallback(|h: HeaderMap| async move {
-                engagements::method_not_allowed(&h, "GET, HEAD")
-            }),
-        )
-        .route(
-            "/v1/engagements/{tenant}",
-            get(engagements::list).fallback(|h: HeaderMap| async move {
-                engagements::method_not_allowed(&h, "GET, HEAD")
-            }),
-        )
-        .route(
-            "/v1/engagements/count/{tenant}",
-            get(engagements::count).fallback(|h: HeaderMap| async move {
-                engagements::method_not_allowed(&h, "GET, HEAD")
-            }),
-        )
-        .route(
-            "/v1/engagements/{tenant}/{id}",
-            delete(engagements::delete).fallback(|h: HeaderMap| async move {
-                engagements::method_not_allowed(&h, "DELETE")
-            }),
-        )
-}

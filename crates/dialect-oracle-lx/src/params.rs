@@ -1,8 +1,8 @@
 //! The query parameters of `/v1/engagements/{tenant}` (and its count) read into a store
 //! query. Every rule here is the dialect's documented behaviour (see the crate README).
 
-use interlog_api::params::Params;
-use interlog_api::{ApiError, ApiResult};
+use interlog_http::params::Params;
+use interlog_http::{ApiError, ApiResult};
 use interlog_model::time::LocalBound;
 use interlog_model::Outcome;
 use interlog_store::{Filter, Query, Sort, SortDir, SortKey, Start, TimeRange};

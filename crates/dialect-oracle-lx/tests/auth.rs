@@ -5,7 +5,7 @@ mod common;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use common::*;
-use interlog_api::auth::Claims;
+use interlog_http::auth::Claims;
 use interlog_store::ClientRole;
 use interlog_testkit::*;
 use serde_json::Value;
@@ -134,7 +134,8 @@ async fn wrong_or_missing_credentials_are_refused() {
 async fn missing_invalid_or_expired_bearers_are_401_in_the_asked_representation() {
     let app = app().await;
     let expired = mint_token(&app.signer, "acme", ClientRole::Admin, -5);
-    let foreign_key = interlog_api::auth::Signer::new(b"another-key-of-thirty-two-bytes!".to_vec());
+    let foreign_key =
+        interlog_http::auth::Signer::new(b"another-key-of-thirty-two-bytes!".to_vec());
     let forged = mint_token(&foreign_key, "acme", ClientRole::Admin, 600);
     for path in [LIST, COUNT] {
         let r = app.http.get(app.url(path)).send().await.unwrap();

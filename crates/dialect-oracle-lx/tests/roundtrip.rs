@@ -2,8 +2,8 @@
 //! ingested and rendered back byte for byte, so "reads back identically" holds beyond the
 //! seed examples.
 
-use interlog_api::ingest::decode_record;
 use interlog_dialect_oracle_lx::{ingest, render_json, render_xml, view};
+use interlog_http::formats::decode_record;
 use interlog_store::StoredEngagement;
 use proptest::prelude::*;
 use std::fmt::Write;

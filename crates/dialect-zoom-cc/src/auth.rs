@@ -1,5 +1,5 @@
 //! Who is calling: the bearer token, its account (tenant), its scopes, and the account's
-//! rate limits. A handler takes a [`Caller`] of the operation it performs, so it names
+//! rate limits. A handler takes a [`ZoomCaller`] of the operation it performs, so it names
 //! that operation in its signature and cannot run without the checks; a refusal is Zoom's
 //! error body.
 //!
@@ -8,26 +8,21 @@
 //! within the account's rate limit (429).
 
 use crate::error::ZoomError;
-use crate::scopes::Op;
-use crate::Zoom;
+use crate::scopes::{Op, Operation};
+use crate::shared::Zoom;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use interlog_api::auth::Claims;
-use interlog_api::state::bearer_token;
-use interlog_api::AppState;
+use interlog_http::auth::bearer_token;
+use interlog_http::auth::Claims;
+use interlog_http::ApiState;
 use interlog_store::Tenant;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-/// An operation of the dialect, as a type (see [`crate::scopes::op`]).
-pub trait Operation: Send + Sync + 'static {
-    const OP: Op;
-}
-
 /// A caller admitted to the operation `O`.
-pub struct Caller<O: Operation> {
+pub struct ZoomCaller<O: Operation> {
     pub tenant: Arc<Tenant>,
     pub claims: Claims,
     /// Rate-limit headers for the response.
@@ -35,7 +30,7 @@ pub struct Caller<O: Operation> {
     op: PhantomData<O>,
 }
 
-impl<O: Operation> Caller<O> {
+impl<O: Operation> ZoomCaller<O> {
     /// The response with the caller's rate-limit headers.
     pub fn respond(&self, res: impl IntoResponse) -> Response {
         let mut res = res.into_response();
@@ -49,10 +44,10 @@ impl<O: Operation> Caller<O> {
     }
 }
 
-impl<O: Operation> FromRequestParts<AppState> for Caller<O> {
+impl<O: Operation> FromRequestParts<ApiState> for ZoomCaller<O> {
     type Rejection = ZoomError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ZoomError> {
+    async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> Result<Self, ZoomError> {
         let zoom = parts
             .extensions
             .get::<Arc<Zoom>>()
@@ -64,11 +59,11 @@ impl<O: Operation> FromRequestParts<AppState> for Caller<O> {
 
 /// Checks the token, its scopes for `op`, and the account's rate limit.
 async fn enter<O: Operation>(
-    state: &AppState,
+    state: &ApiState,
     zoom: &Zoom,
     headers: &HeaderMap,
     op: Op,
-) -> Result<Caller<O>, ZoomError> {
+) -> Result<ZoomCaller<O>, ZoomError> {
     let token = bearer_token(headers).ok_or_else(ZoomError::invalid_token)?;
     let claims: Claims = state
         .signer
@@ -90,7 +85,7 @@ async fn enter<O: Operation>(
         let h = limiter.admit(tenant.id, op.label(), jiff::Timestamp::now())?;
         out.extend(h.pairs());
     }
-    Ok(Caller {
+    Ok(ZoomCaller {
         tenant,
         claims,
         headers: out,

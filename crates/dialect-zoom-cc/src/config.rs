@@ -1,4 +1,4 @@
-//! Settings of the Zoom dialect: token and page-token lifetimes, and Zoom's rate limits.
+//! Configuration of the Zoom dialect: token and page-token lifetimes, and Zoom's rate limits.
 
 use crate::scopes::Label;
 
@@ -61,7 +61,7 @@ impl RateLimits {
     }
 }
 
-/// Settings of the dialect.
+/// The dialect's configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ZoomConfig {
     /// Lifetime of access tokens from `POST /oauth/token`, in seconds (Zoom: one hour).
@@ -84,21 +84,21 @@ impl Default for ZoomConfig {
     }
 }
 
-/// The settings of `[dialects.zoom_cc]`.
-pub const SETTINGS: &[interlog_api::Setting] = &[
-    interlog_api::Setting {
+/// The keys of `[dialects.zoom_cc]`.
+pub const CONFIG_KEYS: &[interlog_http::ConfigKey] = &[
+    interlog_http::ConfigKey {
         key: "rate_limits",
         env: Some("INTERLOG_ZOOM_CC_RATE_LIMITS"),
         default: "\"pro\"",
         doc: "Zoom's per-account rate limits: \"pro\", \"business_plus\", \"off\", or a table that\nstarts from a plan and changes some limits, e.g.\n{ plan = \"pro\", medium_per_second = 20, heavy_per_day = 50000 }.",
     },
-    interlog_api::Setting {
+    interlog_http::ConfigKey {
         key: "page_token_ttl_secs",
         env: Some("INTERLOG_ZOOM_CC_PAGE_TOKEN_TTL_SECS"),
         default: "900",
         doc: "How long a next_page_token stays valid, in seconds (1 to 604800).",
     },
-    interlog_api::Setting {
+    interlog_http::ConfigKey {
         key: "token_ttl_secs",
         env: Some("INTERLOG_ZOOM_CC_TOKEN_TTL_SECS"),
         default: "3600",
@@ -108,9 +108,9 @@ pub const SETTINGS: &[interlog_api::Setting] = &[
 
 impl ZoomConfig {
     /// The defaults with the section's values applied.
-    pub fn from_settings(
-        values: &interlog_api::SettingValues,
-    ) -> Result<ZoomConfig, interlog_api::SettingError> {
+    pub fn from_section(
+        values: &interlog_http::ConfigSection,
+    ) -> Result<ZoomConfig, interlog_http::ConfigValueError> {
         let mut c = ZoomConfig::default();
         let plan = |name: &str| match name.trim().to_ascii_lowercase().as_str() {
             "pro" => Ok(Some(RateLimits::PRO)),
@@ -170,54 +170,54 @@ impl ZoomConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use interlog_api::SettingValues;
+    use interlog_http::ConfigSection;
     use serde_json::json;
 
     #[test]
     fn the_section_chooses_the_plan_and_token_lifetime() {
-        let empty = SettingValues::new("dialects.zoom_cc");
+        let empty = ConfigSection::new("dialects.zoom_cc");
         assert_eq!(
-            ZoomConfig::from_settings(&empty).unwrap(),
+            ZoomConfig::from_section(&empty).unwrap(),
             ZoomConfig::default()
         );
-        let mut off = SettingValues::new("dialects.zoom_cc");
+        let mut off = ConfigSection::new("dialects.zoom_cc");
         off.set_env("rate_limits", "INTERLOG_ZOOM_CC_RATE_LIMITS", "off".into());
-        assert_eq!(ZoomConfig::from_settings(&off).unwrap().rate_limits, None);
-        let mut biz = SettingValues::new("dialects.zoom_cc");
+        assert_eq!(ZoomConfig::from_section(&off).unwrap().rate_limits, None);
+        let mut biz = ConfigSection::new("dialects.zoom_cc");
         biz.set_file("rate_limits", json!("Business_Plus"));
         biz.set_file("page_token_ttl_secs", json!(3600));
-        let c = ZoomConfig::from_settings(&biz).unwrap();
+        let c = ZoomConfig::from_section(&biz).unwrap();
         assert_eq!(c.rate_limits, Some(RateLimits::BUSINESS_PLUS));
         assert_eq!(c.page_token_ttl_secs, 3600);
-        let mut bad = SettingValues::new("dialects.zoom_cc");
+        let mut bad = ConfigSection::new("dialects.zoom_cc");
         bad.set_file("rate_limits", json!("enterprise"));
         assert_eq!(
-            ZoomConfig::from_settings(&bad).unwrap_err().place,
+            ZoomConfig::from_section(&bad).unwrap_err().place,
             "[dialects.zoom_cc] rate_limits"
         );
-        let mut custom = SettingValues::new("dialects.zoom_cc");
+        let mut custom = ConfigSection::new("dialects.zoom_cc");
         custom.set_file(
             "rate_limits",
             json!({"plan": "business_plus", "medium_per_second": 2, "light_per_day": 5}),
         );
-        let limits = ZoomConfig::from_settings(&custom)
+        let limits = ZoomConfig::from_section(&custom)
             .unwrap()
             .rate_limits
             .unwrap();
         assert_eq!(limits.medium.per_second, 2);
         assert_eq!(limits.light.per_day, Some(5));
         assert_eq!(limits.heavy, RateLimits::BUSINESS_PLUS.heavy);
-        let mut unknown = SettingValues::new("dialects.zoom_cc");
+        let mut unknown = ConfigSection::new("dialects.zoom_cc");
         unknown.set_file("rate_limits", json!({"medium_per_week": 2}));
-        assert!(ZoomConfig::from_settings(&unknown).is_err());
-        let mut short = SettingValues::new("dialects.zoom_cc");
+        assert!(ZoomConfig::from_section(&unknown).is_err());
+        let mut short = ConfigSection::new("dialects.zoom_cc");
         short.set_env(
             "page_token_ttl_secs",
             "INTERLOG_ZOOM_CC_PAGE_TOKEN_TTL_SECS",
             "0".into(),
         );
         assert_eq!(
-            ZoomConfig::from_settings(&short).unwrap_err().place,
+            ZoomConfig::from_section(&short).unwrap_err().place,
             "INTERLOG_ZOOM_CC_PAGE_TOKEN_TTL_SECS"
         );
     }

@@ -1,7 +1,7 @@
 //! One engagement: get, events, recordings (list, delete, status, control) and survey.
 //! Only completed engagements are visible, as on Zoom: any other answers as a missing one.
 
-use crate::auth::Caller;
+use crate::auth::ZoomCaller;
 use crate::channels::VIDEO_SOURCES;
 use crate::error::{ZoomError, ZoomResult};
 use crate::page_token::{self, fingerprint, Listing};
@@ -14,8 +14,8 @@ use crate::{json_response, Zoom};
 use axum::extract::{Extension, Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use interlog_api::params::Params;
-use interlog_api::AppState;
+use interlog_http::params::Params;
+use interlog_http::ApiState;
 use interlog_model::time::parse_instant;
 use interlog_model::{is_valid_id, ChannelType, Engagement, State as Lifecycle};
 use interlog_store::{EditRejected, StoreError, Tenant};
@@ -24,7 +24,7 @@ use serde::Serialize;
 use std::sync::Arc;
 
 /// The completed engagement `id` of the tenant.
-pub async fn load(state: &AppState, tenant: &Tenant, id: &str) -> ZoomResult<Option<Engagement>> {
+pub async fn load(state: &ApiState, tenant: &Tenant, id: &str) -> ZoomResult<Option<Engagement>> {
     if !is_valid_id(id) {
         return Ok(None);
     }
@@ -35,7 +35,7 @@ pub async fn load(state: &AppState, tenant: &Tenant, id: &str) -> ZoomResult<Opt
     Ok((e.effective_state() == Lifecycle::Completed).then_some(e))
 }
 
-async fn found(state: &AppState, tenant: &Tenant, id: &str) -> ZoomResult<Engagement> {
+async fn found(state: &ApiState, tenant: &Tenant, id: &str) -> ZoomResult<Engagement> {
     load(state, tenant, id)
         .await?
         .ok_or_else(|| ZoomError::no_engagement(id))
@@ -59,8 +59,8 @@ fn is_call(e: &Engagement) -> bool {
 }
 
 pub async fn get(
-    caller: Caller<op::GetEngagement>,
-    State(state): State<AppState>,
+    caller: ZoomCaller<op::GetEngagement>,
+    State(state): State<ApiState>,
     Path(id): Path<String>,
 ) -> Response {
     let result = match found(&state, &caller.tenant, &id).await {
@@ -81,8 +81,8 @@ struct Events<'a> {
 }
 
 pub async fn events(
-    caller: Caller<op::GetEvents>,
-    State(state): State<AppState>,
+    caller: ZoomCaller<op::GetEvents>,
+    State(state): State<ApiState>,
     Path(id): Path<String>,
 ) -> Response {
     let result = match found(&state, &caller.tenant, &id).await {
@@ -171,7 +171,7 @@ struct RecordingPage<'a> {
 }
 
 async fn list_recordings_inner(
-    state: &AppState,
+    state: &ApiState,
     zoom: &Zoom,
     tenant: &Tenant,
     id: &str,
@@ -279,8 +279,8 @@ async fn list_recordings_inner(
 }
 
 pub async fn list_recordings(
-    caller: Caller<op::ListRecordings>,
-    State(state): State<AppState>,
+    caller: ZoomCaller<op::ListRecordings>,
+    State(state): State<ApiState>,
     Extension(zoom): Extension<Arc<Zoom>>,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
@@ -290,8 +290,8 @@ pub async fn list_recordings(
 }
 
 pub async fn delete_recordings(
-    caller: Caller<op::DeleteRecordings>,
-    State(state): State<AppState>,
+    caller: ZoomCaller<op::DeleteRecordings>,
+    State(state): State<ApiState>,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
@@ -300,7 +300,7 @@ pub async fn delete_recordings(
 }
 
 async fn delete_recordings_inner(
-    state: &AppState,
+    state: &ApiState,
     tenant: &Tenant,
     id: &str,
     raw: Option<&str>,
@@ -360,8 +360,8 @@ fn wrong_channel(message: &str) -> ZoomError {
 }
 
 pub async fn recording_status(
-    caller: Caller<op::RecordingStatus>,
-    State(state): State<AppState>,
+    caller: ZoomCaller<op::RecordingStatus>,
+    State(state): State<ApiState>,
     Path(id): Path<String>,
 ) -> Response {
     let result = match found(&state, &caller.tenant, &id).await {
@@ -433,8 +433,8 @@ fn status_of(e: &Engagement) -> ZoomResult<Response> {
 }
 
 pub async fn recording_control(
-    caller: Caller<op::RecordingControl>,
-    State(state): State<AppState>,
+    caller: ZoomCaller<op::RecordingControl>,
+    State(state): State<ApiState>,
     Path((id, command)): Path<(String, String)>,
 ) -> Response {
     let result: ZoomResult<Response> = if command != "pause" && command != "resume" {
@@ -457,8 +457,8 @@ pub async fn recording_control(
 }
 
 pub async fn survey(
-    caller: Caller<op::GetSurvey>,
-    State(state): State<AppState>,
+    caller: ZoomCaller<op::GetSurvey>,
+    State(state): State<ApiState>,
     Path(id): Path<String>,
 ) -> Response {
     let result: ZoomResult<Response> = match found(&state, &caller.tenant, &id).await {

@@ -3,7 +3,7 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use interlog_api::{ApiError, ErrorKind};
+use interlog_http::{ApiError, ErrorKind};
 use interlog_store::StoreError;
 use serde::Serialize;
 

@@ -4,6 +4,8 @@
 //! (`voice_mail`, `survey_id`, `transcript_url`, the event timeline itself) are not kept.
 
 use crate::channels;
+use crate::NAME;
+use interlog_http::formats::Format;
 use interlog_model::time::parse_instant;
 use interlog_model::{
     Direction, Disposition, Engagement, Flow, Note, Participant, QueueVisit, QueueWaitType, Role,
@@ -365,6 +367,13 @@ fn transfer(ev: InEvent, i: usize) -> Result<Option<Transfer>, String> {
         ..Transfer::new(kind)
     }))
 }
+
+/// The `zoom_cc` ingest format: one Zoom engagement (or list envelope) a line.
+pub const FORMAT: Format = Format {
+    name: NAME,
+    line: decode,
+    xml_document: None,
+};
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,7 @@
 //! Zoom's "account" is the tenant of the bearer token. Choices Zoom leaves undocumented are
 //! listed in this crate's README.
 
+mod api;
 mod auth;
 pub mod channels;
 pub mod config;
@@ -19,96 +20,21 @@ pub mod params;
 pub mod rate_limit;
 pub mod render;
 pub mod scopes;
+mod shared;
 pub mod time;
 pub mod view;
 
+pub use api::{routes, API};
 pub use config::{LabelLimit, RateLimits, ZoomConfig};
+pub use ingest::FORMAT;
+pub use shared::Zoom;
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
-use axum::Extension;
-use interlog_api::formats::Format;
-use interlog_api::{Dialect, RecordLink, Routes, TenantIdShape};
-use interlog_model::SourcePlatform;
-use std::sync::Arc;
 
 /// The dialect's name: its ingest format and its tenant-alias namespace (an alias in this
 /// namespace is accepted as the `account_id` of a token request).
 pub const NAME: &str = "zoom_cc";
-
-/// The `zoom_cc` ingest format: one Zoom engagement (or list envelope) a line.
-pub const FORMAT: Format = Format {
-    name: NAME,
-    line: ingest::decode,
-    xml_document: None,
-};
-
-/// What the handlers share besides the application state.
-pub struct Zoom {
-    pub config: ZoomConfig,
-    limiter: Option<rate_limit::RateLimiter>,
-}
-
-impl Zoom {
-    pub fn new(config: ZoomConfig) -> Self {
-        Zoom {
-            limiter: config.rate_limits.map(rate_limit::RateLimiter::new),
-            config,
-        }
-    }
-}
-
-/// The Zoom Contact Center dialect.
-pub static DIALECT: Dialect = Dialect {
-    name: NAME,
-    platform: SourcePlatform::ZoomCc,
-    format: FORMAT,
-    tenant_id: TenantIdShape::ANY,
-    settings: config::SETTINGS,
-    routes: |values| Ok(routes(ZoomConfig::from_settings(values)?)),
-    // Zoom's account is the token's, so the path names only the engagement.
-    record_link: |_, e| {
-        Some(RecordLink::get(format!(
-            "/v2/contact_center/engagements/{}",
-            e.id
-        )))
-    },
-};
-
-/// The dialect's routes with these settings.
-pub fn routes(config: ZoomConfig) -> Routes {
-    let base = "/v2/contact_center/engagements";
-    Routes::new(NAME)
-        .public("/oauth/token", post(oauth::token))
-        .route(base, get(list::list))
-        // A static segment wins over `{engagementId}`, so `notes` is never taken for an id.
-        .route(&format!("{base}/notes"), get(notes::all_notes))
-        .route(&format!("{base}/{{id}}"), get(engagement::get))
-        .route(&format!("{base}/{{id}}/events"), get(engagement::events))
-        .route(
-            &format!("{base}/{{id}}/recordings"),
-            get(engagement::list_recordings).delete(engagement::delete_recordings),
-        )
-        .route(
-            &format!("{base}/{{id}}/recordings/status"),
-            get(engagement::recording_status),
-        )
-        .route(
-            &format!("{base}/{{id}}/recording/{{command}}"),
-            put(engagement::recording_control),
-        )
-        .route(&format!("{base}/{{id}}/survey"), get(engagement::survey))
-        .route(
-            &format!("{base}/{{id}}/notes"),
-            get(notes::engagement_notes),
-        )
-        .route(
-            &format!("{base}/{{id}}/notes/{{note_id}}"),
-            get(notes::get_note).patch(notes::update_note),
-        )
-        .layer(Extension(Arc::new(Zoom::new(config))))
-}
 
 /// A JSON answer with Zoom's content type.
 pub(crate) fn json_response(status: StatusCode, body: Vec<u8>) -> Response {

@@ -1,7 +1,7 @@
 //! `GET /v2/contact_center/engagements`: completed engagements in a window, oldest first,
 //! keyset-paged with sealed `next_page_token`s that carry the window and the total.
 
-use crate::auth::Caller;
+use crate::auth::ZoomCaller;
 use crate::error::{ZoomError, ZoomResult};
 use crate::page_token::{self, Listing};
 use crate::params::{list_request, ListRequest};
@@ -13,7 +13,7 @@ use crate::{json_response, Zoom};
 use axum::extract::{Extension, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use interlog_api::AppState;
+use interlog_http::ApiState;
 use interlog_store::{Filter, Position, Query, Sort, SortDir, SortKey, Start, Tenant, TimeRange};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -37,8 +37,8 @@ const SORT: Sort = Sort {
 };
 
 pub async fn list(
-    caller: Caller<op::ListEngagements>,
-    State(state): State<AppState>,
+    caller: ZoomCaller<op::ListEngagements>,
+    State(state): State<ApiState>,
     Extension(zoom): Extension<Arc<Zoom>>,
     RawQuery(raw): RawQuery,
 ) -> Response {
@@ -52,7 +52,7 @@ fn millis(ms: i64) -> ZoomResult<Timestamp> {
 
 /// Whether any engagement of the tenant matches `filter` (an existence check through the
 /// store's indexes: no rows are read).
-async fn exists(state: &AppState, tenant: &Tenant, filter: Filter) -> ZoomResult<bool> {
+async fn exists(state: &ApiState, tenant: &Tenant, filter: Filter) -> ZoomResult<bool> {
     let page = state
         .store
         .list(
@@ -69,7 +69,7 @@ async fn exists(state: &AppState, tenant: &Tenant, filter: Filter) -> ZoomResult
 
 /// On an empty first page, a queue or agent the account has never seen is one that does
 /// not exist (Zoom's 1201 and 1001).
-async fn check_named(state: &AppState, tenant: &Tenant, req: &ListRequest) -> ZoomResult<()> {
+async fn check_named(state: &ApiState, tenant: &Tenant, req: &ListRequest) -> ZoomResult<()> {
     if let Some(q) = &req.queue_id {
         let f = Filter {
             queue_ids: vec![q.clone()],
@@ -100,7 +100,7 @@ async fn check_named(state: &AppState, tenant: &Tenant, req: &ListRequest) -> Zo
 }
 
 async fn run(
-    state: &AppState,
+    state: &ApiState,
     zoom: &Zoom,
     tenant: &Tenant,
     raw: Option<&str>,

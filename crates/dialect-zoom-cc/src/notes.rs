@@ -4,7 +4,7 @@
 //! newest first and takes their notes in order; a page token holds the engagement it
 //! stopped in and how many of its notes were given.
 
-use crate::auth::Caller;
+use crate::auth::ZoomCaller;
 use crate::engagement::load;
 use crate::error::{ZoomError, ZoomResult, VALIDATION};
 use crate::page_token::{self, fingerprint, Listing};
@@ -17,9 +17,9 @@ use axum::extract::{Extension, Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use interlog_api::auth::SubjectKind;
-use interlog_api::params::Params;
-use interlog_api::AppState;
+use interlog_http::auth::SubjectKind;
+use interlog_http::params::Params;
+use interlog_http::ApiState;
 use interlog_model::unique_keys::UniqueKeys;
 use interlog_model::{is_valid_id, Engagement, State as Lifecycle};
 use interlog_store::{
@@ -68,7 +68,7 @@ fn may_have_notes(json: &str) -> bool {
 }
 
 /// Every note of the account's completed engagements (one pass over them).
-async fn count_all(state: &AppState, tenant: &Tenant) -> ZoomResult<u64> {
+async fn count_all(state: &ApiState, tenant: &Tenant) -> ZoomResult<u64> {
     let mut start = Start::First;
     let mut n = 0u64;
     loop {
@@ -99,7 +99,7 @@ struct AllNotesState {
 }
 
 async fn all_notes_inner(
-    state: &AppState,
+    state: &ApiState,
     zoom: &Zoom,
     tenant: &Tenant,
     raw: Option<&str>,
@@ -224,8 +224,8 @@ fn to_json<T: Serialize>(value: &T) -> ZoomResult<Response> {
 }
 
 pub async fn all_notes(
-    caller: Caller<op::ListAllNotes>,
-    State(state): State<AppState>,
+    caller: ZoomCaller<op::ListAllNotes>,
+    State(state): State<ApiState>,
     Extension(zoom): Extension<Arc<Zoom>>,
     RawQuery(raw): RawQuery,
 ) -> Response {
@@ -234,7 +234,7 @@ pub async fn all_notes(
 }
 
 async fn engagement_notes_inner(
-    state: &AppState,
+    state: &ApiState,
     zoom: &Zoom,
     tenant: &Tenant,
     id: &str,
@@ -276,8 +276,8 @@ async fn engagement_notes_inner(
 }
 
 pub async fn engagement_notes(
-    caller: Caller<op::ListNotes>,
-    State(state): State<AppState>,
+    caller: ZoomCaller<op::ListNotes>,
+    State(state): State<ApiState>,
     Extension(zoom): Extension<Arc<Zoom>>,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
@@ -297,7 +297,7 @@ fn no_note(note_id: &str) -> ZoomError {
 /// The note was not under the engagement named: Zoom's 2704 naming the engagement that has
 /// it, or 2701. Notes are not indexed, so this walks the account's engagements; it runs
 /// only on this error path.
-async fn misplaced(state: &AppState, tenant: &Tenant, note_id: &str) -> ZoomError {
+async fn misplaced(state: &ApiState, tenant: &Tenant, note_id: &str) -> ZoomError {
     match find_note(state, tenant, note_id).await {
         Ok(Some(owner)) => ZoomError::new(
             StatusCode::BAD_REQUEST,
@@ -309,7 +309,7 @@ async fn misplaced(state: &AppState, tenant: &Tenant, note_id: &str) -> ZoomErro
     }
 }
 
-async fn find_note(state: &AppState, tenant: &Tenant, note_id: &str) -> ZoomResult<Option<String>> {
+async fn find_note(state: &ApiState, tenant: &Tenant, note_id: &str) -> ZoomResult<Option<String>> {
     if !is_valid_id(note_id) {
         return Ok(None);
     }
@@ -332,7 +332,7 @@ async fn find_note(state: &AppState, tenant: &Tenant, note_id: &str) -> ZoomResu
 }
 
 async fn get_note_inner(
-    state: &AppState,
+    state: &ApiState,
     tenant: &Tenant,
     id: &str,
     note_id: &str,
@@ -349,8 +349,8 @@ async fn get_note_inner(
 }
 
 pub async fn get_note(
-    caller: Caller<op::GetNote>,
-    State(state): State<AppState>,
+    caller: ZoomCaller<op::GetNote>,
+    State(state): State<ApiState>,
     Path((id, note_id)): Path<(String, String)>,
 ) -> Response {
     let result = get_note_inner(&state, &caller.tenant, &id, &note_id).await;
@@ -398,8 +398,8 @@ fn edit_note(
 }
 
 async fn update_note_inner(
-    state: &AppState,
-    caller: &Caller<op::UpdateNote>,
+    state: &ApiState,
+    caller: &ZoomCaller<op::UpdateNote>,
     id: &str,
     note_id: &str,
     body: &[u8],
@@ -453,8 +453,8 @@ async fn update_note_inner(
 }
 
 pub async fn update_note(
-    caller: Caller<op::UpdateNote>,
-    State(state): State<AppState>,
+    caller: ZoomCaller<op::UpdateNote>,
+    State(state): State<ApiState>,
     Path((id, note_id)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {

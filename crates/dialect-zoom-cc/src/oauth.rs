@@ -3,13 +3,14 @@
 //! documents, or in a form body, as common clients send them); `client_credentials` too.
 
 use crate::scopes::granted;
-use crate::Zoom;
+use crate::shared::Zoom;
 use axum::extract::{Extension, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use interlog_api::oauth::{authenticate_client, basic_credentials, issue_for_client};
-use interlog_api::AppState;
+use interlog_http::auth::basic_credentials;
+use interlog_http::auth::credentials::{authenticate_client, issue_for_client};
+use interlog_http::ApiState;
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -46,7 +47,7 @@ fn one<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
 }
 
 pub async fn token(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     Extension(zoom): Extension<Arc<Zoom>>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,

@@ -5,7 +5,7 @@
 //! another.
 
 use crate::error::ZoomError;
-use interlog_api::auth::Signer;
+use interlog_http::auth::Signer;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};

@@ -7,7 +7,7 @@
 use crate::channels::{self, LegacySelect, CHANNELS, LEGACY_TYPES, SOURCES};
 use crate::error::{ZoomError, ZoomResult};
 use crate::page_token::fingerprint;
-use interlog_api::params::Params;
+use interlog_http::params::Params;
 use interlog_model::time::zone;
 use interlog_model::{ChannelType, Direction, State};
 use interlog_store::Filter;

@@ -138,7 +138,7 @@ fn refusal(
         limit,
         remaining: 0,
     };
-    metrics::counter!(interlog_api::metrics::RATE_LIMIT_REJECTIONS, "api" => crate::NAME, "limit" => kind)
+    metrics::counter!(interlog_http::metrics::RATE_LIMIT_REJECTIONS, "api" => crate::NAME, "limit" => kind)
         .increment(1);
     let mut e = ZoomError::new(StatusCode::TOO_MANY_REQUESTS, 429, message);
     e.headers.extend(h.pairs());

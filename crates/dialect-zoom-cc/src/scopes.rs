@@ -21,8 +21,13 @@ impl Label {
     }
 }
 
+/// An operation of the dialect, as a type (see [`op`]).
+pub trait Operation: Send + Sync + 'static {
+    const OP: Op;
+}
+
 /// Declares the operations once: the [`Op`] enum, [`Op::ALL`], and in [`op`] one type per
-/// operation for the [`crate::auth::Caller`] a handler takes.
+/// operation for the [`crate::auth::ZoomCaller`] a handler takes.
 macro_rules! operations {
     ($($name:ident),* $(,)?) => {
         /// Every operation of the dialect.
@@ -38,7 +43,7 @@ macro_rules! operations {
         /// Each operation as a type.
         pub mod op {
             use super::Op;
-            use crate::auth::Operation;
+            use super::Operation;
             $(
                 #[doc = concat!("[`Op::", stringify!($name), "`]")]
                 pub struct $name;

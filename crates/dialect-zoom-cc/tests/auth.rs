@@ -4,7 +4,7 @@ mod common;
 
 use base64::Engine;
 use common::*;
-use interlog_api::auth::{hash_secret, Signer, SubjectKind};
+use interlog_http::auth::{hash_secret, Signer, SubjectKind};
 use interlog_store::{ClientRole, NewClient, NewTenant};
 use interlog_testkit::{TestApp, SECRET};
 use reqwest::Method;
@@ -373,7 +373,7 @@ async fn bad_and_expired_tokens_are_zoom_s_124() {
     assert_eq!(body["message"], "Invalid access token.");
     let foreign = Signer::new(b"another-key-of-thirty-two-bytes!".to_vec());
     let now = jiff::Timestamp::now().as_second();
-    let forged = foreign.jwt(&interlog_api::auth::Claims {
+    let forged = foreign.jwt(&interlog_http::auth::Claims {
         tenant: "acme".into(),
         sub: "x".into(),
         kind: SubjectKind::Client,

@@ -62,7 +62,7 @@ async fn missing_active_and_foreign_engagements_are_2901() {
         &app,
         "globex",
         interlog_store::ClientRole::Admin,
-        interlog_api::auth::SubjectKind::Client,
+        interlog_http::auth::SubjectKind::Client,
         "g",
         &all_scopes(),
         60,

@@ -105,7 +105,7 @@ async fn the_per_second_limit_answers_429_with_retry_after() {
         &app,
         "globex",
         ClientRole::Admin,
-        interlog_api::auth::SubjectKind::Client,
+        interlog_http::auth::SubjectKind::Client,
         "g",
         &all_scopes(),
         60,

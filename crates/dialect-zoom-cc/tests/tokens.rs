@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use interlog_api::auth::SubjectKind;
+use interlog_http::auth::SubjectKind;
 use interlog_store::ClientRole;
 use reqwest::Method;
 use serde_json::{json, Value};

@@ -1,13 +1,13 @@
 //! `GET /ui/journey?customer=ID`: every engagement of a customer, found by any of the
 //! identifiers linked with the one given, newest first on a timeline and in a list.
 
-use crate::page::{self, Chrome, Failure};
+use crate::page::{self, Failure};
 use crate::session::Session;
 use crate::view::{self, zone};
 use axum::extract::{Query as QueryString, State};
 use axum::response::{IntoResponse, Response};
-use interlog_api::native::cursor;
-use interlog_api::AppState;
+use interlog_http::cursor;
+use interlog_http::ApiState;
 use interlog_store::{Filter, Query, Sort, Start};
 use serde::Deserialize;
 
@@ -21,17 +21,17 @@ pub struct Params {
 }
 
 pub async fn page(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     session: Session,
     QueryString(p): QueryString<Params>,
 ) -> Response {
     render(&state, &session, p)
         .await
-        .unwrap_or_else(|f| f.within(&session).into_response())
+        .unwrap_or_else(|f| f.within(session.chrome("")).into_response())
 }
 
-async fn render(state: &AppState, session: &Session, p: Params) -> Result<Response, Failure> {
-    let chrome = Chrome::of(session, "journey");
+async fn render(state: &ApiState, session: &Session, p: Params) -> Result<Response, Failure> {
+    let chrome = session.chrome("journey");
     let customer = p.customer.as_deref().map(str::trim).unwrap_or_default();
     if customer.is_empty() {
         return Ok(page::html(&page::Journey {

@@ -14,16 +14,23 @@ mod view;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
-use interlog_api::{AppState, Routes};
+use interlog_http::{Api, Routes};
 
 /// The API name of the explorer's routes (in metrics and the route list).
-pub const API: &str = "ui";
+pub const NAME: &str = "ui";
+
+/// The explorer, as the app serves it.
+pub static API: Api = Api {
+    name: NAME,
+    routes: |_| Ok(routes()),
+    ..Api::NONE
+};
 
 const STYLESHEET: &str = include_str!("../assets/explorer.css");
 
-/// The explorer's routes (for `AppBuilder::routes`).
-pub fn routes(_: &AppState) -> Routes {
-    Routes::new(API)
+/// The explorer's routes.
+pub fn routes() -> Routes {
+    Routes::new(NAME)
         .public("/ui/login", get(session::login_page).post(session::login))
         .public("/ui/assets/explorer.css", get(stylesheet))
         // Only a redirect, to a page that asks for a session itself.

@@ -1,25 +1,25 @@
 //! `GET /ui`: the tenant's last 90 days: engagements per day by channel as a chart, and
 //! how they ended.
 
-use crate::page::{self, Chrome, Failure};
+use crate::page::{self, Failure};
 use crate::session::Session;
 use crate::view::{channel_color, zone, Bar, ChartView, Label, OutcomeRow};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use interlog_api::AppState;
+use interlog_http::ApiState;
 use interlog_model::ChannelType;
 use interlog_store::Activity;
 
 /// Days the overview covers, today (in the tenant's zone) the last.
 pub const DAYS: u32 = 90;
 
-pub async fn page(State(state): State<AppState>, session: Session) -> Response {
+pub async fn page(State(state): State<ApiState>, session: Session) -> Response {
     render(&state, &session)
         .await
-        .unwrap_or_else(|f| f.within(&session).into_response())
+        .unwrap_or_else(|f| f.within(session.chrome("")).into_response())
 }
 
-async fn render(state: &AppState, session: &Session) -> Result<Response, Failure> {
+async fn render(state: &ApiState, session: &Session) -> Result<Response, Failure> {
     let tz = zone(&session.tenant.time_zone);
     let today = jiff::Timestamp::now().to_zoned(tz).date();
     let first = today
@@ -41,7 +41,7 @@ async fn render(state: &AppState, session: &Session) -> Result<Response, Failure
         })
         .collect();
     Ok(page::html(&page::Overview {
-        chrome: Chrome::of(session, "overview"),
+        chrome: session.chrome("overview"),
         first: first.to_string(),
         last: today.to_string(),
         total,

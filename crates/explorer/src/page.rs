@@ -1,14 +1,14 @@
 //! The pages' templates (in `templates/`, compiled into the binary) and the error page.
 
-use crate::session::Session;
 use crate::view::{ChartView, EngagementView, JourneyView, OutcomeRow, Row, SearchForm};
 use askama::Template;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use interlog_api::{ApiError, ErrorKind};
+use interlog_http::{ApiError, ErrorKind};
 use interlog_store::StoreError;
 
 /// What every signed-in page shows in its header.
+#[derive(Debug, Clone)]
 pub struct Chrome {
     pub tenant: String,
     pub tenant_name: String,
@@ -18,20 +18,6 @@ pub struct Chrome {
     pub csrf: String,
     /// The navigation entry of this page.
     pub here: &'static str,
-}
-
-impl Chrome {
-    pub fn of(s: &Session, here: &'static str) -> Chrome {
-        Chrome {
-            tenant: s.tenant.key.clone(),
-            tenant_name: s.tenant.name.clone(),
-            time_zone: s.tenant.time_zone.clone(),
-            user: s.name.clone(),
-            role: s.role.as_str(),
-            csrf: s.csrf.clone(),
-            here,
-        }
-    }
 }
 
 /// A rendered page, with the headers every explorer page carries.
@@ -129,16 +115,11 @@ pub struct ErrorPage {
 pub struct Failure {
     pub status: StatusCode,
     pub message: String,
-    /// Boxed: a failure travels in `Result`s, and a session is large.
-    pub chrome: Option<Box<ChromeSeed>>,
+    /// The header of the signed-in page it is shown in. Boxed: a failure travels in
+    /// `Result`s, and the header is large.
+    pub chrome: Option<Box<Chrome>>,
     /// `Retry-After` seconds, when trying again later will help (429, 503).
     pub retry_after: Option<u64>,
-}
-
-/// What an error page needs to show the header of a signed-in page.
-#[derive(Debug, Clone)]
-pub struct ChromeSeed {
-    pub session: Session,
 }
 
 impl Failure {
@@ -167,11 +148,9 @@ impl Failure {
         )
     }
 
-    /// The same failure shown inside the signed-in page frame.
-    pub fn within(mut self, session: &Session) -> Self {
-        self.chrome = Some(Box::new(ChromeSeed {
-            session: session.clone(),
-        }));
+    /// The same failure shown inside a signed-in page's frame (see `Session::chrome`).
+    pub fn within(mut self, chrome: Chrome) -> Self {
+        self.chrome = Some(Box::new(chrome));
         self
     }
 }
@@ -227,7 +206,7 @@ impl From<ApiError> for Failure {
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
         let page = ErrorPage {
-            chrome: self.chrome.map(|c| Chrome::of(&c.session, "")),
+            chrome: self.chrome.map(|c| *c),
             status: self.status.as_u16(),
             title: self.status.canonical_reason().unwrap_or("Error"),
             message: self.message,

@@ -4,15 +4,15 @@
 //! A next-page link also carries the total counted for the first page (`total=N`), so
 //! paging does not count every match again; it is only shown, never used to read.
 
-use crate::page::{self, Chrome, Failure};
+use crate::page::{self, Failure};
 use crate::session::Session;
 use crate::view::{zone, Row, SearchForm};
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use interlog_api::native::{cursor, listing};
-use interlog_api::params::Params;
-use interlog_api::AppState;
+use interlog_http::params::Params;
+use interlog_http::ApiState;
+use interlog_http::{cursor, listing};
 use interlog_model::time::{parse_instant, LocalBound};
 use interlog_model::{ChannelType, Direction, Outcome, State as LifeState};
 use jiff::tz::TimeZone;
@@ -29,7 +29,7 @@ const SORTS: &[(&str, &str)] = &[
 ];
 
 pub async fn page(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     session: Session,
     RawQuery(raw): RawQuery,
 ) -> Response {
@@ -41,7 +41,7 @@ pub async fn page(
             .filter(|(_, v)| !v.is_empty())
             .collect();
     let form = form_of(&given);
-    let chrome = Chrome::of(&session, "search");
+    let chrome = session.chrome("search");
     match search(&state, &session, &given, &tz).await {
         Ok((rows, total, next)) => {
             let first_page = given
@@ -71,13 +71,13 @@ pub async fn page(
             *res.status_mut() = StatusCode::BAD_REQUEST;
             res
         }
-        Err(f) => f.within(&session).into_response(),
+        Err(f) => f.within(session.chrome("")).into_response(),
     }
 }
 
 /// Runs the search: a page and the total, read side by side.
 async fn search(
-    state: &AppState,
+    state: &ApiState,
     session: &Session,
     given: &[(String, String)],
     tz: &TimeZone,

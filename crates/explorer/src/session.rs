@@ -1,32 +1,31 @@
 //! Explorer sessions: signing in with a user's password or a client's id and secret,
 //! the session cookie, CSRF protection of forms, and signing out.
 //!
-//! A session lives in the store's expiring records of its tenant (namespace `ui.session`),
-//! so every instance on the same store honours it. The cookie is `TENANT.SECRET`; the
-//! record is keyed by the SHA-256 of the secret, so the store never holds a usable cookie.
+//! A session is a cookie session of the framework ([`interlog_http::session`], namespace
+//! `ui.session`): kept in the store, `TENANT.SECRET` in the cookie, extended while used.
 //! The cookie is `HttpOnly`, `SameSite=Strict`, scoped to `/ui`, and `Secure` when the
 //! configuration says so or the request reached a TLS-terminating proxy
-//! (`X-Forwarded-Proto: https`). A session used in the second half of its lifetime is
-//! extended to a full one.
+//! (`X-Forwarded-Proto: https`).
 //!
 //! Forms that change something (sign-in, sign-out) carry a token the attacker's page
 //! cannot read: the session's own CSRF token, or before sign-in a token sealed with the
 //! signing key over a nonce that also sits in a `SameSite=Strict` cookie. A POST that a
 //! browser marks as cross-site (`Sec-Fetch-Site: cross-site`) is refused outright.
 
-use crate::page::{self, Failure};
+use crate::page::{self, Chrome, Failure};
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use interlog_api::auth::generate_secret;
-use interlog_api::oauth::{authenticate_client, authenticate_user};
-use interlog_api::AppState;
-use interlog_store::{ClientRole, Record, Tenant};
+use interlog_http::auth::credentials::{authenticate_client, authenticate_user};
+use interlog_http::auth::generate_secret;
+use interlog_http::session::{cookie, same_secret, CookieSessions, SessionKey};
+use interlog_http::ApiState;
+use interlog_store::{ClientRole, Tenant};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
+use std::time::Duration;
 
 pub const COOKIE: &str = "interlog_ui";
 const LOGIN_COOKIE: &str = "interlog_ui_login";
@@ -47,8 +46,6 @@ struct Stored {
     name: String,
     role: ClientRole,
     csrf: String,
-    /// Expiry, epoch milliseconds.
-    expires: i64,
 }
 
 /// A signed-in caller, as an extractor: pages that take it only run for a live session;
@@ -59,45 +56,23 @@ pub struct Session {
     pub name: String,
     pub role: ClientRole,
     pub csrf: String,
-    /// The record's key (SHA-256 of the cookie's secret).
-    key: String,
+    key: SessionKey,
 }
 
 fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
 }
 
-fn hash(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// Constant-time comparison, so a token cannot be guessed byte by byte from timings.
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
-/// The value of cookie `name` in the request.
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| v.trim())
-        .filter(|v| !v.is_empty() && v.len() <= 256)
+/// The explorer's sessions, which last `ui_session_ttl_secs` unused.
+fn sessions(state: &ApiState) -> CookieSessions {
+    CookieSessions {
+        namespace: NAMESPACE,
+        ttl: Duration::from_secs(u64::try_from(state.config.ui_session_ttl_secs).unwrap_or(0)),
+    }
 }
 
 /// Whether cookies set on this response should be `Secure`.
-fn secure(state: &AppState, headers: &HeaderMap) -> bool {
+fn secure(state: &ApiState, headers: &HeaderMap) -> bool {
     state.config.ui_secure_cookies
         || headers
             .get("x-forwarded-proto")
@@ -106,72 +81,43 @@ fn secure(state: &AppState, headers: &HeaderMap) -> bool {
 }
 
 fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> HeaderValue {
-    let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{name}={value}; Path=/ui; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
-    ))
-    .expect("cookie values are URL-safe")
-}
-
-fn ttl_ms(state: &AppState) -> i64 {
-    state.config.ui_session_ttl_secs.saturating_mul(1000)
-}
-
-async fn save(state: &AppState, tenant: &Tenant, key: &str, s: &Stored) -> Result<(), Failure> {
-    let expires_at = jiff::Timestamp::from_millisecond(s.expires).map_err(Failure::internal)?;
-    let record = Record {
-        owner: s.subject.clone(),
-        value: serde_json::to_string(s).map_err(Failure::internal)?,
-        expires_at,
-    };
-    state
-        .store
-        .put_record(tenant, NAMESPACE, key, record)
-        .await?;
-    Ok(())
+    interlog_http::session::set_cookie(name, value, "/ui", "Strict", Some(max_age), secure)
+        .expect("cookie values are URL-safe")
 }
 
 impl Session {
     /// The live session the request's cookie names, extended when past half its life.
-    async fn find(state: &AppState, headers: &HeaderMap) -> Result<Option<Session>, Failure> {
-        let Some((tenant_key, secret)) = cookie(headers, COOKIE).and_then(|c| c.split_once('.'))
-        else {
+    async fn find(state: &ApiState, headers: &HeaderMap) -> Result<Option<Session>, Failure> {
+        let Some(value) = cookie(headers, COOKIE) else {
             return Ok(None);
         };
-        if !interlog_store::is_valid_tenant_key(tenant_key) {
-            return Ok(None);
-        }
-        let Some(tenant) = state.tenant(tenant_key).await? else {
-            return Ok(None);
-        };
-        let key = hash(secret);
-        let Some(raw) = state.store.get_record(&tenant, NAMESPACE, &key).await? else {
-            return Ok(None);
-        };
-        let Ok(mut stored) = serde_json::from_str::<Stored>(&raw.value) else {
-            return Ok(None);
-        };
-        let now = now_ms();
-        if stored.expires <= now {
-            return Ok(None);
-        }
-        let ttl = ttl_ms(state);
-        if stored.expires - now < ttl / 2 {
-            stored.expires = now.saturating_add(ttl);
-            save(state, &tenant, &key, &stored).await?;
-        }
-        Ok(Some(Session {
-            tenant,
-            name: stored.name,
-            role: stored.role,
-            csrf: stored.csrf,
-            key,
+        let found = sessions(state).find::<Stored>(state, value).await?;
+        Ok(found.map(|f| Session {
+            tenant: f.tenant,
+            name: f.data.name,
+            role: f.data.role,
+            csrf: f.data.csrf,
+            key: f.key,
         }))
+    }
+
+    /// What a page of this session shows in its header; `here` is the page's navigation
+    /// entry.
+    pub fn chrome(&self, here: &'static str) -> Chrome {
+        Chrome {
+            tenant: self.tenant.key.clone(),
+            tenant_name: self.tenant.name.clone(),
+            time_zone: self.tenant.time_zone.clone(),
+            user: self.name.clone(),
+            role: self.role.as_str(),
+            csrf: self.csrf.clone(),
+            here,
+        }
     }
 
     /// Whether `token` is this session's CSRF token.
     pub fn check_csrf(&self, token: &str) -> Result<(), Failure> {
-        if same(&self.csrf, token) {
+        if same_secret(self.csrf.as_bytes(), token.as_bytes()) {
             Ok(())
         } else {
             Err(Failure::forbidden(
@@ -181,10 +127,10 @@ impl Session {
     }
 }
 
-impl FromRequestParts<AppState> for Session {
+impl FromRequestParts<ApiState> for Session {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+    async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> Result<Self, Response> {
         match Session::find(state, &parts.headers).await {
             Ok(Some(s)) if s.role.allows(ClientRole::Reader) => Ok(s),
             Ok(_) => {
@@ -235,7 +181,7 @@ pub struct LoginQuery {
 
 /// `GET /ui/login`: the sign-in form (or the overview, for a signed-in browser).
 pub async fn login_page(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     headers: HeaderMap,
     axum::extract::Query(q): axum::extract::Query<LoginQuery>,
 ) -> Response {
@@ -256,7 +202,7 @@ pub async fn login_page(
 
 /// The sign-in form, with a fresh anti-forgery token.
 fn login_form(
-    state: &AppState,
+    state: &ApiState,
     headers: &HeaderMap,
     status: StatusCode,
     form: &LoginForm,
@@ -310,7 +256,7 @@ fn filled(v: &Option<String>) -> Option<&str> {
 /// `POST /ui/login`: a user's password (tenant, user name, password) or a client's id
 /// and secret opens a session.
 pub async fn login(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
@@ -319,7 +265,9 @@ pub async fn login(
     }
     let nonce: Option<(String, i64)> = state.signer.open(NO_TENANT, LOGIN_PURPOSE, &form.csrf).ok();
     let fresh = nonce.is_some_and(|(n, until)| {
-        until >= now_ms() / 1000 && cookie(&headers, LOGIN_COOKIE).is_some_and(|c| same(c, &n))
+        until >= now_ms() / 1000
+            && cookie(&headers, LOGIN_COOKIE)
+                .is_some_and(|c| same_secret(c.as_bytes(), n.as_bytes()))
     });
     if !fresh {
         return login_form(
@@ -377,29 +325,26 @@ pub async fn login(
             return res;
         }
     };
-    let secret = generate_secret();
     let stored = Stored {
-        subject,
+        subject: subject.clone(),
         kind: kind.to_owned(),
         name,
         role,
         csrf: generate_secret(),
-        expires: now_ms().saturating_add(ttl_ms(&state)),
     };
-    if let Err(f) = save(&state, &tenant, &hash(&secret), &stored).await {
-        return f.into_response();
-    }
+    let value = match sessions(&state)
+        .open(&state, &tenant, &subject, stored)
+        .await
+    {
+        Ok((value, _)) => value,
+        Err(e) => return Failure::from(e).into_response(),
+    };
     let secure = secure(&state, &headers);
     let mut res = Redirect::to(safe_next(form.next.as_deref())).into_response();
     let h = res.headers_mut();
     h.append(
         header::SET_COOKIE,
-        set_cookie(
-            COOKIE,
-            &format!("{}.{secret}", tenant.key),
-            state.config.ui_session_ttl_secs,
-            secure,
-        ),
+        set_cookie(COOKIE, &value, state.config.ui_session_ttl_secs, secure),
     );
     h.append(header::SET_COOKIE, set_cookie(LOGIN_COOKIE, "", 0, secure));
     res
@@ -413,7 +358,7 @@ pub struct CsrfForm {
 
 /// `POST /ui/logout`: ends the session everywhere and clears the cookie.
 pub async fn logout(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     session: Session,
     headers: HeaderMap,
     Form(form): Form<CsrfForm>,
@@ -421,9 +366,8 @@ pub async fn logout(
     let ended = async {
         same_site(&headers)?;
         session.check_csrf(&form.csrf)?;
-        state
-            .store
-            .delete_record(&session.tenant, NAMESPACE, &session.key)
+        sessions(&state)
+            .end(&state, &session.tenant, &session.key)
             .await?;
         Ok::<_, Failure>(())
     };
@@ -459,19 +403,5 @@ mod tests {
             assert_eq!(safe_next(Some(bad)), "/ui", "{bad}");
         }
         assert_eq!(safe_next(None), "/ui");
-    }
-
-    #[test]
-    fn cookies_are_found_among_others_and_tokens_compare_exactly() {
-        let mut h = HeaderMap::new();
-        h.insert(
-            header::COOKIE,
-            HeaderValue::from_static("a=1; interlog_ui=acme.xyz; b=2"),
-        );
-        assert_eq!(cookie(&h, COOKIE), Some("acme.xyz"));
-        assert_eq!(cookie(&h, LOGIN_COOKIE), None);
-        assert!(same("abc", "abc"));
-        assert!(!same("abc", "abd") && !same("abc", "ab"));
-        assert_eq!(hash("s").len(), 64);
     }
 }

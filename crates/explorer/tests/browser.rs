@@ -11,7 +11,7 @@
 mod common;
 
 use common::*;
-use interlog_store::{ClientRole, Identifier};
+use interlog_store::ClientRole;
 use interlog_testkit::spawn_app;
 use jiff::{Timestamp, ToSpan};
 use serde_json::{json, Value};
@@ -84,7 +84,6 @@ async fn a_person_signs_in_searches_reads_an_engagement_and_a_journey_and_signs_
     ensure_tools();
     let app = spawn_app().await;
     user(&app, &app.tenant, "rita", ClientRole::Reader).await;
-    let (globex, _) = app.other_tenant("globex").await;
     let mut seeds = vec![full("chat-1", &ago(2), "+353 1 555 0100")];
     for i in 0..5 {
         seeds.push(engagement(json!({
@@ -98,24 +97,7 @@ async fn a_person_signs_in_searches_reads_an_engagement_and_a_journey_and_signs_
         json!({"id": "out-1", "started_at": ago(3), "direction": "outbound",
         "channels": [{"type": "voice"}]}),
     ));
-    app.store.upsert_many(&app.tenant, seeds).await.unwrap();
-    app.store
-        .upsert_many(
-            &globex,
-            vec![full("globex-only", &ago(1), "+353 1 555 0100")],
-        )
-        .await
-        .unwrap();
-    app.store
-        .link_identifiers(
-            &app.tenant,
-            &[
-                Identifier::new(Some("phone"), "+353 1 555 0100"),
-                Identifier::new(Some("email"), "mary@example.org"),
-            ],
-        )
-        .await
-        .unwrap();
+    seed_with_a_foreign_customer(&app, seeds, "globex-only", &ago(1)).await;
 
     let shots = tempfile::Builder::new()
         .prefix("explorer-browser-")

@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use interlog_store::{ClientRole, Identifier};
+use interlog_store::ClientRole;
 use interlog_testkit::{spawn_app, spawn_app_with, TestConfig, SECRET};
 use jiff::{Timestamp, ToSpan};
 use serde_json::json;
@@ -154,7 +154,6 @@ async fn a_client_signs_in_with_its_id_and_secret_and_tls_proxies_get_secure_coo
 async fn pages_show_search_engagement_journey_and_overview_of_the_own_tenant_only() {
     let app = spawn_app().await;
     user(&app, &app.tenant, "rita", ClientRole::Reader).await;
-    let (globex, _) = app.other_tenant("globex").await;
     let mut seeds = vec![full("chat-1", &ago(2), "+353 1 555 0100")];
     for i in 0..7 {
         seeds.push(engagement(json!({
@@ -171,24 +170,7 @@ async fn pages_show_search_engagement_journey_and_overview_of_the_own_tenant_onl
         json!({"id": "mail-1", "started_at": ago(200), "channels": [{"type": "email"}],
         "customer": {"emails": ["mary@example.org"]}}),
     ));
-    app.store.upsert_many(&app.tenant, seeds).await.unwrap();
-    app.store
-        .upsert_many(
-            &globex,
-            vec![full("globex-secret", &ago(1), "+353 1 555 0100")],
-        )
-        .await
-        .unwrap();
-    app.store
-        .link_identifiers(
-            &app.tenant,
-            &[
-                Identifier::new(Some("phone"), "+353 1 555 0100"),
-                Identifier::new(Some("email"), "mary@example.org"),
-            ],
-        )
-        .await
-        .unwrap();
+    seed_with_a_foreign_customer(&app, seeds, "globex-secret", &ago(1)).await;
 
     let mut b = Browser::new(&app.base);
     assert_eq!(b.sign_in("acme", "rita", PASSWORD).await.0, 303);

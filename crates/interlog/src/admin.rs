@@ -1,10 +1,11 @@
 //! Tenant, client and user administration, working on the data directory directly (also
 //! while a server runs on it), and the demo set-up.
 
-use crate::{runtime, DataArgs};
-use interlog_api::auth::{generate_secret, hash_secret};
+use crate::setup::{runtime, DataArgs};
 use interlog_app::maintenance::{retention_days, retention_status};
 use interlog_app::Config;
+use interlog_http::auth::{generate_secret, hash_secret};
+use interlog_http::DemoTenant;
 use interlog_store::{
     ClientRole, NewClient, NewTenant, NewUser, OpenOptions, Store, StoreError, Tenant,
 };
@@ -94,7 +95,7 @@ pub enum UserCommand {
 }
 
 fn store_error(e: StoreError) -> String {
-    crate::error_chain(&e)
+    interlog_app::store_url::error_chain(&e)
 }
 
 pub(crate) async fn find_tenant(store: &dyn Store, key: &str) -> Result<Tenant, String> {
@@ -134,7 +135,7 @@ pub fn new_tenant(
                 .filter(|(d, al)| !d.is_empty() && !al.is_empty())
                 .ok_or_else(|| format!("--alias {a:?} must be DIALECT=ALIAS"))?;
             let dialect = interlog_app::registry::dialect(d).ok_or_else(|| {
-                let names: Vec<_> = interlog_app::DIALECTS.iter().map(|d| d.name).collect();
+                let names: Vec<_> = interlog_app::registry::dialects().map(|d| d.name).collect();
                 format!(
                     "--alias {a:?}: no dialect {d:?}; accepted: {}",
                     names.join(", ")
@@ -254,7 +255,7 @@ pub fn erase(args: EraseArgs) -> Result<(), String> {
             .map(std::path::PathBuf::from)
             .as_deref(),
     )?;
-    let digest_key = interlog_api::erasures::digest_key(&interlog_api::auth::Signer::new(key));
+    let digest_key = interlog_native::erasures::digest_key(&interlog_http::auth::Signer::new(key));
     let rt = runtime()?;
     let store = args.data.open(&rt, OpenOptions::default())?;
     let receipt = rt.block_on(async {
@@ -263,7 +264,7 @@ pub fn erase(args: EraseArgs) -> Result<(), String> {
             "cli:{}",
             std::env::var("USER").unwrap_or_else(|_| "unknown".into())
         );
-        interlog_api::erasures::erase(store.as_ref(), &digest_key, &t, &args.identifier, &by)
+        interlog_native::erasures::erase(store.as_ref(), &digest_key, &t, &args.identifier, &by)
             .await
             .map_err(store_error)
     });
@@ -311,7 +312,7 @@ pub async fn create_client(
             .map_err(|e| e.to_string())?
     };
     let credentials: BTreeMap<String, String> = app_key_hash
-        .map(|h| (interlog_api::auth::APP_KEY.to_owned(), h))
+        .map(|h| (interlog_http::auth::APP_KEY.to_owned(), h))
         .into_iter()
         .collect();
     store
@@ -404,7 +405,7 @@ pub fn user(cmd: UserCommand) -> Result<(), String> {
     Ok(())
 }
 
-/// What `serve --demo` set up: the credentials each API's call needs.
+/// What `serve --demo` set up: the credentials and data each API's call needs.
 pub struct Demo {
     total: u64,
     client_id: String,
@@ -412,12 +413,19 @@ pub struct Demo {
     app_key: String,
     username: String,
     password: String,
-    /// An engagement with an AXP id (a UUID), for the AXP call.
-    axp_engagement: Option<String>,
-    /// The Zoom call's explicit window (`from`, `to` as Zoom dates): the month up to the
-    /// newest engagement's day. Without one Zoom lists the past 24 hours of the clock, which
-    /// holds nothing once the demo's data has aged (a data directory reused days later).
-    zoom_window: (String, String),
+    /// The newest engagements, newest first.
+    newest: Vec<interlog_model::Engagement>,
+    end: jiff::Timestamp,
+}
+
+/// Gives each API's config section the values it takes under `--demo` (unless the file or
+/// the environment gives them).
+pub fn demo_settings(config: &mut Config) {
+    for api in interlog_app::APIS {
+        for (key, value) in api.demo.config_defaults {
+            config.default_section_value(api.name, key, (*value).into());
+        }
+    }
 }
 
 /// Sets up tenant `demo` with generated engagements (the 180 days up to `end`, normally now)
@@ -430,16 +438,22 @@ pub async fn demo(
 ) -> Result<Demo, String> {
     let tenant = match store.tenant("demo").await.map_err(store_error)? {
         Some(t) => t,
-        None => store
-            .create_tenant(new_tenant(
-                "demo",
-                Some("Demo contact center".into()),
-                "Europe/Dublin",
-                Some("353".into()),
-                &["avaya_axp=DEMOAC".into()],
-            )?)
-            .await
-            .map_err(store_error)?,
+        None => {
+            let aliases: Vec<String> = interlog_app::APIS
+                .iter()
+                .filter_map(|api| Some(format!("{}={}", api.name, api.demo.alias?)))
+                .collect();
+            store
+                .create_tenant(new_tenant(
+                    "demo",
+                    Some("Demo contact center".into()),
+                    "Europe/Dublin",
+                    Some("353".into()),
+                    &aliases,
+                )?)
+                .await
+                .map_err(store_error)?
+        }
     };
     let existing = store
         .count(&tenant, &Default::default())
@@ -470,7 +484,6 @@ pub async fn demo(
         .count(&tenant, &Default::default())
         .await
         .map_err(store_error)?;
-    // AXP addresses engagements by UUID: the newest engagement with such an id.
     let newest = store
         .list(
             &tenant,
@@ -480,22 +493,11 @@ pub async fn demo(
             },
         )
         .await
-        .map_err(store_error)?;
-    let axp_engagement = newest
+        .map_err(store_error)?
         .items
         .iter()
-        .map(|e| e.id.clone())
-        .find(|id| uuid::Uuid::parse_str(id).is_ok());
-    let newest_day = newest
-        .items
-        .first()
-        .and_then(|e| serde_json::from_str::<interlog_model::Engagement>(&e.json).ok())
-        .map_or(end, |e| e.started_at)
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .date();
-    let month_before = newest_day
-        .checked_sub(jiff::Span::new().days(27))
-        .map_err(|e| e.to_string())?;
+        .filter_map(|e| e.engagement().ok())
+        .collect();
     Ok(Demo {
         total,
         client_id: s("client_id"),
@@ -503,8 +505,8 @@ pub async fn demo(
         app_key: s("app_key"),
         username: s("username"),
         password: s("password"),
-        axp_engagement,
-        zoom_window: (month_before.to_string(), newest_day.to_string()),
+        newest,
+        end,
     })
 }
 
@@ -512,25 +514,26 @@ impl Demo {
     /// Prints, for a server at `addr`, one call per API that works (each needs the export
     /// line printed first).
     pub fn print(&self, addr: std::net::SocketAddr) {
-        let token = "sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/'";
-        let (id, secret, app_key) = (&self.client_id, &self.client_secret, &self.app_key);
-        let (user, password) = (&self.username, &self.password);
-        let (zoom_from, zoom_to) = &self.zoom_window;
-        let axp_path = match &self.axp_engagement {
-            Some(e) => format!("engagements/{e}"),
-            None => "engagements?engagementIds=00000000-0000-0000-0000-000000000000".into(),
+        let (id, secret) = (&self.client_id, &self.client_secret);
+        let tenant = DemoTenant {
+            key: "demo",
+            app_key: &self.app_key,
+            username: &self.username,
+            password: &self.password,
+            newest: &self.newest,
+            end: self.end,
         };
-        eprintln!(
+        let mut text = format!(
             "\nDemo tenant `demo` is ready ({total} engagements).\n\
              \n  export BASE=http://{addr} ID={id} SECRET={secret}\n\
-             \nOne call per API (each needs the export line above):\n\
-             \n  # native\n  TOKEN=$(curl -s -X POST $BASE/api/v1/oauth/token -d grant_type=client_credentials -d client_id=$ID -d client_secret=$SECRET | {token})\n  curl -s -H \"Authorization: Bearer $TOKEN\" \"$BASE/api/v1/tenants/demo/engagements?limit=2\"\n\
-             \n  # Oracle Live Experience\n  LX=$(curl -s -u $ID:$SECRET $BASE/v1/auth/demo | {token})\n  curl -s -H \"Authorization: Bearer $LX\" \"$BASE/v1/engagements/demo?limit=2\"\n\
-             \n  # Zoom Contact Center\n  ZOOM=$(curl -s -u $ID:$SECRET -X POST \"$BASE/oauth/token?grant_type=account_credentials&account_id=demo\" | {token})\n  curl -s -H \"Authorization: Bearer $ZOOM\" \"$BASE/v2/contact_center/engagements?from={zoom_from}&to={zoom_to}&page_size=2\"\n\
-             \n  # Avaya Experience Platform (account DEMOAC, application key {app_key})\n  AXP=$(curl -s -H 'appkey: {app_key}' -d grant_type=client_credentials -d client_id=$ID -d client_secret=$SECRET $BASE/api/auth/v1/DEMOAC/protocol/openid-connect/token | {token})\n  curl -s -H \"Authorization: Bearer $AXP\" -H 'appkey: {app_key}' \"$BASE/api/journey/v1/accounts/DEMOAC/{axp_path}\"\n\
-             \n  # Genesys Web Services (user {user}, password {password})\n  curl -s -u '{user}:{password}' \"$BASE/api/v2/ucs/interactions?maxSize=2\"\n",
+             \nOne call per API (each needs the export line above):\n",
             total = self.total,
         );
+        for calls in interlog_app::APIS.iter().filter_map(|api| api.demo.calls) {
+            text.push('\n');
+            text.push_str(&calls(&tenant));
+        }
+        eprintln!("{text}");
     }
 }
 

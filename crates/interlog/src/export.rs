@@ -1,7 +1,7 @@
 //! `interlog export`: a tenant's engagements, filtered, as NDJSON or CSV on stdout.
 
-use crate::{runtime, DataArgs};
-use interlog_api::params::Params;
+use crate::setup::{runtime, DataArgs};
+use interlog_http::params::Params;
 use interlog_model::Engagement;
 use interlog_store::{OpenOptions, Query, Sort, SortDir, SortKey, Start};
 use std::io::Write;
@@ -135,7 +135,7 @@ fn changes(args: &ExportArgs, after: i64) -> Result<(), String> {
             let page = store
                 .changes(&tenant, at, 1000)
                 .await
-                .map_err(|e| crate::error_chain(&e))?;
+                .map_err(|e| interlog_app::store_url::error_chain(&e))?;
             if at > 0 && at < page.trimmed_through {
                 return Err(format!(
                     "deletions up to position {} are no longer kept; start again from 0",
@@ -148,7 +148,7 @@ fn changes(args: &ExportArgs, after: i64) -> Result<(), String> {
             at = last.position;
             for c in &page.changes {
                 line.clear();
-                interlog_api::native::changes::write_change(&mut line, c);
+                interlog_native::changes::write_change(&mut line, c);
                 writeln!(out, "{line}").map_err(|e| e.to_string())?;
                 written += 1;
             }
@@ -172,8 +172,8 @@ pub fn run(args: ExportArgs) -> Result<(), String> {
         return changes(&args, after);
     }
     let params = Params::parse(Some(&args.filter));
-    let filter = interlog_api::native::listing::filter(&params)
-        .map_err(|e| format!("--filter: {}", e.detail))?;
+    let filter =
+        interlog_http::listing::filter(&params).map_err(|e| format!("--filter: {}", e.detail))?;
     let rt = runtime()?;
     let store = args.data.open(&rt, OpenOptions::default())?;
     let out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -201,7 +201,7 @@ pub fn run(args: ExportArgs) -> Result<(), String> {
             let page = store
                 .list(&tenant, &query)
                 .await
-                .map_err(|e| crate::error_chain(&e))?;
+                .map_err(|e| interlog_app::store_url::error_chain(&e))?;
             for item in &page.items {
                 sink.write(item)?;
                 written += 1;

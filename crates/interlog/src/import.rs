@@ -4,9 +4,9 @@
 //! stored whole or not at all; bad lines are reported with their numbers and the rest are
 //! stored. A progress bar shows on a terminal.
 
-use crate::{runtime, DataArgs};
+use crate::setup::{runtime, DataArgs};
 use indicatif::{ProgressBar, ProgressStyle};
-use interlog_api::ingest::{IngestLimits, IngestPump};
+use interlog_native::ingest::{IngestLimits, IngestPump};
 use interlog_store::OpenOptions;
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
@@ -79,11 +79,13 @@ pub fn run(args: ImportArgs) -> Result<(), String> {
             }
             pump.feed(&buf[..n])
                 .await
-                .map_err(|e| crate::error_chain(&e))?;
+                .map_err(|e| interlog_app::store_url::error_chain(&e))?;
             bar.inc(n as u64);
             bar.set_message(format!("{} lines", pump.lines()));
         }
-        pump.finish().await.map_err(|e| crate::error_chain(&e))
+        pump.finish()
+            .await
+            .map_err(|e| interlog_app::store_url::error_chain(&e))
     });
     bar.finish_and_clear();
     // Every acknowledged line is durable once the store has closed.

@@ -1,7 +1,8 @@
 //! `interlog serve`: the HTTP server, built and run by the app crate exactly as the tests
 //! start it, with graceful shutdown.
 
-use crate::{runtime, telemetry};
+use crate::setup::runtime;
+use crate::telemetry;
 use interlog_app::config::{process_env, LogFormat};
 use interlog_app::{Config, Overrides, Server};
 use std::net::SocketAddr;
@@ -47,8 +48,7 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
     };
     let mut config = Config::load(&overrides, &process_env).map_err(|e| e.to_string())?;
     if args.demo {
-        // So the demo's Genesys user can log in with a bare user name.
-        config.default_dialect_setting("genesys_gws", "default_tenant", "demo".into());
+        crate::admin::demo_settings(&mut config);
     }
     telemetry::init(config.log_format, &config.log_level);
     for key in &config.warnings {

@@ -32,10 +32,11 @@ use deadpool_postgres::{Hook, HookError, Manager, ManagerConfig, Pool, Recycling
 use error::{db, pool_error};
 use interlog_model::{Engagement, Timestamp};
 use interlog_store::{
-    error_chain, ChangePage, Changes, Client, DeleteReason, Directory, EngagementEdit, Engagements,
-    Filter, Identifier, IdentityLinks, LinkedIdentifier, LocalSubscribers, NewClient, NewTenant,
-    NewUser, Notifications, OpenOptions, Page, Query, Record, Records, Result, SettingEdit,
-    Settings, Store, StoreError, StoredEngagement, Subscription, Tenant, UpsertOutcome, User,
+    error_chain, ChangePage, Changes, Client, DeleteReason, Directory, DurableSettings,
+    EngagementEdit, Engagements, ExpiringRecords, Filter, Identifier, IdentityLinks,
+    LinkedIdentifier, LocalSubscribers, NewClient, NewTenant, NewUser, Notifications, OpenOptions,
+    Page, Query, Record, Result, SettingEdit, Store, StoreError, StoredEngagement, Subscription,
+    Tenant, UpsertOutcome, User,
 };
 use rows::{Row, TenantCtx};
 use std::sync::Arc;
@@ -516,7 +517,7 @@ impl IdentityLinks for PgStore {
 }
 
 #[async_trait]
-impl Records for PgStore {
+impl ExpiringRecords for PgStore {
     async fn put_record(
         &self,
         tenant: &Tenant,
@@ -556,7 +557,7 @@ impl Records for PgStore {
 }
 
 #[async_trait]
-impl Settings for PgStore {
+impl DurableSettings for PgStore {
     async fn setting(&self, tenant: &Tenant, namespace: &str, key: &str) -> Result<Option<String>> {
         settings::get(&self.pool, tenant.id, namespace, key).await
     }

@@ -23,10 +23,10 @@ mod writer;
 use async_trait::async_trait;
 use interlog_model::{Engagement, Timestamp};
 use interlog_store::{
-    ChangePage, Changes, Client, DeleteReason, Directory, EngagementEdit, Engagements, Filter,
-    Identifier, IdentityLinks, LinkedIdentifier, NewClient, NewTenant, NewUser, OpenOptions, Page,
-    Query, Record, Records, Result, SettingEdit, Settings, Store, StoreError, StoredEngagement,
-    Tenant, UpsertOutcome, User, CHANGES_TOPIC,
+    ChangePage, Changes, Client, DeleteReason, Directory, DurableSettings, EngagementEdit,
+    Engagements, ExpiringRecords, Filter, Identifier, IdentityLinks, LinkedIdentifier, NewClient,
+    NewTenant, NewUser, OpenOptions, Page, Query, Record, Result, SettingEdit, Store, StoreError,
+    StoredEngagement, Tenant, UpsertOutcome, User, CHANGES_TOPIC,
 };
 use rows::{Row, TenantCtx};
 use rusqlite::Connection;
@@ -461,7 +461,7 @@ impl IdentityLinks for SqliteStore {
 }
 
 #[async_trait]
-impl Records for SqliteStore {
+impl ExpiringRecords for SqliteStore {
     async fn put_record(
         &self,
         tenant: &Tenant,
@@ -516,7 +516,7 @@ impl Records for SqliteStore {
 }
 
 #[async_trait]
-impl Settings for SqliteStore {
+impl DurableSettings for SqliteStore {
     async fn setting(&self, tenant: &Tenant, namespace: &str, key: &str) -> Result<Option<String>> {
         let (tid, ns, k) = (tenant.id, namespace.to_owned(), key.to_owned());
         self.read(move |c| settings::get(c, tid, &ns, &k)).await

@@ -48,16 +48,16 @@ pub struct EditRejected(pub String);
 /// Persistent storage: every concern a backend implements, and its lifecycle.
 ///
 /// A backend implements each concern's trait ([`Directory`], [`Engagements`],
-/// [`Changes`], [`IdentityLinks`], [`Records`], [`Settings`], [`Notifications`]) and this one; the API
-/// holds it only as `Arc<dyn Store>`.
+/// [`Changes`], [`IdentityLinks`], [`ExpiringRecords`], [`DurableSettings`],
+/// [`Notifications`]) and this one; the API holds it only as `Arc<dyn Store>`.
 #[async_trait]
 pub trait Store:
     Directory
     + Engagements
     + Changes
     + IdentityLinks
-    + Records
-    + Settings
+    + ExpiringRecords
+    + DurableSettings
     + Notifications
     + Send
     + Sync

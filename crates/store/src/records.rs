@@ -15,9 +15,10 @@ pub struct Record {
 }
 
 /// A tenant's expiring records, keyed by (namespace, key) within the tenant. An expired
-/// record is never read, taken or counted, and is eventually removed.
+/// record is never read, taken or counted, and is eventually removed (unlike
+/// [`crate::DurableSettings`], which are kept).
 #[async_trait]
-pub trait Records: Send + Sync {
+pub trait ExpiringRecords: Send + Sync {
     /// Stores `record` under (`namespace`, `key`), replacing any record there.
     async fn put_record(
         &self,

@@ -1,5 +1,7 @@
-//! Durable per-tenant settings: small values a part of the API keeps for a tenant (a
-//! dialect's configuration of the tenant), keyed by (namespace, key).
+//! Durable per-tenant settings: small values a part of the API keeps for a tenant as long
+//! as the tenant is kept (a webhook, its delivery state, an erasure receipt, the retention
+//! period), keyed by (namespace, key). They never expire, unlike
+//! [`crate::ExpiringRecords`].
 
 use crate::{EditRejected, Result, Tenant};
 use async_trait::async_trait;
@@ -9,8 +11,9 @@ use async_trait::async_trait;
 pub type SettingEdit =
     Box<dyn FnOnce(Option<&str>) -> std::result::Result<Option<String>, EditRejected> + Send>;
 
+/// A tenant's durable settings.
 #[async_trait]
-pub trait Settings: Send + Sync {
+pub trait DurableSettings: Send + Sync {
     async fn setting(&self, tenant: &Tenant, namespace: &str, key: &str) -> Result<Option<String>>;
 
     /// Every setting of `namespace`, by key.

@@ -1,6 +1,6 @@
 //! Test harness: the server started exactly as `interlog serve` starts it — the same
 //! configuration loading (a config file in a fresh data directory, an environment), the
-//! same app builder and registry of dialects, the same store opening by URL — on
+//! same builder and list of APIs, the same store opening by URL — on
 //! 127.0.0.1:0, with a fresh tenant (`acme`, Europe/Dublin, country code 353) and tokens
 //! for each role.
 //!
@@ -15,11 +15,11 @@
 //! `postgres://postgres@127.0.0.1:5432/postgres`). `scripts/test` runs the black-box tests
 //! once on each, with a throw-away PostgreSQL cluster it starts itself.
 
-use interlog_api::auth::{hash_secret, Claims, Signer, SubjectKind};
-use interlog_api::RouteInfo;
 use interlog_app::{Config, Overrides, Server};
+use interlog_http::auth::{hash_secret, Claims, Signer, SubjectKind, APP_KEY};
+use interlog_http::RouteInfo;
 use interlog_model::Engagement;
-use interlog_store::{ClientRole, NewClient, NewTenant, Store, Tenant};
+use interlog_store::{ClientRole, NewClient, NewTenant, NewUser, Store, Tenant};
 use reqwest::{Method, Response};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -232,6 +232,11 @@ pub fn mint_token(signer: &Signer, tenant: &str, role: ClientRole, ttl: i64) -> 
 }
 
 impl TestApp {
+    /// What the server's APIs share (its store, signer and configuration).
+    pub fn state(&self) -> &interlog_http::ApiState {
+        &self.server.as_ref().expect("the server runs").state
+    }
+
     /// A running part of the server that an API exposed (e.g. a dialect's hub).
     pub fn handle<T: Send + Sync + 'static>(&self) -> Arc<T> {
         self.server
@@ -356,8 +361,13 @@ impl TestApp {
 
     /// Creates a second tenant, returning its admin token.
     pub async fn other_tenant(&self, key: &str) -> (Tenant, String) {
-        let t = self
-            .store
+        let t = self.create_tenant(key).await;
+        (t, mint_token(&self.signer, key, ClientRole::Admin, 3600))
+    }
+
+    /// Creates a tenant keyed and named `key`, in UTC, without a country code or aliases.
+    pub async fn create_tenant(&self, key: &str) -> Tenant {
+        self.store
             .create_tenant(NewTenant {
                 key: key.into(),
                 name: key.into(),
@@ -366,9 +376,107 @@ impl TestApp {
                 aliases: vec![],
             })
             .await
-            .unwrap();
-        (t, mint_token(&self.signer, key, ClientRole::Admin, 3600))
+            .unwrap()
     }
+
+    /// Creates an admin client of `tenant` whose secret is [`SECRET`] and whose application
+    /// key (for the dialects that ask for one) is `app_key`.
+    pub async fn create_client_with_app_key(
+        &self,
+        tenant: &Tenant,
+        client_id: &str,
+        app_key: &str,
+    ) {
+        self.store
+            .create_client(
+                tenant,
+                NewClient {
+                    client_id: client_id.into(),
+                    secret_hash: secret_hash(),
+                    role: ClientRole::Admin,
+                    scopes: vec![],
+                    credentials: [(APP_KEY.to_owned(), hash_secret(app_key))]
+                        .into_iter()
+                        .collect(),
+                },
+            )
+            .await
+            .unwrap();
+    }
+
+    /// Creates a user of `tenant` with this name, password and role.
+    pub async fn create_user(
+        &self,
+        tenant: &Tenant,
+        username: &str,
+        password: &str,
+        role: ClientRole,
+    ) {
+        let password_hash = if password == SECRET {
+            secret_hash()
+        } else {
+            hash_secret(password)
+        };
+        self.store
+            .create_user(
+                tenant,
+                NewUser {
+                    username: username.into(),
+                    password_hash,
+                    email: None,
+                    display_name: None,
+                    role,
+                },
+            )
+            .await
+            .unwrap();
+    }
+
+    /// POSTs NDJSON to the tenant's bulk ingest as its agent.
+    pub async fn ingest(&self, body: impl Into<reqwest::Body>) -> Response {
+        self.http
+            .post(self.url(&format!("/api/v1/tenants/{}/ingest", self.tenant.key)))
+            .bearer_auth(&self.agent)
+            .header("content-type", "application/x-ndjson")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// GETs without credentials and returns the body as text.
+    pub async fn get_public_text(&self, path: &str) -> String {
+        self.http
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+}
+
+/// The ids of a native listing page's engagements, in order.
+pub fn ids(page: &Value) -> Vec<String> {
+    page["engagements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// A client-credentials token request for a client that does not exist (form fields).
+pub const UNKNOWN_CLIENT: [(&str, &str); 3] = [
+    ("grant_type", "client_credentials"),
+    ("client_id", "nobody"),
+    ("client_secret", "x"),
+];
+
+/// The name of every API the server serves (its routes' `api` label).
+pub fn api_names() -> Vec<&'static str> {
+    interlog_app::APIS.iter().map(|a| a.name).collect()
 }
 
 /// A minimal engagement.

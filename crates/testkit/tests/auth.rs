@@ -136,7 +136,7 @@ async fn password_grant_logs_a_user_in() {
             &app.tenant,
             interlog_store::NewUser {
                 username: "jsmith".into(),
-                password_hash: interlog_api::auth::hash_secret("hunter2hunter2"),
+                password_hash: interlog_http::auth::hash_secret("hunter2hunter2"),
                 email: Some("j@acme.test".into()),
                 display_name: None,
                 role: ClientRole::Reader,
@@ -224,7 +224,7 @@ async fn missing_forged_and_expired_tokens_get_401() {
     )
     .await;
     let foreign = mint_token(
-        &interlog_api::auth::Signer::new(b"another key of thirty-two bytes!".to_vec()),
+        &interlog_http::auth::Signer::new(b"another key of thirty-two bytes!".to_vec()),
         "acme",
         ClientRole::Admin,
         60,

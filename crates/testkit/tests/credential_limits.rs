@@ -93,11 +93,7 @@ async fn past_its_budget_a_source_gets_429_in_every_api_s_envelope() {
         .http
         .post(app.url("/api/auth/v1/ACMEAX/protocol/openid-connect/token"))
         .header("appkey", "k")
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", "nobody"),
-            ("client_secret", "x"),
-        ])
+        .form(&UNKNOWN_CLIENT)
         .send()
         .await
         .unwrap();

@@ -4,8 +4,7 @@
 //! harmless.
 
 use base64::Engine;
-use interlog_api::auth::{hash_secret, APP_KEY};
-use interlog_store::{ClientRole, Identifier, NewClient, NewTenant, NewUser};
+use interlog_store::{ClientRole, Identifier, NewTenant};
 use interlog_testkit::*;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -118,34 +117,9 @@ async fn after_erasure_no_api_returns_anything_of_the_customer() {
         })
         .await
         .unwrap();
-    app.store
-        .create_client(
-            &t,
-            NewClient {
-                client_id: "axp-client".into(),
-                secret_hash: secret_hash(),
-                role: ClientRole::Admin,
-                scopes: vec![],
-                credentials: [(APP_KEY.to_owned(), hash_secret(APP))]
-                    .into_iter()
-                    .collect(),
-            },
-        )
-        .await
-        .unwrap();
-    app.store
-        .create_user(
-            &t,
-            NewUser {
-                username: "agent".into(),
-                password_hash: secret_hash(),
-                email: None,
-                display_name: None,
-                role: ClientRole::Agent,
-            },
-        )
-        .await
-        .unwrap();
+    app.create_client_with_app_key(&t, "axp-client", APP).await;
+    app.create_user(&t, "agent", SECRET, ClientRole::Agent)
+        .await;
     let now = jiff::Timestamp::now();
     let started = |h: i64| (now - std::time::Duration::from_secs(h as u64 * 3600)).to_string();
     let ended = |h: i64| (now - std::time::Duration::from_secs(h as u64 * 3600 - 600)).to_string();

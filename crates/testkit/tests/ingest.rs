@@ -4,15 +4,7 @@ use interlog_testkit::*;
 use serde_json::{json, Value};
 
 async fn ingest(app: &TestApp, body: String) -> (u16, Value) {
-    let r = app
-        .http
-        .post(app.url("/api/v1/tenants/acme/ingest"))
-        .bearer_auth(&app.agent)
-        .header("content-type", "application/x-ndjson")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let r = app.ingest(body).await;
     let status = r.status().as_u16();
     (status, r.json().await.unwrap())
 }

@@ -42,13 +42,7 @@ async fn a_cursor_made_by_one_instance_is_served_by_the_other() {
             .unwrap();
         assert_eq!(r.status(), 200);
         let body: Value = r.json().await.unwrap();
-        seen.extend(
-            body["engagements"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|e| e["id"].as_str().unwrap().to_owned()),
-        );
+        seen.extend(ids(&body));
         match body["next_cursor"].as_str() {
             Some(c) => cursor = Some(c.to_owned()),
             None => break,

@@ -20,15 +20,10 @@ fn rich(id: &str, started: &str, agent: &str, channel: &str, phone: &str) -> Eng
     .unwrap()
 }
 
-async fn ids(app: &TestApp, query: &str) -> Vec<String> {
+async fn listed(app: &TestApp, query: &str) -> Vec<String> {
     let (status, body) = app.get_json(&format!("{BASE}?{query}")).await;
     assert_eq!(status, 200, "{query}: {body}");
-    body["engagements"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_str().unwrap().to_owned())
-        .collect()
+    ids(&body)
 }
 
 #[tokio::test]
@@ -47,24 +42,27 @@ async fn filters_combine_and_phone_numbers_match_in_any_format() {
         rich("d", "2024-04-02T10:00:00Z", "ann", "chat", "0861234567"),
     ])
     .await;
-    assert_eq!(ids(&app, "").await, ["d", "c", "b", "a"]);
-    assert_eq!(ids(&app, "agent=ANN@acme.test").await, ["d", "c", "a"]);
+    assert_eq!(listed(&app, "").await, ["d", "c", "b", "a"]);
+    assert_eq!(listed(&app, "agent=ANN@acme.test").await, ["d", "c", "a"]);
     assert_eq!(
-        ids(&app, "agent=id-ann&channel_type=voice").await,
+        listed(&app, "agent=id-ann&channel_type=voice").await,
         ["c", "a"]
     );
     assert_eq!(
-        ids(&app, "agent=ann@acme.test&channel_type=voice&started_from=2024-03-01T00:00:00Z&started_to=2024-04-01T00:00:00Z").await,
+        listed(&app, "agent=ann@acme.test&channel_type=voice&started_from=2024-03-01T00:00:00Z&started_to=2024-04-01T00:00:00Z").await,
         ["a"]
     );
     // The tenant's country code (353) makes national and international spellings one number.
-    assert_eq!(ids(&app, "customer=(019)%20718-0171").await, ["b", "a"]);
+    assert_eq!(listed(&app, "customer=(019)%20718-0171").await, ["b", "a"]);
     assert_eq!(
-        ids(&app, "channel_type=chat,voice&sort=started_at&limit=2").await,
+        listed(&app, "channel_type=chat,voice&sort=started_at&limit=2").await,
         ["a", "b"]
     );
-    assert_eq!(ids(&app, "data.tier=gold&agent=bob@acme.test").await, ["b"]);
-    assert_eq!(ids(&app, "data.tier=silver").await, Vec::<String>::new());
+    assert_eq!(
+        listed(&app, "data.tier=gold&agent=bob@acme.test").await,
+        ["b"]
+    );
+    assert_eq!(listed(&app, "data.tier=silver").await, Vec::<String>::new());
     let (_, body) = app
         .get_json(&format!("{BASE}?agent=ann@acme.test&count=exact&limit=1"))
         .await;
@@ -91,13 +89,7 @@ async fn cursors_page_to_the_end_without_gaps_or_duplicates() {
             };
             let (status, body) = app.get_json(&q).await;
             assert_eq!(status, 200, "{body}");
-            seen.extend(
-                body["engagements"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|e| e["id"].as_str().unwrap().to_owned()),
-            );
+            seen.extend(ids(&body));
             match body["next_cursor"].as_str() {
                 Some(c) => cursor = Some(c.to_owned()),
                 None => break,
@@ -106,7 +98,7 @@ async fn cursors_page_to_the_end_without_gaps_or_duplicates() {
         assert_eq!(seen.len(), 95, "{sort}");
         assert_eq!(seen.iter().collect::<HashSet<_>>().len(), 95, "{sort}");
     }
-    let newest_first = ids(&app, "limit=3").await;
+    let newest_first = listed(&app, "limit=3").await;
     assert_eq!(newest_first, ["e094", "e093", "e092"]);
 }
 

@@ -153,15 +153,7 @@ async fn requests_are_counted_by_api_route_and_status_class_and_labels_stay_boun
         .map(|r| r.path.as_str())
         .chain(["unmatched", "/metrics"])
         .collect();
-    let apis = [
-        "native",
-        "oracle_lx",
-        "zoom_cc",
-        "avaya_axp",
-        "genesys_gws",
-        "ui",
-        "none",
-    ];
+    let apis: Vec<&str> = api_names().into_iter().chain(["none"]).collect();
     for s in after
         .iter()
         .filter(|s| s.name.starts_with("interlog_http_"))
@@ -221,15 +213,7 @@ async fn store_ingest_and_login_series_are_exposed() {
         serde_json::json!({"id": "m1", "started_at": "2024-03-01T10:00:00Z"}),
         serde_json::json!({"id": "m2", "started_at": "2024-03-01T11:00:00Z"}),
     );
-    let r = app
-        .http
-        .post(app.url("/api/v1/tenants/acme/ingest"))
-        .bearer_auth(&app.agent)
-        .header("content-type", "application/x-ndjson")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let r = app.ingest(body).await;
     assert_eq!(r.status(), 200);
     let r = app
         .http
@@ -432,11 +416,7 @@ async fn credential_checks_refused_before_hashing_are_counted() {
         let r = app
             .http
             .post(app.url("/api/v1/oauth/token"))
-            .form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", "nobody"),
-                ("client_secret", "x"),
-            ])
+            .form(&UNKNOWN_CLIENT)
             .send()
             .await
             .unwrap();

@@ -7,7 +7,7 @@
 //! disturbs no other test. They run when `INTERLOG_TEST_POSTGRES` is set (`scripts/test`
 //! sets it, having made sure PostgreSQL is installed); otherwise they say they are skipped.
 
-use interlog_api::auth::{hash_secret, Claims, SubjectKind};
+use interlog_http::auth::{hash_secret, Claims, SubjectKind};
 use interlog_store::{ClientRole, NewUser};
 use interlog_testkit::*;
 use reqwest::{Method, Response};

@@ -9,9 +9,8 @@
 
 use axum::extract::{Path, State};
 use axum::routing::get;
-use interlog_api::auth::{hash_secret, APP_KEY};
-use interlog_api::{Access, AppState, RouteInfo, Routes};
-use interlog_store::{ClientRole, NewClient, NewTenant, NewUser, Tenant};
+use interlog_http::{Access, Api, ApiState, ConfigSection, RouteInfo, Routes};
+use interlog_store::{ClientRole, Tenant};
 use interlog_testkit::*;
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
@@ -51,7 +50,7 @@ struct Credentials {
 
 /// How a call presents itself.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Caller {
+enum Guise {
     Anonymous,
     Tampered,
     OtherTenant,
@@ -61,46 +60,12 @@ enum Caller {
 /// has an application key and a Genesys user; its tokens from each API's own token
 /// endpoint, and a Genesys session.
 async fn tenant_with_credentials(app: &TestApp, key: &str) -> (Tenant, Credentials) {
-    let tenant = app
-        .store
-        .create_tenant(NewTenant {
-            key: key.into(),
-            name: key.into(),
-            time_zone: "UTC".into(),
-            country_code: None,
-            aliases: vec![],
-        })
-        .await
-        .unwrap();
+    let tenant = app.create_tenant(key).await;
     let client = format!("{key}-client");
-    app.store
-        .create_client(
-            &tenant,
-            NewClient {
-                client_id: client.clone(),
-                secret_hash: secret_hash(),
-                role: ClientRole::Admin,
-                scopes: vec![],
-                credentials: [(APP_KEY.to_owned(), hash_secret(APP_KEY_VALUE))]
-                    .into_iter()
-                    .collect(),
-            },
-        )
-        .await
-        .unwrap();
-    app.store
-        .create_user(
-            &tenant,
-            NewUser {
-                username: "agent".into(),
-                password_hash: hash_secret(PASSWORD),
-                email: None,
-                display_name: None,
-                role: ClientRole::Admin,
-            },
-        )
-        .await
-        .unwrap();
+    app.create_client_with_app_key(&tenant, &client, APP_KEY_VALUE)
+        .await;
+    app.create_user(&tenant, "agent", PASSWORD, ClientRole::Admin)
+        .await;
     let token = |r: reqwest::Response| async move {
         assert_eq!(r.status(), 200, "token request");
         let body: Value = r.json().await.unwrap();
@@ -282,7 +247,7 @@ fn tampered(token: &str) -> String {
 }
 
 /// The headers a call to `api` carries.
-fn headers(api: &str, caller: Caller, victim: &Credentials, other: &Credentials) -> HeaderMap {
+fn headers(api: &str, caller: Guise, victim: &Credentials, other: &Credentials) -> HeaderMap {
     let mut h = HeaderMap::new();
     let mut set = |name: &'static str, value: String| {
         h.insert(name, HeaderValue::from_str(&value).unwrap());
@@ -295,8 +260,8 @@ fn headers(api: &str, caller: Caller, victim: &Credentials, other: &Credentials)
         _ => c.native.clone(),
     };
     match (api, caller) {
-        (_, Caller::Anonymous) => {}
-        ("genesys_gws", Caller::Tampered) => {
+        (_, Guise::Anonymous) => {}
+        ("genesys_gws", Guise::Tampered) => {
             use base64::Engine;
             let basic = base64::engine::general_purpose::STANDARD
                 .encode(format!("{}/agent:wrong-password", victim.key));
@@ -304,21 +269,21 @@ fn headers(api: &str, caller: Caller, victim: &Credentials, other: &Credentials)
             set("cookie", tampered(&victim.gws_cookie));
             set("x-csrf-token", victim.gws_csrf.clone());
         }
-        ("genesys_gws", Caller::OtherTenant) => {
+        ("genesys_gws", Guise::OtherTenant) => {
             set("cookie", other.gws_cookie.clone());
             set("x-csrf-token", other.gws_csrf.clone());
         }
         // The explorer's credential is its session cookie.
-        ("ui", Caller::Tampered) => set("cookie", tampered(&victim.ui_cookie)),
-        ("ui", Caller::OtherTenant) => set("cookie", other.ui_cookie.clone()),
-        (_, Caller::Tampered) => {
+        ("ui", Guise::Tampered) => set("cookie", tampered(&victim.ui_cookie)),
+        ("ui", Guise::OtherTenant) => set("cookie", other.ui_cookie.clone()),
+        (_, Guise::Tampered) => {
             set(
                 "authorization",
                 format!("Bearer {}", tampered(&bearer(victim))),
             );
             set("appkey", APP_KEY_VALUE.to_owned());
         }
-        (_, Caller::OtherTenant) => {
+        (_, Guise::OtherTenant) => {
             set("authorization", format!("Bearer {}", bearer(other)));
             set("appkey", APP_KEY_VALUE.to_owned());
         }
@@ -403,7 +368,7 @@ async fn sweep(
         let path = fill(&route.path, victim);
         let mut served = false;
         for method in METHODS {
-            for caller in [Caller::Anonymous, Caller::Tampered, Caller::OtherTenant] {
+            for caller in [Guise::Anonymous, Guise::Tampered, Guise::OtherTenant] {
                 let mut req = http
                     .request(method.clone(), format!("{base}{path}"))
                     .headers(headers(route.api, caller, victim, other));
@@ -448,7 +413,7 @@ async fn sweep(
                     continue;
                 }
                 let refused = match (caller, names_its_tenant(route)) {
-                    (Caller::Anonymous | Caller::Tampered, _) => {
+                    (Guise::Anonymous | Guise::Tampered, _) => {
                         status == StatusCode::UNAUTHORIZED
                             // Genesys refuses a change without the session's CSRF token
                             // before it looks at credentials.
@@ -460,9 +425,9 @@ async fn sweep(
                                 && status == StatusCode::SEE_OTHER
                                 && location.starts_with("/ui/login"))
                     }
-                    (Caller::OtherTenant, true) => status == StatusCode::NOT_FOUND,
+                    (Guise::OtherTenant, true) => status == StatusCode::NOT_FOUND,
                     // The credentials name the tenant: they act in their own.
-                    (Caller::OtherTenant, false) => continue,
+                    (Guise::OtherTenant, false) => continue,
                 };
                 if !refused {
                     problems.push(format!("not refused: {what}"));
@@ -578,14 +543,7 @@ async fn set_up() -> (TestApp, Credentials, Credentials) {
 async fn every_route_refuses_anonymous_tampered_and_foreign_callers() {
     let (app, victim, other) = set_up().await;
     the_victim_sees_its_data(&app, &victim, "Bearer").await;
-    for api in [
-        "native",
-        "oracle_lx",
-        "zoom_cc",
-        "avaya_axp",
-        "genesys_gws",
-        "ui",
-    ] {
+    for api in api_names() {
         assert!(
             app.routes.iter().any(|r| r.api == api),
             "the app lists no route of {api}"
@@ -604,8 +562,15 @@ async fn every_route_refuses_anonymous_tampered_and_foreign_callers() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// An API with one route added without authentication.
+static LEAKY: Api = Api {
+    name: "native",
+    routes: |_| Ok(Routes::new("native").route("/api/v1/tenants/{tenant}/leak", get(leak))),
+    ..Api::NONE
+};
+
 /// Lists a tenant's engagements to anyone: a route added without authentication.
-async fn leak(State(state): State<AppState>, Path(tenant): Path<String>) -> String {
+async fn leak(State(state): State<ApiState>, Path(tenant): Path<String>) -> String {
     let t = state.tenant(&tenant).await.unwrap().unwrap();
     let page = state
         .store
@@ -619,12 +584,12 @@ async fn leak(State(state): State<AppState>, Path(tenant): Path<String>) -> Stri
 async fn a_route_without_auth_fails_the_sweep() {
     let (app, victim, other) = set_up().await;
     // The same store and key, with one more route, assembled by the same builder.
-    let built = interlog_api::AppBuilder::new(
+    let built = interlog_http::ApisBuilder::new(
         app.store.clone(),
         app.signer.clone(),
         app.config.api.clone(),
     )
-    .routes(|_| Routes::new("native").route("/api/v1/tenants/{tenant}/leak", get(leak)))
+    .api(&LEAKY, ConfigSection::default())
     .build()
     .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -3,8 +3,8 @@
 //! for the calls an AXP integration makes.
 #![allow(dead_code)]
 
-use interlog_api::auth::{hash_secret, SubjectKind};
 use interlog_dialect_avaya_axp::AxpClaims;
+use interlog_http::auth::{hash_secret, SubjectKind};
 use interlog_store::{ClientRole, NewClient, NewTenant, Tenant};
 use interlog_testkit::{spawn_app, TestApp};
 use reqwest::{Method, Response};
@@ -60,7 +60,12 @@ pub async fn create_client(
                 role,
                 scopes: vec![],
                 credentials: app_key
-                    .then(|| (interlog_api::auth::APP_KEY.to_owned(), APP_KEY_HASH.clone()))
+                    .then(|| {
+                        (
+                            interlog_http::auth::APP_KEY.to_owned(),
+                            APP_KEY_HASH.clone(),
+                        )
+                    })
                     .into_iter()
                     .collect(),
             },

@@ -7,13 +7,13 @@ use super::protocol::{
     advice_handshake, advice_none, failure, parse_batch, reply, Advice, Incoming,
 };
 use crate::session;
-use crate::Gws;
+use crate::shared::Gws;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use bytes::Bytes;
-use interlog_api::AppState;
+use interlog_http::ApiState;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,7 +36,7 @@ fn bayeux_response(status: StatusCode, body: String) -> Response {
 }
 
 pub async fn endpoint(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     Extension(gws): Extension<Arc<Gws>>,
     headers: HeaderMap,
     body: Bytes,
@@ -56,7 +56,7 @@ pub async fn endpoint(
             )
         }
     };
-    let cookie_key = session::cookie(&headers).map(session::key_of);
+    let cookie_key = session::cookie(&headers).and_then(session::key_of);
     let advice = Advice {
         timeout_ms: gws.config.connect_timeout.as_millis() as u64,
         max_interval_ms: gws.config.max_interval.as_millis() as u64,
@@ -151,7 +151,7 @@ fn known(gws: &Gws, cookie_key: Option<&str>, m: &Incoming) -> Option<Arc<Client
 }
 
 async fn handshake(
-    state: &AppState,
+    state: &ApiState,
     gws: &Arc<Gws>,
     headers: &HeaderMap,
     m: &Incoming,
@@ -231,7 +231,7 @@ async fn handshake(
 
 /// Checks a connect and says how long to hold it.
 async fn connect_client(
-    state: &AppState,
+    state: &ApiState,
     gws: &Gws,
     cookie_key: Option<&str>,
     m: &Incoming,

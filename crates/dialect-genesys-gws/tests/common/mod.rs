@@ -2,8 +2,8 @@
 //! a small Bayeux client speaking raw HTTP.
 #![allow(dead_code)]
 
-use interlog_api::auth::hash_secret;
 use interlog_dialect_genesys_gws::Gws;
+use interlog_http::auth::hash_secret;
 use interlog_model::Engagement;
 use interlog_store::{ClientRole, NewTenant, NewUser, Tenant};
 use interlog_testkit::{spawn_app_with, TestApp, TestConfig};

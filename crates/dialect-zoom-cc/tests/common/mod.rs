@@ -2,7 +2,7 @@
 //! engagements with every field Zoom shows.
 #![allow(dead_code)]
 
-use interlog_api::auth::{Claims, SubjectKind};
+use interlog_http::auth::{Claims, SubjectKind};
 
 use interlog_model::Engagement;
 use interlog_store::ClientRole;

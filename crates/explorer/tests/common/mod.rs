@@ -2,9 +2,9 @@
 //! client that does not follow redirects, and engagements with every part filled in.
 #![allow(dead_code)]
 
-use interlog_api::auth::hash_secret;
+use interlog_http::auth::hash_secret;
 use interlog_model::Engagement;
-use interlog_store::{ClientRole, NewUser, Tenant};
+use interlog_store::{ClientRole, Identifier, NewUser, Tenant};
 use interlog_testkit::TestApp;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -196,4 +196,31 @@ pub fn hidden(page: &str, name: &str) -> String {
         .unwrap_or_else(|| panic!("no {name} field in {page}"))
         + marker.len();
     page[at..].split('"').next().unwrap().to_owned()
+}
+
+/// Stores `seeds` in the test tenant; gives tenant `globex` one engagement, `globex_id`,
+/// whose customer has the phone the test tenant links with `mary@example.org`, so only a
+/// lookup that crosses tenants would find it.
+pub async fn seed_with_a_foreign_customer(
+    app: &TestApp,
+    seeds: Vec<Engagement>,
+    globex_id: &str,
+    started: &str,
+) {
+    let (globex, _) = app.other_tenant("globex").await;
+    app.store.upsert_many(&app.tenant, seeds).await.unwrap();
+    app.store
+        .upsert_many(&globex, vec![full(globex_id, started, "+353 1 555 0100")])
+        .await
+        .unwrap();
+    app.store
+        .link_identifiers(
+            &app.tenant,
+            &[
+                Identifier::new(Some("phone"), "+353 1 555 0100"),
+                Identifier::new(Some("email"), "mary@example.org"),
+            ],
+        )
+        .await
+        .unwrap();
 }

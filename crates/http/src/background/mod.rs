@@ -1,0 +1,160 @@
+//! The one home of background work: what a server does besides answering requests —
+//! webhook delivery, retention sweeps, and the connectors and export jobs to come.
+//!
+//! Each kind of work is a [`Worker`], registered once (an API's [`crate::Api::workers`], or
+//! the app's own). The [`Runtime`] starts every worker with the server and gives each a
+//! [`Context`]: the shared state, this instance's name, and the stop signal. It counts each
+//! worker's running tasks and failed rounds (`interlog_background_tasks`,
+//! `interlog_background_failures_total`), and on shutdown tells every worker to stop and
+//! waits until all have. Work that one instance at a time must do holds a [`lease`] kept
+//! in the store with the work's own state, so several instances share it and one that dies
+//! leaves it to another once the lease runs out.
+
+pub mod lease;
+
+use crate::metrics::{BACKGROUND_FAILURES, BACKGROUND_TASKS};
+use crate::state::ApiState;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+type Run = Box<dyn FnOnce(Context) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
+
+/// One kind of background work: a name (its metrics label and log field) and what runs.
+pub struct Worker {
+    name: &'static str,
+    run: Run,
+}
+
+impl Worker {
+    /// Work that runs `run` until its context says to stop.
+    pub fn new<F, Fut>(name: &'static str, run: F) -> Worker
+    where
+        F: FnOnce(Context) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        Worker {
+            name,
+            run: Box::new(move |cx| Box::pin(run(cx))),
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+}
+
+/// What a worker is given.
+#[derive(Clone)]
+pub struct Context {
+    pub state: ApiState,
+    /// This instance's name, the holder of the leases it takes: the host, the process id
+    /// and a random part.
+    pub instance: Arc<str>,
+    worker: &'static str,
+    stop: watch::Receiver<bool>,
+}
+
+impl Context {
+    /// The worker's name.
+    pub fn worker(&self) -> &'static str {
+        self.worker
+    }
+
+    /// Whether the runtime is stopping.
+    pub fn is_stopping(&self) -> bool {
+        *self.stop.borrow()
+    }
+
+    /// Returns once the runtime is stopping.
+    pub async fn stopping(&self) {
+        let mut stop = self.stop.clone();
+        let _ = stop.wait_for(|stopping| *stopping).await;
+    }
+
+    /// Waits `pause`, or less if the runtime stops meanwhile; whether it still runs.
+    pub async fn pause(&self, pause: Duration) -> bool {
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            _ = self.stopping() => {}
+        }
+        !self.is_stopping()
+    }
+
+    /// Runs `task` as part of this worker (counted among its tasks); it must return soon
+    /// after the runtime starts stopping.
+    pub fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) -> JoinHandle<()> {
+        tokio::spawn(counted(self.worker, task))
+    }
+
+    /// Logs a failure of this worker (its cause chain) and counts it; the worker tries again
+    /// later.
+    pub fn failed(&self, what: &str, error: &(dyn std::error::Error + 'static)) {
+        metrics::counter!(BACKGROUND_FAILURES, "worker" => self.worker).increment(1);
+        tracing::warn!(
+            worker = self.worker,
+            error = %crate::error::error_chain(error),
+            "{what}"
+        );
+    }
+}
+
+/// Runs `task`, counting it among `worker`'s tasks meanwhile.
+async fn counted(worker: &'static str, task: impl Future<Output = ()>) {
+    struct Running(metrics::Gauge);
+    impl Drop for Running {
+        fn drop(&mut self) {
+            self.0.decrement(1.0);
+        }
+    }
+    let gauge = metrics::gauge!(BACKGROUND_TASKS, "worker" => worker);
+    gauge.increment(1.0);
+    let _running = Running(gauge);
+    task.await
+}
+
+/// The running workers.
+pub struct Runtime {
+    stop: watch::Sender<bool>,
+    workers: Vec<JoinHandle<()>>,
+}
+
+impl Runtime {
+    /// Starts every worker.
+    pub fn start(state: ApiState, workers: Vec<Worker>) -> Runtime {
+        let (stop, stopping) = watch::channel(false);
+        let instance: Arc<str> = format!(
+            "{}-{}-{:08x}",
+            std::env::var("HOSTNAME").unwrap_or_else(|_| "interlog".into()),
+            std::process::id(),
+            rand::random::<u32>()
+        )
+        .into();
+        let workers = workers
+            .into_iter()
+            .map(|w| {
+                // The series exist from the start, so that rate() sees the first failure.
+                metrics::counter!(BACKGROUND_FAILURES, "worker" => w.name).absolute(0);
+                let cx = Context {
+                    state: state.clone(),
+                    instance: instance.clone(),
+                    worker: w.name,
+                    stop: stopping.clone(),
+                };
+                tokio::spawn(counted(w.name, (w.run)(cx)))
+            })
+            .collect();
+        Runtime { stop, workers }
+    }
+
+    /// Tells every worker to stop and waits until all have.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        for w in self.workers {
+            let _ = w.await;
+        }
+    }
+}

@@ -1,0 +1,435 @@
+//! Delivers every webhook's events, following its tenant's change feed: the `webhooks`
+//! worker of the background runtime.
+//!
+//! Every few seconds the worker looks for webhooks; for each it keeps a task that, while
+//! it holds the webhook's lease (in the webhook's delivery state, so one instance delivers
+//! each webhook at a time), reads the feed after the webhook's cursor and POSTs each wanted
+//! event in order. The cursor moves only past events the receiver acknowledged (2xx), and
+//! is saved after each batch, so a crash re-sends at most one batch: delivery is at least
+//! once, in feed order. A failing event is retried with exponential backoff and jitter;
+//! after failing for the configured period the webhook is disabled, visibly. New commits
+//! wake the task at once.
+
+use super::metrics::Outcome;
+use super::{
+    definition, signature, Attempt, Definition, DeliveryState, Failing, DELETED, UPSERTED,
+};
+use interlog_http::background::lease::{Claim, LeasedWork, SaveError};
+use interlog_http::background::{Context, Worker};
+use interlog_http::listing::parse_filter;
+use interlog_model::Engagement;
+use interlog_store::{Change, ChangeKind, Filter, Tenant, CHANGES_TOPIC};
+use rand::Rng;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::task::JoinHandle;
+
+/// Events read from the feed per batch; the cursor is saved after each (a write that
+/// queues behind whatever else is being written, so batches are large).
+const BATCH: u32 = 500;
+/// How long a lease lasts; it is renewed with every batch.
+const LEASE: Duration = Duration::from_secs(10);
+/// How often the worker looks for new webhooks.
+const SCAN: Duration = Duration::from_secs(2);
+/// How long a caught-up task waits for a commit before looking again anyway.
+const IDLE_POLL: Duration = Duration::from_secs(5);
+/// Bytes of a receiver's answer kept with a failed attempt.
+const EXCERPT: usize = 200;
+
+fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+/// The worker that delivers webhooks.
+pub fn worker() -> Worker {
+    Worker::new("webhooks", run)
+}
+
+/// Runs until the runtime stops.
+async fn run(cx: Context) {
+    let settings = cx.state.config.webhooks.clone();
+    let client = super::target::client(settings.allow_private_targets, settings.timeout);
+    let delivery = Arc::new(Delivery { cx, client });
+    let cx = &delivery.cx;
+    let mut tasks: HashMap<(i64, String), JoinHandle<()>> = HashMap::new();
+    loop {
+        tasks.retain(|_, h| !h.is_finished());
+        match cx.state.store.tenants().await {
+            Ok(tenants) => {
+                for t in tenants {
+                    let t = Arc::new(t);
+                    let ids = match super::definitions(cx.state.store.as_ref(), &t).await {
+                        Ok(d) => d.into_iter().map(|(id, _)| id).collect::<Vec<_>>(),
+                        Err(e) => {
+                            cx.failed(&format!("cannot read the webhooks of {}", t.key), &e);
+                            continue;
+                        }
+                    };
+                    for id in ids {
+                        tasks
+                            .entry((t.id, id.clone()))
+                            .or_insert_with(|| cx.spawn(deliver(delivery.clone(), t.clone(), id)));
+                    }
+                }
+            }
+            Err(e) => cx.failed("cannot list tenants for webhooks", &e),
+        }
+        if !cx.pause(SCAN).await {
+            break;
+        }
+    }
+    for (_, h) in tasks {
+        let _ = h.await;
+    }
+}
+
+struct Delivery {
+    cx: Context,
+    client: reqwest::Client,
+}
+
+impl Delivery {
+    /// The webhook `id` of `tenant`, as leased work.
+    fn work<'a>(&'a self, tenant: &'a Tenant, id: &'a str) -> LeasedWork<'a> {
+        LeasedWork::new(&self.cx, tenant, super::STATES, id, LEASE)
+    }
+}
+
+/// Why a task could not take its turn.
+enum Turn {
+    Go(DeliveryState),
+    Wait(Duration),
+    Gone,
+}
+
+async fn claim(d: &Delivery, tenant: &Tenant, id: &str) -> Turn {
+    match d.work(tenant, id).claim::<DeliveryState>().await {
+        Claim::Go(s) => Turn::Go(s),
+        Claim::Held => Turn::Wait(LEASE / 2),
+        Claim::Paused => Turn::Wait(Duration::from_secs(30)),
+        Claim::Gone => Turn::Gone,
+        Claim::Failed(e) => {
+            d.cx.failed(&format!("cannot claim webhook {id}"), &e);
+            Turn::Wait(Duration::from_secs(5))
+        }
+    }
+}
+
+/// Delivers one webhook's events until it is deleted or the runtime stops.
+async fn deliver(d: Arc<Delivery>, tenant: Arc<Tenant>, id: String) {
+    let store = d.cx.state.store.clone();
+    let mut commits = store.subscribe(&tenant, CHANGES_TOPIC).await.ok();
+    let mut definition_cache: Option<(Definition, Option<Filter>)> = None;
+    let mut held: Option<DeliveryState> = None;
+    loop {
+        if d.cx.is_stopping() {
+            break;
+        }
+        // The state saved by the last batch renewed the lease; while most of it is left,
+        // the next batch goes on from it without another write to claim the lease.
+        let turn = match held.take() {
+            Some(s) if d.work(&tenant, &id).holds(&s) => Turn::Go(s),
+            _ => claim(&d, &tenant, &id).await,
+        };
+        let pause = match turn {
+            Turn::Gone => return,
+            Turn::Wait(w) => w,
+            Turn::Go(state) => {
+                if definition_cache.is_none() {
+                    match definition(store.as_ref(), &tenant, &id).await {
+                        Ok(Some(def)) => {
+                            let filter = def.filter.as_deref().and_then(|f| parse_filter(f).ok());
+                            definition_cache = Some((def, filter));
+                        }
+                        Ok(None) => return,
+                        Err(e) => d.cx.failed(&format!("cannot read webhook {id}"), &e),
+                    }
+                }
+                match &definition_cache {
+                    None => Duration::from_secs(5),
+                    Some((def, filter)) => {
+                        let (outcome, saved) =
+                            round(&d, &tenant, &id, def, filter.as_ref(), state).await;
+                        held = saved;
+                        match outcome {
+                            Round::Again => Duration::ZERO,
+                            Round::Idle => {
+                                let wait = async {
+                                    match commits.as_mut() {
+                                        Some(sub) => {
+                                            let _ = sub.next().await;
+                                        }
+                                        None => std::future::pending::<()>().await,
+                                    }
+                                };
+                                tokio::select! {
+                                    _ = wait => {}
+                                    _ = tokio::time::sleep(IDLE_POLL) => {}
+                                    _ = d.cx.stopping() => {}
+                                }
+                                Duration::ZERO
+                            }
+                            Round::Retry(w) => w,
+                            Round::Gone => return,
+                        }
+                    }
+                }
+            }
+        };
+        if !pause.is_zero() {
+            d.cx.pause(pause).await;
+        }
+    }
+    // Hand the webhook to another instance at once.
+    d.work(&tenant, &id).release::<DeliveryState>().await;
+}
+
+enum Round {
+    /// More may be waiting.
+    Again,
+    /// Caught up: wait for a commit.
+    Idle,
+    /// The next event failed; try again after this.
+    Retry(Duration),
+    Gone,
+}
+
+/// One batch: deliver what follows the cursor, then save where it got to.
+async fn round(
+    d: &Delivery,
+    tenant: &Tenant,
+    id: &str,
+    def: &Definition,
+    filter: Option<&Filter>,
+    state: DeliveryState,
+) -> (Round, Option<DeliveryState>) {
+    let now = now_ms();
+    if let Some(f) = &state.failing {
+        if f.next_at_ms > now {
+            let wait = Duration::from_millis((f.next_at_ms - now) as u64).min(LEASE / 2);
+            return (Round::Retry(wait), None);
+        }
+    }
+    let page = match d.cx.state.store.changes(tenant, state.cursor, BATCH).await {
+        Ok(p) => p,
+        Err(e) => {
+            d.cx.failed(&format!("webhook {id} cannot read the change feed"), &e);
+            return (Round::Retry(Duration::from_secs(5)), None);
+        }
+    };
+    if page.changes.is_empty() {
+        return (Round::Idle, Some(state));
+    }
+    let full = page.changes.len() as u32 == BATCH;
+    let started = Instant::now();
+    let mut through = state.cursor;
+    let mut attempts = Vec::new();
+    let mut failed = false;
+    for change in &page.changes {
+        if !wanted(def, filter, tenant, change) {
+            through = change.position;
+            continue;
+        }
+        let attempt = send(d, id, def, change).await;
+        let ok = attempt.result == "delivered";
+        attempts.push(attempt);
+        if !ok {
+            failed = true;
+            break;
+        }
+        through = change.position;
+        if started.elapsed() > LEASE / 3 {
+            break;
+        }
+    }
+    let settings = d.cx.state.config.webhooks.clone();
+    let saved = d
+        .work(tenant, id)
+        .save::<DeliveryState>(move |s| {
+            s.cursor = s.cursor.max(through);
+            for a in attempts {
+                s.record(a);
+            }
+            let now = now_ms();
+            if !failed {
+                s.failing = None;
+                return;
+            }
+            let f = s.failing.get_or_insert(Failing {
+                since_ms: now,
+                attempts: 0,
+                next_at_ms: now,
+            });
+            f.attempts += 1;
+            let backoff = settings
+                .retry_base
+                .saturating_mul(2u32.saturating_pow(f.attempts.saturating_sub(1).min(20)))
+                .min(settings.retry_cap);
+            // Full jitter on the upper half, so retries of many webhooks spread out.
+            let jitter = rand::thread_rng().gen_range(0.5..=1.0);
+            f.next_at_ms = now + (backoff.as_millis() as f64 * jitter) as i64;
+            if now - f.since_ms > settings.give_up_after.as_millis() as i64 {
+                let last = s
+                    .recent
+                    .last()
+                    .and_then(|a| a.error.clone())
+                    .unwrap_or_default();
+                s.disabled = Some((
+                    jiff::Timestamp::now().to_string(),
+                    format!(
+                        "deliveries failed for {} attempts since {}: {last}",
+                        f.attempts,
+                        jiff::Timestamp::from_millisecond(f.since_ms)
+                            .map(|t| t.to_string())
+                            .unwrap_or_default()
+                    ),
+                ));
+                s.lease = None;
+            }
+        })
+        .await;
+    match saved {
+        Ok(s) if s.disabled.is_some() => {
+            super::metrics::webhook_disabled();
+            tracing::warn!(tenant = %tenant.key, webhook = %id, "webhook disabled after failing for the retry period");
+            (Round::Retry(Duration::from_secs(30)), None)
+        }
+        Ok(s) => {
+            let next = match &s.failing {
+                Some(f) => Round::Retry(Duration::from_millis(
+                    (f.next_at_ms - now_ms()).max(0) as u64
+                )),
+                None if full || through < page.changes.last().map_or(0, |c| c.position) => {
+                    Round::Again
+                }
+                None => Round::Idle,
+            };
+            (next, Some(s))
+        }
+        Err(SaveError::Gone) => (Round::Gone, None),
+        Err(e) => {
+            // The lease passed to another instance (or the store failed): what was sent
+            // is sent again by whoever delivers next — at least once.
+            tracing::warn!(webhook = %id, error = %e, "cannot save a webhook's progress");
+            (Round::Retry(Duration::from_secs(1)), None)
+        }
+    }
+}
+
+fn wanted(def: &Definition, filter: Option<&Filter>, tenant: &Tenant, change: &Change) -> bool {
+    match &change.kind {
+        ChangeKind::Delete(_) => def.events.iter().any(|e| e == DELETED),
+        ChangeKind::Upsert(stored) => {
+            def.events.iter().any(|e| e == UPSERTED)
+                && filter.is_none_or(|f| {
+                    serde_json::from_str::<Engagement>(&stored.json).is_ok_and(|e| {
+                        interlog_store::matching::matches(f, &e, tenant.country_code.as_deref())
+                    })
+                })
+        }
+    }
+}
+
+/// The event's body: `{"type","timestamp","data":{"id","position","engagement"|"reason"}}`.
+pub fn payload(change: &Change) -> String {
+    let mut out = String::with_capacity(match &change.kind {
+        ChangeKind::Upsert(s) => s.json.len() + 160,
+        ChangeKind::Delete(_) => 160,
+    });
+    out.push_str("{\"type\":\"");
+    out.push_str(match change.kind {
+        ChangeKind::Upsert(_) => UPSERTED,
+        ChangeKind::Delete(_) => DELETED,
+    });
+    out.push_str("\",\"timestamp\":\"");
+    out.push_str(&change.at.to_string());
+    out.push_str("\",\"data\":{\"id\":");
+    out.push_str(&serde_json::to_string(&change.id).expect("strings serialize"));
+    out.push_str(",\"position\":");
+    out.push_str(&change.position.to_string());
+    match &change.kind {
+        ChangeKind::Upsert(s) => {
+            out.push_str(",\"engagement\":");
+            out.push_str(&s.json);
+        }
+        ChangeKind::Delete(reason) => {
+            out.push_str(",\"reason\":\"");
+            out.push_str(reason.as_str());
+            out.push('"');
+        }
+    }
+    out.push_str("}}");
+    out
+}
+
+async fn send(d: &Delivery, id: &str, def: &Definition, change: &Change) -> Attempt {
+    let message_id = format!("msg_{id}_{}", change.position);
+    let body = payload(change);
+    let timestamp = jiff::Timestamp::now().as_second();
+    let signature = signature::sign(&def.secret, &message_id, timestamp, body.as_bytes());
+    let started = Instant::now();
+    let sent = d
+        .client
+        .post(&def.url)
+        .header("content-type", "application/json")
+        .header("webhook-id", &message_id)
+        .header("webhook-timestamp", timestamp.to_string())
+        .header("webhook-signature", signature)
+        .body(body)
+        .send()
+        .await;
+    let (status, error) = match sent {
+        Ok(res) => {
+            let status = res.status();
+            if status.is_success() {
+                (Some(status.as_u16()), None)
+            } else {
+                let excerpt = excerpt(res).await;
+                (
+                    Some(status.as_u16()),
+                    Some(format!("HTTP {status}: {excerpt}")),
+                )
+            }
+        }
+        Err(e) => (None, Some(interlog_http::error::error_chain(&e))),
+    };
+    super::metrics::delivery(
+        match (&error, status) {
+            (None, _) => Outcome::Delivered,
+            (Some(_), Some(_)) => Outcome::Refused,
+            (Some(_), None) => Outcome::Unreachable,
+        },
+        started.elapsed(),
+        change.at,
+    );
+    Attempt {
+        position: change.position,
+        message_id,
+        at: jiff::Timestamp::now().to_string(),
+        result: if error.is_none() {
+            "delivered"
+        } else {
+            "failed"
+        }
+        .into(),
+        status,
+        latency_ms: started.elapsed().as_millis() as u64,
+        error,
+    }
+}
+
+/// The start of an answer's body, at most [`EXCERPT`] characters; nothing more is read.
+async fn excerpt(mut res: reqwest::Response) -> String {
+    let mut bytes = Vec::new();
+    while bytes.len() < EXCERPT * 4 {
+        match res.chunk().await {
+            Ok(Some(c)) => bytes.extend_from_slice(&c),
+            _ => break,
+        }
+    }
+    String::from_utf8_lossy(&bytes)
+        .chars()
+        .take(EXCERPT)
+        .collect()
+}

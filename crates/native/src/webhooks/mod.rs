@@ -1,0 +1,149 @@
+//! Webhooks: push delivery of a tenant's change feed to an endpoint the tenant registers,
+//! signed as Standard Webhooks, at least once, in order, retried with backoff.
+//!
+//! A webhook's definition and its delivery state are durable per-tenant settings, so every
+//! instance sees them, a restart resumes where deliveries stopped, and a lease in the
+//! state keeps one instance delivering each webhook at a time.
+
+pub mod delivery;
+mod metrics;
+pub mod routes;
+pub mod signature;
+pub mod target;
+
+use interlog_http::background::lease::{Lease, Leased};
+use interlog_store::{Result as StoreResult, Store, StoreError, Tenant};
+use serde::{Deserialize, Serialize};
+
+/// Settings namespace of definitions (key: the webhook's id).
+pub const DEFINITIONS: &str = "webhooks";
+/// Settings namespace of delivery states (key: the webhook's id).
+pub const STATES: &str = "webhook-state";
+
+/// The events a webhook may ask for.
+pub const UPSERTED: &str = "engagement.upserted";
+pub const DELETED: &str = "engagement.deleted";
+
+/// A webhook as registered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Definition {
+    pub url: String,
+    pub events: Vec<String>,
+    /// A native listing query string; upserts of engagements that do not match are not
+    /// sent (deletions always are: a tombstone has nothing to match).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
+    pub secret: String,
+    /// RFC 3339.
+    pub created_at: String,
+}
+
+/// One delivery attempt, as shown by `GET …/deliveries`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Attempt {
+    /// The feed position of the event.
+    pub position: i64,
+    /// The Standard Webhooks message id (`webhook-id`).
+    pub message_id: String,
+    /// RFC 3339.
+    pub at: String,
+    /// `delivered` or `failed`.
+    pub result: String,
+    /// The HTTP status the receiver answered, if it answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    pub latency_ms: u64,
+    /// Why it failed: a short excerpt of the answer, or the transport error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Attempts kept per webhook.
+pub const KEPT_ATTEMPTS: usize = 100;
+
+/// Where a webhook's deliveries stand.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct DeliveryState {
+    /// Every event up to this feed position has been delivered (or was not wanted).
+    pub cursor: i64,
+    /// The instance delivering, until when.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease: Option<Lease>,
+    /// Since when (epoch ms) the next event has been failing, and how often.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failing: Option<Failing>,
+    /// When (RFC 3339) and why deliveries stopped for good.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disabled: Option<(String, String)>,
+    #[serde(default)]
+    pub recent: Vec<Attempt>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failing {
+    pub since_ms: i64,
+    pub attempts: u32,
+    pub next_at_ms: i64,
+}
+
+impl DeliveryState {
+    pub fn record(&mut self, attempt: Attempt) {
+        self.recent.push(attempt);
+        let excess = self.recent.len().saturating_sub(KEPT_ATTEMPTS);
+        self.recent.drain(..excess);
+    }
+}
+
+/// Delivering a webhook is leased work; a disabled one is paused, a deleted one (no
+/// state) is gone.
+impl Leased for DeliveryState {
+    fn lease(&self) -> Option<&Lease> {
+        self.lease.as_ref()
+    }
+
+    fn lease_mut(&mut self) -> &mut Option<Lease> {
+        &mut self.lease
+    }
+
+    fn is_paused(&self) -> bool {
+        self.disabled.is_some()
+    }
+}
+
+fn decode<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> StoreResult<T> {
+    serde_json::from_str(text).map_err(|e| StoreError::backend(format!("stored {what}"), e))
+}
+
+/// The tenant's webhooks, by id.
+pub async fn definitions(
+    store: &dyn Store,
+    tenant: &Tenant,
+) -> StoreResult<Vec<(String, Definition)>> {
+    store
+        .settings_in(tenant, DEFINITIONS)
+        .await?
+        .into_iter()
+        .map(|(id, text)| Ok((id, decode("webhook", &text)?)))
+        .collect()
+}
+
+pub async fn definition(
+    store: &dyn Store,
+    tenant: &Tenant,
+    id: &str,
+) -> StoreResult<Option<Definition>> {
+    store
+        .setting(tenant, DEFINITIONS, id)
+        .await?
+        .map(|t| decode("webhook", &t))
+        .transpose()
+}
+
+pub async fn state(store: &dyn Store, tenant: &Tenant, id: &str) -> StoreResult<DeliveryState> {
+    Ok(store
+        .setting(tenant, STATES, id)
+        .await?
+        .map(|t| decode::<DeliveryState>("webhook state", &t))
+        .transpose()?
+        .unwrap_or_default())
+}
