@@ -29,11 +29,7 @@ pub(crate) async fn link(
     country: Option<&str>,
     identifiers: &[Identifier],
 ) -> Result<()> {
-    let given: Vec<(String, &Identifier)> = identifiers
-        .iter()
-        .filter(|i| !i.value.trim().is_empty())
-        .map(|i| (customer_key(&i.value, country), i))
-        .collect();
+    let given = interlog_store::keyed(identifiers, country);
     let given = &given;
     retrying(|| async move {
         let mut client = pool.get().await.map_err(pool_error)?;
@@ -51,10 +47,7 @@ pub(crate) async fn link(
                 }
             }
         }
-        let target = customers
-            .first()
-            .cloned()
-            .unwrap_or_else(|| uuid::Uuid::now_v7().simple().to_string());
+        let target = interlog_store::link_target(&customers);
         let others: Vec<&String> = customers.iter().skip(1).collect();
         if !others.is_empty() {
             tx.execute(

@@ -645,25 +645,7 @@ struct Job {
     rows: Vec<Pending>,
     reply: oneshot::Sender<Result<Vec<Written>>>,
     /// Counts the job in the write-queue gauge until it is answered.
-    _queued: Queued,
-}
-
-/// One write in the group commit's queue, for the queue-depth gauge (the metric the
-/// SQLite writer keeps under the same name).
-struct Queued(metrics::Gauge);
-
-impl Queued {
-    fn new() -> Self {
-        let gauge = metrics::gauge!("interlog_store_write_queue_depth");
-        gauge.increment(1.0);
-        Queued(gauge)
-    }
-}
-
-impl Drop for Queued {
-    fn drop(&mut self) {
-        self.0.decrement(1.0);
-    }
+    _queued: interlog_store::QueuedWrite,
 }
 
 /// Group commit: queued writes taken together into one transaction by a few writer tasks,
@@ -707,7 +689,7 @@ impl GroupCommit {
                     tenant,
                     rows,
                     reply,
-                    _queued: Queued::new(),
+                    _queued: interlog_store::QueuedWrite::new(),
                 })
                 .map_err(|_| StoreError::Closed)?;
         }
@@ -755,10 +737,9 @@ async fn writer(
 /// database being away, each job is tried alone, so one bad write fails only itself.
 async fn commit_group(pool: &Pool, batch: Vec<Job>, copy: CopyFormat, channel: &str) {
     let began = std::time::Instant::now();
-    metrics::histogram!("interlog_store_group_commit_size").record(batch.len() as f64);
+    metrics::histogram!(interlog_store::GROUP_COMMIT_SIZE).record(batch.len() as f64);
     let result = write_jobs(pool, &batch, copy, channel).await;
-    metrics::histogram!("interlog_store_commit_duration_seconds")
-        .record(began.elapsed().as_secs_f64());
+    metrics::histogram!(interlog_store::COMMIT_DURATION).record(began.elapsed().as_secs_f64());
     match result {
         Ok(outcomes) => {
             for (job, out) in batch.into_iter().zip(outcomes) {
