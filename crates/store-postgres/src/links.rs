@@ -3,7 +3,7 @@
 //! instance merge customers correctly.
 
 use crate::error::{db, pool_error};
-use crate::schema::lock_key;
+use crate::schema::lock_until_commit;
 use crate::write::retrying;
 use deadpool_postgres::Pool;
 use interlog_store::terms::customer_key;
@@ -34,11 +34,7 @@ pub(crate) async fn link(
     retrying(|| async move {
         let mut client = pool.get().await.map_err(pool_error)?;
         let tx = client.transaction().await?;
-        tx.execute(
-            "SELECT pg_advisory_xact_lock($1)",
-            &[&lock_key(&format!("identity links {tenant}"))],
-        )
-        .await?;
+        lock_until_commit(&tx, &format!("identity links {tenant}")).await?;
         let mut customers: Vec<String> = Vec::new();
         for (k, _) in given {
             if let Some(c) = customer_of(&tx, tenant, k).await? {
