@@ -80,19 +80,7 @@ pub(crate) fn activity(
 #[cfg(test)]
 mod plan {
     fn plan(sql: &str) -> String {
-        let dir = tempfile::tempdir().unwrap();
-        let mut conn = crate::schema::open(&dir.path().join("plan.db")).unwrap();
-        crate::schema::migrate(&mut conn).unwrap();
-        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-        let n = stmt.parameter_count();
-        let rows: Vec<String> = stmt
-            .query_map(rusqlite::params_from_iter(vec![1i64; n]), |r| {
-                r.get::<_, String>(3)
-            })
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
-        rows.join("\n")
+        crate::schema::query_plan(sql, None)
     }
 
     #[test]
