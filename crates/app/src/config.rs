@@ -11,13 +11,284 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// The commented defaults of the server's own settings.
-const BASE_FILE: &str = include_str!("../config/base.toml");
+/// The top of the default config file.
+const HEADER: &str = "\
+# Interlog configuration.
+#
+# Precedence, lowest first: these defaults, this file, environment variables
+# (INTERLOG_LISTEN, INTERLOG_DATA, …), then command-line flags. Unknown keys are warned
+# about at start-up. `interlog serve --config FILE` reads a file; without it,
+# `<data>/interlog.toml` is read when present.
+";
+
+/// One of the server's own settings: its key in the config file, the environment variable
+/// that overrides it, the value `interlog config` shows, and what it does. The keys a file
+/// may hold, the variables read and the printed default file all come from
+/// [`CORE_SETTINGS`] and [`WEBHOOK_SETTINGS`].
+struct CoreSetting {
+    key: &'static str,
+    env: &'static str,
+    /// The command-line flag of `serve` that overrides both, if any.
+    flag: Option<&'static str>,
+    shown: Shown,
+    /// What it does, in a few lines; empty for a setting documented by the one before it.
+    doc: &'static str,
+}
+
+/// The value shown (commented out) for a setting, as TOML.
+enum Shown {
+    /// The value it has when nothing sets it.
+    Default(&'static str),
+    /// An example: its default is none, or derived (as its doc says).
+    Example(&'static str),
+}
+
+impl CoreSetting {
+    const fn new(key: &'static str, env: &'static str, shown: Shown, doc: &'static str) -> Self {
+        CoreSetting {
+            key,
+            env,
+            flag: None,
+            shown,
+            doc,
+        }
+    }
+
+    const fn flag(self, flag: &'static str) -> Self {
+        CoreSetting {
+            flag: Some(flag),
+            ..self
+        }
+    }
+
+    fn shown(&self) -> &'static str {
+        match self.shown {
+            Shown::Default(v) | Shown::Example(v) => v,
+        }
+    }
+}
+
+/// The server's own settings, at the top level of the file, in the order they are shown.
+const CORE_SETTINGS: &[CoreSetting] = &[
+    CoreSetting::new(
+        "listen",
+        "INTERLOG_LISTEN",
+        Shown::Default("\"127.0.0.1:8080\""),
+        "Address to listen on.",
+    )
+    .flag("--listen"),
+    CoreSetting::new(
+        "data",
+        "INTERLOG_DATA",
+        Shown::Default("\"./interlog-data\""),
+        "Data directory: the token signing key (signing.key) and, by default, the SQLite\n\
+         database (interlog.db) live here.",
+    )
+    .flag("--data"),
+    CoreSetting::new(
+        "store",
+        "INTERLOG_STORE",
+        Shown::Example("\"sqlite://./interlog-data/interlog.db\""),
+        "The store, by URL: \"sqlite://PATH\" for the embedded database (the default is\n\
+         sqlite://<data>/interlog.db).",
+    )
+    .flag("--store"),
+    CoreSetting::new(
+        "log_format",
+        "INTERLOG_LOG_FORMAT",
+        Shown::Default("\"text\""),
+        "Log output: \"text\" for people, \"json\" for log collectors.",
+    )
+    .flag("--log-format"),
+    CoreSetting::new(
+        "log_level",
+        "INTERLOG_LOG",
+        Shown::Default("\"info\""),
+        "Log filter, in tracing's EnvFilter syntax.",
+    ),
+    CoreSetting::new(
+        "token_ttl_secs",
+        "INTERLOG_TOKEN_TTL_SECS",
+        Shown::Default("3600"),
+        "Lifetime of access tokens from POST /api/v1/oauth/token, in seconds.",
+    ),
+    CoreSetting::new(
+        "max_body_bytes",
+        "INTERLOG_MAX_BODY_BYTES",
+        Shown::Default("4194304"),
+        "Largest request body in bytes (413 above it). The bulk ingest stream has its own limit.",
+    ),
+    CoreSetting::new(
+        "max_bulk_bytes",
+        "INTERLOG_MAX_BULK_BYTES",
+        Shown::Default("4294967296"),
+        "Largest bulk ingest stream (POST /api/v1/tenants/{tenant}/ingest), in bytes.",
+    ),
+    CoreSetting::new(
+        "signing_key_file",
+        "INTERLOG_SIGNING_KEY_FILE",
+        Shown::Example("\"/run/secrets/interlog-signing-key\""),
+        "A file holding the token signing key (hex, at least 32 bytes). By default a key is\n\
+         generated at first start and kept in <data>/signing.key; give every instance that\n\
+         serves the same store the same key.",
+    ),
+    CoreSetting::new(
+        "metrics",
+        "INTERLOG_METRICS",
+        Shown::Default("true"),
+        "Prometheus metrics at GET /metrics (true), or none at all (false).",
+    ),
+    CoreSetting::new(
+        "metrics_listen",
+        "INTERLOG_METRICS_LISTEN",
+        Shown::Example("\"127.0.0.1:9090\""),
+        "A separate address for /metrics, e.g. one only the monitoring network reaches. When\n\
+         set, /metrics is served there and not on `listen`.",
+    ),
+    CoreSetting::new(
+        "ui_session_ttl_secs",
+        "INTERLOG_UI_SESSION_TTL_SECS",
+        Shown::Default("28800"),
+        "How long an explorer (/ui) session lasts without use, in seconds; a session used in\n\
+         the second half of its life is extended.",
+    ),
+    CoreSetting::new(
+        "ui_secure_cookies",
+        "INTERLOG_UI_SECURE_COOKIES",
+        Shown::Default("false"),
+        "Whether explorer cookies are always marked Secure. Interlog itself speaks plain HTTP;\n\
+         behind a proxy that terminates TLS, cookies are Secure for requests the proxy marks\n\
+         with `X-Forwarded-Proto: https` even when this is false.",
+    ),
+    CoreSetting::new(
+        "max_connections",
+        "INTERLOG_MAX_CONNECTIONS",
+        Shown::Example("10000"),
+        "Connections served at once; further clients wait in the listen backlog until one closes\n\
+         (logged when it happens). Default: 10000, or fewer when the open-file limit is lower.",
+    ),
+    CoreSetting::new(
+        "header_read_timeout_secs",
+        "INTERLOG_HEADER_READ_TIMEOUT_SECS",
+        Shown::Default("10"),
+        "Seconds from a request's first byte to the end of its head; a slower client is closed.",
+    ),
+    CoreSetting::new(
+        "idle_timeout_secs",
+        "INTERLOG_IDLE_TIMEOUT_SECS",
+        Shown::Default("60"),
+        "Seconds a connection with no request in flight may stay silent (idle keep-alive) before\n\
+         it is closed. Requests in flight, such as long polls, are not cut.",
+    ),
+    CoreSetting::new(
+        "body_read_timeout_secs",
+        "INTERLOG_BODY_READ_TIMEOUT_SECS",
+        Shown::Default("30"),
+        "Seconds a request body may go without sending anything.",
+    ),
+    CoreSetting::new(
+        "shutdown_grace_secs",
+        "INTERLOG_SHUTDOWN_GRACE_SECS",
+        Shown::Default("30"),
+        "Seconds in-flight requests get to finish on shutdown (SIGTERM) before connections are\n\
+         closed.",
+    ),
+    CoreSetting::new(
+        "credential_burst",
+        "INTERLOG_CREDENTIAL_BURST",
+        Shown::Default("20"),
+        "Checking a secret (a token request, a Basic login, an application key) costs an argon2\n\
+         hash. Each client address may cause credential_burst failed checks at once, refilled at\n\
+         credential_per_minute (a right secret costs nothing from this budget); beyond that it gets\n\
+         429 with Retry-After, in the envelope of the API it called. At most one check runs per\n\
+         core and credential_queue more wait; beyond that the answer is 503 with Retry-After at\n\
+         once. Behind a reverse proxy every client has the proxy's address: raise these\n\
+         accordingly.",
+    ),
+    CoreSetting::new(
+        "credential_per_minute",
+        "INTERLOG_CREDENTIAL_PER_MINUTE",
+        Shown::Default("60"),
+        "",
+    ),
+    CoreSetting::new(
+        "credential_queue",
+        "INTERLOG_CREDENTIAL_QUEUE",
+        Shown::Default("32"),
+        "",
+    ),
+    CoreSetting::new(
+        "change_horizon_days",
+        "INTERLOG_CHANGE_HORIZON_DAYS",
+        Shown::Default("30"),
+        "The change feed keeps tombstones (deletions) this many days; a consumer that fell\n\
+         further behind gets 410 and starts again.",
+    ),
+    CoreSetting::new(
+        "maintenance_interval_secs",
+        "INTERLOG_MAINTENANCE_INTERVAL_SECS",
+        Shown::Default("60"),
+        "How often retention sweeps, tombstone trimming and the removal of expired sessions run.",
+    ),
+];
+
+/// The `[webhooks]` section: webhook deliveries.
+const WEBHOOK_SETTINGS: &[CoreSetting] = &[
+    CoreSetting::new(
+        "allow_private_targets",
+        "INTERLOG_WEBHOOKS_ALLOW_PRIVATE_TARGETS",
+        Shown::Default("false"),
+        "Allow targets on loopback, private and link-local addresses (refused by default).",
+    ),
+    CoreSetting::new(
+        "timeout_secs",
+        "INTERLOG_WEBHOOKS_TIMEOUT_SECS",
+        Shown::Default("10"),
+        "Seconds a receiver has to answer.",
+    ),
+    CoreSetting::new(
+        "retry_base_secs",
+        "INTERLOG_WEBHOOKS_RETRY_BASE_SECS",
+        Shown::Default("1"),
+        "A failed delivery is retried after retry_base_secs, doubling (with jitter) up to\n\
+         retry_cap_secs; a webhook still failing after give_up_after_secs is disabled.",
+    ),
+    CoreSetting::new(
+        "retry_cap_secs",
+        "INTERLOG_WEBHOOKS_RETRY_CAP_SECS",
+        Shown::Default("60"),
+        "",
+    ),
+    CoreSetting::new(
+        "give_up_after_secs",
+        "INTERLOG_WEBHOOKS_GIVE_UP_AFTER_SECS",
+        Shown::Default("86400"),
+        "",
+    ),
+    CoreSetting::new(
+        "max_per_tenant",
+        "INTERLOG_WEBHOOKS_MAX_PER_TENANT",
+        Shown::Default("20"),
+        "Webhooks a tenant may register.",
+    ),
+];
+
+/// The environment variable that overrides the server setting `key` (of [`CORE_SETTINGS`]).
+fn env_var(key: &str) -> &'static str {
+    CORE_SETTINGS
+        .iter()
+        .find(|s| s.key == key)
+        .map(|s| s.env)
+        .unwrap_or_else(|| panic!("{key} is not in CORE_SETTINGS"))
+}
 
 /// The commented default config file (`interlog config`): the server's settings and every
 /// dialect's section.
 pub fn default_file() -> String {
-    let mut out = BASE_FILE.to_owned();
+    let mut out = HEADER.to_owned();
+    write_settings(&mut out, CORE_SETTINGS, true);
+    out.push_str("\n# Webhook deliveries.\n[webhooks]\n");
+    write_settings(&mut out, WEBHOOK_SETTINGS, false);
     out.push_str(
         "\n# Each dialect's settings, in its own section. Every one is optional; the values\n\
          # shown are the defaults.\n",
@@ -29,7 +300,31 @@ pub fn default_file() -> String {
     out
 }
 
+/// Writes `settings` commented out, as the dialects' sections are: what each does (once for
+/// a group), the variable (and flag) that overrides it, and its value; `spaced` puts a blank
+/// line before each documented one.
+fn write_settings(out: &mut String, settings: &[CoreSetting], spaced: bool) {
+    for s in settings {
+        if !s.doc.is_empty() {
+            if spaced {
+                out.push('\n');
+            }
+            for line in s.doc.lines() {
+                out.push_str("# ");
+                out.push_str(line.trim());
+                out.push('\n');
+            }
+        }
+        match s.flag {
+            Some(flag) => out.push_str(&format!("# (environment: {}; flag: {flag})\n", s.env)),
+            None => out.push_str(&format!("# (environment: {})\n", s.env)),
+        }
+        out.push_str(&format!("# {} = {}\n", s.key, s.shown()));
+    }
+}
+
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "snake_case")]
 pub enum LogFormat {
     Text,
@@ -78,8 +373,10 @@ pub enum ConfigError {
     Key(String),
 }
 
-/// The settings as a config file may hold them.
+/// The settings as a config file may hold them (the keys of [`CORE_SETTINGS`], and the
+/// sections).
 #[derive(Debug, Clone, Deserialize, Default)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(default, deny_unknown_fields)]
 struct FileConfig {
     listen: Option<SocketAddr>,
@@ -212,6 +509,7 @@ impl Config {
         Self::layer(flags, env, file, warnings, file_path)
     }
 
+    /// The defaults, `file`, the environment and `flags`, applied in that order.
     fn layer(
         flags: &Overrides,
         env: Env<'_>,
@@ -219,238 +517,45 @@ impl Config {
         warnings: Vec<String>,
         file_path: Option<PathBuf>,
     ) -> Result<Config, ConfigError> {
-        let invalid = |name: &str, what: &str| ConfigError::Invalid(format!("{name}: {what}"));
-        let env_parse = |name: &str| -> Result<Option<i64>, ConfigError> {
-            env(name)
-                .map(|v| {
-                    v.trim()
-                        .parse::<i64>()
-                        .map_err(|_| invalid(name, "must be a whole number"))
-                })
-                .transpose()
-        };
-        let env_size = |name: &str| -> Result<Option<usize>, ConfigError> {
-            env_parse(name)?
-                .map(|n| usize::try_from(n).map_err(|_| invalid(name, "must not be negative")))
-                .transpose()
-        };
-        let listen = match (flags.listen, env("INTERLOG_LISTEN")) {
-            (Some(l), _) => l,
-            (None, Some(v)) => v.parse().map_err(|_| {
-                invalid("INTERLOG_LISTEN", "must be an address like 127.0.0.1:8080")
-            })?,
-            (None, None) => file
-                .listen
-                .unwrap_or_else(|| "127.0.0.1:8080".parse().expect("static")),
-        };
+        let vars = EnvSettings(env);
+        let listen = listen(flags, &vars, &file)?;
         let data = flags
             .data
             .clone()
-            .or_else(|| env("INTERLOG_DATA").map(PathBuf::from))
-            .or(file.data)
+            .or_else(|| vars.text("data").map(PathBuf::from))
+            .or(file.data.clone())
             .unwrap_or_else(|| PathBuf::from("./interlog-data"));
         let store = match flags
             .store
             .clone()
-            .or_else(|| env("INTERLOG_STORE"))
-            .or(file.store)
+            .or_else(|| vars.text("store"))
+            .or(file.store.clone())
         {
             Some(url) => StoreUrl::parse(&url).map_err(ConfigError::Invalid)?,
             None => StoreUrl::in_data_dir(&data),
         };
-        let log_format = match (flags.log_format, env("INTERLOG_LOG_FORMAT")) {
-            (Some(f), _) => f,
-            (None, Some(v)) => v
-                .parse()
-                .map_err(|e: String| invalid("INTERLOG_LOG_FORMAT", &e))?,
-            (None, None) => file.log_format.unwrap_or(LogFormat::Text),
-        };
-        let env_bool = |name: &str| -> Result<Option<bool>, ConfigError> {
-            env(name)
-                .map(|v| match v.trim() {
-                    "true" | "1" | "on" => Ok(true),
-                    "false" | "0" | "off" => Ok(false),
-                    _ => Err(invalid(name, "must be true or false")),
-                })
-                .transpose()
-        };
-        let metrics_listen = match env("INTERLOG_METRICS_LISTEN") {
-            Some(v) if v.trim().is_empty() => None,
-            Some(v) => Some(v.trim().parse().map_err(|_| {
-                invalid(
-                    "INTERLOG_METRICS_LISTEN",
-                    "must be an address like 127.0.0.1:9090",
-                )
-            })?),
-            None => file.metrics_listen,
-        };
-        let metrics = match env_bool("INTERLOG_METRICS")?
-            .or(file.metrics)
-            .unwrap_or(true)
-        {
-            false => MetricsServing::Off,
-            true if metrics_listen.is_some() => MetricsServing::OwnListener,
-            true => MetricsServing::WithApi,
-        };
-        let defaults = ApiConfig::default();
-        let positive =
-            |name: &str, env_name: &str, file: Option<u64>| -> Result<Option<u64>, ConfigError> {
-                let v = match env_parse(env_name)? {
-                    Some(n) => Some(
-                        u64::try_from(n).map_err(|_| invalid(env_name, "must not be negative"))?,
-                    ),
-                    None => file,
-                };
-                match v {
-                    Some(0) => Err(invalid(name, "must be at least 1")),
-                    v => Ok(v),
-                }
-            };
-        let guard_defaults = interlog_http::auth::GuardLimits::default();
-        let credential_limits = interlog_http::auth::GuardLimits {
-            burst: positive(
-                "credential_burst",
-                "INTERLOG_CREDENTIAL_BURST",
-                file.credential_burst.map(u64::from),
-            )?
-            .map_or(guard_defaults.burst, |n| n.min(u64::from(u32::MAX)) as u32),
-            per_minute: positive(
-                "credential_per_minute",
-                "INTERLOG_CREDENTIAL_PER_MINUTE",
-                file.credential_per_minute.map(u64::from),
-            )?
-            .map_or(guard_defaults.per_minute, |n| {
-                n.min(u64::from(u32::MAX)) as u32
-            }),
-            queue: positive(
-                "credential_queue",
-                "INTERLOG_CREDENTIAL_QUEUE",
-                file.credential_queue.map(|n| n as u64),
-            )?
-            .map_or(guard_defaults.queue, |n| n as usize),
-        };
-        let api = ApiConfig {
-            credential_limits,
-            token_ttl_secs: env_parse("INTERLOG_TOKEN_TTL_SECS")?
-                .or(file.token_ttl_secs)
-                .unwrap_or(defaults.token_ttl_secs),
-            max_body_bytes: env_size("INTERLOG_MAX_BODY_BYTES")?
-                .or(file.max_body_bytes)
-                .unwrap_or(defaults.max_body_bytes),
-            max_bulk_bytes: env_size("INTERLOG_MAX_BULK_BYTES")?
-                .or(file.max_bulk_bytes)
-                .unwrap_or(defaults.max_bulk_bytes),
-            metrics,
-            ui_session_ttl_secs: env_parse("INTERLOG_UI_SESSION_TTL_SECS")?
-                .or(file.ui_session_ttl_secs)
-                .unwrap_or(defaults.ui_session_ttl_secs),
-            ui_secure_cookies: env_bool("INTERLOG_UI_SECURE_COOKIES")?
-                .or(file.ui_secure_cookies)
-                .unwrap_or(defaults.ui_secure_cookies),
-            ..defaults
-        };
-        if api.token_ttl_secs <= 0 {
-            return Err(invalid("token_ttl_secs", "must be positive"));
-        }
-        if api.ui_session_ttl_secs <= 0 {
-            return Err(invalid("ui_session_ttl_secs", "must be positive"));
-        }
-        let server_defaults = ServerConfig::defaults();
-        let secs = |name: &str, env_name: &str, file: Option<u64>, default: Duration| {
-            positive(name, env_name, file).map(|v| v.map_or(default, Duration::from_secs))
-        };
-        let server = ServerConfig {
-            max_connections: match env_size("INTERLOG_MAX_CONNECTIONS")?.or(file.max_connections) {
-                Some(0) => return Err(invalid("max_connections", "must be at least 1")),
-                Some(n) => n,
-                None => server_defaults.max_connections,
-            },
-            header_read_timeout: secs(
-                "header_read_timeout_secs",
-                "INTERLOG_HEADER_READ_TIMEOUT_SECS",
-                file.header_read_timeout_secs,
-                server_defaults.header_read_timeout,
-            )?,
-            idle_timeout: secs(
-                "idle_timeout_secs",
-                "INTERLOG_IDLE_TIMEOUT_SECS",
-                file.idle_timeout_secs,
-                server_defaults.idle_timeout,
-            )?,
-            body_read_timeout: secs(
-                "body_read_timeout_secs",
-                "INTERLOG_BODY_READ_TIMEOUT_SECS",
-                file.body_read_timeout_secs,
-                server_defaults.body_read_timeout,
-            )?,
-            shutdown_grace: secs(
-                "shutdown_grace_secs",
-                "INTERLOG_SHUTDOWN_GRACE_SECS",
-                file.shutdown_grace_secs,
-                server_defaults.shutdown_grace,
-            )?,
-        };
+        let log_format = log_format(flags, &vars, &file)?;
+        let (metrics, metrics_listen) = metrics(&vars, &file)?;
+        let api = api_config(&vars, &file, metrics)?;
+        let server = server_settings(&vars, &file)?;
         let mut warnings = warnings;
         let webhooks = webhook_settings(&file.webhooks, env, &mut warnings)?;
         let api = ApiConfig { webhooks, ..api };
-        let change_horizon = Duration::from_secs(
-            86_400
-                * positive(
-                    "change_horizon_days",
-                    "INTERLOG_CHANGE_HORIZON_DAYS",
-                    file.change_horizon_days,
-                )?
-                .unwrap_or(30),
-        );
-        let maintenance_interval = match positive(
-            "maintenance_interval_secs",
-            "INTERLOG_MAINTENANCE_INTERVAL_SECS",
-            file.maintenance_interval_secs,
-        )? {
-            Some(n) if n > 86_400 => {
-                return Err(invalid(
-                    "maintenance_interval_secs",
-                    "must be at most 86400",
-                ))
-            }
-            n => Duration::from_secs(n.unwrap_or(60)),
-        };
-        let mut sections = file.dialects;
-        let mut dialects = BTreeMap::new();
-        for d in crate::registry::dialects() {
-            let section = format!("dialects.{}", d.name);
-            let mut values = ConfigSection::new(section.clone());
-            let table = sections.remove(d.name).unwrap_or_default();
-            for (key, value) in table {
-                if d.config_keys.iter().any(|s| s.key == key) {
-                    let json = serde_json::to_value(&value)
-                        .map_err(|e| ConfigError::Invalid(format!("[{section}] {key}: {e}")))?;
-                    values.set_file(&key, json);
-                } else {
-                    warnings.push(format!("[{section}] {key}"));
-                }
-            }
-            for s in d.config_keys {
-                if let Some(var) = s.env {
-                    if let Some(v) = env(var) {
-                        values.set_env(s.key, var, v);
-                    }
-                }
-            }
-            dialects.insert(d.name, values);
-        }
-        warnings.extend(sections.into_keys().map(|k| format!("[dialects.{k}]")));
+        let (change_horizon, maintenance_interval) = maintenance(&vars, &file)?;
+        let dialects = dialect_sections(file.dialects, env, &mut warnings)?;
         Ok(Config {
             listen,
-            metrics_listen: metrics_listen.filter(|_| metrics != MetricsServing::Off),
+            metrics_listen,
             data,
             store,
             log_format,
-            log_level: env("INTERLOG_LOG")
+            log_level: vars
+                .text("log_level")
                 .or(file.log_level)
                 .unwrap_or_else(|| "info".into()),
             api,
-            signing_key_file: env("INTERLOG_SIGNING_KEY_FILE")
+            signing_key_file: vars
+                .text("signing_key_file")
                 .map(PathBuf::from)
                 .or(file.signing_key_file),
             server,
@@ -481,26 +586,306 @@ impl Config {
     }
 }
 
+/// `name` (a key or an environment variable) cannot be used: `what` says why.
+fn invalid(name: &str, what: &str) -> ConfigError {
+    ConfigError::Invalid(format!("{name}: {what}"))
+}
+
+/// The server's own settings as the environment gives them, each from the variable
+/// [`CORE_SETTINGS`] names for its key; a value that cannot be used names the variable.
+struct EnvSettings<'a>(Env<'a>);
+
+impl EnvSettings<'_> {
+    /// The value, as given.
+    fn text(&self, key: &str) -> Option<String> {
+        (self.0)(env_var(key))
+    }
+
+    /// A whole number.
+    fn whole(&self, key: &str) -> Result<Option<i64>, ConfigError> {
+        let var = env_var(key);
+        (self.0)(var)
+            .map(|v| {
+                v.trim()
+                    .parse::<i64>()
+                    .map_err(|_| invalid(var, "must be a whole number"))
+            })
+            .transpose()
+    }
+
+    /// A whole number, not negative.
+    fn size(&self, key: &str) -> Result<Option<usize>, ConfigError> {
+        self.whole(key)?
+            .map(|n| usize::try_from(n).map_err(|_| invalid(env_var(key), "must not be negative")))
+            .transpose()
+    }
+
+    /// `true`/`1`/`on` or `false`/`0`/`off`.
+    fn flag(&self, key: &str) -> Result<Option<bool>, ConfigError> {
+        let var = env_var(key);
+        (self.0)(var)
+            .map(|v| match v.trim() {
+                "true" | "1" | "on" => Ok(true),
+                "false" | "0" | "off" => Ok(false),
+                _ => Err(invalid(var, "must be true or false")),
+            })
+            .transpose()
+    }
+
+    /// A count of at least 1, from the environment or else `file`; a zero names the key.
+    fn positive(&self, key: &str, file: Option<u64>) -> Result<Option<u64>, ConfigError> {
+        let v = match self.whole(key)? {
+            Some(n) => {
+                Some(u64::try_from(n).map_err(|_| invalid(env_var(key), "must not be negative"))?)
+            }
+            None => file,
+        };
+        match v {
+            Some(0) => Err(invalid(key, "must be at least 1")),
+            v => Ok(v),
+        }
+    }
+
+    /// A number of seconds of at least 1, from the environment or else `file`, or `default`.
+    fn seconds(
+        &self,
+        key: &str,
+        file: Option<u64>,
+        default: Duration,
+    ) -> Result<Duration, ConfigError> {
+        Ok(self
+            .positive(key, file)?
+            .map_or(default, Duration::from_secs))
+    }
+}
+
+/// Where the API listens: the flag, the environment, the file, or 127.0.0.1:8080.
+fn listen(
+    flags: &Overrides,
+    vars: &EnvSettings<'_>,
+    file: &FileConfig,
+) -> Result<SocketAddr, ConfigError> {
+    Ok(match (flags.listen, vars.text("listen")) {
+        (Some(l), _) => l,
+        (None, Some(v)) => v
+            .parse()
+            .map_err(|_| invalid(env_var("listen"), "must be an address like 127.0.0.1:8080"))?,
+        (None, None) => file
+            .listen
+            .unwrap_or_else(|| "127.0.0.1:8080".parse().expect("static")),
+    })
+}
+
+/// How logs are written: the flag, the environment, the file, or text.
+fn log_format(
+    flags: &Overrides,
+    vars: &EnvSettings<'_>,
+    file: &FileConfig,
+) -> Result<LogFormat, ConfigError> {
+    Ok(match (flags.log_format, vars.text("log_format")) {
+        (Some(f), _) => f,
+        (None, Some(v)) => v
+            .parse()
+            .map_err(|e: String| invalid(env_var("log_format"), &e))?,
+        (None, None) => file.log_format.unwrap_or(LogFormat::Text),
+    })
+}
+
+/// Whether and where `/metrics` is served: with the API by default, on a listener of its
+/// own when `metrics_listen` is set (and metrics are not off).
+fn metrics(
+    vars: &EnvSettings<'_>,
+    file: &FileConfig,
+) -> Result<(MetricsServing, Option<SocketAddr>), ConfigError> {
+    let metrics_listen = match vars.text("metrics_listen") {
+        Some(v) if v.trim().is_empty() => None,
+        Some(v) => Some(v.trim().parse().map_err(|_| {
+            invalid(
+                env_var("metrics_listen"),
+                "must be an address like 127.0.0.1:9090",
+            )
+        })?),
+        None => file.metrics_listen,
+    };
+    let metrics = match vars.flag("metrics")?.or(file.metrics).unwrap_or(true) {
+        false => MetricsServing::Off,
+        true if metrics_listen.is_some() => MetricsServing::OwnListener,
+        true => MetricsServing::WithApi,
+    };
+    Ok((
+        metrics,
+        metrics_listen.filter(|_| metrics != MetricsServing::Off),
+    ))
+}
+
+/// What the APIs are configured with (all but the webhooks): the credential guard, token
+/// and session lifetimes, body sizes, cookies.
+fn api_config(
+    vars: &EnvSettings<'_>,
+    file: &FileConfig,
+    metrics: MetricsServing,
+) -> Result<ApiConfig, ConfigError> {
+    let defaults = ApiConfig::default();
+    let api = ApiConfig {
+        credential_limits: credential_limits(vars, file)?,
+        token_ttl_secs: vars
+            .whole("token_ttl_secs")?
+            .or(file.token_ttl_secs)
+            .unwrap_or(defaults.token_ttl_secs),
+        max_body_bytes: vars
+            .size("max_body_bytes")?
+            .or(file.max_body_bytes)
+            .unwrap_or(defaults.max_body_bytes),
+        max_bulk_bytes: vars
+            .size("max_bulk_bytes")?
+            .or(file.max_bulk_bytes)
+            .unwrap_or(defaults.max_bulk_bytes),
+        metrics,
+        ui_session_ttl_secs: vars
+            .whole("ui_session_ttl_secs")?
+            .or(file.ui_session_ttl_secs)
+            .unwrap_or(defaults.ui_session_ttl_secs),
+        ui_secure_cookies: vars
+            .flag("ui_secure_cookies")?
+            .or(file.ui_secure_cookies)
+            .unwrap_or(defaults.ui_secure_cookies),
+        ..defaults
+    };
+    if api.token_ttl_secs <= 0 {
+        return Err(invalid("token_ttl_secs", "must be positive"));
+    }
+    if api.ui_session_ttl_secs <= 0 {
+        return Err(invalid("ui_session_ttl_secs", "must be positive"));
+    }
+    Ok(api)
+}
+
+/// The guard on secret checks: each client address's burst and refill, and the queue.
+fn credential_limits(
+    vars: &EnvSettings<'_>,
+    file: &FileConfig,
+) -> Result<interlog_http::auth::GuardLimits, ConfigError> {
+    let guard_defaults = interlog_http::auth::GuardLimits::default();
+    let per_address = |n: u64| n.min(u64::from(u32::MAX)) as u32;
+    Ok(interlog_http::auth::GuardLimits {
+        burst: vars
+            .positive("credential_burst", file.credential_burst.map(u64::from))?
+            .map_or(guard_defaults.burst, per_address),
+        per_minute: vars
+            .positive(
+                "credential_per_minute",
+                file.credential_per_minute.map(u64::from),
+            )?
+            .map_or(guard_defaults.per_minute, per_address),
+        queue: vars
+            .positive("credential_queue", file.credential_queue.map(|n| n as u64))?
+            .map_or(guard_defaults.queue, |n| n as usize),
+    })
+}
+
+/// How connections are served: how many at once, and the timeouts.
+fn server_settings(
+    vars: &EnvSettings<'_>,
+    file: &FileConfig,
+) -> Result<ServerConfig, ConfigError> {
+    let defaults = ServerConfig::defaults();
+    Ok(ServerConfig {
+        max_connections: match vars.size("max_connections")?.or(file.max_connections) {
+            Some(0) => return Err(invalid("max_connections", "must be at least 1")),
+            Some(n) => n,
+            None => defaults.max_connections,
+        },
+        header_read_timeout: vars.seconds(
+            "header_read_timeout_secs",
+            file.header_read_timeout_secs,
+            defaults.header_read_timeout,
+        )?,
+        idle_timeout: vars.seconds(
+            "idle_timeout_secs",
+            file.idle_timeout_secs,
+            defaults.idle_timeout,
+        )?,
+        body_read_timeout: vars.seconds(
+            "body_read_timeout_secs",
+            file.body_read_timeout_secs,
+            defaults.body_read_timeout,
+        )?,
+        shutdown_grace: vars.seconds(
+            "shutdown_grace_secs",
+            file.shutdown_grace_secs,
+            defaults.shutdown_grace,
+        )?,
+    })
+}
+
+/// How long the change feed keeps tombstones (30 days), and how often the maintenance runs
+/// (every 60 s, at most daily).
+fn maintenance(
+    vars: &EnvSettings<'_>,
+    file: &FileConfig,
+) -> Result<(Duration, Duration), ConfigError> {
+    let change_horizon = Duration::from_secs(
+        86_400
+            * vars
+                .positive("change_horizon_days", file.change_horizon_days)?
+                .unwrap_or(30),
+    );
+    let maintenance_interval =
+        match vars.positive("maintenance_interval_secs", file.maintenance_interval_secs)? {
+            Some(n) if n > 86_400 => {
+                return Err(invalid(
+                    "maintenance_interval_secs",
+                    "must be at most 86400",
+                ))
+            }
+            n => Duration::from_secs(n.unwrap_or(60)),
+        };
+    Ok((change_horizon, maintenance_interval))
+}
+
+/// Each registered dialect's section (`[dialects.NAME]`), with the environment applied;
+/// keys and sections no dialect knows are added to `warnings`.
+fn dialect_sections(
+    mut sections: BTreeMap<String, toml::Table>,
+    env: Env<'_>,
+    warnings: &mut Vec<String>,
+) -> Result<BTreeMap<&'static str, ConfigSection>, ConfigError> {
+    let mut dialects = BTreeMap::new();
+    for d in crate::registry::dialects() {
+        let section = format!("dialects.{}", d.name);
+        let mut values = ConfigSection::new(section.clone());
+        let table = sections.remove(d.name).unwrap_or_default();
+        for (key, value) in table {
+            if d.config_keys.iter().any(|s| s.key == key) {
+                let json = serde_json::to_value(&value)
+                    .map_err(|e| ConfigError::Invalid(format!("[{section}] {key}: {e}")))?;
+                values.set_file(&key, json);
+            } else {
+                warnings.push(format!("[{section}] {key}"));
+            }
+        }
+        for s in d.config_keys {
+            if let Some(var) = s.env {
+                if let Some(v) = env(var) {
+                    values.set_env(s.key, var, v);
+                }
+            }
+        }
+        dialects.insert(d.name, values);
+    }
+    warnings.extend(sections.into_keys().map(|k| format!("[dialects.{k}]")));
+    Ok(dialects)
+}
+
 /// The `[webhooks]` section, with the environment applied.
 fn webhook_settings(
     table: &toml::Table,
     env: Env<'_>,
     warnings: &mut Vec<String>,
 ) -> Result<interlog_http::state::WebhookConfig, ConfigError> {
-    const KEYS: &[(&str, &str)] = &[
-        (
-            "allow_private_targets",
-            "INTERLOG_WEBHOOKS_ALLOW_PRIVATE_TARGETS",
-        ),
-        ("timeout_secs", "INTERLOG_WEBHOOKS_TIMEOUT_SECS"),
-        ("retry_base_secs", "INTERLOG_WEBHOOKS_RETRY_BASE_SECS"),
-        ("retry_cap_secs", "INTERLOG_WEBHOOKS_RETRY_CAP_SECS"),
-        ("give_up_after_secs", "INTERLOG_WEBHOOKS_GIVE_UP_AFTER_SECS"),
-        ("max_per_tenant", "INTERLOG_WEBHOOKS_MAX_PER_TENANT"),
-    ];
     let mut values = ConfigSection::new("webhooks");
     for (key, value) in table {
-        if KEYS.iter().any(|(k, _)| k == key) {
+        if WEBHOOK_SETTINGS.iter().any(|s| s.key == key) {
             let json = serde_json::to_value(value)
                 .map_err(|e| ConfigError::Invalid(format!("[webhooks] {key}: {e}")))?;
             values.set_file(key, json);
@@ -508,9 +893,9 @@ fn webhook_settings(
             warnings.push(format!("[webhooks] {key}"));
         }
     }
-    for (key, var) in KEYS {
-        if let Some(v) = env(var) {
-            values.set_env(key, var, v);
+    for s in WEBHOOK_SETTINGS {
+        if let Some(v) = env(s.env) {
+            values.set_env(s.key, s.env, v);
         }
     }
     let mut w = interlog_http::state::WebhookConfig::default();
@@ -549,38 +934,10 @@ fn read_file(path: &Path) -> Result<(FileConfig, Vec<String>), ConfigError> {
 
 fn parse(text: &str) -> Result<(FileConfig, Vec<String>), toml::de::Error> {
     let mut table: toml::Table = toml::from_str(text)?;
-    const KNOWN: &[&str] = &[
-        "listen",
-        "data",
-        "store",
-        "log_format",
-        "log_level",
-        "token_ttl_secs",
-        "max_body_bytes",
-        "max_bulk_bytes",
-        "signing_key_file",
-        "metrics",
-        "metrics_listen",
-        "ui_session_ttl_secs",
-        "ui_secure_cookies",
-        "max_connections",
-        "header_read_timeout_secs",
-        "idle_timeout_secs",
-        "body_read_timeout_secs",
-        "shutdown_grace_secs",
-        "credential_burst",
-        "credential_per_minute",
-        "credential_queue",
-        "change_horizon_days",
-        "maintenance_interval_secs",
-        "webhooks",
-        "dialects",
-    ];
-    let unknown: Vec<String> = table
-        .keys()
-        .filter(|k| !KNOWN.contains(&k.as_str()))
-        .cloned()
-        .collect();
+    let known = |key: &str| {
+        CORE_SETTINGS.iter().any(|s| s.key == key) || key == "webhooks" || key == "dialects"
+    };
+    let unknown: Vec<String> = table.keys().filter(|k| !known(k)).cloned().collect();
     for k in &unknown {
         table.remove(k);
     }
@@ -611,6 +968,84 @@ mod tests {
         );
         let c = load_text(&default_file(), &no_env).unwrap();
         assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    }
+
+    /// The defaults the default file shows are the ones that apply: the file with each of
+    /// them uncommented configures exactly what an empty file does.
+    #[test]
+    fn the_printed_defaults_are_the_defaults() {
+        let shown_defaults: Vec<String> = CORE_SETTINGS
+            .iter()
+            .chain(WEBHOOK_SETTINGS)
+            .filter_map(|s| match s.shown {
+                Shown::Default(v) => Some(format!("# {} = {v}", s.key)),
+                Shown::Example(_) => None,
+            })
+            .collect();
+        let file = default_file();
+        // The server's own part: a dialect may share a key and a value with it.
+        let (own, _) = file.split_once("\n# Each dialect's settings").unwrap();
+        let uncommented: String = own
+            .lines()
+            .map(|l| match shown_defaults.iter().any(|d| d == l) {
+                true => &l[2..],
+                false => l,
+            })
+            .flat_map(|l| [l, "\n"])
+            .collect();
+        assert_eq!(
+            uncommented
+                .lines()
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .count(),
+            // The defaults and `[webhooks]`.
+            shown_defaults.len() + 1,
+            "every default is shown once: {uncommented}"
+        );
+        let explicit = load_text(&uncommented, &no_env).unwrap();
+        let implicit = load_text("", &no_env).unwrap();
+        assert!(explicit.warnings.is_empty(), "{:?}", explicit.warnings);
+        assert_eq!(format!("{explicit:?}"), format!("{implicit:?}"));
+    }
+
+    /// The table and the file agree: every key of the table is a key of the file, and every
+    /// key of the file has a row in the table.
+    #[test]
+    fn every_key_of_the_file_is_in_the_table() {
+        let file = serde_json::to_value(FileConfig::default()).unwrap();
+        let file_keys: Vec<&str> = file
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .filter(|k| !matches!(*k, "webhooks" | "dialects"))
+            .collect();
+        let mut table_keys: Vec<&str> = CORE_SETTINGS.iter().map(|s| s.key).collect();
+        table_keys.sort_unstable();
+        assert_eq!(file_keys, table_keys);
+    }
+
+    /// The environment variables read are the ones the tables name (and the dialects'),
+    /// each of them.
+    #[test]
+    fn the_variables_read_are_the_tables() {
+        let asked = std::cell::RefCell::new(std::collections::BTreeSet::new());
+        let env = |name: &str| {
+            asked.borrow_mut().insert(name.to_owned());
+            None
+        };
+        load_text("", &env).unwrap();
+        let named: std::collections::BTreeSet<String> = CORE_SETTINGS
+            .iter()
+            .chain(WEBHOOK_SETTINGS)
+            .map(|s| s.env)
+            .chain(
+                crate::registry::dialects()
+                    .flat_map(|d| d.config_keys.iter().filter_map(|s| s.env)),
+            )
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(asked.into_inner(), named);
     }
 
     #[test]

@@ -336,75 +336,173 @@ struct Cust {
 
 impl Builder {
     /// The engagement starting at `start` (ms); `active` ones are still in progress.
+    ///
+    /// Each part below draws from the one random stream in turn: the order of the parts,
+    /// and of the draws inside each, is what makes a seed's output what it is.
     pub(crate) fn build(&mut self, start: i64, active: bool) -> Engagement {
         let rng = &mut self.rng;
         let p = &self.pools;
-        let id = ids::v7(rng, start);
-        let kind = pick(rng, CHANNEL_MIX);
-        let mut source = pick(rng, PLATFORMS);
-        if source == SourcePlatform::OracleLx
-            && !matches!(kind, ChannelType::Voice | ChannelType::Video)
-        {
-            // Oracle Live Experience carries audio and video only.
-            source = pick(rng, &PLATFORMS[1..]);
-        }
-        let prof = profile(kind);
-        let mut direction = pick(rng, prof.directions);
-        let (ch_source, media) = channel_source(rng, kind);
-
-        let mut e = Engagement {
-            id,
-            source: Some(source),
-            started_at: ts(start),
-            ..Default::default()
-        };
-        e.channels.push(Channel {
-            kind,
-            id: Some(prof.channel_id.to_owned()),
-            source: Some(ch_source.to_owned()),
-            media: Some(media),
-        });
-        if matches!(direction, Direction::Internal | Direction::Consult) {
-            internal(rng, p, &mut e, start, active, direction);
+        let (mut e, opening) = open(rng, start);
+        if matches!(opening.direction, Direction::Internal | Direction::Consult) {
+            internal(rng, p, &mut e, start, active, opening.direction);
             return e;
         }
+        let (cust, direction) = choose_customer(rng, p, &self.recent, &mut e, &opening);
+        e.direction = Some(direction);
+        let course = Course::draw(rng, p, opening, direction, start, active);
 
-        // The customer: usually drawn from the skewed population; a follow-up reuses the
-        // customer of a recent engagement and names it as its parent.
-        let follow_up = if kind == ChannelType::Email {
-            0.12
+        let mut line = Timeline::new(start);
+        if course.inbound {
+            line.inbound(rng, p, &course);
         } else {
-            0.015
-        };
-        let mut chosen = None;
-        if rng.gen_bool(follow_up) {
-            if let Some((pid, c)) = self.recent.pick(rng) {
-                e.parent_id = Some(pid);
-                chosen = Some(c);
-                if kind == ChannelType::Email && rng.gen_bool(0.6) {
-                    direction = Direction::Outbound;
-                }
+            line.outbound(rng, p, &course);
+        }
+        line.conversation(rng, p, &course);
+        line.settle_owner(course.fate);
+
+        let mut after = outcome_and_times(rng, p, &mut e, &course, &line);
+        who_took_part(rng, p, &mut e, &course, &cust, &mut line);
+        let topic = what_it_was_about(rng, p, &mut e, &course, &cust);
+        after_the_conversation(rng, p, &mut e, &course, &line, &mut after, topic);
+        transcript(rng, p, &mut e, &course, &cust, &line, topic);
+        e.updated_at = Some(ts(after.updated));
+        if line.completed() {
+            self.recent.push(&e.id, cust.index);
+        }
+        customer_identifiers(&mut e, cust);
+        e
+    }
+}
+
+/// What is drawn first, and what everything after depends on: the channel, the platform
+/// that recorded the engagement, and which way it went.
+struct Opening {
+    kind: ChannelType,
+    source: SourcePlatform,
+    prof: Profile,
+    direction: Direction,
+    ch_source: &'static str,
+    media: Media,
+}
+
+/// The engagement's id, channel and platform, and its direction.
+fn open(rng: &mut ChaCha8Rng, start: i64) -> (Engagement, Opening) {
+    let id = ids::v7(rng, start);
+    let kind = pick(rng, CHANNEL_MIX);
+    let mut source = pick(rng, PLATFORMS);
+    if source == SourcePlatform::OracleLx
+        && !matches!(kind, ChannelType::Voice | ChannelType::Video)
+    {
+        // Oracle Live Experience carries audio and video only.
+        source = pick(rng, &PLATFORMS[1..]);
+    }
+    let prof = profile(kind);
+    let direction = pick(rng, prof.directions);
+    let (ch_source, media) = channel_source(rng, kind);
+
+    let mut e = Engagement {
+        id,
+        source: Some(source),
+        started_at: ts(start),
+        ..Default::default()
+    };
+    e.channels.push(Channel {
+        kind,
+        id: Some(prof.channel_id.to_owned()),
+        source: Some(ch_source.to_owned()),
+        media: Some(media),
+    });
+    let opening = Opening {
+        kind,
+        source,
+        prof,
+        direction,
+        ch_source,
+        media,
+    };
+    (e, opening)
+}
+
+/// The customer: usually drawn from the skewed population; a follow-up reuses the customer
+/// of a recent engagement and names it as its parent (an email follow-up is often the
+/// center writing back, so outbound). Also returns the direction, which that may turn.
+fn choose_customer(
+    rng: &mut ChaCha8Rng,
+    p: &Pools,
+    recent: &Recent,
+    e: &mut Engagement,
+    opening: &Opening,
+) -> (Cust, Direction) {
+    let kind = opening.kind;
+    let mut direction = opening.direction;
+    let follow_up = if kind == ChannelType::Email {
+        0.12
+    } else {
+        0.015
+    };
+    let mut chosen = None;
+    if rng.gen_bool(follow_up) {
+        if let Some((pid, c)) = recent.pick(rng) {
+            e.parent_id = Some(pid);
+            chosen = Some(c);
+            if kind == ChannelType::Email && rng.gen_bool(0.6) {
+                direction = Direction::Outbound;
             }
         }
-        let index = chosen.unwrap_or_else(|| skewed_index(rng, p.customer_count()));
-        let info = p.customer(index);
-        let style = if rng.gen_bool(0.75) {
-            info.phone_style
-        } else {
-            rng.gen_range(0..PHONE_STYLES)
-        };
-        let number = match kind {
-            ChannelType::Sms => info.mobile().render(style),
-            _ => one(rng, &info.phones).render(style),
-        };
-        let cust = Cust {
-            index,
-            info,
-            number,
-            style,
-        };
-        e.direction = Some(direction);
+    }
+    let index = chosen.unwrap_or_else(|| skewed_index(rng, p.customer_count()));
+    let info = p.customer(index);
+    let style = if rng.gen_bool(0.75) {
+        info.phone_style
+    } else {
+        rng.gen_range(0..PHONE_STYLES)
+    };
+    let number = match kind {
+        ChannelType::Sms => info.mobile().render(style),
+        _ => one(rng, &info.phones).render(style),
+    };
+    let cust = Cust {
+        index,
+        info,
+        number,
+        style,
+    };
+    (cust, direction)
+}
 
+/// How a customer engagement goes, decided before its timeline is drawn.
+struct Course {
+    start: i64,
+    /// Still in progress.
+    active: bool,
+    kind: ChannelType,
+    source: SourcePlatform,
+    prof: Profile,
+    direction: Direction,
+    inbound: bool,
+    ch_source: &'static str,
+    media: Media,
+    fate: Fate,
+    /// The queue it is routed to first, and that queue's team.
+    q: usize,
+    team: usize,
+    detail: Detail,
+    /// Voice or video.
+    call: bool,
+    /// The call's dialog id, on a platform that records devices.
+    dialog: Option<String>,
+}
+
+impl Course {
+    /// Its fate (one in progress is being served), its queue, and what its platform records.
+    fn draw(
+        rng: &mut ChaCha8Rng,
+        p: &Pools,
+        opening: Opening,
+        direction: Direction,
+        start: i64,
+        active: bool,
+    ) -> Course {
         let fate = if active {
             Fate::Served
         } else {
@@ -417,658 +515,784 @@ impl Builder {
                 Fate::Served
             }
         };
-        let inbound = direction == Direction::Inbound;
         let q = p.pick_queue(rng);
-        let team = p.queues[q].team;
-        let detail = Detail::of(source);
-        let call = matches!(kind, ChannelType::Voice | ChannelType::Video);
+        let detail = Detail::of(opening.source);
+        let call = matches!(opening.kind, ChannelType::Voice | ChannelType::Video);
         let dialog = (call && detail.devices).then(|| ids::v4(rng));
-
-        // The timeline.
-        let mut autos: Vec<Auto> = Vec::new();
-        let mut visits: Vec<QueueVisit> = Vec::new();
-        let mut segs: Vec<Seg> = Vec::new();
-        let mut transfers: Vec<Transfer> = Vec::new();
-        let mut reason: Option<&'static str> = None;
-        let mut wait: Option<i64> = None;
-        let mut cust_joined = Some(start);
-        let mut talk_start = None;
-        let mut end = start;
-        let mut now = None;
-        let mut owner = None;
-        let mut talk = 0;
-        let mut in_flow_abandon = false;
-
-        if inbound {
-            let auto = match kind {
-                ChannelType::Voice if rng.gen_bool(0.5) => Some((
-                    one(rng, &p.ivr_flows),
-                    AutomationType::SelfService,
-                    40.0,
-                    0.55,
-                )),
-                ChannelType::Chat | ChannelType::Messaging if rng.gen_bool(0.35) => {
-                    Some((one(rng, &p.bot_flows), AutomationType::Chatbot, 60.0, 0.6))
-                }
-                _ => None,
-            };
-            let mut queued = start;
-            if let Some((flow, akind, median, sigma)) = auto {
-                let d = lognormal(rng, median * SECOND as f64, sigma, 5 * SECOND, 15 * MINUTE);
-                if fate == Fate::Abandoned && rng.gen_bool(0.3) {
-                    let d = (d as f64 * rng.gen_range(0.2..0.9)) as i64;
-                    in_flow_abandon = true;
-                    end = start + d;
-                    reason = Some(if akind == AutomationType::Chatbot {
-                        "customer left during bot conversation"
-                    } else {
-                        "abandoned in IVR"
-                    });
-                    autos.push(Auto {
-                        flow,
-                        kind: akind,
-                        from: start,
-                        to: end,
-                    });
-                } else {
-                    queued = start + d;
-                    autos.push(Auto {
-                        flow,
-                        kind: akind,
-                        from: start,
-                        to: queued,
-                    });
-                }
-            }
-            if !in_flow_abandon {
-                let wait_type = (kind == ChannelType::Voice).then(|| {
-                    if rng.gen_bool(0.05) {
-                        QueueWaitType::Callback
-                    } else {
-                        QueueWaitType::LiveWaiting
-                    }
-                });
-                match fate {
-                    Fate::Abandoned => {
-                        let w =
-                            lognormal(rng, prof.wait_median * 1.3, 1.0, 2 * SECOND, prof.wait_max);
-                        end = queued + w;
-                        wait = Some(w);
-                        reason = Some(pick(rng, prof.abandons));
-                        visits.push(visit(
-                            rng,
-                            p,
-                            q,
-                            source,
-                            prof.channel_id,
-                            queued,
-                            None,
-                            None,
-                            wait_type,
-                        ));
-                    }
-                    Fate::Failed => {
-                        let r = pick(rng, prof.failures);
-                        reason = Some(r);
-                        if matches!(r, "no agent available" | "queue full" | "session timed out") {
-                            let w = lognormal(rng, 20.0 * SECOND as f64, 0.8, SECOND, 10 * MINUTE);
-                            end = queued + w;
-                            wait = Some(w);
-                            visits.push(visit(
-                                rng,
-                                p,
-                                q,
-                                source,
-                                prof.channel_id,
-                                queued,
-                                None,
-                                None,
-                                wait_type,
-                            ));
-                        } else {
-                            end =
-                                queued + lognormal(rng, 5.0 * SECOND as f64, 0.8, 500, 2 * MINUTE);
-                        }
-                    }
-                    Fate::Served => {
-                        let w = lognormal(rng, prof.wait_median, 1.0, SECOND, prof.wait_max);
-                        let accepted = queued + w;
-                        let a = p.agent_for(rng, q);
-                        wait = Some(w);
-                        visits.push(visit(
-                            rng,
-                            p,
-                            q,
-                            source,
-                            prof.channel_id,
-                            queued,
-                            Some(accepted),
-                            Some(a),
-                            wait_type,
-                        ));
-                        segs.push(Seg::new(a, accepted));
-                        talk_start = Some(accepted);
-                    }
-                }
-            }
-        } else {
-            // Outbound: an agent reaches out; there is no queue.
-            let a = p.agent_for(rng, q);
-            segs.push(Seg::new(a, start));
-            match fate {
-                Fate::Served => {
-                    let answer = if call {
-                        start + lognormal(rng, 12.0 * SECOND as f64, 0.4, 2 * SECOND, 45 * SECOND)
-                    } else {
-                        start
-                    };
-                    cust_joined = Some(answer);
-                    talk_start = Some(answer);
-                }
-                _ => {
-                    let (r, d) = match (call, fate) {
-                        (true, Fate::Abandoned) => {
-                            match pick(rng, &[(0u8, 60), (1, 15), (2, 25)]) {
-                                0 => (
-                                    "no answer",
-                                    lognormal(
-                                        rng,
-                                        30.0 * SECOND as f64,
-                                        0.2,
-                                        10 * SECOND,
-                                        60 * SECOND,
-                                    ),
-                                ),
-                                1 => (
-                                    "busy",
-                                    lognormal(rng, 3.0 * SECOND as f64, 0.3, SECOND, 10 * SECOND),
-                                ),
-                                _ => (
-                                    "left voicemail",
-                                    lognormal(
-                                        rng,
-                                        55.0 * SECOND as f64,
-                                        0.3,
-                                        20 * SECOND,
-                                        3 * MINUTE,
-                                    ),
-                                ),
-                            }
-                        }
-                        (true, _) => (
-                            pick(rng, &[("invalid number", 50), ("network failure", 50)]),
-                            lognormal(rng, 3.0 * SECOND as f64, 0.5, 500, 20 * SECOND),
-                        ),
-                        (false, Fate::Abandoned) => (
-                            "no response",
-                            lognormal(rng, 2.0 * SECOND as f64, 0.5, 500, 20 * SECOND),
-                        ),
-                        (false, _) => (
-                            "delivery failure",
-                            lognormal(rng, 2.0 * SECOND as f64, 0.5, 500, 20 * SECOND),
-                        ),
-                    };
-                    reason = Some(r);
-                    end = start + d;
-                    cust_joined = None;
-                    segs[0].left = Some(end);
-                    owner = Some(0);
-                }
-            }
+        Course {
+            start,
+            active,
+            kind: opening.kind,
+            source: opening.source,
+            prof: opening.prof,
+            direction,
+            inbound: direction == Direction::Inbound,
+            ch_source: opening.ch_source,
+            media: opening.media,
+            fate,
+            q,
+            team: p.queues[q].team,
+            detail,
+            call,
+            dialog,
         }
+    }
 
-        // The conversation with one or more agents, and its transfers.
-        let mut extra_wait = 0;
-        let mut tail_flow = 0;
-        if let Some(ts0) = talk_start {
-            let total = lognormal(
-                rng,
-                prof.talk_median,
-                prof.talk_sigma,
-                5 * SECOND,
-                prof.talk_max,
-            );
-            if active {
-                now = Some(ts0 + (total as f64 * rng.gen_range(0.05..0.95)) as i64);
-                owner = Some(0);
-            } else {
-                let r: f64 = rng.gen();
-                let n_transfers = match kind {
-                    ChannelType::Email | ChannelType::Sms => usize::from(r < 0.06),
-                    _ if r < 0.015 => 2,
-                    _ if r < 0.125 => 1,
-                    _ => 0,
-                };
-                let mut remaining = total;
-                let mut cur = 0usize;
-                let mut cur_start = ts0;
-                let mut stopped = false;
-                for _ in 0..n_transfers {
-                    let seg_len = (remaining as f64 * rng.gen_range(0.25..0.6)) as i64;
-                    let t = cur_start + seg_len;
-                    remaining -= seg_len;
-                    let tkind = match kind {
-                        ChannelType::Voice => pick(
-                            rng,
-                            &[
-                                (TransferType::ToAgent, 38),
-                                (TransferType::ToQueue, 42),
-                                (TransferType::ConsultToQueue, 8),
-                                (TransferType::ToExternal, 5),
-                                (TransferType::ToFlow, 7),
-                            ],
-                        ),
-                        ChannelType::Email | ChannelType::Sms => TransferType::ToQueue,
-                        _ => pick(
-                            rng,
-                            &[(TransferType::ToAgent, 45), (TransferType::ToQueue, 55)],
-                        ),
-                    };
-                    let from = segs[cur].agent;
-                    let mut tr = transfer(rng, p, tkind, t, from, source, prof.channel_id, &dialog);
-                    match tkind {
-                        TransferType::ToAgent
-                        | TransferType::ToQueue
-                        | TransferType::ConsultToQueue => {
-                            let (b, joined) = if tkind == TransferType::ToAgent {
-                                let b = p.other_agent(rng, team, from);
-                                (
-                                    b,
-                                    t + lognormal(rng, 6.0 * SECOND as f64, 0.5, SECOND, MINUTE),
-                                )
-                            } else {
-                                let mut q2 = p.pick_queue(rng);
-                                if q2 == q && p.queues.len() > 1 {
-                                    q2 = (q + 1) % p.queues.len();
-                                }
-                                let w2 =
-                                    lognormal(rng, 30.0 * SECOND as f64, 0.9, SECOND, 20 * MINUTE);
-                                let mut b = p.agent_for(rng, q2);
-                                if b == from {
-                                    b = p.other_agent(rng, p.queues[q2].team, from);
-                                }
-                                let joined = t + w2;
-                                let wt = (kind == ChannelType::Voice)
-                                    .then_some(QueueWaitType::LiveWaiting);
-                                visits.push(visit(
-                                    rng,
-                                    p,
-                                    q2,
-                                    source,
-                                    prof.channel_id,
-                                    t,
-                                    Some(joined),
-                                    Some(b),
-                                    wt,
-                                ));
-                                tr.queue_id = Some(p.queues[q2].id.clone());
-                                tr.queue_name = Some(p.queues[q2].name.clone());
-                                if rng.gen_bool(0.3) {
-                                    tr.fallback_queue_id = Some(p.queues[q].id.clone());
-                                }
-                                (b, joined)
-                            };
-                            let ag = &p.agents[b as usize];
-                            tr.to_agent_id = Some(ag.id.clone());
-                            tr.to_agent_name = Some(ag.display.clone());
-                            tr.to_agent_joined_at = Some(ts(joined));
-                            if tkind == TransferType::ConsultToQueue {
-                                let consult = lognormal(
-                                    rng,
-                                    60.0 * SECOND as f64,
-                                    0.6,
-                                    10 * SECOND,
-                                    15 * MINUTE,
-                                );
-                                segs.push(Seg {
-                                    agent: b,
-                                    joined,
-                                    left: Some(joined + consult),
-                                    until: None,
-                                    consult: true,
-                                });
-                                tr.mode = Some(TransferMode::Warm);
-                                cur_start = joined + consult;
-                            } else {
-                                let warm = rng.gen_bool(0.4);
-                                tr.mode = Some(if warm {
-                                    TransferMode::Warm
-                                } else {
-                                    TransferMode::Cold
-                                });
-                                segs[cur].until = Some(t);
-                                segs[cur].left = Some(if warm {
-                                    joined
-                                        + lognormal(
-                                            rng,
-                                            40.0 * SECOND as f64,
-                                            0.5,
-                                            5 * SECOND,
-                                            5 * MINUTE,
-                                        )
-                                } else {
-                                    t
-                                });
-                                if tkind == TransferType::ToQueue {
-                                    extra_wait += joined - t;
-                                }
-                                segs.push(Seg::new(b, joined));
-                                cur = segs.len() - 1;
-                                cur_start = joined;
-                            }
-                        }
-                        TransferType::ToExternal => {
-                            tr.to_number = Some(one(rng, &p.external_numbers).clone());
-                            tr.mode = Some(TransferMode::Cold);
-                            end = t + 3 * SECOND;
-                            segs[cur].until = Some(t);
-                            segs[cur].left = Some(end);
-                            stopped = true;
-                        }
-                        TransferType::ToFlow => {
-                            let flow = one(rng, &p.transfer_flows);
-                            tr.to_flow_id = Some(flow.id.clone());
-                            tr.to_flow_name = Some(flow.name.to_owned());
-                            tr.mode = Some(TransferMode::Cold);
-                            tail_flow =
-                                lognormal(rng, 50.0 * SECOND as f64, 0.5, 5 * SECOND, 10 * MINUTE);
-                            end = t + tail_flow;
-                            segs[cur].until = Some(t);
-                            segs[cur].left = Some(t);
-                            autos.push(Auto {
-                                flow,
-                                kind: AutomationType::SelfService,
-                                from: t,
-                                to: end,
-                            });
-                            stopped = true;
-                        }
-                    }
-                    transfers.push(tr);
-                    if stopped {
-                        break;
-                    }
-                }
-                if !stopped {
-                    end = cur_start + remaining;
-                }
-                for s in &mut segs {
-                    s.left = Some(s.left.unwrap_or(end).min(end));
-                }
-                owner = Some(cur);
-                talk = (end - ts0 - extra_wait - tail_flow).max(0);
-            }
-        }
-        if fate != Fate::Served || talk_start.is_none() {
-            owner = owner.or((!segs.is_empty()).then_some(0));
-        }
-        let completed = now.is_none();
-        let horizon = now.unwrap_or(end);
-        let served = fate == Fate::Served && talk_start.is_some();
-
-        // Outcome and times.
-        e.team = Some(p.teams[team].name.to_owned());
-        if completed {
-            e.ended_at = Some(ts(end));
-            e.duration_ms = Some((end - start) as u64);
-            e.state = Some(State::Completed);
-            e.outcome = Some(if served {
-                Outcome::Successful
-            } else {
-                Outcome::Unsuccessful
-            });
-            e.release = Some(if served {
-                Release::Connected
-            } else {
-                Release::Attempted
-            });
-            e.reason = reason.map(str::to_owned);
-        } else {
-            e.state = Some(State::Active);
-            e.release = Some(Release::Connected);
-        }
-        let wrap = (served && completed)
-            .then(|| lognormal(rng, prof.wrap_median, 0.8, 2 * SECOND, 15 * MINUTE));
-        let flow_total: i64 = autos.iter().map(|a| a.to - a.from).sum();
-        e.timings = Timings {
-            wait_ms: wait.map(|w| (w + extra_wait) as u64),
-            talk_ms: (served && completed).then_some(talk as u64),
-            flow_ms: (flow_total > 0).then_some(flow_total as u64),
-            handling_ms: wrap.map(|w| (talk + w) as u64),
-            wrap_up_ms: wrap.map(|w| w as u64),
-        };
-        let mut updated = match wrap {
-            Some(w) => end + w + rng.gen_range(0..5 * SECOND),
-            None => horizon + rng.gen_range(0..5 * SECOND),
-        };
-
-        // Who took part.
-        e.participants.reserve_exact(1 + autos.len() + segs.len());
-        let left = completed.then_some(end);
-        let cp = customer_participant(
+    /// A visit of queue `q` from `queued`; `accepted` says when and by which agent, if it was.
+    fn visit(
+        &self,
+        rng: &mut ChaCha8Rng,
+        p: &Pools,
+        q: usize,
+        queued: i64,
+        accepted: Option<(i64, u32)>,
+        wait_type: Option<QueueWaitType>,
+    ) -> QueueVisit {
+        visit(
             rng,
             p,
-            &cust,
-            kind,
-            ch_source,
-            direction,
-            detail,
-            &dialog,
-            cust_joined,
-            left,
-        );
-        e.participants.push(cp);
-        for a in &autos {
-            e.participants.push(Participant {
-                id: Some(a.flow.id.clone()),
-                display_name: Some(a.flow.name.to_owned()),
-                joined_at: Some(ts(a.from)),
-                left_at: Some(ts(a.to)),
-                channel_id: detail.devices.then(|| prof.channel_id.to_owned()),
-                channel_type: Some(kind),
-                automation_type: Some(a.kind),
-                ..Participant::new(Role::Automation)
-            });
-            e.flows.push(Flow {
-                id: a.flow.id.clone(),
-                name: Some(a.flow.name.to_owned()),
-                version: Some(a.flow.version.clone()),
-            });
-        }
-        for (i, s) in segs.iter().enumerate() {
-            let ag = &p.agents[s.agent as usize];
-            e.participants.push(Participant {
-                id: Some(ag.id.clone()),
-                username: detail.names.then(|| ag.username.clone()),
-                email: Some(ag.email.clone()),
-                display_name: Some(ag.display.clone()),
-                first_name: detail.names.then(|| ag.first.to_owned()),
-                last_name: detail.names.then(|| ag.last.to_owned()),
-                joined_at: Some(ts(s.joined)),
-                left_at: s.left.map(ts),
-                extension: dialog.as_ref().map(|_| ag.extension.clone()),
-                dialog_id: dialog.clone(),
-                channel_id: detail.devices.then(|| prof.channel_id.to_owned()),
-                channel_type: Some(kind),
-                owner: owner == Some(i),
-                ..Participant::new(Role::Agent)
-            });
-        }
-        e.queues = visits;
-        e.transfers = transfers;
+            q,
+            self.source,
+            self.prof.channel_id,
+            queued,
+            accepted.map(|(at, _)| at),
+            accepted.map(|(_, agent)| agent),
+            wait_type,
+        )
+    }
+}
 
-        let info = &cust.info;
-        let (stype, saddr) = source_of(p, kind, ch_source, direction);
-        e.source_type = stype.map(str::to_owned);
-        e.source_address = saddr;
+/// The timeline: automations, queue visits, each agent's part and the transfers, and the
+/// instants that bound them. Drawn by [`Timeline::inbound`] or [`Timeline::outbound`],
+/// then [`Timeline::conversation`].
+struct Timeline<'a> {
+    autos: Vec<Auto<'a>>,
+    visits: Vec<QueueVisit>,
+    segs: Vec<Seg>,
+    transfers: Vec<Transfer>,
+    /// Why it did not succeed.
+    reason: Option<&'static str>,
+    /// Time in the first queue.
+    wait: Option<i64>,
+    cust_joined: Option<i64>,
+    /// When an agent and the customer were first connected, if they were.
+    talk_start: Option<i64>,
+    end: i64,
+    /// For one in progress: the instant it is seen at.
+    now: Option<i64>,
+    /// The segment whose agent owns the engagement.
+    owner: Option<usize>,
+    talk: i64,
+    /// Time waiting in queues after transfers.
+    extra_wait: i64,
+    /// Time in the flow it was transferred to last.
+    tail_flow: i64,
+}
 
-        // What it was about.
-        let topics = p.teams[team].topics;
-        let topic = word(rng, topics);
-        if rng.gen_bool(0.8) {
-            e.topics.push(topic.to_owned());
-            if rng.gen_bool(0.3) {
-                let t2 = *one(rng, topics);
-                if t2 != topic {
-                    e.topics.push(t2.to_owned());
-                }
-            }
+impl<'a> Timeline<'a> {
+    fn new(start: i64) -> Self {
+        Timeline {
+            autos: Vec::new(),
+            visits: Vec::new(),
+            segs: Vec::new(),
+            transfers: Vec::new(),
+            reason: None,
+            wait: None,
+            cust_joined: Some(start),
+            talk_start: None,
+            end: start,
+            now: None,
+            owner: None,
+            talk: 0,
+            extra_wait: 0,
+            tail_flow: 0,
         }
-        if kind == ChannelType::Email {
-            let mut s = String::new();
-            if e.parent_id.is_some() {
-                s.push_str("Re: ");
+    }
+
+    /// Inbound: maybe an IVR or a bot first (where some customers give up), then the queue,
+    /// where it is abandoned, fails, or an agent accepts it.
+    fn inbound(&mut self, rng: &mut ChaCha8Rng, p: &'a Pools, c: &Course) {
+        let (start, prof) = (c.start, &c.prof);
+        let auto = match c.kind {
+            ChannelType::Voice if rng.gen_bool(0.5) => Some((
+                one(rng, &p.ivr_flows),
+                AutomationType::SelfService,
+                40.0,
+                0.55,
+            )),
+            ChannelType::Chat | ChannelType::Messaging if rng.gen_bool(0.35) => {
+                Some((one(rng, &p.bot_flows), AutomationType::Chatbot, 60.0, 0.6))
             }
-            if rng.gen_bool(0.5) {
-                s.push_str(topic);
-            } else {
-                s.push_str(word(rng, EMAIL_SUBJECT_LINES));
-            }
-            e.subject = Some(s);
-        } else if rng.gen_bool(0.35) {
-            e.subject = Some(if rng.gen_bool(0.3) {
-                "Customer support".to_owned()
-            } else {
-                topic.to_owned()
-            });
-        }
-        if rng.gen_bool(0.75) {
-            e.attributes.push(p.queues[q].attribute.clone());
-        }
-        if rng.gen_bool(0.25) {
-            e.attributes.push(
-                if rng.gen_bool(0.9) {
-                    "Language.English"
+            _ => None,
+        };
+        let mut queued = start;
+        if let Some((flow, akind, median, sigma)) = auto {
+            let d = lognormal(rng, median * SECOND as f64, sigma, 5 * SECOND, 15 * MINUTE);
+            if c.fate == Fate::Abandoned && rng.gen_bool(0.3) {
+                let d = (d as f64 * rng.gen_range(0.2..0.9)) as i64;
+                self.end = start + d;
+                self.reason = Some(if akind == AutomationType::Chatbot {
+                    "customer left during bot conversation"
                 } else {
-                    "Language.Irish"
-                }
-                .to_owned(),
-            );
-        }
-        if info.vip {
-            e.attributes.push("Customer.VIP".to_owned());
-        }
-        if rng.gen_bool(0.85) {
-            data(rng, &mut e.data, direction);
-        }
-
-        // After the conversation: recordings, wrap-up codes, notes.
-        if served && completed {
-            if matches!(kind, ChannelType::Voice | ChannelType::Video) && rng.gen_bool(0.9) {
-                for s in &segs {
-                    let left = s.left.unwrap_or(end);
-                    if left > s.joined {
-                        e.recordings.push(recording(
-                            rng,
-                            &p.agents[s.agent as usize].email,
-                            kind,
-                            media,
-                            s.joined,
-                            left - s.joined,
-                        ));
-                    }
-                }
+                    "abandoned in IVR"
+                });
+                self.autos.push(Auto {
+                    flow,
+                    kind: akind,
+                    from: start,
+                    to: self.end,
+                });
+                return;
             }
-            if rng.gen_bool(0.8) {
-                let n = if rng.gen_bool(0.1) { 2 } else { 1 };
-                for _ in 0..n {
-                    let d = one(rng, &p.served_dispositions);
-                    if !e
-                        .dispositions
-                        .iter()
-                        .any(|x| x.name.as_deref() == Some(d.name))
-                    {
-                        e.dispositions.push(Disposition {
-                            id: Some(d.id.clone()),
-                            name: Some(d.name.to_owned()),
-                        });
-                    }
-                }
-            }
-        } else if completed && !segs.is_empty() && rng.gen_bool(0.7) {
-            let d = one(rng, &p.unsuccessful_dispositions);
-            e.dispositions.push(Disposition {
-                id: Some(d.id.clone()),
-                name: Some(d.name.to_owned()),
+            queued = start + d;
+            self.autos.push(Auto {
+                flow,
+                kind: akind,
+                from: start,
+                to: queued,
             });
         }
-        if let (true, Some(w), Some(o)) = (served, wrap, owner) {
-            if rng.gen_bool(0.23) {
-                let author = &p.agents[segs[o].agent as usize];
-                let created = end + (w as f64 * rng.gen_range(0.2..0.9)) as i64;
-                let mut text = String::with_capacity(120);
-                text.push_str(word(rng, NOTE_OPENERS));
-                push_lower(&mut text, topic);
-                text.push_str(". ");
-                text.push_str(word(rng, NOTE_ACTIONS));
-                let mut note = Note {
-                    id: Some(ids::v4(rng)),
-                    author_id: Some(author.id.clone()),
-                    author_name: Some(author.display.clone()),
-                    created_at: Some(ts(created)),
-                    ..Note::new(text)
-                };
-                if rng.gen_bool(0.15) {
-                    let later =
-                        created + lognormal(rng, 20.0 * MINUTE as f64, 1.0, MINUTE, 48 * HOUR);
-                    note.updated_at = Some(ts(later));
-                    note.updated_by_id = note.author_id.clone();
-                    note.updated_by_name = note.author_name.clone();
-                    updated = updated.max(later + SECOND);
+        let wait_type = (c.kind == ChannelType::Voice).then(|| {
+            if rng.gen_bool(0.05) {
+                QueueWaitType::Callback
+            } else {
+                QueueWaitType::LiveWaiting
+            }
+        });
+        match c.fate {
+            Fate::Abandoned => {
+                let w = lognormal(rng, prof.wait_median * 1.3, 1.0, 2 * SECOND, prof.wait_max);
+                self.end = queued + w;
+                self.wait = Some(w);
+                self.reason = Some(pick(rng, prof.abandons));
+                self.visits
+                    .push(c.visit(rng, p, c.q, queued, None, wait_type));
+            }
+            Fate::Failed => {
+                let r = pick(rng, prof.failures);
+                self.reason = Some(r);
+                if matches!(r, "no agent available" | "queue full" | "session timed out") {
+                    let w = lognormal(rng, 20.0 * SECOND as f64, 0.8, SECOND, 10 * MINUTE);
+                    self.end = queued + w;
+                    self.wait = Some(w);
+                    self.visits
+                        .push(c.visit(rng, p, c.q, queued, None, wait_type));
                 } else {
-                    note.read_only = rng.gen_bool(0.1);
+                    self.end = queued + lognormal(rng, 5.0 * SECOND as f64, 0.8, 500, 2 * MINUTE);
                 }
-                e.notes.push(note);
+            }
+            Fate::Served => {
+                let w = lognormal(rng, prof.wait_median, 1.0, SECOND, prof.wait_max);
+                let accepted = queued + w;
+                let a = p.agent_for(rng, c.q);
+                self.wait = Some(w);
+                self.visits
+                    .push(c.visit(rng, p, c.q, queued, Some((accepted, a)), wait_type));
+                self.segs.push(Seg::new(a, accepted));
+                self.talk_start = Some(accepted);
             }
         }
+    }
 
-        // Zoom keeps transcripts apart from engagement history.
-        if matches!(
-            kind,
-            ChannelType::Chat | ChannelType::Sms | ChannelType::Social | ChannelType::Messaging
-        ) && source != SourcePlatform::ZoomCc
-        {
-            let t = Transcript {
-                p,
-                cust: &cust,
-                kind,
-                ch_source,
-                prof: &prof,
-                segs: &segs,
-                autos: &autos,
+    /// Outbound: an agent reaches out; there is no queue. The customer answers, or the
+    /// attempt ends unanswered or failed.
+    fn outbound(&mut self, rng: &mut ChaCha8Rng, p: &Pools, c: &Course) {
+        let start = c.start;
+        let a = p.agent_for(rng, c.q);
+        self.segs.push(Seg::new(a, start));
+        if c.fate == Fate::Served {
+            let answer = if c.call {
+                start + lognormal(rng, 12.0 * SECOND as f64, 0.4, 2 * SECOND, 45 * SECOND)
+            } else {
+                start
             };
-            e.messages = t.messages(
-                rng,
-                start,
-                completed.then_some(end),
-                horizon,
-                inbound,
-                fate,
-                reason,
-                served,
-                topic,
-            );
+            self.cust_joined = Some(answer);
+            self.talk_start = Some(answer);
+            return;
         }
-        e.updated_at = Some(ts(updated));
-        if completed {
-            self.recent.push(&e.id, cust.index);
-        }
+        let (r, d) = match (c.call, c.fate) {
+            (true, Fate::Abandoned) => match pick(rng, &[(0u8, 60), (1, 15), (2, 25)]) {
+                0 => (
+                    "no answer",
+                    lognormal(rng, 30.0 * SECOND as f64, 0.2, 10 * SECOND, 60 * SECOND),
+                ),
+                1 => (
+                    "busy",
+                    lognormal(rng, 3.0 * SECOND as f64, 0.3, SECOND, 10 * SECOND),
+                ),
+                _ => (
+                    "left voicemail",
+                    lognormal(rng, 55.0 * SECOND as f64, 0.3, 20 * SECOND, 3 * MINUTE),
+                ),
+            },
+            (true, _) => (
+                pick(rng, &[("invalid number", 50), ("network failure", 50)]),
+                lognormal(rng, 3.0 * SECOND as f64, 0.5, 500, 20 * SECOND),
+            ),
+            (false, Fate::Abandoned) => (
+                "no response",
+                lognormal(rng, 2.0 * SECOND as f64, 0.5, 500, 20 * SECOND),
+            ),
+            (false, _) => (
+                "delivery failure",
+                lognormal(rng, 2.0 * SECOND as f64, 0.5, 500, 20 * SECOND),
+            ),
+        };
+        self.reason = Some(r);
+        self.end = start + d;
+        self.cust_joined = None;
+        self.segs[0].left = Some(self.end);
+        self.owner = Some(0);
+    }
 
-        // The customer's identifiers.
-        let info = cust.info;
-        e.customer.phones = info.phones.iter().map(|ph| ph.render(cust.style)).collect();
-        e.customer.contact_id = Some(info.contact_id);
-        e.customer.emails = info.emails;
-        e.customer.account_ids = info.account_ids;
-        if let Some(t) = info.twitter {
-            e.customer
-                .custom
-                .insert("twitterHandles".to_owned(), vec![t]);
+    /// The conversation with one or more agents, and its transfers: one in progress is seen
+    /// part-way through its talk; a finished one may be handed on once or twice.
+    fn conversation(&mut self, rng: &mut ChaCha8Rng, p: &'a Pools, c: &Course) {
+        let Some(ts0) = self.talk_start else {
+            return;
+        };
+        let prof = &c.prof;
+        let total = lognormal(
+            rng,
+            prof.talk_median,
+            prof.talk_sigma,
+            5 * SECOND,
+            prof.talk_max,
+        );
+        if c.active {
+            self.now = Some(ts0 + (total as f64 * rng.gen_range(0.05..0.95)) as i64);
+            self.owner = Some(0);
+            return;
         }
-        if let Some(l) = info.loyalty_card {
-            e.customer.custom.insert("loyaltyCards".to_owned(), vec![l]);
+        let r: f64 = rng.gen();
+        let n_transfers = match c.kind {
+            ChannelType::Email | ChannelType::Sms => usize::from(r < 0.06),
+            _ if r < 0.015 => 2,
+            _ if r < 0.125 => 1,
+            _ => 0,
+        };
+        let mut remaining = total;
+        let mut cur = 0usize;
+        let mut cur_start = ts0;
+        let mut stopped = false;
+        for _ in 0..n_transfers {
+            let seg_len = (remaining as f64 * rng.gen_range(0.25..0.6)) as i64;
+            let t = cur_start + seg_len;
+            remaining -= seg_len;
+            stopped = self.hand_over(rng, p, c, t, &mut cur, &mut cur_start);
+            if stopped {
+                break;
+            }
         }
-        e
+        if !stopped {
+            self.end = cur_start + remaining;
+        }
+        let end = self.end;
+        for s in &mut self.segs {
+            s.left = Some(s.left.unwrap_or(end).min(end));
+        }
+        self.owner = Some(cur);
+        self.talk = (end - ts0 - self.extra_wait - self.tail_flow).max(0);
+    }
+
+    /// A transfer at `t` by the agent of segment `*cur`: to another agent, directly or
+    /// through a queue; to a queue to consult; outside; or to a flow. Moves `*cur` and
+    /// `*cur_start` to whoever handles it next; true when it left the agents for good.
+    fn hand_over(
+        &mut self,
+        rng: &mut ChaCha8Rng,
+        p: &'a Pools,
+        c: &Course,
+        t: i64,
+        cur: &mut usize,
+        cur_start: &mut i64,
+    ) -> bool {
+        let tkind = match c.kind {
+            ChannelType::Voice => pick(
+                rng,
+                &[
+                    (TransferType::ToAgent, 38),
+                    (TransferType::ToQueue, 42),
+                    (TransferType::ConsultToQueue, 8),
+                    (TransferType::ToExternal, 5),
+                    (TransferType::ToFlow, 7),
+                ],
+            ),
+            ChannelType::Email | ChannelType::Sms => TransferType::ToQueue,
+            _ => pick(
+                rng,
+                &[(TransferType::ToAgent, 45), (TransferType::ToQueue, 55)],
+            ),
+        };
+        let from = self.segs[*cur].agent;
+        let mut tr = transfer(
+            rng,
+            p,
+            tkind,
+            t,
+            from,
+            c.source,
+            c.prof.channel_id,
+            &c.dialog,
+        );
+        let mut stopped = false;
+        match tkind {
+            TransferType::ToAgent | TransferType::ToQueue | TransferType::ConsultToQueue => {
+                let (b, joined) = if tkind == TransferType::ToAgent {
+                    let b = p.other_agent(rng, c.team, from);
+                    (
+                        b,
+                        t + lognormal(rng, 6.0 * SECOND as f64, 0.5, SECOND, MINUTE),
+                    )
+                } else {
+                    self.through_another_queue(rng, p, c, t, from, &mut tr)
+                };
+                let ag = &p.agents[b as usize];
+                tr.to_agent_id = Some(ag.id.clone());
+                tr.to_agent_name = Some(ag.display.clone());
+                tr.to_agent_joined_at = Some(ts(joined));
+                if tkind == TransferType::ConsultToQueue {
+                    let consult =
+                        lognormal(rng, 60.0 * SECOND as f64, 0.6, 10 * SECOND, 15 * MINUTE);
+                    self.segs.push(Seg {
+                        agent: b,
+                        joined,
+                        left: Some(joined + consult),
+                        until: None,
+                        consult: true,
+                    });
+                    tr.mode = Some(TransferMode::Warm);
+                    *cur_start = joined + consult;
+                } else {
+                    let warm = rng.gen_bool(0.4);
+                    tr.mode = Some(if warm {
+                        TransferMode::Warm
+                    } else {
+                        TransferMode::Cold
+                    });
+                    self.segs[*cur].until = Some(t);
+                    self.segs[*cur].left = Some(if warm {
+                        joined + lognormal(rng, 40.0 * SECOND as f64, 0.5, 5 * SECOND, 5 * MINUTE)
+                    } else {
+                        t
+                    });
+                    if tkind == TransferType::ToQueue {
+                        self.extra_wait += joined - t;
+                    }
+                    self.segs.push(Seg::new(b, joined));
+                    *cur = self.segs.len() - 1;
+                    *cur_start = joined;
+                }
+            }
+            TransferType::ToExternal => {
+                tr.to_number = Some(one(rng, &p.external_numbers).clone());
+                tr.mode = Some(TransferMode::Cold);
+                self.end = t + 3 * SECOND;
+                self.segs[*cur].until = Some(t);
+                self.segs[*cur].left = Some(self.end);
+                stopped = true;
+            }
+            TransferType::ToFlow => {
+                let flow = one(rng, &p.transfer_flows);
+                tr.to_flow_id = Some(flow.id.clone());
+                tr.to_flow_name = Some(flow.name.to_owned());
+                tr.mode = Some(TransferMode::Cold);
+                self.tail_flow = lognormal(rng, 50.0 * SECOND as f64, 0.5, 5 * SECOND, 10 * MINUTE);
+                self.end = t + self.tail_flow;
+                self.segs[*cur].until = Some(t);
+                self.segs[*cur].left = Some(t);
+                self.autos.push(Auto {
+                    flow,
+                    kind: AutomationType::SelfService,
+                    from: t,
+                    to: self.end,
+                });
+                stopped = true;
+            }
+        }
+        self.transfers.push(tr);
+        stopped
+    }
+
+    /// A transfer at `t` from agent `from` through another queue than the first: the visit
+    /// there, and the agent who accepts it and when.
+    fn through_another_queue(
+        &mut self,
+        rng: &mut ChaCha8Rng,
+        p: &Pools,
+        c: &Course,
+        t: i64,
+        from: u32,
+        tr: &mut Transfer,
+    ) -> (u32, i64) {
+        let mut q2 = p.pick_queue(rng);
+        if q2 == c.q && p.queues.len() > 1 {
+            q2 = (c.q + 1) % p.queues.len();
+        }
+        let w2 = lognormal(rng, 30.0 * SECOND as f64, 0.9, SECOND, 20 * MINUTE);
+        let mut b = p.agent_for(rng, q2);
+        if b == from {
+            b = p.other_agent(rng, p.queues[q2].team, from);
+        }
+        let joined = t + w2;
+        let wt = (c.kind == ChannelType::Voice).then_some(QueueWaitType::LiveWaiting);
+        self.visits
+            .push(c.visit(rng, p, q2, t, Some((joined, b)), wt));
+        tr.queue_id = Some(p.queues[q2].id.clone());
+        tr.queue_name = Some(p.queues[q2].name.clone());
+        if rng.gen_bool(0.3) {
+            tr.fallback_queue_id = Some(p.queues[c.q].id.clone());
+        }
+        (b, joined)
+    }
+
+    /// One an agent did not serve belongs to its first agent, if it reached one.
+    fn settle_owner(&mut self, fate: Fate) {
+        if fate != Fate::Served || self.talk_start.is_none() {
+            self.owner = self.owner.or((!self.segs.is_empty()).then_some(0));
+        }
+    }
+
+    /// Whether it has ended (one in progress is seen at `now`).
+    fn completed(&self) -> bool {
+        self.now.is_none()
+    }
+
+    /// The last instant anything happened: its end, or now.
+    fn horizon(&self) -> i64 {
+        self.now.unwrap_or(self.end)
+    }
+
+    /// Whether an agent served the customer.
+    fn served(&self, fate: Fate) -> bool {
+        fate == Fate::Served && self.talk_start.is_some()
+    }
+}
+
+/// What follows the end: the agent's wrap-up time, if any, and when the record was last
+/// updated.
+struct Aftermath {
+    wrap: Option<i64>,
+    updated: i64,
+}
+
+/// Outcome and times: how it ended, its timings, its wrap-up and when it was last updated.
+fn outcome_and_times(
+    rng: &mut ChaCha8Rng,
+    p: &Pools,
+    e: &mut Engagement,
+    c: &Course,
+    line: &Timeline,
+) -> Aftermath {
+    let (start, end) = (c.start, line.end);
+    let completed = line.completed();
+    let served = line.served(c.fate);
+    e.team = Some(p.teams[c.team].name.to_owned());
+    if completed {
+        e.ended_at = Some(ts(end));
+        e.duration_ms = Some((end - start) as u64);
+        e.state = Some(State::Completed);
+        e.outcome = Some(if served {
+            Outcome::Successful
+        } else {
+            Outcome::Unsuccessful
+        });
+        e.release = Some(if served {
+            Release::Connected
+        } else {
+            Release::Attempted
+        });
+        e.reason = line.reason.map(str::to_owned);
+    } else {
+        e.state = Some(State::Active);
+        e.release = Some(Release::Connected);
+    }
+    let wrap = (served && completed)
+        .then(|| lognormal(rng, c.prof.wrap_median, 0.8, 2 * SECOND, 15 * MINUTE));
+    let flow_total: i64 = line.autos.iter().map(|a| a.to - a.from).sum();
+    let talk = line.talk;
+    e.timings = Timings {
+        wait_ms: line.wait.map(|w| (w + line.extra_wait) as u64),
+        talk_ms: (served && completed).then_some(talk as u64),
+        flow_ms: (flow_total > 0).then_some(flow_total as u64),
+        handling_ms: wrap.map(|w| (talk + w) as u64),
+        wrap_up_ms: wrap.map(|w| w as u64),
+    };
+    let updated = match wrap {
+        Some(w) => end + w + rng.gen_range(0..5 * SECOND),
+        None => line.horizon() + rng.gen_range(0..5 * SECOND),
+    };
+    Aftermath { wrap, updated }
+}
+
+/// Who took part: the customer, the automations, each agent; then the queues it visited,
+/// its transfers, and where it came in.
+fn who_took_part(
+    rng: &mut ChaCha8Rng,
+    p: &Pools,
+    e: &mut Engagement,
+    c: &Course,
+    cust: &Cust,
+    line: &mut Timeline,
+) {
+    let (kind, detail, prof) = (c.kind, c.detail, &c.prof);
+    e.participants
+        .reserve_exact(1 + line.autos.len() + line.segs.len());
+    let left = line.completed().then_some(line.end);
+    let cp = customer_participant(
+        rng,
+        p,
+        cust,
+        kind,
+        c.ch_source,
+        c.direction,
+        detail,
+        &c.dialog,
+        line.cust_joined,
+        left,
+    );
+    e.participants.push(cp);
+    for a in &line.autos {
+        e.participants.push(Participant {
+            id: Some(a.flow.id.clone()),
+            display_name: Some(a.flow.name.to_owned()),
+            joined_at: Some(ts(a.from)),
+            left_at: Some(ts(a.to)),
+            channel_id: detail.devices.then(|| prof.channel_id.to_owned()),
+            channel_type: Some(kind),
+            automation_type: Some(a.kind),
+            ..Participant::new(Role::Automation)
+        });
+        e.flows.push(Flow {
+            id: a.flow.id.clone(),
+            name: Some(a.flow.name.to_owned()),
+            version: Some(a.flow.version.clone()),
+        });
+    }
+    for (i, s) in line.segs.iter().enumerate() {
+        let ag = &p.agents[s.agent as usize];
+        e.participants.push(Participant {
+            id: Some(ag.id.clone()),
+            username: detail.names.then(|| ag.username.clone()),
+            email: Some(ag.email.clone()),
+            display_name: Some(ag.display.clone()),
+            first_name: detail.names.then(|| ag.first.to_owned()),
+            last_name: detail.names.then(|| ag.last.to_owned()),
+            joined_at: Some(ts(s.joined)),
+            left_at: s.left.map(ts),
+            extension: c.dialog.as_ref().map(|_| ag.extension.clone()),
+            dialog_id: c.dialog.clone(),
+            channel_id: detail.devices.then(|| prof.channel_id.to_owned()),
+            channel_type: Some(kind),
+            owner: line.owner == Some(i),
+            ..Participant::new(Role::Agent)
+        });
+    }
+    e.queues = std::mem::take(&mut line.visits);
+    e.transfers = std::mem::take(&mut line.transfers);
+
+    let (stype, saddr) = source_of(p, kind, c.ch_source, c.direction);
+    e.source_type = stype.map(str::to_owned);
+    e.source_address = saddr;
+}
+
+/// What it was about: topics, a subject, routing attributes and data. Returns its main
+/// topic (for notes and the transcript).
+fn what_it_was_about(
+    rng: &mut ChaCha8Rng,
+    p: &Pools,
+    e: &mut Engagement,
+    c: &Course,
+    cust: &Cust,
+) -> &'static str {
+    let topics = p.teams[c.team].topics;
+    let topic = word(rng, topics);
+    if rng.gen_bool(0.8) {
+        e.topics.push(topic.to_owned());
+        if rng.gen_bool(0.3) {
+            let t2 = *one(rng, topics);
+            if t2 != topic {
+                e.topics.push(t2.to_owned());
+            }
+        }
+    }
+    if c.kind == ChannelType::Email {
+        let mut s = String::new();
+        if e.parent_id.is_some() {
+            s.push_str("Re: ");
+        }
+        if rng.gen_bool(0.5) {
+            s.push_str(topic);
+        } else {
+            s.push_str(word(rng, EMAIL_SUBJECT_LINES));
+        }
+        e.subject = Some(s);
+    } else if rng.gen_bool(0.35) {
+        e.subject = Some(if rng.gen_bool(0.3) {
+            "Customer support".to_owned()
+        } else {
+            topic.to_owned()
+        });
+    }
+    if rng.gen_bool(0.75) {
+        e.attributes.push(p.queues[c.q].attribute.clone());
+    }
+    if rng.gen_bool(0.25) {
+        e.attributes.push(
+            if rng.gen_bool(0.9) {
+                "Language.English"
+            } else {
+                "Language.Irish"
+            }
+            .to_owned(),
+        );
+    }
+    if cust.info.vip {
+        e.attributes.push("Customer.VIP".to_owned());
+    }
+    if rng.gen_bool(0.85) {
+        data(rng, &mut e.data, c.direction);
+    }
+    topic
+}
+
+/// After the conversation: recordings, wrap-up codes, notes (a note edited later moves
+/// `updated`).
+fn after_the_conversation(
+    rng: &mut ChaCha8Rng,
+    p: &Pools,
+    e: &mut Engagement,
+    c: &Course,
+    line: &Timeline,
+    after: &mut Aftermath,
+    topic: &str,
+) {
+    let (kind, end, segs) = (c.kind, line.end, &line.segs);
+    let completed = line.completed();
+    let served = line.served(c.fate);
+    if served && completed {
+        if matches!(kind, ChannelType::Voice | ChannelType::Video) && rng.gen_bool(0.9) {
+            for s in segs {
+                let left = s.left.unwrap_or(end);
+                if left > s.joined {
+                    e.recordings.push(recording(
+                        rng,
+                        &p.agents[s.agent as usize].email,
+                        kind,
+                        c.media,
+                        s.joined,
+                        left - s.joined,
+                    ));
+                }
+            }
+        }
+        if rng.gen_bool(0.8) {
+            let n = if rng.gen_bool(0.1) { 2 } else { 1 };
+            for _ in 0..n {
+                let d = one(rng, &p.served_dispositions);
+                if !e
+                    .dispositions
+                    .iter()
+                    .any(|x| x.name.as_deref() == Some(d.name))
+                {
+                    e.dispositions.push(Disposition {
+                        id: Some(d.id.clone()),
+                        name: Some(d.name.to_owned()),
+                    });
+                }
+            }
+        }
+    } else if completed && !segs.is_empty() && rng.gen_bool(0.7) {
+        let d = one(rng, &p.unsuccessful_dispositions);
+        e.dispositions.push(Disposition {
+            id: Some(d.id.clone()),
+            name: Some(d.name.to_owned()),
+        });
+    }
+    if let (true, Some(w), Some(o)) = (served, after.wrap, line.owner) {
+        if rng.gen_bool(0.23) {
+            let author = &p.agents[segs[o].agent as usize];
+            let created = end + (w as f64 * rng.gen_range(0.2..0.9)) as i64;
+            let mut text = String::with_capacity(120);
+            text.push_str(word(rng, NOTE_OPENERS));
+            push_lower(&mut text, topic);
+            text.push_str(". ");
+            text.push_str(word(rng, NOTE_ACTIONS));
+            let mut note = Note {
+                id: Some(ids::v4(rng)),
+                author_id: Some(author.id.clone()),
+                author_name: Some(author.display.clone()),
+                created_at: Some(ts(created)),
+                ..Note::new(text)
+            };
+            if rng.gen_bool(0.15) {
+                let later = created + lognormal(rng, 20.0 * MINUTE as f64, 1.0, MINUTE, 48 * HOUR);
+                note.updated_at = Some(ts(later));
+                note.updated_by_id = note.author_id.clone();
+                note.updated_by_name = note.author_name.clone();
+                after.updated = after.updated.max(later + SECOND);
+            } else {
+                note.read_only = rng.gen_bool(0.1);
+            }
+            e.notes.push(note);
+        }
+    }
+}
+
+/// The transcript of a chat, SMS, social or messaging engagement (Zoom keeps transcripts
+/// apart from engagement history, so none there).
+fn transcript(
+    rng: &mut ChaCha8Rng,
+    p: &Pools,
+    e: &mut Engagement,
+    c: &Course,
+    cust: &Cust,
+    line: &Timeline,
+    topic: &str,
+) {
+    if !matches!(
+        c.kind,
+        ChannelType::Chat | ChannelType::Sms | ChannelType::Social | ChannelType::Messaging
+    ) || c.source == SourcePlatform::ZoomCc
+    {
+        return;
+    }
+    let t = Transcript {
+        p,
+        cust,
+        kind: c.kind,
+        ch_source: c.ch_source,
+        prof: &c.prof,
+        segs: &line.segs,
+        autos: &line.autos,
+    };
+    e.messages = t.messages(
+        rng,
+        c.start,
+        line.completed().then_some(line.end),
+        line.horizon(),
+        c.inbound,
+        c.fate,
+        line.reason,
+        line.served(c.fate),
+        topic,
+    );
+}
+
+/// The customer's identifiers, written as this engagement's customer wrote their number.
+fn customer_identifiers(e: &mut Engagement, cust: Cust) {
+    let info = cust.info;
+    e.customer.phones = info.phones.iter().map(|ph| ph.render(cust.style)).collect();
+    e.customer.contact_id = Some(info.contact_id);
+    e.customer.emails = info.emails;
+    e.customer.account_ids = info.account_ids;
+    if let Some(t) = info.twitter {
+        e.customer
+            .custom
+            .insert("twitterHandles".to_owned(), vec![t]);
+    }
+    if let Some(l) = info.loyalty_card {
+        e.customer.custom.insert("loyaltyCards".to_owned(), vec![l]);
     }
 }
 

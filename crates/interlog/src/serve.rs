@@ -65,6 +65,9 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
         };
         let server = Server::start(&config, store).await?;
         tracing::info!(addr = %server.addr, store = %config.store.display(), "interlog listening");
+        // A contract (README, "Command line"): printed once connections are accepted, with
+        // the address listened on (the port the system chose for port 0); scripts and the
+        // tests start `serve` on port 0 and read where it listens from this line.
         eprintln!(
             "Interlog is listening on http://{0} (API docs: http://{0}/api/v1/docs)",
             server.addr

@@ -1,31 +1,15 @@
 //! The `interlog` binary, run as a user would.
 
+mod common;
+
+use common::{import_stdin, interlog, ok, run};
 use serde_json::Value;
-use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
-
-fn interlog(args: &[&str], data: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_interlog"))
-        .args(args)
-        .env("INTERLOG_DATA", data)
-        .output()
-        .unwrap()
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
+use std::process::Stdio;
 
 #[test]
 fn tenants_and_clients_are_created_and_validated() {
     let dir = tempfile::tempdir().unwrap();
-    let t: Value = serde_json::from_str(&ok(&interlog(
+    let t: Value = serde_json::from_str(&ok(run(
         &[
             "tenant",
             "create",
@@ -42,14 +26,14 @@ fn tenants_and_clients_are_created_and_validated() {
     .unwrap();
     assert_eq!(t["key"], "acme-eu");
     assert_eq!(t["aliases"][0], "avaya_axp=ACMEEU");
-    let dup = interlog(&["tenant", "create", "acme-eu"], dir.path());
+    let dup = run(&["tenant", "create", "acme-eu"], dir.path());
     assert!(!dup.status.success());
     assert!(String::from_utf8_lossy(&dup.stderr).contains("already exists"));
     for bad in [
         vec!["tenant", "create", "Bad Key"],
         vec!["tenant", "create", "x", "--time-zone", "Mars/Base"],
     ] {
-        let out = interlog(&bad, dir.path());
+        let out = run(&bad, dir.path());
         assert!(!out.status.success(), "{bad:?}");
     }
     // An alias must have its vendor's shape of an account id: AXP's is six letters.
@@ -59,14 +43,14 @@ fn tenants_and_clients_are_created_and_validated() {
         ("nonesuch=X", "no dialect"),
         ("avaya_axp", "DIALECT=ALIAS"),
     ] {
-        let out = interlog(&["tenant", "create", "y", "--alias", alias], dir.path());
+        let out = run(&["tenant", "create", "y", "--alias", alias], dir.path());
         assert!(!out.status.success(), "{alias}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(why), "{alias}: {err}");
     }
-    let listed = ok(&interlog(&["tenant", "list"], dir.path()));
+    let listed = ok(run(&["tenant", "list"], dir.path()));
     assert!(!listed.contains("\"key\":\"y\""), "{listed}");
-    let c: Value = serde_json::from_str(&ok(&interlog(
+    let c: Value = serde_json::from_str(&ok(run(
         &[
             "client",
             "create",
@@ -84,21 +68,21 @@ fn tenants_and_clients_are_created_and_validated() {
     assert!(c["client_id"].as_str().unwrap().starts_with("acme-eu-"));
     assert_eq!(c["client_secret"].as_str().unwrap().len(), 43);
     assert!(c["app_key"].is_string());
-    assert!(!interlog(
+    assert!(!run(
         &["client", "create", "--tenant", "nope", "--role", "reader"],
         dir.path()
     )
     .status
     .success());
-    assert!(!interlog(
+    assert!(!run(
         &["client", "create", "--tenant", "acme-eu", "--role", "boss"],
         dir.path()
     )
     .status
     .success());
-    let list = ok(&interlog(&["tenant", "list"], dir.path()));
+    let list = ok(run(&["tenant", "list"], dir.path()));
     assert_eq!(list.lines().count(), 1);
-    let u: Value = serde_json::from_str(&ok(&interlog(
+    let u: Value = serde_json::from_str(&ok(run(
         &[
             "user",
             "create",
@@ -120,15 +104,15 @@ fn tenants_and_clients_are_created_and_validated() {
 #[test]
 fn generate_is_deterministic_and_import_reports_bad_lines() {
     let dir = tempfile::tempdir().unwrap();
-    let a = ok(&interlog(
+    let a = ok(run(
         &["generate", "--tenant", "t", "--count", "300", "--seed", "9"],
         dir.path(),
     ));
-    let b = ok(&interlog(
+    let b = ok(run(
         &["generate", "--tenant", "t", "--count", "300", "--seed", "9"],
         dir.path(),
     ));
-    let c = ok(&interlog(
+    let c = ok(run(
         &[
             "generate", "--tenant", "t", "--count", "300", "--seed", "10",
         ],
@@ -138,12 +122,12 @@ fn generate_is_deterministic_and_import_reports_bad_lines() {
     assert_ne!(a, c);
     assert_eq!(a.lines().count(), 300);
 
-    ok(&interlog(&["tenant", "create", "t"], dir.path()));
+    ok(run(&["tenant", "create", "t"], dir.path()));
     let mut lines: Vec<&str> = a.lines().collect();
     lines.insert(5, "{\"id\": \"broken\"");
     let file = dir.path().join("in.ndjson");
     std::fs::write(&file, lines.join("\n")).unwrap();
-    let out = interlog(
+    let out = run(
         &["import", "--tenant", "t", file.to_str().unwrap()],
         dir.path(),
     );
@@ -156,21 +140,13 @@ fn generate_is_deterministic_and_import_reports_bad_lines() {
     assert!(stderr.contains("300 created"), "{stderr}");
 
     // Importing the same lines again changes nothing and reports it.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_interlog"))
-        .args(["import", "--tenant", "t", "-"])
-        .env("INTERLOG_DATA", dir.path())
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(a.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = import_stdin(dir.path(), "t", a.as_bytes());
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("0 created, 300 updated"));
 
-    let exported = ok(&interlog(&["export", "--tenant", "t"], dir.path()));
+    let exported = ok(run(&["export", "--tenant", "t"], dir.path()));
     assert_eq!(exported.lines().count(), 300);
-    let csv = ok(&interlog(
+    let csv = ok(run(
         &[
             "export",
             "--tenant",
@@ -185,7 +161,7 @@ fn generate_is_deterministic_and_import_reports_bad_lines() {
     assert!(csv.starts_with("id,source,started_at,"));
     let voice = csv.lines().count() - 1;
     assert!(voice > 50 && voice < 300, "{voice}");
-    let bad = interlog(
+    let bad = run(
         &["export", "--tenant", "t", "--filter", "direction=up"],
         dir.path(),
     );
@@ -195,14 +171,14 @@ fn generate_is_deterministic_and_import_reports_bad_lines() {
 #[test]
 fn the_default_config_file_is_printed() {
     let dir = tempfile::tempdir().unwrap();
-    let text = ok(&interlog(&["config"], dir.path()));
+    let text = ok(run(&["config"], dir.path()));
     assert!(text.contains("# listen = \"127.0.0.1:8080\""));
 }
 
 #[test]
 fn a_dialect_xml_document_imports_whole() {
     let dir = tempfile::tempdir().unwrap();
-    ok(&interlog(&["tenant", "create", "t"], dir.path()));
+    ok(run(&["tenant", "create", "t"], dir.path()));
     let file = dir.path().join("lx.xml");
     std::fs::write(
         &file,
@@ -213,7 +189,7 @@ fn a_dialect_xml_document_imports_whole() {
          <associateInitiated>true</associateInitiated>\n</engagements>\n</engagementListV1>\n",
     )
     .unwrap();
-    let out = interlog(
+    let out = run(
         &[
             "import",
             "--tenant",
@@ -227,12 +203,12 @@ fn a_dialect_xml_document_imports_whole() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("2 created"), "{stderr}");
-    let exported = ok(&interlog(&["export", "--tenant", "t"], dir.path()));
+    let exported = ok(run(&["export", "--tenant", "t"], dir.path()));
     assert!(
         exported.contains("\"id\":\"lx-cli-2\",\"source\":\"oracle_lx\""),
         "{exported}"
     );
-    let unknown = interlog(
+    let unknown = run(
         &[
             "import",
             "--tenant",
@@ -255,11 +231,10 @@ fn logs_into_a_pipe_carry_no_colour_codes() {
     std::fs::write(&config, "no_such_key = 1\n").unwrap();
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let listen = taken.local_addr().unwrap().to_string();
-    let out = Command::new(env!("CARGO_BIN_EXE_interlog"))
+    let out = interlog(dir.path())
         .args(["serve", "--listen", &listen])
         .arg("--config")
         .arg(&config)
-        .env("INTERLOG_DATA", dir.path())
         .env("INTERLOG_LOG", "info")
         .env("INTERLOG_LOG_FORMAT", "text")
         .env_remove("NO_COLOR")
@@ -290,7 +265,7 @@ fn an_unreachable_postgres_store_stops_with_a_clear_error() {
         vec!["serve", "--listen", "127.0.0.1:0", "--store", url],
         vec!["tenant", "list", "--store", url],
     ] {
-        let out = interlog(&args, dir.path());
+        let out = run(&args, dir.path());
         assert!(!out.status.success(), "{args:?}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(

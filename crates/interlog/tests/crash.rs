@@ -3,6 +3,11 @@
 //! change feed, and a re-run of the same input completes it into exactly what an
 //! uninterrupted load makes.
 
+mod common;
+
+use common::{
+    assert_stored, create_client, engagement_count, interlog, ok, run, serve, token, Server,
+};
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -10,37 +15,18 @@ use std::time::{Duration, Instant};
 
 const N: usize = 4_500;
 
-fn interlog(data: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_interlog"));
-    c.env("INTERLOG_DATA", data).env("INTERLOG_LOG", "warn");
-    c
-}
-
-fn run_ok(c: &mut Command) -> Vec<u8> {
-    let out = c.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
-
 /// A data directory with tenant `acme`.
 fn fresh(data: &Path) {
-    run_ok(interlog(data).args(["tenant", "create", "acme"]));
+    ok(run(&["tenant", "create", "acme"], data));
 }
 
+/// `N` generated engagements of tenant `acme`, written to `file`.
 fn generate(file: &Path, seed: &str) {
-    let out = run_ok(Command::new(env!("CARGO_BIN_EXE_interlog")).args([
-        "generate",
-        "--tenant",
-        "acme",
-        "--count",
-        &N.to_string(),
-        "--seed",
-        seed,
-    ]));
+    let count = N.to_string();
+    let args = [
+        "generate", "--tenant", "acme", "--count", &count, "--seed", seed,
+    ];
+    let out = ok(run(&args, file.parent().unwrap()));
     std::fs::write(file, out).unwrap();
 }
 
@@ -221,7 +207,7 @@ fn a_killed_bulk_import_leaves_a_sound_store_that_a_rerun_completes() {
         let mut child = import(&data, &file).spawn().unwrap();
         let seen = kill_when(&mut child, &data, point);
         // Opening the store (as any command does) finishes what the load left.
-        run_ok(interlog(&data).args(["tenant", "list"]));
+        ok(run(&["tenant", "list"], &data));
         let after = contents(&data);
         assert!(
             after.0.len() >= seen,
@@ -239,53 +225,6 @@ fn a_killed_bulk_import_leaves_a_sound_store_that_a_rerun_completes() {
             "{name}: the re-run differs from an uninterrupted import"
         );
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn serve(data: &Path, port: u16) -> Child {
-    interlog(data)
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
-}
-
-async fn ready(http: &reqwest::Client, base: &str) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if let Ok(r) = http.get(format!("{base}/readyz")).send().await {
-            if r.status() == 200 {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("the server did not become ready");
-}
-
-async fn token(http: &reqwest::Client, base: &str, creds: &Value) -> String {
-    let r: Value = http
-        .post(format!("{base}/api/v1/oauth/token"))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", creds["client_id"].as_str().unwrap()),
-            ("client_secret", creds["client_secret"].as_str().unwrap()),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    r["access_token"].as_str().unwrap().to_owned()
 }
 
 async fn ingest(
@@ -313,16 +252,11 @@ async fn a_server_killed_mid_ingest_keeps_what_it_acknowledged_and_a_rerun_compl
     generate(&second, "22");
     let data = work.path().join("data");
     fresh(&data);
-    let creds: Value = serde_json::from_slice(&run_ok(
-        interlog(&data).args(["client", "create", "--tenant", "acme", "--role", "admin"]),
-    ))
-    .unwrap();
+    let creds = create_client(&data, "acme", "admin");
     let http = reqwest::Client::new();
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
 
-    let mut server = serve(&data, port);
-    ready(&http, &base).await;
+    let mut server = Server::start(&mut serve(&data));
+    let base = server.base.clone();
     let t = token(&http, &base, &creds).await;
     let acked = ingest(&http, &base, &t, std::fs::read(&first).unwrap())
         .await
@@ -341,7 +275,7 @@ async fn a_server_killed_mid_ingest_keeps_what_it_acknowledged_and_a_rerun_compl
     });
     let data2 = data.clone();
     let seen =
-        tokio::task::spawn_blocking(move || kill_when(&mut server, &data2, |n| n >= N + 2_000))
+        tokio::task::spawn_blocking(move || kill_when(server.child(), &data2, |n| n >= N + 2_000))
             .await
             .unwrap();
     assert!(seen < 2 * N, "killed before the ingest ended ({seen} rows)");
@@ -350,8 +284,8 @@ async fn a_server_killed_mid_ingest_keeps_what_it_acknowledged_and_a_rerun_compl
         "a killed ingest is not acknowledged"
     );
 
-    let mut server = serve(&data, port);
-    ready(&http, &base).await;
+    let mut server = Server::start(&mut serve(&data));
+    let base = server.base.clone();
     let t = token(&http, &base, &creds).await;
     let (bodies, _) = contents(&data);
     assert!(
@@ -369,15 +303,7 @@ async fn a_server_killed_mid_ingest_keeps_what_it_acknowledged_and_a_rerun_compl
                 .to_owned()
         })
         .collect();
-    for id in first_ids.iter().step_by(97) {
-        let r = http
-            .get(format!("{base}/api/v1/tenants/acme/engagements/{id}"))
-            .bearer_auth(&t)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200, "acknowledged {id} is missing");
-    }
+    assert_stored(&http, &base, "acme", &t, first_ids.iter().step_by(97)).await;
     let rerun = ingest(&http, &base, &t, std::fs::read(&second).unwrap())
         .await
         .unwrap();
@@ -386,20 +312,9 @@ async fn a_server_killed_mid_ingest_keeps_what_it_acknowledged_and_a_rerun_compl
         rerun["created"].as_u64().unwrap() + rerun["updated"].as_u64().unwrap(),
         N as u64
     );
-    let total: Value = http
-        .get(format!(
-            "{base}/api/v1/tenants/acme/engagements?count=exact&limit=1"
-        ))
-        .bearer_auth(&t)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(total["total"], 2 * N as u64);
-    server.kill().unwrap();
-    server.wait().unwrap();
+    let count = engagement_count(&http, &base, "acme", &t).await;
+    assert_eq!(count, 2 * N as u64);
+    server.kill();
     let (bodies, terms) = contents(&data);
     assert_eq!(bodies.len(), 2 * N);
     assert!(terms.len() > 2 * N);

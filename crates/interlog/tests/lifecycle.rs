@@ -2,68 +2,33 @@
 //! `tenant update` and swept by the server, `erase`, `export --changes-after`, and webhook
 //! deliveries that survive a kill -9.
 
+mod common;
+
+use common::{create_client, import_stdin, ok, run, serve, token, Server};
 use serde_json::Value;
-use std::io::Write;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-fn interlog(args: &[&str], data: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_interlog"))
-        .args(args)
-        .env("INTERLOG_DATA", data)
-        .output()
-        .unwrap()
-}
-
-fn ok(out: std::process::Output) -> String {
+fn import(data: &Path, tenant: &str, lines: &[String]) {
+    let out = import_stdin(data, tenant, lines.join("\n").as_bytes());
     assert!(
         out.status.success(),
-        "stderr: {}",
+        "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8(out.stdout).unwrap()
 }
 
-fn import(data: &Path, tenant: &str, lines: &[String]) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_interlog"))
-        .args(["import", "--tenant", tenant, "-"])
-        .env("INTERLOG_DATA", data)
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(lines.join("\n").as_bytes())
-        .unwrap();
-    assert!(child.wait_with_output().unwrap().status.success());
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn serve(data: &Path, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_interlog"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .env("INTERLOG_DATA", data)
-        .env("INTERLOG_LOG", "warn")
-        .env("INTERLOG_MAINTENANCE_INTERVAL_SECS", "1")
+/// `interlog serve` with maintenance every second, and webhook deliveries to this machine
+/// retried after a second.
+fn serve_quickly(data: &Path) -> Command {
+    let mut c = serve(data);
+    c.env("INTERLOG_MAINTENANCE_INTERVAL_SECS", "1")
         .env("INTERLOG_WEBHOOKS_ALLOW_PRIVATE_TARGETS", "true")
         .env("INTERLOG_WEBHOOKS_RETRY_BASE_SECS", "1")
-        .env("INTERLOG_WEBHOOKS_RETRY_CAP_SECS", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
+        .env("INTERLOG_WEBHOOKS_RETRY_CAP_SECS", "1");
+    c
 }
 
 fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
@@ -76,8 +41,21 @@ fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
 
 /// The first tenant `interlog tenant list` prints.
 fn first_tenant_listed(data: &Path) -> Value {
-    let out = ok(interlog(&["tenant", "list"], data));
+    let out = ok(run(&["tenant", "list"], data));
     serde_json::from_str(out.lines().next().unwrap()).unwrap()
+}
+
+/// A data directory with tenant `t`, made with `tenant create t ARGS`.
+fn with_tenant_t(args: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let create = [&["tenant", "create", "t"], args].concat();
+    ok(run(&create, dir.path()));
+    dir
+}
+
+/// The instant `days` days before now.
+fn days_ago(days: u64) -> String {
+    (jiff::Timestamp::now() - Duration::from_secs(days * 86400)).to_string()
 }
 
 fn line(id: &str, started: &str, phone: &str) -> String {
@@ -86,11 +64,10 @@ fn line(id: &str, started: &str, phone: &str) -> String {
 
 #[test]
 fn retention_is_set_per_tenant_and_swept_by_the_server() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = with_tenant_t(&[]);
     let data = dir.path();
-    ok(interlog(&["tenant", "create", "t"], data));
-    let old = (jiff::Timestamp::now() - Duration::from_secs(40 * 86400)).to_string();
-    let new = (jiff::Timestamp::now() - Duration::from_secs(86400)).to_string();
+    let old = days_ago(40);
+    let new = days_ago(1);
     import(
         data,
         "t",
@@ -100,24 +77,22 @@ fn retention_is_set_per_tenant_and_swept_by_the_server() {
             line("new-1", &new, "3"),
         ],
     );
-    let updated: Value = serde_json::from_str(&ok(interlog(
+    let updated: Value = serde_json::from_str(&ok(run(
         &["tenant", "update", "t", "--retention-days", "30"],
         data,
     )))
     .unwrap();
     assert_eq!(updated["retention_days"], 30);
 
-    let port = free_port();
-    let mut server = serve(data, port);
+    let mut server = Server::start(&mut serve_quickly(data));
     wait_until("the retention sweep", || {
         let listed = first_tenant_listed(data);
         listed["retention_last_run"]["total_deleted"] == 2
     });
-    let _ = server.kill();
-    let _ = server.wait();
-    let left = ok(interlog(&["export", "--tenant", "t"], data));
+    server.kill();
+    let left = ok(run(&["export", "--tenant", "t"], data));
     assert!(left.contains("new-1") && !left.contains("old-1"), "{left}");
-    let changes = ok(interlog(
+    let changes = ok(run(
         &["export", "--tenant", "t", "--changes-after", "0"],
         data,
     ));
@@ -127,7 +102,7 @@ fn retention_is_set_per_tenant_and_swept_by_the_server() {
         .filter_map(|c| c["reason"].as_str().map(str::to_owned))
         .collect();
     assert_eq!(reasons, ["retention", "retention"]);
-    let off: Value = serde_json::from_str(&ok(interlog(
+    let off: Value = serde_json::from_str(&ok(run(
         &["tenant", "update", "t", "--retention-days", "0"],
         data,
     )))
@@ -137,7 +112,7 @@ fn retention_is_set_per_tenant_and_swept_by_the_server() {
 
 /// The retention tombstones in the tenant's feed.
 fn retention_tombstones(data: &Path) -> usize {
-    ok(interlog(
+    ok(run(
         &["export", "--tenant", "t", "--changes-after", "0"],
         data,
     ))
@@ -148,42 +123,31 @@ fn retention_tombstones(data: &Path) -> usize {
 
 #[test]
 fn a_large_sweep_goes_in_batches_stops_with_the_server_and_goes_on_after() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = with_tenant_t(&[]);
     let data = dir.path();
-    ok(interlog(&["tenant", "create", "t"], data));
-    let old = (jiff::Timestamp::now() - Duration::from_secs(40 * 86400)).to_string();
+    let old = days_ago(40);
     let lines: Vec<String> = (0..5000)
         .map(|i| line(&format!("old-{i}"), &old, &format!("+35310{i:05}")))
         .collect();
     import(data, "t", &lines);
-    ok(interlog(
+    ok(run(
         &["tenant", "update", "t", "--retention-days", "30"],
         data,
     ));
-    let log = data.join("serve.log");
+    // Logged at info, so that the sweep's own log lines show.
     let serve_logged = || {
-        Command::new(env!("CARGO_BIN_EXE_interlog"))
-            .args(["serve", "--listen", &format!("127.0.0.1:{}", free_port())])
-            .env("INTERLOG_DATA", data)
-            .env("INTERLOG_LOG", "info")
-            .env("INTERLOG_MAINTENANCE_INTERVAL_SECS", "1")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap()
+        let mut c = serve_quickly(data);
+        c.env("INTERLOG_LOG", "info");
+        Server::start(&mut c)
     };
 
     // The first batch of 500 commits on its own; the sweep then rests nine times as long
     // as that took, and a server told to stop does not wait for the rest.
     let mut server = serve_logged();
     wait_until("the first batch", || retention_tombstones(data) >= 500);
-    assert!(Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status()
-        .unwrap()
-        .success());
+    server.terminate();
     let asked = Instant::now();
-    while server.try_wait().unwrap().is_none() {
+    while server.child().try_wait().unwrap().is_none() {
         assert!(
             asked.elapsed() < Duration::from_secs(5),
             "the server kept sweeping after SIGTERM"
@@ -202,26 +166,23 @@ fn a_large_sweep_goes_in_batches_stops_with_the_server_and_goes_on_after() {
         let listed = first_tenant_listed(data);
         listed["retention_last_run"]["total_deleted"] == 5000
     });
-    let _ = server.kill();
-    let _ = server.wait();
+    server.wait_printed(
+        |log| log.contains("retention sweep"),
+        Duration::from_secs(60),
+    );
+    server.kill();
     assert_eq!(retention_tombstones(data), 5000);
     let listed = first_tenant_listed(data);
     assert_eq!(listed["retention_days"], 30);
     assert!(listed["retention_last_run"]["at"]
         .as_str()
         .is_some_and(|at| at.parse::<jiff::Timestamp>().is_ok()));
-    let logged = std::fs::read_to_string(&log).unwrap();
-    assert!(logged.contains("retention sweep"), "{logged}");
 }
 
 #[test]
 fn erase_from_the_command_line_prints_a_receipt_and_export_shows_only_tombstones() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = with_tenant_t(&["--country-code", "353"]);
     let data = dir.path();
-    ok(interlog(
-        &["tenant", "create", "t", "--country-code", "353"],
-        data,
-    ));
     let at = "2024-05-01T10:00:00Z";
     import(
         data,
@@ -232,7 +193,7 @@ fn erase_from_the_command_line_prints_a_receipt_and_export_shows_only_tombstones
             line("other", at, "555 0100"),
         ],
     );
-    let receipt: Value = serde_json::from_str(&ok(interlog(
+    let receipt: Value = serde_json::from_str(&ok(run(
         &["erase", "--tenant", "t", "--identifier", "0197180171"],
         data,
     )))
@@ -242,12 +203,12 @@ fn erase_from_the_command_line_prints_a_receipt_and_export_shows_only_tombstones
         .as_str()
         .unwrap()
         .starts_with("cli:"));
-    let exported = ok(interlog(&["export", "--tenant", "t"], data));
+    let exported = ok(run(&["export", "--tenant", "t"], data));
     assert!(
         !exported.contains("197180171") && exported.contains("\"other\""),
         "{exported}"
     );
-    let changes = ok(interlog(
+    let changes = ok(run(
         &["export", "--tenant", "t", "--changes-after", "0"],
         data,
     ));
@@ -278,34 +239,13 @@ async fn webhook_events_survive_a_kill_9_of_the_server() {
         );
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     }
-    let dir = tempfile::tempdir().unwrap();
+    let dir = with_tenant_t(&[]);
     let data = dir.path().to_path_buf();
-    ok(interlog(&["tenant", "create", "t"], &data));
-    let creds: Value = serde_json::from_str(&ok(interlog(
-        &["client", "create", "--tenant", "t", "--role", "admin"],
-        &data,
-    )))
-    .unwrap();
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let mut server = serve(&data, port);
+    let creds = create_client(&data, "t", "admin");
+    let mut server = Server::start(&mut serve_quickly(&data));
+    let base = server.base.clone();
     let http = reqwest::Client::new();
-    let token = loop {
-        if let Ok(r) = http
-            .post(format!("{base}/api/v1/oauth/token"))
-            .form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", creds["client_id"].as_str().unwrap()),
-                ("client_secret", creds["client_secret"].as_str().unwrap()),
-            ])
-            .send()
-            .await
-        {
-            let v: Value = r.json().await.unwrap();
-            break v["access_token"].as_str().unwrap().to_owned();
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let token = token(&http, &base, &creds).await;
     let r = http
         .post(format!("{base}/api/v1/tenants/t/webhooks"))
         .bearer_auth(&token)
@@ -331,14 +271,13 @@ async fn webhook_events_survive_a_kill_9_of_the_server() {
     while got.lock().unwrap().len() < 20 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.kill();
     let delivered_before = got.lock().unwrap().len();
     assert!(
         delivered_before < 300,
         "the kill came too late to prove anything"
     );
-    let mut server = serve(&data, port);
+    let _server = Server::start(&mut serve_quickly(&data));
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
         let ids: std::collections::BTreeSet<String> = got
@@ -357,6 +296,4 @@ async fn webhook_events_survive_a_kill_9_of_the_server() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let _ = server.kill();
-    let _ = server.wait();
 }

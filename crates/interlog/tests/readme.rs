@@ -1,70 +1,35 @@
 //! The README's first example, and every call `serve --demo` prints, run as a new user runs
 //! them: with bash and curl, against the `interlog` binary serving its demo data.
 
-use serde_json::Value;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+mod common;
 
-/// `interlog serve --demo` on a free port; stopped when dropped.
+use common::{serve, Server};
+use serde_json::Value;
+use std::process::Command;
+use std::time::Duration;
+
+/// `interlog serve --demo` on a port of its own, with the demo's own defaults (20,000
+/// engagements up to now) and `args`; stopped when dropped.
 struct Demo {
-    child: Child,
-    output: Arc<Mutex<Vec<String>>>,
+    server: Server,
     _dir: tempfile::TempDir,
 }
 
-impl Drop for Demo {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 impl Demo {
-    /// `serve --demo` with the demo's own defaults (20,000 engagements up to now) and `args`.
     fn start(args: &[&str]) -> Demo {
         let dir = tempfile::tempdir().unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_interlog"))
-            .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
-            .args(args)
-            .arg("--data")
-            .arg(dir.path())
-            .env("INTERLOG_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let output = Arc::new(Mutex::new(Vec::new()));
-        let lines = output.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                lines.lock().unwrap().push(line);
-            }
-        });
-        Demo {
-            child,
-            output,
-            _dir: dir,
-        }
+        let server = Server::start(serve(dir.path()).arg("--demo").args(args));
+        Demo { server, _dir: dir }
     }
 
     /// What the server printed, once it has printed the demo's last call.
-    fn printed(&mut self) -> String {
-        let deadline = Instant::now() + Duration::from_secs(300);
-        loop {
-            let text = self.output.lock().unwrap().join("\n");
-            if text.contains("# Genesys Web Services") && text.contains("/api/v2/ucs/interactions")
-            {
-                return text;
-            }
-            if let Some(status) = self.child.try_wait().unwrap() {
-                panic!("serve --demo exited ({status}): {text}");
-            }
-            assert!(Instant::now() < deadline, "no demo calls printed: {text}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
+    fn printed(&self) -> String {
+        self.server.wait_printed(
+            |text| {
+                text.contains("# Genesys Web Services") && text.contains("/api/v2/ucs/interactions")
+            },
+            Duration::from_secs(300),
+        )
     }
 }
 
@@ -179,7 +144,7 @@ fn every_demo_call_answers_data_on_a_monday_morning_and_a_sunday_night() {
         .map(|(weekday, hour)| {
             std::thread::spawn(move || {
                 let end = last(weekday, hour).to_string();
-                let mut demo = Demo::start(&["--demo-end", &end]);
+                let demo = Demo::start(&["--demo-end", &end]);
                 let printed = demo.printed();
                 assert!(printed.contains("(20000 engagements)"), "{printed}");
                 every_demo_call_answers_data(&printed, &export_line(&printed));
@@ -193,7 +158,7 @@ fn every_demo_call_answers_data_on_a_monday_morning_and_a_sunday_night() {
 
 #[test]
 fn the_readme_example_and_every_demo_call_work_against_serve_demo() {
-    let mut demo = Demo::start(&[]);
+    let demo = Demo::start(&[]);
     let printed = demo.printed();
     let export = export_line(&printed);
     assert!(

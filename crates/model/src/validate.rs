@@ -82,6 +82,27 @@ impl Checker {
         true
     }
 
+    /// A list of at most [`LIST_MAX`] short texts.
+    fn short_texts(&mut self, field: &str, list: &[String]) {
+        if self.list(field, list, LIST_MAX) {
+            for (i, v) in list.iter().enumerate() {
+                self.str(&format!("{field}[{i}]"), v, SHORT_TEXT_MAX);
+            }
+        }
+    }
+
+    /// Whether a map of `keys` keys is within [`MAP_KEYS_MAX`] (else says so).
+    fn map_keys(&mut self, field: &str, keys: usize) -> bool {
+        if keys > MAP_KEYS_MAX {
+            self.fail(
+                field,
+                format!("has {keys} keys; at most {MAP_KEYS_MAX} allowed"),
+            );
+            return false;
+        }
+        true
+    }
+
     fn id(&mut self, field: &str, v: &Option<String>) {
         if let Some(s) = v {
             self.required_id(field, s);
@@ -190,21 +211,9 @@ impl Engagement {
             ("customer.emails", &cu.emails),
             ("customer.account_ids", &cu.account_ids),
         ] {
-            if c.list(name, list, LIST_MAX) {
-                for (i, v) in list.iter().enumerate() {
-                    c.str(&format!("{name}[{i}]"), v, SHORT_TEXT_MAX);
-                }
-            }
+            c.short_texts(name, list);
         }
-        if cu.custom.len() > MAP_KEYS_MAX {
-            c.fail(
-                "customer.custom",
-                format!(
-                    "has {} keys; at most {MAP_KEYS_MAX} allowed",
-                    cu.custom.len()
-                ),
-            );
-        } else {
+        if c.map_keys("customer.custom", cu.custom.len()) {
             for (k, list) in &cu.custom {
                 if k.is_empty() || k.len() > 64 {
                     c.fail(
@@ -212,12 +221,7 @@ impl Engagement {
                         format!("key {k:?} must be 1–64 characters"),
                     );
                 }
-                let name = format!("customer.custom.{k}");
-                if c.list(&name, list, LIST_MAX) {
-                    for (i, v) in list.iter().enumerate() {
-                        c.str(&format!("{name}[{i}]"), v, SHORT_TEXT_MAX);
-                    }
-                }
+                c.short_texts(&format!("customer.custom.{k}"), list);
             }
         }
 
@@ -326,21 +330,9 @@ impl Engagement {
             }
         }
         for (name, list) in [("topics", &self.topics), ("attributes", &self.attributes)] {
-            if c.list(name, list, LIST_MAX) {
-                for (i, v) in list.iter().enumerate() {
-                    c.str(&format!("{name}[{i}]"), v, SHORT_TEXT_MAX);
-                }
-            }
+            c.short_texts(name, list);
         }
-        if self.data.len() > MAP_KEYS_MAX {
-            c.fail(
-                "data",
-                format!(
-                    "has {} keys; at most {MAP_KEYS_MAX} allowed",
-                    self.data.len()
-                ),
-            );
-        } else {
+        if c.map_keys("data", self.data.len()) {
             for (k, v) in &self.data {
                 if k.is_empty() || k.chars().count() > 128 {
                     c.fail("data", format!("key {k:?} must be 1–128 characters"));

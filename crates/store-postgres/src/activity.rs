@@ -15,10 +15,7 @@ pub(crate) async fn activity(
     first: Date,
     days: u32,
 ) -> Result<Activity> {
-    let bounds: Vec<i64> = day_bounds(tenant, first, days)?
-        .iter()
-        .map(|t| t.as_millisecond())
-        .collect();
+    let bounds = day_bounds(tenant, first, days)?;
     let (from, to) = (bounds[0], bounds[bounds.len() - 1]);
     let client = pool.get().await.map_err(pool_error)?;
     let stmt = client

@@ -1,7 +1,7 @@
 //! Tenants, API clients and users: small reference tables.
 
 use crate::error::{db, is_unique_violation, pg_error, pool_error};
-use crate::write::{retrying, Failure};
+use crate::write::retrying;
 use deadpool_postgres::Pool;
 use interlog_model::Timestamp;
 use interlog_store::{
@@ -22,18 +22,18 @@ fn role(s: &str) -> Result<ClientRole> {
 fn conflict(
     context: &'static str,
     message: String,
-) -> impl FnOnce(tokio_postgres::Error) -> Failure {
+) -> impl FnOnce(tokio_postgres::Error) -> StoreError {
     move |e| {
         if is_unique_violation(&e) {
-            Failure::Store(StoreError::Conflict(message))
+            StoreError::Conflict(message)
         } else {
-            Failure::Store(pg_error(context, e))
+            pg_error(context, e)
         }
     }
 }
 
-pub(crate) async fn create_tenant(pool: &Pool, t: NewTenant, now: Timestamp) -> Result<Tenant> {
-    let t = &t;
+pub(crate) async fn create_tenant(pool: &Pool, new: NewTenant, now: Timestamp) -> Result<Tenant> {
+    let t = &new;
     let id = retrying(|| async move {
         let mut client = pool.get().await.map_err(pool_error)?;
         let tx = client.transaction().await?;
@@ -70,15 +70,7 @@ pub(crate) async fn create_tenant(pool: &Pool, t: NewTenant, now: Timestamp) -> 
         Ok(id)
     })
     .await?;
-    Ok(Tenant {
-        id,
-        key: t.key.clone(),
-        name: t.name.clone(),
-        time_zone: t.time_zone.clone(),
-        country_code: t.country_code.clone(),
-        aliases: t.aliases.clone(),
-        created_at: ts(now.as_millisecond()),
-    })
+    Ok(new.stored(id, ts(now.as_millisecond())))
 }
 
 const TENANT_COLUMNS: &str = "id, key, name, time_zone, country_code, created_at,
@@ -171,22 +163,8 @@ pub(crate) async fn create_client(
             ],
         )
         .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                StoreError::Conflict(format!("client {} already exists", c.client_id))
-            } else {
-                pg_error("create client", e)
-            }
-        })?;
-    Ok(Client {
-        client_id: c.client_id,
-        tenant_id: tenant,
-        secret_hash: c.secret_hash,
-        role: c.role,
-        scopes: c.scopes,
-        credentials: c.credentials,
-        created_at: ts(now.as_millisecond()),
-    })
+        .map_err(conflict("create client", format!("client {} already exists", c.client_id)))?;
+    Ok(c.stored(tenant, ts(now.as_millisecond())))
 }
 
 pub(crate) async fn client(pool: &Pool, client_id: &str) -> Result<Option<Client>> {
@@ -224,7 +202,7 @@ pub(crate) async fn create_user(
     u: NewUser,
     now: Timestamp,
 ) -> Result<User> {
-    let id = uuid::Uuid::now_v7().simple().to_string();
+    let id = interlog_store::new_id();
     let conn = pool.get().await.map_err(pool_error)?;
     conn.execute(
         "INSERT INTO users (tenant_id, id, username, password_hash, email, display_name, role, created_at)
@@ -241,23 +219,8 @@ pub(crate) async fn create_user(
         ],
     )
     .await
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            StoreError::Conflict(format!("user {} already exists", u.username))
-        } else {
-            pg_error("create user", e)
-        }
-    })?;
-    Ok(User {
-        id,
-        tenant_id: tenant,
-        username: u.username,
-        password_hash: u.password_hash,
-        email: u.email,
-        display_name: u.display_name,
-        role: u.role,
-        created_at: ts(now.as_millisecond()),
-    })
+    .map_err(conflict("create user", format!("user {} already exists", u.username)))?;
+    Ok(u.stored(id, tenant, ts(now.as_millisecond())))
 }
 
 pub(crate) async fn user(pool: &Pool, tenant: i64, username: &str) -> Result<Option<User>> {

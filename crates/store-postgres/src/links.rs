@@ -3,7 +3,7 @@
 //! instance merge customers correctly.
 
 use crate::error::{db, pool_error};
-use crate::schema::lock_key;
+use crate::schema::lock_until_commit;
 use crate::write::retrying;
 use deadpool_postgres::Pool;
 use interlog_store::terms::customer_key;
@@ -29,20 +29,12 @@ pub(crate) async fn link(
     country: Option<&str>,
     identifiers: &[Identifier],
 ) -> Result<()> {
-    let given: Vec<(String, &Identifier)> = identifiers
-        .iter()
-        .filter(|i| !i.value.trim().is_empty())
-        .map(|i| (customer_key(&i.value, country), i))
-        .collect();
+    let given = interlog_store::keyed(identifiers, country);
     let given = &given;
     retrying(|| async move {
         let mut client = pool.get().await.map_err(pool_error)?;
         let tx = client.transaction().await?;
-        tx.execute(
-            "SELECT pg_advisory_xact_lock($1)",
-            &[&lock_key(&format!("identity links {tenant}"))],
-        )
-        .await?;
+        lock_until_commit(&tx, &format!("identity links {tenant}")).await?;
         let mut customers: Vec<String> = Vec::new();
         for (k, _) in given {
             if let Some(c) = customer_of(&tx, tenant, k).await? {
@@ -51,10 +43,7 @@ pub(crate) async fn link(
                 }
             }
         }
-        let target = customers
-            .first()
-            .cloned()
-            .unwrap_or_else(|| uuid::Uuid::now_v7().simple().to_string());
+        let target = interlog_store::link_target(&customers);
         let others: Vec<&String> = customers.iter().skip(1).collect();
         if !others.is_empty() {
             tx.execute(

@@ -40,6 +40,16 @@ pub(crate) fn lock_key(name: &str) -> i64 {
     i64::from_be_bytes(d[..8].try_into().expect("8 bytes"))
 }
 
+/// Takes the advisory lock on `name` until `tx` ends.
+pub(crate) async fn lock_until_commit(
+    tx: &deadpool_postgres::Transaction<'_>,
+    name: &str,
+) -> std::result::Result<(), tokio_postgres::Error> {
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&lock_key(name)])
+        .await
+        .map(|_| ())
+}
+
 /// Creates the schema if needed and applies the migrations that have not run, each in its
 /// own transaction, holding a lock so that instances starting together take turns.
 pub(crate) async fn migrate(

@@ -3,7 +3,7 @@
 //! and its write (even when the setting does not exist yet).
 
 use crate::error::{db, pool_error};
-use crate::schema::lock_key;
+use crate::schema::lock_until_commit;
 use crate::write::{retrying, Failure};
 use deadpool_postgres::Pool;
 use interlog_store::{Result, SettingEdit};
@@ -81,11 +81,7 @@ pub(crate) async fn update(
     retrying(|| async move {
         let mut client = pool.get().await.map_err(pool_error)?;
         let tx = client.transaction().await?;
-        tx.execute(
-            "SELECT pg_advisory_xact_lock($1)",
-            &[&lock_key(&format!("setting {tenant} {ns} {key}"))],
-        )
-        .await?;
+        lock_until_commit(&tx, &format!("setting {tenant} {ns} {key}")).await?;
         let current: Option<String> = tx
             .query_opt(
                 "SELECT value FROM tenant_settings WHERE tenant_id = $1 AND namespace = $2 AND key = $3",

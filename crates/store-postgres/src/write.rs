@@ -504,87 +504,89 @@ fn text_number(buf: &mut BytesMut, v: Option<i64>) {
 }
 
 async fn stage_text(tx: &Transaction<'_>, rows: &[&Pending], base: i32) -> Result<()> {
-    let sink = tx
-        .copy_in(COPY_ENGAGEMENTS)
-        .await
-        .map_err(db("copy engagements"))?;
-    let mut sink = std::pin::pin!(sink);
     let mut buf = BytesMut::with_capacity(TEXT_CHUNK * 2);
-    for (i, p) in rows.iter().enumerate() {
-        let r = &p.row;
-        let numbers = [
-            Some(i64::from(ord(base, i))),
-            None, // the id, written below
-            Some(r.started),
-            Some(r.ended),
-            Some(r.updated),
-            Some(r.duration),
-            Some(i64::from(r.state)),
-            r.outcome.map(i64::from),
-            r.direction.map(i64::from),
-            Some(i64::from(r.channels)),
-        ];
-        for (k, n) in numbers.iter().enumerate() {
-            if k == 1 {
-                text_field(&mut buf, &r.id);
-            } else {
-                text_number(&mut buf, *n);
+    copy_text(
+        tx,
+        COPY_ENGAGEMENTS,
+        "copy engagements",
+        rows,
+        &mut buf,
+        |buf, i, p| {
+            let r = &p.row;
+            let numbers = [
+                Some(i64::from(ord(base, i))),
+                None, // the id, written below
+                Some(r.started),
+                Some(r.ended),
+                Some(r.updated),
+                Some(r.duration),
+                Some(i64::from(r.state)),
+                r.outcome.map(i64::from),
+                r.direction.map(i64::from),
+                Some(i64::from(r.channels)),
+            ];
+            for (k, n) in numbers.iter().enumerate() {
+                if k == 1 {
+                    text_field(buf, &r.id);
+                } else {
+                    text_number(buf, *n);
+                }
+                buf.put_u8(b'\t');
             }
-            buf.put_u8(b'\t');
-        }
-        text_field(&mut buf, &r.body);
-        buf.put_u8(b'\n');
-        if buf.len() >= TEXT_CHUNK {
-            sink.send(buf.split().freeze())
-                .await
-                .map_err(db("copy engagements"))?;
-        }
-    }
-    if !buf.is_empty() {
-        sink.send(buf.split().freeze())
-            .await
-            .map_err(db("copy engagements"))?;
-    }
-    sink.as_mut()
-        .finish()
-        .await
-        .map_err(db("copy engagements"))?;
+            text_field(buf, &r.body);
+            buf.put_u8(b'\n');
+        },
+    )
+    .await?;
+    copy_text(
+        tx,
+        COPY_TERMS,
+        "copy search terms",
+        rows,
+        &mut buf,
+        |buf, i, p| {
+            let r = &p.row;
+            let o = ord(base, i).to_string();
+            for (kind, value) in &r.terms {
+                buf.put_slice(o.as_bytes());
+                buf.put_u8(b'\t');
+                buf.put_slice(kind.to_string().as_bytes());
+                buf.put_u8(b'\t');
+                text_field(buf, value);
+                buf.put_u8(b'\t');
+                buf.put_slice(r.started.to_string().as_bytes());
+                buf.put_u8(b'\t');
+                text_field(buf, &r.id);
+                buf.put_u8(b'\n');
+            }
+        },
+    )
+    .await
+}
 
-    let sink = tx
-        .copy_in(COPY_TERMS)
-        .await
-        .map_err(db("copy search terms"))?;
+/// `COPY statement` in text format: `line` writes each of `rows` (its number in `rows`
+/// given) into `buf`, sent in chunks of about [`TEXT_CHUNK`] bytes; `what` names the copy
+/// in errors.
+async fn copy_text(
+    tx: &Transaction<'_>,
+    statement: &str,
+    what: &'static str,
+    rows: &[&Pending],
+    buf: &mut BytesMut,
+    mut line: impl FnMut(&mut BytesMut, usize, &Pending),
+) -> Result<()> {
+    let sink = tx.copy_in(statement).await.map_err(db(what))?;
     let mut sink = std::pin::pin!(sink);
     for (i, p) in rows.iter().enumerate() {
-        let r = &p.row;
-        let o = ord(base, i).to_string();
-        for (kind, value) in &r.terms {
-            buf.put_slice(o.as_bytes());
-            buf.put_u8(b'\t');
-            buf.put_slice(kind.to_string().as_bytes());
-            buf.put_u8(b'\t');
-            text_field(&mut buf, value);
-            buf.put_u8(b'\t');
-            buf.put_slice(r.started.to_string().as_bytes());
-            buf.put_u8(b'\t');
-            text_field(&mut buf, &r.id);
-            buf.put_u8(b'\n');
-        }
+        line(buf, i, p);
         if buf.len() >= TEXT_CHUNK {
-            sink.send(buf.split().freeze())
-                .await
-                .map_err(db("copy search terms"))?;
+            sink.send(buf.split().freeze()).await.map_err(db(what))?;
         }
     }
     if !buf.is_empty() {
-        sink.send(buf.split().freeze())
-            .await
-            .map_err(db("copy search terms"))?;
+        sink.send(buf.split().freeze()).await.map_err(db(what))?;
     }
-    sink.as_mut()
-        .finish()
-        .await
-        .map_err(db("copy search terms"))?;
+    sink.as_mut().finish().await.map_err(db(what))?;
     Ok(())
 }
 
@@ -645,25 +647,7 @@ struct Job {
     rows: Vec<Pending>,
     reply: oneshot::Sender<Result<Vec<Written>>>,
     /// Counts the job in the write-queue gauge until it is answered.
-    _queued: Queued,
-}
-
-/// One write in the group commit's queue, for the queue-depth gauge (the metric the
-/// SQLite writer keeps under the same name).
-struct Queued(metrics::Gauge);
-
-impl Queued {
-    fn new() -> Self {
-        let gauge = metrics::gauge!("interlog_store_write_queue_depth");
-        gauge.increment(1.0);
-        Queued(gauge)
-    }
-}
-
-impl Drop for Queued {
-    fn drop(&mut self) {
-        self.0.decrement(1.0);
-    }
+    _queued: interlog_store::QueuedWrite,
 }
 
 /// Group commit: queued writes taken together into one transaction by a few writer tasks,
@@ -707,7 +691,7 @@ impl GroupCommit {
                     tenant,
                     rows,
                     reply,
-                    _queued: Queued::new(),
+                    _queued: interlog_store::QueuedWrite::new(),
                 })
                 .map_err(|_| StoreError::Closed)?;
         }
@@ -755,10 +739,9 @@ async fn writer(
 /// database being away, each job is tried alone, so one bad write fails only itself.
 async fn commit_group(pool: &Pool, batch: Vec<Job>, copy: CopyFormat, channel: &str) {
     let began = std::time::Instant::now();
-    metrics::histogram!("interlog_store_group_commit_size").record(batch.len() as f64);
+    metrics::histogram!(interlog_store::GROUP_COMMIT_SIZE).record(batch.len() as f64);
     let result = write_jobs(pool, &batch, copy, channel).await;
-    metrics::histogram!("interlog_store_commit_duration_seconds")
-        .record(began.elapsed().as_secs_f64());
+    metrics::histogram!(interlog_store::COMMIT_DURATION).record(began.elapsed().as_secs_f64());
     match result {
         Ok(outcomes) => {
             for (job, out) in batch.into_iter().zip(outcomes) {

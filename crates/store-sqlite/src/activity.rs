@@ -26,10 +26,7 @@ pub(crate) fn activity(
     first: Date,
     days: u32,
 ) -> Result<Activity> {
-    let bounds: Vec<i64> = day_bounds(tenant, first, days)?
-        .iter()
-        .map(|t| t.as_millisecond())
-        .collect();
+    let bounds = day_bounds(tenant, first, days)?;
     let (from, to) = (bounds[0], bounds[bounds.len() - 1]);
     let mut out = Activity::empty(first, days);
     let mut next_mask = conn
@@ -83,19 +80,7 @@ pub(crate) fn activity(
 #[cfg(test)]
 mod plan {
     fn plan(sql: &str) -> String {
-        let dir = tempfile::tempdir().unwrap();
-        let mut conn = crate::schema::open(&dir.path().join("plan.db")).unwrap();
-        crate::schema::migrate(&mut conn).unwrap();
-        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-        let n = stmt.parameter_count();
-        let rows: Vec<String> = stmt
-            .query_map(rusqlite::params_from_iter(vec![1i64; n]), |r| {
-                r.get::<_, String>(3)
-            })
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
-        rows.join("\n")
+        crate::schema::query_plan(sql, None)
     }
 
     #[test]

@@ -105,8 +105,15 @@ fn ts(ms: i64) -> Timestamp {
     Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
-/// The feed after `after`.
+/// The feed after `after`: the head and the entries of both tables read in one snapshot.
+/// (Outside a transaction each statement would see the store as it is by then: a write
+/// committed between the engagements and the tombstones could be passed over, its position
+/// lower than a tombstone's read after it.)
 pub(crate) fn read(conn: &Connection, tenant: i64, after: i64, limit: u32) -> Result<ChangePage> {
+    let snapshot = conn
+        .unchecked_transaction()
+        .map_err(db("begin feed read"))?;
+    let conn: &Connection = &snapshot;
     let (head, trimmed_through) = conn
         .prepare_cached("SELECT head, trimmed_through FROM tenant_heads WHERE tenant_id = ?1")
         .and_then(|mut s| {

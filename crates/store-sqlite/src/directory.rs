@@ -13,6 +13,17 @@ fn is_unique_violation(e: &rusqlite::Error) -> bool {
             || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
 }
 
+/// A unique violation as a conflict with this message; anything else as it is.
+fn conflict(context: &'static str, message: String) -> impl FnOnce(rusqlite::Error) -> StoreError {
+    move |e| {
+        if is_unique_violation(&e) {
+            StoreError::Conflict(message)
+        } else {
+            StoreError::backend(context, e)
+        }
+    }
+}
+
 fn ts(ms: i64) -> Timestamp {
     Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
 }
@@ -44,36 +55,19 @@ pub(crate) fn create_tenant(conn: &Connection, t: NewTenant, now: Timestamp) -> 
         .and_then(|mut s| {
             s.query_row(params![t.key, t.name, t.time_zone, t.country_code, now.as_millisecond()], |r| r.get::<_, i64>(0))
         })
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                StoreError::Conflict(format!("tenant {} already exists", t.key))
-            } else {
-                StoreError::backend("create tenant", e)
-            }
-        })?;
+        .map_err(conflict("create tenant", format!("tenant {} already exists", t.key)))?;
     crate::changes::start(conn, id)?;
     for (dialect, alias) in &t.aliases {
         conn.execute(
             "INSERT INTO tenant_aliases (dialect, alias, tenant_id) VALUES (?1, ?2, ?3)",
             params![dialect, alias, id],
         )
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                StoreError::Conflict(format!("alias {alias} is taken in {dialect}"))
-            } else {
-                StoreError::backend("create tenant alias", e)
-            }
-        })?;
+        .map_err(conflict(
+            "create tenant alias",
+            format!("alias {alias} is taken in {dialect}"),
+        ))?;
     }
-    Ok(Tenant {
-        id,
-        key: t.key,
-        name: t.name,
-        time_zone: t.time_zone,
-        country_code: t.country_code,
-        aliases: t.aliases,
-        created_at: ts(now.as_millisecond()),
-    })
+    Ok(t.stored(id, ts(now.as_millisecond())))
 }
 
 fn tenant_row(conn: &Connection, r: &Row<'_>) -> rusqlite::Result<Tenant> {
@@ -151,22 +145,8 @@ pub(crate) fn create_client(
         "INSERT INTO clients (client_id, tenant_id, secret_hash, role, scopes, credentials, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )
     .and_then(|mut s| s.execute(params![c.client_id, tenant, c.secret_hash, c.role.as_str(), scopes, credentials, now.as_millisecond()]))
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            StoreError::Conflict(format!("client {} already exists", c.client_id))
-        } else {
-            StoreError::backend("create client", e)
-        }
-    })?;
-    Ok(Client {
-        client_id: c.client_id,
-        tenant_id: tenant,
-        secret_hash: c.secret_hash,
-        role: c.role,
-        scopes: c.scopes,
-        credentials: c.credentials,
-        created_at: ts(now.as_millisecond()),
-    })
+    .map_err(conflict("create client", format!("client {} already exists", c.client_id)))?;
+    Ok(c.stored(tenant, ts(now.as_millisecond())))
 }
 
 pub(crate) fn client(conn: &Connection, client_id: &str) -> Result<Option<Client>> {
@@ -198,30 +178,15 @@ pub(crate) fn create_user(
     u: NewUser,
     now: Timestamp,
 ) -> Result<User> {
-    let id = uuid::Uuid::now_v7().simple().to_string();
+    let id = interlog_store::new_id();
     conn.prepare_cached(
         "INSERT INTO users (id, tenant_id, username, password_hash, email, display_name, role, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )
     .and_then(|mut s| {
         s.execute(params![id, tenant, u.username, u.password_hash, u.email, u.display_name, u.role.as_str(), now.as_millisecond()])
     })
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            StoreError::Conflict(format!("user {} already exists", u.username))
-        } else {
-            StoreError::backend("create user", e)
-        }
-    })?;
-    Ok(User {
-        id,
-        tenant_id: tenant,
-        username: u.username,
-        password_hash: u.password_hash,
-        email: u.email,
-        display_name: u.display_name,
-        role: u.role,
-        created_at: ts(now.as_millisecond()),
-    })
+    .map_err(conflict("create user", format!("user {} already exists", u.username)))?;
+    Ok(u.stored(id, tenant, ts(now.as_millisecond())))
 }
 
 pub(crate) fn user(conn: &Connection, tenant: i64, username: &str) -> Result<Option<User>> {

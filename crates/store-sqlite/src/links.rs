@@ -20,11 +20,7 @@ pub(crate) fn link(
     country: Option<&str>,
     identifiers: &[Identifier],
 ) -> Result<()> {
-    let given: Vec<(String, &Identifier)> = identifiers
-        .iter()
-        .filter(|i| !i.value.trim().is_empty())
-        .map(|i| (customer_key(&i.value, country), i))
-        .collect();
+    let given = interlog_store::keyed(identifiers, country);
     let mut customers = Vec::new();
     for (k, _) in &given {
         if let Some(c) = customer_of(conn, tenant, k)? {
@@ -33,10 +29,7 @@ pub(crate) fn link(
             }
         }
     }
-    let target = customers
-        .first()
-        .cloned()
-        .unwrap_or_else(|| uuid::Uuid::now_v7().simple().to_string());
+    let target = interlog_store::link_target(&customers);
     for other in customers.iter().skip(1) {
         conn.prepare_cached(
             "UPDATE identity_links SET customer = ?3 WHERE tenant_id = ?1 AND customer = ?2",

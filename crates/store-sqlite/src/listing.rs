@@ -353,24 +353,22 @@ mod plans {
 
     /// The query plan SQLite chooses for a listing, one line per step.
     fn plan(q: &Query) -> String {
-        let dir = tempfile::tempdir().unwrap();
-        let mut conn = crate::schema::open(&dir.path().join("plan.db")).unwrap();
-        crate::schema::migrate(&mut conn).unwrap();
         // Term values numbered 1, 2… in their order in the filter.
         let groups: Groups = filter_terms(&q.filter, None)
             .into_iter()
             .map(|(kind, values)| (kind, (1..=values.len() as i64).collect()))
             .collect();
         let sql = list_sql(1, &groups, q);
-        let mut stmt = conn
-            .prepare(&format!("EXPLAIN QUERY PLAN {}", sql.text))
-            .unwrap();
-        let rows = stmt
-            .query_map(rusqlite::params_from_iter(sql.params.iter()), |r| {
-                r.get::<_, String>(3)
-            })
-            .unwrap();
-        rows.map(Result::unwrap).collect::<Vec<_>>().join("\n")
+        crate::schema::query_plan(&sql.text, Some(&sql.params))
+    }
+
+    /// The plan of the first page of 10 that `filter` matches.
+    fn filter_plan(filter: Filter) -> String {
+        plan(&Query {
+            filter,
+            limit: 10,
+            ..Query::default()
+        })
     }
 
     fn month() -> TimeRange {
@@ -403,17 +401,12 @@ mod plans {
 
     #[test]
     fn one_agent_in_a_month_walks_the_term_index_in_order() {
-        let q = Query {
-            filter: Filter {
-                agents: vec!["ann@acme.test".into()],
-                channel_types: vec![ChannelType::Voice],
-                started: month(),
-                ..Filter::default()
-            },
-            limit: 10,
-            ..Query::default()
-        };
-        let p = plan(&q);
+        let p = filter_plan(Filter {
+            agents: vec!["ann@acme.test".into()],
+            channel_types: vec![ChannelType::Voice],
+            started: month(),
+            ..Filter::default()
+        });
         assert!(p.contains("SEARCH t USING PRIMARY KEY"), "{p}");
         assert!(p.contains("INTEGER PRIMARY KEY"), "joins by seq: {p}");
         assert!(!p.contains("TEMP B-TREE FOR ORDER BY"), "{p}");
@@ -421,16 +414,11 @@ mod plans {
 
     #[test]
     fn further_term_filters_are_point_lookups() {
-        let q = Query {
-            filter: Filter {
-                customer: vec!["0197180171".into()],
-                queue_ids: vec!["q1".into(), "q2".into()],
-                ..Filter::default()
-            },
-            limit: 10,
-            ..Query::default()
-        };
-        let p = plan(&q);
+        let p = filter_plan(Filter {
+            customer: vec!["0197180171".into()],
+            queue_ids: vec!["q1".into(), "q2".into()],
+            ..Filter::default()
+        });
         assert!(p.contains("SEARCH t USING PRIMARY KEY"), "{p}");
         assert!(p.contains("SEARCH x USING PRIMARY KEY"), "{p}");
         assert!(!p.contains("SCAN"), "{p}");
@@ -438,15 +426,10 @@ mod plans {
 
     #[test]
     fn a_customer_with_linked_identifiers_walks_each_identifier_not_the_tenant() {
-        let q = Query {
-            filter: Filter {
-                customer: vec!["0197180171".into(), "m@example.org".into(), "acc-1".into()],
-                ..Filter::default()
-            },
-            limit: 10,
-            ..Query::default()
-        };
-        let p = plan(&q);
+        let p = filter_plan(Filter {
+            customer: vec!["0197180171".into(), "m@example.org".into(), "acc-1".into()],
+            ..Filter::default()
+        });
         assert!(
             p.contains("SEARCH t USING PRIMARY KEY (tenant_id=? AND value=?)"),
             "{p}"

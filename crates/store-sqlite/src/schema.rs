@@ -251,6 +251,25 @@ fn apply(conn: &mut Connection, migrations: &[Migration]) -> rusqlite::Result<()
     Ok(())
 }
 
+/// The plan SQLite chooses for `sql` on a fresh, migrated database, one line per step (for
+/// the tests that pin the index a statement walks). `params` binds its parameters; `None`
+/// binds 1 to each.
+#[cfg(test)]
+pub(crate) fn query_plan(sql: &str, params: Option<&[rusqlite::types::Value]>) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = open(&dir.path().join("plan.db")).unwrap();
+    migrate(&mut conn).unwrap();
+    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+    let ones = vec![rusqlite::types::Value::Integer(1); stmt.parameter_count()];
+    let params = params.unwrap_or(&ones);
+    let rows: Vec<String> = stmt
+        .query_map(rusqlite::params_from_iter(params), |r| r.get(3))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    rows.join("\n")
+}
+
 #[cfg(test)]
 mod order {
     use super::*;

@@ -82,7 +82,7 @@ pub(crate) fn run(conn: Connection, jobs: mpsc::Receiver<Job>, bulk: bool, annou
 /// Returns whether the transaction committed.
 fn commit(conn: &Tx<'_>, batch: Vec<Job>, announce: &Announce) -> bool {
     let began = std::time::Instant::now();
-    metrics::histogram!("interlog_store_group_commit_size").record(batch.len() as f64);
+    metrics::histogram!(interlog_store::GROUP_COMMIT_SIZE).record(batch.len() as f64);
     Heads::reset();
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
         // Dropping the jobs drops their reply channels: callers learn nothing was written.
@@ -124,8 +124,7 @@ fn commit(conn: &Tx<'_>, batch: Vec<Job>, announce: &Announce) -> bool {
             e.to_string()
         })
     };
-    metrics::histogram!("interlog_store_commit_duration_seconds")
-        .record(began.elapsed().as_secs_f64());
+    metrics::histogram!(interlog_store::COMMIT_DURATION).record(began.elapsed().as_secs_f64());
     let committed = ended.is_ok();
     Heads::reset();
     if committed && !heads.is_empty() {
@@ -152,7 +151,7 @@ pub(crate) fn job<T: Send + 'static>(
     reply: tokio::sync::oneshot::Sender<Result<T>>,
 ) -> Job {
     // Waiting from here until the writer runs the job (or drops it unrun).
-    let queued = Queued::new();
+    let queued = interlog_store::QueuedWrite::new();
     Box::new(move |conn: &Tx<'_>| {
         drop(queued);
         let result = work(conn);
@@ -172,21 +171,4 @@ pub(crate) fn job<T: Send + 'static>(
         }) as Completion;
         (complete, outcome)
     })
-}
-
-/// One write in the writer's queue, for the queue-depth gauge.
-struct Queued(metrics::Gauge);
-
-impl Queued {
-    fn new() -> Self {
-        let gauge = metrics::gauge!("interlog_store_write_queue_depth");
-        gauge.increment(1.0);
-        Queued(gauge)
-    }
-}
-
-impl Drop for Queued {
-    fn drop(&mut self) {
-        self.0.decrement(1.0);
-    }
 }

@@ -2,7 +2,7 @@
 //! type, and how they ended (the explorer's overview).
 
 use crate::{Result, StoreError, Tenant};
-use interlog_model::{ChannelType, Outcome, Timestamp};
+use interlog_model::{ChannelType, Outcome};
 use jiff::civil::Date;
 use std::collections::BTreeMap;
 
@@ -33,10 +33,11 @@ pub struct DayActivity {
 }
 
 /// Where each of `days` days from `first` begins in the tenant's time zone, and where the
-/// last one ends: `days + 1` instants, ascending. A day is `[bounds[i], bounds[i + 1])`;
-/// days around a daylight-saving change are 23 or 25 hours long. Backends count by these
-/// bounds so that every one of them cuts days the same way.
-pub fn day_bounds(tenant: &Tenant, first: Date, days: u32) -> Result<Vec<Timestamp>> {
+/// last one ends: `days + 1` instants in milliseconds (as backends store them), ascending.
+/// A day is `[bounds[i], bounds[i + 1])`; days around a daylight-saving change are 23 or 25
+/// hours long. Backends count by these bounds so that every one of them cuts days the same
+/// way.
+pub fn day_bounds(tenant: &Tenant, first: Date, days: u32) -> Result<Vec<i64>> {
     if days == 0 || days > MAX_ACTIVITY_DAYS {
         return Err(StoreError::Invalid(format!(
             "activity covers 1 to {MAX_ACTIVITY_DAYS} days, not {days}"
@@ -49,9 +50,9 @@ pub fn day_bounds(tenant: &Tenant, first: Date, days: u32) -> Result<Vec<Timesta
     for i in 0..days {
         let (start, end) = interlog_model::time::day_range(date, &tz)
             .map_err(|e| StoreError::Invalid(e.to_string()))?;
-        bounds.push(start);
+        bounds.push(start.as_millisecond());
         if i + 1 == days {
-            bounds.push(end);
+            bounds.push(end.as_millisecond());
         } else {
             date = date
                 .tomorrow()

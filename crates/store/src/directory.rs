@@ -34,6 +34,21 @@ pub struct NewTenant {
     pub aliases: Vec<(String, String)>,
 }
 
+impl NewTenant {
+    /// The tenant this is once the store has given it `id`, created at `created_at`.
+    pub fn stored(self, id: i64, created_at: interlog_model::Timestamp) -> Tenant {
+        Tenant {
+            id,
+            key: self.key,
+            name: self.name,
+            time_zone: self.time_zone,
+            country_code: self.country_code,
+            aliases: self.aliases,
+            created_at,
+        }
+    }
+}
+
 /// Whether `key` can name a tenant: 1–63 characters of `a-z 0-9 -`, starting with a letter
 /// or digit.
 pub fn is_valid_tenant_key(key: &str) -> bool {
@@ -116,6 +131,21 @@ pub struct NewClient {
     pub credentials: BTreeMap<String, String>,
 }
 
+impl NewClient {
+    /// The client this is once stored for the tenant `tenant_id` at `created_at`.
+    pub fn stored(self, tenant_id: i64, created_at: interlog_model::Timestamp) -> Client {
+        Client {
+            client_id: self.client_id,
+            tenant_id,
+            secret_hash: self.secret_hash,
+            role: self.role,
+            scopes: self.scopes,
+            credentials: self.credentials,
+            created_at,
+        }
+    }
+}
+
 /// A person who logs in to a tenant with a username and password.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
@@ -137,6 +167,22 @@ pub struct NewUser {
     pub email: Option<String>,
     pub display_name: Option<String>,
     pub role: ClientRole,
+}
+
+impl NewUser {
+    /// The user this is once stored with `id` for the tenant `tenant_id` at `created_at`.
+    pub fn stored(self, id: String, tenant_id: i64, created_at: interlog_model::Timestamp) -> User {
+        User {
+            id,
+            tenant_id,
+            username: self.username,
+            password_hash: self.password_hash,
+            email: self.email,
+            display_name: self.display_name,
+            role: self.role,
+            created_at,
+        }
+    }
 }
 
 /// Tenants and the credentials that act for them.

@@ -13,6 +13,7 @@ mod engagements;
 mod error;
 mod links;
 pub mod matching;
+mod metrics;
 mod notifications;
 mod query;
 mod records;
@@ -29,6 +30,7 @@ pub use directory::*;
 pub use engagements::*;
 pub use error::{error_chain, StoreError};
 pub use links::*;
+pub use metrics::*;
 pub use notifications::*;
 pub use query::*;
 pub use records::*;
@@ -38,6 +40,12 @@ pub use stored::*;
 use async_trait::async_trait;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A new id for a row the store names itself (a user, a customer of linked identifiers):
+/// a UUIDv7 in simple form, so ids sort by creation.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().simple().to_string()
+}
 
 /// Why an edit applied inside a write transaction ([`EngagementEdit`], [`SettingEdit`])
 /// refused to change what it was given.

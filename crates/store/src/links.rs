@@ -38,6 +38,26 @@ pub struct LinkedIdentifier {
     pub value: String,
 }
 
+/// The identifiers of a link call that say something (blank ones are skipped), each with
+/// the key it is linked under ([`crate::terms::customer_key`], read with the tenant's
+/// `country` code).
+pub fn keyed<'a>(
+    identifiers: &'a [Identifier],
+    country: Option<&str>,
+) -> Vec<(String, &'a Identifier)> {
+    identifiers
+        .iter()
+        .filter(|i| !i.value.trim().is_empty())
+        .map(|i| (crate::terms::customer_key(&i.value, country), i))
+        .collect()
+}
+
+/// The customer that identifiers linked together end up in: the first of the `customers`
+/// they already belong to (the others merge into it), or a new one.
+pub fn link_target(customers: &[String]) -> String {
+    customers.first().cloned().unwrap_or_else(crate::new_id)
+}
+
 /// A tenant's customer identity links. Identifiers are compared in their normalized form
 /// (phones regardless of formatting, read with the tenant's country code; everything else
 /// case-insensitively).
