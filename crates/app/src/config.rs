@@ -784,10 +784,7 @@ fn credential_limits(
 }
 
 /// How connections are served: how many at once, and the timeouts.
-fn server_settings(
-    vars: &EnvSettings<'_>,
-    file: &FileConfig,
-) -> Result<ServerConfig, ConfigError> {
+fn server_settings(vars: &EnvSettings<'_>, file: &FileConfig) -> Result<ServerConfig, ConfigError> {
     let defaults = ServerConfig::defaults();
     Ok(ServerConfig {
         max_connections: match vars.size("max_connections")?.or(file.max_connections) {
