@@ -264,3 +264,63 @@ async fn custom_methods_after_the_colon_are_routed_and_unknown_ones_are_404() {
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["code"], "not_found");
 }
+
+#[tokio::test]
+async fn a_405_names_the_methods_the_path_takes_and_head_is_answered_as_get() {
+    let axp = spawn().await;
+    let id = new_id();
+    axp.create(
+        &id,
+        "2024-01-01T10:00:00Z",
+        json!({"phoneNumbers": ["087 12345"]}),
+    )
+    .await;
+    // A custom method is a path of its own: `{id}:update` takes POST, `{id}` GET.
+    for (m, path, allow) in [
+        (
+            Method::PUT,
+            format!("{JOURNEY}/engagements/{id}"),
+            "GET,HEAD",
+        ),
+        (
+            Method::GET,
+            format!("{JOURNEY}/engagements/{id}:update"),
+            "POST",
+        ),
+        (Method::GET, format!("{JOURNEY}/journeys:search"), "POST"),
+        (
+            Method::DELETE,
+            format!("{JOURNEY}/engagements"),
+            "GET,HEAD,POST",
+        ),
+        (
+            Method::GET,
+            format!("{JOURNEY}/engagements/{id}/participants/p1:remove"),
+            "POST",
+        ),
+    ] {
+        let r = axp
+            .app
+            .http
+            .request(m.clone(), axp.app.url(&path))
+            .bearer_auth(&axp.admin)
+            .header("appkey", APP_KEY)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["allow"], allow, "{m} {path}");
+        Answer::from(r).await.problem(405);
+    }
+    let head = axp
+        .app
+        .http
+        .head(axp.app.url(&format!("{JOURNEY}/engagements/{id}")))
+        .bearer_auth(&axp.reader)
+        .header("appkey", APP_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), 200);
+    assert_eq!(head.headers()["content-type"], "application/json");
+    assert_eq!(head.text().await.unwrap(), "");
+}
