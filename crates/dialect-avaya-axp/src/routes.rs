@@ -1,8 +1,8 @@
 //! The dialect's routes: one method router per path, as Avaya's OpenAPI documents list
 //! them, and the handlers that take a request apart for its operation.
 //!
-//! Every journey handler's first extractor is the [`Account`], so that a caller is let in
-//! (401, 400, 404) before anything about the operation is said: a custom method the path
+//! Every journey handler's first extractor is the [`Account`] (in a [`Call`]), so that a
+//! caller is let in (401, 400, 404) before anything about the operation is said: a custom method the path
 //! does not have is then 404, another HTTP method 405, a body too large 413, and the role
 //! (403) is asked last, by the operation's signature.
 
@@ -11,7 +11,8 @@ use crate::custom_method::custom_methods;
 use crate::http::{AxpBody, AxpPath, Resource};
 use crate::problem::{Api, AxpResult, Problem};
 use crate::{engagements, identifiers, journeys, notes, token, NAME};
-use axum::extract::{RawQuery, State};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{any, get, post, put, MethodRouter};
@@ -131,186 +132,164 @@ async fn auth_not_found() -> Problem {
     Problem::not_found(Api::Auth)
 }
 
+/// What every journey operation is given: the caller let into the account (extracted
+/// first, see the module docs), the state, and the request's headers and query.
+struct Call {
+    account: Account,
+    state: ApiState,
+    headers: HeaderMap,
+    query: Option<String>,
+}
+
+impl FromRequestParts<ApiState> for Call {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> AxpResult<Self> {
+        Ok(Call {
+            account: Account::from_request_parts(parts, state).await?,
+            state: state.clone(),
+            headers: parts.headers.clone(),
+            query: parts.uri.query().map(str::to_owned),
+        })
+    }
+}
+
 /// `{accountId}` and one more path parameter.
 type Ids = AxpPath<(String, String)>;
 
-async fn list_engagements(
-    account: Account,
-    State(state): State<ApiState>,
-    RawQuery(query): RawQuery,
-) -> AxpResult<Response> {
-    engagements::list(&state, &account.allow()?, query.as_deref()).await
+async fn list_engagements(call: Call) -> AxpResult<Response> {
+    engagements::list(&call.state, &call.account.allow()?, call.query.as_deref()).await
 }
 
-async fn create_engagement(
-    account: Account,
-    State(state): State<ApiState>,
-    headers: HeaderMap,
-    AxpBody(b): AxpBody,
-) -> AxpResult<Response> {
-    engagements::create(&state, &account.allow()?, &headers, &b).await
+async fn create_engagement(call: Call, AxpBody(b): AxpBody) -> AxpResult<Response> {
+    engagements::create(&call.state, &call.account.allow()?, &call.headers, &b).await
 }
 
-async fn get_engagement(
-    account: Account,
-    State(state): State<ApiState>,
-    AxpPath((_, id)): Ids,
-) -> AxpResult<Response> {
-    engagements::get_one(&state, &account.allow()?, &id).await
+async fn get_engagement(call: Call, AxpPath((_, id)): Ids) -> AxpResult<Response> {
+    engagements::get_one(&call.state, &call.account.allow()?, &id).await
 }
 
 async fn update_engagement(
-    account: Account,
-    State(state): State<ApiState>,
+    call: Call,
     AxpPath((_, Resource(id))): AxpPath<(String, Resource)>,
-    headers: HeaderMap,
     AxpBody(b): AxpBody,
 ) -> AxpResult<Response> {
-    engagements::update(&state, &account.allow()?, &id, &headers, &b).await
+    engagements::update(&call.state, &call.account.allow()?, &id, &call.headers, &b).await
 }
 
 async fn append_identifiers(
-    account: Account,
-    State(state): State<ApiState>,
+    call: Call,
     AxpPath((_, Resource(id))): AxpPath<(String, Resource)>,
-    headers: HeaderMap,
     AxpBody(b): AxpBody,
 ) -> AxpResult<Response> {
-    engagements::append_identifiers(&state, &account.allow()?, &id, &headers, &b).await
+    engagements::append_identifiers(&call.state, &call.account.allow()?, &id, &call.headers, &b)
+        .await
 }
 
-async fn list_notes(
-    account: Account,
-    State(state): State<ApiState>,
-    AxpPath((_, id)): Ids,
-) -> AxpResult<Response> {
-    notes::list(&state, &account.allow()?, &id).await
+async fn list_notes(call: Call, AxpPath((_, id)): Ids) -> AxpResult<Response> {
+    notes::list(&call.state, &call.account.allow()?, &id).await
 }
 
 async fn create_note(
-    account: Account,
-    State(state): State<ApiState>,
+    call: Call,
     AxpPath((_, id)): Ids,
-    headers: HeaderMap,
     AxpBody(b): AxpBody,
 ) -> AxpResult<Response> {
-    notes::create(&state, &account.allow()?, &id, &headers, &b).await
+    notes::create(&call.state, &call.account.allow()?, &id, &call.headers, &b).await
 }
 
 async fn update_note(
-    account: Account,
-    State(state): State<ApiState>,
+    call: Call,
     AxpPath((_, id, note)): AxpPath<(String, String, String)>,
-    headers: HeaderMap,
     AxpBody(b): AxpBody,
 ) -> AxpResult<Response> {
-    notes::update(&state, &account.allow()?, &id, &note, &headers, &b).await
+    notes::update(
+        &call.state,
+        &call.account.allow()?,
+        &id,
+        &note,
+        &call.headers,
+        &b,
+    )
+    .await
 }
 
 async fn delete_note(
-    account: Account,
-    State(state): State<ApiState>,
+    call: Call,
     AxpPath((_, id, note)): AxpPath<(String, String, String)>,
 ) -> AxpResult<Response> {
-    notes::delete(&state, &account.allow()?, &id, &note).await
+    notes::delete(&call.state, &call.account.allow()?, &id, &note).await
 }
 
 async fn add_participant(
-    account: Account,
-    State(state): State<ApiState>,
+    call: Call,
     AxpPath((_, id, Resource(participant))): AxpPath<(String, String, Resource)>,
-    headers: HeaderMap,
     AxpBody(b): AxpBody,
 ) -> AxpResult<Response> {
-    let caller = account.allow()?;
-    engagements::add_participant(&state, &caller, &id, &participant, &headers, &b).await
+    let caller = call.account.allow()?;
+    engagements::add_participant(&call.state, &caller, &id, &participant, &call.headers, &b).await
 }
 
 async fn remove_participant(
-    account: Account,
-    State(state): State<ApiState>,
+    call: Call,
     AxpPath((_, id, Resource(participant))): AxpPath<(String, String, Resource)>,
-    headers: HeaderMap,
     AxpBody(b): AxpBody,
 ) -> AxpResult<Response> {
-    let caller = account.allow()?;
-    engagements::remove_participant(&state, &caller, &id, &participant, &headers, &b).await
+    let caller = call.account.allow()?;
+    engagements::remove_participant(&call.state, &caller, &id, &participant, &call.headers, &b)
+        .await
 }
 
-async fn list_identifiers(account: Account, State(state): State<ApiState>) -> AxpResult<Response> {
-    identifiers::list(&state, &account.allow()?).await
+async fn list_identifiers(call: Call) -> AxpResult<Response> {
+    identifiers::list(&call.state, &call.account.allow()?).await
 }
 
-async fn create_identifier(
-    account: Account,
-    State(state): State<ApiState>,
-    headers: HeaderMap,
-    AxpBody(b): AxpBody,
-) -> AxpResult<Response> {
-    identifiers::create(&state, &account.allow()?, &headers, &b).await
+async fn create_identifier(call: Call, AxpBody(b): AxpBody) -> AxpResult<Response> {
+    identifiers::create(&call.state, &call.account.allow()?, &call.headers, &b).await
 }
 
-async fn get_identifier(
-    account: Account,
-    State(state): State<ApiState>,
-    AxpPath((_, id)): Ids,
-) -> AxpResult<Response> {
-    identifiers::get_one(&state, &account.allow()?, &id).await
+async fn get_identifier(call: Call, AxpPath((_, id)): Ids) -> AxpResult<Response> {
+    identifiers::get_one(&call.state, &call.account.allow()?, &id).await
 }
 
 async fn update_identifier(
-    account: Account,
-    State(state): State<ApiState>,
+    call: Call,
     AxpPath((_, id)): Ids,
-    headers: HeaderMap,
     AxpBody(b): AxpBody,
 ) -> AxpResult<Response> {
-    identifiers::update(&state, &account.allow()?, &id, &headers, &b).await
+    identifiers::update(&call.state, &call.account.allow()?, &id, &call.headers, &b).await
 }
 
-async fn link_journeys(
-    account: Account,
-    State(state): State<ApiState>,
-    headers: HeaderMap,
-    AxpBody(b): AxpBody,
-) -> AxpResult<Response> {
-    journeys::link(&state, &account.allow()?, &headers, &b).await
+async fn link_journeys(call: Call, AxpBody(b): AxpBody) -> AxpResult<Response> {
+    journeys::link(&call.state, &call.account.allow()?, &call.headers, &b).await
 }
 
-async fn search_journeys(
-    account: Account,
-    State(state): State<ApiState>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    AxpBody(b): AxpBody,
-) -> AxpResult<Response> {
-    journeys::search(&state, &account.allow()?, query.as_deref(), &headers, &b).await
+async fn search_journeys(call: Call, AxpBody(b): AxpBody) -> AxpResult<Response> {
+    journeys::search(
+        &call.state,
+        &call.account.allow()?,
+        call.query.as_deref(),
+        &call.headers,
+        &b,
+    )
+    .await
 }
 
-async fn unlink_identifier(
-    account: Account,
-    State(state): State<ApiState>,
-    headers: HeaderMap,
-    AxpBody(b): AxpBody,
-) -> AxpResult<Response> {
-    journeys::unlink(&state, &account.allow()?, &headers, &b).await
+async fn unlink_identifier(call: Call, AxpBody(b): AxpBody) -> AxpResult<Response> {
+    journeys::unlink(&call.state, &call.account.allow()?, &call.headers, &b).await
 }
 
-async fn list_agents(
-    account: Account,
-    State(state): State<ApiState>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    AxpBody(b): AxpBody,
-) -> AxpResult<Response> {
-    journeys::list_agents(&state, &account.allow()?, query.as_deref(), &headers, &b).await
+async fn list_agents(call: Call, AxpBody(b): AxpBody) -> AxpResult<Response> {
+    journeys::list_agents(
+        &call.state,
+        &call.account.allow()?,
+        call.query.as_deref(),
+        &call.headers,
+        &b,
+    )
+    .await
 }
 
-async fn delete_identifiers(
-    account: Account,
-    State(state): State<ApiState>,
-    headers: HeaderMap,
-    AxpBody(b): AxpBody,
-) -> AxpResult<Response> {
-    identifiers::delete(&state, &account.allow()?, &headers, &b).await
+async fn delete_identifiers(call: Call, AxpBody(b): AxpBody) -> AxpResult<Response> {
+    identifiers::delete(&call.state, &call.account.allow()?, &call.headers, &b).await
 }
