@@ -268,13 +268,7 @@ async fn custom_methods_after_the_colon_are_routed_and_unknown_ones_are_404() {
 #[tokio::test]
 async fn a_405_names_the_methods_the_path_takes_and_head_is_answered_as_get() {
     let axp = spawn().await;
-    let id = new_id();
-    axp.create(
-        &id,
-        "2024-01-01T10:00:00Z",
-        json!({"phoneNumbers": ["087 12345"]}),
-    )
-    .await;
+    let id = axp.new_engagement("2024-01-01T10:00:00Z").await;
     // A custom method is a path of its own: `{id}:update` takes POST, `{id}` GET.
     for (m, path, allow) in [
         (
