@@ -66,18 +66,18 @@ impl FromRequest<ApiState> for AxpBody {
     }
 }
 
+/// The media type of the declared `Content-Type` (without its parameters, in lower case;
+/// empty when unreadable), if one is declared.
+pub fn declared_media_type(headers: &HeaderMap) -> Option<String> {
+    let ct = headers.get(header::CONTENT_TYPE)?;
+    let essence = ct.to_str().unwrap_or("").split(';').next().unwrap_or("");
+    Some(essence.trim().to_ascii_lowercase())
+}
+
 /// A JSON body. A declared content type must be JSON; an empty body reads as `{}` so that
 /// the missing fields are reported one by one.
 pub fn json_body(headers: &HeaderMap, body: &[u8]) -> AxpResult<Json> {
-    if let Some(ct) = headers.get(header::CONTENT_TYPE) {
-        let essence = ct
-            .to_str()
-            .unwrap_or("")
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
+    if let Some(essence) = declared_media_type(headers) {
         if essence != "application/json" && !essence.ends_with("+json") {
             return Err(Problem::unsupported_media_type(Api::Journey));
         }

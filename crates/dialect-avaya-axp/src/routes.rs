@@ -265,14 +265,8 @@ async fn link_journeys(call: Call, AxpBody(b): AxpBody) -> AxpResult<Response> {
 }
 
 async fn search_journeys(call: Call, AxpBody(b): AxpBody) -> AxpResult<Response> {
-    journeys::search(
-        &call.state,
-        &call.account.allow()?,
-        call.query.as_deref(),
-        &call.headers,
-        &b,
-    )
-    .await
+    let q = call.query.as_deref();
+    journeys::search(&call.state, &call.account.allow()?, q, &call.headers, &b).await
 }
 
 async fn unlink_identifier(call: Call, AxpBody(b): AxpBody) -> AxpResult<Response> {
@@ -280,14 +274,8 @@ async fn unlink_identifier(call: Call, AxpBody(b): AxpBody) -> AxpResult<Respons
 }
 
 async fn list_agents(call: Call, AxpBody(b): AxpBody) -> AxpResult<Response> {
-    journeys::list_agents(
-        &call.state,
-        &call.account.allow()?,
-        call.query.as_deref(),
-        &call.headers,
-        &b,
-    )
-    .await
+    let q = call.query.as_deref();
+    journeys::list_agents(&call.state, &call.account.allow()?, q, &call.headers, &b).await
 }
 
 async fn delete_identifiers(call: Call, AxpBody(b): AxpBody) -> AxpResult<Response> {
