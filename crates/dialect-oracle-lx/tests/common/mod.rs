@@ -26,9 +26,14 @@ pub async fn get(app: &TestApp, path: &str, token: &str, accept: &str) -> reqwes
         .unwrap()
 }
 
-/// A JSON GET as a reader: (status, body).
+/// A GET as the reader, with an `Accept` header.
+pub async fn get_as_reader(app: &TestApp, path: &str, accept: &str) -> reqwest::Response {
+    get(app, path, &app.reader, accept).await
+}
+
+/// A JSON GET as the reader: (status, body).
 pub async fn get_json(app: &TestApp, path: &str) -> (u16, Value) {
-    let r = get(app, path, &app.reader, "application/json").await;
+    let r = get_as_reader(app, path, "application/json").await;
     let status = r.status().as_u16();
     (status, r.json().await.unwrap_or(Value::Null))
 }
@@ -178,6 +183,16 @@ pub fn skeleton(el: &Element) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     walk(el, 0, &mut out);
     out
+}
+
+/// The text of the first child of `el` named `name`.
+pub fn child_text(el: &Element, name: &str) -> String {
+    el.children
+        .iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("no {name} in {}", el.name))
+        .text
+        .clone()
 }
 
 pub fn parse_xml(text: &str) -> Element {
