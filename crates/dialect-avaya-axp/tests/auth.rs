@@ -478,14 +478,9 @@ async fn roles_map_onto_avayas() {
             .await
             .problem(403);
     }
-    axp.call(
-        Method::GET,
-        &format!("{JOURNEY}/identifiers"),
-        &axp.admin,
-        None,
-    )
-    .await
-    .ok(200);
+    axp.as_admin(Method::GET, &format!("{JOURNEY}/identifiers"), None)
+        .await
+        .ok(200);
     axp.call(
         Method::POST,
         &forbidden[0].1,
@@ -511,10 +506,9 @@ async fn another_accounts_data_is_not_found() {
         )
         .await;
     assert_eq!(r.problem(404)["title"], "Resource Not Found");
-    axp.call(
+    axp.as_admin(
         Method::GET,
         &format!("/api/journey/v1/accounts/GLOBEX/engagements/{id}"),
-        &axp.admin,
         None,
     )
     .await
@@ -529,19 +523,17 @@ async fn another_accounts_data_is_not_found() {
     .await
     .problem(404);
     // An account id nobody answers to.
-    axp.call(
+    axp.as_admin(
         Method::GET,
         &format!("/api/journey/v1/accounts/NOBODY/engagements/{id}"),
-        &axp.admin,
         None,
     )
     .await
     .problem(404);
     // The account id is matched in capitals too.
-    axp.call(
+    axp.as_admin(
         Method::GET,
         &format!("/api/journey/v1/accounts/acmeac/engagements/{id}"),
-        &axp.admin,
         None,
     )
     .await

@@ -464,10 +464,9 @@ async fn one_agent_note_per_engagement_which_can_be_edited_and_deleted() {
     assert!(p["violations"][0].get("code").is_none());
     // Update, list, and the note inside the engagement.
     let updated = axp
-        .call(
+        .as_admin(
             Method::PUT,
             &format!("{JOURNEY}/engagements/{id}/agent-note/{note_id}"),
-            &axp.admin,
             Some(json!({"note": "Edited"})),
         )
         .await

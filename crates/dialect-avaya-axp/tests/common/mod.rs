@@ -243,6 +243,11 @@ impl Axp {
         Answer::from(req.send().await.unwrap()).await
     }
 
+    /// A call with the account administrator's token.
+    pub async fn as_admin(&self, method: Method, path: &str, body: Option<Value>) -> Answer {
+        self.call(method, path, &self.admin, body).await
+    }
+
     pub async fn get(&self, path: &str) -> Answer {
         self.call(Method::GET, path, &self.reader, None).await
     }
