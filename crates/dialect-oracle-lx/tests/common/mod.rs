@@ -60,15 +60,7 @@ pub async fn count(app: &TestApp, query: &str) -> u64 {
 
 /// Posts a bulk body in the `oracle_lx` format; returns the ingest summary.
 pub async fn ingest(app: &TestApp, body: String, content_type: &str) -> Value {
-    let r = app
-        .http
-        .post(app.url("/api/v1/tenants/acme/ingest?format=oracle_lx"))
-        .bearer_auth(&app.agent)
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let r = app.ingest_as("oracle_lx", content_type, body).await;
     assert_eq!(r.status(), 200);
     r.json().await.unwrap()
 }
