@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use reqwest::Method;
-use serde_json::{json, Value};
+use serde_json::json;
 
 #[tokio::test]
 async fn get_validates_the_account_and_the_engagement_id() {
@@ -57,13 +57,10 @@ async fn list_keeps_the_order_of_the_ids_skips_missing_ones_and_pages() {
         .get(&format!("{JOURNEY}/engagements?engagementIds={q}"))
         .await
         .ok(200);
-    let got: Vec<&str> = body["engagements"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(got, [&ids[2], &ids[0], &ids[3]]);
+    assert_eq!(
+        interlog_testkit::ids(&body),
+        [ids[2].as_str(), ids[0].as_str(), ids[3].as_str()]
+    );
     assert_eq!(
         body["pagination"],
         json!({"pageNumber": 1, "pageSize": 50, "total": 3})
@@ -89,14 +86,7 @@ async fn list_keeps_the_order_of_the_ids_skips_missing_ones_and_pages() {
         ))
         .await
         .ok(200);
-    let ids_of = |v: &Value| -> Vec<String> {
-        v["engagements"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["id"].as_str().unwrap().to_owned())
-            .collect()
-    };
+    let ids_of = interlog_testkit::ids;
     assert_eq!(ids_of(&p1), [ids[1].clone(), ids[3].clone()]);
     assert_eq!(ids_of(&p2), [ids[0].clone()]);
     assert!(ids_of(&p3).is_empty());

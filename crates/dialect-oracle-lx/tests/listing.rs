@@ -306,13 +306,7 @@ async fn date_only_bounds_cover_whole_local_days_and_date_times_their_second() {
     )
     .await;
     let body: Value = r.json().await.unwrap();
-    let got: Vec<&str> = body["engagements"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(got, ["jul1-noon"]);
+    assert_eq!(interlog_testkit::ids(&body), ["jul1-noon"]);
 }
 
 #[tokio::test]

@@ -213,11 +213,5 @@ async fn bad_records_are_rejected_by_line_with_the_field_named() {
         .unwrap()
         .contains("users[0].association: \"OWNER\"; accepted: CREATOR, MEMBER"));
     let (_, body) = get_json(&app, LIST).await;
-    let ids: Vec<&str> = body["engagements"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(ids, ["lx-4", "lx-xml-line"]);
+    assert_eq!(interlog_testkit::ids(&body), ["lx-4", "lx-xml-line"]);
 }

@@ -42,13 +42,10 @@ pub async fn get_json(app: &TestApp, path: &str) -> (u16, Value) {
 pub async fn ids(app: &TestApp, query: &str) -> (Vec<String>, bool) {
     let (status, body) = get_json(app, &format!("{LIST}?{query}")).await;
     assert_eq!(status, 200, "{query}: {body}");
-    let ids = body["engagements"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_str().unwrap().to_owned())
-        .collect();
-    (ids, body["hasMore"].as_bool().unwrap())
+    (
+        interlog_testkit::ids(&body),
+        body["hasMore"].as_bool().unwrap(),
+    )
 }
 
 /// The count for a query string.
