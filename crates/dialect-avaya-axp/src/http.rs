@@ -2,14 +2,15 @@
 
 use crate::json::Json;
 use crate::problem::{Api, AxpResult, Problem, Violation};
-use axum::extract::rejection::{BytesRejection, PathRejection};
-use axum::extract::Path;
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use interlog_http::params::Params;
+use interlog_http::ApiState;
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// Splits a path segment into its resource and its custom method (`journeys:search` →
 /// `("journeys", Some("search"))`). The method follows the last colon.
@@ -21,34 +22,62 @@ pub fn split_method(segment: &str) -> (&str, Option<&str>) {
 }
 
 /// Path parameters; a path axum cannot decode is no resource of this API.
-pub fn path<T: DeserializeOwned + Send>(p: Result<Path<T>, PathRejection>) -> AxpResult<T> {
-    p.map(|Path(t)| t)
-        .map_err(|_| Problem::not_found(Api::Journey))
+pub struct AxpPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send> FromRequestParts<ApiState> for AxpPath<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> AxpResult<Self> {
+        Path::from_request_parts(parts, state)
+            .await
+            .map(|Path(t)| AxpPath(t))
+            .map_err(|_| Problem::not_found(Api::Journey))
+    }
+}
+
+/// The resource of a path segment that ends in a custom method: the segment up to its last
+/// colon (`{engagementId}` of `{engagementId}:update`), or all of it when it has none.
+pub struct Resource(pub String);
+
+impl<'de> Deserialize<'de> for Resource {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let segment = String::deserialize(d)?;
+        Ok(Resource(split_method(&segment).0.to_owned()))
+    }
 }
 
 /// The request body, or the problem of a body too large to read.
-pub fn bytes(b: Result<Bytes, BytesRejection>) -> AxpResult<Bytes> {
-    b.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Problem::too_large(Api::Journey)
-        } else {
-            Problem::malformed(Api::Journey, e.body_text())
-        }
-    })
+pub struct AxpBody(pub Bytes);
+
+impl FromRequest<ApiState> for AxpBody {
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &ApiState) -> AxpResult<Self> {
+        Bytes::from_request(req, state)
+            .await
+            .map(AxpBody)
+            .map_err(|e| {
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    Problem::too_large(Api::Journey)
+                } else {
+                    Problem::malformed(Api::Journey, e.body_text())
+                }
+            })
+    }
+}
+
+/// The media type of the declared `Content-Type` (without its parameters, in lower case;
+/// empty when unreadable), if one is declared.
+pub fn declared_media_type(headers: &HeaderMap) -> Option<String> {
+    let ct = headers.get(header::CONTENT_TYPE)?;
+    let essence = ct.to_str().unwrap_or("").split(';').next().unwrap_or("");
+    Some(essence.trim().to_ascii_lowercase())
 }
 
 /// A JSON body. A declared content type must be JSON; an empty body reads as `{}` so that
 /// the missing fields are reported one by one.
 pub fn json_body(headers: &HeaderMap, body: &[u8]) -> AxpResult<Json> {
-    if let Some(ct) = headers.get(header::CONTENT_TYPE) {
-        let essence = ct
-            .to_str()
-            .unwrap_or("")
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
+    if let Some(essence) = declared_media_type(headers) {
         if essence != "application/json" && !essence.ends_with("+json") {
             return Err(Problem::unsupported_media_type(Api::Journey));
         }

@@ -9,6 +9,7 @@
 //! (taken atomically, so two concurrent refreshes cannot both succeed).
 
 use crate::access::{Axp, AxpClaims};
+use crate::http;
 use crate::problem::{Api, AxpResult, Problem, Violation};
 use crate::validate;
 use axum::extract::{Path, State};
@@ -59,15 +60,7 @@ fn digest(token: &str) -> String {
 
 /// The form of a token request; a parameter given twice is refused, as RFC 6749 requires.
 fn form(headers: &HeaderMap, body: &[u8]) -> AxpResult<HashMap<String, String>> {
-    if let Some(ct) = headers.get(header::CONTENT_TYPE) {
-        let essence = ct
-            .to_str()
-            .unwrap_or("")
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
+    if let Some(essence) = http::declared_media_type(headers) {
         if essence != "application/x-www-form-urlencoded" {
             return Err(Problem::unsupported_media_type(Api::Auth));
         }

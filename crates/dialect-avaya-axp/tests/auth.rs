@@ -31,6 +31,29 @@ fn client_form<'a>(id: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &
     f
 }
 
+/// The refresh token of a client-credentials grant of `client`.
+async fn refresh_token_of(axp: &Axp, client: &str) -> String {
+    let form = client_form(client, &[("grant_type", "client_credentials")]);
+    token_request(axp, TOKEN_PATH, Some(APP_KEY), &form)
+        .await
+        .ok(200)["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// A refresh-token grant of `client` at the token endpoint.
+async fn refresh(axp: &Axp, client: &str, refresh_token: &str) -> Answer {
+    let grant = client_form(
+        client,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+        ],
+    );
+    token_request(axp, TOKEN_PATH, Some(APP_KEY), &grant).await
+}
+
 async fn search_with(axp: &Axp, token: &str) -> Answer {
     axp.call(
         Method::POST,
@@ -102,48 +125,28 @@ async fn refresh_tokens_are_single_use_and_rotate() {
     let first = token_request(&axp, TOKEN_PATH, Some(APP_KEY), &form)
         .await
         .ok(200);
-    let refresh = first["refresh_token"].as_str().unwrap().to_owned();
-    let grant = client_form(
-        "acme-ac-admin",
-        &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
-    );
-    let second = token_request(&axp, TOKEN_PATH, Some(APP_KEY), &grant)
-        .await
-        .ok(200);
+    let refresh_token = first["refresh_token"].as_str().unwrap().to_owned();
+    let second = refresh(&axp, "acme-ac-admin", &refresh_token).await.ok(200);
     assert_ne!(second["refresh_token"], first["refresh_token"]);
     assert_ne!(second["access_token"], Value::Null);
     // The used refresh token is gone.
-    let again = token_request(&axp, TOKEN_PATH, Some(APP_KEY), &grant).await;
-    let p = again.violations_auth(&[("refresh_token", 20006)]);
+    let again = refresh(&axp, "acme-ac-admin", &refresh_token).await;
+    let p = again.violations_in(AUTH_BASE, &[("refresh_token", 20006)]);
     assert_eq!(p["type"], format!("{AUTH_BASE}#constraint-violation"));
     // A refresh token is bound to its client.
     let next = second["refresh_token"].as_str().unwrap();
-    let stolen = client_form(
-        "acme-ac-reader",
-        &[("grant_type", "refresh_token"), ("refresh_token", next)],
-    );
-    token_request(&axp, TOKEN_PATH, Some(APP_KEY), &stolen)
+    refresh(&axp, "acme-ac-reader", next)
         .await
-        .violations_auth(&[("refresh_token", 20006)]);
+        .violations_in(AUTH_BASE, &[("refresh_token", 20006)]);
 }
 
 #[tokio::test]
 async fn concurrent_refreshes_with_one_token_succeed_once() {
     let axp = spawn().await;
-    let form = client_form("acme-ac-agent", &[("grant_type", "client_credentials")]);
-    let refresh = token_request(&axp, TOKEN_PATH, Some(APP_KEY), &form)
-        .await
-        .ok(200)["refresh_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let grant = client_form(
-        "acme-ac-agent",
-        &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
-    );
+    let refresh_token = refresh_token_of(&axp, "acme-ac-agent").await;
     let (a, b) = tokio::join!(
-        token_request(&axp, TOKEN_PATH, Some(APP_KEY), &grant),
-        token_request(&axp, TOKEN_PATH, Some(APP_KEY), &grant)
+        refresh(&axp, "acme-ac-agent", &refresh_token),
+        refresh(&axp, "acme-ac-agent", &refresh_token)
     );
     let mut statuses = [a.status, b.status];
     statuses.sort();
@@ -153,29 +156,17 @@ async fn concurrent_refreshes_with_one_token_succeed_once() {
 #[tokio::test]
 async fn revoked_refresh_tokens_no_longer_refresh() {
     let axp = spawn().await;
-    let form = client_form("acme-ac-agent", &[("grant_type", "client_credentials")]);
-    let refresh = token_request(&axp, TOKEN_PATH, Some(APP_KEY), &form)
-        .await
-        .ok(200)["refresh_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let refresh_token = refresh_token_of(&axp, "acme-ac-agent").await;
     let revoke_path = "/api/auth/v1/ACMEAC/protocol/openid-connect/revoke";
     // Another client cannot revoke it.
-    let other = client_form("acme-ac-reader", &[("token", &refresh)]);
+    let other = client_form("acme-ac-reader", &[("token", &refresh_token)]);
     assert_eq!(
         token_request(&axp, revoke_path, Some(APP_KEY), &other)
             .await
             .status,
         200
     );
-    let grant = client_form(
-        "acme-ac-agent",
-        &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
-    );
-    let refreshed = token_request(&axp, TOKEN_PATH, Some(APP_KEY), &grant)
-        .await
-        .ok(200);
+    let refreshed = refresh(&axp, "acme-ac-agent", &refresh_token).await.ok(200);
     let current = refreshed["refresh_token"].as_str().unwrap();
     let own = client_form("acme-ac-agent", &[("token", current)]);
     assert_eq!(
@@ -184,13 +175,9 @@ async fn revoked_refresh_tokens_no_longer_refresh() {
             .status,
         200
     );
-    let grant = client_form(
-        "acme-ac-agent",
-        &[("grant_type", "refresh_token"), ("refresh_token", current)],
-    );
-    token_request(&axp, TOKEN_PATH, Some(APP_KEY), &grant)
+    refresh(&axp, "acme-ac-agent", current)
         .await
-        .violations_auth(&[("refresh_token", 20006)]);
+        .violations_in(AUTH_BASE, &[("refresh_token", 20006)]);
 }
 
 #[tokio::test]
@@ -222,13 +209,7 @@ async fn password_grants_act_as_the_user_with_the_users_role() {
         .await
         .ok(200);
     let user_token = body["access_token"].as_str().unwrap().to_owned();
-    let id = new_id();
-    axp.create(
-        &id,
-        "2024-01-01T10:00:00Z",
-        json!({"phoneNumbers": ["087 12345"]}),
-    )
-    .await;
+    let id = axp.new_engagement("2024-01-01T10:00:00Z").await;
     // The user is an agent, although the client it came through is a reader.
     let note = axp
         .call(
@@ -241,16 +222,13 @@ async fn password_grants_act_as_the_user_with_the_users_role() {
         .ok(201);
     assert_eq!(note["createdBy"]["name"], "John Smith");
     // The refresh of a user token is again the user's.
-    let grant = client_form(
+    let refreshed = refresh(
+        &axp,
         "acme-ac-reader",
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", body["refresh_token"].as_str().unwrap()),
-        ],
-    );
-    let refreshed = token_request(&axp, TOKEN_PATH, Some(APP_KEY), &grant)
-        .await
-        .ok(200);
+        body["refresh_token"].as_str().unwrap(),
+    )
+    .await
+    .ok(200);
     let r = axp
         .call(
             Method::PUT,
@@ -321,7 +299,7 @@ async fn token_requests_are_checked_before_anything_is_issued() {
     // Missing fields, unknown grants, a bad account id, an unknown account.
     token_request(&axp, TOKEN_PATH, Some(APP_KEY), &[("client_id", "x")])
         .await
-        .violations_auth(&[("grant_type", 20002)]);
+        .violations_in(AUTH_BASE, &[("grant_type", 20002)]);
     token_request(
         &axp,
         TOKEN_PATH,
@@ -329,11 +307,14 @@ async fn token_requests_are_checked_before_anything_is_issued() {
         &[("grant_type", "password"), ("client_id", "acme-ac-agent")],
     )
     .await
-    .violations_auth(&[
-        ("client_secret", 20002),
-        ("username", 20002),
-        ("password", 20002),
-    ]);
+    .violations_in(
+        AUTH_BASE,
+        &[
+            ("client_secret", 20002),
+            ("username", 20002),
+            ("password", 20002),
+        ],
+    );
     token_request(
         &axp,
         TOKEN_PATH,
@@ -341,7 +322,7 @@ async fn token_requests_are_checked_before_anything_is_issued() {
         &[("grant_type", "implicit")],
     )
     .await
-    .violations_auth(&[("grant_type", 20006)]);
+    .violations_in(AUTH_BASE, &[("grant_type", 20006)]);
     let p = token_request(
         &axp,
         "/api/auth/v1/ACME1/protocol/openid-connect/token",
@@ -349,7 +330,7 @@ async fn token_requests_are_checked_before_anything_is_issued() {
         &good,
     )
     .await
-    .violations_auth(&[("accountId", 20006)]);
+    .violations_in(AUTH_BASE, &[("accountId", 20006)]);
     assert_eq!(
         p["violations"][0]["message"],
         "must match \"^[a-zA-Z]{6}$\""
@@ -432,13 +413,7 @@ async fn bearer_tokens_are_required_and_checked() {
 #[tokio::test]
 async fn roles_map_onto_avayas() {
     let axp = spawn().await;
-    let id = new_id();
-    axp.create(
-        &id,
-        "2024-01-01T10:00:00Z",
-        json!({"phoneNumbers": ["087 12345"]}),
-    )
-    .await;
+    let id = axp.new_engagement("2024-01-01T10:00:00Z").await;
     // Reads (Avaya's Agent role) are open to readers.
     axp.call(
         Method::GET,
@@ -503,14 +478,9 @@ async fn roles_map_onto_avayas() {
             .await
             .problem(403);
     }
-    axp.call(
-        Method::GET,
-        &format!("{JOURNEY}/identifiers"),
-        &axp.admin,
-        None,
-    )
-    .await
-    .ok(200);
+    axp.as_admin(Method::GET, &format!("{JOURNEY}/identifiers"), None)
+        .await
+        .ok(200);
     axp.call(
         Method::POST,
         &forbidden[0].1,
@@ -525,13 +495,7 @@ async fn roles_map_onto_avayas() {
 async fn another_accounts_data_is_not_found() {
     let axp = spawn().await;
     let (_, [globex_admin, _, _]) = add_account(&axp.app, "globex", "GLOBEX").await;
-    let id = new_id();
-    axp.create(
-        &id,
-        "2024-01-01T10:00:00Z",
-        json!({"phoneNumbers": ["087 12345"]}),
-    )
-    .await;
+    let id = axp.new_engagement("2024-01-01T10:00:00Z").await;
     // Globex's token on ACMEAC's paths, and ACMEAC's token on GLOBEX's: 404 either way.
     let r = axp
         .call(
@@ -542,10 +506,9 @@ async fn another_accounts_data_is_not_found() {
         )
         .await;
     assert_eq!(r.problem(404)["title"], "Resource Not Found");
-    axp.call(
+    axp.as_admin(
         Method::GET,
         &format!("/api/journey/v1/accounts/GLOBEX/engagements/{id}"),
-        &axp.admin,
         None,
     )
     .await
@@ -560,48 +523,21 @@ async fn another_accounts_data_is_not_found() {
     .await
     .problem(404);
     // An account id nobody answers to.
-    axp.call(
+    axp.as_admin(
         Method::GET,
         &format!("/api/journey/v1/accounts/NOBODY/engagements/{id}"),
-        &axp.admin,
         None,
     )
     .await
     .problem(404);
     // The account id is matched in capitals too.
-    axp.call(
+    axp.as_admin(
         Method::GET,
         &format!("/api/journey/v1/accounts/acmeac/engagements/{id}"),
-        &axp.admin,
         None,
     )
     .await
     .ok(200);
-}
-
-trait AuthViolations {
-    fn violations_auth(&self, expected: &[(&str, i64)]) -> Value;
-}
-
-impl AuthViolations for Answer {
-    fn violations_auth(&self, expected: &[(&str, i64)]) -> Value {
-        let body = self.problem(400);
-        assert_eq!(body["type"], format!("{AUTH_BASE}#constraint-violation"));
-        let got: Vec<(String, i64)> = body["violations"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| {
-                (
-                    v["field"].as_str().unwrap().to_owned(),
-                    v["code"].as_i64().unwrap(),
-                )
-            })
-            .collect();
-        let want: Vec<(String, i64)> = expected.iter().map(|(f, c)| (f.to_string(), *c)).collect();
-        assert_eq!(got, want, "{}", self.text);
-        body
-    }
 }
 
 /// A refresh token stays single-use across instances on one store: used on one, it is
@@ -611,7 +547,6 @@ async fn refresh_tokens_are_single_use_across_instances() {
     let axp = spawn().await;
     let second = axp.app.second_instance().await;
     let other = format!("http://{}{TOKEN_PATH}", second.addr);
-    let form = client_form("acme-ac-agent", &[("grant_type", "client_credentials")]);
     let on_second = |form: Vec<(&'static str, String)>| {
         let req = axp
             .app
@@ -622,12 +557,7 @@ async fn refresh_tokens_are_single_use_across_instances() {
         async move { Answer::from(req.send().await.unwrap()).await }
     };
     for _ in 0..5 {
-        let refresh = token_request(&axp, TOKEN_PATH, Some(APP_KEY), &form)
-            .await
-            .ok(200)["refresh_token"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let refresh = refresh_token_of(&axp, "acme-ac-agent").await;
         let grant: Vec<(&'static str, String)> = vec![
             ("client_id", "acme-ac-agent".into()),
             ("client_secret", SECRET.into()),

@@ -5,23 +5,7 @@ mod common;
 
 use common::*;
 use reqwest::Method;
-use serde_json::{json, Value};
-
-async fn native(axp: &Axp, id: &str) -> Value {
-    let r = axp
-        .app
-        .http
-        .get(
-            axp.app
-                .url(&format!("/api/v1/tenants/acme-ac/engagements/{id}")),
-        )
-        .bearer_auth(&axp.reader)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    r.json().await.unwrap()
-}
+use serde_json::json;
 
 #[tokio::test]
 async fn get_validates_the_account_and_the_engagement_id() {
@@ -73,13 +57,10 @@ async fn list_keeps_the_order_of_the_ids_skips_missing_ones_and_pages() {
         .get(&format!("{JOURNEY}/engagements?engagementIds={q}"))
         .await
         .ok(200);
-    let got: Vec<&str> = body["engagements"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(got, [&ids[2], &ids[0], &ids[3]]);
+    assert_eq!(
+        interlog_testkit::ids(&body),
+        [ids[2].as_str(), ids[0].as_str(), ids[3].as_str()]
+    );
     assert_eq!(
         body["pagination"],
         json!({"pageNumber": 1, "pageSize": 50, "total": 3})
@@ -105,14 +86,7 @@ async fn list_keeps_the_order_of_the_ids_skips_missing_ones_and_pages() {
         ))
         .await
         .ok(200);
-    let ids_of = |v: &Value| -> Vec<String> {
-        v["engagements"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["id"].as_str().unwrap().to_owned())
-            .collect()
-    };
+    let ids_of = interlog_testkit::ids;
     assert_eq!(ids_of(&p1), [ids[1].clone(), ids[3].clone()]);
     assert_eq!(ids_of(&p2), [ids[0].clone()]);
     assert!(ids_of(&p3).is_empty());
@@ -177,17 +151,8 @@ async fn create_stores_what_avaya_lets_a_client_write() {
     );
     assert!(text.contains(r#"{"zeta":"last","alpha":"first"}"#));
     let r = axp
-        .app
-        .http
-        .post(axp.app.url(&format!("{JOURNEY}/engagements")))
-        .bearer_auth(&axp.agent)
-        .header("appkey", APP_KEY)
-        .header("content-type", "application/json")
-        .body(text)
-        .send()
-        .await
-        .unwrap();
-    let r = Answer::from(r).await;
+        .post_raw(&format!("{JOURNEY}/engagements"), "application/json", text)
+        .await;
     assert_eq!(r.status, 202);
     assert!(r.text.is_empty());
     let text = axp.get(&format!("{JOURNEY}/engagements/{id}")).await;
@@ -201,7 +166,7 @@ async fn create_stores_what_avaya_lets_a_client_write() {
     );
     assert_eq!(e["conversations"], json!(["Mortgage Application"]));
     assert!(text.text.find("\"zeta\"").unwrap() < text.text.find("\"alpha\"").unwrap());
-    let n = native(&axp, &id).await;
+    let n = axp.native(&id).await;
     assert_eq!(n["source"], "avaya_axp");
     assert_eq!(n["customer"]["phones"], json!(["0123456789"]));
     // The same id again is a conflict.
@@ -257,31 +222,10 @@ async fn create_checks_every_field() {
         "Invalid customerIds type in the request [twitterHandles]"
     );
     // Not JSON, not an object, not JSON by its content type.
-    let r = axp
-        .app
-        .http
-        .post(axp.app.url(&path))
-        .bearer_auth(&axp.agent)
-        .header("appkey", APP_KEY)
-        .header("content-type", "application/json")
-        .body("{\"id\":")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(Answer::from(r).await.problem(400)["title"], "Bad Request");
+    let r = axp.post_raw(&path, "application/json", "{\"id\":").await;
+    assert_eq!(r.problem(400)["title"], "Bad Request");
     axp.post(&path, json!([1, 2])).await.problem(400);
-    let r = axp
-        .app
-        .http
-        .post(axp.app.url(&path))
-        .bearer_auth(&axp.agent)
-        .header("appkey", APP_KEY)
-        .header("content-type", "text/plain")
-        .body("{}")
-        .send()
-        .await
-        .unwrap();
-    Answer::from(r).await.problem(415);
+    axp.post_raw(&path, "text/plain", "{}").await.problem(415);
 }
 
 #[tokio::test]
@@ -388,13 +332,7 @@ async fn append_identifiers_adds_only_what_is_new() {
 #[tokio::test]
 async fn participants_are_added_by_type_and_removed_by_leaving() {
     let axp = spawn().await;
-    let id = new_id();
-    axp.create(
-        &id,
-        "2019-07-23T17:45:00Z",
-        json!({"phoneNumbers": ["087 12345"]}),
-    )
-    .await;
+    let id = axp.new_engagement("2019-07-23T17:45:00Z").await;
     let base = format!("{JOURNEY}/engagements/{id}/participants");
     let dialog = "67ec5131-259c-4924-bb08-d87cf315e5e3";
     axp.post(
@@ -449,7 +387,7 @@ async fn participants_are_added_by_type_and_removed_by_leaving() {
         .await
         .unwrap();
     assert_eq!(r.status(), 202);
-    let n = native(&axp, &id).await;
+    let n = axp.native(&id).await;
     assert!(n["participants"][2]["left_at"].is_string());
     assert_eq!(n["participants"][1]["role"], "agent");
     // Rules per type, unknown participants, a bad participant id.
@@ -482,13 +420,7 @@ async fn participants_are_added_by_type_and_removed_by_leaving() {
 #[tokio::test]
 async fn one_agent_note_per_engagement_which_can_be_edited_and_deleted() {
     let axp = spawn().await;
-    let id = new_id();
-    axp.create(
-        &id,
-        "2024-01-01T10:00:00Z",
-        json!({"phoneNumbers": ["087 12345"]}),
-    )
-    .await;
+    let id = axp.new_engagement("2024-01-01T10:00:00Z").await;
     let notes = format!("{JOURNEY}/engagements/{id}/agent-notes");
     assert_eq!(axp.get(&notes).await.ok(200), json!({"agentNotes": []}));
     let created = axp
@@ -522,10 +454,9 @@ async fn one_agent_note_per_engagement_which_can_be_edited_and_deleted() {
     assert!(p["violations"][0].get("code").is_none());
     // Update, list, and the note inside the engagement.
     let updated = axp
-        .call(
+        .as_admin(
             Method::PUT,
             &format!("{JOURNEY}/engagements/{id}/agent-note/{note_id}"),
-            &axp.admin,
             Some(json!({"note": "Edited"})),
         )
         .await
@@ -539,7 +470,7 @@ async fn one_agent_note_per_engagement_which_can_be_edited_and_deleted() {
         .await
         .ok(200);
     assert_eq!(e["agentNotes"][0]["id"], note_id.as_str());
-    assert_eq!(native(&axp, &id).await["notes"][0]["text"], "Edited");
+    assert_eq!(axp.native(&id).await["notes"][0]["text"], "Edited");
     // Rules.
     axp.post(
         &format!("{JOURNEY}/engagements/{id}/agent-note"),
@@ -553,19 +484,15 @@ async fn one_agent_note_per_engagement_which_can_be_edited_and_deleted() {
     )
     .await
     .violations(&[("note", 20006)]);
-    axp.call(
-        Method::PUT,
+    axp.put(
         &format!("{JOURNEY}/engagements/{id}/agent-note/short"),
-        &axp.agent,
-        Some(json!({"note": "x"})),
+        json!({"note": "x"}),
     )
     .await
     .violations(&[("noteId", 20006)]);
-    axp.call(
-        Method::PUT,
+    axp.put(
         &format!("{JOURNEY}/engagements/{id}/agent-note/{}", "a".repeat(20)),
-        &axp.agent,
-        Some(json!({"note": "x"})),
+        json!({"note": "x"}),
     )
     .await
     .problem(404);
@@ -609,9 +536,7 @@ async fn read_only_notes_from_elsewhere_cannot_be_changed() {
     let line = json!({"id": id, "startDate": "2024-01-01T10:00:00Z", "agentNotes": [{"id": "Isfgy40BJ8Ew1LrQxUJy", "note": "locked", "readOnly": true}]}).to_string();
     axp.ingest(&[line]).await;
     let path = format!("{JOURNEY}/engagements/{id}/agent-note/Isfgy40BJ8Ew1LrQxUJy");
-    axp.call(Method::PUT, &path, &axp.agent, Some(json!({"note": "x"})))
-        .await
-        .problem(403);
+    axp.put(&path, json!({"note": "x"})).await.problem(403);
     axp.call(Method::DELETE, &path, &axp.agent, None)
         .await
         .problem(403);
@@ -679,18 +604,13 @@ async fn native_writes_read_back_through_axp() {
 async fn a_body_with_a_key_given_twice_is_refused_naming_it() {
     let axp = spawn().await;
     let r = axp
-        .app
-        .http
-        .post(axp.app.url(&format!("{JOURNEY}/engagements")))
-        .bearer_auth(&axp.agent)
-        .header("appkey", APP_KEY)
-        .header("content-type", "application/json")
-        .body(r#"{"engagementId":"x","engagementId":"y"}"#)
-        .send()
-        .await
-        .unwrap();
-    let a = Answer::from(r).await;
-    let p = a.problem(400);
+        .post_raw(
+            &format!("{JOURNEY}/engagements"),
+            "application/json",
+            r#"{"engagementId":"x","engagementId":"y"}"#,
+        )
+        .await;
+    let p = r.problem(400);
     assert!(
         p.to_string().contains("duplicate key \\\"engagementId\\\""),
         "{p}"

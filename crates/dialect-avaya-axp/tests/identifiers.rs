@@ -11,7 +11,7 @@ use serde_json::json;
 async fn identifier_types_are_configured_per_account() {
     let axp = spawn().await;
     let path = format!("{JOURNEY}/identifiers");
-    let defaults = axp.call(Method::GET, &path, &axp.admin, None).await.ok(200);
+    let defaults = axp.as_admin(Method::GET, &path, None).await.ok(200);
     let names: Vec<&str> = defaults
         .as_array()
         .unwrap()
@@ -29,13 +29,13 @@ async fn identifier_types_are_configured_per_account() {
     );
     // The defaults have the same ids on every read (and every instance).
     assert_eq!(
-        axp.call(Method::GET, &path, &axp.admin, None).await.ok(200),
+        axp.as_admin(Method::GET, &path, None).await.ok(200),
         defaults
     );
 
     // Avaya's create example, under another name.
     let created = axp
-        .call(Method::POST, &path, &axp.admin, Some(json!({"name": "twitterHandles", "displayName": "Twitter Handles", "identifierStrength": "WEAK"})))
+        .as_admin(Method::POST, &path, Some(json!({"name": "twitterHandles", "displayName": "Twitter Handles", "identifierStrength": "WEAK"})))
         .await
         .ok(200);
     let id = created["identifierId"].as_str().unwrap().to_owned();
@@ -65,10 +65,9 @@ async fn identifier_types_are_configured_per_account() {
     assert_eq!(e["identifiers"], json!({"twitterHandles": ["@melinda"]}));
     // Duplicates and bad fields.
     let p = axp
-        .call(
+        .as_admin(
             Method::POST,
             &path,
-            &axp.admin,
             Some(json!({"name": "twitterHandles", "identifierStrength": "WEAK"})),
         )
         .await
@@ -77,10 +76,9 @@ async fn identifier_types_are_configured_per_account() {
         p["violations"][0]["message"],
         "identifier 'twitterHandles' already exists for account 'ACMEAC'"
     );
-    axp.call(
+    axp.as_admin(
         Method::POST,
         &path,
-        &axp.admin,
         Some(json!({"name": "no spaces", "displayName": "ab", "identifierStrength": "MEDIUM"})),
     )
     .await
@@ -89,55 +87,41 @@ async fn identifier_types_are_configured_per_account() {
         ("displayName", 20006),
         ("identifierStrength", 20006),
     ]);
-    axp.call(Method::POST, &path, &axp.admin, Some(json!({})))
+    axp.as_admin(Method::POST, &path, Some(json!({})))
         .await
         .violations(&[("name", 20002), ("identifierStrength", 20002)]);
 
     // Get and update one.
     let one = format!("{path}/{id}");
-    assert_eq!(
-        axp.call(Method::GET, &one, &axp.admin, None).await.ok(200),
-        created
-    );
+    assert_eq!(axp.as_admin(Method::GET, &one, None).await.ok(200), created);
     let updated = axp
-        .call(Method::PUT, &one, &axp.admin, Some(json!({"identifierStrength": "STRONG", "name": "xHandles", "displayName": "X Handles"})))
+        .as_admin(Method::PUT, &one, Some(json!({"identifierStrength": "STRONG", "name": "xHandles", "displayName": "X Handles"})))
         .await
         .ok(200);
     assert_eq!(updated["identifierId"], id.as_str());
     assert_eq!(updated["name"], "xHandles");
-    axp.call(
+    axp.as_admin(
         Method::PUT,
         &one,
-        &axp.admin,
         Some(json!({"identifierStrength": "STRONG", "name": "phoneNumbers"})),
     )
     .await
     .violations(&[("name", 20006)]);
-    axp.call(
-        Method::GET,
-        &format!("{path}/{}", new_id()),
-        &axp.admin,
-        None,
-    )
-    .await
-    .problem(404);
-    axp.call(Method::GET, &format!("{path}/not-a-uuid"), &axp.admin, None)
+    axp.as_admin(Method::GET, &format!("{path}/{}", new_id()), None)
+        .await
+        .problem(404);
+    axp.as_admin(Method::GET, &format!("{path}/not-a-uuid"), None)
         .await
         .violations(&[("identifierId", 20006)]);
 
     // Delete by id and by name; then such identifiers are refused on writes.
     let delete = format!("{JOURNEY}/identifiers:delete");
     let r = axp
-        .call(
-            Method::POST,
-            &delete,
-            &axp.admin,
-            Some(json!([id, "emailAddresses"])),
-        )
+        .as_admin(Method::POST, &delete, Some(json!([id, "emailAddresses"])))
         .await;
     assert_eq!(r.status, 200);
     assert!(r.text.is_empty());
-    let left = axp.call(Method::GET, &path, &axp.admin, None).await.ok(200);
+    let left = axp.as_admin(Method::GET, &path, None).await.ok(200);
     let names: Vec<&str> = left
         .as_array()
         .unwrap()
@@ -155,30 +139,19 @@ async fn identifier_types_are_configured_per_account() {
     )
     .await
     .ok(200);
-    axp.call(
-        Method::POST,
-        &delete,
-        &axp.admin,
-        Some(json!(["nothingLikeThis"])),
-    )
-    .await
-    .problem(404);
-    axp.call(Method::POST, &delete, &axp.admin, Some(json!([])))
+    axp.as_admin(Method::POST, &delete, Some(json!(["nothingLikeThis"])))
+        .await
+        .problem(404);
+    axp.as_admin(Method::POST, &delete, Some(json!([])))
         .await
         .violations(&[("body", 20006)]);
-    axp.call(
-        Method::POST,
-        &delete,
-        &axp.admin,
-        Some(json!({"name": "x"})),
-    )
-    .await
-    .violations(&[("body", 20006)]);
+    axp.as_admin(Method::POST, &delete, Some(json!({"name": "x"})))
+        .await
+        .violations(&[("body", 20006)]);
     // With nothing configured, no identifiers are collected.
-    axp.call(
+    axp.as_admin(
         Method::POST,
         &delete,
-        &axp.admin,
         Some(json!(["phoneNumbers", "accountIds"])),
     )
     .await
@@ -210,9 +183,7 @@ async fn custom_methods_after_the_colon_are_routed_and_unknown_ones_are_404() {
         format!("/api/journey/v1/accounts/{ACCOUNT}/engagements/{id}/nowhere"),
         "/api/journey/v1/nowhere".to_owned(),
     ] {
-        let r = axp
-            .call(Method::POST, &path, &axp.admin, Some(json!({})))
-            .await;
+        let r = axp.as_admin(Method::POST, &path, Some(json!({}))).await;
         assert_eq!(r.problem(404)["title"], "Resource Not Found", "{path}");
     }
     // Percent-encoded colons are the same path.
@@ -249,7 +220,7 @@ async fn custom_methods_after_the_colon_are_routed_and_unknown_ones_are_404() {
         (Method::DELETE, format!("{JOURNEY}/identifiers")),
         (Method::DELETE, format!("{JOURNEY}/identifiers/{id}")),
     ] {
-        let r = axp.call(m.clone(), &path, &axp.admin, None).await;
+        let r = axp.as_admin(m.clone(), &path, None).await;
         assert_eq!(r.problem(405)["title"], "Method Not Allowed", "{m} {path}");
     }
     // The native API is untouched by the dialect's routes.
@@ -263,4 +234,58 @@ async fn custom_methods_after_the_colon_are_routed_and_unknown_ones_are_404() {
     assert_eq!(r.status(), 404);
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["code"], "not_found");
+}
+
+#[tokio::test]
+async fn a_405_names_the_methods_the_path_takes_and_head_is_answered_as_get() {
+    let axp = spawn().await;
+    let id = axp.new_engagement("2024-01-01T10:00:00Z").await;
+    // A custom method is a path of its own: `{id}:update` takes POST, `{id}` GET.
+    for (m, path, allow) in [
+        (
+            Method::PUT,
+            format!("{JOURNEY}/engagements/{id}"),
+            "GET,HEAD",
+        ),
+        (
+            Method::GET,
+            format!("{JOURNEY}/engagements/{id}:update"),
+            "POST",
+        ),
+        (Method::GET, format!("{JOURNEY}/journeys:search"), "POST"),
+        (
+            Method::DELETE,
+            format!("{JOURNEY}/engagements"),
+            "GET,HEAD,POST",
+        ),
+        (
+            Method::GET,
+            format!("{JOURNEY}/engagements/{id}/participants/p1:remove"),
+            "POST",
+        ),
+    ] {
+        let r = axp
+            .app
+            .http
+            .request(m.clone(), axp.app.url(&path))
+            .bearer_auth(&axp.admin)
+            .header("appkey", APP_KEY)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["allow"], allow, "{m} {path}");
+        Answer::from(r).await.problem(405);
+    }
+    let head = axp
+        .app
+        .http
+        .head(axp.app.url(&format!("{JOURNEY}/engagements/{id}")))
+        .bearer_auth(&axp.reader)
+        .header("appkey", APP_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), 200);
+    assert_eq!(head.headers()["content-type"], "application/json");
+    assert_eq!(head.text().await.unwrap(), "");
 }

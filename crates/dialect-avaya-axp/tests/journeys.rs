@@ -3,17 +3,9 @@
 mod common;
 
 use common::*;
+use interlog_testkit::ids;
 use serde_json::{json, Value};
 use std::collections::HashSet;
-
-fn ids(v: &Value) -> Vec<String> {
-    v["engagements"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_str().unwrap().to_owned())
-        .collect()
-}
 
 async fn search(axp: &Axp, query: &str, body: Value) -> Answer {
     axp.post(&format!("{JOURNEY}/journeys:search{query}"), body)

@@ -426,22 +426,18 @@ async fn every_response_validates_against_avayas_openapi_documents() {
     calls.push((
         "/accounts/{accountId}/engagements/{engagementId}/agent-note/{noteId}",
         "put",
-        axp.call(
-            Method::PUT,
+        axp.put(
             &format!("{a}/engagements/{id}/agent-note/{note_id}"),
-            &axp.agent,
-            Some(json!({"note": "Edited"})),
+            json!({"note": "Edited"}),
         )
         .await,
     ));
     calls.push((
         "/accounts/{accountId}/engagements/{engagementId}/agent-note/{noteId}",
         "put",
-        axp.call(
-            Method::PUT,
+        axp.put(
             &format!("{a}/engagements/{id}/agent-note/x"),
-            &axp.agent,
-            Some(json!({"note": "Edited"})),
+            json!({"note": "Edited"}),
         )
         .await,
     ));

@@ -46,19 +46,7 @@ fn the_decoder_and_renderer_are_inverse_on_the_seed() {
 async fn every_seed_field_has_its_canonical_home() {
     let axp = spawn().await;
     axp.ingest(&[seed_json()]).await;
-    let r = axp
-        .app
-        .http
-        .get(
-            axp.app
-                .url(&format!("/api/v1/tenants/acme-ac/engagements/{SEED_ID}")),
-        )
-        .bearer_auth(&axp.reader)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let e: Value = r.json().await.unwrap();
+    let e = axp.native(SEED_ID).await;
     assert_eq!(e["source"], "avaya_axp");
     assert_eq!(e["state"], "completed");
     assert_eq!(e["direction"], "inbound");

@@ -7,11 +7,10 @@ use crate::envelope::{accepted, GwsError, GwsResult};
 use crate::history::tenant_zone;
 use crate::params::{self, Operation, Source};
 use crate::render::{self, base_url, Interaction, RenderContext, TranscriptEntry};
-use crate::session::GwsCaller;
 use crate::shared::Gws;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Extension;
 use bytes::Bytes;
 use interlog_http::ApiState;
@@ -49,19 +48,6 @@ pub async fn post(
     State(state): State<ApiState>,
     Extension(gws): Extension<Arc<Gws>>,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    content(caller, state, gws, id, headers, body)
-        .await
-        .unwrap_or_else(IntoResponse::into_response)
-}
-
-async fn content(
-    caller: GwsCaller,
-    state: ApiState,
-    gws: Arc<Gws>,
-    id: String,
     headers: HeaderMap,
     body: Bytes,
 ) -> GwsResult<Response> {

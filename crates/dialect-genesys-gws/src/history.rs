@@ -335,10 +335,8 @@ pub async fn post(
     Extension(gws): Extension<Arc<Gws>>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    post_common(caller, state, gws, headers, body, None)
-        .await
-        .unwrap_or_else(IntoResponse::into_response)
+) -> GwsResult<Response> {
+    post_common(caller, state, gws, headers, body, None).await
 }
 
 /// `POST /api/v2/ucs/contacts/{id}/interactions`.
@@ -349,13 +347,14 @@ pub async fn post_contact(
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
+) -> GwsResult<Response> {
     if id.is_empty() || id.len() > 256 {
-        return GwsError::new(crate::envelope::code::NOT_FOUND, "No such contact").into_response();
+        return Err(GwsError::new(
+            crate::envelope::code::NOT_FOUND,
+            "No such contact",
+        ));
     }
-    post_common(caller, state, gws, headers, body, Some(id))
-        .await
-        .unwrap_or_else(IntoResponse::into_response)
+    post_common(caller, state, gws, headers, body, Some(id)).await
 }
 
 #[cfg(test)]

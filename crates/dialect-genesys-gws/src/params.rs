@@ -96,21 +96,24 @@ fn date(name: &str, v: &str) -> GwsResult<DateParam> {
 }
 
 fn sort(v: &str) -> GwsResult<SortDir> {
-    match v.trim().to_ascii_lowercase().as_str() {
-        "asc" => Ok(SortDir::Asc),
-        "desc" => Ok(SortDir::Desc),
-        _ => Err(GwsError::out_of_range(format!(
-            "sort must be \"asc\" or \"desc\", not {v:?}"
-        ))),
-    }
+    either("sort", v, [("asc", SortDir::Asc), ("desc", SortDir::Desc)])
 }
 
 fn source(v: &str) -> GwsResult<Source> {
-    match v.trim().to_ascii_lowercase().as_str() {
-        "main" => Ok(Source::Main),
-        "archive" => Ok(Source::Archive),
+    either(
+        "source",
+        v,
+        [("main", Source::Main), ("archive", Source::Archive)],
+    )
+}
+
+/// The value of the one of two words `v` is, in any case.
+fn either<T>(name: &str, v: &str, [(a, ta), (b, tb)]: [(&str, T); 2]) -> GwsResult<T> {
+    match v.trim().to_ascii_lowercase() {
+        w if w == a => Ok(ta),
+        w if w == b => Ok(tb),
         _ => Err(GwsError::out_of_range(format!(
-            "source must be \"main\" or \"archive\", not {v:?}"
+            "{name} must be \"{a}\" or \"{b}\", not {v:?}"
         ))),
     }
 }

@@ -278,16 +278,14 @@ async fn sessions_live_in_the_store_so_another_instance_honours_them() {
     // A second server on the same store, started the same way.
     let second = app.second_instance().await;
     let addr = second.addr;
-    let r = app
-        .http
-        .post(format!("http://{addr}/api/v2/ucs/interactions"))
-        .header("cookie", &s.cookie)
-        .header("x-csrf-token", &s.csrf)
-        .json(&json!({"operationName": "RetrieveInteractionHistory"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    let (status, _) = s
+        .post_to(
+            app,
+            &format!("http://{addr}/api/v2/ucs/interactions"),
+            json!({"operationName": "RetrieveInteractionHistory"}),
+        )
+        .await;
+    assert_eq!(status, 200);
     let r = app
         .http
         .get(format!("http://{addr}/api/v2/me"))
@@ -377,13 +375,7 @@ async fn client_ids_are_bound_to_their_session_and_the_protocol_is_enforced() {
         .bayeux(app, json!([{"channel": "/meta/unsubscribe", "clientId": client, "subscription": "/v2/ucs/interactions"}]))
         .await;
     assert_eq!(r[0]["successful"], true);
-    let (_, ack) = a
-        .post(
-            app,
-            "/api/v2/ucs/interactions",
-            json!({"operationName": "RetrieveInteractionHistory"}),
-        )
-        .await;
+    let (_, ack) = a.retrieve_history(app).await;
     assert!(ack["referenceId"].is_u64());
     let (data, _) = a.connect(app, &client, 300).await;
     assert!(data.is_empty(), "{data:?}");
@@ -426,13 +418,7 @@ async fn a_held_connect_returns_as_soon_as_the_result_is_ready() {
         })
     };
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let (_, ack) = s
-        .post(
-            app,
-            "/api/v2/ucs/interactions",
-            json!({"operationName": "RetrieveInteractionHistory"}),
-        )
-        .await;
+    let (_, ack) = s.retrieve_history(app).await;
     let got = poll.await.unwrap();
     assert!(
         started.elapsed() < Duration::from_secs(10),
@@ -456,13 +442,7 @@ async fn idle_clients_expire_and_their_state_is_freed() {
         clients.push(s.cometd(app).await);
     }
     // Results queued for clients that never come back.
-    let (_, ack) = s
-        .post(
-            app,
-            "/api/v2/ucs/interactions",
-            json!({"operationName": "RetrieveInteractionHistory"}),
-        )
-        .await;
+    let (_, ack) = s.retrieve_history(app).await;
     assert!(ack["referenceId"].is_u64());
     let stats = gw.gws.stats();
     assert_eq!((stats.clients, stats.sessions), (5, 1));
@@ -539,17 +519,9 @@ async fn a_result_reaches_the_long_poll_held_by_another_instance() {
         } else {
             json!({"operationName": "GetInteractionContent"})
         };
-        let r = app
-            .http
-            .post(format!("http://{}{path}", second.addr))
-            .header("cookie", &s.cookie)
-            .header("x-csrf-token", &s.csrf)
-            .json(&operation)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200, "{path}");
-        let ack: Value = r.json().await.unwrap();
+        let url = format!("http://{}{path}", second.addr);
+        let (status, ack) = s.post_to(app, &url, operation).await;
+        assert_eq!(status, 200, "{path}");
         let reference = ack["referenceId"].as_u64().expect("a reference id");
         let d = s.notification(app, &client, reference).await;
         if n == 0 {

@@ -3,10 +3,10 @@
 use crate::ingest::FORMAT;
 use crate::{auth, engagements, NAME};
 use axum::http::HeaderMap;
-use axum::routing::{delete, get};
+use axum::routing::{delete, get, MethodRouter};
 use interlog_http::aliases::alias_in;
 use interlog_http::api::DEMO_TOKEN;
-use interlog_http::{Api, Demo, DemoTenant, RecordLink, Routes, TenantIdShape};
+use interlog_http::{Api, ApiState, Demo, DemoTenant, RecordLink, Routes, TenantIdShape};
 use interlog_model::Engagement;
 use interlog_store::Tenant;
 
@@ -51,28 +51,22 @@ fn record_link(tenant: &Tenant, e: &Engagement) -> Option<RecordLink> {
 /// The dialect's routes, to merge into the server's router.
 pub fn routes() -> Routes {
     Routes::new(NAME)
-        .public(
-            "/v1/auth/{tenant}",
-            get(auth::token).fallback(|h: HeaderMap| async move {
-                engagements::method_not_allowed(&h, "GET, HEAD")
-            }),
-        )
+        .public("/v1/auth/{tenant}", only(get(auth::token), "GET, HEAD"))
         .route(
             "/v1/engagements/{tenant}",
-            get(engagements::list).fallback(|h: HeaderMap| async move {
-                engagements::method_not_allowed(&h, "GET, HEAD")
-            }),
+            only(get(engagements::list), "GET, HEAD"),
         )
         .route(
             "/v1/engagements/count/{tenant}",
-            get(engagements::count).fallback(|h: HeaderMap| async move {
-                engagements::method_not_allowed(&h, "GET, HEAD")
-            }),
+            only(get(engagements::count), "GET, HEAD"),
         )
         .route(
             "/v1/engagements/{tenant}/{id}",
-            delete(engagements::delete).fallback(|h: HeaderMap| async move {
-                engagements::method_not_allowed(&h, "DELETE")
-            }),
+            only(delete(engagements::delete), "DELETE"),
         )
+}
+
+/// A route's methods, and the dialect's 405 naming them (`allow`) for any other.
+fn only(methods: MethodRouter<ApiState>, allow: &'static str) -> MethodRouter<ApiState> {
+    methods.fallback(move |h: HeaderMap| async move { engagements::method_not_allowed(&h, allow) })
 }

@@ -95,14 +95,7 @@ async fn any_context_string_reads_back_byte_for_byte_in_json_and_xml() {
     }
     let doc = parse_xml(&xml);
     for e in doc.children.iter().filter(|c| c.name == "engagements") {
-        let text = |name: &str| {
-            e.children
-                .iter()
-                .find(|c| c.name == name)
-                .unwrap()
-                .text
-                .clone()
-        };
+        let text = |name: &str| child_text(e, name);
         let n: usize = text("id")[1..].parse().unwrap();
         assert_eq!(text("context"), VERBATIM[n]);
     }

@@ -30,16 +30,28 @@ fn eng(id: &str, started: &str, ms: u64, outcome: &str, emails: &[&str]) -> Enga
     .unwrap()
 }
 
+/// A successful engagement of one second with participants of these emails (the first a
+/// customer, the rest agents).
+fn successful(id: &str, started: &str, emails: &[&str]) -> Engagement {
+    eng(id, started, 1000, "successful", emails)
+}
+
+/// An engagement that has not ended, so has no outcome yet.
+fn still_active(id: &str, started: &str) -> Engagement {
+    let mut e = eng(id, started, 0, "successful", &[]);
+    e.ended_at = None;
+    e.outcome = None;
+    e
+}
+
 #[tokio::test]
 async fn status_selects_successful_by_default_or_unsuccessful() {
     let app = app().await;
-    let mut active = eng("active", "2024-05-01T10:00:00Z", 0, "successful", &[]);
-    active.ended_at = None;
-    active.outcome = None;
+    let active = still_active("active", "2024-05-01T10:00:00Z");
     app.seed(vec![
-        eng("ok1", "2024-05-01T09:00:00Z", 1000, "successful", &[]),
+        successful("ok1", "2024-05-01T09:00:00Z", &[]),
         eng("bad1", "2024-05-01T09:10:00Z", 1000, "unsuccessful", &[]),
-        eng("ok2", "2024-05-01T09:20:00Z", 1000, "successful", &[]),
+        successful("ok2", "2024-05-01T09:20:00Z", &[]),
         active,
     ])
     .await;
@@ -59,15 +71,13 @@ async fn status_selects_successful_by_default_or_unsuccessful() {
 #[tokio::test]
 async fn status_all_reaches_engagements_without_a_recorded_outcome() {
     let app = app().await;
-    let mut active = eng("active", "2024-05-01T10:00:00Z", 0, "successful", &[]);
-    active.ended_at = None;
-    active.outcome = None;
+    let active = still_active("active", "2024-05-01T10:00:00Z");
     // Completed, from a platform that records no outcome (as Zoom, Avaya and Genesys do).
-    let mut elsewhere = eng("elsewhere", "2024-05-01T09:30:00Z", 1000, "successful", &[]);
+    let mut elsewhere = successful("elsewhere", "2024-05-01T09:30:00Z", &[]);
     elsewhere.outcome = None;
     elsewhere.source = Some(interlog_model::SourcePlatform::ZoomCc);
     app.seed(vec![
-        eng("ok1", "2024-05-01T09:00:00Z", 1000, "successful", &[]),
+        successful("ok1", "2024-05-01T09:00:00Z", &[]),
         eng("bad1", "2024-05-01T09:10:00Z", 1000, "unsuccessful", &[]),
         elsewhere,
         active,
@@ -100,13 +110,7 @@ async fn status_all_reaches_engagements_without_a_recorded_outcome() {
     };
     assert!(by_id("elsewhere").get("status").is_none(), "{body}");
     assert_eq!(by_id("bad1")["status"], "unsuccessful");
-    let r = get(
-        &app,
-        &format!("{LIST}?status=all"),
-        &app.reader,
-        "application/xml",
-    )
-    .await;
+    let r = get_as_reader(&app, &format!("{LIST}?status=all"), "application/xml").await;
     let list = parse_xml(&r.text().await.unwrap());
     let statuses: Vec<usize> = list
         .children
@@ -121,25 +125,19 @@ async fn status_all_reaches_engagements_without_a_recorded_outcome() {
 async fn user_matches_any_participant_by_email_and_repeats_widen() {
     let app = app().await;
     app.seed(vec![
-        eng(
+        successful(
             "a",
             "2024-05-01T09:00:00Z",
-            1000,
-            "successful",
             &["Cust.One@example.com", "ann@acme.test"],
         ),
-        eng(
+        successful(
             "b",
             "2024-05-01T09:10:00Z",
-            1000,
-            "successful",
             &["cust.two@example.com", "bob@acme.test"],
         ),
-        eng(
+        successful(
             "c",
             "2024-05-01T09:20:00Z",
-            1000,
-            "successful",
             &["cust.one@example.com", "bob@acme.test"],
         ),
     ])
@@ -158,11 +156,9 @@ async fn user_matches_any_participant_by_email_and_repeats_widen() {
     );
     assert_eq!(count(&app, "user=bob@acme.test").await, 2);
     // An email with a plus sign, percent-encoded as clients must.
-    app.seed(vec![eng(
+    app.seed(vec![successful(
         "d",
         "2024-05-01T09:30:00Z",
-        1000,
-        "successful",
         &["x+tag@example.com"],
     )])
     .await;
@@ -310,13 +306,7 @@ async fn date_only_bounds_cover_whole_local_days_and_date_times_their_second() {
     )
     .await;
     let body: Value = r.json().await.unwrap();
-    let got: Vec<&str> = body["engagements"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(got, ["jul1-noon"]);
+    assert_eq!(interlog_testkit::ids(&body), ["jul1-noon"]);
 }
 
 #[tokio::test]
@@ -434,13 +424,7 @@ async fn limits_default_to_ten_reach_a_hundred_and_zero_only_tells_if_more() {
     assert_eq!(ids(&app, "limit=0").await, (vec![], true));
     assert_eq!(ids(&app, "limit=0&offset=104").await, (vec![], true));
     assert_eq!(ids(&app, "limit=0&offset=105").await, (vec![], false));
-    let r = get(
-        &app,
-        &format!("{LIST}?limit=101"),
-        &app.reader,
-        "application/json",
-    )
-    .await;
+    let r = get_as_reader(&app, &format!("{LIST}?limit=101"), "application/json").await;
     let body = assert_lx_error(r, 400, "bad_parameter").await;
     assert_eq!(body["parameter"], "limit");
     assert!(body["message"].as_str().unwrap().contains("0 to 100"));
@@ -463,31 +447,13 @@ async fn bad_parameters_are_400s_naming_the_parameter_in_json_or_xml() {
         ("user=not-an-email", "user"),
         ("page=2", "page"),
     ] {
-        let r = get(
-            &app,
-            &format!("{LIST}?{q}"),
-            &app.reader,
-            "application/json",
-        )
-        .await;
+        let r = get_as_reader(&app, &format!("{LIST}?{q}"), "application/json").await;
         let body = assert_lx_error(r, 400, "bad_parameter").await;
         assert_eq!(body["parameter"], name, "{q}");
-        let r = get(
-            &app,
-            &format!("{COUNT}?{q}"),
-            &app.reader,
-            "application/json",
-        )
-        .await;
+        let r = get_as_reader(&app, &format!("{COUNT}?{q}"), "application/json").await;
         assert_eq!(r.status(), 400, "count {q}");
     }
-    let r = get(
-        &app,
-        &format!("{LIST}?sort=random"),
-        &app.reader,
-        "text/xml",
-    )
-    .await;
+    let r = get_as_reader(&app, &format!("{LIST}?sort=random"), "text/xml").await;
     assert_eq!(r.status(), 400);
     assert_eq!(r.headers()["content-type"], "text/xml");
     let el = parse_xml(&r.text().await.unwrap());
@@ -508,14 +474,8 @@ async fn bad_parameters_are_400s_naming_the_parameter_in_json_or_xml() {
 async fn count_answers_json_or_xml_with_the_list_filters() {
     let app = app().await;
     app.seed(vec![
-        eng(
-            "a",
-            "2024-05-01T09:00:00Z",
-            1000,
-            "successful",
-            &["c@example.com"],
-        ),
-        eng("b", "2024-05-02T09:00:00Z", 1000, "successful", &[]),
+        successful("a", "2024-05-01T09:00:00Z", &["c@example.com"]),
+        successful("b", "2024-05-02T09:00:00Z", &[]),
         eng(
             "c",
             "2024-05-02T10:00:00Z",
@@ -525,13 +485,12 @@ async fn count_answers_json_or_xml_with_the_list_filters() {
         ),
     ])
     .await;
-    let r = get(&app, COUNT, &app.reader, "application/json").await;
+    let r = get_as_reader(&app, COUNT, "application/json").await;
     assert_eq!(r.headers()["content-type"], "application/json");
     assert_eq!(r.text().await.unwrap(), r#"{"count":2}"#);
-    let r = get(
+    let r = get_as_reader(
         &app,
         &format!("{COUNT}?startAfter=2024-05-02&limit=1&offset=1&sort=oldest"),
-        &app.reader,
         "application/xml",
     )
     .await;
@@ -551,8 +510,8 @@ async fn count_answers_json_or_xml_with_the_list_filters() {
 async fn delete_is_for_admins_and_removes_the_engagement() {
     let app = app().await;
     app.seed(vec![
-        eng("keep", "2024-05-01T09:00:00Z", 1000, "successful", &[]),
-        eng("gone", "2024-05-01T10:00:00Z", 1000, "successful", &[]),
+        successful("keep", "2024-05-01T09:00:00Z", &[]),
+        successful("gone", "2024-05-01T10:00:00Z", &[]),
     ])
     .await;
     let del = |token: String, id: &str| {
@@ -575,13 +534,7 @@ async fn delete_is_for_admins_and_removes_the_engagement() {
     let (_, other) = app.other_tenant("globex").await;
     assert_lx_error(del(other, "keep").await, 404, "not_found").await;
     // There is no get-one resource: GET on the id path is a 405 naming DELETE.
-    let r = get(
-        &app,
-        &format!("{LIST}/keep"),
-        &app.reader,
-        "application/json",
-    )
-    .await;
+    let r = get_as_reader(&app, &format!("{LIST}/keep"), "application/json").await;
     assert_eq!(r.headers()["allow"], "DELETE");
     assert_lx_error(r, 405, "method_not_allowed").await;
     let r = app

@@ -176,13 +176,7 @@ async fn absent_values_are_left_out_and_fallbacks_fill_what_can_be_derived() {
             "associateInitiated": false
         })
     );
-    let r = get(
-        &app,
-        &format!("{LIST}?sort=oldest&limit=1"),
-        &app.reader,
-        "text/xml",
-    )
-    .await;
+    let r = get_as_reader(&app, &format!("{LIST}?sort=oldest&limit=1"), "text/xml").await;
     assert_eq!(
         r.text().await.unwrap(),
         concat!(

@@ -20,13 +20,7 @@ fn example(prefix: &str) -> String {
 #[tokio::test]
 async fn the_documented_error_and_count_bodies_are_the_real_ones() {
     let app = app().await;
-    let r = get(
-        &app,
-        &format!("{LIST}?limit=101"),
-        &app.reader,
-        "application/json",
-    )
-    .await;
+    let r = get_as_reader(&app, &format!("{LIST}?limit=101"), "application/json").await;
     assert_eq!(r.status(), 400);
     assert_eq!(r.text().await.unwrap(), example("{\"status\":400"));
 
@@ -40,9 +34,9 @@ async fn the_documented_error_and_count_bodies_are_the_real_ones() {
             .collect(),
     )
     .await;
-    let r = get(&app, COUNT, &app.reader, "application/json").await;
+    let r = get_as_reader(&app, COUNT, "application/json").await;
     assert_eq!(r.text().await.unwrap(), example("{\"count\":"));
-    let r = get(&app, COUNT, &app.reader, "application/xml").await;
+    let r = get_as_reader(&app, COUNT, "application/xml").await;
     let xml = example("<?xml …?><countV1>")
         .replace("<?xml …?>", interlog_dialect_oracle_lx::xml::DECLARATION);
     assert_eq!(r.text().await.unwrap(), xml);

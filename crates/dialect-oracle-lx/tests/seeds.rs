@@ -41,10 +41,9 @@ async fn the_json_seed_round_trips_with_keys_in_order() {
     let summary = ingest(&app, body, "application/x-ndjson").await;
     assert_eq!(summary["created"], 3, "{summary}");
 
-    let r = get(
+    let r = get_as_reader(
         &app,
         &format!("{LIST}?sort=oldest&limit=2"),
-        &app.reader,
         "application/json",
     )
     .await;
@@ -173,23 +172,10 @@ async fn an_engagement_list_document_ingests_and_reads_back_in_the_other_format(
 
     // And a JSON-ingested engagement reads back in XML with the same instants.
     ingest(&app, full_json(7), "application/x-ndjson").await;
-    let r = get(
-        &app,
-        &format!("{LIST}?limit=1"),
-        &app.reader,
-        "application/xml",
-    )
-    .await;
+    let r = get_as_reader(&app, &format!("{LIST}?limit=1"), "application/xml").await;
     let list = parse_xml(&r.text().await.unwrap());
     let e = &list.children[1];
-    let text_of = |name: &str| {
-        e.children
-            .iter()
-            .find(|c| c.name == name)
-            .unwrap()
-            .text
-            .clone()
-    };
+    let text_of = |name: &str| child_text(e, name);
     assert_eq!(text_of("id"), "lx-7");
     assert_eq!(text_of("startDate"), "2024-03-01T16:30:00.000Z");
     assert_eq!(text_of("associateInitiated"), "false");
@@ -227,11 +213,5 @@ async fn bad_records_are_rejected_by_line_with_the_field_named() {
         .unwrap()
         .contains("users[0].association: \"OWNER\"; accepted: CREATOR, MEMBER"));
     let (_, body) = get_json(&app, LIST).await;
-    let ids: Vec<&str> = body["engagements"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(ids, ["lx-4", "lx-xml-line"]);
+    assert_eq!(interlog_testkit::ids(&body), ["lx-4", "lx-xml-line"]);
 }

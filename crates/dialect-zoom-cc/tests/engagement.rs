@@ -104,14 +104,7 @@ async fn events_are_empty_for_calls_and_refused_for_other_channels() {
     let (status, body) = get(&app, &format!("{LIST}/call/events")).await;
     assert_eq!(status, 200);
     assert_eq!(body, json!({"engagement_id": "call", "events": []}));
-    let r = call(
-        &app,
-        Method::GET,
-        &format!("{LIST}/chat/events"),
-        &admin_token(&app),
-        None,
-    )
-    .await;
+    let r = get_raw(&app, &format!("{LIST}/chat/events")).await;
     let body = assert_zoom_error(r, 400, 7001).await;
     assert_eq!(
         body["message"],
@@ -194,21 +187,15 @@ async fn recordings_are_listed_by_window_channel_and_page() {
     assert!(!token.is_empty() && token.len() <= 100, "{token}");
     let (_, p2) = get(
         &app,
-        &format!("{LIST}/rec/recordings?{q}&next_page_token={}", enc(token)),
+        &with_token(&format!("{LIST}/rec/recordings?{q}"), token),
     )
     .await;
     assert_eq!(ids(&p2), ["r3"]);
     assert_eq!(p2["next_page_token"], "");
     // The token is bound to its query.
-    let r = call(
+    let r = get_raw(
         &app,
-        Method::GET,
-        &format!(
-            "{LIST}/rec/recordings?page_size=1&next_page_token={}",
-            enc(token)
-        ),
-        &admin_token(&app),
-        None,
+        &with_token(&format!("{LIST}/rec/recordings?page_size=1"), token),
     )
     .await;
     assert_zoom_error(r, 400, 300).await;
@@ -217,10 +204,7 @@ async fn recordings_are_listed_by_window_channel_and_page() {
     let t = d1["next_page_token"].as_str().unwrap();
     let (_, d2) = get(
         &app,
-        &format!(
-            "{LIST}/rec/recordings?page_size=2&next_page_token={}",
-            enc(t)
-        ),
+        &with_token(&format!("{LIST}/rec/recordings?page_size=2"), t),
     )
     .await;
     assert_eq!([ids(&d1), ids(&d2)].concat(), ["r1", "r2", "r3"]);
@@ -275,12 +259,7 @@ async fn deleting_recordings_needs_the_delete_scope_and_leaves_none() {
     )
     .await;
     assert_eq!(r.status(), 204);
-    assert_zoom_error(
-        call(&app, Method::GET, &path, &admin_token(&app), None).await,
-        404,
-        2805,
-    )
-    .await;
+    assert_zoom_error(get_raw(&app, &path).await, 404, 2805).await;
     let body = assert_zoom_error(
         call(&app, Method::DELETE, &path, &deleter, None).await,
         404,
@@ -393,14 +372,7 @@ async fn surveys_are_not_held_so_none_is_triggered() {
     let app = app().await;
     app.seed(vec![simple("call", "2024-03-12T15:00:00Z", "voice")])
         .await;
-    let r = call(
-        &app,
-        Method::GET,
-        &format!("{LIST}/call/survey"),
-        &admin_token(&app),
-        None,
-    )
-    .await;
+    let r = get_raw(&app, &format!("{LIST}/call/survey")).await;
     let body = assert_zoom_error(r, 404, 404).await;
     assert_eq!(body["message"], "The engagement does not trigger survey.");
 }

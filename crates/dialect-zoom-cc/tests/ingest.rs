@@ -34,15 +34,7 @@ fn zoom_item() -> Value {
 }
 
 async fn bulk(app: &interlog_testkit::TestApp, body: String) -> Value {
-    let r = app
-        .http
-        .post(app.url("/api/v1/tenants/acme/ingest?format=zoom_cc"))
-        .bearer_auth(&app.agent)
-        .header("content-type", "application/x-ndjson")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let r = app.ingest_as("zoom_cc", "application/x-ndjson", body).await;
     assert_eq!(r.status(), 200);
     r.json().await.unwrap()
 }

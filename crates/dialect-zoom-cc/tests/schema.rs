@@ -205,7 +205,7 @@ async fn every_response_validates_against_zoom_s_schema() {
         let q = if token.is_empty() {
             format!("{LIST}/notes?page_size=300")
         } else {
-            format!("{LIST}/notes?page_size=300&next_page_token={}", enc(&token))
+            with_token(&format!("{LIST}/notes?page_size=300"), &token)
         };
         let page = ok(&app, &q).await;
         assert_valid(P_ALL_NOTES, "get", &page);

@@ -123,10 +123,5 @@ async fn another_accounts_notes_list_token_is_invalid() {
     let first: Value = r.json().await.unwrap();
     let theirs = first["next_page_token"].as_str().unwrap();
     assert!(!theirs.is_empty(), "{first}");
-    refused(
-        &app,
-        &format!("{one}&next_page_token={}", enc(theirs)),
-        &admin_token(&app),
-    )
-    .await;
+    refused(&app, &with_token(&one, theirs), &admin_token(&app)).await;
 }

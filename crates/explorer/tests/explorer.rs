@@ -58,7 +58,7 @@ async fn sessions_are_cookies_that_hold_across_instances_until_sign_out() {
         )
         .await;
     assert_eq!(status, 401);
-    assert!(page.contains("Sign-in failed"), "{page}");
+    assert_shows(&page, &["Sign-in failed"]);
     assert!(!b.cookies.contains_key("interlog_ui"));
 
     // A form without the sign-in cookie (a forged one) is refused.
@@ -178,22 +178,22 @@ async fn pages_show_search_engagement_journey_and_overview_of_the_own_tenant_onl
     // Overview: the last 90 days, by channel and outcome.
     let (status, _, page) = b.get("/ui").await;
     assert_eq!(status, 200);
-    assert!(
-        page.contains("<strong id=\"total-90\">9</strong>"),
-        "{page}"
+    assert_shows(
+        &page,
+        &[
+            "<strong id=\"total-90\">9</strong>",
+            "<td>successful</td><td class=\"num\">6</td>",
+            "<svg",
+            " voice (",
+        ],
     );
-    assert!(
-        page.contains("<td>successful</td><td class=\"num\">6</td>"),
-        "{page}"
-    );
-    assert!(page.contains("<svg") && page.contains(" voice ("), "{page}");
 
     // Search: filters, total, keyset paging, a bookmarkable URL.
     let (status, _, page) = b
         .get("/ui/engagements?channel_type=voice&direction=inbound&limit=2")
         .await;
     assert_eq!(status, 200, "{page}");
-    assert!(page.contains("<strong id=\"total\">4</strong>"), "{page}");
+    assert_shows(&page, &["<strong id=\"total\">4</strong>"]);
     assert_eq!(page.matches("class=\"engagement-link\"").count(), 2);
     let next = page
         .split("id=\"next-page\"")
@@ -219,58 +219,56 @@ async fn pages_show_search_engagement_journey_and_overview_of_the_own_tenant_onl
     let (_, _, page) = b
         .get("/ui/engagements?data_key=order&data_value=A-3&started_from=2000-01-01T00:00")
         .await;
-    assert!(page.contains("<strong id=\"total\">1</strong>"), "{page}");
+    assert_shows(&page, &["<strong id=\"total\">1</strong>"]);
     let (status, _, page) = b.get("/ui/engagements?started_from=yesterday").await;
     assert_eq!(status, 400);
-    assert!(page.contains("id=\"search-error\""), "{page}");
+    assert_shows(&page, &["id=\"search-error\""]);
 
     // One engagement: every part, escaped, and each API's address.
     let (status, _, page) = b.get("/ui/engagements/chat-1").await;
     assert_eq!(status, 200);
-    for part in [
-        "Ann Agent",
-        "Billing (q-billing)",
-        "to_queue (warm)",
-        "rec-1.wav",
-        "Resolved (d-7)",
-        "Refund promised &#60;b&#62;by Friday",
-        "Hello, my bill is wrong",
-        "class=\"customer\"",
-        "A-42",
-        "zoom_cc",
-        "/api/v1/tenants/acme/engagements/chat-1",
-        "/v2/contact_center/engagements/chat-1",
-        "POST /api/v2/ucs/interactions/chat-1",
-        "/v1/engagements/acme?status=all&#38;startAfter=",
-    ] {
-        assert!(page.contains(part), "{part} missing");
-    }
+    assert_shows(
+        &page,
+        &[
+            "Ann Agent",
+            "Billing (q-billing)",
+            "to_queue (warm)",
+            "rec-1.wav",
+            "Resolved (d-7)",
+            "Refund promised &#60;b&#62;by Friday",
+            "Hello, my bill is wrong",
+            "class=\"customer\"",
+            "A-42",
+            "zoom_cc",
+            "/api/v1/tenants/acme/engagements/chat-1",
+            "/v2/contact_center/engagements/chat-1",
+            "POST /api/v2/ucs/interactions/chat-1",
+            "/v1/engagements/acme?status=all&#38;startAfter=",
+        ],
+    );
     assert!(!page.contains("<b>by Friday"), "notes are escaped");
 
     // The journey: every identifier linked, every channel, newest first.
     let (status, _, page) = b.get("/ui/journey?customer=01+555+0100").await;
     assert_eq!(status, 200);
-    assert!(
-        page.contains("<strong id=\"journey-count\">9</strong>"),
-        "{page}"
-    );
-    assert!(
-        page.contains("mary@example.org") && page.contains("phone: +353 1 555 0100"),
-        "{page}"
+    assert_shows(
+        &page,
+        &[
+            "<strong id=\"journey-count\">9</strong>",
+            "mary@example.org",
+            "phone: +353 1 555 0100",
+        ],
     );
     let first = page.find("chat-1").unwrap();
     let last = page.rfind("mail-1").unwrap_or(0);
-    assert!(
-        page.contains("channel switch") && page.contains("repeat"),
-        "{page}"
-    );
+    assert_shows(&page, &["channel switch", "repeat"]);
     assert!(first < last || last == 0);
     assert!(!page.contains("globex-secret"));
 
     // Another tenant's engagement is not there.
     let (status, _, page) = b.get("/ui/engagements/globex-secret").await;
     assert_eq!(status, 404);
-    assert!(page.contains("no engagement with this id"), "{page}");
+    assert_shows(&page, &["no engagement with this id"]);
     assert!(!b
         .get("/ui/engagements?customer=01+555+0100")
         .await
@@ -291,9 +289,9 @@ async fn sign_in_past_the_credential_budget_shows_the_form_with_when_to_retry() 
     assert_eq!(status, 401, "{page}");
     let (status, _, page) = b.sign_in("acme", "rita", PASSWORD).await;
     assert_eq!(status, 429, "{page}");
-    assert!(
-        page.contains("Too many attempts from your address. Try again in"),
-        "{page}"
+    assert_shows(
+        &page,
+        &["Too many attempts from your address. Try again in"],
     );
     assert!(page.contains("name=\"csrf\""), "the form again: {page}");
     assert!(

@@ -434,10 +434,32 @@ impl TestApp {
 
     /// POSTs NDJSON to the tenant's bulk ingest as its agent.
     pub async fn ingest(&self, body: impl Into<reqwest::Body>) -> Response {
+        self.post_ingest("", "application/x-ndjson", body).await
+    }
+
+    /// POSTs a body in `format`, declared as `content_type`, to the tenant's bulk ingest as
+    /// its agent.
+    pub async fn ingest_as(
+        &self,
+        format: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> Response {
+        self.post_ingest(&format!("?format={format}"), content_type, body)
+            .await
+    }
+
+    async fn post_ingest(
+        &self,
+        query: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> Response {
+        let path = format!("/api/v1/tenants/{}/ingest{query}", self.tenant.key);
         self.http
-            .post(self.url(&format!("/api/v1/tenants/{}/ingest", self.tenant.key)))
+            .post(self.url(&path))
             .bearer_auth(&self.agent)
-            .header("content-type", "application/x-ndjson")
+            .header("content-type", content_type)
             .body(body)
             .send()
             .await

@@ -385,14 +385,8 @@ async fn a_key_given_twice_is_refused_naming_it_in_every_body_and_format() {
         ),
     ] {
         let r = app
-            .http
-            .post(app.url(&format!("/api/v1/tenants/acme/ingest?format={format}")))
-            .bearer_auth(&app.agent)
-            .header("content-type", "application/x-ndjson")
-            .body(format!("{line}\n"))
-            .send()
-            .await
-            .unwrap();
+            .ingest_as(format, "application/x-ndjson", format!("{line}\n"))
+            .await;
         assert_eq!(r.status(), 200);
         let s: Value = r.json().await.unwrap();
         assert_eq!(s["rejected"], 1, "{format}: {s}");

@@ -162,15 +162,7 @@ async fn every_documented_ingest_format_is_accepted_by_a_served_app() {
         .collect();
     assert_eq!(accepted, documented, "{p}");
     for (format, content_type, body, id) in one_per_format() {
-        let r = app
-            .http
-            .post(app.url(&format!("/api/v1/tenants/acme/ingest?format={format}")))
-            .bearer_auth(&app.agent)
-            .header("content-type", content_type)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
+        let r = app.ingest_as(format, content_type, body).await;
         assert_eq!(r.status(), 200, "{format}");
         let summary: Value = r.json().await.unwrap();
         assert_eq!(summary["created"], 1, "{format} {content_type}: {summary}");

@@ -170,11 +170,18 @@ impl Answer {
         body
     }
 
-    /// Asserts a 400 with exactly these (field, code) violations.
+    /// Asserts a 400 of the Customer Journey API with exactly these (field, code)
+    /// violations.
     pub fn violations(&self, expected: &[(&str, i64)]) -> Value {
+        self.violations_in(PROBLEM_BASE, expected)
+    }
+
+    /// Asserts a 400 whose `type` is under `base` (the token API has its own) with exactly
+    /// these (field, code) violations.
+    pub fn violations_in(&self, base: &str, expected: &[(&str, i64)]) -> Value {
         let body = self.problem(400);
         assert_eq!(body["title"], "Constraint Violation");
-        assert_eq!(body["type"], format!("{PROBLEM_BASE}#constraint-violation"));
+        assert_eq!(body["type"], format!("{base}#constraint-violation"));
         let got: Vec<(String, i64)> = body["violations"]
             .as_array()
             .unwrap()
@@ -236,12 +243,59 @@ impl Axp {
         Answer::from(req.send().await.unwrap()).await
     }
 
+    /// A call with the account administrator's token.
+    pub async fn as_admin(&self, method: Method, path: &str, body: Option<Value>) -> Answer {
+        self.call(method, path, &self.admin, body).await
+    }
+
     pub async fn get(&self, path: &str) -> Answer {
         self.call(Method::GET, path, &self.reader, None).await
     }
 
     pub async fn post(&self, path: &str, body: Value) -> Answer {
         self.call(Method::POST, path, &self.agent, Some(body)).await
+    }
+
+    /// POSTs `body` as it is, with this content type, as the agent.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> Answer {
+        let r = self
+            .app
+            .http
+            .post(self.app.url(path))
+            .bearer_auth(&self.agent)
+            .header("appkey", APP_KEY)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        Answer::from(r).await
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> Answer {
+        self.call(Method::PUT, path, &self.agent, Some(body)).await
+    }
+
+    /// The engagement as the native API reads it (as the reader).
+    pub async fn native(&self, id: &str) -> Value {
+        let r = self
+            .app
+            .http
+            .get(self.app.url(&format!(
+                "/api/v1/tenants/{}/engagements/{id}",
+                self.tenant.key
+            )))
+            .bearer_auth(&self.reader)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.json().await.unwrap()
     }
 
     /// Ingests AXP engagement JSON lines through the bulk endpoint with the `avaya_axp`
@@ -274,6 +328,18 @@ impl Axp {
         )
         .await
         .ok(202);
+    }
+
+    /// Creates an engagement with a new id and one phone number; its id.
+    pub async fn new_engagement(&self, start: &str) -> String {
+        let id = new_id();
+        self.create(
+            &id,
+            start,
+            serde_json::json!({"phoneNumbers": ["087 12345"]}),
+        )
+        .await;
+        id
     }
 }
 

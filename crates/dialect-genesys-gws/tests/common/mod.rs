@@ -133,9 +133,14 @@ impl Session {
 
     /// POSTs JSON with the cookie and the CSRF token: (status, body).
     pub async fn post(&self, app: &TestApp, path: &str, body: Value) -> (u16, Value) {
+        self.post_to(app, &app.url(path), body).await
+    }
+
+    /// [`Session::post`] to a whole URL (e.g. another instance's).
+    pub async fn post_to(&self, app: &TestApp, url: &str, body: Value) -> (u16, Value) {
         let r = app
             .http
-            .post(app.url(path))
+            .post(url)
             .header("cookie", &self.cookie)
             .header("x-csrf-token", &self.csrf)
             .json(&body)
@@ -143,6 +148,12 @@ impl Session {
             .await
             .unwrap();
         (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Asks for the interaction history, unfiltered: (status, acknowledgement).
+    pub async fn retrieve_history(&self, app: &TestApp) -> (u16, Value) {
+        let operation = json!({"operationName": "RetrieveInteractionHistory"});
+        self.post(app, "/api/v2/ucs/interactions", operation).await
     }
 
     /// Sends a Bayeux batch: (status, replies).

@@ -26,9 +26,14 @@ pub async fn get(app: &TestApp, path: &str, token: &str, accept: &str) -> reqwes
         .unwrap()
 }
 
-/// A JSON GET as a reader: (status, body).
+/// A GET as the reader, with an `Accept` header.
+pub async fn get_as_reader(app: &TestApp, path: &str, accept: &str) -> reqwest::Response {
+    get(app, path, &app.reader, accept).await
+}
+
+/// A JSON GET as the reader: (status, body).
 pub async fn get_json(app: &TestApp, path: &str) -> (u16, Value) {
-    let r = get(app, path, &app.reader, "application/json").await;
+    let r = get_as_reader(app, path, "application/json").await;
     let status = r.status().as_u16();
     (status, r.json().await.unwrap_or(Value::Null))
 }
@@ -37,13 +42,10 @@ pub async fn get_json(app: &TestApp, path: &str) -> (u16, Value) {
 pub async fn ids(app: &TestApp, query: &str) -> (Vec<String>, bool) {
     let (status, body) = get_json(app, &format!("{LIST}?{query}")).await;
     assert_eq!(status, 200, "{query}: {body}");
-    let ids = body["engagements"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_str().unwrap().to_owned())
-        .collect();
-    (ids, body["hasMore"].as_bool().unwrap())
+    (
+        interlog_testkit::ids(&body),
+        body["hasMore"].as_bool().unwrap(),
+    )
 }
 
 /// The count for a query string.
@@ -55,15 +57,7 @@ pub async fn count(app: &TestApp, query: &str) -> u64 {
 
 /// Posts a bulk body in the `oracle_lx` format; returns the ingest summary.
 pub async fn ingest(app: &TestApp, body: String, content_type: &str) -> Value {
-    let r = app
-        .http
-        .post(app.url("/api/v1/tenants/acme/ingest?format=oracle_lx"))
-        .bearer_auth(&app.agent)
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let r = app.ingest_as("oracle_lx", content_type, body).await;
     assert_eq!(r.status(), 200);
     r.json().await.unwrap()
 }
@@ -178,6 +172,16 @@ pub fn skeleton(el: &Element) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     walk(el, 0, &mut out);
     out
+}
+
+/// The text of the first child of `el` named `name`.
+pub fn child_text(el: &Element, name: &str) -> String {
+    el.children
+        .iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("no {name} in {}", el.name))
+        .text
+        .clone()
 }
 
 pub fn parse_xml(text: &str) -> Element {

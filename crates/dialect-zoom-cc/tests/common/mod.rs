@@ -98,9 +98,19 @@ pub async fn call(
 
 /// GETs with every scope; (status, body).
 pub async fn get(app: &TestApp, path: &str) -> (u16, Value) {
-    let r = call(app, Method::GET, path, &admin_token(app), None).await;
+    let r = get_raw(app, path).await;
     let status = r.status().as_u16();
     (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// A GET with the admin token: the response as it came.
+pub async fn get_raw(app: &TestApp, path: &str) -> Response {
+    call(app, Method::GET, path, &admin_token(app), None).await
+}
+
+/// `path` (which has a query) asking for the page after `token`.
+pub fn with_token(path: &str, token: &str) -> String {
+    format!("{path}&next_page_token={}", enc(token))
 }
 
 /// Asserts Zoom's error envelope with this HTTP status and business code; returns the body.

@@ -188,6 +188,13 @@ impl Browser {
     }
 }
 
+/// Asserts that the page shows each of `parts`.
+pub fn assert_shows(page: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(page.contains(part), "{part} missing from {page}");
+    }
+}
+
 /// The value of the first hidden field `name` of a page.
 pub fn hidden(page: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
