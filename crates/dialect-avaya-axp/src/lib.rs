@@ -8,6 +8,7 @@
 //! here on the method after its last colon; an unknown method is a 404 problem.
 
 mod access;
+pub mod client;
 mod engagements;
 pub mod http;
 mod identifiers;
@@ -49,6 +50,7 @@ pub static API: interlog_http::Api = interlog_http::Api {
     }),
     routes: |_| Ok(routes()),
     format: Some(FORMAT),
+    connector: Some(&crate::client::CONNECTOR),
     record_link,
     demo: Demo {
         alias: Some(DEMO_ACCOUNT),

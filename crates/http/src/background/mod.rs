@@ -59,6 +59,22 @@ pub struct Context {
 }
 
 impl Context {
+    /// A context for doing one worker's work outside the runtime (`interlog sync --once`
+    /// runs a connector so): it stops when `stop` turns true. Its instance name is a new
+    /// one, like a server's.
+    pub fn standalone(
+        state: ApiState,
+        worker: &'static str,
+        stop: watch::Receiver<bool>,
+    ) -> Context {
+        Context {
+            state,
+            instance: instance_name(),
+            worker,
+            stop,
+        }
+    }
+
     /// The worker's name.
     pub fn worker(&self) -> &'static str {
         self.worker
@@ -102,6 +118,17 @@ impl Context {
     }
 }
 
+/// A new holder name for leases: the host, the process id and a random part.
+fn instance_name() -> Arc<str> {
+    format!(
+        "{}-{}-{:08x}",
+        std::env::var("HOSTNAME").unwrap_or_else(|_| "interlog".into()),
+        std::process::id(),
+        rand::random::<u32>()
+    )
+    .into()
+}
+
 /// Runs `task`, counting it among `worker`'s tasks meanwhile.
 async fn counted(worker: &'static str, task: impl Future<Output = ()>) {
     struct Running(metrics::Gauge);
@@ -126,13 +153,7 @@ impl Runtime {
     /// Starts every worker.
     pub fn start(state: ApiState, workers: Vec<Worker>) -> Runtime {
         let (stop, stopping) = watch::channel(false);
-        let instance: Arc<str> = format!(
-            "{}-{}-{:08x}",
-            std::env::var("HOSTNAME").unwrap_or_else(|_| "interlog".into()),
-            std::process::id(),
-            rand::random::<u32>()
-        )
-        .into();
+        let instance = instance_name();
         let workers = workers
             .into_iter()
             .map(|w| {

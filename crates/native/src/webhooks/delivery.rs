@@ -49,7 +49,11 @@ pub fn worker() -> Worker {
 /// Runs until the runtime stops.
 async fn run(cx: Context) {
     let settings = cx.state.config.webhooks.clone();
-    let client = super::target::client(settings.allow_private_targets, settings.timeout);
+    let client = super::target::client(
+        settings.allow_private_targets,
+        settings.timeout,
+        concat!("Interlog-Webhooks/", env!("CARGO_PKG_VERSION")),
+    );
     let delivery = Arc::new(Delivery { cx, client });
     let cx = &delivery.cx;
     let mut tasks: HashMap<(i64, String), JoinHandle<()>> = HashMap::new();

@@ -9,7 +9,8 @@ pub mod delivery;
 mod metrics;
 pub mod routes;
 pub mod signature;
-pub mod target;
+/// Where deliveries may go (the framework's outbound checks, shared with connectors).
+pub use interlog_http::outbound as target;
 
 use interlog_http::background::lease::{Lease, Leased};
 use interlog_store::{Result as StoreResult, Store, StoreError, Tenant};
