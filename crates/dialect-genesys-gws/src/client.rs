@@ -350,10 +350,12 @@ impl GwsSource {
             let data = match next {
                 Ok(Some(data)) => data,
                 Ok(None) => return Ok(Asked::SessionEnded("the notifications stopped".into())),
-                Err(_) => return Err(SourceError::Unreachable(format!(
+                Err(_) => {
+                    return Err(SourceError::Unreachable(format!(
                     "no answer to RetrieveInteractionHistory (referenceId {reference}) within {} s",
                     ANSWER_WAIT.as_secs()
-                ))),
+                )))
+                }
             };
             if data["referenceId"] != reference {
                 continue;

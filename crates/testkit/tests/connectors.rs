@@ -52,45 +52,83 @@ fn connectors_path(app: &TestApp) -> String {
     format!("/api/v1/tenants/{}/connectors", app.tenant.key)
 }
 
-/// Creates a connector; its view.
+/// Where connectors are managed: a tenant of a server and an admin token of it.
+struct Place<'a> {
+    app: &'a TestApp,
+    path: String,
+    admin: String,
+}
+
+impl<'a> Place<'a> {
+    /// The test tenant of `app`.
+    fn of(app: &'a TestApp) -> Self {
+        Place {
+            app,
+            path: connectors_path(app),
+            admin: app.admin.clone(),
+        }
+    }
+
+    /// Tenant `key` of `app`.
+    fn tenant(app: &'a TestApp, key: &str) -> Self {
+        Place {
+            app,
+            path: format!("/api/v1/tenants/{key}/connectors"),
+            admin: mint_token(&app.signer, key, interlog_store::ClientRole::Admin, 3600),
+        }
+    }
+
+    /// Creates a connector; its view.
+    async fn create(&self, body: Value) -> Value {
+        let r = self
+            .app
+            .call(Method::POST, &self.path, Some(&self.admin), Some(body))
+            .await;
+        let status = r.status().as_u16();
+        let view: Value = r.json().await.unwrap();
+        assert_eq!(status, 201, "{view}");
+        view
+    }
+
+    async fn status(&self, id: &str) -> Value {
+        let (status, view) = self
+            .app
+            .get_json_as(&format!("{}/{id}", self.path), &self.admin)
+            .await;
+        assert_eq!(status, 200, "{view}");
+        view
+    }
+
+    /// Polls the connector until `done` holds of its view; panics with the last view
+    /// after the deadline.
+    async fn wait_until(&self, id: &str, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            let view = self.status(id).await;
+            if done(&view) {
+                return view;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "connector never {what}: {view:#}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// Creates a connector in `app`'s test tenant; its view.
 async fn create(app: &TestApp, body: Value) -> Value {
-    let r = app
-        .call(
-            Method::POST,
-            &connectors_path(app),
-            Some(&app.admin),
-            Some(body),
-        )
-        .await;
-    let status = r.status().as_u16();
-    let view: Value = r.json().await.unwrap();
-    assert_eq!(status, 201, "{view}");
-    view
+    Place::of(app).create(body).await
 }
 
 async fn status_of(app: &TestApp, id: &str) -> Value {
-    let (status, view) = app
-        .get_json_as(&format!("{}/{id}", connectors_path(app)), &app.admin)
-        .await;
-    assert_eq!(status, 200, "{view}");
-    view
+    Place::of(app).status(id).await
 }
 
-/// Polls the connector until `done` holds of its view; panics with the last view after the
-/// deadline.
+/// Polls the connector until `done` holds of its view.
 async fn wait_until(app: &TestApp, id: &str, what: &str, done: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + DEADLINE;
-    loop {
-        let view = status_of(app, id).await;
-        if done(&view) {
-            return view;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "connector never {what}: {view:#}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    Place::of(app).wait_until(id, what, done).await
 }
 
 /// Asks for a run of connector `id` and waits until it ended `ok`; its view.
@@ -699,4 +737,347 @@ async fn metrics_count_by_kind_without_tenant_labels() {
     for line in text.lines().filter(|l| l.starts_with("interlog_connector")) {
         assert!(!line.contains("acme") && !line.contains(&id), "{line}");
     }
+}
+
+fn is_live(v: &Value) -> bool {
+    v["status"]["state"] == "live"
+}
+
+/// Every engagement `app`'s tenant lists through the Oracle LX API with `status` and start
+/// dates from `after` (the tenant's wall clock), by id.
+async fn lx_listing(app: &TestApp, status: &str, after: &str) -> BTreeMap<String, Value> {
+    let (tenant, credentials) = (
+        &app.tenant.key,
+        base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            format!("{VENDOR_CLIENT}:{SECRET}"),
+        ),
+    );
+    let token: Value = app
+        .http
+        .get(app.url(&format!("/v1/auth/{tenant}")))
+        .query(&[
+            ("grant_type", "password"),
+            ("credentials", credentials.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = token["access_token"].as_str().unwrap().to_owned();
+    let mut out = BTreeMap::new();
+    let mut offset = 0;
+    loop {
+        let url = format!(
+            "/v1/engagements/{tenant}?status={status}&startAfter={after}&sort=oldest&limit=100&offset={offset}"
+        );
+        let (code, page) = app.get_json_as(&url, &token).await;
+        assert_eq!(code, 200, "{page}");
+        let items = page["engagements"].as_array().unwrap();
+        for e in items {
+            out.insert(e["id"].as_str().unwrap().to_owned(), e.clone());
+        }
+        if page["hasMore"] != true {
+            return out;
+        }
+        offset += items.len();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oracle_lx_backfill_through_faults_reads_both_statuses_exactly() {
+    let (lx, _) = vendor("", 500, 20).await;
+    let proxy = FaultProxy::start(&lx.base).await;
+    let list = "/v1/engagements/acme";
+    proxy.plan(Planned::new(list, 2, Fault::ServerError("boom".into())));
+    proxy.plan(Planned::new(list, 4, Fault::Drop));
+    proxy.plan(Planned::new(
+        list,
+        6,
+        Fault::Slow(Duration::from_millis(1200)),
+    ));
+    proxy.plan(Planned::new(
+        list,
+        8,
+        Fault::TooMany {
+            retry_after: 1,
+            body: "{}".into(),
+        },
+    ));
+    proxy.plan(Planned::new(list, 10, Fault::Answer(401, "{}".into())));
+    let pull = puller().await;
+    let start_from = Timestamp::now() - SignedDuration::from_hours(21 * 24);
+    let view = create(
+        &pull,
+        json!({
+            "kind": "oracle_lx",
+            "base_url": proxy.base,
+            "tenant": "acme",
+            "client_id": VENDOR_CLIENT,
+            "client_secret": SECRET,
+            // Interlog's LX dialect reads date filters in the tenant's zone.
+            "time_zone": "Europe/Dublin",
+            "start_from": start_from.to_string(),
+        }),
+    )
+    .await;
+    assert_eq!(view["token_url"], format!("{}/v1/auth/acme", proxy.base));
+    let id = view["id"].as_str().unwrap().to_owned();
+    let done = wait_until(&pull, &id, "went live", is_live).await;
+    assert!(proxy.unfired().is_empty(), "{:?}", proxy.unfired());
+    let after = start_from
+        .to_zoned(jiff::tz::TimeZone::get("Europe/Dublin").unwrap())
+        .strftime("%Y-%m-%dT%H:%M:%S")
+        .to_string();
+    let mut total = 0;
+    for status in ["successful", "unsuccessful"] {
+        let theirs = lx_listing(&lx, status, &after).await;
+        let ours = lx_listing(&pull, status, &after).await;
+        assert!(!theirs.is_empty(), "{status}");
+        assert_eq!(
+            theirs, ours,
+            "{status}: the same engagements, field by field"
+        );
+        total += theirs.len();
+    }
+    assert_eq!(done["status"]["totals"]["created"], total as u64);
+    assert_eq!(
+        stored_ids(&pull).await.len(),
+        total,
+        "nothing else is stored"
+    );
+}
+
+/// Every interaction `app`'s tenant lists through the GWS API (the GET form) started in
+/// `[from, to]`, by id, as user `agent`.
+async fn gws_listing(app: &TestApp, from: Timestamp, to: Timestamp) -> BTreeMap<String, Value> {
+    let url = format!(
+        "/api/v2/ucs/interactions?fromDate={}&toDate={}&sort=asc&maxSize=1000",
+        from.strftime("%Y-%m-%dT%H:%M:%S.%3fZ"),
+        to.strftime("%Y-%m-%dT%H:%M:%S.%3fZ"),
+    );
+    let r: Value = app
+        .http
+        .get(app.url(&url))
+        .basic_auth(format!("{}/agent", app.tenant.key), Some(SECRET))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let items = r["interactions"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{r}"));
+    assert!(items.len() < 1000, "one answer holds them all");
+    items
+        .iter()
+        .map(|i| (i["id"].as_str().unwrap().to_owned(), i.clone()))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_genesys_gws_backfill_reads_through_cometd_exactly() {
+    let (gws, _) = vendor("", 300, 10).await;
+    let tenant = gws.tenant.clone();
+    gws.create_user(&tenant, "agent", SECRET, interlog_store::ClientRole::Reader)
+        .await;
+    let proxy = FaultProxy::start(&gws.base).await;
+    let ops = "/api/v2/ucs/interactions";
+    proxy.plan(Planned::new(ops, 2, Fault::ServerError("boom".into())));
+    proxy.plan(Planned::new(
+        ops,
+        4,
+        Fault::Slow(Duration::from_millis(800)),
+    ));
+    let pull = puller().await;
+    let ptenant = pull.tenant.clone();
+    pull.create_user(
+        &ptenant,
+        "agent",
+        SECRET,
+        interlog_store::ClientRole::Reader,
+    )
+    .await;
+    let start_from = Timestamp::now() - SignedDuration::from_hours(11 * 24);
+    let view = create(
+        &pull,
+        json!({
+            "kind": "genesys_gws",
+            "base_url": proxy.base,
+            "username": "acme/agent",
+            "password": SECRET,
+            // Small answers, so that the connector pages by moving fromDate.
+            "max_size": 20,
+            "start_from": start_from.to_string(),
+        }),
+    )
+    .await;
+    assert_eq!(view["secrets"], json!(["password"]));
+    assert!(view["token_url"].is_null());
+    let id = view["id"].as_str().unwrap().to_owned();
+    let done = wait_until(&pull, &id, "went live", is_live).await;
+    assert!(proxy.unfired().is_empty(), "{:?}", proxy.unfired());
+    assert!(
+        proxy
+            .seen()
+            .iter()
+            .any(|s| s.path.starts_with("/api/v2/notifications")),
+        "the answers came over CometD"
+    );
+    let to = Timestamp::now();
+    let theirs = gws_listing(&gws, start_from, to).await;
+    let ours = gws_listing(&pull, start_from, to).await;
+    assert_eq!(theirs.len(), 300);
+    assert_eq!(
+        theirs.keys().collect::<Vec<_>>(),
+        ours.keys().collect::<Vec<_>>()
+    );
+    // `uri` is made from the host each server answers on.
+    for (id, theirs) in &theirs {
+        assert_eq!(
+            without(theirs, &["uri"]),
+            without(&ours[id], &["uri"]),
+            "interaction {id}"
+        );
+    }
+    assert_eq!(done["status"]["totals"]["created"], 300);
+}
+
+/// An AXP token of `VENDOR_CLIENT` for account `account`.
+async fn axp_token(app: &TestApp, account: &str) -> String {
+    let r: Value = app
+        .http
+        .post(app.url(&format!(
+            "/api/auth/v1/{account}/protocol/openid-connect/token"
+        )))
+        .header("appkey", APP_KEY)
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", VENDOR_CLIENT),
+            ("client_secret", SECRET),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    r["access_token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{r}"))
+        .to_owned()
+}
+
+/// The journey `app` answers for `identifiers` in account `account` (every page), by id.
+async fn axp_journey(app: &TestApp, account: &str, identifiers: &Value) -> BTreeMap<String, Value> {
+    let token = axp_token(app, account).await;
+    let mut out = BTreeMap::new();
+    for page in 1.. {
+        let r = app
+            .http
+            .post(app.url(&format!(
+                "/api/journey/v1/accounts/{account}/journeys:search?pageSize=50&pageNumber={page}"
+            )))
+            .bearer_auth(&token)
+            .header("appkey", APP_KEY)
+            .json(&json!({"identifiers": identifiers}))
+            .send()
+            .await
+            .unwrap();
+        let body: Value = r.json().await.unwrap();
+        let items = body["engagements"].as_array().cloned().unwrap_or_default();
+        for e in &items {
+            out.insert(e["id"].as_str().unwrap().to_owned(), e.clone());
+        }
+        if items.len() < 50 {
+            break;
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_avaya_axp_connector_follows_the_journeys_of_its_customers() {
+    // AXP accounts are six letters: both sides use tenant `acmexy`.
+    let axp = spawn_app().await;
+    let vendor_tenant = axp.create_tenant("acmexy").await;
+    let end = Timestamp::now() - SignedDuration::from_hours(1);
+    let mut cfg = GeneratorConfig::new(11, 400, end).with_tenant("acmexy");
+    cfg.span_days = 20;
+    cfg.customers = 40;
+    let es: Vec<Engagement> = Generator::new(cfg).collect();
+    let normalized: Vec<Engagement> = es
+        .iter()
+        .cloned()
+        .map(|mut e| {
+            e.normalize();
+            e
+        })
+        .collect();
+    axp.store
+        .upsert_many(&vendor_tenant, normalized)
+        .await
+        .unwrap();
+    axp.create_client_with_app_key(&vendor_tenant, VENDOR_CLIENT, APP_KEY)
+        .await;
+    // Two customers, by a phone number and an email address of theirs.
+    let phone = es
+        .iter()
+        .find_map(|e| e.customer.phones.first().cloned())
+        .unwrap();
+    let email = es
+        .iter()
+        .find_map(|e| e.customer.emails.first().cloned())
+        .unwrap();
+    let customers = json!([{"phoneNumbers": [phone]}, {"emailAddresses": [email]}]);
+
+    // Client ids are unique across a server's tenants: this one is in `acmexy` only.
+    let pull = spawn_app_with(TestConfig::toml(
+        "[webhooks]\nallow_private_targets = true\n",
+    ))
+    .await;
+    let pull_tenant = pull.create_tenant("acmexy").await;
+    pull.create_client_with_app_key(&pull_tenant, VENDOR_CLIENT, APP_KEY)
+        .await;
+    let place = Place::tenant(&pull, "acmexy");
+    let view = place
+        .create(json!({
+            "kind": "avaya_axp",
+            "base_url": format!("{}/api/journey/v1", axp.base),
+            "account_id": "ACMEXY",
+            "client_id": VENDOR_CLIENT,
+            "client_secret": SECRET,
+            "app_key": APP_KEY,
+            "customers": customers,
+            "start_from": (Timestamp::now() - SignedDuration::from_hours(21 * 24)).to_string(),
+        }))
+        .await;
+    assert_eq!(
+        view["token_url"],
+        format!(
+            "{}/api/auth/v1/ACMEXY/protocol/openid-connect/token",
+            axp.base
+        )
+    );
+    let mut secrets = view["secrets"].as_array().unwrap().clone();
+    secrets.sort_by_key(|v| v.to_string());
+    assert_eq!(secrets, vec![json!("app_key"), json!("client_secret")]);
+    let id = view["id"].as_str().unwrap().to_owned();
+    let done = place.wait_until(&id, "went live", is_live).await;
+    let mut total = 0;
+    for c in customers.as_array().unwrap() {
+        let theirs = axp_journey(&axp, "ACMEXY", c).await;
+        let ours = axp_journey(&pull, "ACMEXY", c).await;
+        assert!(!theirs.is_empty());
+        assert_eq!(theirs, ours, "the journey of {c}, field by field");
+        total += theirs.len();
+    }
+    let created = done["status"]["totals"]["created"].as_u64().unwrap();
+    assert!(
+        created as usize <= total && created > 0,
+        "{created} of {total}"
+    );
 }
