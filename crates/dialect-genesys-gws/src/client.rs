@@ -460,10 +460,8 @@ async fn connect_loop(
                     tracing::info!(kind = NAME, reply = %m, "the CometD client was dropped");
                     return;
                 }
-            } else if m["channel"] == TOPIC {
-                if tx.send(m["data"].clone()).await.is_err() {
-                    return;
-                }
+            } else if m["channel"] == TOPIC && tx.send(m["data"].clone()).await.is_err() {
+                return;
             }
         }
         if tx.is_closed() {

@@ -225,8 +225,9 @@ async fn commit(
             },
             Err(r) => {
                 counts.rejected += 1;
+                // The vendor's strings are bounded before they are kept.
                 rejections.push(Rejection {
-                    id: r.id,
+                    id: r.id.map(|id| id.chars().take(128).collect()),
                     reason: r.reason.chars().take(500).collect(),
                     at: at.clone(),
                 });

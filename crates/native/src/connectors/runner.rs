@@ -17,8 +17,9 @@
 //!    most one window, which changes nothing that is already stored.
 //! 4. While a window is read, a heartbeat saves the run's progress every few seconds
 //!    (renewing the lease); if another instance took the lease, the pass stops.
-//! 5. The pass ends `ok` (the next one after `poll_interval_secs`) or `failed`: the next
-//!    one after a backoff with jitter (5 s doubling to 15 minutes), or when the vendor's
+//! 5. The pass ends `ok` (the next one `poll_interval_secs` after this one started, or at
+//!    once when it took longer) or `failed`: the next one after a backoff with jitter (5 s
+//!    doubling to 15 minutes), or when the vendor's
 //!    exhausted rate limit says. The state shows `backing_off`, then `failing` after three
 //!    failures in a row or at once when the vendor refuses the credentials.
 //!
@@ -74,9 +75,13 @@ pub fn worker() -> Worker {
     Worker::new(WORKER, run)
 }
 
-/// The cursors of the connectors this instance runs, for the lag gauge.
+/// A connector of this instance: its tenant's id and its id.
+type Running = (i64, String);
+
+/// The cursors (epoch ms) of the connectors this instance runs, with their kinds, for the
+/// lag gauge.
 #[derive(Default)]
-struct Lags(Mutex<HashMap<(i64, String), (&'static str, i64)>>);
+struct Lags(Mutex<HashMap<Running, (&'static str, i64)>>);
 
 impl Lags {
     fn set(&self, tenant: i64, id: &str, kind: &'static str, cursor_ms: Option<i64>) {
@@ -584,6 +589,7 @@ async fn finish(
         .save::<RunState>(move |s| {
             let now = now_ms();
             let mut run = s.current.take().unwrap_or_default();
+            let started_ms = if run.started_ms > 0 { run.started_ms } else { now };
             run.ended_ms = Some(now);
             run.requests = requests;
             run.throttled = throttled;
@@ -598,7 +604,10 @@ async fn finish(
                     s.failures = 0;
                     s.credentials_refused = false;
                     s.limited_until_ms = None;
-                    s.next_run_ms = now + poll;
+                    // Runs start every poll interval (not a poll interval after the last
+                    // ended), so a long run does not push the next arrival's wait beyond
+                    // one interval and the run.
+                    s.next_run_ms = (started_ms + poll).max(now);
                 }
                 Some(e) => {
                     let mut message = e.to_string();
