@@ -58,17 +58,24 @@ id=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])' <<< "$view"
 log "connector $id created; waiting until it is live"
 while :; do
     status=$(api_get "/api/v1/tenants/$TENANT/connectors/$id")
-    read -r state created fetched cursor <<< "$(python3 -c '
+    read -r state created cursor <<< "$(python3 -c '
 import json, sys
 s = json.load(sys.stdin)["status"]
-t = s["totals"]
-print(s["state"], t["created"] + (s.get("current_run") or {}).get("counts", {}).get("created", 0), t["fetched"], s.get("cursor", "-"))' <<< "$status")"
+run = s.get("current_run") or s.get("last_run") or {"counts": {"created": 0}}
+print(s["state"], run["counts"]["created"], s.get("cursor", "-"))' <<< "$status")"
     [[ "$state" == live ]] && break
     [[ "$state" == failing ]] && die "the connector is failing: $status"
-    log "  $state: cursor $cursor, $created created so far ($(calc "$created / ($(now) - $t0)") /s); $(uptime | sed 's/.*load average/load average/')"
-    sleep 2
+    if (( $(calc "$(now) - ${last_log:-0} >= 10" %d) )); then
+        log "  $state: cursor $cursor, $created created so far ($(calc "$created / ($(now) - $t0)") /s); $(uptime | sed 's/.*load average/load average/')"
+        last_log=$(now)
+    fi
+    sleep 0.5
 done
-t1=$(now)
+# The end: when the run that went live ended (the polling above is coarser).
+t1=$(python3 -c '
+import datetime, json, sys
+e = json.load(sys.stdin)["status"]["last_run"]["ended_at"]
+print(datetime.datetime.fromisoformat(e.replace("Z", "+00:00")).timestamp())' <<< "$status")
 bench_rss_stop "$WORK/rss-connector.txt"
 vendor_cpu=$(calc "$(pid_cpu "$VENDOR_PID") - $vendor_cpu0" %.1f)
 puller_cpu=$(calc "$(pid_cpu "$PULLER_PID") - $puller_cpu0" %.1f)

@@ -28,8 +28,8 @@ use crate::ingest::decode_line;
 use crate::NAME;
 use async_trait::async_trait;
 use interlog_http::connector::{
-    excerpt, map_record, ConnectorKind, Field, FieldProblem, Page, Read, Settings, Sink, Source,
-    SourceError, TokenUrl, VendorClient, Window,
+    excerpt, map_record, Authorized, ConnectorKind, Field, FieldProblem, Page, Read, Settings,
+    Sink, Source, SourceError, TokenUrl, Tokens, VendorClient, Window,
 };
 use jiff::Timestamp;
 use reqwest::StatusCode;
@@ -37,7 +37,6 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use std::time::Duration;
-use tokio::time::Instant;
 
 /// Avaya's largest page.
 pub const PAGE_SIZE: u32 = 50;
@@ -141,16 +140,11 @@ fn check(s: &Settings) -> Result<(), FieldProblem> {
     Ok(())
 }
 
-struct Token {
-    value: String,
-    renew_at: Instant,
-}
-
 struct AxpSource {
     settings: Settings,
     token_url: String,
     client: VendorClient,
-    token: Option<Token>,
+    tokens: Tokens,
 }
 
 #[derive(Deserialize)]
@@ -173,13 +167,6 @@ struct IdOnly {
     id: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct TokenAnswer {
-    access_token: String,
-    #[serde(default)]
-    expires_in: Option<u64>,
-}
-
 /// RFC 3339 in UTC to the millisecond.
 fn axp_time(t: Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
@@ -192,15 +179,14 @@ impl AxpSource {
             settings,
             token_url,
             client,
-            token: None,
+            // Avaya: expires_in 900.
+            tokens: Tokens::new(Duration::from_secs(900)),
         }
     }
 
     async fn token(&mut self) -> Result<String, SourceError> {
-        if let Some(t) = &self.token {
-            if Instant::now() < t.renew_at {
-                return Ok(t.value.clone());
-            }
+        if let Some(t) = self.tokens.current() {
+            return Ok(t);
         }
         let id = self.settings.required("client_id")?.to_owned();
         let secret = self.settings.required("client_secret")?.to_owned();
@@ -216,25 +202,7 @@ impl AxpSource {
                 ])
             })
             .await?;
-        match answer.status {
-            StatusCode::OK => {}
-            StatusCode::BAD_REQUEST | StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
-                return Err(SourceError::Credentials(format!(
-                    "the token request to {url} was refused: HTTP {}: {}",
-                    answer.status.as_u16(),
-                    excerpt(&answer.body, 300)
-                )))
-            }
-            _ => return Err(answer.unexpected("the token request")),
-        }
-        let t: TokenAnswer = answer.json()?;
-        let lifetime = t.expires_in.unwrap_or(900);
-        let early = (lifetime / 10).min(60);
-        self.token = Some(Token {
-            value: t.access_token.clone(),
-            renew_at: Instant::now() + Duration::from_secs(lifetime.saturating_sub(early)),
-        });
-        Ok(t.access_token)
+        self.tokens.accept(&url, &answer)
     }
 
     /// One search page of one customer; `None` when the customer has no journey.
@@ -257,7 +225,7 @@ impl AxpSource {
         })
         .to_string();
         let (size, number) = (PAGE_SIZE.to_string(), page.to_string());
-        let mut renewed = false;
+        let mut first_try = true;
         loop {
             let bearer = self.token().await?;
             let answer = self
@@ -271,21 +239,15 @@ impl AxpSource {
                         .body(body.clone())
                 })
                 .await?;
-            match answer.status {
-                StatusCode::OK => return Ok(Some(answer)),
-                StatusCode::NOT_FOUND => return Ok(None),
-                StatusCode::UNAUTHORIZED if !renewed => {
-                    self.token = None;
-                    renewed = true;
+            match self.tokens.check(answer, first_try, "journeys:search")? {
+                Authorized::Again => first_try = false,
+                Authorized::Answer(a) => {
+                    return match a.status {
+                        StatusCode::OK => Ok(Some(a)),
+                        StatusCode::NOT_FOUND => Ok(None),
+                        _ => Err(a.unexpected("journeys:search")),
+                    }
                 }
-                StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
-                    return Err(SourceError::Credentials(format!(
-                        "journeys:search was refused: HTTP {}: {}",
-                        answer.status.as_u16(),
-                        excerpt(&answer.body, 300)
-                    )))
-                }
-                _ => return Err(answer.unexpected("journeys:search")),
             }
         }
     }

@@ -210,11 +210,7 @@ impl GwsSource {
         match answer.status {
             StatusCode::OK => {}
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
-                return Err(SourceError::Credentials(format!(
-                    "GET /api/v2/me was refused: HTTP {}: {}",
-                    answer.status.as_u16(),
-                    excerpt(&answer.body, 300)
-                )))
+                return Err(answer.refused("GET /api/v2/me"))
             }
             _ => return Err(answer.unexpected("GET /api/v2/me")),
         }

@@ -32,8 +32,8 @@ use crate::NAME;
 use async_trait::async_trait;
 use base64::Engine;
 use interlog_http::connector::{
-    excerpt, map_record, ConnectorKind, Field, FieldProblem, Page, Read, Settings, Sink, Source,
-    SourceError, TokenUrl, VendorClient, Window,
+    excerpt, map_record, Authorized, ConnectorKind, Field, FieldProblem, Page, Read, Settings,
+    Sink, Source, SourceError, TokenUrl, Tokens, VendorClient, Window,
 };
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
@@ -41,7 +41,6 @@ use reqwest::StatusCode;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::time::Duration;
-use tokio::time::Instant;
 
 /// Oracle's largest page.
 pub const PAGE_SIZE: u32 = 100;
@@ -99,17 +98,12 @@ fn path_segment(text: &str) -> String {
         .replace('+', "%20")
 }
 
-struct Token {
-    value: String,
-    renew_at: Instant,
-}
-
 struct LxSource {
     settings: Settings,
     token_url: String,
     zone: TimeZone,
     client: VendorClient,
-    token: Option<Token>,
+    tokens: Tokens,
 }
 
 #[derive(Deserialize)]
@@ -124,13 +118,6 @@ struct ListPage<'a> {
 struct IdOnly {
     #[serde(default)]
     id: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct TokenAnswer {
-    access_token: String,
-    #[serde(default)]
-    expires_in: Option<serde_json::Value>,
 }
 
 /// The wall-clock second of `t` in `zone`, as Oracle writes dates.
@@ -173,7 +160,8 @@ impl LxSource {
             token_url,
             zone,
             client,
-            token: None,
+            // "A JWT automatically expires after 20 minutes."
+            tokens: Tokens::new(Duration::from_secs(1200)),
         }
     }
 
@@ -190,10 +178,8 @@ impl LxSource {
     }
 
     async fn token(&mut self) -> Result<String, SourceError> {
-        if let Some(t) = &self.token {
-            if Instant::now() < t.renew_at {
-                return Ok(t.value.clone());
-            }
+        if let Some(t) = self.tokens.current() {
+            return Ok(t);
         }
         let id = self.settings.required("client_id")?;
         let secret = self.settings.required("client_secret")?;
@@ -214,30 +200,7 @@ impl LxSource {
                     .header("origin", domain.as_str())
             })
             .await?;
-        match answer.status {
-            StatusCode::OK => {}
-            StatusCode::BAD_REQUEST | StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
-                return Err(SourceError::Credentials(format!(
-                    "the token request to {url} was refused: HTTP {}: {}",
-                    answer.status.as_u16(),
-                    excerpt(&answer.body, 300)
-                )))
-            }
-            _ => return Err(answer.unexpected("the token request")),
-        }
-        let t: TokenAnswer = answer.json()?;
-        // Oracle: 20 minutes; Oracle's sibling endpoint writes the number as a string.
-        let lifetime = t
-            .expires_in
-            .as_ref()
-            .and_then(|v| v.as_u64().or_else(|| v.as_str()?.trim().parse().ok()))
-            .unwrap_or(1200);
-        let early = (lifetime / 10).min(60);
-        self.token = Some(Token {
-            value: t.access_token.clone(),
-            renew_at: Instant::now() + Duration::from_secs(lifetime.saturating_sub(early)),
-        });
-        Ok(t.access_token)
+        self.tokens.accept(&url, &answer)
     }
 
     /// One page of one status, renewing the token once on a 401.
@@ -253,7 +216,7 @@ impl LxSource {
             .settings
             .url(&format!("/v1/engagements/{}", path_segment(&tenant)));
         let (limit, offset) = (PAGE_SIZE.to_string(), offset.to_string());
-        let mut renewed = false;
+        let mut first_try = true;
         loop {
             let bearer = self.token().await?;
             let answer = self
@@ -272,20 +235,13 @@ impl LxSource {
                         .header("accept", "application/json")
                 })
                 .await?;
-            match answer.status {
-                StatusCode::OK => return Ok(answer),
-                StatusCode::UNAUTHORIZED if !renewed => {
-                    self.token = None;
-                    renewed = true;
-                }
-                StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
-                    return Err(SourceError::Credentials(format!(
-                        "listing engagements was refused: HTTP {}: {}",
-                        answer.status.as_u16(),
-                        excerpt(&answer.body, 300)
-                    )))
-                }
-                _ => return Err(answer.unexpected("listing engagements")),
+            match self
+                .tokens
+                .check(answer, first_try, "listing engagements")?
+            {
+                Authorized::Again => first_try = false,
+                Authorized::Answer(a) if a.status == StatusCode::OK => return Ok(a),
+                Authorized::Answer(a) => return Err(a.unexpected("listing engagements")),
             }
         }
     }

@@ -28,16 +28,14 @@
 use crate::ingest::decode_item;
 use crate::NAME;
 use async_trait::async_trait;
-use interlog_http::connector::vendor::VendorResponse;
 use interlog_http::connector::{
-    accept_record, ConnectorKind, Field, Page, Read, Settings, Sink, Source, SourceError, TokenUrl,
-    VendorClient, Window,
+    accept_record, Authorized, ConnectorKind, Field, Page, Read, Settings, Sink, Source,
+    SourceError, TokenUrl, Tokens, VendorClient, Window,
 };
 use jiff::Timestamp;
 use reqwest::StatusCode;
 use serde::Deserialize;
 use std::time::Duration;
-use tokio::time::Instant;
 
 /// The records a window may count before it is read in halves: 500 pages of 100, under a
 /// minute at Zoom's Medium limit and under ten even at one request a second, well inside
@@ -69,16 +67,11 @@ pub static CONNECTOR: ConnectorKind = ConnectorKind {
     open: |settings, client| Box::new(ZoomSource::new(settings, client)),
 };
 
-struct Token {
-    value: String,
-    renew_at: Instant,
-}
-
 struct ZoomSource {
     settings: Settings,
     token_url: String,
     client: VendorClient,
-    token: Option<Token>,
+    tokens: Tokens,
 }
 
 /// One list page, with only what the connector reads.
@@ -90,13 +83,6 @@ struct ListPage {
     total_records: Option<u64>,
     #[serde(default)]
     engagements: Vec<serde_json::Value>,
-}
-
-#[derive(Deserialize)]
-struct TokenAnswer {
-    access_token: String,
-    #[serde(default)]
-    expires_in: Option<serde_json::Value>,
 }
 
 /// What a list request came to.
@@ -126,16 +112,15 @@ impl ZoomSource {
             settings,
             token_url,
             client,
-            token: None,
+            // Zoom: "The token's time to live is one hour."
+            tokens: Tokens::new(Duration::from_secs(3600)),
         }
     }
 
     /// A bearer token: the one held while it is good, else a new one.
     async fn token(&mut self) -> Result<String, SourceError> {
-        if let Some(t) = &self.token {
-            if Instant::now() < t.renew_at {
-                return Ok(t.value.clone());
-            }
+        if let Some(t) = self.tokens.current() {
+            return Ok(t);
         }
         let account = self.settings.required("account_id")?.to_owned();
         let id = self.settings.required("client_id")?.to_owned();
@@ -153,30 +138,7 @@ impl ZoomSource {
                     .header("accept", "application/json")
             })
             .await?;
-        match answer.status {
-            StatusCode::OK => {}
-            StatusCode::BAD_REQUEST | StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
-                return Err(SourceError::Credentials(format!(
-                    "the token request to {url} was refused: HTTP {}: {}",
-                    answer.status.as_u16(),
-                    interlog_http::connector::excerpt(&answer.body, 300)
-                )))
-            }
-            _ => return Err(answer.unexpected("the token request")),
-        }
-        let t: TokenAnswer = answer.json()?;
-        // Zoom: one hour. Renewed a minute (or a tenth of it) before it ends.
-        let lifetime = t
-            .expires_in
-            .as_ref()
-            .and_then(|v| v.as_u64().or_else(|| v.as_str()?.trim().parse().ok()))
-            .unwrap_or(3600);
-        let early = (lifetime / 10).min(60);
-        self.token = Some(Token {
-            value: t.access_token.clone(),
-            renew_at: Instant::now() + Duration::from_secs(lifetime.saturating_sub(early)),
-        });
-        Ok(t.access_token)
+        self.tokens.accept(&url, &answer)
     }
 
     /// One list request, renewing the token once if the answer says it ended.
@@ -188,10 +150,10 @@ impl ZoomSource {
     ) -> Result<Listed, SourceError> {
         let url = self.settings.url("/contact_center/engagements");
         let size = PAGE_SIZE.to_string();
-        let mut renewed = false;
+        let mut first_try = true;
         loop {
             let bearer = self.token().await?;
-            let answer: VendorResponse = self
+            let answer = self
                 .client
                 .send(|http| {
                     let mut q = vec![("from", from), ("to", to), ("page_size", size.as_str())];
@@ -204,29 +166,24 @@ impl ZoomSource {
                         .header("accept", "application/json")
                 })
                 .await?;
-            match answer.status {
-                StatusCode::OK => return Ok(Listed::Page(answer.json()?)),
-                StatusCode::UNAUTHORIZED if !renewed => {
-                    // Expired (code 124) or revoked: one new token, then it is the
-                    // credentials.
-                    self.token = None;
-                    renewed = true;
+            // Expired (code 124) or revoked: one new token, then it is the credentials.
+            let answer = match self
+                .tokens
+                .check(answer, first_try, "listing engagements")?
+            {
+                Authorized::Again => {
+                    first_try = false;
+                    continue;
                 }
-                StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
-                    return Err(SourceError::Credentials(format!(
-                        "listing engagements was refused: HTTP {}: {}",
-                        answer.status.as_u16(),
-                        interlog_http::connector::excerpt(&answer.body, 300)
-                    )))
-                }
-                StatusCode::BAD_REQUEST if page_token.is_some() => {
-                    return Ok(Listed::TokenRefused(interlog_http::connector::excerpt(
-                        &answer.body,
-                        200,
-                    )))
-                }
-                _ => return Err(answer.unexpected("listing engagements")),
-            }
+                Authorized::Answer(a) => a,
+            };
+            return match answer.status {
+                StatusCode::OK => Ok(Listed::Page(answer.json()?)),
+                StatusCode::BAD_REQUEST if page_token.is_some() => Ok(Listed::TokenRefused(
+                    interlog_http::connector::excerpt(&answer.body, 200),
+                )),
+                _ => Err(answer.unexpected("listing engagements")),
+            };
         }
     }
 }

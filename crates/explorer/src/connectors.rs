@@ -61,7 +61,11 @@ async fn render(state: &ApiState, session: &Session) -> Result<Response, Failure
     let zone = crate::view::zone(&tenant.time_zone);
     let when = |t: &str| {
         t.parse::<jiff::Timestamp>()
-            .map(|t| t.to_zoned(zone.clone()).strftime("%Y-%m-%d %H:%M:%S").to_string())
+            .map(|t| {
+                t.to_zoned(zone.clone())
+                    .strftime("%Y-%m-%d %H:%M:%S")
+                    .to_string()
+            })
             .unwrap_or_default()
     };
     let mut rows = Vec::new();

@@ -340,10 +340,16 @@ async fn admins_see_the_tenant_s_connectors_and_where_each_stands() {
     let (status, _, page) = admin.get("/ui/connectors").await;
     assert_eq!(status, 200, "{page}");
     assert!(page.contains(&format!("<tr id=\"{id}\">")), "{page}");
-    assert!(page.contains("<td>zoom_cc</td>") && page.contains("disabled"), "{page}");
+    assert!(
+        page.contains("<td>zoom_cc</td>") && page.contains("disabled"),
+        "{page}"
+    );
     assert!(!page.contains("never-shown"));
     let (_, _, overview) = admin.get("/ui").await;
-    assert!(overview.contains("href=\"/ui/connectors\""), "admins find it in the menu");
+    assert!(
+        overview.contains("href=\"/ui/connectors\""),
+        "admins find it in the menu"
+    );
 
     let mut reader = Browser::new(&app.base);
     assert_eq!(reader.sign_in("acme", "rita", PASSWORD).await.0, 303);

@@ -23,6 +23,7 @@ pub mod params;
 pub mod record_link;
 pub mod routes;
 pub mod session;
+pub mod settings;
 pub mod state;
 
 pub use aliases::TenantIdShape;

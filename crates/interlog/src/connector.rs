@@ -120,8 +120,8 @@ fn setting(pair: &str) -> Result<(String, Value), String> {
         .filter(|(n, _)| !n.is_empty())
         .ok_or_else(|| format!("--set {pair:?} must be NAME=VALUE"))?;
     let value = if let Some(file) = value.strip_prefix('@') {
-        let text = std::fs::read_to_string(file)
-            .map_err(|e| format!("--set {name}=@{file}: {e}"))?;
+        let text =
+            std::fs::read_to_string(file).map_err(|e| format!("--set {name}=@{file}: {e}"))?;
         Value::String(text.trim_end_matches(['\n', '\r']).to_owned())
     } else if value.starts_with('[') || value.starts_with('{') {
         serde_json::from_str(value).map_err(|e| format!("--set {name}: not JSON ({e})"))?
@@ -194,7 +194,10 @@ pub fn connector(command: ConnectorCommand) -> Result<(), String> {
             ConnectorCommand::Remove { tenant, id, data } => {
                 let state = state(&data).await?;
                 let tenant = crate::admin::find_tenant(state.store.as_ref(), &tenant).await?;
-                if !manage::remove(&state, &tenant, &id).await.map_err(refused)? {
+                if !manage::remove(&state, &tenant, &id)
+                    .await
+                    .map_err(refused)?
+                {
                     return Err(format!("no connector {id:?} in tenant {}", tenant.key));
                 }
                 state.store.close().await;
@@ -221,7 +224,10 @@ fn bar() -> ProgressBar {
 fn draw(bar: &ProgressBar, p: &runner::Progress) {
     if let (Some(span), Some(cursor)) = (p.span, p.cursor.or(p.window.map(|w| w.from))) {
         let all = span.to.duration_since(span.from).as_secs_f64().max(1.0);
-        let done = cursor.duration_since(span.from).as_secs_f64().clamp(0.0, all);
+        let done = cursor
+            .duration_since(span.from)
+            .as_secs_f64()
+            .clamp(0.0, all);
         bar.set_position((done / all * 1000.0) as u64);
     }
     let c = &p.counts;
@@ -256,7 +262,12 @@ pub fn sync(args: SyncArgs) -> Result<(), String> {
 }
 
 /// Passes until `once` is done, the connector fails for good, or Ctrl-C.
-async fn passes(cx: &Context, tenant: &Arc<interlog_store::Tenant>, id: &str, once: bool) -> Result<(), String> {
+async fn passes(
+    cx: &Context,
+    tenant: &Arc<interlog_store::Tenant>,
+    id: &str,
+    once: bool,
+) -> Result<(), String> {
     let work = LeasedWork::new(cx, tenant, STATES, id, runner::LEASE);
     loop {
         let s = match work.claim::<RunState>().await {
@@ -277,7 +288,10 @@ async fn passes(cx: &Context, tenant: &Arc<interlog_store::Tenant>, id: &str, on
             let (bar, progress) = (bar.clone(), progress.clone());
             tokio::spawn(async move {
                 loop {
-                    let p = progress.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+                    let p = progress
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .clone();
                     draw(&bar, &p);
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
@@ -288,7 +302,10 @@ async fn passes(cx: &Context, tenant: &Arc<interlog_store::Tenant>, id: &str, on
             _ = cx.stopping() => runner::Outcome::Lost,
         };
         drawing.abort();
-        let p = progress.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        let p = progress
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
         draw(&bar, &p);
         bar.finish();
         let c = p.counts;
@@ -300,9 +317,7 @@ async fn passes(cx: &Context, tenant: &Arc<interlog_store::Tenant>, id: &str, on
             runner::Outcome::Done => {}
             runner::Outcome::Failed(why) => return Err(format!("the pass failed: {why}")),
             runner::Outcome::Lost if cx.is_stopping() => return Ok(()),
-            runner::Outcome::Lost => {
-                return Err("another instance took the connector over".into())
-            }
+            runner::Outcome::Lost => return Err("another instance took the connector over".into()),
         }
         if once {
             return Ok(());

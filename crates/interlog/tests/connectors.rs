@@ -22,14 +22,26 @@ fn vendor_data(data: &Path) -> Value {
     let count = N.to_string();
     let generated = ok(run(
         &[
-            "generate", "--tenant", "acme", "--count", &count, "--seed", "5", "--end", &end,
-            "--span-days", "40",
+            "generate",
+            "--tenant",
+            "acme",
+            "--count",
+            &count,
+            "--seed",
+            "5",
+            "--end",
+            &end,
+            "--span-days",
+            "40",
         ],
         data,
     ));
     let file = data.join("vendor.ndjson");
     std::fs::write(&file, generated).unwrap();
-    ok(run(&["import", "--tenant", "acme", file.to_str().unwrap()], data));
+    ok(run(
+        &["import", "--tenant", "acme", file.to_str().unwrap()],
+        data,
+    ));
     create_client(data, "acme", "admin")
 }
 
@@ -71,7 +83,10 @@ async fn zoom_ids(http: &reqwest::Client, base: &str, client: &Value) -> BTreeSe
                 .json()
                 .await
                 .unwrap();
-            for e in page["engagements"].as_array().unwrap_or_else(|| panic!("{page}")) {
+            for e in page["engagements"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{page}"))
+            {
                 ids.insert(e["engagement_id"].as_str().unwrap().to_owned());
             }
             page_token = page["next_page_token"].as_str().unwrap().to_owned();
@@ -104,7 +119,10 @@ async fn stored_ids(http: &reqwest::Client, base: &str, bearer: &str) -> BTreeSe
             .json()
             .await
             .unwrap();
-        for e in page["engagements"].as_array().unwrap_or_else(|| panic!("{page}")) {
+        for e in page["engagements"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{page}"))
+        {
             ids.insert(e["id"].as_str().unwrap().to_owned());
         }
         match page["next_cursor"].as_str() {
@@ -158,9 +176,7 @@ async fn wait_until(
 }
 
 fn puller(data: &Path) -> Server {
-    Server::start(
-        serve(data).env("INTERLOG_WEBHOOKS_ALLOW_PRIVATE_TARGETS", "true"),
-    )
+    Server::start(serve(data).env("INTERLOG_WEBHOOKS_ALLOW_PRIVATE_TARGETS", "true"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -186,27 +202,41 @@ async fn a_server_killed_mid_backfill_resumes_from_its_cursor_and_stores_each_en
         .json()
         .await
         .unwrap();
-    let id = created["id"].as_str().unwrap_or_else(|| panic!("{created}")).to_owned();
+    let id = created["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{created}"))
+        .to_owned();
 
     // Killed once a window has committed and the backfill goes on.
     let before = wait_until(&http, &pull.base, &bearer, &id, |v| {
-        v["status"]["cursor"].is_string() && v["status"]["totals"]["fetched"].as_u64() >= Some(N / 4)
+        v["status"]["cursor"].is_string()
+            && v["status"]["totals"]["fetched"].as_u64() >= Some(N / 4)
     })
     .await;
     pull.kill();
-    assert_ne!(before["status"]["state"], "live", "killed in the middle: {before}");
+    assert_ne!(
+        before["status"]["state"], "live",
+        "killed in the middle: {before}"
+    );
     let cursor_before = before["status"]["cursor"].as_str().unwrap().to_owned();
 
     // Started again: it resumes (once the dead instance's lease has run out) and ends live.
     let pull = puller(data.path());
-    let after = wait_until(&http, &pull.base, &bearer, &id, |v| v["status"]["state"] == "live").await;
+    let after = wait_until(&http, &pull.base, &bearer, &id, |v| {
+        v["status"]["state"] == "live"
+    })
+    .await;
     assert!(after["status"]["cursor"].as_str().unwrap() > cursor_before.as_str());
     let theirs = zoom_ids(&http, &vendor.base, &vendor_client).await;
     let ours = stored_ids(&http, &pull.base, &bearer).await;
     assert!(theirs.len() as u64 > N * 9 / 10, "{}", theirs.len());
     assert_eq!(ours, theirs, "nothing lost, nothing more");
     let totals = &after["status"]["totals"];
-    assert_eq!(totals["created"], theirs.len() as u64, "each created once: {totals}");
+    assert_eq!(
+        totals["created"],
+        theirs.len() as u64,
+        "each created once: {totals}"
+    );
     // It went on from its cursor: at most the window in progress was read again, not the
     // whole history.
     assert!(
@@ -223,7 +253,11 @@ async fn the_command_line_adds_syncs_once_shows_and_removes_a_connector() {
     let data = tempfile::tempdir().unwrap();
     ok(run(&["tenant", "create", "acme"], data.path()));
     let secret_file = data.path().join("zoom-secret");
-    std::fs::write(&secret_file, format!("{}\n", vendor_client["client_secret"].as_str().unwrap())).unwrap();
+    std::fs::write(
+        &secret_file,
+        format!("{}\n", vendor_client["client_secret"].as_str().unwrap()),
+    )
+    .unwrap();
     let start_from =
         (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(41 * 24)).to_string();
     let add = |extra: &[&str]| {
@@ -270,7 +304,10 @@ async fn the_command_line_adds_syncs_once_shows_and_removes_a_connector() {
     assert!(synced.status.success(), "{said}");
     let http = reqwest::Client::new();
     let theirs = zoom_ids(&http, &vendor.base, &vendor_client).await;
-    assert!(said.contains(&format!("created {}", theirs.len())), "{said}");
+    assert!(
+        said.contains(&format!("created {}", theirs.len())),
+        "{said}"
+    );
 
     let shown: Value = serde_json::from_str(&ok(run(
         &["connector", "show", "--tenant", "acme", &id],
@@ -290,6 +327,12 @@ async fn the_command_line_adds_syncs_once_shows_and_removes_a_connector() {
     assert_eq!(stored_ids(&http, &server.base, &bearer).await, theirs);
     drop(server);
 
-    ok(run(&["connector", "remove", "--tenant", "acme", &id], data.path()));
-    assert_eq!(ok(run(&["connector", "list", "--tenant", "acme"], data.path())), "");
+    ok(run(
+        &["connector", "remove", "--tenant", "acme", &id],
+        data.path(),
+    ));
+    assert_eq!(
+        ok(run(&["connector", "list", "--tenant", "acme"], data.path())),
+        ""
+    );
 }

@@ -13,6 +13,7 @@
 //! `X-RateLimit-*` pacing are [`vendor::VendorClient`]'s, once.
 
 pub mod stored;
+pub mod token;
 pub mod vendor;
 
 use crate::formats::{accept, Decoder};
@@ -21,6 +22,7 @@ use interlog_model::{Engagement, Timestamp};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::Duration;
+pub use token::{Authorized, Tokens};
 pub use vendor::VendorClient;
 
 /// One kind of connector: a vendor's history API read as a client.

@@ -211,21 +211,12 @@ impl Leased for RunState {
     }
 }
 
-fn decode<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> StoreResult<T> {
-    serde_json::from_str(text).map_err(|e| StoreError::backend(format!("stored {what}"), e))
-}
-
 /// The tenant's connectors, by id.
 pub async fn definitions(
     store: &dyn Store,
     tenant: &Tenant,
 ) -> StoreResult<Vec<(String, Definition)>> {
-    store
-        .settings_in(tenant, DEFINITIONS)
-        .await?
-        .into_iter()
-        .map(|(id, text)| Ok((id, decode("connector", &text)?)))
-        .collect()
+    crate::settings::read_all(store, tenant, DEFINITIONS).await
 }
 
 pub async fn definition(
@@ -233,19 +224,11 @@ pub async fn definition(
     tenant: &Tenant,
     id: &str,
 ) -> StoreResult<Option<Definition>> {
-    store
-        .setting(tenant, DEFINITIONS, id)
-        .await?
-        .map(|t| decode("connector", &t))
-        .transpose()
+    crate::settings::read(store, tenant, DEFINITIONS, id).await
 }
 
 pub async fn state(store: &dyn Store, tenant: &Tenant, id: &str) -> StoreResult<Option<RunState>> {
-    store
-        .setting(tenant, STATES, id)
-        .await?
-        .map(|t| decode("connector state", &t))
-        .transpose()
+    crate::settings::read(store, tenant, STATES, id).await
 }
 
 // --- the status every reader shows ------------------------------------------------------

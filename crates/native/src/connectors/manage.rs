@@ -135,41 +135,22 @@ pub async fn update(
         || d.settings != old.settings
         || checked.secrets != secrets;
     let enabled = d.enabled;
-    let changed = store
-        .update_setting(
-            tenant,
-            STATES,
-            id,
-            Box::new(move |current| {
-                let mut s: RunState = match current {
-                    Some(t) => serde_json::from_str(t)
-                        .map_err(|e| interlog_store::EditRejected(e.to_string()))?,
-                    None => return Err(interlog_store::EditRejected("gone".into())),
-                };
-                s.disabled = !enabled;
-                if restart {
-                    // Another start: the backfill begins again from it.
-                    s.cursor_ms = None;
-                    s.live = false;
-                    s.window_secs = None;
-                }
-                if restart || reconnect {
-                    s.failures = 0;
-                    s.credentials_refused = false;
-                    s.limited_until_ms = None;
-                    s.run_requested = true;
-                }
-                Ok(Some(serde_json::to_string(&s).expect("states serialize")))
-            }),
-        )
-        .await;
-    let s: RunState = match changed {
-        Ok(Some(text)) => serde_json::from_str(&text).map_err(ApiError::internal)?,
-        Ok(None) | Err(interlog_store::StoreError::Rejected(_)) => {
-            return Err(ApiError::not_found("no such connector"))
+    let s = edit_state(state, tenant, id, move |s| {
+        s.disabled = !enabled;
+        if restart {
+            // Another start: the backfill begins again from it.
+            s.cursor_ms = None;
+            s.live = false;
+            s.window_secs = None;
         }
-        Err(e) => return Err(e.into()),
-    };
+        if restart || reconnect {
+            s.failures = 0;
+            s.credentials_refused = false;
+            s.limited_until_ms = None;
+            s.run_requested = true;
+        }
+    })
+    .await?;
     store
         .put_setting(
             tenant,
@@ -180,6 +161,39 @@ pub async fn update(
         .await?;
     wake(state, tenant, id).await;
     Ok(view_of(state, id, &d, &s))
+}
+
+/// Applies `change` to the run state of connector `id` atomically; the state after it.
+async fn edit_state(
+    state: &ApiState,
+    tenant: &Tenant,
+    id: &str,
+    change: impl FnOnce(&mut RunState) + Send + 'static,
+) -> ApiResult<RunState> {
+    let changed = state
+        .store
+        .update_setting(
+            tenant,
+            STATES,
+            id,
+            Box::new(move |current| {
+                let mut s: RunState = match current {
+                    Some(t) => serde_json::from_str(t)
+                        .map_err(|e| interlog_store::EditRejected(e.to_string()))?,
+                    None => return Err(interlog_store::EditRejected("gone".into())),
+                };
+                change(&mut s);
+                Ok(Some(serde_json::to_string(&s).expect("states serialize")))
+            }),
+        )
+        .await;
+    match changed {
+        Ok(Some(text)) => serde_json::from_str(&text).map_err(ApiError::internal),
+        Ok(None) | Err(interlog_store::StoreError::Rejected(_)) => {
+            Err(ApiError::not_found("no such connector"))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Removes connector `id` (what it stored stays); false when there was none.
@@ -203,29 +217,7 @@ pub async fn request_run(state: &ApiState, tenant: &Tenant, id: &str) -> ApiResu
     let d = definition(store, tenant, id)
         .await?
         .ok_or_else(|| ApiError::not_found("no such connector"))?;
-    let changed = store
-        .update_setting(
-            tenant,
-            STATES,
-            id,
-            Box::new(|current| {
-                let mut s: RunState = match current {
-                    Some(t) => serde_json::from_str(t)
-                        .map_err(|e| interlog_store::EditRejected(e.to_string()))?,
-                    None => return Err(interlog_store::EditRejected("gone".into())),
-                };
-                s.run_requested = true;
-                Ok(Some(serde_json::to_string(&s).expect("states serialize")))
-            }),
-        )
-        .await;
-    let s: RunState = match changed {
-        Ok(Some(text)) => serde_json::from_str(&text).map_err(ApiError::internal)?,
-        Ok(None) | Err(interlog_store::StoreError::Rejected(_)) => {
-            return Err(ApiError::not_found("no such connector"))
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let s = edit_state(state, tenant, id, |s| s.run_requested = true).await?;
     wake(state, tenant, id).await;
     Ok(view_of(state, id, &d, &s))
 }

@@ -28,7 +28,7 @@
 use super::commit::Committer;
 use super::config::settings_of;
 use interlog_http::background::lease::{Claim, LeasedWork, SaveError};
-use interlog_http::background::{Context, Worker};
+use interlog_http::background::{per_setting, Context, Worker};
 use interlog_http::connector::stored::{self, Counts, Definition, Run, RunState, STATES, TOPIC};
 use interlog_http::connector::vendor::{RequestStats, RetryPolicy};
 use interlog_http::connector::{Read, SourceError, VendorClient, Window};
@@ -131,36 +131,10 @@ async fn run(cx: Context) {
         let lags = lags.clone();
         cx.state.exposition.on_scrape(move || lags.publish(&kinds));
     }
-    let mut tasks: HashMap<(i64, String), JoinHandle<()>> = HashMap::new();
-    loop {
-        tasks.retain(|_, h| !h.is_finished());
-        match cx.state.store.tenants().await {
-            Ok(tenants) => {
-                for t in tenants {
-                    let t = Arc::new(t);
-                    let ids = match stored::definitions(cx.state.store.as_ref(), &t).await {
-                        Ok(d) => d.into_iter().map(|(id, _)| id).collect::<Vec<_>>(),
-                        Err(e) => {
-                            cx.failed(&format!("cannot read the connectors of {}", t.key), &e);
-                            continue;
-                        }
-                    };
-                    for id in ids {
-                        tasks.entry((t.id, id.clone())).or_insert_with(|| {
-                            cx.spawn(drive(cx.clone(), lags.clone(), t.clone(), id))
-                        });
-                    }
-                }
-            }
-            Err(e) => cx.failed("cannot list tenants for connectors", &e),
-        }
-        if !cx.pause(SCAN).await {
-            break;
-        }
-    }
-    for (_, h) in tasks {
-        let _ = h.await;
-    }
+    per_setting(&cx, stored::DEFINITIONS, SCAN, |tenant, id| {
+        drive(cx.clone(), lags.clone(), tenant, id)
+    })
+    .await;
 }
 
 /// Waits `wait`, or less when a notification arrives or the runtime stops.
@@ -589,7 +563,11 @@ async fn finish(
         .save::<RunState>(move |s| {
             let now = now_ms();
             let mut run = s.current.take().unwrap_or_default();
-            let started_ms = if run.started_ms > 0 { run.started_ms } else { now };
+            let started_ms = if run.started_ms > 0 {
+                run.started_ms
+            } else {
+                now
+            };
             run.ended_ms = Some(now);
             run.requests = requests;
             run.throttled = throttled;

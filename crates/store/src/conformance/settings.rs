@@ -90,18 +90,41 @@ pub async fn settings_hold_connector_state_byte_for_byte_by_namespace(store: &dy
     for id in ["cn_a", "cn_b", "cn_c"] {
         store.put_setting(&t, "connectors", id, &big).await.unwrap();
         store
-            .put_setting(&t, "connector-state", id, &format!("{{\"cursor_ms\":{}}}", id.len()))
+            .put_setting(
+                &t,
+                "connector-state",
+                id,
+                &format!("{{\"cursor_ms\":{}}}", id.len()),
+            )
             .await
             .unwrap();
     }
-    store.put_setting(&other, "connectors", "cn_z", "{}").await.unwrap();
+    store
+        .put_setting(&other, "connectors", "cn_z", "{}")
+        .await
+        .unwrap();
     let listed = store.settings_in(&t, "connectors").await.unwrap();
     let mut keys: Vec<&str> = listed.iter().map(|(k, _)| k.as_str()).collect();
     keys.sort();
-    assert_eq!(keys, ["cn_a", "cn_b", "cn_c"], "the namespace, whole and alone");
+    assert_eq!(
+        keys,
+        ["cn_a", "cn_b", "cn_c"],
+        "the namespace, whole and alone"
+    );
     assert!(listed.iter().all(|(_, v)| *v == big), "byte for byte");
-    assert_eq!(store.settings_in(&t, "connector-state").await.unwrap().len(), 3);
-    assert!(store.settings_in(&t, "connectors-x").await.unwrap().is_empty());
+    assert_eq!(
+        store
+            .settings_in(&t, "connector-state")
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    assert!(store
+        .settings_in(&t, "connectors-x")
+        .await
+        .unwrap()
+        .is_empty());
     // Removed by an edit: gone from reads and the listing.
     store
         .update_setting(&t, "connectors", "cn_b", Box::new(|_| Ok(None)))
