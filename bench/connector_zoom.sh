@@ -65,7 +65,7 @@ run = s.get("current_run") or s.get("last_run") or {"counts": {"created": 0}}
 print(s["state"], run["counts"]["created"], s.get("cursor", "-"))' <<< "$status")"
     [[ "$state" == live ]] && break
     [[ "$state" == failing ]] && die "the connector is failing: $status"
-    if (( $(calc "$(now) - ${last_log:-0} >= 10" %d) )); then
+    if (( $(calc "(($(now) - ${last_log:-0}) >= 10)" %d) )); then
         log "  $state: cursor $cursor, $created created so far ($(calc "$created / ($(now) - $t0)") /s); $(uptime | sed 's/.*load average/load average/')"
         last_log=$(now)
     fi

@@ -283,6 +283,12 @@ async fn a_zoom_backfill_through_faults_ends_complete_and_exact() {
         Fault::Slow(Duration::from_millis(1500)),
     ));
     proxy.plan(Planned::new(list, 9, Fault::Drop));
+    // A later page of a window answered after longer than the run's heartbeat (5 s),
+    // which saves the run's counts (the window's first pages among them) meanwhile.
+    proxy.plan(
+        Planned::new(list, 3, Fault::Slow(Duration::from_millis(6000)))
+            .with_query("next_page_token"),
+    );
     proxy.plan(Planned::new(
         list,
         11,
@@ -363,6 +369,10 @@ async fn a_zoom_backfill_through_faults_ends_complete_and_exact() {
     assert_eq!(totals["created"], theirs.len() as u64, "{totals}");
     assert_eq!(totals["rejected"], 0);
     let last = &done["status"]["last_run"];
+    assert_eq!(
+        &last["counts"], totals,
+        "one run read it all, and its counts are each window's once"
+    );
     assert!(
         last["throttled"].as_u64().unwrap() >= 1,
         "the 429 was waited out: {last}"

@@ -388,7 +388,14 @@ pub async fn pass(
                     .map(|w| (w.from.as_millisecond(), w.to.as_millisecond()));
                 let saved = work
                     .save::<RunState>(move |s| {
-                        s.current = Some(run);
+                        // A window saved since the tally was read holds more: keep it.
+                        let behind = s
+                            .current
+                            .as_ref()
+                            .is_some_and(|c| c.counts.fetched > run.counts.fetched);
+                        if !behind {
+                            s.current = Some(run);
+                        }
                         s.window = window;
                         for r in rejections {
                             s.reject(r);
@@ -445,7 +452,7 @@ pub async fn pass(
             Ok(r) => r,
             Err(e) => {
                 // What was committed of the window counts; the cursor stays.
-                let _ = save_counts(&work, &counts, None, None).await;
+                let _ = save_counts(&work, &counts, &run_counts, None, None).await;
                 break Err(e);
             }
         };
@@ -455,7 +462,8 @@ pub async fn pass(
                     window_len = (window_len * 2).min(kind.max_window);
                 }
                 let cursor = to.as_millisecond();
-                let saved = save_counts(&work, &counts, Some(cursor), Some(window_len)).await;
+                let saved =
+                    save_counts(&work, &counts, &run_counts, Some(cursor), Some(window_len)).await;
                 match saved {
                     Ok(()) => {}
                     Err(SaveError::Store(e)) => {
@@ -478,7 +486,7 @@ pub async fn pass(
             }
             Read::TooLarge => {
                 window_len = (window_len / 2).max(Duration::from_secs(1));
-                if save_counts(&work, &counts, None, Some(window_len))
+                if save_counts(&work, &counts, &run_counts, None, Some(window_len))
                     .await
                     .is_err()
                 {
@@ -501,19 +509,21 @@ pub async fn pass(
     .await
 }
 
-/// Adds a window's counts to the state, and moves the cursor (never back) and the window
-/// length when given.
+/// Adds a window's counts to the totals, sets the run's counts to what it committed so far
+/// (`run`: the heartbeat has saved the run's tally already, so adding to it would count a
+/// window twice), and moves the cursor (never back) and the window length when given.
 async fn save_counts(
     work: &LeasedWork<'_>,
     counts: &Counts,
+    run: &Counts,
     cursor_ms: Option<i64>,
     window: Option<Duration>,
 ) -> Result<(), SaveError> {
-    let counts = *counts;
+    let (counts, run_counts) = (*counts, *run);
     work.save::<RunState>(move |s| {
         s.totals.add(&counts);
-        if let Some(run) = s.current.as_mut() {
-            run.counts.add(&counts);
+        if let Some(current) = s.current.as_mut() {
+            current.counts = run_counts;
         }
         if let Some(c) = cursor_ms {
             s.cursor_ms = Some(s.cursor_ms.map_or(c, |old| old.max(c)));
