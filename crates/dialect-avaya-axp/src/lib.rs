@@ -4,6 +4,7 @@
 //! choices where Avaya leaves something undocumented.
 
 mod access;
+pub mod client;
 mod custom_method;
 mod engagements;
 pub mod http;
@@ -36,6 +37,7 @@ pub static API: interlog_http::Api = interlog_http::Api {
     }),
     routes: |_| Ok(routes()),
     format: Some(FORMAT),
+    connector: Some(&crate::client::CONNECTOR),
     record_link,
     demo: Demo {
         alias: Some(DEMO_ACCOUNT),

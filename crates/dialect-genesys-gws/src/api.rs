@@ -19,6 +19,7 @@ pub static API: Api = Api {
     config_keys: config::CONFIG_KEYS,
     routes: |values| Ok(routes_with(GwsConfig::from_section(values)?)),
     format: Some(FORMAT),
+    connector: Some(&crate::client::CONNECTOR),
     // GetInteractionContent: a POST whose answer arrives over CometD.
     record_link: |_, e| {
         Some(RecordLink {

@@ -213,6 +213,12 @@ fn one(v: Value, extra_messages: Option<Vec<WireMessage>>) -> Result<Engagement,
     engagement(w, extra_messages)
 }
 
+/// Decodes one interaction resource already read as JSON (an item of a
+/// `GetInteractionsHistoryMessage` a connector received).
+pub fn decode_interaction(v: Value) -> Result<Engagement, String> {
+    one(v, None)
+}
+
 /// Decodes one line (see the module docs).
 pub fn decode_line(line: &[u8]) -> Result<Vec<Engagement>, String> {
     let v: Value = serde_json::from_slice::<UniqueKeys>(line)

@@ -2,9 +2,11 @@
 //! Workspace-style client uses it — Basic login, the `JSESSIONID` session, CSRF tokens,
 //! history operations answered over CometD — plus the plain GET form the seed describes,
 //! and the `genesys_gws` ingest format. See the README for every choice made where GWS
-//! leaves something undocumented.
+//! leaves something undocumented. Its client side, the `genesys_gws` connector
+//! ([`client`]), reads a GWS deployment's history as a Workspace-style client would.
 
 mod api;
+pub mod client;
 pub mod cometd;
 pub mod config;
 mod content;

@@ -16,6 +16,7 @@ pub static API: Api = Api {
     tenant_id: Some(TenantIdShape::ANY),
     routes: |_| Ok(routes()),
     format: Some(FORMAT),
+    connector: Some(&crate::client::CONNECTOR),
     record_link,
     demo: Demo {
         calls: Some(demo_calls),

@@ -3,11 +3,13 @@
 //! and the `oracle_lx` ingest format (`engagementV1` JSON lines or XML documents).
 //!
 //! Every choice the vendor leaves undocumented is written down once, in this crate's
-//! README, and tested.
+//! README, and tested. Its client side, the `oracle_lx` connector ([`client`]), reads an
+//! LX tenant's history as an LX integration would.
 
 mod api;
 pub mod auth;
 pub mod caller;
+pub mod client;
 pub mod engagements;
 pub mod error;
 pub mod ingest;

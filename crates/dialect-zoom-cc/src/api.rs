@@ -17,6 +17,7 @@ pub static API: Api = Api {
     config_keys: config::CONFIG_KEYS,
     routes: |values| Ok(routes(ZoomConfig::from_section(values)?)),
     format: Some(FORMAT),
+    connector: Some(&crate::client::CONNECTOR),
     // Zoom's account is the token's, so the path names only the engagement.
     record_link: |_, e| {
         Some(RecordLink::get(format!(

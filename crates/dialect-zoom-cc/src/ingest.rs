@@ -170,6 +170,13 @@ pub fn decode(record: &[u8]) -> Result<Vec<Engagement>, String> {
         .collect()
 }
 
+/// Decodes one engagement object already read as JSON (an item of a list page a connector
+/// fetched), as [`decode`] decodes each item of a line.
+pub fn decode_item(item: serde_json::Value) -> Result<Engagement, String> {
+    let z: InEngagement = serde_json::from_value(item).map_err(|e| e.to_string())?;
+    engagement(z)
+}
+
 fn engagement(z: InEngagement) -> Result<Engagement, String> {
     let id = nonempty(z.engagement_id).ok_or("engagement_id: is required")?;
     let started_at = time(

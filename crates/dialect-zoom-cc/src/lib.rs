@@ -4,10 +4,14 @@
 //!
 //! Zoom's "account" is the tenant of the bearer token. Choices Zoom leaves undocumented are
 //! listed in this crate's README.
+//!
+//! Its client side, the `zoom_cc` connector ([`client`]), reads a Zoom account's history
+//! the same way a Zoom integration would.
 
 mod api;
 mod auth;
 pub mod channels;
+pub mod client;
 pub mod config;
 mod engagement;
 pub mod error;

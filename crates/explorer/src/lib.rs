@@ -1,8 +1,10 @@
 //! Interlog's web explorer at `/ui`: sign-in, the tenant's overview, search with every
-//! native filter, an engagement's page, and a customer's journey. Pages are rendered by the
+//! native filter, an engagement's page, a customer's journey, and (for admins) the
+//! tenant's connectors. Pages are rendered by the
 //! server from templates compiled into the binary; the one stylesheet is embedded too, and
 //! there is no JavaScript. Only the signed-in tenant's data is ever read.
 
+mod connectors;
 mod engagement;
 mod journey;
 mod overview;
@@ -40,6 +42,7 @@ pub fn routes() -> Routes {
         .route("/ui/engagements", get(search::page))
         .route("/ui/engagements/{id}", get(engagement::page))
         .route("/ui/journey", get(journey::page))
+        .route("/ui/connectors", get(connectors::page))
 }
 
 async fn stylesheet() -> impl IntoResponse {

@@ -101,6 +101,13 @@ pub struct Journey {
 }
 
 #[derive(Template)]
+#[template(path = "connectors.html")]
+pub struct Connectors {
+    pub chrome: Chrome,
+    pub rows: Vec<crate::connectors::ConnectorRow>,
+}
+
+#[derive(Template)]
 #[template(path = "error.html")]
 pub struct ErrorPage {
     pub chrome: Option<Chrome>,

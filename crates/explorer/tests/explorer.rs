@@ -8,7 +8,7 @@ use common::*;
 use interlog_store::ClientRole;
 use interlog_testkit::{spawn_app, spawn_app_with, TestConfig, SECRET};
 use jiff::{Timestamp, ToSpan};
-use serde_json::json;
+use serde_json::{json, Value};
 
 fn ago(hours: i64) -> String {
     Timestamp::now()
@@ -308,4 +308,50 @@ async fn sign_in_past_the_credential_budget_shows_the_form_with_when_to_retry() 
         !b.cookies.contains_key("interlog_ui"),
         "no session was opened"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_see_the_tenant_s_connectors_and_where_each_stands() {
+    let app = spawn_app().await;
+    user(&app, &app.tenant, "ada", ClientRole::Admin).await;
+    user(&app, &app.tenant, "rita", ClientRole::Reader).await;
+    let r = app
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/tenants/acme/connectors",
+            Some(&app.admin),
+            Some(json!({
+                "kind": "zoom_cc", "account_id": "a", "client_id": "c",
+                "client_secret": "never-shown", "start_from": "2026-01-01T00:00:00Z",
+                "enabled": false,
+            })),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let mut admin = Browser::new(&app.base);
+    assert_eq!(admin.sign_in("acme", "ada", PASSWORD).await.0, 303);
+    let (status, _, page) = admin.get("/ui/connectors").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains(&format!("<tr id=\"{id}\">")), "{page}");
+    assert!(
+        page.contains("<td>zoom_cc</td>") && page.contains("disabled"),
+        "{page}"
+    );
+    assert!(!page.contains("never-shown"));
+    let (_, _, overview) = admin.get("/ui").await;
+    assert!(
+        overview.contains("href=\"/ui/connectors\""),
+        "admins find it in the menu"
+    );
+
+    let mut reader = Browser::new(&app.base);
+    assert_eq!(reader.sign_in("acme", "rita", PASSWORD).await.0, 303);
+    assert_eq!(reader.get("/ui/connectors").await.0, 403);
+    let (_, _, overview) = reader.get("/ui").await;
+    assert!(!overview.contains("/ui/connectors"));
 }

@@ -6,6 +6,7 @@
 use crate::aliases::TenantIdShape;
 use crate::background::Worker;
 use crate::config::{ConfigKey, ConfigSection, ConfigValueError};
+use crate::connector::ConnectorKind;
 use crate::formats::Format;
 use crate::record_link::RecordLinkFn;
 use crate::routes::Routes;
@@ -35,6 +36,9 @@ pub struct Api {
     /// Its background work (see [`crate::background`]), started with the server and
     /// stopped with it.
     pub workers: fn() -> Vec<Worker>,
+    /// For a vendor dialect whose history Interlog can also read as a client: that
+    /// connector kind (see [`crate::connector`]), named after the dialect.
+    pub connector: Option<&'static ConnectorKind>,
     /// Runs once the app is built, with its state and the running parts the APIs exposed
     /// ([`Routes::expose`]): e.g. to read a gauge from one at every scrape.
     pub observe: fn(&ApiState, &Extensions),
@@ -53,6 +57,7 @@ impl Api {
         format: None,
         record_link: |_, _| None,
         workers: Vec::new,
+        connector: None,
         observe: |_, _| {},
         demo: Demo::NONE,
     };

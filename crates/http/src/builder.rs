@@ -65,6 +65,7 @@ impl ApisBuilder {
         let apis: Vec<&'static Api> = self.apis.iter().map(|(a, _)| *a).collect();
         let served = Served {
             formats: Formats::new(apis.iter().filter_map(|a| a.format)),
+            connectors: apis.iter().filter_map(|a| a.connector).collect(),
             tenant_ids: apis
                 .iter()
                 .filter_map(|a| Some((a.name, a.tenant_id?)))

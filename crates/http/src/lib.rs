@@ -12,15 +12,18 @@ pub mod background;
 pub mod body;
 pub mod builder;
 pub mod config;
+pub mod connector;
 pub mod cursor;
 pub mod error;
 pub mod formats;
 pub mod listing;
 pub mod metrics;
+pub mod outbound;
 pub mod params;
 pub mod record_link;
 pub mod routes;
 pub mod session;
+pub mod settings;
 pub mod state;
 
 pub use aliases::TenantIdShape;

@@ -22,7 +22,11 @@
 //!   `interlog_webhook_delivery_lag_seconds`, `interlog_webhooks_disabled_total`: the native
 //!   API's webhook delivery;
 //! - `interlog_background_tasks{worker}`, `interlog_background_failures_total{worker}`,
-//!   `interlog_leases_taken_total{worker}`: the background runtime ([`crate::background`]).
+//!   `interlog_leases_taken_total{worker}`: the background runtime ([`crate::background`]);
+//! - `interlog_connector_requests_total{kind, result}`: connectors' calls to vendors
+//!   ([`crate::connector::vendor`]); `interlog_connector_records_total{kind, result}`,
+//!   `interlog_connector_runs_total{kind, result}`, `interlog_connector_lag_seconds{kind}`:
+//!   the native API's connector runner.
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::Method;
@@ -51,6 +55,10 @@ pub const WEBHOOKS_DISABLED: &str = "interlog_webhooks_disabled_total";
 pub const BACKGROUND_TASKS: &str = "interlog_background_tasks";
 pub const BACKGROUND_FAILURES: &str = "interlog_background_failures_total";
 pub const LEASES_TAKEN: &str = "interlog_leases_taken_total";
+pub const CONNECTOR_REQUESTS: &str = "interlog_connector_requests_total";
+pub const CONNECTOR_RECORDS: &str = "interlog_connector_records_total";
+pub const CONNECTOR_RUNS: &str = "interlog_connector_runs_total";
+pub const CONNECTOR_LAG: &str = "interlog_connector_lag_seconds";
 
 /// Request durations: half a millisecond to ten seconds.
 const DURATION_BUCKETS: &[f64] = &[
@@ -176,6 +184,22 @@ fn describe() {
     describe_counter!(
         LEASES_TAKEN,
         "Leases on background work this instance took (not renewals), by worker"
+    );
+    describe_counter!(
+        CONNECTOR_REQUESTS,
+        "Connectors' requests to vendors by kind and result: ok, refused (another 4xx), throttled (429), server_error (5xx), unreachable (no answer)"
+    );
+    describe_counter!(
+        CONNECTOR_RECORDS,
+        "Vendor records connectors read, by kind and result: fetched, created, updated, unchanged, rejected"
+    );
+    describe_counter!(
+        CONNECTOR_RUNS,
+        "Connector runs by kind and result: ok, failed"
+    );
+    describe_gauge!(
+        CONNECTOR_LAG,
+        "How far behind now the committed cursor of the furthest-behind connector of each kind that this instance runs is, in seconds"
     );
     // Series of rare events exist from the start, so that rate() sees their first one.
     for reason in ["over_budget", "queue_full"] {

@@ -7,6 +7,7 @@ use crate::auth::schemes::bearer_token;
 use crate::auth::signer::Signer;
 use crate::auth::throttle::FailureThrottle;
 use crate::auth::token::{now_secs, Claims};
+use crate::connector::ConnectorKind;
 use crate::error::{ApiError, ApiResult};
 use crate::formats::Formats;
 use crate::metrics::Exposition;
@@ -106,6 +107,8 @@ pub struct ApiState {
     pub guard: Arc<CredentialGuard>,
     /// The ingest formats this server accepts.
     pub formats: Arc<Formats>,
+    /// The connector kinds this server runs, by name.
+    pub connectors: Arc<[&'static ConnectorKind]>,
     /// What `/metrics` renders.
     pub exposition: Arc<Exposition>,
     /// How each API served reads one engagement, by API, in the order they are served.
@@ -118,6 +121,7 @@ pub struct ApiState {
 /// What the state knows of the APIs served.
 pub(crate) struct Served {
     pub formats: Formats,
+    pub connectors: Vec<&'static ConnectorKind>,
     /// Each dialect's tenant id shape, by name.
     pub tenant_ids: HashMap<&'static str, TenantIdShape>,
     pub record_links: Vec<(&'static str, RecordLinkFn)>,
@@ -145,11 +149,17 @@ impl ApiState {
             config: Arc::new(config),
             throttle: Arc::default(),
             formats: Arc::new(served.formats),
+            connectors: served.connectors.into(),
             exposition: Arc::default(),
             record_links: served.record_links.into(),
             tenant_ids: Arc::new(served.tenant_ids),
             tenants: Arc::default(),
         }
+    }
+
+    /// The connector kind named `name`, if this server runs it.
+    pub fn connector_kind(&self, name: &str) -> Option<&'static ConnectorKind> {
+        self.connectors.iter().copied().find(|k| k.name == name)
     }
 
     /// The tenant a dialect's client names `name`: the tenant with that alias in the

@@ -1,6 +1,7 @@
 //! `interlog`: the server and its command line.
 
 mod admin;
+mod connector;
 mod export;
 mod import;
 mod serve;
@@ -45,6 +46,12 @@ enum Command {
     /// Erase a customer's data: every engagement of the customer, across every linked
     /// identifier, and the identity links. Prints the receipt.
     Erase(admin::EraseArgs),
+    /// Connectors that pull a tenant's history from a platform: add, list, show, remove.
+    #[command(subcommand)]
+    Connector(connector::ConnectorCommand),
+    /// Run a connector in the foreground: one pass up to now with --once (a migration's
+    /// backfill), else a pass every poll interval until interrupted.
+    Sync(connector::SyncArgs),
 }
 
 #[derive(clap::Args)]
@@ -108,6 +115,8 @@ fn main() -> ExitCode {
         Command::Import(args) => import::run(args),
         Command::Export(args) => export::run(args),
         Command::Erase(args) => admin::erase(args),
+        Command::Connector(c) => connector::connector(c),
+        Command::Sync(args) => connector::sync(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,8 +1,9 @@
 //! The native API under `/api/v1`: one canonical model, rich filters, keyset cursors; bulk
-//! ingest, the change feed, webhooks and erasures; the OpenAPI document and its page; and
-//! the service's health checks.
+//! ingest, the change feed, webhooks, connectors and erasures; the OpenAPI document and its
+//! page; and the service's health checks.
 
 pub mod changes;
+pub mod connectors;
 pub mod engagements;
 pub mod erasures;
 mod health;
@@ -31,7 +32,7 @@ pub static API: Api = Api {
             tenant.key, e.id
         )))
     },
-    workers: || vec![webhooks::delivery::worker()],
+    workers: || vec![webhooks::delivery::worker(), connectors::runner::worker()],
     demo: Demo {
         calls: Some(demo_calls),
         ..Demo::NONE
@@ -75,6 +76,20 @@ pub fn routes() -> Routes {
         .route(
             "/api/v1/tenants/{tenant}/webhooks/{id}/deliveries",
             get(webhooks::routes::deliveries),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/connectors",
+            get(connectors::routes::list).post(connectors::routes::create),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/connectors/{id}",
+            get(connectors::routes::get)
+                .patch(connectors::routes::patch)
+                .delete(connectors::routes::delete),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/connectors/{id}/run",
+            post(connectors::routes::run),
         )
         .route("/api/v1/tenants/{tenant}/erasures", post(erasures::create))
         .route("/api/v1/tenants/{tenant}/erasures/{id}", get(erasures::get))

@@ -15,6 +15,8 @@
 //! `postgres://postgres@127.0.0.1:5432/postgres`). `scripts/test` runs the black-box tests
 //! once on each, with a throw-away PostgreSQL cluster it starts itself.
 
+pub mod proxy;
+
 use interlog_app::{Config, Overrides, Server};
 use interlog_http::auth::{hash_secret, Claims, Signer, SubjectKind, APP_KEY};
 use interlog_http::RouteInfo;

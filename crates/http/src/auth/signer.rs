@@ -2,10 +2,18 @@
 //! tokens). One key signs both. A sealed value has its purpose and its tenant mixed into the
 //! MAC, so a value sealed for one use is never accepted for another, and one made for one
 //! tenant is never accepted from another (it does not open, exactly like a forged one).
+//!
+//! Sealed values are signed, not secret: their content is readable. What must also stay
+//! secret at rest (the credentials a connector uses at a vendor) is **encrypted**
+//! ([`Signer::encrypt`]): ChaCha20-Poly1305 (ring) under a key derived from the same key for
+//! the purpose, a random 96-bit nonce each time, the tenant and purpose as associated data.
+//! So the store never holds those credentials in plain text, and only a server with the
+//! signing key reads them back.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
 use hmac::{Hmac, Mac};
+use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, CHACHA20_POLY1305, NONCE_LEN};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sha2::Sha256;
@@ -115,6 +123,60 @@ impl Signer {
             .map_err(|_| SignerError::BadSignature)?;
         serde_json::from_slice(data).map_err(|_| SignerError::Malformed)
     }
+
+    fn cipher(&self, purpose: &str) -> LessSafeKey {
+        let key = self.derived_key(&format!("encryption:{purpose}"));
+        LessSafeKey::new(
+            UnboundKey::new(&CHACHA20_POLY1305, &key).expect("a derived key is 32 bytes"),
+        )
+    }
+
+    /// An opaque string holding `value` **encrypted** (see the module's documentation),
+    /// readable back only by [`Signer::decrypt`] with this key, `tenant` and `purpose`.
+    pub fn encrypt<T: Serialize>(&self, tenant: &str, purpose: &str, value: &T) -> String {
+        let mut data = serde_json::to_vec(value).expect("encrypted values serialize");
+        let nonce: [u8; NONCE_LEN] = rand::random();
+        self.cipher(purpose)
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(associated(tenant, purpose)),
+                &mut data,
+            )
+            .expect("the plaintext fits ChaCha20-Poly1305");
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&data);
+        B64.encode(out)
+    }
+
+    /// The value [`Signer::encrypt`] made for `purpose` in `tenant`.
+    pub fn decrypt<T: DeserializeOwned>(
+        &self,
+        tenant: &str,
+        purpose: &str,
+        sealed: &str,
+    ) -> Result<T, SignerError> {
+        let raw = B64.decode(sealed).map_err(|_| SignerError::Malformed)?;
+        if raw.len() < NONCE_LEN {
+            return Err(SignerError::Malformed);
+        }
+        let (nonce, data) = raw.split_at(NONCE_LEN);
+        let mut data = data.to_vec();
+        let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| SignerError::Malformed)?;
+        let plain = self
+            .cipher(purpose)
+            .open_in_place(nonce, Aad::from(associated(tenant, purpose)), &mut data)
+            .map_err(|_| SignerError::BadSignature)?;
+        serde_json::from_slice(plain).map_err(|_| SignerError::Malformed)
+    }
+}
+
+/// What an encrypted value is bound to besides its key: its tenant and purpose.
+fn associated(tenant: &str, purpose: &str) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(tenant.len() + purpose.len() + 1);
+    aad.extend_from_slice(purpose.as_bytes());
+    aad.push(0);
+    aad.extend_from_slice(tenant.as_bytes());
+    aad
 }
 
 #[cfg(test)]
@@ -174,12 +236,44 @@ mod tests {
         assert!(s.verify_jwt::<serde_json::Value>(head).is_err());
     }
 
+    #[test]
+    fn encrypted_values_are_unreadable_and_open_only_for_their_tenant_purpose_and_key() {
+        let s = Signer::new(b"k".repeat(32));
+        let secret = "hunter2-very-secret";
+        let sealed = s.encrypt("acme", "connector", &secret);
+        assert!(!sealed.contains("hunter2"));
+        let raw = B64.decode(&sealed).unwrap();
+        assert!(
+            !raw.windows(7).any(|w| w == b"hunter2"),
+            "the plaintext is not in it"
+        );
+        assert_eq!(
+            s.decrypt::<String>("acme", "connector", &sealed).unwrap(),
+            secret
+        );
+        // A fresh nonce each time: the same value never seals to the same text.
+        assert_ne!(sealed, s.encrypt("acme", "connector", &secret));
+        assert!(s.decrypt::<String>("globex", "connector", &sealed).is_err());
+        assert!(s.decrypt::<String>("acme", "cursor", &sealed).is_err());
+        let other = Signer::new(b"x".repeat(32));
+        assert!(other
+            .decrypt::<String>("acme", "connector", &sealed)
+            .is_err());
+        let mut tampered = raw.clone();
+        let last = tampered.len() - 1;
+        tampered[last] ^= 1;
+        assert!(s
+            .decrypt::<String>("acme", "connector", &B64.encode(tampered))
+            .is_err());
+    }
+
     proptest! {
         #[test]
         fn opening_garbage_never_panics(s in "\\PC{0,200}") {
             let signer = Signer::new(b"k".repeat(32));
             let _ = signer.open::<serde_json::Value>("acme", "cursor", &s);
             let _ = signer.verify_jwt::<serde_json::Value>(&s);
+            let _ = signer.decrypt::<serde_json::Value>("acme", "connector", &s);
         }
     }
 }

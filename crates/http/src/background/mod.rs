@@ -59,6 +59,22 @@ pub struct Context {
 }
 
 impl Context {
+    /// A context for doing one worker's work outside the runtime (`interlog sync --once`
+    /// runs a connector so): it stops when `stop` turns true. Its instance name is a new
+    /// one, like a server's.
+    pub fn standalone(
+        state: ApiState,
+        worker: &'static str,
+        stop: watch::Receiver<bool>,
+    ) -> Context {
+        Context {
+            state,
+            instance: instance_name(),
+            worker,
+            stop,
+        }
+    }
+
     /// The worker's name.
     pub fn worker(&self) -> &'static str {
         self.worker
@@ -102,6 +118,59 @@ impl Context {
     }
 }
 
+/// Keeps one task for every setting of `namespace` in every tenant (a webhook, a connector),
+/// started with `start(tenant, key)` and counted among the worker's tasks: it looks for new
+/// ones every `every`, and a task that ended is started again when its setting is still
+/// there. Returns once the runtime stops and every task has ended.
+pub async fn per_setting<F, Fut>(cx: &Context, namespace: &'static str, every: Duration, start: F)
+where
+    F: Fn(Arc<interlog_store::Tenant>, String) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let mut tasks: std::collections::HashMap<(i64, String), JoinHandle<()>> =
+        std::collections::HashMap::new();
+    loop {
+        tasks.retain(|_, h| !h.is_finished());
+        match cx.state.store.tenants().await {
+            Ok(tenants) => {
+                for t in tenants {
+                    let t = Arc::new(t);
+                    let keys = match cx.state.store.settings_in(&t, namespace).await {
+                        Ok(found) => found.into_iter().map(|(key, _)| key),
+                        Err(e) => {
+                            cx.failed(&format!("cannot read the {namespace} of {}", t.key), &e);
+                            continue;
+                        }
+                    };
+                    for key in keys {
+                        tasks
+                            .entry((t.id, key.clone()))
+                            .or_insert_with(|| cx.spawn(start(t.clone(), key)));
+                    }
+                }
+            }
+            Err(e) => cx.failed(&format!("cannot list tenants for {namespace}"), &e),
+        }
+        if !cx.pause(every).await {
+            break;
+        }
+    }
+    for (_, h) in tasks {
+        let _ = h.await;
+    }
+}
+
+/// A new holder name for leases: the host, the process id and a random part.
+fn instance_name() -> Arc<str> {
+    format!(
+        "{}-{}-{:08x}",
+        std::env::var("HOSTNAME").unwrap_or_else(|_| "interlog".into()),
+        std::process::id(),
+        rand::random::<u32>()
+    )
+    .into()
+}
+
 /// Runs `task`, counting it among `worker`'s tasks meanwhile.
 async fn counted(worker: &'static str, task: impl Future<Output = ()>) {
     struct Running(metrics::Gauge);
@@ -126,13 +195,7 @@ impl Runtime {
     /// Starts every worker.
     pub fn start(state: ApiState, workers: Vec<Worker>) -> Runtime {
         let (stop, stopping) = watch::channel(false);
-        let instance: Arc<str> = format!(
-            "{}-{}-{:08x}",
-            std::env::var("HOSTNAME").unwrap_or_else(|_| "interlog".into()),
-            std::process::id(),
-            rand::random::<u32>()
-        )
-        .into();
+        let instance = instance_name();
         let workers = workers
             .into_iter()
             .map(|w| {

@@ -15,15 +15,13 @@ use super::{
     definition, signature, Attempt, Definition, DeliveryState, Failing, DELETED, UPSERTED,
 };
 use interlog_http::background::lease::{Claim, LeasedWork, SaveError};
-use interlog_http::background::{Context, Worker};
+use interlog_http::background::{per_setting, Context, Worker};
 use interlog_http::listing::parse_filter;
 use interlog_model::Engagement;
 use interlog_store::{Change, ChangeKind, Filter, Tenant, CHANGES_TOPIC};
 use rand::Rng;
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::task::JoinHandle;
 
 /// Events read from the feed per batch; the cursor is saved after each (a write that
 /// queues behind whatever else is being written, so batches are large).
@@ -49,39 +47,17 @@ pub fn worker() -> Worker {
 /// Runs until the runtime stops.
 async fn run(cx: Context) {
     let settings = cx.state.config.webhooks.clone();
-    let client = super::target::client(settings.allow_private_targets, settings.timeout);
+    let client = super::target::client(
+        settings.allow_private_targets,
+        settings.timeout,
+        concat!("Interlog-Webhooks/", env!("CARGO_PKG_VERSION")),
+    );
     let delivery = Arc::new(Delivery { cx, client });
-    let cx = &delivery.cx;
-    let mut tasks: HashMap<(i64, String), JoinHandle<()>> = HashMap::new();
-    loop {
-        tasks.retain(|_, h| !h.is_finished());
-        match cx.state.store.tenants().await {
-            Ok(tenants) => {
-                for t in tenants {
-                    let t = Arc::new(t);
-                    let ids = match super::definitions(cx.state.store.as_ref(), &t).await {
-                        Ok(d) => d.into_iter().map(|(id, _)| id).collect::<Vec<_>>(),
-                        Err(e) => {
-                            cx.failed(&format!("cannot read the webhooks of {}", t.key), &e);
-                            continue;
-                        }
-                    };
-                    for id in ids {
-                        tasks
-                            .entry((t.id, id.clone()))
-                            .or_insert_with(|| cx.spawn(deliver(delivery.clone(), t.clone(), id)));
-                    }
-                }
-            }
-            Err(e) => cx.failed("cannot list tenants for webhooks", &e),
-        }
-        if !cx.pause(SCAN).await {
-            break;
-        }
-    }
-    for (_, h) in tasks {
-        let _ = h.await;
-    }
+    let cx = delivery.cx.clone();
+    per_setting(&cx, super::DEFINITIONS, SCAN, |tenant, id| {
+        deliver(delivery.clone(), tenant, id)
+    })
+    .await;
 }
 
 struct Delivery {

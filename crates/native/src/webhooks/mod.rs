@@ -9,10 +9,11 @@ pub mod delivery;
 mod metrics;
 pub mod routes;
 pub mod signature;
-pub mod target;
+/// Where deliveries may go (the framework's outbound checks, shared with connectors).
+pub use interlog_http::outbound as target;
 
 use interlog_http::background::lease::{Lease, Leased};
-use interlog_store::{Result as StoreResult, Store, StoreError, Tenant};
+use interlog_store::{Result as StoreResult, Store, Tenant};
 use serde::{Deserialize, Serialize};
 
 /// Settings namespace of definitions (key: the webhook's id).
@@ -110,21 +111,12 @@ impl Leased for DeliveryState {
     }
 }
 
-fn decode<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> StoreResult<T> {
-    serde_json::from_str(text).map_err(|e| StoreError::backend(format!("stored {what}"), e))
-}
-
 /// The tenant's webhooks, by id.
 pub async fn definitions(
     store: &dyn Store,
     tenant: &Tenant,
 ) -> StoreResult<Vec<(String, Definition)>> {
-    store
-        .settings_in(tenant, DEFINITIONS)
-        .await?
-        .into_iter()
-        .map(|(id, text)| Ok((id, decode("webhook", &text)?)))
-        .collect()
+    interlog_http::settings::read_all(store, tenant, DEFINITIONS).await
 }
 
 pub async fn definition(
@@ -132,18 +124,11 @@ pub async fn definition(
     tenant: &Tenant,
     id: &str,
 ) -> StoreResult<Option<Definition>> {
-    store
-        .setting(tenant, DEFINITIONS, id)
-        .await?
-        .map(|t| decode("webhook", &t))
-        .transpose()
+    interlog_http::settings::read(store, tenant, DEFINITIONS, id).await
 }
 
 pub async fn state(store: &dyn Store, tenant: &Tenant, id: &str) -> StoreResult<DeliveryState> {
-    Ok(store
-        .setting(tenant, STATES, id)
+    Ok(interlog_http::settings::read(store, tenant, STATES, id)
         .await?
-        .map(|t| decode::<DeliveryState>("webhook state", &t))
-        .transpose()?
         .unwrap_or_default())
 }

@@ -150,7 +150,7 @@ pub async fn create(
     let allow = state.config.webhooks.allow_private_targets;
     let url = super::target::check(&new.url, allow)
         .await
-        .map_err(|e| ApiError::field("url", e.trim_start_matches("url: ").to_owned()))?;
+        .map_err(|e| ApiError::field("url", e))?;
     let existing = definitions(state.store.as_ref(), &caller.tenant).await?;
     if existing.len() >= state.config.webhooks.max_per_tenant {
         return Err(ApiError::field(

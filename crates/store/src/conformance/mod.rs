@@ -141,6 +141,7 @@ macro_rules! conformance_tests {
     ($fixture:expr $(,)?) => {
         $crate::conformance_tests!(@borrowed ($fixture)
             identity_links_join_customers_and_unlink,
+            settings_hold_connector_state_byte_for_byte_by_namespace,
             records_expire_and_take_once,
             tenants_are_created_found_listed_and_unique,
             clients_and_users_are_stored_and_scoped,

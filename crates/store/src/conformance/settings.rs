@@ -74,3 +74,66 @@ pub async fn settings_are_per_tenant_and_edited_atomically(store: Arc<dyn Store>
     assert_eq!(removed, None);
     assert_eq!(store.setting(&t, "ns", "counter").await.unwrap(), None);
 }
+
+/// What a connector keeps (its definition and run state, two settings of the tenant; see
+/// the HTTP framework's `connector::stored`): large values read back byte for byte, one
+/// namespace listed whole and alone, a key removed by an edit, and each tenant's alone.
+pub async fn settings_hold_connector_state_byte_for_byte_by_namespace(store: &dyn Store) {
+    let t = new_tenant(store, "connector-settings", None).await;
+    let other = new_tenant(store, "connector-settings-other", None).await;
+    // A definition with a large option (up to 64 KiB of JSON) and text in any script.
+    let big = format!(
+        "{{\"customers\":[{}],\"name\":\"Zoë 東京 \\u0000 ☎\"}}",
+        vec!["{\"phoneNumbers\":[\"+353 19 718 0171\"]}"; 1700].join(",")
+    );
+    assert!(big.len() > 60_000);
+    for id in ["cn_a", "cn_b", "cn_c"] {
+        store.put_setting(&t, "connectors", id, &big).await.unwrap();
+        store
+            .put_setting(
+                &t,
+                "connector-state",
+                id,
+                &format!("{{\"cursor_ms\":{}}}", id.len()),
+            )
+            .await
+            .unwrap();
+    }
+    store
+        .put_setting(&other, "connectors", "cn_z", "{}")
+        .await
+        .unwrap();
+    let listed = store.settings_in(&t, "connectors").await.unwrap();
+    let mut keys: Vec<&str> = listed.iter().map(|(k, _)| k.as_str()).collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        ["cn_a", "cn_b", "cn_c"],
+        "the namespace, whole and alone"
+    );
+    assert!(listed.iter().all(|(_, v)| *v == big), "byte for byte");
+    assert_eq!(
+        store
+            .settings_in(&t, "connector-state")
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    assert!(store
+        .settings_in(&t, "connectors-x")
+        .await
+        .unwrap()
+        .is_empty());
+    // Removed by an edit: gone from reads and the listing.
+    store
+        .update_setting(&t, "connectors", "cn_b", Box::new(|_| Ok(None)))
+        .await
+        .unwrap();
+    assert_eq!(store.setting(&t, "connectors", "cn_b").await.unwrap(), None);
+    assert_eq!(store.settings_in(&t, "connectors").await.unwrap().len(), 2);
+    assert_eq!(
+        store.settings_in(&other, "connectors").await.unwrap(),
+        vec![("cn_z".to_owned(), "{}".to_owned())]
+    );
+}

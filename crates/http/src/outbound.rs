@@ -1,7 +1,9 @@
-//! Where webhooks may be sent. A target on a loopback, private, link-local or otherwise
-//! internal address is refused unless the configuration allows it, both when the webhook
-//! is created and at every delivery (the resolver drops such addresses, so a name that
-//! later resolves inward is refused too); redirects are not followed.
+//! Where the server itself may send requests: webhook deliveries and connectors' calls to a
+//! vendor. A target on a loopback, private, link-local or otherwise internal address is
+//! refused unless the configuration allows it (`[webhooks] allow_private_targets`), both
+//! when the target is registered and at every connection (the resolver drops such
+//! addresses, so a name that later resolves inward is refused too); redirects are not
+//! followed. Without this, a tenant's admin could make the server probe its own network.
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::Url;
@@ -38,18 +40,26 @@ pub fn is_internal(ip: IpAddr) -> bool {
     }
 }
 
-/// Checks a webhook URL: http(s), a host, and (unless allowed) no internal address.
+/// The longest URL the server keeps for a client.
+pub const MAX_URL_BYTES: usize = 2048;
+
+/// Checks a target URL: at most [`MAX_URL_BYTES`], http(s), a host, no credentials in it,
+/// and (unless allowed) no internal address. The error says what is wrong, for a message
+/// naming the field.
 pub async fn check(url: &str, allow_internal: bool) -> Result<Url, String> {
-    let parsed = Url::parse(url).map_err(|e| format!("url: not a URL ({e})"))?;
+    if url.len() > MAX_URL_BYTES {
+        return Err(format!("must be at most {MAX_URL_BYTES} bytes"));
+    }
+    let parsed = Url::parse(url).map_err(|e| format!("not a URL ({e})"))?;
     if !matches!(parsed.scheme(), "http" | "https") {
-        return Err("url: must be http or https".into());
+        return Err("must be http or https".into());
     }
     if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err("url: must not carry credentials".into());
+        return Err("must not carry credentials".into());
     }
     let host = parsed
         .host_str()
-        .ok_or("url: has no host")?
+        .ok_or("has no host")?
         .trim_matches(|c| c == '[' || c == ']')
         .to_owned();
     if allow_internal {
@@ -60,13 +70,13 @@ pub async fn check(url: &str, allow_internal: bool) -> Result<Url, String> {
         Ok(ip) => vec![SocketAddr::new(ip, port)],
         Err(_) => tokio::net::lookup_host((host.as_str(), port))
             .await
-            .map_err(|e| format!("url: {host} does not resolve ({e})"))?
+            .map_err(|e| format!("{host} does not resolve ({e})"))?
             .collect(),
     };
     if addrs.iter().any(|a| is_internal(a.ip())) {
         return Err(format!(
-            "url: {host} is a loopback, private or link-local address; webhooks may not \
-             target internal addresses unless [webhooks] allow_private_targets is set"
+            "{host} is a loopback, private or link-local address; the server does not \
+             send requests to internal addresses unless [webhooks] allow_private_targets is set"
         ));
     }
     Ok(parsed)
@@ -86,26 +96,33 @@ impl Resolve for SafeResolver {
                 .filter(|a| allow || !is_internal(a.ip()))
                 .collect();
             if addrs.is_empty() {
-                return Err(
-                    format!("{} resolves to no address webhooks may use", name.as_str()).into(),
-                );
+                return Err(format!(
+                    "{} resolves to no address the server may send to",
+                    name.as_str()
+                )
+                .into());
             }
             Ok(Box::new(addrs.into_iter()) as Addrs)
         })
     }
 }
 
-/// The HTTP client deliveries use.
-pub fn client(allow_internal: bool, timeout: std::time::Duration) -> reqwest::Client {
+/// An HTTP client for outbound requests: no redirects, the safe resolver, `timeout` per
+/// request, `user_agent` (e.g. `Interlog-Webhooks/0.1.0`).
+pub fn client(
+    allow_internal: bool,
+    timeout: std::time::Duration,
+    user_agent: &str,
+) -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(timeout)
         .connect_timeout(timeout.min(std::time::Duration::from_secs(5)))
         .dns_resolver(Arc::new(SafeResolver { allow_internal }))
-        .user_agent(concat!("Interlog-Webhooks/", env!("CARGO_PKG_VERSION")))
+        .user_agent(user_agent)
         .pool_max_idle_per_host(4)
         .build()
-        .expect("the webhook client builds")
+        .expect("the outbound client builds")
 }
 
 #[cfg(test)]
