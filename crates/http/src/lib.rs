@@ -17,6 +17,7 @@ pub mod error;
 pub mod formats;
 pub mod listing;
 pub mod metrics;
+pub mod outbound;
 pub mod params;
 pub mod record_link;
 pub mod routes;

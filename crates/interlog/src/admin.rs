@@ -247,7 +247,8 @@ pub fn tenant(cmd: TenantCommand) -> Result<(), String> {
     Ok(())
 }
 
-/// Erases a customer's data and prints the receipt.
+/// Erases a customer's data and prints the receipt (or, with `--dry-run`, what would be
+/// erased).
 pub fn erase(args: EraseArgs) -> Result<(), String> {
     let key = interlog_app::keys::signing_key(
         &args.data.data,
@@ -256,23 +257,30 @@ pub fn erase(args: EraseArgs) -> Result<(), String> {
             .as_deref(),
     )?;
     let digest_key = interlog_native::erasures::digest_key(&interlog_http::auth::Signer::new(key));
+    let identifier = interlog_native::erasures::check_identifier(&args.identifier)
+        .map_err(|e| format!("--identifier {e}"))?
+        .to_owned();
     let rt = runtime()?;
     let store = args.data.open(&rt, OpenOptions::default())?;
-    let receipt = rt.block_on(async {
+    let answer = rt.block_on(async {
         let t = find_tenant(store.as_ref(), &args.tenant).await?;
+        if args.dry_run {
+            let d = interlog_native::erasures::dry_run(store.as_ref(), &t, &identifier)
+                .await
+                .map_err(|e| interlog_app::store_url::error_chain(&e))?;
+            return serde_json::to_string(&d).map_err(|e| e.to_string());
+        }
         let by = format!(
             "cli:{}",
             std::env::var("USER").unwrap_or_else(|_| "unknown".into())
         );
-        interlog_native::erasures::erase(store.as_ref(), &digest_key, &t, &args.identifier, &by)
+        let r = interlog_native::erasures::erase(store.as_ref(), &digest_key, &t, &identifier, &by)
             .await
-            .map_err(store_error)
+            .map_err(|e| interlog_app::store_url::error_chain(&e))?;
+        serde_json::to_string(&r).map_err(|e| e.to_string())
     });
     rt.block_on(store.close());
-    println!(
-        "{}",
-        serde_json::to_string(&receipt?).map_err(|e| e.to_string())?
-    );
+    println!("{}", answer?);
     Ok(())
 }
 
@@ -283,6 +291,9 @@ pub struct EraseArgs {
     /// A customer identifier: phone (any formatting), email, account id, custom identifier.
     #[arg(long)]
     identifier: String,
+    /// Only print what would be erased (every identifier reached, with its engagements).
+    #[arg(long)]
+    dry_run: bool,
     #[command(flatten)]
     data: DataArgs,
 }

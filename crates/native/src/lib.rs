@@ -31,7 +31,7 @@ pub static API: Api = Api {
             tenant.key, e.id
         )))
     },
-    workers: || vec![webhooks::delivery::worker()],
+    workers: || vec![webhooks::delivery::worker(), erasures::worker::worker()],
     demo: Demo {
         calls: Some(demo_calls),
         ..Demo::NONE
