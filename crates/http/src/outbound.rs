@@ -22,7 +22,7 @@
 use ipnet::{Ipv4Net, Ipv6Net};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::Url;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, LazyLock};
 
 /// Longest URL the server stores and calls (bytes).
@@ -46,22 +46,58 @@ enum Rule {
 const V4: &[(&str, &str, Rule)] = &[
     ("0.0.0.0/8", "\"this network\" (RFC 791)", Rule::Refuse),
     ("10.0.0.0/8", "private use (RFC 1918)", Rule::Refuse),
-    ("100.64.0.0/10", "shared address space (RFC 6598)", Rule::Refuse),
+    (
+        "100.64.0.0/10",
+        "shared address space (RFC 6598)",
+        Rule::Refuse,
+    ),
     ("127.0.0.0/8", "loopback (RFC 1122)", Rule::Refuse),
     ("169.254.0.0/16", "link local (RFC 3927)", Rule::Refuse),
     ("172.16.0.0/12", "private use (RFC 1918)", Rule::Refuse),
-    ("192.0.0.0/24", "IETF protocol assignments (RFC 6890)", Rule::Refuse),
-    ("192.0.0.9/32", "port control protocol anycast (RFC 7723)", Rule::Allow),
-    ("192.0.0.10/32", "traversal using relays around NAT anycast (RFC 8155)", Rule::Allow),
-    ("192.0.2.0/24", "documentation, TEST-NET-1 (RFC 5737)", Rule::Refuse),
-    ("192.88.99.0/24", "deprecated 6to4 relay anycast (RFC 7526)", Rule::Refuse),
+    (
+        "192.0.0.0/24",
+        "IETF protocol assignments (RFC 6890)",
+        Rule::Refuse,
+    ),
+    (
+        "192.0.0.9/32",
+        "port control protocol anycast (RFC 7723)",
+        Rule::Allow,
+    ),
+    (
+        "192.0.0.10/32",
+        "traversal using relays around NAT anycast (RFC 8155)",
+        Rule::Allow,
+    ),
+    (
+        "192.0.2.0/24",
+        "documentation, TEST-NET-1 (RFC 5737)",
+        Rule::Refuse,
+    ),
+    (
+        "192.88.99.0/24",
+        "deprecated 6to4 relay anycast (RFC 7526)",
+        Rule::Refuse,
+    ),
     ("192.168.0.0/16", "private use (RFC 1918)", Rule::Refuse),
     ("198.18.0.0/15", "benchmarking (RFC 2544)", Rule::Refuse),
-    ("198.51.100.0/24", "documentation, TEST-NET-2 (RFC 5737)", Rule::Refuse),
-    ("203.0.113.0/24", "documentation, TEST-NET-3 (RFC 5737)", Rule::Refuse),
+    (
+        "198.51.100.0/24",
+        "documentation, TEST-NET-2 (RFC 5737)",
+        Rule::Refuse,
+    ),
+    (
+        "203.0.113.0/24",
+        "documentation, TEST-NET-3 (RFC 5737)",
+        Rule::Refuse,
+    ),
     ("224.0.0.0/4", "multicast (RFC 5771)", Rule::Refuse),
     ("240.0.0.0/4", "reserved (RFC 1112)", Rule::Refuse),
-    ("255.255.255.255/32", "limited broadcast (RFC 919)", Rule::Refuse),
+    (
+        "255.255.255.255/32",
+        "limited broadcast (RFC 919)",
+        Rule::Refuse,
+    ),
 ];
 
 /// IPv6 ranges: the IANA IPv6 Special-Purpose Address Registry, plus multicast and the
@@ -69,28 +105,76 @@ const V4: &[(&str, &str, Rule)] = &[
 const V6: &[(&str, &str, Rule)] = &[
     ("::/128", "unspecified address (RFC 4291)", Rule::Refuse),
     ("::1/128", "loopback (RFC 4291)", Rule::Refuse),
-    ("::/96", "deprecated IPv4-compatible address (RFC 4291)", Rule::Refuse),
-    ("::ffff:0:0/96", "IPv4-mapped address (RFC 4291)", Rule::EmbeddedLast32),
-    ("::ffff:0:0:0/96", "IPv4-translated address (RFC 2765)", Rule::Refuse),
-    ("64:ff9b::/96", "NAT64 well-known prefix (RFC 6052)", Rule::EmbeddedLast32),
-    ("64:ff9b:1::/48", "local-use NAT64 prefix (RFC 8215)", Rule::Refuse),
+    (
+        "::/96",
+        "deprecated IPv4-compatible address (RFC 4291)",
+        Rule::Refuse,
+    ),
+    (
+        "::ffff:0:0/96",
+        "IPv4-mapped address (RFC 4291)",
+        Rule::EmbeddedLast32,
+    ),
+    (
+        "::ffff:0:0:0/96",
+        "IPv4-translated address (RFC 2765)",
+        Rule::Refuse,
+    ),
+    (
+        "64:ff9b::/96",
+        "NAT64 well-known prefix (RFC 6052)",
+        Rule::EmbeddedLast32,
+    ),
+    (
+        "64:ff9b:1::/48",
+        "local-use NAT64 prefix (RFC 8215)",
+        Rule::Refuse,
+    ),
     ("100::/64", "discard-only (RFC 6666)", Rule::Refuse),
     ("100:0:0:1::/64", "dummy prefix (RFC 9780)", Rule::Refuse),
-    ("2001::/23", "IETF protocol assignments (RFC 2928)", Rule::Refuse),
-    ("2001:1::1/128", "port control protocol anycast (RFC 7723)", Rule::Allow),
-    ("2001:1::2/128", "traversal using relays around NAT anycast (RFC 8155)", Rule::Allow),
-    ("2001:1::3/128", "DNS-SD service registration protocol anycast (RFC 9665)", Rule::Allow),
-    ("2001:3::/32", "automatic multicast tunneling (RFC 7450)", Rule::Allow),
+    (
+        "2001::/23",
+        "IETF protocol assignments (RFC 2928)",
+        Rule::Refuse,
+    ),
+    (
+        "2001:1::1/128",
+        "port control protocol anycast (RFC 7723)",
+        Rule::Allow,
+    ),
+    (
+        "2001:1::2/128",
+        "traversal using relays around NAT anycast (RFC 8155)",
+        Rule::Allow,
+    ),
+    (
+        "2001:1::3/128",
+        "DNS-SD service registration protocol anycast (RFC 9665)",
+        Rule::Allow,
+    ),
+    (
+        "2001:3::/32",
+        "automatic multicast tunneling (RFC 7450)",
+        Rule::Allow,
+    ),
     ("2001:4:112::/48", "AS112-v6 (RFC 7535)", Rule::Allow),
     ("2001:20::/28", "ORCHIDv2 (RFC 7343)", Rule::Allow),
-    ("2001:30::/28", "drone remote ID protocol entity tags (RFC 9374)", Rule::Allow),
+    (
+        "2001:30::/28",
+        "drone remote ID protocol entity tags (RFC 9374)",
+        Rule::Allow,
+    ),
     ("2001:db8::/32", "documentation (RFC 3849)", Rule::Refuse),
     ("2002::/16", "6to4 (RFC 3056)", Rule::Embedded6to4),
     ("3fff::/20", "documentation (RFC 9637)", Rule::Refuse),
     ("5f00::/16", "segment routing SIDs (RFC 9602)", Rule::Refuse),
     ("fc00::/7", "unique local (RFC 4193)", Rule::Refuse),
     ("fe80::/10", "link-local unicast (RFC 4291)", Rule::Refuse),
-    ("fec0::/10", "deprecated site-local unicast (RFC 3879)", Rule::Refuse),
+    (
+        "fec0::/10",
+        "deprecated site-local unicast (RFC 3879)",
+        Rule::Refuse,
+    ),
     ("ff00::/8", "multicast (RFC 4291)", Rule::Refuse),
 ];
 
@@ -242,6 +326,7 @@ pub fn guarded_client(allow_internal: bool) -> reqwest::ClientBuilder {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use std::net::Ipv6Addr;
 
     fn refused(ip: &str) -> bool {
         is_internal(ip.parse().unwrap())
@@ -398,7 +483,9 @@ mod tests {
     async fn urls_are_checked() {
         assert!(check_url("http://127.0.0.1:9/x", false).await.is_err());
         assert!(check_url("http://[::1]/x", false).await.is_err());
-        assert!(check_url("http://[64:ff9b::7f00:1]/x", false).await.is_err());
+        assert!(check_url("http://[64:ff9b::7f00:1]/x", false)
+            .await
+            .is_err());
         assert!(check_url("http://localhost/x", false).await.is_err());
         assert!(check_url("http://127.0.0.1:9/x", true).await.is_ok());
         assert!(check_url("ftp://example.com/x", true).await.is_err());
@@ -406,7 +493,10 @@ mod tests {
         assert!(check_url("http://93.184.216.34/x", false).await.is_ok());
         let long = format!("http://93.184.216.34/{}", "a".repeat(MAX_URL_BYTES));
         let refused = check_url(&long, false).await.unwrap_err();
-        assert!(refused.contains("2048") && !refused.contains("aaaa"), "{refused}");
+        assert!(
+            refused.contains("2048") && !refused.contains("aaaa"),
+            "{refused}"
+        );
         let literal = Url::parse("http://[::7f00:1]/x").unwrap();
         assert!(refused_literal(&literal, false).is_some());
         assert!(refused_literal(&literal, true).is_none());

@@ -34,6 +34,14 @@ use utoipa::{Modify, OpenApi};
         crate::webhooks::routes::deliveries,
         crate::erasures::create,
         crate::erasures::get,
+        crate::access::clients,
+        crate::access::delete_client,
+        crate::access::disable_client,
+        crate::access::enable_client,
+        crate::access::users,
+        crate::access::delete_user,
+        crate::access::disable_user,
+        crate::access::enable_user,
     ),
     components(schemas(
         crate::listing::EngagementPage,
@@ -53,6 +61,12 @@ use utoipa::{Modify, OpenApi};
         crate::webhooks::Attempt,
         crate::erasures::ErasureRequest,
         crate::erasures::Receipt,
+        crate::erasures::DryRun,
+        crate::erasures::ReachedIdentifier,
+        crate::access::ClientView,
+        crate::access::ClientList,
+        crate::access::UserView,
+        crate::access::UserList,
     )),
     modifiers(&BearerAuth, &TenantOperations, &ProblemResponses),
     tags(
@@ -61,6 +75,7 @@ use utoipa::{Modify, OpenApi};
         (name = "changes", description = "The change feed: every write and deletion, in order"),
         (name = "webhooks", description = "Push delivery of the change feed, signed as Standard Webhooks"),
         (name = "erasures", description = "Erasure of a customer's data (GDPR Art. 17)"),
+        (name = "access", description = "The tenant's API clients and users: list, disable, enable, delete (revocation)"),
     )
 )]
 pub struct NativeApi;

@@ -9,7 +9,11 @@ use interlog_store::Result;
 use tokio_postgres::Transaction;
 
 /// Removes the rows derived from the engagements `ids` being deleted.
-pub(crate) async fn forget(_tx: &Transaction<'_>, _tenant: &TenantCtx, _ids: &[&str]) -> Result<()> {
+pub(crate) async fn forget(
+    _tx: &Transaction<'_>,
+    _tenant: &TenantCtx,
+    _ids: &[&str],
+) -> Result<()> {
     // No derived table yet beyond search terms; each one added deletes its rows here.
     Ok(())
 }

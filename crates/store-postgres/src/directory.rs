@@ -288,7 +288,12 @@ pub(crate) async fn users(pool: &Pool, tenant: i64) -> Result<Vec<User>> {
 
 /// Records that `subject` of `tenant` was revoked at `now`, moves the epoch, and removes
 /// the subject's expiring records.
-async fn record_revocation(tx: &Transaction<'_>, tenant: i64, subject: &str, now: i64) -> Result<()> {
+async fn record_revocation(
+    tx: &Transaction<'_>,
+    tenant: i64,
+    subject: &str,
+    now: i64,
+) -> Result<()> {
     tx.execute(
         "INSERT INTO revocations (subject, tenant_id, revoked_at) VALUES ($1, $2, $3)
          ON CONFLICT (subject) DO UPDATE SET tenant_id = excluded.tenant_id,
@@ -297,9 +302,12 @@ async fn record_revocation(tx: &Transaction<'_>, tenant: i64, subject: &str, now
     )
     .await
     .map_err(db("record a revocation"))?;
-    tx.execute("UPDATE revocation_epoch SET epoch = epoch + 1 WHERE id = 1", &[])
-        .await
-        .map_err(db("move the revocation epoch"))?;
+    tx.execute(
+        "UPDATE revocation_epoch SET epoch = epoch + 1 WHERE id = 1",
+        &[],
+    )
+    .await
+    .map_err(db("move the revocation epoch"))?;
     tx.execute(
         "DELETE FROM records WHERE tenant_id = $1 AND owner = $2",
         &[&tenant, &subject],
@@ -375,7 +383,9 @@ pub(crate) async fn enable(pool: &Pool, tenant: i64, users: bool, key: &str) -> 
     let conn = pool.get().await.map_err(pool_error)?;
     let n = conn
         .execute(
-            &format!("UPDATE {table} SET disabled_at = NULL WHERE tenant_id = $1 AND {key_column} = $2"),
+            &format!(
+                "UPDATE {table} SET disabled_at = NULL WHERE tenant_id = $1 AND {key_column} = $2"
+            ),
             &[&tenant, &key],
         )
         .await
@@ -412,7 +422,10 @@ pub(crate) async fn revocations(pool: &Pool) -> Result<(i64, Vec<Revocation>)> {
         .map_err(db("read the revocation epoch"))?
         .get(0);
     let list = tx
-        .query("SELECT subject, tenant_id, revoked_at FROM revocations", &[])
+        .query(
+            "SELECT subject, tenant_id, revoked_at FROM revocations",
+            &[],
+        )
         .await
         .map_err(db("read revocations"))?
         .iter()

@@ -36,8 +36,8 @@ use interlog_store::{
     error_chain, ChangePage, Changes, Client, DeleteReason, Directory, DurableSettings,
     EngagementEdit, Engagements, ExpiringRecords, Filter, Identifier, IdentityLinks,
     LinkedIdentifier, LocalSubscribers, NewClient, NewTenant, NewUser, Notifications, OpenOptions,
-    Page, Query, Record, Result, Revocation, Revoke, SettingEdit, Store, StoreError, StoredEngagement, Subscription,
-    Tenant, UpsertOutcome, User,
+    Page, Query, Record, Result, Revocation, Revoke, SettingEdit, Store, StoreError,
+    StoredEngagement, Subscription, Tenant, UpsertOutcome, User,
 };
 use rows::{Row, TenantCtx};
 use std::sync::Arc;

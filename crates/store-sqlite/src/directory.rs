@@ -298,7 +298,16 @@ pub(crate) fn revoke_client(
     how: Revoke,
     now: Timestamp,
 ) -> Result<bool> {
-    revoke(conn, tenant, "clients", "client_id", "client_id", client_id, how, now.as_millisecond())
+    revoke(
+        conn,
+        tenant,
+        "clients",
+        "client_id",
+        "client_id",
+        client_id,
+        how,
+        now.as_millisecond(),
+    )
 }
 
 pub(crate) fn revoke_user(
@@ -308,11 +317,26 @@ pub(crate) fn revoke_user(
     how: Revoke,
     now: Timestamp,
 ) -> Result<bool> {
-    revoke(conn, tenant, "users", "username", "id", username, how, now.as_millisecond())
+    revoke(
+        conn,
+        tenant,
+        "users",
+        "username",
+        "id",
+        username,
+        how,
+        now.as_millisecond(),
+    )
 }
 
 /// Enables a disabled client (`table` clients) or user (users) again.
-pub(crate) fn enable(conn: &Connection, tenant: i64, table: &str, key_column: &str, key: &str) -> Result<bool> {
+pub(crate) fn enable(
+    conn: &Connection,
+    tenant: i64,
+    table: &str,
+    key_column: &str,
+    key: &str,
+) -> Result<bool> {
     conn.prepare_cached(&format!(
         "UPDATE {table} SET disabled_at = NULL WHERE tenant_id = ?1 AND {key_column} = ?2"
     ))
@@ -385,8 +409,11 @@ pub(crate) fn delete_tenant(conn: &Connection, tenant: i64, now: Timestamp) -> R
         .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
         .map_err(db("list a tenant's tables"))?;
     for table in tables.iter().filter(|t| !KEPT.contains(&t.as_str())) {
-        conn.execute(&format!("DELETE FROM \"{table}\" WHERE tenant_id = ?1"), [tenant])
-            .map_err(db("delete a tenant's rows"))?;
+        conn.execute(
+            &format!("DELETE FROM \"{table}\" WHERE tenant_id = ?1"),
+            [tenant],
+        )
+        .map_err(db("delete a tenant's rows"))?;
     }
     if let Some((last, pruned)) = pruned {
         // A writer elsewhere that remembers the tenant's value numbers forgets them, should

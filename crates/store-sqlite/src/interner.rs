@@ -94,7 +94,12 @@ impl Interner {
     }
 
     /// The number of `value`, if it has one (no new number).
-    pub(crate) fn find(&mut self, conn: &Connection, tenant: i64, value: &str) -> Result<Option<i64>> {
+    pub(crate) fn find(
+        &mut self,
+        conn: &Connection,
+        tenant: i64,
+        value: &str,
+    ) -> Result<Option<i64>> {
         self.check(conn, tenant)?;
         match self.known.get(&(tenant, value) as &dyn Key) {
             Some(id) => Ok(Some(*id)),

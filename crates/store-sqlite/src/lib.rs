@@ -27,8 +27,7 @@ use interlog_store::{
     ChangePage, Changes, Client, DeleteReason, Directory, DurableSettings, EngagementEdit,
     Engagements, ExpiringRecords, Filter, Identifier, IdentityLinks, LinkedIdentifier, NewClient,
     NewTenant, NewUser, OpenOptions, Page, Query, Record, Result, Revocation, Revoke, SettingEdit,
-    Store, StoreError,
-    StoredEngagement, Tenant, UpsertOutcome, User, CHANGES_TOPIC,
+    Store, StoreError, StoredEngagement, Tenant, UpsertOutcome, User, CHANGES_TOPIC,
 };
 use rows::{Row, TenantCtx};
 use rusqlite::Connection;

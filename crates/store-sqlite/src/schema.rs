@@ -41,10 +41,7 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0007_compact_form.sql"),
         step: Some(crate::upgrade::compact_form),
     },
-    sql(
-        8,
-        include_str!("../migrations/0008_term_value_pruning.sql"),
-    ),
+    sql(8, include_str!("../migrations/0008_term_value_pruning.sql")),
     sql(9, include_str!("../migrations/0009_revocation.sql")),
 ];
 

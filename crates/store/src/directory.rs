@@ -239,8 +239,7 @@ pub trait Directory: Send + Sync {
     /// Disables or deletes a client of the tenant and, in the same transaction, records
     /// the revocation (moving the epoch) and removes the expiring records it owns
     /// (sessions, refresh tokens); false when the tenant has no such client.
-    async fn revoke_client(&self, tenant: &Tenant, client_id: &str, how: Revoke)
-        -> Result<bool>;
+    async fn revoke_client(&self, tenant: &Tenant, client_id: &str, how: Revoke) -> Result<bool>;
     /// The same for a user, by username.
     async fn revoke_user(&self, tenant: &Tenant, username: &str, how: Revoke) -> Result<bool>;
     /// Enables a disabled client again (what it was issued before stays revoked); false

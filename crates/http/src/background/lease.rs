@@ -131,8 +131,8 @@ impl<'a> LeasedWork<'a> {
         &self,
         change: impl FnOnce(&mut S) -> Result<(), &'static str> + Send + 'static,
     ) -> Result<S, StoreError> {
-        let updated = self
-                .store
+        let updated =
+            self.store
                 .update_setting(
                     self.tenant,
                     self.namespace,
@@ -238,8 +238,7 @@ impl<'a> LeasedWork<'a> {
     pub fn holds<S: Leased>(&self, s: &S) -> bool {
         !s.is_paused()
             && s.lease().is_some_and(|Lease(owner, until)| {
-                *owner == self.holder
-                    && *until - now_ms() > self.length.as_millis() as i64 / 2
+                *owner == self.holder && *until - now_ms() > self.length.as_millis() as i64 / 2
             })
     }
 }

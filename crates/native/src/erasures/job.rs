@@ -191,7 +191,7 @@ pub async fn run(
                 .map(|r| r.key)
                 .collect();
             let saved = keys.clone();
-            job = work.save::<Job>(move |j| j.keys = Some(saved)).await?;
+            work.save::<Job>(move |j| j.keys = Some(saved)).await?;
             keys
         }
     };
@@ -206,12 +206,11 @@ pub async fn run(
             }
             let ids: Vec<String> = page.items.into_iter().map(|s| s.id).collect();
             let batch = ids.clone();
-            job = work
-                .save::<Job>(move |j| {
-                    j.erased += last;
-                    j.pending = batch;
-                })
-                .await?;
+            work.save::<Job>(move |j| {
+                j.erased += last;
+                j.pending = batch;
+            })
+            .await?;
             last = store
                 .delete_many(tenant, &ids, DeleteReason::Erased)
                 .await?;

@@ -249,7 +249,15 @@ pub async fn create(
     let key = digest_key(&state.signer);
     let task_id = id.clone();
     let task = tokio::spawn(async move {
-        let work = LeasedWork::held_by(store.as_ref(), holder, WORKER, &tenant, JOBS, &task_id, LEASE);
+        let work = LeasedWork::held_by(
+            store.as_ref(),
+            holder,
+            WORKER,
+            &tenant,
+            JOBS,
+            &task_id,
+            LEASE,
+        );
         job::run(store.as_ref(), &work, &key, &tenant, &task_id).await
     });
     let location = format!("/api/v1/tenants/{}/erasures/{id}", caller.tenant.key);
@@ -271,7 +279,12 @@ pub async fn create(
             let view = so_far.map(|j| running(&id, &j)).ok_or_else(|| {
                 ApiError::internal(StoreError::backend("erasure", "its record vanished"))
             })?;
-            Ok((StatusCode::ACCEPTED, [(header::LOCATION, location)], Json(view)).into_response())
+            Ok((
+                StatusCode::ACCEPTED,
+                [(header::LOCATION, location)],
+                Json(view),
+            )
+                .into_response())
         }
     }
 }

@@ -32,7 +32,9 @@ pub struct Reached {
 /// Why the identifiers could not be collected.
 #[derive(Debug, thiserror::Error)]
 pub enum ReachError {
-    #[error("the identifier reaches more than {MAX_IDENTIFIERS} identifiers through shared engagements")]
+    #[error(
+        "the identifier reaches more than {MAX_IDENTIFIERS} identifiers through shared engagements"
+    )]
     TooMany,
     #[error(transparent)]
     Store(#[from] StoreError),

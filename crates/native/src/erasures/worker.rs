@@ -36,7 +36,9 @@ async fn resume(cx: Context) {
                             _ = cx.stopping() => return,
                         };
                         match done {
-                            Ok(r) => tracing::info!(tenant = %t.key, erasure = %id, engagements = r.engagements_erased, "interrupted erasure finished"),
+                            Ok(r) => {
+                                tracing::info!(tenant = %t.key, erasure = %id, engagements = r.engagements_erased, "interrupted erasure finished")
+                            }
                             Err(JobError::Held | JobError::Gone) => {}
                             Err(e) => cx.failed(&format!("cannot finish erasure {id}"), &e),
                         }

@@ -383,7 +383,9 @@ async fn send(d: &Delivery, id: &str, def: &Definition, change: &Change) -> Atte
         Ok(url) => match refused_literal(&url, allow) {
             Some(range) => (
                 None,
-                Some(format!("the address is in a special-purpose range ({range})")),
+                Some(format!(
+                    "the address is in a special-purpose range ({range})"
+                )),
             ),
             None => post(d, url, &message_id, def, change).await,
         },
@@ -440,7 +442,10 @@ async fn post(
         Ok(res) => {
             let status = res.status();
             let size = answer_size(res).await;
-            (Some(status.as_u16()), Some(format!("HTTP {status} ({size})")))
+            (
+                Some(status.as_u16()),
+                Some(format!("HTTP {status} ({size})")),
+            )
         }
         Err(e) => {
             tracing::debug!(error = %interlog_http::error::error_chain(&e), "webhook delivery failed");

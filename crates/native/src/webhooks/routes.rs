@@ -310,9 +310,7 @@ pub async fn deliveries(
     let (d, s) = load(&state, &caller.tenant, &id).await?;
     let mut older = s.recent.iter().rev().filter(|a| a.number < before);
     let attempts: Vec<Attempt> = older.by_ref().take(limit).cloned().collect();
-    let next_before = older
-        .next()
-        .and_then(|_| attempts.last().map(|a| a.number));
+    let next_before = older.next().and_then(|_| attempts.last().map(|a| a.number));
     Ok(Json(Deliveries {
         webhook: view(&id, &d, &s, false),
         attempts,
