@@ -156,10 +156,13 @@ impl Interner {
         let mut pending: HashMap<i64, HashSet<i64>> = HashMap::new();
         let mut pruned_tenants = HashSet::new();
         for (tenant, value, id) in orphans {
-            if !pending.contains_key(&tenant) {
-                pending.insert(tenant, pending_values(conn, tenant)?);
-            }
-            if pending[&tenant].contains(&id) {
+            let referred = match pending.entry(tenant) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(pending_values(conn, tenant)?)
+                }
+            };
+            if referred.contains(&id) {
                 continue;
             }
             let removed = conn

@@ -10,13 +10,32 @@
 //! the epoch read while others that arrive meanwhile wait for the same read. The list holds
 //! one entry per revoked subject ever (tens of bytes each).
 
-use interlog_store::{Store, StoreError};
+use async_trait::async_trait;
+use interlog_store::{Revocation, Store, StoreError};
 use std::collections::HashMap;
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
 /// The longest a revocation in the store goes unseen by an instance that serves requests.
 pub const HORIZON: Duration = Duration::from_secs(1);
+
+/// Where revocations are read from: the store (and, in the benchmark, a list in memory).
+#[async_trait]
+pub trait RevocationSource: Send + Sync {
+    async fn revocation_epoch(&self) -> Result<i64, StoreError>;
+    async fn revocations(&self) -> Result<(i64, Vec<Revocation>), StoreError>;
+}
+
+#[async_trait]
+impl RevocationSource for dyn Store {
+    async fn revocation_epoch(&self) -> Result<i64, StoreError> {
+        interlog_store::Directory::revocation_epoch(self).await
+    }
+
+    async fn revocations(&self) -> Result<(i64, Vec<Revocation>), StoreError> {
+        interlog_store::Directory::revocations(self).await
+    }
+}
 
 /// This instance's copy of the revocations.
 #[derive(Default)]
@@ -62,7 +81,7 @@ impl Revocations {
     /// revoked, as of at most [`HORIZON`] ago.
     pub async fn check(
         &self,
-        store: &dyn Store,
+        store: &(impl RevocationSource + ?Sized),
         subject: &str,
         issued_at_ms: i64,
     ) -> Result<Checked, StoreError> {
@@ -90,7 +109,7 @@ impl Revocations {
     }
 
     /// Reads the epoch, and the list when the epoch moved; whether it did.
-    async fn refresh(&self, store: &dyn Store) -> Result<bool, StoreError> {
+    async fn refresh(&self, store: &(impl RevocationSource + ?Sized)) -> Result<bool, StoreError> {
         let started = Instant::now();
         let epoch = store.revocation_epoch().await?;
         let known = self.current.read().expect("revocations lock").epoch;
