@@ -508,6 +508,13 @@ pub fn client(cmd: ClientCommand) -> Result<(), String> {
         }
         ClientCommand::Enable(a) => return change_subject(a, false, Change::Enable),
     };
+    if scopes.len() > 50
+        || scopes
+            .iter()
+            .any(|s| s.is_empty() || s.chars().count() > 128)
+    {
+        return Err("--scope: at most 50 scopes of 1–128 characters".into());
+    }
     let rt = runtime()?;
     let store = data.open(&rt, OpenOptions::default())?;
     let out = rt.block_on(async {
