@@ -32,6 +32,11 @@ async fn token_of(app: &TestApp, id: &str) -> String {
     v["access_token"].as_str().unwrap().to_owned()
 }
 
+/// `method path` as the tenant's admin.
+async fn as_admin(app: &TestApp, method: Method, path: &str) -> reqwest::Response {
+    app.call(method, path, Some(&app.admin), None).await
+}
+
 /// The status of a listing with `token` on the server at `base`.
 async fn listing(app: &TestApp, base: &str, token: &str) -> u16 {
     app.http
@@ -144,14 +149,12 @@ async fn revoked_clients_and_users_are_refused_on_every_instance_within_seconds(
     }
 
     // Disabling the client: its token stops working everywhere, it gets no new one.
-    let r = app
-        .call(
-            Method::POST,
-            "/api/v1/tenants/acme/clients/ops-client/disable",
-            Some(&app.admin),
-            None,
-        )
-        .await;
+    let r = as_admin(
+        &app,
+        Method::POST,
+        "/api/v1/tenants/acme/clients/ops-client/disable",
+    )
+    .await;
     let since = Instant::now();
     assert_eq!(r.status(), 200);
     let view: Value = r.json().await.unwrap();
@@ -181,28 +184,19 @@ async fn revoked_clients_and_users_are_refused_on_every_instance_within_seconds(
 
     // Enabled again, it gets new tokens; the one it held before stays refused.
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let r = app
-        .call(
-            Method::POST,
-            "/api/v1/tenants/acme/clients/ops-client/enable",
-            Some(&app.admin),
-            None,
-        )
-        .await;
+    let r = as_admin(
+        &app,
+        Method::POST,
+        "/api/v1/tenants/acme/clients/ops-client/enable",
+    )
+    .await;
     assert_eq!(r.status(), 200);
     let fresh = token_of(&app, "ops-client").await;
     assert_eq!(listing(&app, &bases[1], &fresh).await, 200);
     assert_eq!(listing(&app, &bases[1], &token).await, 401);
 
     // Deleting the user ends their explorer session everywhere.
-    let r = app
-        .call(
-            Method::DELETE,
-            "/api/v1/tenants/acme/users/ops-user",
-            Some(&app.admin),
-            None,
-        )
-        .await;
+    let r = as_admin(&app, Method::DELETE, "/api/v1/tenants/acme/users/ops-user").await;
     let since = Instant::now();
     assert_eq!(r.status(), 204);
     refused_everywhere(
@@ -212,25 +206,16 @@ async fn revoked_clients_and_users_are_refused_on_every_instance_within_seconds(
         303,
     )
     .await;
-    let r = app
-        .call(
-            Method::DELETE,
-            "/api/v1/tenants/acme/users/ops-user",
-            Some(&app.admin),
-            None,
-        )
-        .await;
+    let r = as_admin(&app, Method::DELETE, "/api/v1/tenants/acme/users/ops-user").await;
     assert_problem(r, 404, "not_found").await;
 
     // Deleting the client ends its fresh token too.
-    let r = app
-        .call(
-            Method::DELETE,
-            "/api/v1/tenants/acme/clients/ops-client",
-            Some(&app.admin),
-            None,
-        )
-        .await;
+    let r = as_admin(
+        &app,
+        Method::DELETE,
+        "/api/v1/tenants/acme/clients/ops-client",
+    )
+    .await;
     let since = Instant::now();
     assert_eq!(r.status(), 204);
     refused_everywhere(
@@ -265,14 +250,12 @@ async fn only_an_admin_of_the_tenant_revokes_its_clients_and_users() {
     let beta = app.store.tenant("beta").await.unwrap().unwrap();
     app.create_client_with_app_key(&beta, "beta-client", "k")
         .await;
-    let r = app
-        .call(
-            Method::POST,
-            "/api/v1/tenants/acme/clients/beta-client/disable",
-            Some(&app.admin),
-            None,
-        )
-        .await;
+    let r = as_admin(
+        &app,
+        Method::POST,
+        "/api/v1/tenants/acme/clients/beta-client/disable",
+    )
+    .await;
     assert_problem(r, 404, "not_found").await;
     assert!(!token_of(&app, "beta-client").await.is_empty());
     let (status, _) = app
