@@ -474,3 +474,48 @@ async fn the_database_files_keep_nothing_of_an_erased_customer() {
         "another customer stays"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_identifier_many_customers_share_is_refused_and_nothing_is_erased() {
+    let app = spawn_app().await;
+    // A switchboard number on every engagement, each with a customer email of its own.
+    let engagements: Vec<interlog_model::Engagement> = (0..1001)
+        .map(|i| {
+            let mut e: interlog_model::Engagement = serde_json::from_value(json!({
+                "id": format!("s{i}"), "started_at": "2024-05-01T10:00:00Z",
+                "customer": {"phones": ["+353 1 555 0000"], "emails": [format!("c{i}@example.org")]}
+            }))
+            .unwrap();
+            e.normalize();
+            e
+        })
+        .collect();
+    app.store
+        .upsert_many(&app.tenant, engagements)
+        .await
+        .unwrap();
+    for dry_run in [true, false] {
+        let (status, p) = erase(
+            &app,
+            json!({"identifier": "c7@example.org", "dry_run": dry_run}),
+        )
+        .await;
+        assert_eq!(status, 422, "{p}");
+        assert_eq!(p["errors"][0]["field"], "identifier", "{p}");
+        assert!(p["detail"].as_str().unwrap().contains("1000"), "{p}");
+    }
+    let (_, page) = app
+        .get_json_as(
+            "/api/v1/tenants/acme/engagements?limit=1&count=exact",
+            &app.admin,
+        )
+        .await;
+    assert_eq!(page["total"], 1001, "nothing erased");
+    // No record of the refused erasure is left to be tried again.
+    assert!(app
+        .store
+        .settings_in(&app.tenant, "erasure-jobs")
+        .await
+        .unwrap()
+        .is_empty());
+}

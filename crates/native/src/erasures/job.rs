@@ -185,11 +185,17 @@ pub async fn run(
     let keys = match job.keys.clone() {
         Some(keys) => keys,
         None => {
-            let keys: Vec<String> = reach(store, tenant, &job.identifier)
-                .await?
-                .into_iter()
-                .map(|r| r.key)
-                .collect();
+            let reached = match reach(store, tenant, &job.identifier).await {
+                Ok(reached) => reached,
+                Err(e @ ReachError::TooMany) => {
+                    // Refused for good: nothing was erased, and the record (with the
+                    // identifier) goes rather than be tried again forever.
+                    forget(store, tenant, id).await?;
+                    return Err(e.into());
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let keys: Vec<String> = reached.into_iter().map(|r| r.key).collect();
             let saved = keys.clone();
             work.save::<Job>(move |j| j.keys = Some(saved)).await?;
             keys
