@@ -252,7 +252,18 @@ async fn a_failing_receiver_gets_retries_until_it_takes_everything_in_order() {
         .collect();
     assert_eq!(errors, [kept.as_str(); 3], "{d}");
 
-    // The attempts come in pages, newest first.
+    // The attempts come in pages, newest first (once the last batch's are saved: the
+    // receiver may have the events before the server records how it answered).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, d) = app
+            .get_json_as(&format!("{HOOKS}/{id}/deliveries?limit=100"), &app.admin)
+            .await;
+        if d["attempts"].as_array().unwrap().len() >= 8 || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let mut numbers = Vec::new();
     let mut path = format!("{HOOKS}/{id}/deliveries?limit=3");
     loop {
@@ -426,4 +437,67 @@ async fn internal_targets_and_bad_definitions_are_refused() {
         let p = assert_problem(r, 422, "validation_failed").await;
         assert_eq!(p["errors"][0]["field"], "url", "{host}: {p}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_that_may_not_call_internal_addresses_refuses_them_at_delivery() {
+    // One instance, allowed to, registers webhooks on a loopback address and a name that
+    // resolves to one; it stops, and an instance on the same store that is not allowed
+    // delivers: it refuses to connect, whatever the registration said.
+    let mut app = spawn_app_with(TestConfig::toml(ALLOW)).await;
+    let receiver = Receiver::default();
+    let url = receiver.start().await;
+    let by_name = url.replace("127.0.0.1", "localhost");
+    let mut ids = Vec::new();
+    for u in [&url, &by_name] {
+        let (status, hook) =
+            register(&app, json!({"url": u, "events": ["engagement.upserted"]})).await;
+        assert_eq!(status, 201, "{hook}");
+        ids.push(hook["id"].as_str().unwrap().to_owned());
+    }
+    let store = match &app.config.store {
+        interlog_app::StoreUrl::Postgres(u) => format!("store = \"{u}\"\n"),
+        interlog_app::StoreUrl::Sqlite(_) => String::new(),
+    };
+    app.stop().await;
+    let strict = load_config(
+        app.data_dir(),
+        &TestConfig::toml(format!("{store}[webhooks]\nretry_base_secs = 1\n")),
+    );
+    let other = start_server(&strict).await;
+    other
+        .state
+        .store
+        .upsert(&app.tenant, engagement("inside", "2024-01-01T00:00:00Z"))
+        .await
+        .unwrap();
+    let base = format!("http://{}", other.addr);
+    for (id, reason) in [
+        (&ids[0], "special-purpose range"),
+        (&ids[1], "resolves to no address"),
+    ] {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let d = loop {
+            let d: Value = app
+                .http
+                .get(format!("{base}{HOOKS}/{id}/deliveries"))
+                .bearer_auth(&app.admin)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if !d["attempts"].as_array().unwrap().is_empty() || Instant::now() > deadline {
+                break d;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        let a = &d["attempts"][0];
+        assert_eq!(a["result"], "failed", "{d}");
+        assert!(a["error"].as_str().unwrap().contains(reason), "{d}");
+        assert!(a.get("status").is_none(), "no connection was made: {d}");
+    }
+    assert!(receiver.bodies().is_empty(), "nothing reached the receiver");
+    other.stop().await.unwrap();
 }
