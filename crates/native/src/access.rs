@@ -9,8 +9,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use interlog_http::auth::Admin;
-use interlog_http::error::{ApiError, ApiResult};
+use interlog_http::auth::{Admin, SubjectKind};
+use interlog_http::error::{ApiError, ApiResult, ErrorKind};
 use interlog_http::ApiState;
 use interlog_store::{Client, Revoke, User};
 use serde::Serialize;
@@ -75,6 +75,18 @@ fn user_view(u: &User) -> UserView {
     }
 }
 
+/// Refuses a caller's revoking itself, which would lock it out in the middle of what it
+/// does (another admin, or the command line, can).
+fn not_oneself(caller: &Admin, kind: SubjectKind, id: &str) -> ApiResult<()> {
+    if caller.claims.kind == kind && caller.claims.sub == id {
+        return Err(ApiError::new(
+            ErrorKind::Conflict,
+            "a caller cannot disable or delete itself; another admin or `interlog client|user disable` can",
+        ));
+    }
+    Ok(())
+}
+
 #[utoipa::path(
     get, path = "/api/v1/tenants/{tenant}/clients", tag = "access",
     responses(AdminRefusals, (status = 200, description = "The tenant's API clients", body = ClientList)),
@@ -103,6 +115,7 @@ async fn one_client(state: &ApiState, caller: &Admin, id: &str) -> ApiResult<Cli
         AdminRefusals,
         (status = 204, description = "Deleted; its tokens and sessions are refused from now on"),
         (status = 404, description = "No such client"),
+        (status = 409, description = "The caller itself (code conflict)"),
     ),
 )]
 pub async fn delete_client(
@@ -110,6 +123,7 @@ pub async fn delete_client(
     State(state): State<ApiState>,
     Path((_tenant, id)): Path<(String, String)>,
 ) -> ApiResult<Response> {
+    not_oneself(&caller, SubjectKind::Client, &id)?;
     if !state
         .store
         .revoke_client(&caller.tenant, &id, Revoke::Delete)
@@ -128,6 +142,7 @@ pub async fn delete_client(
         AdminRefusals,
         (status = 200, description = "Disabled: refused (tokens, sessions, new tokens) until enabled", body = ClientView),
         (status = 404, description = "No such client"),
+        (status = 409, description = "The caller itself (code conflict)"),
     ),
 )]
 pub async fn disable_client(
@@ -135,6 +150,7 @@ pub async fn disable_client(
     State(state): State<ApiState>,
     Path((_tenant, id)): Path<(String, String)>,
 ) -> ApiResult<Json<ClientView>> {
+    not_oneself(&caller, SubjectKind::Client, &id)?;
     if !state
         .store
         .revoke_client(&caller.tenant, &id, Revoke::Disable)
@@ -193,6 +209,7 @@ async fn one_user(state: &ApiState, caller: &Admin, username: &str) -> ApiResult
         AdminRefusals,
         (status = 204, description = "Deleted; their tokens and sessions are refused from now on"),
         (status = 404, description = "No such user"),
+        (status = 409, description = "The caller themselves (code conflict)"),
     ),
 )]
 pub async fn delete_user(
@@ -200,6 +217,9 @@ pub async fn delete_user(
     State(state): State<ApiState>,
     Path((_tenant, username)): Path<(String, String)>,
 ) -> ApiResult<Response> {
+    if let Some(user) = state.store.user(&caller.tenant, &username).await? {
+        not_oneself(&caller, SubjectKind::User, &user.id)?;
+    }
     if !state
         .store
         .revoke_user(&caller.tenant, &username, Revoke::Delete)
@@ -218,6 +238,7 @@ pub async fn delete_user(
         AdminRefusals,
         (status = 200, description = "Disabled: refused (tokens, sessions, sign-in) until enabled", body = UserView),
         (status = 404, description = "No such user"),
+        (status = 409, description = "The caller themselves (code conflict)"),
     ),
 )]
 pub async fn disable_user(
@@ -225,6 +246,9 @@ pub async fn disable_user(
     State(state): State<ApiState>,
     Path((_tenant, username)): Path<(String, String)>,
 ) -> ApiResult<Json<UserView>> {
+    if let Some(user) = state.store.user(&caller.tenant, &username).await? {
+        not_oneself(&caller, SubjectKind::User, &user.id)?;
+    }
     if !state
         .store
         .revoke_user(&caller.tenant, &username, Revoke::Disable)

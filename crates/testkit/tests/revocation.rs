@@ -246,6 +246,19 @@ async fn only_an_admin_of_the_tenant_revokes_its_clients_and_users() {
         let r = app.call(method, path, Some(&app.reader), None).await;
         assert_problem(r, 403, "forbidden").await;
     }
+    // An admin client does not lock itself out: refused, and its token keeps working.
+    let own = token_of(&app, "acme-admin").await;
+    for (method, path) in [
+        (
+            Method::POST,
+            "/api/v1/tenants/acme/clients/acme-admin/disable",
+        ),
+        (Method::DELETE, "/api/v1/tenants/acme/clients/acme-admin"),
+    ] {
+        let r = app.call(method, path, Some(&own), None).await;
+        assert_problem(r, 409, "conflict").await;
+    }
+    assert_eq!(listing(&app, &app.base, &own).await, 200);
     // A client of another tenant named in this tenant's path is not found.
     let beta = app.store.tenant("beta").await.unwrap().unwrap();
     app.create_client_with_app_key(&beta, "beta-client", "k")
