@@ -241,7 +241,11 @@ impl Axp {
                 return Ok(Some(*tenant_id));
             }
         }
-        let client = state.store.client(client_id).await?;
+        let client = state
+            .store
+            .client(client_id)
+            .await?
+            .filter(|c| c.disabled_at.is_none());
         let hash = client
             .as_ref()
             .and_then(|c| c.credentials.get(APP_KEY).cloned());
@@ -284,6 +288,13 @@ impl Axp {
         account: String,
     ) -> AxpResult<Account> {
         let claims = Self::claims(state, headers).ok_or(Problem::unauthorized(Api::Journey))?;
+        let revoked = state
+            .is_revoked(&claims.sub, claims.iat.saturating_mul(1000))
+            .await
+            .map_err(|e| Problem::api(Api::Journey, e))?;
+        if revoked {
+            return Err(Problem::unauthorized(Api::Journey));
+        }
         let app_key = headers
             .get("appkey")
             .and_then(|v| v.to_str().ok())

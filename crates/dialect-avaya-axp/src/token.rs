@@ -338,6 +338,7 @@ async fn grant(
                         .user(&r.tenant, username)
                         .await
                         .map_err(|e| Problem::store_on(Api::Auth, e))?
+                        .filter(|u| u.disabled_at.is_none())
                         .ok_or_else(invalid)?;
                     user_claims(&r.tenant, &c, &u)
                 }

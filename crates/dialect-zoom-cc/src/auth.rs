@@ -72,6 +72,9 @@ async fn enter<O: Operation>(
     if claims.is_expired(jiff::Timestamp::now().as_second()) {
         return Err(ZoomError::expired_token());
     }
+    if state.check_not_revoked(&claims).await.is_err() {
+        return Err(ZoomError::invalid_token());
+    }
     let tenant = state
         .tenant(&claims.tenant)
         .await?

@@ -4,7 +4,9 @@
 //! every instance on the same store honours it. Its cookie is `TENANT.SECRET`; the record
 //! is keyed by the SHA-256 of the secret, so the store never holds a usable cookie. A
 //! session used in the second half of its lifetime is extended to a full one. What an API
-//! keeps in a session (`T`) is stored as JSON beside the expiry.
+//! keeps in a session (`T`) is stored as JSON beside the expiry. A session of a client or
+//! user revoked since it was opened is refused (and revoking removes the subject's
+//! sessions from the store as well).
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::ApiState;
@@ -68,6 +70,10 @@ pub struct Found<T> {
 struct Stored<T> {
     /// Expiry, epoch milliseconds.
     expires: i64,
+    /// When the session was opened, epoch milliseconds (0 for sessions of earlier versions:
+    /// any revocation of their owner ends them).
+    #[serde(default)]
+    opened: i64,
     #[serde(flatten)]
     data: T,
 }
@@ -121,8 +127,10 @@ impl CookieSessions {
     ) -> ApiResult<(String, SessionKey)> {
         let cookie = format!("{}.{}", tenant.key, crate::auth::generate_secret());
         let key = SessionKey::of_cookie(&cookie).expect("a tenant's key is a tenant key");
+        let now = now_ms();
         let stored = Stored {
-            expires: now_ms().saturating_add(self.ttl_ms()),
+            expires: now.saturating_add(self.ttl_ms()),
+            opened: now,
             data,
         };
         self.save(state, tenant, &key.id, owner, &stored).await?;
@@ -162,6 +170,9 @@ impl CookieSessions {
         };
         let now = now_ms();
         if stored.expires <= now {
+            return Ok(None);
+        }
+        if state.is_revoked(&record.owner, stored.opened).await? {
             return Ok(None);
         }
         let ttl = self.ttl_ms();

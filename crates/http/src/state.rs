@@ -3,6 +3,7 @@
 
 use crate::aliases::TenantIdShape;
 use crate::auth::guard::{CredentialGuard, GuardLimits};
+use crate::auth::revocation::Revocations;
 use crate::auth::schemes::bearer_token;
 use crate::auth::signer::Signer;
 use crate::auth::throttle::FailureThrottle;
@@ -116,6 +117,8 @@ pub struct ApiState {
     /// The tenant id shape of each dialect served, by name.
     tenant_ids: Arc<HashMap<&'static str, TenantIdShape>>,
     tenants: Arc<RwLock<HashMap<String, Arc<Tenant>>>>,
+    /// This instance's copy of the revoked clients and users.
+    revocations: Arc<Revocations>,
 }
 
 /// What the state knows of the APIs served.
@@ -154,6 +157,7 @@ impl ApiState {
             record_links: served.record_links.into(),
             tenant_ids: Arc::new(served.tenant_ids),
             tenants: Arc::default(),
+            revocations: Arc::default(),
         }
     }
 
@@ -192,8 +196,9 @@ impl ApiState {
         t
     }
 
-    /// The tenant with this key. Tenants are never deleted, so found ones are cached;
-    /// misses are not, so a tenant created meanwhile (e.g. by the CLI) is found.
+    /// The tenant with this key. Found ones are cached until a revocation is seen (deleting
+    /// a tenant revokes its clients and users); misses are not, so a tenant created
+    /// meanwhile (e.g. by the CLI) is found.
     pub async fn tenant(&self, key: &str) -> ApiResult<Option<Arc<Tenant>>> {
         if let Some(t) = self.tenants.read().expect("tenant cache").get(key) {
             return Ok(Some(t.clone()));
@@ -217,14 +222,40 @@ impl ApiState {
         Ok(claims)
     }
 
+    /// Whether what was issued to `subject` (a client or user id) at `issued_at_ms` was
+    /// revoked since (see [`crate::auth::revocation`]): every API refuses such a token or
+    /// session as it refuses a wrong one.
+    pub async fn is_revoked(&self, subject: &str, issued_at_ms: i64) -> ApiResult<bool> {
+        let checked = self
+            .revocations
+            .check(self.store.as_ref(), subject, issued_at_ms)
+            .await?;
+        if checked.changed {
+            self.tenants.write().expect("tenant cache").clear();
+        }
+        Ok(checked.revoked)
+    }
+
+    /// Refuses (401) a token whose subject was revoked after it was issued.
+    pub async fn check_not_revoked(&self, claims: &Claims) -> ApiResult<()> {
+        if self
+            .is_revoked(&claims.sub, claims.iat.saturating_mul(1000))
+            .await?
+        {
+            return Err(ApiError::unauthorized());
+        }
+        Ok(())
+    }
+
     /// Lets `claims` act in `tenant_key` with at least `role`. A token of another tenant
-    /// gets 404, as if the tenant were not there.
+    /// gets 404, as if the tenant were not there; a revoked one 401.
     pub async fn admit(
         &self,
         claims: Claims,
         tenant_key: &str,
         role: ClientRole,
     ) -> ApiResult<Admission> {
+        self.check_not_revoked(&claims).await?;
         if claims.tenant != tenant_key {
             return Err(ApiError::not_found(format!("no tenant {tenant_key}")));
         }

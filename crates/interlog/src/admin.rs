@@ -7,7 +7,7 @@ use interlog_app::Config;
 use interlog_http::auth::{generate_secret, hash_secret};
 use interlog_http::DemoTenant;
 use interlog_store::{
-    ClientRole, NewClient, NewTenant, NewUser, OpenOptions, Store, StoreError, Tenant,
+    ClientRole, NewClient, NewTenant, NewUser, OpenOptions, Revoke, Store, StoreError, Tenant,
 };
 use rand::RngCore;
 use std::collections::BTreeMap;
@@ -37,6 +37,17 @@ pub enum TenantCommand {
     },
     /// List tenants as JSON lines (with their retention period and last sweep).
     List {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Delete a tenant and everything it holds: its clients and users are revoked at once
+    /// (their tokens and sessions stop working), every engagement is erased, then every
+    /// other record of the tenant goes. Prints a receipt as JSON.
+    Delete {
+        key: String,
+        /// Confirms that everything of the tenant is to be deleted, for good.
+        #[arg(long)]
+        yes: bool,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -70,6 +81,24 @@ pub enum ClientCommand {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Delete a client: its tokens and sessions stop working on every instance.
+    Delete(SubjectArgs),
+    /// Disable a client until it is enabled again: its tokens and sessions stop working
+    /// and it gets no new ones.
+    Disable(SubjectArgs),
+    /// Enable a disabled client (tokens it held before stay revoked).
+    Enable(SubjectArgs),
+}
+
+/// Which client (by id) or user (by user name) of which tenant.
+#[derive(clap::Args)]
+pub struct SubjectArgs {
+    #[arg(long)]
+    tenant: String,
+    /// The client id, or the user name.
+    name: String,
+    #[command(flatten)]
+    data: DataArgs,
 }
 
 #[derive(clap::Subcommand)]
@@ -92,6 +121,13 @@ pub enum UserCommand {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Delete a user: their tokens and sessions stop working on every instance.
+    Delete(SubjectArgs),
+    /// Disable a user until enabled again: their tokens and sessions stop working and they
+    /// cannot sign in.
+    Disable(SubjectArgs),
+    /// Enable a disabled user (what they held before stays revoked).
+    Enable(SubjectArgs),
 }
 
 fn store_error(e: StoreError) -> String {
@@ -120,6 +156,12 @@ pub fn new_tenant(
         ));
     }
     interlog_model::time::zone(time_zone).map_err(|e| format!("--time-zone: {e}"))?;
+    if name
+        .as_ref()
+        .is_some_and(|n| n.is_empty() || n.chars().count() > 200)
+    {
+        return Err("--name must be 1–200 characters".into());
+    }
     if let Some(cc) = &country_code {
         if cc.is_empty() || cc.len() > 3 || !cc.bytes().all(|b| b.is_ascii_digit()) {
             return Err(format!(
@@ -212,6 +254,18 @@ pub fn tenant(cmd: TenantCommand) -> Result<(), String> {
                 println!("{v}");
             }
         }
+        TenantCommand::Delete { key, yes, data } => {
+            if !yes {
+                return Err(format!(
+                    "this deletes tenant {key:?} and everything it holds, for good; \
+                     run it again with --yes to go ahead"
+                ));
+            }
+            let store = data.open(&rt, OpenOptions::default())?;
+            let receipt = rt.block_on(delete_tenant(store.as_ref(), &key));
+            rt.block_on(store.close());
+            println!("{}", receipt?);
+        }
         TenantCommand::Update {
             key,
             retention_days,
@@ -247,7 +301,66 @@ pub fn tenant(cmd: TenantCommand) -> Result<(), String> {
     Ok(())
 }
 
-/// Erases a customer's data and prints the receipt.
+/// Deletes a tenant: revokes its clients and users first, so nothing of it is served while
+/// its engagements are erased batch by batch, then removes everything else of it in one
+/// transaction. Running it again after an interruption finishes the job. The receipt.
+async fn delete_tenant(store: &dyn Store, key: &str) -> Result<serde_json::Value, String> {
+    const BATCH: u32 = 500;
+    let requested_at = jiff::Timestamp::now().to_string();
+    let t = find_tenant(store, key).await?;
+    let clients = store.clients(&t).await.map_err(store_error)?;
+    let users = store.users(&t).await.map_err(store_error)?;
+    for c in &clients {
+        store
+            .revoke_client(&t, &c.client_id, Revoke::Disable)
+            .await
+            .map_err(store_error)?;
+    }
+    for u in &users {
+        store
+            .revoke_user(&t, &u.username, Revoke::Disable)
+            .await
+            .map_err(store_error)?;
+    }
+    let mut erased = 0;
+    loop {
+        let page = store
+            .list(
+                &t,
+                &interlog_store::Query {
+                    limit: BATCH,
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(store_error)?;
+        if page.items.is_empty() {
+            break;
+        }
+        let ids: Vec<String> = page.items.into_iter().map(|s| s.id).collect();
+        erased += store
+            .delete_many(&t, &ids, interlog_store::DeleteReason::Erased)
+            .await
+            .map_err(store_error)?;
+    }
+    store.delete_tenant(&t).await.map_err(store_error)?;
+    if let Err(e) = store.scrub_freed().await {
+        eprintln!("warning: {}", store_error(e));
+    }
+    Ok(serde_json::json!({
+        "tenant": t.key,
+        "state": "deleted",
+        "engagements_erased": erased,
+        "clients_revoked": clients.len(),
+        "users_revoked": users.len(),
+        "requested_by": format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into())),
+        "requested_at": requested_at,
+        "completed_at": jiff::Timestamp::now().to_string(),
+    }))
+}
+
+/// Erases a customer's data and prints the receipt (or, with `--dry-run`, what would be
+/// erased).
 pub fn erase(args: EraseArgs) -> Result<(), String> {
     let key = interlog_app::keys::signing_key(
         &args.data.data,
@@ -256,23 +369,30 @@ pub fn erase(args: EraseArgs) -> Result<(), String> {
             .as_deref(),
     )?;
     let digest_key = interlog_native::erasures::digest_key(&interlog_http::auth::Signer::new(key));
+    let identifier = interlog_native::erasures::check_identifier(&args.identifier)
+        .map_err(|e| format!("--identifier {e}"))?
+        .to_owned();
     let rt = runtime()?;
     let store = args.data.open(&rt, OpenOptions::default())?;
-    let receipt = rt.block_on(async {
+    let answer = rt.block_on(async {
         let t = find_tenant(store.as_ref(), &args.tenant).await?;
+        if args.dry_run {
+            let d = interlog_native::erasures::dry_run(store.as_ref(), &t, &identifier)
+                .await
+                .map_err(|e| interlog_app::store_url::error_chain(&e))?;
+            return serde_json::to_string(&d).map_err(|e| e.to_string());
+        }
         let by = format!(
             "cli:{}",
             std::env::var("USER").unwrap_or_else(|_| "unknown".into())
         );
-        interlog_native::erasures::erase(store.as_ref(), &digest_key, &t, &args.identifier, &by)
+        let r = interlog_native::erasures::erase(store.as_ref(), &digest_key, &t, &identifier, &by)
             .await
-            .map_err(store_error)
+            .map_err(|e| interlog_app::store_url::error_chain(&e))?;
+        serde_json::to_string(&r).map_err(|e| e.to_string())
     });
     rt.block_on(store.close());
-    println!(
-        "{}",
-        serde_json::to_string(&receipt?).map_err(|e| e.to_string())?
-    );
+    println!("{}", answer?);
     Ok(())
 }
 
@@ -283,6 +403,9 @@ pub struct EraseArgs {
     /// A customer identifier: phone (any formatting), email, account id, custom identifier.
     #[arg(long)]
     identifier: String,
+    /// Only print what would be erased (every identifier reached, with its engagements).
+    #[arg(long)]
+    dry_run: bool,
     #[command(flatten)]
     data: DataArgs,
 }
@@ -331,14 +454,67 @@ pub async fn create_client(
     Ok((client_id, secret, app))
 }
 
+/// What a revocation command does to its subject.
+#[derive(Clone, Copy)]
+enum Change {
+    Revoke(Revoke),
+    Enable,
+}
+
+/// Deletes, disables or enables a client (`users` false) or user (true); prints the result.
+fn change_subject(args: SubjectArgs, users: bool, change: Change) -> Result<(), String> {
+    let rt = runtime()?;
+    let store = args.data.open(&rt, OpenOptions::default())?;
+    let done = rt.block_on(async {
+        let t = find_tenant(store.as_ref(), &args.tenant).await?;
+        let s = store.as_ref();
+        let found = match (users, change) {
+            (false, Change::Revoke(how)) => s.revoke_client(&t, &args.name, how).await,
+            (true, Change::Revoke(how)) => s.revoke_user(&t, &args.name, how).await,
+            (false, Change::Enable) => s.enable_client(&t, &args.name).await,
+            (true, Change::Enable) => s.enable_user(&t, &args.name).await,
+        }
+        .map_err(store_error)?;
+        let what = if users { "user" } else { "client" };
+        if !found {
+            return Err(format!("tenant {} has no {what} {:?}", t.key, args.name));
+        }
+        let status = match change {
+            Change::Revoke(Revoke::Delete) => "deleted",
+            Change::Revoke(Revoke::Disable) => "disabled",
+            Change::Enable => "enabled",
+        };
+        Ok(serde_json::json!({"tenant": t.key, what: args.name, "status": status}))
+    });
+    rt.block_on(store.close());
+    println!("{}", done?);
+    Ok(())
+}
+
 pub fn client(cmd: ClientCommand) -> Result<(), String> {
-    let ClientCommand::Create {
-        tenant,
-        role,
-        scopes,
-        app_key,
-        data,
-    } = cmd;
+    let (tenant, role, scopes, app_key, data) = match cmd {
+        ClientCommand::Create {
+            tenant,
+            role,
+            scopes,
+            app_key,
+            data,
+        } => (tenant, role, scopes, app_key, data),
+        ClientCommand::Delete(a) => {
+            return change_subject(a, false, Change::Revoke(Revoke::Delete))
+        }
+        ClientCommand::Disable(a) => {
+            return change_subject(a, false, Change::Revoke(Revoke::Disable))
+        }
+        ClientCommand::Enable(a) => return change_subject(a, false, Change::Enable),
+    };
+    if scopes.len() > 50
+        || scopes
+            .iter()
+            .any(|s| s.is_empty() || s.chars().count() > 128)
+    {
+        return Err("--scope: at most 50 scopes of 1–128 characters".into());
+    }
     let rt = runtime()?;
     let store = data.open(&rt, OpenOptions::default())?;
     let out = rt.block_on(async {
@@ -360,20 +536,33 @@ pub fn client(cmd: ClientCommand) -> Result<(), String> {
 }
 
 pub fn user(cmd: UserCommand) -> Result<(), String> {
-    let UserCommand::Create {
-        tenant,
-        username,
-        password,
-        role,
-        email,
-        display_name,
-        data,
-    } = cmd;
+    let (tenant, username, password, role, email, display_name, data) = match cmd {
+        UserCommand::Create {
+            tenant,
+            username,
+            password,
+            role,
+            email,
+            display_name,
+            data,
+        } => (tenant, username, password, role, email, display_name, data),
+        UserCommand::Delete(a) => return change_subject(a, true, Change::Revoke(Revoke::Delete)),
+        UserCommand::Disable(a) => return change_subject(a, true, Change::Revoke(Revoke::Disable)),
+        UserCommand::Enable(a) => return change_subject(a, true, Change::Enable),
+    };
     if username.is_empty() || username.len() > 128 {
         return Err("--username must be 1–128 characters".into());
     }
-    if password.len() < 8 {
-        return Err("--password must be at least 8 characters".into());
+    if password.len() < 8 || password.len() > 1024 {
+        return Err("--password must be 8–1024 characters".into());
+    }
+    for (name, value, max) in [
+        ("--email", &email, 320),
+        ("--display-name", &display_name, 200),
+    ] {
+        if value.as_ref().is_some_and(|v| v.chars().count() > max) {
+            return Err(format!("{name} must be at most {max} characters"));
+        }
     }
     let rt = runtime()?;
     let store = data.open(&rt, OpenOptions::default())?;

@@ -28,13 +28,13 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Print the commented default config file.
     Config,
-    /// Tenants: create and list.
+    /// Tenants: create, list, update, delete.
     #[command(subcommand)]
     Tenant(admin::TenantCommand),
-    /// API clients: create.
+    /// API clients: create, delete, disable, enable.
     #[command(subcommand)]
     Client(admin::ClientCommand),
-    /// Users: create.
+    /// Users: create, delete, disable, enable.
     #[command(subcommand)]
     User(admin::UserCommand),
     /// Write realistic synthetic engagements as NDJSON to stdout.

@@ -2,6 +2,7 @@
 //! ingest, the change feed, webhooks, connectors and erasures; the OpenAPI document and its
 //! page; and the service's health checks.
 
+pub mod access;
 pub mod changes;
 pub mod connectors;
 pub mod engagements;
@@ -32,7 +33,13 @@ pub static API: Api = Api {
             tenant.key, e.id
         )))
     },
-    workers: || vec![webhooks::delivery::worker(), connectors::runner::worker()],
+    workers: || {
+        vec![
+            webhooks::delivery::worker(),
+            connectors::runner::worker(),
+            erasures::worker::worker(),
+        ]
+    },
     demo: Demo {
         calls: Some(demo_calls),
         ..Demo::NONE
@@ -90,6 +97,32 @@ pub fn routes() -> Routes {
         .route(
             "/api/v1/tenants/{tenant}/connectors/{id}/run",
             post(connectors::routes::run),
+        )
+        .route("/api/v1/tenants/{tenant}/clients", get(access::clients))
+        .route(
+            "/api/v1/tenants/{tenant}/clients/{id}",
+            axum::routing::delete(access::delete_client),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/clients/{id}/disable",
+            post(access::disable_client),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/clients/{id}/enable",
+            post(access::enable_client),
+        )
+        .route("/api/v1/tenants/{tenant}/users", get(access::users))
+        .route(
+            "/api/v1/tenants/{tenant}/users/{username}",
+            axum::routing::delete(access::delete_user),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/users/{username}/disable",
+            post(access::disable_user),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/users/{username}/enable",
+            post(access::enable_user),
         )
         .route("/api/v1/tenants/{tenant}/erasures", post(erasures::create))
         .route("/api/v1/tenants/{tenant}/erasures/{id}", get(erasures::get))

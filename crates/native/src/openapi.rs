@@ -40,6 +40,14 @@ use utoipa::{Modify, OpenApi};
         crate::connectors::routes::run,
         crate::erasures::create,
         crate::erasures::get,
+        crate::access::clients,
+        crate::access::delete_client,
+        crate::access::disable_client,
+        crate::access::enable_client,
+        crate::access::users,
+        crate::access::delete_user,
+        crate::access::disable_user,
+        crate::access::enable_user,
     ),
     components(schemas(
         crate::listing::EngagementPage,
@@ -68,6 +76,12 @@ use utoipa::{Modify, OpenApi};
         interlog_http::connector::stored::Rejection,
         crate::erasures::ErasureRequest,
         crate::erasures::Receipt,
+        crate::erasures::DryRun,
+        crate::erasures::ReachedIdentifier,
+        crate::access::ClientView,
+        crate::access::ClientList,
+        crate::access::UserView,
+        crate::access::UserList,
     )),
     modifiers(&BearerAuth, &TenantOperations, &ProblemResponses),
     tags(
@@ -77,6 +91,7 @@ use utoipa::{Modify, OpenApi};
         (name = "webhooks", description = "Push delivery of the change feed, signed as Standard Webhooks"),
         (name = "connectors", description = "Pulling history from a platform's own API, incrementally and live"),
         (name = "erasures", description = "Erasure of a customer's data (GDPR Art. 17)"),
+        (name = "access", description = "The tenant's API clients and users: list, disable, enable, delete (revocation)"),
     )
 )]
 pub struct NativeApi;

@@ -126,6 +126,7 @@ pub(crate) async fn remove(
     )
     .await
     .map_err(db("remove search terms"))?;
+    crate::derived::forget(tx, tenant, &doomed).await?;
     tx.execute(
         "DELETE FROM engagements WHERE tenant_id = $1 AND id = ANY($2)",
         &[&tenant.id, &doomed],

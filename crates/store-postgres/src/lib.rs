@@ -14,6 +14,7 @@
 mod activity;
 mod changes;
 mod config;
+mod derived;
 mod directory;
 mod error;
 mod links;
@@ -35,8 +36,8 @@ use interlog_store::{
     error_chain, ChangePage, Changes, Client, DeleteReason, Directory, DurableSettings,
     EngagementEdit, Engagements, ExpiringRecords, Filter, Identifier, IdentityLinks,
     LinkedIdentifier, LocalSubscribers, NewClient, NewTenant, NewUser, Notifications, OpenOptions,
-    Page, Query, Record, Result, SettingEdit, Store, StoreError, StoredEngagement, Subscription,
-    Tenant, UpsertOutcome, User,
+    Page, Query, Record, Result, Revocation, Revoke, SettingEdit, Store, StoreError,
+    StoredEngagement, Subscription, Tenant, UpsertOutcome, User,
 };
 use rows::{Row, TenantCtx};
 use std::sync::Arc;
@@ -242,6 +243,13 @@ impl Store for PgStore {
         "postgres"
     }
 
+    async fn scrub_freed(&self) -> Result<()> {
+        // Nothing a client can do: deleted rows stay in their pages until VACUUM (autovacuum,
+        // soon after a large deletion) makes the space reusable and later writes overwrite it;
+        // docs/scale-out.md says what an operator can do beyond that.
+        Ok(())
+    }
+
     async fn ping(&self) -> Result<()> {
         let client = self.pool.get().await.map_err(pool_error)?;
         client.simple_query("SELECT 1").await.map_err(db("ping"))?;
@@ -291,6 +299,42 @@ impl Directory for PgStore {
 
     async fn user(&self, tenant: &Tenant, username: &str) -> Result<Option<User>> {
         directory::user(&self.pool, tenant.id, username).await
+    }
+
+    async fn clients(&self, tenant: &Tenant) -> Result<Vec<Client>> {
+        directory::clients(&self.pool, tenant.id).await
+    }
+
+    async fn users(&self, tenant: &Tenant) -> Result<Vec<User>> {
+        directory::users(&self.pool, tenant.id).await
+    }
+
+    async fn revoke_client(&self, tenant: &Tenant, client_id: &str, how: Revoke) -> Result<bool> {
+        directory::revoke(&self.pool, tenant.id, false, client_id, how, now_millis()).await
+    }
+
+    async fn revoke_user(&self, tenant: &Tenant, username: &str, how: Revoke) -> Result<bool> {
+        directory::revoke(&self.pool, tenant.id, true, username, how, now_millis()).await
+    }
+
+    async fn enable_client(&self, tenant: &Tenant, client_id: &str) -> Result<bool> {
+        directory::enable(&self.pool, tenant.id, false, client_id).await
+    }
+
+    async fn enable_user(&self, tenant: &Tenant, username: &str) -> Result<bool> {
+        directory::enable(&self.pool, tenant.id, true, username).await
+    }
+
+    async fn revocation_epoch(&self) -> Result<i64> {
+        directory::revocation_epoch(&self.pool).await
+    }
+
+    async fn revocations(&self) -> Result<(i64, Vec<Revocation>)> {
+        directory::revocations(&self.pool).await
+    }
+
+    async fn delete_tenant(&self, tenant: &Tenant) -> Result<()> {
+        directory::delete_tenant(&self.pool, tenant.id, now_millis()).await
     }
 }
 

@@ -3,7 +3,8 @@
 use crate::db;
 use interlog_model::Timestamp;
 use interlog_store::{
-    Client, ClientRole, NewClient, NewTenant, NewUser, Result, StoreError, Tenant, User,
+    Client, ClientRole, NewClient, NewTenant, NewUser, Result, Revocation, Revoke, StoreError,
+    Tenant, User,
 };
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -149,27 +150,38 @@ pub(crate) fn create_client(
     Ok(c.stored(tenant, ts(now.as_millisecond())))
 }
 
-pub(crate) fn client(conn: &Connection, client_id: &str) -> Result<Option<Client>> {
-    conn.prepare_cached(
-        "SELECT client_id, tenant_id, secret_hash, role, scopes, credentials, created_at FROM clients WHERE client_id = ?1",
-    )
-    .and_then(|mut s| {
-        s.query_row([client_id], |r| {
-            let scopes: String = r.get(4)?;
-            let credentials: String = r.get(5)?;
-            Ok(Client {
-                client_id: r.get(0)?,
-                tenant_id: r.get(1)?,
-                secret_hash: r.get(2)?,
-                role: role(r.get(3)?)?,
-                scopes: serde_json::from_str(&scopes).unwrap_or_default(),
-                credentials: serde_json::from_str(&credentials).unwrap_or_default(),
-                created_at: ts(r.get(6)?),
-            })
-        })
-        .optional()
+const CLIENT_COLUMNS: &str =
+    "client_id, tenant_id, secret_hash, role, scopes, credentials, created_at, disabled_at";
+
+fn client_row(r: &Row<'_>) -> rusqlite::Result<Client> {
+    let scopes: String = r.get(4)?;
+    let credentials: String = r.get(5)?;
+    Ok(Client {
+        client_id: r.get(0)?,
+        tenant_id: r.get(1)?,
+        secret_hash: r.get(2)?,
+        role: role(r.get(3)?)?,
+        scopes: serde_json::from_str(&scopes).unwrap_or_default(),
+        credentials: serde_json::from_str(&credentials).unwrap_or_default(),
+        created_at: ts(r.get(6)?),
+        disabled_at: r.get::<_, Option<i64>>(7)?.map(ts),
     })
+}
+
+pub(crate) fn client(conn: &Connection, client_id: &str) -> Result<Option<Client>> {
+    conn.prepare_cached(&format!(
+        "SELECT {CLIENT_COLUMNS} FROM clients WHERE client_id = ?1"
+    ))
+    .and_then(|mut s| s.query_row([client_id], client_row).optional())
     .map_err(db("get client"))
+}
+
+pub(crate) fn clients(conn: &Connection, tenant: i64) -> Result<Vec<Client>> {
+    conn.prepare_cached(&format!(
+        "SELECT {CLIENT_COLUMNS} FROM clients WHERE tenant_id = ?1 ORDER BY client_id"
+    ))
+    .and_then(|mut s| s.query_map([tenant], client_row)?.collect())
+    .map_err(db("list clients"))
 }
 
 pub(crate) fn create_user(
@@ -189,24 +201,230 @@ pub(crate) fn create_user(
     Ok(u.stored(id, tenant, ts(now.as_millisecond())))
 }
 
-pub(crate) fn user(conn: &Connection, tenant: i64, username: &str) -> Result<Option<User>> {
-    conn.prepare_cached(
-        "SELECT id, tenant_id, username, password_hash, email, display_name, role, created_at FROM users WHERE tenant_id = ?1 AND username = ?2",
-    )
-    .and_then(|mut s| {
-        s.query_row(params![tenant, username], |r| {
-            Ok(User {
-                id: r.get(0)?,
-                tenant_id: r.get(1)?,
-                username: r.get(2)?,
-                password_hash: r.get(3)?,
-                email: r.get(4)?,
-                display_name: r.get(5)?,
-                role: role(r.get(6)?)?,
-                created_at: ts(r.get(7)?),
-            })
-        })
-        .optional()
+const USER_COLUMNS: &str =
+    "id, tenant_id, username, password_hash, email, display_name, role, created_at, disabled_at";
+
+fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
+    Ok(User {
+        id: r.get(0)?,
+        tenant_id: r.get(1)?,
+        username: r.get(2)?,
+        password_hash: r.get(3)?,
+        email: r.get(4)?,
+        display_name: r.get(5)?,
+        role: role(r.get(6)?)?,
+        created_at: ts(r.get(7)?),
+        disabled_at: r.get::<_, Option<i64>>(8)?.map(ts),
     })
+}
+
+pub(crate) fn user(conn: &Connection, tenant: i64, username: &str) -> Result<Option<User>> {
+    conn.prepare_cached(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE tenant_id = ?1 AND username = ?2"
+    ))
+    .and_then(|mut s| s.query_row(params![tenant, username], user_row).optional())
     .map_err(db("get user"))
+}
+
+pub(crate) fn users(conn: &Connection, tenant: i64) -> Result<Vec<User>> {
+    conn.prepare_cached(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE tenant_id = ?1 ORDER BY username"
+    ))
+    .and_then(|mut s| s.query_map([tenant], user_row)?.collect())
+    .map_err(db("list users"))
+}
+
+/// Records that `subject` of `tenant` was revoked now, and moves the epoch.
+fn record_revocation(conn: &Connection, tenant: i64, subject: &str, now: i64) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO revocations (subject, tenant_id, revoked_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (subject) DO UPDATE SET tenant_id = excluded.tenant_id,
+             revoked_at = max(revocations.revoked_at, excluded.revoked_at)",
+    )
+    .and_then(|mut s| s.execute(params![subject, tenant, now]))
+    .map_err(db("record a revocation"))?;
+    conn.prepare_cached("UPDATE revocation_epoch SET epoch = epoch + 1 WHERE id = 1")
+        .and_then(|mut s| s.execute([]))
+        .map_err(db("move the revocation epoch"))?;
+    conn.prepare_cached("DELETE FROM records WHERE tenant_id = ?1 AND owner = ?2")
+        .and_then(|mut s| s.execute(params![tenant, subject]))
+        .map_err(db("remove a revoked subject's records"))?;
+    Ok(())
+}
+
+/// Disables or deletes the subject a `table` row (`key_column` = `key`) of the tenant is.
+#[allow(clippy::too_many_arguments)]
+fn revoke(
+    conn: &Connection,
+    tenant: i64,
+    table: &str,
+    key_column: &str,
+    subject_column: &str,
+    key: &str,
+    how: Revoke,
+    now: i64,
+) -> Result<bool> {
+    let subject: Option<String> = conn
+        .prepare_cached(&format!(
+            "SELECT {subject_column} FROM {table} WHERE tenant_id = ?1 AND {key_column} = ?2"
+        ))
+        .and_then(|mut s| s.query_row(params![tenant, key], |r| r.get(0)).optional())
+        .map_err(db("find a subject to revoke"))?;
+    let Some(subject) = subject else {
+        return Ok(false);
+    };
+    match how {
+        Revoke::Disable => conn.execute(
+            &format!(
+                "UPDATE {table} SET disabled_at = coalesce(disabled_at, ?3)
+                 WHERE tenant_id = ?1 AND {key_column} = ?2"
+            ),
+            params![tenant, key, now],
+        ),
+        Revoke::Delete => conn.execute(
+            &format!("DELETE FROM {table} WHERE tenant_id = ?1 AND {key_column} = ?2"),
+            params![tenant, key],
+        ),
+    }
+    .map_err(db("revoke a subject"))?;
+    record_revocation(conn, tenant, &subject, now)?;
+    Ok(true)
+}
+
+pub(crate) fn revoke_client(
+    conn: &Connection,
+    tenant: i64,
+    client_id: &str,
+    how: Revoke,
+    now: Timestamp,
+) -> Result<bool> {
+    revoke(
+        conn,
+        tenant,
+        "clients",
+        "client_id",
+        "client_id",
+        client_id,
+        how,
+        now.as_millisecond(),
+    )
+}
+
+pub(crate) fn revoke_user(
+    conn: &Connection,
+    tenant: i64,
+    username: &str,
+    how: Revoke,
+    now: Timestamp,
+) -> Result<bool> {
+    revoke(
+        conn,
+        tenant,
+        "users",
+        "username",
+        "id",
+        username,
+        how,
+        now.as_millisecond(),
+    )
+}
+
+/// Enables a disabled client (`table` clients) or user (users) again.
+pub(crate) fn enable(
+    conn: &Connection,
+    tenant: i64,
+    table: &str,
+    key_column: &str,
+    key: &str,
+) -> Result<bool> {
+    conn.prepare_cached(&format!(
+        "UPDATE {table} SET disabled_at = NULL WHERE tenant_id = ?1 AND {key_column} = ?2"
+    ))
+    .and_then(|mut s| s.execute(params![tenant, key]))
+    .map(|n| n > 0)
+    .map_err(db("enable a subject"))
+}
+
+pub(crate) fn revocation_epoch(conn: &Connection) -> Result<i64> {
+    conn.prepare_cached("SELECT epoch FROM revocation_epoch WHERE id = 1")
+        .and_then(|mut s| s.query_row([], |r| r.get(0)))
+        .map_err(db("read the revocation epoch"))
+}
+
+pub(crate) fn revocations(conn: &Connection) -> Result<(i64, Vec<Revocation>)> {
+    // One read transaction, so the list is the one the epoch stands for.
+    conn.execute_batch("BEGIN").map_err(db("begin a read"))?;
+    let read = (|| {
+        let epoch = revocation_epoch(conn)?;
+        let list = conn
+            .prepare_cached("SELECT subject, tenant_id, revoked_at FROM revocations")
+            .and_then(|mut s| {
+                s.query_map([], |r| {
+                    Ok(Revocation {
+                        subject: r.get(0)?,
+                        tenant_id: r.get(1)?,
+                        revoked_at: r.get(2)?,
+                    })
+                })?
+                .collect()
+            })
+            .map_err(db("read revocations"))?;
+        Ok((epoch, list))
+    })();
+    let _ = conn.execute_batch("COMMIT");
+    read
+}
+
+/// Tables whose rows outlive a deleted tenant: the tenant row goes last, and revocations
+/// stay so that nothing issued to its clients and users ever works again.
+const KEPT: &[&str] = &["tenants", "revocations"];
+
+pub(crate) fn delete_tenant(conn: &Connection, tenant: i64, now: Timestamp) -> Result<()> {
+    let now = now.as_millisecond();
+    let subjects: Vec<String> = conn
+        .prepare_cached(
+            "SELECT client_id FROM clients WHERE tenant_id = ?1
+             UNION ALL SELECT id FROM users WHERE tenant_id = ?1",
+        )
+        .and_then(|mut s| s.query_map([tenant], |r| r.get(0))?.collect())
+        .map_err(db("list a tenant's subjects"))?;
+    for subject in &subjects {
+        record_revocation(conn, tenant, subject, now)?;
+    }
+    let pruned: Option<(i64, i64)> = conn
+        .query_row(
+            "SELECT last, pruned FROM term_value_ids WHERE tenant_id = ?1",
+            [tenant],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(db("read a tenant's term value numbers"))?;
+    // Every table with a tenant_id column, so tables added later are emptied too.
+    let tables: Vec<String> = conn
+        .prepare(
+            "SELECT m.name FROM sqlite_schema m
+             WHERE m.type = 'table'
+               AND EXISTS (SELECT 1 FROM pragma_table_info(m.name) c WHERE c.name = 'tenant_id')",
+        )
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .map_err(db("list a tenant's tables"))?;
+    for table in tables.iter().filter(|t| !KEPT.contains(&t.as_str())) {
+        conn.execute(
+            &format!("DELETE FROM \"{table}\" WHERE tenant_id = ?1"),
+            [tenant],
+        )
+        .map_err(db("delete a tenant's rows"))?;
+    }
+    if let Some((last, pruned)) = pruned {
+        // A writer elsewhere that remembers the tenant's value numbers forgets them, should
+        // the tenant's number be given again.
+        conn.execute(
+            "INSERT INTO term_value_ids (tenant_id, last, pruned) VALUES (?1, ?2, ?3)",
+            params![tenant, last, pruned + 1],
+        )
+        .map_err(db("keep a deleted tenant's value numbering"))?;
+    }
+    conn.execute("DELETE FROM tenants WHERE id = ?1", [tenant])
+        .map_err(db("delete a tenant"))?;
+    Ok(())
 }

@@ -8,6 +8,7 @@ mod activity;
 mod bulk;
 mod changes;
 mod codes;
+mod derived;
 mod directory;
 mod interner;
 mod links;
@@ -25,8 +26,8 @@ use interlog_model::{Engagement, Timestamp};
 use interlog_store::{
     ChangePage, Changes, Client, DeleteReason, Directory, DurableSettings, EngagementEdit,
     Engagements, ExpiringRecords, Filter, Identifier, IdentityLinks, LinkedIdentifier, NewClient,
-    NewTenant, NewUser, OpenOptions, Page, Query, Record, Result, SettingEdit, Store, StoreError,
-    StoredEngagement, Tenant, UpsertOutcome, User, CHANGES_TOPIC,
+    NewTenant, NewUser, OpenOptions, Page, Query, Record, Result, Revocation, Revoke, SettingEdit,
+    Store, StoreError, StoredEngagement, Tenant, UpsertOutcome, User, CHANGES_TOPIC,
 };
 use rows::{Row, TenantCtx};
 use rusqlite::Connection;
@@ -241,6 +242,24 @@ impl Store for SqliteStore {
         "sqlite"
     }
 
+    async fn scrub_freed(&self) -> Result<()> {
+        // The writer may be committing; a checkpoint waits for it (busy timeout) and is
+        // tried again a few times if readers kept it from truncating the log.
+        for attempt in 0..5 {
+            let done = self
+                .read(|c| schema::truncate_log(c).map_err(db("checkpoint the log")))
+                .await?;
+            if done {
+                return Ok(());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
+        }
+        Err(StoreError::backend(
+            "checkpoint the log",
+            "readers kept the log from being truncated",
+        ))
+    }
+
     async fn ping(&self) -> Result<()> {
         self.read(|c| {
             c.query_row("SELECT 1", [], |_| Ok(()))
@@ -307,6 +326,58 @@ impl Directory for SqliteStore {
     async fn user(&self, tenant: &Tenant, username: &str) -> Result<Option<User>> {
         let (id, username) = (tenant.id, username.to_owned());
         self.read(move |c| directory::user(c, id, &username)).await
+    }
+
+    async fn clients(&self, tenant: &Tenant) -> Result<Vec<Client>> {
+        let id = tenant.id;
+        self.read(move |c| directory::clients(c, id)).await
+    }
+
+    async fn users(&self, tenant: &Tenant) -> Result<Vec<User>> {
+        let id = tenant.id;
+        self.read(move |c| directory::users(c, id)).await
+    }
+
+    async fn revoke_client(&self, tenant: &Tenant, client_id: &str, how: Revoke) -> Result<bool> {
+        let (id, key, now) = (tenant.id, client_id.to_owned(), now_millis());
+        self.write(move |c| directory::revoke_client(c, id, &key, how, now))
+            .await
+    }
+
+    async fn revoke_user(&self, tenant: &Tenant, username: &str, how: Revoke) -> Result<bool> {
+        let (id, key, now) = (tenant.id, username.to_owned(), now_millis());
+        self.write(move |c| directory::revoke_user(c, id, &key, how, now))
+            .await
+    }
+
+    async fn enable_client(&self, tenant: &Tenant, client_id: &str) -> Result<bool> {
+        let (id, key) = (tenant.id, client_id.to_owned());
+        self.write(move |c| directory::enable(c, id, "clients", "client_id", &key))
+            .await
+    }
+
+    async fn enable_user(&self, tenant: &Tenant, username: &str) -> Result<bool> {
+        let (id, key) = (tenant.id, username.to_owned());
+        self.write(move |c| directory::enable(c, id, "users", "username", &key))
+            .await
+    }
+
+    async fn revocation_epoch(&self) -> Result<i64> {
+        self.read(directory::revocation_epoch).await
+    }
+
+    async fn revocations(&self) -> Result<(i64, Vec<Revocation>)> {
+        self.read(directory::revocations).await
+    }
+
+    async fn delete_tenant(&self, tenant: &Tenant) -> Result<()> {
+        let (id, now) = (tenant.id, now_millis());
+        self.write(move |c| {
+            directory::delete_tenant(c, id, now)?;
+            c.interner.borrow_mut().forget_tenant(id);
+            Ok(())
+        })
+        .await
     }
 }
 

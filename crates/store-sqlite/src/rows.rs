@@ -338,6 +338,7 @@ fn remove(
         started,
         seq,
     )?;
+    crate::derived::forget(tx, t, seq, id)?;
     tx.prepare_cached("DELETE FROM engagements WHERE seq = ?1")
         .and_then(|mut s| s.execute([seq]))
         .map_err(db("delete engagement"))?;
@@ -467,7 +468,7 @@ fn delete_terms(
     started: i64,
     seq: i64,
 ) -> Result<()> {
-    let interner = tx.interner.borrow();
+    let mut interner = tx.interner.borrow_mut();
     let mut stmt = tx
         .prepare_cached(
             "DELETE FROM terms WHERE tenant_id = ?1 AND value = ?2 AND started = ?3 AND seq = ?4",
@@ -477,6 +478,7 @@ fn delete_terms(
         if let Some(id) = interner.find(tx, t.id, value)? {
             stmt.execute(params![t.id, id, started, seq])
                 .map_err(db("delete term"))?;
+            interner.released(t.id, value, id);
         }
     }
     tx.prepare_cached("DELETE FROM terms_pending WHERE seq = ?1")

@@ -41,6 +41,8 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0007_compact_form.sql"),
         step: Some(crate::upgrade::compact_form),
     },
+    sql(8, include_str!("../migrations/0008_term_value_pruning.sql")),
+    sql(9, include_str!("../migrations/0009_revocation.sql")),
 ];
 
 /// Indexes on `engagements` a bulk load keeps besides the unique ones: the change feed's,
@@ -157,9 +159,12 @@ pub(crate) fn open(path: &Path) -> rusqlite::Result<Connection> {
     // WAL lets readers run beside the single writer. synchronous=FULL makes every commit
     // durable before it returns, which is what an acknowledged write promises.
     // auto_vacuum only takes effect on a new database: there it lets a bulk load give back
-    // the pages of its pending terms (see bulk.rs).
+    // the pages of its pending terms (see bulk.rs). secure_delete overwrites what a
+    // deletion frees (cells and whole pages) with zeros, so an erased customer is not left
+    // in free space; it costs no extra writes, the pages are written anyway.
     conn.execute_batch(
         "PRAGMA auto_vacuum = INCREMENTAL;
+         PRAGMA secure_delete = ON;
          PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;
@@ -196,6 +201,14 @@ pub(crate) fn tune_writer(conn: &Connection, bulk: bool) -> rusqlite::Result<()>
 /// even if commits skipped their own sync.
 pub(crate) fn checkpoint(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA wal_checkpoint(TRUNCATE);")
+}
+
+/// Copies the whole log into the database and truncates it, so nothing a deletion removed
+/// stays in the log's old frames; waits (up to the busy timeout) for readers and the writer
+/// to let it. Whether it completed.
+pub(crate) fn truncate_log(conn: &Connection) -> rusqlite::Result<bool> {
+    let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+    Ok(busy == 0)
 }
 
 /// Applies the migrations that have not run yet, each in its own transaction.

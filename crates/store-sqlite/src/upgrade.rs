@@ -18,7 +18,7 @@ pub(crate) fn compact_form(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         .prepare("SELECT id, country_code FROM tenants")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    let mut interner = Interner::default();
+    let mut interner = Interner::for_migration();
     let mut after = i64::MIN;
     loop {
         let chunk: Vec<(i64, i64, i64, String)> = tx

@@ -96,6 +96,13 @@ fn commit(conn: &Tx<'_>, batch: Vec<Job>, announce: &Announce) -> bool {
         broken |= outcome == Outcome::Broken;
         done.push(complete);
     }
+    if !broken && conn.bulk.is_none() {
+        // A bulk load keeps every value: its pending entries are not searchable yet.
+        if let Err(e) = conn.interner.borrow_mut().prune(conn) {
+            tracing::error!(error = %e, "could not remove unused term values");
+            broken = true;
+        }
+    }
     if !broken {
         if let Err(e) = conn.interner.borrow_mut().flush(conn) {
             tracing::error!(error = %e, "could not record term value numbers");

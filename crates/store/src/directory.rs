@@ -120,6 +120,8 @@ pub struct Client {
     /// that a dialect asks for beside the token.
     pub credentials: BTreeMap<String, String>,
     pub created_at: interlog_model::Timestamp,
+    /// Since when the client is disabled (refused until enabled again), if it is.
+    pub disabled_at: Option<interlog_model::Timestamp>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,6 +144,7 @@ impl NewClient {
             scopes: self.scopes,
             credentials: self.credentials,
             created_at,
+            disabled_at: None,
         }
     }
 }
@@ -158,6 +161,8 @@ pub struct User {
     pub display_name: Option<String>,
     pub role: ClientRole,
     pub created_at: interlog_model::Timestamp,
+    /// Since when the user is disabled (refused until enabled again), if they are.
+    pub disabled_at: Option<interlog_model::Timestamp>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -181,8 +186,28 @@ impl NewUser {
             display_name: self.display_name,
             role: self.role,
             created_at,
+            disabled_at: None,
         }
     }
+}
+
+/// How a client or user is revoked. Either way every token and session issued to it
+/// before is refused from then on, on every instance (see [`Directory::revocations`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revoke {
+    /// Refused until enabled again.
+    Disable,
+    /// Gone.
+    Delete,
+}
+
+/// One revocation: a subject (client id or user id) of a tenant, and when it was last
+/// revoked (epoch milliseconds). Credentials it was issued before then are refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revocation {
+    pub subject: String,
+    pub tenant_id: i64,
+    pub revoked_at: i64,
 }
 
 /// Tenants and the credentials that act for them.
@@ -205,4 +230,30 @@ pub trait Directory: Send + Sync {
     /// when the tenant already has that username.
     async fn create_user(&self, tenant: &Tenant, user: NewUser) -> Result<User>;
     async fn user(&self, tenant: &Tenant, username: &str) -> Result<Option<User>>;
+
+    /// The tenant's API clients, by id.
+    async fn clients(&self, tenant: &Tenant) -> Result<Vec<Client>>;
+    /// The tenant's users, by username.
+    async fn users(&self, tenant: &Tenant) -> Result<Vec<User>>;
+
+    /// Disables or deletes a client of the tenant and, in the same transaction, records
+    /// the revocation (moving the epoch) and removes the expiring records it owns
+    /// (sessions, refresh tokens); false when the tenant has no such client.
+    async fn revoke_client(&self, tenant: &Tenant, client_id: &str, how: Revoke) -> Result<bool>;
+    /// The same for a user, by username.
+    async fn revoke_user(&self, tenant: &Tenant, username: &str, how: Revoke) -> Result<bool>;
+    /// Enables a disabled client again (what it was issued before stays revoked); false
+    /// when the tenant has no such client.
+    async fn enable_client(&self, tenant: &Tenant, client_id: &str) -> Result<bool>;
+    async fn enable_user(&self, tenant: &Tenant, username: &str) -> Result<bool>;
+
+    /// A number that changes whenever a revocation is recorded: cheap to read often.
+    async fn revocation_epoch(&self) -> Result<i64>;
+    /// Every revocation recorded, with the epoch they are as of.
+    async fn revocations(&self) -> Result<(i64, Vec<Revocation>)>;
+
+    /// Deletes the tenant and everything it holds, in every table, in one transaction,
+    /// revoking its clients and users first (their revocations outlive the tenant). Delete
+    /// a large tenant's engagements in batches before: this transaction takes the rest.
+    async fn delete_tenant(&self, tenant: &Tenant) -> Result<()>;
 }

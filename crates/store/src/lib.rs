@@ -74,6 +74,14 @@ pub trait Store:
     /// The backend's name (`sqlite`, `postgres`), for logs.
     fn backend(&self) -> &'static str;
 
+    /// Makes what deletions freed unrecoverable from the backend's own files, as far as
+    /// the backend can (run after an erasure): SQLite overwrites freed content as it
+    /// deletes (`secure_delete`), and here copies its write-ahead log into the database
+    /// and truncates it. PostgreSQL cannot from a client: dead rows stay in their pages
+    /// until a `VACUUM` makes the space reusable and later writes overwrite it (see
+    /// docs/scale-out.md).
+    async fn scrub_freed(&self) -> Result<()>;
+
     /// Whether the backend can serve requests (for `/readyz`).
     async fn ping(&self) -> Result<()>;
 

@@ -148,6 +148,17 @@ pub fn terms(e: &Engagement, country_code: Option<&str>) -> BTreeSet<(TermKind, 
     out
 }
 
+/// The comparison forms of the customer identifiers an engagement carries (its customer
+/// block, and its customer participants' numbers and emails): identifiers that appear
+/// together belong to one person, as far as an erasure is concerned.
+pub fn customer_keys(e: &Engagement, country_code: Option<&str>) -> Vec<String> {
+    terms(e, country_code)
+        .into_iter()
+        .filter(|(kind, _)| *kind == TermKind::Customer)
+        .map(|(_, value)| value)
+        .collect()
+}
+
 /// [`terms`] grouped by value: each distinct value once, with every kind it is a term of,
 /// in value order. Backends that key their index by value store one entry per value.
 pub fn terms_by_value(e: &Engagement, country_code: Option<&str>) -> Vec<(String, KindSet)> {

@@ -24,6 +24,9 @@ const ALLOW: &str =
 struct Receiver {
     got: Arc<Mutex<Vec<(HeaderMap, Bytes)>>>,
     failing: Arc<AtomicU32>,
+    /// Answer every request with this status, echoing what it was sent (as a receiver's
+    /// "bad request" often does).
+    refusing: Arc<AtomicU32>,
 }
 
 impl Receiver {
@@ -69,6 +72,11 @@ async fn receive(
     headers: HeaderMap,
     body: Bytes,
 ) -> (StatusCode, String) {
+    let refusing = r.refusing.load(Ordering::SeqCst);
+    if refusing > 0 {
+        let echo = format!("cannot take {}", String::from_utf8_lossy(&body));
+        return (StatusCode::from_u16(refusing as u16).unwrap(), echo);
+    }
     if r.failing
         .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
         .is_ok()
@@ -230,8 +238,12 @@ async fn a_failing_receiver_gets_retries_until_it_takes_everything_in_order() {
         .filter(|a| a["result"] == "failed")
         .count();
     assert_eq!(failed, 3, "{d}");
-    // Of a refused attempt only the first 200 characters of the answer are kept.
-    let kept = format!("HTTP 500 Internal Server Error: {}", &failure_body()[..200]);
+    // Of a refused attempt only the status and size of the answer are kept: what the
+    // receiver said may echo personal data.
+    let kept = format!(
+        "HTTP 500 Internal Server Error ({} bytes)",
+        failure_body().len()
+    );
     let errors: Vec<&str> = d["attempts"]
         .as_array()
         .unwrap()
@@ -239,6 +251,89 @@ async fn a_failing_receiver_gets_retries_until_it_takes_everything_in_order() {
         .filter_map(|a| a["error"].as_str())
         .collect();
     assert_eq!(errors, [kept.as_str(); 3], "{d}");
+
+    // The attempts come in pages, newest first (once the last batch's are saved: the
+    // receiver may have the events before the server records how it answered).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, d) = app
+            .get_json_as(&format!("{HOOKS}/{id}/deliveries?limit=100"), &app.admin)
+            .await;
+        if d["attempts"].as_array().unwrap().len() >= 8 || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut numbers = Vec::new();
+    let mut path = format!("{HOOKS}/{id}/deliveries?limit=3");
+    loop {
+        let (status, page) = app.get_json_as(&path, &app.admin).await;
+        assert_eq!(status, 200, "{page}");
+        let attempts = page["attempts"].as_array().unwrap();
+        assert!(attempts.len() <= 3);
+        numbers.extend(attempts.iter().map(|a| a["number"].as_u64().unwrap()));
+        match page["next_before"].as_u64() {
+            Some(before) => path = format!("{HOOKS}/{id}/deliveries?limit=3&before={before}"),
+            None => break,
+        }
+    }
+    assert_eq!(
+        numbers,
+        [8, 7, 6, 5, 4, 3, 2, 1],
+        "three failures, five deliveries"
+    );
+    let r = app
+        .call(
+            Method::GET,
+            &format!("{HOOKS}/{id}/deliveries?limit=1000"),
+            Some(&app.admin),
+            None,
+        )
+        .await;
+    assert_problem(r, 400, "bad_parameter").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_a_refusing_receiver_echoes_is_not_kept_and_410_disables_the_webhook() {
+    let app = spawn_app_with(TestConfig::toml(ALLOW)).await;
+    let receiver = Receiver::default();
+    receiver.refusing.store(400, Ordering::SeqCst);
+    let url = receiver.start().await;
+    let (_, hook) = register(&app, json!({"url": url, "events": ["engagement.upserted"]})).await;
+    let id = hook["id"].as_str().unwrap().to_owned();
+    let mut e = engagement("echoed", "2024-01-01T00:00:00Z");
+    e.customer.emails = vec!["melinda.rasetest@example.org".into()];
+    app.seed(vec![e]).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let d = loop {
+        let (_, d) = app
+            .get_json_as(&format!("{HOOKS}/{id}/deliveries"), &app.admin)
+            .await;
+        if !d["attempts"].as_array().unwrap().is_empty() || Instant::now() > deadline {
+            break d;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let error = d["attempts"][0]["error"].as_str().unwrap();
+    assert!(error.starts_with("HTTP 400 Bad Request ("), "{d}");
+    assert!(
+        !d.to_string().contains("rasetest"),
+        "the echo is not kept: {d}"
+    );
+
+    // Standard Webhooks: 410 Gone asks the sender to stop.
+    receiver.refusing.store(410, Ordering::SeqCst);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let view = loop {
+        let (_, v) = app.get_json_as(&format!("{HOOKS}/{id}"), &app.admin).await;
+        if v["status"] == "disabled" || Instant::now() > deadline {
+            break v;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(view["status"], "disabled", "{view}");
+    assert!(view["disabled_at"].is_string());
+    assert_eq!(view["disabled_reason"], "the receiver answered 410 Gone");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -293,6 +388,10 @@ async fn internal_targets_and_bad_definitions_are_refused() {
             "url",
         ),
         (
+            json!({"url": format!("https://example.com/{}", "a".repeat(3_000_000)), "events": ["engagement.upserted"]}),
+            "url",
+        ),
+        (
             json!({"url": "https://example.com/x", "events": []}),
             "events",
         ),
@@ -310,5 +409,95 @@ async fn internal_targets_and_bad_definitions_are_refused() {
             .await;
         let p = assert_problem(r, 422, "validation_failed").await;
         assert_eq!(p["errors"][0]["field"], field, "{body}: {p}");
+        assert!(
+            p.to_string().len() < 2000,
+            "the answer does not echo the URL"
+        );
     }
+    // IPv6 forms that carry an internal IPv4 address, and special-purpose ranges.
+    for host in [
+        "[::127.0.0.1]",
+        "[::7f00:1]",
+        "[64:ff9b::7f00:1]",
+        "[64:ff9b::a9fe:a9fe]",
+        "[64:ff9b:1::a00:1]",
+        "[2002:7f00:1::]",
+        "[::ffff:0:a9fe:a9fe]",
+        "[::a9fe:a9fe]",
+        "[::ffff:127.0.0.1]",
+        "[fec0::1]",
+        "[100::1]",
+        "198.18.0.1",
+        "240.0.0.1",
+    ] {
+        let body = json!({"url": format!("http://{host}/hook"), "events": ["engagement.upserted"]});
+        let r = app
+            .call(Method::POST, HOOKS, Some(&app.admin), Some(body))
+            .await;
+        let p = assert_problem(r, 422, "validation_failed").await;
+        assert_eq!(p["errors"][0]["field"], "url", "{host}: {p}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_that_may_not_call_internal_addresses_refuses_them_at_delivery() {
+    // One instance, allowed to, registers webhooks on a loopback address and a name that
+    // resolves to one; it stops, and an instance on the same store that is not allowed
+    // delivers: it refuses to connect, whatever the registration said.
+    let mut app = spawn_app_with(TestConfig::toml(ALLOW)).await;
+    let receiver = Receiver::default();
+    let url = receiver.start().await;
+    let by_name = url.replace("127.0.0.1", "localhost");
+    let mut ids = Vec::new();
+    for u in [&url, &by_name] {
+        let (status, hook) =
+            register(&app, json!({"url": u, "events": ["engagement.upserted"]})).await;
+        assert_eq!(status, 201, "{hook}");
+        ids.push(hook["id"].as_str().unwrap().to_owned());
+    }
+    let store = match &app.config.store {
+        interlog_app::StoreUrl::Postgres(u) => format!("store = \"{u}\"\n"),
+        interlog_app::StoreUrl::Sqlite(_) => String::new(),
+    };
+    app.stop().await;
+    let strict = load_config(
+        app.data_dir(),
+        &TestConfig::toml(format!("{store}[webhooks]\nretry_base_secs = 1\n")),
+    );
+    let other = start_server(&strict).await;
+    other
+        .state
+        .store
+        .upsert(&app.tenant, engagement("inside", "2024-01-01T00:00:00Z"))
+        .await
+        .unwrap();
+    let base = format!("http://{}", other.addr);
+    for (id, reason) in [
+        (&ids[0], "special-purpose range"),
+        (&ids[1], "resolves to no address"),
+    ] {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let d = loop {
+            let d: Value = app
+                .http
+                .get(format!("{base}{HOOKS}/{id}/deliveries"))
+                .bearer_auth(&app.admin)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if !d["attempts"].as_array().unwrap().is_empty() || Instant::now() > deadline {
+                break d;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        let a = &d["attempts"][0];
+        assert_eq!(a["result"], "failed", "{d}");
+        assert!(a["error"].as_str().unwrap().contains(reason), "{d}");
+        assert!(a.get("status").is_none(), "no connection was made: {d}");
+    }
+    assert!(receiver.bodies().is_empty(), "nothing reached the receiver");
+    other.stop().await.unwrap();
 }

@@ -93,7 +93,12 @@ pub async fn authenticate_client(
     id: &str,
     secret: &str,
 ) -> ApiResult<Option<(Tenant, Client)>> {
-    let found = state.store.client(id).await?;
+    // A disabled client is checked like an unknown one: same time, same answer.
+    let found = state
+        .store
+        .client(id)
+        .await?
+        .filter(|c| c.disabled_at.is_none());
     let hash = found.as_ref().map(|c| c.secret_hash.clone());
     let ok = verify_blocking(state, secret.to_owned(), hash).await?;
     let client = match (ok, found) {
@@ -118,7 +123,11 @@ pub async fn authenticate_user(
     let subject = format!("{tenant_key}/{username}");
     let tenant = state.tenant(tenant_key).await?;
     let user = match &tenant {
-        Some(t) => state.store.user(t, username).await?,
+        Some(t) => state
+            .store
+            .user(t, username)
+            .await?
+            .filter(|u| u.disabled_at.is_none()),
         None => None,
     };
     let hash = user.as_ref().map(|u| u.password_hash.clone());

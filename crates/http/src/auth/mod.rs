@@ -3,6 +3,7 @@
 pub mod caller;
 pub mod credentials;
 pub mod guard;
+pub mod revocation;
 pub(crate) mod schemes;
 mod secret;
 pub(crate) mod signer;

@@ -7,7 +7,7 @@
 
 use super::Context;
 use crate::metrics::LEASES_TAKEN;
-use interlog_store::{EditRejected, StoreError, Tenant};
+use interlog_store::{EditRejected, Store, StoreError, Tenant};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -68,7 +68,11 @@ fn now_ms() -> i64 {
 
 /// One piece of leased work: where its state is kept, and how long a lease lasts.
 pub struct LeasedWork<'a> {
-    cx: &'a Context,
+    store: &'a dyn Store,
+    /// Who takes the lease: an instance's name.
+    holder: &'a str,
+    /// The worker (for the metrics).
+    worker: &'static str,
     tenant: &'a Tenant,
     namespace: &'static str,
     key: &'a str,
@@ -85,8 +89,32 @@ impl<'a> LeasedWork<'a> {
         key: &'a str,
         length: Duration,
     ) -> Self {
+        Self::held_by(
+            cx.state.store.as_ref(),
+            &cx.instance,
+            cx.worker(),
+            tenant,
+            namespace,
+            key,
+            length,
+        )
+    }
+
+    /// The same work done by `holder` outside the background runtime (a request that
+    /// starts work any instance may finish, a command of the CLI), counted for `worker`.
+    pub fn held_by(
+        store: &'a dyn Store,
+        holder: &'a str,
+        worker: &'static str,
+        tenant: &'a Tenant,
+        namespace: &'static str,
+        key: &'a str,
+        length: Duration,
+    ) -> Self {
         LeasedWork {
-            cx,
+            store,
+            holder,
+            worker,
             tenant,
             namespace,
             key,
@@ -104,9 +132,7 @@ impl<'a> LeasedWork<'a> {
         change: impl FnOnce(&mut S) -> Result<(), &'static str> + Send + 'static,
     ) -> Result<S, StoreError> {
         let updated =
-            self.cx
-                .state
-                .store
+            self.store
                 .update_setting(
                     self.tenant,
                     self.namespace,
@@ -129,7 +155,7 @@ impl<'a> LeasedWork<'a> {
     /// Takes the lease (or renews this instance's), unless another instance holds it or
     /// the work is paused or gone.
     pub async fn claim<S: Leased>(&self) -> Claim<S> {
-        let me = self.cx.instance.to_string();
+        let me = self.holder.to_owned();
         let now = now_ms();
         let until = self.until(now);
         // Whether the claim takes a lease this instance did not hold (for the metrics).
@@ -154,7 +180,7 @@ impl<'a> LeasedWork<'a> {
         match claimed {
             Ok(s) => {
                 if taken.load(Ordering::Relaxed) {
-                    metrics::counter!(LEASES_TAKEN, "worker" => self.cx.worker()).increment(1);
+                    metrics::counter!(LEASES_TAKEN, "worker" => self.worker).increment(1);
                 }
                 Claim::Go(s)
             }
@@ -171,7 +197,7 @@ impl<'a> LeasedWork<'a> {
         &self,
         change: impl FnOnce(&mut S) + Send + 'static,
     ) -> Result<S, SaveError> {
-        let me = self.cx.instance.to_string();
+        let me = self.holder.to_owned();
         let length = self.length;
         let saved = self
             .edit::<S>(move |s| {
@@ -196,7 +222,7 @@ impl<'a> LeasedWork<'a> {
 
     /// Hands the lease back, if this instance holds it, so another can go on at once.
     pub async fn release<S: Leased>(&self) {
-        let me = self.cx.instance.to_string();
+        let me = self.holder.to_owned();
         let _ = self
             .edit::<S>(move |s| {
                 if s.lease().is_some_and(|Lease(owner, _)| *owner == me) {
@@ -212,8 +238,7 @@ impl<'a> LeasedWork<'a> {
     pub fn holds<S: Leased>(&self, s: &S) -> bool {
         !s.is_paused()
             && s.lease().is_some_and(|Lease(owner, until)| {
-                **owner == *self.cx.instance
-                    && *until - now_ms() > self.length.as_millis() as i64 / 2
+                *owner == self.holder && *until - now_ms() > self.length.as_millis() as i64 / 2
             })
     }
 }

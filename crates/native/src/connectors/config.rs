@@ -98,7 +98,7 @@ fn number(
 }
 
 async fn url(state: &ApiState, field: &str, value: &str) -> ApiResult<String> {
-    outbound::check(value, state.config.webhooks.allow_private_targets)
+    outbound::check_url(value, state.config.webhooks.allow_private_targets)
         .await
         .map(|_| value.to_owned())
         .map_err(|e| bad(field, e))

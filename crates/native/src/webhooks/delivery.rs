@@ -17,6 +17,7 @@ use super::{
 use interlog_http::background::lease::{Claim, LeasedWork, SaveError};
 use interlog_http::background::{per_setting, Context, Worker};
 use interlog_http::listing::parse_filter;
+use interlog_http::outbound::refused_literal;
 use interlog_model::Engagement;
 use interlog_store::{Change, ChangeKind, Filter, Tenant, CHANGES_TOPIC};
 use rand::Rng;
@@ -32,8 +33,6 @@ const LEASE: Duration = Duration::from_secs(10);
 const SCAN: Duration = Duration::from_secs(2);
 /// How long a caught-up task waits for a commit before looking again anyway.
 const IDLE_POLL: Duration = Duration::from_secs(5);
-/// Bytes of a receiver's answer kept with a failed attempt.
-const EXCERPT: usize = 200;
 
 fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
@@ -202,6 +201,7 @@ async fn round(
     let mut through = state.cursor;
     let mut attempts = Vec::new();
     let mut failed = false;
+    let mut gone = false;
     for change in &page.changes {
         if !wanted(def, filter, tenant, change) {
             through = change.position;
@@ -209,6 +209,8 @@ async fn round(
         }
         let attempt = send(d, id, def, change).await;
         let ok = attempt.result == "delivered";
+        // Standard Webhooks: 410 Gone asks the sender to stop for good.
+        gone = attempt.status == Some(410);
         attempts.push(attempt);
         if !ok {
             failed = true;
@@ -228,6 +230,15 @@ async fn round(
                 s.record(a);
             }
             let now = now_ms();
+            if gone {
+                s.failing = None;
+                s.disabled = Some((
+                    jiff::Timestamp::now().to_string(),
+                    "the receiver answered 410 Gone".into(),
+                ));
+                s.lease = None;
+                return;
+            }
             if !failed {
                 s.failing = None;
                 return;
@@ -268,7 +279,7 @@ async fn round(
     match saved {
         Ok(s) if s.disabled.is_some() => {
             super::metrics::webhook_disabled();
-            tracing::warn!(tenant = %tenant.key, webhook = %id, "webhook disabled after failing for the retry period");
+            tracing::warn!(tenant = %tenant.key, webhook = %id, reason = %s.disabled.as_ref().map_or("", |d| d.1.as_str()), "webhook disabled");
             (Round::Retry(Duration::from_secs(30)), None)
         }
         Ok(s) => {
@@ -341,34 +352,19 @@ pub fn payload(change: &Change) -> String {
 
 async fn send(d: &Delivery, id: &str, def: &Definition, change: &Change) -> Attempt {
     let message_id = format!("msg_{id}_{}", change.position);
-    let body = payload(change);
-    let timestamp = jiff::Timestamp::now().as_second();
-    let signature = signature::sign(&def.secret, &message_id, timestamp, body.as_bytes());
     let started = Instant::now();
-    let sent = d
-        .client
-        .post(&def.url)
-        .header("content-type", "application/json")
-        .header("webhook-id", &message_id)
-        .header("webhook-timestamp", timestamp.to_string())
-        .header("webhook-signature", signature)
-        .body(body)
-        .send()
-        .await;
-    let (status, error) = match sent {
-        Ok(res) => {
-            let status = res.status();
-            if status.is_success() {
-                (Some(status.as_u16()), None)
-            } else {
-                let excerpt = excerpt(res).await;
-                (
-                    Some(status.as_u16()),
-                    Some(format!("HTTP {status}: {excerpt}")),
-                )
-            }
-        }
-        Err(e) => (None, Some(interlog_http::error::error_chain(&e))),
+    let allow = d.cx.state.config.webhooks.allow_private_targets;
+    let (status, error) = match reqwest::Url::parse(&def.url) {
+        Err(_) => (None, Some("the stored URL does not parse".to_owned())),
+        Ok(url) => match refused_literal(&url, allow) {
+            Some(range) => (
+                None,
+                Some(format!(
+                    "the address is in a special-purpose range ({range})"
+                )),
+            ),
+            None => post(d, url, &message_id, def, change).await,
+        },
     };
     super::metrics::delivery(
         match (&error, status) {
@@ -380,6 +376,7 @@ async fn send(d: &Delivery, id: &str, def: &Definition, change: &Change) -> Atte
         change.at,
     );
     Attempt {
+        number: 0,
         position: change.position,
         message_id,
         at: jiff::Timestamp::now().to_string(),
@@ -395,17 +392,89 @@ async fn send(d: &Delivery, id: &str, def: &Definition, change: &Change) -> Atte
     }
 }
 
-/// The start of an answer's body, at most [`EXCERPT`] characters; nothing more is read.
-async fn excerpt(mut res: reqwest::Response) -> String {
-    let mut bytes = Vec::new();
-    while bytes.len() < EXCERPT * 4 {
-        match res.chunk().await {
-            Ok(Some(c)) => bytes.extend_from_slice(&c),
-            _ => break,
+/// POSTs one event; the receiver's status, and why it failed if it did.
+async fn post(
+    d: &Delivery,
+    url: reqwest::Url,
+    message_id: &str,
+    def: &Definition,
+    change: &Change,
+) -> (Option<u16>, Option<String>) {
+    let body = payload(change);
+    let timestamp = jiff::Timestamp::now().as_second();
+    let signature = signature::sign(&def.secret, message_id, timestamp, body.as_bytes());
+    let sent = d
+        .client
+        .post(url)
+        .header("content-type", "application/json")
+        .header("webhook-id", message_id)
+        .header("webhook-timestamp", timestamp.to_string())
+        .header("webhook-signature", signature)
+        .body(body)
+        .send()
+        .await;
+    match sent {
+        Ok(res) if res.status().is_success() => (Some(res.status().as_u16()), None),
+        Ok(res) => {
+            let status = res.status();
+            let size = answer_size(res).await;
+            (
+                Some(status.as_u16()),
+                Some(format!("HTTP {status} ({size})")),
+            )
+        }
+        Err(e) => {
+            tracing::debug!(error = %interlog_http::error::error_chain(&e), "webhook delivery failed");
+            (None, Some(transport_failure(&e).to_owned()))
         }
     }
-    String::from_utf8_lossy(&bytes)
-        .chars()
-        .take(EXCERPT)
-        .collect()
 }
+
+/// Bytes of an answer counted before giving up counting.
+const COUNTED: usize = 64 * 1024;
+
+/// How long a refusal's answer was ("N bytes", or "more than N bytes"); what it said is
+/// not kept, since a receiver may echo the engagement (personal data) in it.
+async fn answer_size(mut res: reqwest::Response) -> String {
+    let mut n = 0;
+    while n <= COUNTED {
+        match res.chunk().await {
+            Ok(Some(c)) => n += c.len(),
+            _ => return format!("{n} bytes"),
+        }
+    }
+    format!("more than {COUNTED} bytes")
+}
+
+/// A fixed reason for a delivery that got no answer: bounded, and never the URL (which
+/// reqwest's own messages repeat).
+fn transport_failure(e: &reqwest::Error) -> &'static str {
+    if e.is_timeout() {
+        return "no answer within the timeout";
+    }
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            return match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => "connection refused",
+                std::io::ErrorKind::ConnectionReset => "connection reset",
+                std::io::ErrorKind::TimedOut => "connection timed out",
+                _ => "could not connect",
+            };
+        }
+        if s.to_string().contains(GUARDED) {
+            return "the host resolves to no address the server may call";
+        }
+        source = s.source();
+    }
+    if e.is_connect() {
+        "could not connect"
+    } else if e.is_body() || e.is_decode() {
+        "the answer could not be read"
+    } else {
+        "the request failed"
+    }
+}
+
+/// What the guarded resolver says when it drops every address of a name.
+const GUARDED: &str = "resolves to no address the server may call";

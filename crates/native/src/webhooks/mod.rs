@@ -42,6 +42,10 @@ pub struct Definition {
 /// One delivery attempt, as shown by `GET …/deliveries`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Attempt {
+    /// The attempt's number among the webhook's attempts (1 for the first); pages of
+    /// `…/deliveries` go back by it.
+    #[serde(default)]
+    pub number: u64,
     /// The feed position of the event.
     pub position: i64,
     /// The Standard Webhooks message id (`webhook-id`).
@@ -54,7 +58,8 @@ pub struct Attempt {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     pub latency_ms: u64,
-    /// Why it failed: a short excerpt of the answer, or the transport error.
+    /// Why it failed: the status and size of the answer, or a fixed reason for a failure
+    /// to get one. Nothing the receiver said is kept (it may echo personal data).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -78,6 +83,9 @@ pub struct DeliveryState {
     pub disabled: Option<(String, String)>,
     #[serde(default)]
     pub recent: Vec<Attempt>,
+    /// Attempts made so far (the number of the last one).
+    #[serde(default)]
+    pub attempts_made: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,7 +96,9 @@ pub struct Failing {
 }
 
 impl DeliveryState {
-    pub fn record(&mut self, attempt: Attempt) {
+    pub fn record(&mut self, mut attempt: Attempt) {
+        self.attempts_made += 1;
+        attempt.number = self.attempts_made;
         self.recent.push(attempt);
         let excess = self.recent.len().saturating_sub(KEPT_ATTEMPTS);
         self.recent.drain(..excess);

@@ -3,7 +3,7 @@
 
 use super::{definitions, signature, Attempt, Definition, DeliveryState};
 use crate::responses::{AdminRefusals, JsonBodyRefusals};
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -11,6 +11,7 @@ use interlog_http::auth::Admin;
 use interlog_http::body::JsonBody;
 use interlog_http::error::{ApiError, ApiResult};
 use interlog_http::listing::parse_filter;
+use interlog_http::params::Params;
 use interlog_http::ApiState;
 use interlog_store::Tenant;
 use serde::{Deserialize, Serialize};
@@ -41,7 +42,8 @@ pub struct WebhookView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
     pub created_at: String,
-    /// `active` or `disabled` (after failing for the retry period).
+    /// `active` or `disabled` (after failing for the retry period, or when the receiver
+    /// answered 410 Gone).
     pub status: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disabled_at: Option<String>,
@@ -56,12 +58,21 @@ pub struct WebhookView {
     pub next_attempt_at: Option<String>,
 }
 
-/// The recent attempts of a webhook, newest first.
+/// A page of a webhook's recent attempts, newest first.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Deliveries {
     pub webhook: WebhookView,
     pub attempts: Vec<Attempt>,
+    /// Where the next (older) page starts: pass it as `before`; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_before: Option<u64>,
 }
+
+/// Longest `filter` a webhook stores (bytes).
+pub const MAX_FILTER_BYTES: usize = 2048;
+/// Attempts a page of `…/deliveries` shows by default, and at most.
+const DEFAULT_PAGE: u64 = 20;
+const MAX_PAGE: u64 = super::KEPT_ATTEMPTS as u64;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct WebhookList {
@@ -98,6 +109,12 @@ fn view(id: &str, d: &Definition, s: &DeliveryState, with_secret: bool) -> Webho
 
 /// Checks a filter query string as the native listing reads it.
 fn check_filter(filter: &str) -> ApiResult<interlog_store::Filter> {
+    if filter.len() > MAX_FILTER_BYTES {
+        return Err(ApiError::field(
+            "filter",
+            format!("at most {MAX_FILTER_BYTES} bytes"),
+        ));
+    }
     parse_filter(filter).map_err(|e| ApiError::field("filter", e.detail))
 }
 
@@ -138,9 +155,15 @@ pub async fn create(
         .iter()
         .find(|e| ![super::UPSERTED, super::DELETED].contains(&e.as_str()))
     {
+        // An unknown event is named only when short: the answer never echoes a large body.
+        let named = if e.len() <= 64 {
+            format!("{e:?}")
+        } else {
+            "an unknown event".into()
+        };
         return Err(ApiError::field(
             "events",
-            format!("{e:?}; accepted: {}, {}", super::UPSERTED, super::DELETED),
+            format!("{named}; accepted: {}, {}", super::UPSERTED, super::DELETED),
         ));
     }
     let filter = new.filter.filter(|f| !f.trim().is_empty());
@@ -148,7 +171,7 @@ pub async fn create(
         check_filter(f)?;
     }
     let allow = state.config.webhooks.allow_private_targets;
-    let url = super::target::check(&new.url, allow)
+    let url = interlog_http::outbound::check_url(&new.url, allow)
         .await
         .map_err(|e| ApiError::field("url", e))?;
     let existing = definitions(state.store.as_ref(), &caller.tenant).await?;
@@ -262,10 +285,15 @@ pub async fn delete(
 
 #[utoipa::path(
     get, path = "/api/v1/tenants/{tenant}/webhooks/{id}/deliveries", tag = "webhooks",
-    params(("id" = String, Path, description = "Webhook id")),
+    params(
+        ("id" = String, Path, description = "Webhook id"),
+        ("limit" = Option<u64>, Query, description = "Attempts per page: 1–100, default 20"),
+        ("before" = Option<u64>, Query, description = "Only attempts numbered below this (`next_before` of the previous page)"),
+    ),
     responses(
         AdminRefusals,
-        (status = 200, description = "The webhook's status and its recent delivery attempts, newest first", body = Deliveries),
+        (status = 200, description = "The webhook's status and a page of its recent delivery attempts, newest first (the last 100 are kept)", body = Deliveries),
+        (status = 400, description = "A bad parameter"),
         (status = 404, description = "No such webhook"),
     ),
 )]
@@ -273,12 +301,19 @@ pub async fn deliveries(
     caller: Admin,
     State(state): State<ApiState>,
     Path((_tenant, id)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<Deliveries>> {
+    let p = Params::parse(raw.as_deref());
+    p.reject_unknown(&["limit", "before"], &[])?;
+    let limit = p.number("limit", 1, MAX_PAGE)?.unwrap_or(DEFAULT_PAGE) as usize;
+    let before = p.number("before", 1, u64::MAX)?.unwrap_or(u64::MAX);
     let (d, s) = load(&state, &caller.tenant, &id).await?;
-    let mut attempts = s.recent.clone();
-    attempts.reverse();
+    let mut older = s.recent.iter().rev().filter(|a| a.number < before);
+    let attempts: Vec<Attempt> = older.by_ref().take(limit).cloned().collect();
+    let next_before = older.next().and_then(|_| attempts.last().map(|a| a.number));
     Ok(Json(Deliveries {
         webhook: view(&id, &d, &s, false),
         attempts,
+        next_before,
     }))
 }

@@ -20,7 +20,7 @@
 //!
 //! The cases live in one file per trait or capability they hold a backend to (`directory`,
 //! `engagements`, `filters`, `paging`, `isolation`, `concurrency`, `links`, `records`,
-//! `settings`, `notifications`, `changes`, `activity`), on the vocabulary of `support`
+//! `settings`, `notifications`, `changes`, `activity`, `revocation`), on the vocabulary of `support`
 //! (times, tenants, engagement builders, reading back, listing). The one list of cases that
 //! every backend runs is [`conformance_tests!`](crate::conformance_tests), below.
 //!
@@ -63,6 +63,7 @@ mod links;
 mod notifications;
 mod paging;
 mod records;
+mod revocation;
 mod settings;
 mod support;
 
@@ -77,6 +78,7 @@ pub use links::*;
 pub use notifications::*;
 pub use paging::*;
 pub use records::*;
+pub use revocation::*;
 pub use settings::*;
 
 use crate::Store;
@@ -171,6 +173,9 @@ macro_rules! conformance_tests {
             tombstones_past_the_horizon_are_trimmed,
             notifications_reach_the_topics_subscribers,
             activity_counts_days_of_the_tenants_zone_by_channel_and_outcome,
+            revocations_disable_enable_and_delete_subjects,
+            deleting_a_tenant_removes_everything_it_holds,
+            a_search_value_comes_back_after_its_last_reference_went,
         );
         $crate::conformance_tests!(@shared ($fixture)
             concurrent_upserts_are_all_durable,

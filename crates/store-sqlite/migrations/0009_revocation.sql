@@ -1,0 +1,20 @@
+-- Revocation: a client or user can be disabled (refused until enabled again) or deleted;
+-- either way every token and session issued to it before is refused on every instance.
+-- `revocations` keeps when each subject (client id, user id) was last revoked; it outlives
+-- the subject and its tenant, so a token of a deleted tenant's client stays dead even if a
+-- tenant of the same key is made again. `revocation_epoch` changes with every revocation:
+-- instances read it often and the list only when it moved.
+ALTER TABLE clients ADD COLUMN disabled_at INTEGER;
+ALTER TABLE users ADD COLUMN disabled_at INTEGER;
+
+CREATE TABLE revocations (
+    subject    TEXT PRIMARY KEY,
+    tenant_id  INTEGER NOT NULL,
+    revoked_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE revocation_epoch (
+    id    INTEGER PRIMARY KEY CHECK (id = 1),
+    epoch INTEGER NOT NULL
+);
+INSERT INTO revocation_epoch (id, epoch) VALUES (1, 0);
