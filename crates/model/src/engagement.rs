@@ -310,6 +310,9 @@ pub struct Timings {
     pub wait_ms: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub talk_ms: Option<u64>,
+    /// Time the customer was on hold during the conversation (not part of `talk_ms`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold_ms: Option<u64>,
     /// Time in IVR / self-service flows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flow_ms: Option<u64>,
