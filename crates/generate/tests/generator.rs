@@ -88,7 +88,10 @@ fn check_consistency(e: &Engagement) {
         if let (Some(h), Some(talk), Some(w)) = (t.handling_ms, t.talk_ms, t.wrap_up_ms) {
             assert_eq!(h, talk + t.hold_ms.unwrap_or(0) + w);
         }
-        assert!(t.hold_ms.is_none() || t.talk_ms.is_some(), "hold without talk");
+        assert!(
+            t.hold_ms.is_none() || t.talk_ms.is_some(),
+            "hold without talk"
+        );
     }
     for r in &e.recordings {
         assert!(r.size_bytes.unwrap() > 0 && r.duration_ms.unwrap() <= e.duration_ms.unwrap());

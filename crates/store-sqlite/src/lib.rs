@@ -9,6 +9,7 @@ mod bulk;
 mod changes;
 mod codes;
 mod directory;
+mod figures;
 mod interner;
 mod links;
 mod listing;
@@ -23,10 +24,10 @@ mod writer;
 use async_trait::async_trait;
 use interlog_model::{Engagement, Timestamp};
 use interlog_store::{
-    ChangePage, Changes, Client, DeleteReason, Directory, DurableSettings, EngagementEdit,
-    Engagements, ExpiringRecords, Filter, Identifier, IdentityLinks, LinkedIdentifier, NewClient,
-    NewTenant, NewUser, OpenOptions, Page, Query, Record, Result, SettingEdit, Store, StoreError,
-    StoredEngagement, Tenant, UpsertOutcome, User, CHANGES_TOPIC,
+    Analytics, ChangePage, Changes, Client, DeleteReason, Directory, DurableSettings,
+    EngagementEdit, Engagements, ExpiringRecords, Filter, Identifier, IdentityLinks,
+    LinkedIdentifier, NewClient, NewTenant, NewUser, OpenOptions, Page, Query, Record, Result,
+    SettingEdit, Store, StoreError, StoredEngagement, Tenant, UpsertOutcome, User, CHANGES_TOPIC,
 };
 use rows::{Row, TenantCtx};
 use rusqlite::Connection;
@@ -416,6 +417,20 @@ impl Engagements for SqliteStore {
     ) -> Result<interlog_store::Activity> {
         let tenant = tenant.clone();
         self.read(move |c| activity::activity(c, &tenant, first, days))
+            .await
+    }
+}
+
+#[async_trait]
+impl Analytics for SqliteStore {
+    async fn figures(
+        &self,
+        tenant: &Tenant,
+        query: &interlog_store::FiguresQuery,
+    ) -> Result<interlog_store::Figures> {
+        query.check()?;
+        let (tenant, query) = (tenant.clone(), query.clone());
+        self.read(move |c| figures::figures(c, &tenant, &query))
             .await
     }
 }

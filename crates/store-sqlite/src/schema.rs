@@ -41,6 +41,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0007_compact_form.sql"),
         step: Some(crate::upgrade::compact_form),
     },
+    Migration {
+        number: 8,
+        sql: include_str!("../migrations/0008_figures.sql"),
+        step: Some(crate::upgrade::figures),
+    },
 ];
 
 /// Indexes on `engagements` a bulk load keeps besides the unique ones: the change feed's,
