@@ -1,7 +1,8 @@
 //! The native API under `/api/v1`: one canonical model, rich filters, keyset cursors; bulk
-//! ingest, the change feed, webhooks and erasures; the OpenAPI document and its page; and
-//! the service's health checks.
+//! ingest, the change feed, webhooks, erasures and analytics; the OpenAPI document and its
+//! page; and the service's health checks.
 
+pub mod analytics;
 pub mod changes;
 pub mod engagements;
 pub mod erasures;
@@ -78,6 +79,10 @@ pub fn routes() -> Routes {
         )
         .route("/api/v1/tenants/{tenant}/erasures", post(erasures::create))
         .route("/api/v1/tenants/{tenant}/erasures/{id}", get(erasures::get))
+        .route(
+            "/api/v1/tenants/{tenant}/analytics",
+            get(analytics::analytics),
+        )
         .merge(openapi::routes())
         .merge(health::routes())
 }

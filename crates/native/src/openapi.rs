@@ -34,6 +34,7 @@ use utoipa::{Modify, OpenApi};
         crate::webhooks::routes::deliveries,
         crate::erasures::create,
         crate::erasures::get,
+        crate::analytics::analytics,
     ),
     components(schemas(
         crate::listing::EngagementPage,
@@ -53,14 +54,19 @@ use utoipa::{Modify, OpenApi};
         crate::webhooks::Attempt,
         crate::erasures::ErasureRequest,
         crate::erasures::Receipt,
+        interlog_http::analytics::Report,
+        interlog_http::analytics::Group,
+        interlog_http::analytics::Bucket,
+        interlog_http::analytics::Definitions,
     )),
-    modifiers(&BearerAuth, &TenantOperations, &ProblemResponses),
+    modifiers(&BearerAuth, &TenantOperations, &SharedFilters, &ProblemResponses),
     tags(
         (name = "auth", description = "Access tokens"),
         (name = "engagements", description = "Engagement history"),
         (name = "changes", description = "The change feed: every write and deletion, in order"),
         (name = "webhooks", description = "Push delivery of the change feed, signed as Standard Webhooks"),
         (name = "erasures", description = "Erasure of a customer's data (GDPR Art. 17)"),
+        (name = "analytics", description = "Contact-center figures (AHT, ASA, abandonment, service level) over the history, by bucket and group"),
     )
 )]
 pub struct NativeApi;
@@ -108,6 +114,30 @@ impl Modify for TenantOperations {
                 parameters.insert(0, tenant.clone());
                 op.security = Some(vec![bearer.clone()]);
             }
+        }
+    }
+}
+
+/// Analytics takes every filter of the listing, by the same names and with the same
+/// meaning: their documentation is copied from the listing's rather than said twice.
+struct SharedFilters;
+
+impl Modify for SharedFilters {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let paths = &mut openapi.paths.paths;
+        let filters: Vec<_> = paths
+            .get("/api/v1/tenants/{tenant}/engagements")
+            .and_then(|item| item.get.as_ref())
+            .and_then(|op| op.parameters.clone())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|p| interlog_http::listing::FILTER_PARAMETERS.contains(&p.name.as_str()))
+            .collect();
+        if let Some(op) = paths
+            .get_mut("/api/v1/tenants/{tenant}/analytics")
+            .and_then(|item| item.get.as_mut())
+        {
+            op.parameters.get_or_insert_with(Vec::new).extend(filters);
         }
     }
 }
