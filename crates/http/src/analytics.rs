@@ -36,8 +36,9 @@ pub const DEFAULT_DAYS: i64 = 7;
 /// years. A longer range needs a longer interval (the range itself has no cap).
 pub const MAX_BUCKETS: usize = 50_000;
 
-/// Most cells (groups × buckets) one answer holds: about 30 MB of JSON.
-pub const MAX_CELLS: usize = 100_000;
+/// Most cells (groups × buckets) one answer holds: about 30 MB of JSON. The store stops
+/// counting past it too, so the memory a request takes is bounded.
+pub const MAX_CELLS: usize = interlog_store::analytics::MAX_CELLS;
 
 /// The longest threshold: a duration's limit in the model (30 days).
 const MAX_THRESHOLD_SECS: u64 = 30 * 24 * 3600;
@@ -141,6 +142,7 @@ impl Request {
             bounds: bounds.iter().map(|b| b.as_millisecond()).collect(),
             group_by,
             rules,
+            max_cells: MAX_CELLS,
         };
         Ok(Request {
             from,
@@ -161,6 +163,15 @@ impl Request {
         self.to.duration_since(self.from) > month || self.query.narrowing().is_some()
     }
 
+    /// The parameter to name when an answer would hold too many cells.
+    fn cells_parameter(&self) -> &'static str {
+        if self.query.group_by.is_empty() {
+            "interval"
+        } else {
+            "group_by"
+        }
+    }
+
     /// An instant as the answer writes it: RFC 3339 with the zone's offset at that instant.
     pub fn local(&self, t: Timestamp) -> String {
         t.display_with_offset(self.tz.to_offset(t)).to_string()
@@ -169,7 +180,13 @@ impl Request {
 
 /// The figures asked for, as the answer gives them.
 pub async fn report(state: &ApiState, tenant: &Tenant, req: &Request) -> ApiResult<Report> {
-    let figures = state.store.figures(tenant, &req.query).await?;
+    let figures = match state.store.figures(tenant, &req.query).await {
+        // Everything else the store could refuse was checked here first.
+        Err(interlog_store::StoreError::Invalid(m)) => {
+            Err(ApiError::parameter(req.cells_parameter(), m))
+        }
+        other => other.map_err(ApiError::from),
+    }?;
     Report::of(req, figures)
 }
 
@@ -329,7 +346,7 @@ impl Report {
         let buckets = req.bounds.len() - 1;
         if figures.groups.len().saturating_mul(buckets) > MAX_CELLS {
             return Err(ApiError::parameter(
-                if req.query.group_by.is_empty() { "interval" } else { "group_by" },
+                req.cells_parameter(),
                 format!(
                     "{} groups of {buckets} buckets are more than one answer holds ({MAX_CELLS}): group by fewer dimensions, choose a longer interval or a shorter range",
                     figures.groups.len()

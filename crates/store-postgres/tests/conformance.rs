@@ -73,6 +73,7 @@ async fn a_store_from_before_analytics_gets_the_figures_of_its_engagements() {
             bounds: vec![0, i64::MAX / 2],
             group_by,
             rules: Rules::default(),
+            max_cells: interlog_store::analytics::MAX_CELLS,
         })
         .collect();
     let mut before = Vec::new();

@@ -221,6 +221,7 @@ async fn an_old_store_upgrades_with_the_figures_of_its_engagements() {
                 bounds: vec![0, i64::MAX / 2],
                 group_by,
                 rules: Rules::default(),
+                max_cells: interlog_store::analytics::MAX_CELLS,
             };
             let (a, b) = (
                 upgraded.figures(&tenant, &q).await.unwrap(),

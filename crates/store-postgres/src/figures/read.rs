@@ -10,7 +10,8 @@ use crate::listing::{matching_ids, Sql};
 use deadpool_postgres::Pool;
 use interlog_model::{ChannelType, Direction, SourcePlatform};
 use interlog_store::analytics::{
-    Dimension, Figures, FiguresQuery, GroupFigures, KeyValue, ServiceLevelFormula, Tally,
+    too_many_cells, Dimension, Figures, FiguresQuery, GroupFigures, KeyValue, ServiceLevelFormula,
+    Tally,
 };
 use interlog_store::{Result, Tenant};
 use std::collections::{BTreeMap, HashMap};
@@ -74,7 +75,9 @@ fn statement(tenant: &Tenant, q: &FiguresQuery) -> Option<Sql> {
         .map(|i| i.to_string())
         .collect::<Vec<_>>()
         .join(", ");
-    let _ = write!(text, " GROUP BY {groups}");
+    // One row more than an answer may hold says it would hold too many.
+    let limit = sql.param(i64::try_from(q.max_cells).unwrap_or(i64::MAX - 1) + 1);
+    let _ = write!(text, " GROUP BY {groups} LIMIT {limit}");
     sql.text = text;
     Some(sql)
 }
@@ -97,6 +100,9 @@ pub(crate) async fn figures(pool: &Pool, tenant: &Tenant, q: &FiguresQuery) -> R
         .query(&stmt, &sql.refs())
         .await
         .map_err(db("figures"))?;
+    if rows.len() > q.max_cells {
+        return Err(too_many_cells(q.max_cells));
+    }
     let dims = q.group_by.len();
     let mut groups: BTreeMap<Vec<Option<String>>, Vec<(usize, Tally)>> = BTreeMap::new();
     for r in rows {

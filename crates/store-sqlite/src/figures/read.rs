@@ -11,7 +11,7 @@ use crate::db;
 use crate::listing;
 use interlog_model::{ChannelType, Direction, SourcePlatform};
 use interlog_store::analytics::{
-    Dimension, FactRow, Figures, FiguresQuery, GroupFigures, KeyValue, Tally,
+    too_many_cells, Dimension, FactRow, Figures, FiguresQuery, GroupFigures, KeyValue, Tally,
 };
 use interlog_store::{Result, StoreError, Tenant};
 use rusqlite::Connection;
@@ -77,6 +77,9 @@ pub(crate) fn figures(conn: &Connection, tenant: &Tenant, q: &FiguresQuery) -> R
             bucket = q.bucket_of(started).unwrap_or(0);
         }
         count.engagement(bucket, &facts);
+        if count.cells > q.max_cells {
+            return Err(too_many_cells(q.max_cells));
+        }
     }
     drop(rows);
     let groups = count.finish();
@@ -98,6 +101,8 @@ struct Counting<'q> {
     groups: HashMap<Codes, usize>,
     /// Per group: its key, and its buckets' tallies in bucket order.
     tallies: Vec<(Codes, Vec<(usize, Tally)>)>,
+    /// (group, bucket) pairs counted so far.
+    cells: usize,
 }
 
 impl<'q> Counting<'q> {
@@ -106,6 +111,7 @@ impl<'q> Counting<'q> {
             q,
             groups: HashMap::new(),
             tallies: Vec::new(),
+            cells: 0,
         }
     }
 
@@ -163,11 +169,13 @@ impl<'q> Counting<'q> {
                 let i = cells.partition_point(|(b, _)| *b < bucket);
                 if cells.get(i).is_none_or(|(b, _)| *b != bucket) {
                     cells.insert(i, (bucket, Tally::default()));
+                    self.cells += 1;
                 }
                 &mut cells[i].1
             }
             _ => {
                 cells.push((bucket, Tally::default()));
+                self.cells += 1;
                 &mut cells.last_mut().expect("pushed").1
             }
         };
@@ -267,6 +275,7 @@ mod plan {
             bounds: vec![0, 1_000],
             group_by: Vec::new(),
             rules: Rules::default(),
+            max_cells: 10,
         };
         let (text, sql) = statement(&conn, &tenant, &q).unwrap().unwrap();
         crate::schema::query_plan(&text, Some(&sql.params))

@@ -170,6 +170,20 @@ pub struct FiguresQuery {
     /// Up to [`MAX_GROUP_BY`] distinct dimensions; none: one group.
     pub group_by: Vec<Dimension>,
     pub rules: Rules,
+    /// Most (group, bucket) pairs that counted anything an answer may hold: past it the
+    /// backend stops counting and fails with [`StoreError::Invalid`], so the memory a query
+    /// takes is bounded whatever it groups by.
+    pub max_cells: usize,
+}
+
+/// The default of [`FiguresQuery::max_cells`].
+pub const MAX_CELLS: usize = 100_000;
+
+/// The [`StoreError::Invalid`] of a query past its [`FiguresQuery::max_cells`].
+pub fn too_many_cells(max: usize) -> StoreError {
+    StoreError::Invalid(format!(
+        "more than {max} groups x buckets: group by fewer dimensions, choose a longer interval or a shorter range"
+    ))
 }
 
 impl FiguresQuery {
@@ -378,7 +392,8 @@ impl Figures {
 pub trait Analytics: Send + Sync {
     /// Adds up the facts of the engagements that match `query`'s filter and started in its
     /// buckets' range, by bucket and by group. [`StoreError::Invalid`] when
-    /// [`FiguresQuery::check`] fails. Includes every write acknowledged before the call.
+    /// [`FiguresQuery::check`] fails or the answer would hold more than
+    /// [`FiguresQuery::max_cells`] (group, bucket) pairs. Includes every write acknowledged before the call.
     async fn figures(&self, tenant: &Tenant, query: &FiguresQuery) -> Result<Figures>;
 }
 
@@ -426,6 +441,7 @@ mod tests {
             bounds: vec![10, 20, 30],
             group_by: Vec::new(),
             rules: Rules::default(),
+            max_cells: MAX_CELLS,
         };
         assert_eq!(q.bucket_of(9), None);
         assert_eq!(q.bucket_of(10), Some(0));

@@ -29,6 +29,7 @@ fn query(bounds: &[&str], group_by: &[Dimension]) -> FiguresQuery {
         bounds: bounds.iter().map(|b| ts(b).as_millisecond()).collect(),
         group_by: group_by.to_vec(),
         rules: rules(),
+        max_cells: crate::analytics::MAX_CELLS,
     }
 }
 
@@ -316,6 +317,16 @@ pub async fn figures_follow_the_definitions(store: &dyn Store) {
     empty.group_by = vec![Dimension::Queue];
     assert!(figures(store, &t, &empty).await.groups.is_empty());
 
+    // An answer past its cells is refused, not counted to the end: here three groups.
+    let mut capped = total(&[Dimension::Queue]);
+    capped.max_cells = 2;
+    assert!(matches!(
+        store.figures(&t, &capped).await,
+        Err(StoreError::Invalid(_))
+    ));
+    capped.max_cells = 3;
+    assert_eq!(figures(store, &t, &capped).await.groups.len(), 3);
+
     // What no backend can answer.
     for bad in [
         query(&[DAY_END, DAY_START], &[]),
@@ -374,6 +385,7 @@ pub async fn figures_cut_buckets_at_the_zones_days(store: &dyn Store) {
         bounds: bounds.iter().map(|b| b.as_millisecond()).collect(),
         group_by: Vec::new(),
         rules: rules(),
+        max_cells: 10,
     };
     let f = figures(store, &t, &q).await;
     let offered: Vec<(usize, u64)> = f.groups[0]
@@ -690,6 +702,7 @@ pub async fn buckets_add_up_to_the_whole_range(store: &dyn Store) {
                             bounds: bounds.iter().map(|b| b.as_millisecond()).collect(),
                             group_by: group_by.clone(),
                             rules,
+                            max_cells: crate::analytics::MAX_CELLS,
                         };
                         let whole = FiguresQuery {
                             bounds: vec![from, to],
