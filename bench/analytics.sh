@@ -53,29 +53,13 @@ print(z(end), z(end - d.timedelta(days=30)), z(end - d.timedelta(days=180)),
     log "the data ends $newest: asking up to $TO"
 }
 
-hz=$(getconf CLK_TCK)
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat"; }
-
 # measure STORE NAME PATH TARGET: the figure of one request (with the token, or the
 # explorer's cookie for /ui paths).
 measure() {
-    local store="$1" name="$2" path="$3" target="$4" auth=() url="$BASE$3"
+    local store="$1" name="$2" path="$3" target="$4" auth=()
     if [[ "$path" == /ui* ]]; then auth=(-b "$JAR"); else auth=(-H "Authorization: Bearer $TOKEN"); fi
-    local code
-    code=$(curl -sS -o "$WORK/analytics-$name.out" -w '%{http_code}' "${auth[@]}" "$url")
-    [[ "$code" == 200 ]] || { head -c 400 "$WORK/analytics-$name.out" >&2; die "$name answered $code"; }
-    local args=() i
-    for ((i = 0; i < REPEAT + 3; i++)); do args+=(-o /dev/null "$url"); done
-    local t0 t1 cpu p50 p95 max
-    t0=$(cpu_ticks)
-    curl -sS "${auth[@]}" -w '%{time_starttransfer}\n' "${args[@]}" | tail -n "$REPEAT" > "$WORK/analytics-$name.times"
-    t1=$(cpu_ticks)
-    cpu=$(calc "($t1 - $t0) * 1000 / $hz / ($REPEAT + 3)" %.1f)
-    read -r p50 p95 max < <(python3 -c '
-import sys
-t = sorted(float(x) * 1000 for x in open(sys.argv[1]))
-q = lambda p: t[min(len(t) - 1, int(p * len(t)))]
-print(f"{q(0.5):.1f} {q(0.95):.1f} {t[-1]:.1f}")' "$WORK/analytics-$name.times")
+    bench_latency "analytics-$store-$name" "$BASE$path" "$REPEAT" "${auth[@]}"
+    local p50=$LAT_P50 p95=$LAT_P95 max=$LAT_MAX cpu=$LAT_CPU
     log "$(printf '%-8s %-16s p50 %7s ms  p95 %7s ms  max %7s ms  server CPU %6s ms/request  (%s)' "$store" "$name" "$p50" "$p95" "$max" "$cpu" "$path")"
     figure "analytics_${store}_${name}_ms p50 $p50 p95 $p95 max $max (target $target; server CPU $cpu ms a request; $REPEAT requests, N=$BENCH_N, load $(cut -d' ' -f1 /proc/loadavg))"
 }
@@ -103,16 +87,8 @@ bench_stop_server "$SERVER_PID"
 [[ "$PG" == 1 ]] || exit 0
 
 # --- PostgreSQL -----------------------------------------------------------------------------
-PG_CLUSTER="$ROOT/scripts/pg-cluster"
-pgdir="$WORK/pg-analytics"
-"$PG_CLUSTER" stop "$pgdir" 2> /dev/null || true
-rm -rf "$pgdir"
-log "starting a PostgreSQL 15 cluster in $pgdir"
-pg_url=$("$PG_CLUSTER" start "$pgdir" \
-    -c shared_buffers=2GB -c max_wal_size=16GB -c checkpoint_timeout=30min \
-    -c wal_compression=lz4 -c effective_cache_size=8GB -c maintenance_work_mem=512MB) \
-    || die "pg-cluster start"
-on_exit "'$PG_CLUSTER' stop '$pgdir'; rm -rf '$pgdir'"
+bench_pg_start "$WORK/pg-analytics"
+pg_url=$PG_URL
 pgdata="$WORK/pgdata-analytics"
 rm -rf "$pgdata"
 mkdir -p "$pgdata"

@@ -1,8 +1,10 @@
 //! The explorer in a real browser: Debian's headless Chromium driven by playwright-core
 //! (`tests/js/browser.mjs`) signs in (after a wrong password), reads the overview, searches
 //! with filters and pages, opens an engagement and its customer's journey, tries another
-//! tenant's engagement, and signs out. Screenshots land in the test's temporary directory
-//! (kept, and named, when the test fails); the assertions are on the pages' content.
+//! tenant's engagement, and signs out; and (`tests/js/dashboard.mjs`) reads the dashboard's
+//! charts and tables and follows a bucket's and a group's link to the search. Screenshots
+//! land in the test's temporary directory (kept, and named, when the test fails); the
+//! assertions are on the pages' content.
 //!
 //! Needs Node.js 20+ and npm (`npm ci` runs in tests/js on first use) and
 //! `/usr/bin/chromium` (`scripts/ensure-chromium` installs it when missing; this test runs
@@ -66,6 +68,35 @@ fn ensure_tools() {
     }
 }
 
+/// Runs the browser script `script` (in tests/js) with `args` and a fresh directory for its
+/// screenshots: what it saw (its last line of output, JSON), and the directory, kept for
+/// the test to remove once it has passed.
+async fn drive(script: &str, args: &[&str]) -> (Value, PathBuf) {
+    let shots = tempfile::Builder::new()
+        .prefix("explorer-browser-")
+        .tempdir()
+        .unwrap();
+    // Chromium hangs in its zygote under libfaketime (the suite is run under `faketime` to
+    // check it holds on any day and hour): the browser keeps the real clock, as a user's
+    // would; the server's cookies carry Max-Age, not a date, so the two clocks agree.
+    let out = tokio::process::Command::new("node")
+        .env_remove("LD_PRELOAD")
+        .arg(script)
+        .args(args)
+        .arg(shots.path())
+        .current_dir(js_dir())
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(std::time::Duration::from_secs(120), out)
+        .await
+        .expect("the browser script finishes within two minutes")
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let seen: Value = serde_json::from_str(stdout.lines().last().unwrap_or("null"))
+        .unwrap_or_else(|e| panic!("{e}: {stdout}\n{}", String::from_utf8_lossy(&out.stderr)));
+    (seen, shots.keep())
+}
+
 fn ago(hours: i64) -> String {
     Timestamp::now()
         .checked_sub(hours.hours())
@@ -99,29 +130,11 @@ async fn a_person_signs_in_searches_reads_an_engagement_and_a_journey_and_signs_
     ));
     seed_with_a_foreign_customer(&app, seeds, "globex-only", &ago(1)).await;
 
-    let shots = tempfile::Builder::new()
-        .prefix("explorer-browser-")
-        .tempdir()
-        .unwrap();
-    // Chromium hangs in its zygote under libfaketime (the suite is run under `faketime` to
-    // check it holds on any day and hour): the browser keeps the real clock, as a user's
-    // would; the server's cookies carry Max-Age, not a date, so the two clocks agree.
-    let out = tokio::process::Command::new("node")
-        .env_remove("LD_PRELOAD")
-        .arg("browser.mjs")
-        .args([&app.base, "acme", "rita", PASSWORD, "globex-only"])
-        .arg(shots.path())
-        .current_dir(js_dir())
-        .kill_on_drop(true)
-        .output();
-    let out = tokio::time::timeout(std::time::Duration::from_secs(120), out)
-        .await
-        .expect("the browser script finishes within two minutes")
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let seen: Value = serde_json::from_str(stdout.lines().last().unwrap_or("null"))
-        .unwrap_or_else(|e| panic!("{e}: {stdout}\n{}", String::from_utf8_lossy(&out.stderr)));
-    let keep = shots.keep();
+    let (seen, keep) = drive(
+        "browser.mjs",
+        &[&app.base, "acme", "rita", PASSWORD, "globex-only"],
+    )
+    .await;
     let check = |ok: bool, what: &str| {
         assert!(ok, "{what}: {seen:#}\nscreenshots in {}", keep.display());
     };
@@ -265,26 +278,7 @@ async fn a_person_reads_the_dashboard_and_follows_a_bucket_and_a_group_to_their_
         "2024-03-04T12:00:00Z",
     )
     .await;
-    let shots = tempfile::Builder::new()
-        .prefix("explorer-dashboard-")
-        .tempdir()
-        .unwrap();
-    let out = tokio::process::Command::new("node")
-        .env_remove("LD_PRELOAD")
-        .arg("dashboard.mjs")
-        .args([&app.base, "acme", "rita", PASSWORD])
-        .arg(shots.path())
-        .current_dir(js_dir())
-        .kill_on_drop(true)
-        .output();
-    let out = tokio::time::timeout(std::time::Duration::from_secs(120), out)
-        .await
-        .expect("the browser script finishes within two minutes")
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let seen: Value = serde_json::from_str(stdout.lines().last().unwrap_or("null"))
-        .unwrap_or_else(|e| panic!("{e}: {stdout}\n{}", String::from_utf8_lossy(&out.stderr)));
-    let keep = shots.keep();
+    let (seen, keep) = drive("dashboard.mjs", &[&app.base, "acme", "rita", PASSWORD]).await;
     let check = |ok: bool, what: &str| {
         assert!(ok, "{what}: {seen:#}\nscreenshots in {}", keep.display());
     };

@@ -214,6 +214,19 @@ impl Participant {
             owner: false,
         }
     }
+
+    /// How the participant is called: the display name, else first and last name, else the
+    /// user name.
+    pub fn name(&self) -> Option<String> {
+        self.display_name
+            .clone()
+            .or_else(|| match (&self.first_name, &self.last_name) {
+                (Some(f), Some(l)) => Some(format!("{f} {l}")),
+                (Some(n), None) | (None, Some(n)) => Some(n.clone()),
+                _ => None,
+            })
+            .or_else(|| self.username.clone())
+    }
 }
 
 /// How the customer is known: the identifiers a journey search matches on.

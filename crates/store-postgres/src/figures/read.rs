@@ -8,7 +8,6 @@ use super::NameKind;
 use crate::error::{db, pool_error};
 use crate::listing::{matching_ids, Sql};
 use deadpool_postgres::Pool;
-use interlog_model::{ChannelType, Direction, SourcePlatform};
 use interlog_store::analytics::{
     too_many_cells, Dimension, Figures, FiguresQuery, GroupFigures, KeyValue, ServiceLevelFormula,
     Tally,
@@ -193,48 +192,19 @@ async fn names(
 }
 
 fn key_value(d: Dimension, v: Option<String>, names: &Names) -> KeyValue {
-    let word = |all: &[&'static str], v: Option<String>| {
-        v.and_then(|c| c.parse::<usize>().ok())
-            .and_then(|c| all.get(c))
-            .map(|w| (*w).to_owned())
-    };
-    match d {
-        Dimension::ChannelType => KeyValue {
-            value: word(
-                &ChannelType::ALL
-                    .iter()
-                    .map(|c| c.as_str())
-                    .collect::<Vec<_>>(),
-                v,
-            ),
+    if d.is_word() {
+        // Stored as the enum's code (selected as text).
+        let word = v
+            .and_then(|c| c.parse::<usize>().ok())
+            .and_then(|c| d.word(c));
+        return KeyValue {
+            value: word.map(str::to_owned),
             name: None,
-        },
-        Dimension::Direction => KeyValue {
-            value: word(
-                &Direction::ALL
-                    .iter()
-                    .map(|c| c.as_str())
-                    .collect::<Vec<_>>(),
-                v,
-            ),
-            name: None,
-        },
-        Dimension::Source => KeyValue {
-            value: word(
-                &SourcePlatform::ALL
-                    .iter()
-                    .map(|c| c.as_str())
-                    .collect::<Vec<_>>(),
-                v,
-            ),
-            name: None,
-        },
-        _ => {
-            let name = match (name_kind(d), &v) {
-                (Some(kind), Some(v)) => names.get(&(kind as i16, v.clone())).cloned(),
-                _ => None,
-            };
-            KeyValue { value: v, name }
-        }
+        };
     }
+    let name = match (name_kind(d), &v) {
+        (Some(kind), Some(v)) => names.get(&(kind as i16, v.clone())).cloned(),
+        _ => None,
+    };
+    KeyValue { value: v, name }
 }

@@ -9,7 +9,6 @@ use super::encoding::{decode, Numbered};
 use super::keys::by_number;
 use crate::db;
 use crate::listing;
-use interlog_model::{ChannelType, Direction, SourcePlatform};
 use interlog_store::analytics::{
     too_many_cells, Dimension, FactRow, Figures, FiguresQuery, GroupFigures, KeyValue, Tally,
 };
@@ -207,45 +206,26 @@ impl Names {
                 name: None,
             });
         };
-        let word = |all: &[&'static str]| KeyValue {
-            value: all.get(n as usize).map(|w| (*w).to_owned()),
-            name: None,
-        };
-        Ok(match d {
-            Dimension::ChannelType => word(
-                &ChannelType::ALL
-                    .iter()
-                    .map(|c| c.as_str())
-                    .collect::<Vec<_>>(),
-            ),
-            Dimension::Direction => word(
-                &Direction::ALL
-                    .iter()
-                    .map(|c| c.as_str())
-                    .collect::<Vec<_>>(),
-            ),
-            Dimension::Source => word(
-                &SourcePlatform::ALL
-                    .iter()
-                    .map(|c| c.as_str())
-                    .collect::<Vec<_>>(),
-            ),
-            Dimension::Queue | Dimension::Agent | Dimension::Team | Dimension::Disposition => {
-                let id = n as i64;
-                let (value, name) = match self.read.entry(id) {
-                    std::collections::hash_map::Entry::Occupied(known) => known.get().clone(),
-                    std::collections::hash_map::Entry::Vacant(slot) => {
-                        let found = by_number(conn, tenant, id)?.ok_or_else(|| {
-                            StoreError::backend("stored figures", "a figure key has no value")
-                        })?;
-                        slot.insert(found).clone()
-                    }
-                };
-                KeyValue {
-                    value: Some(value),
-                    name: if d.named() { name } else { None },
-                }
+        if d.is_word() {
+            return Ok(KeyValue {
+                value: d.word(n as usize).map(str::to_owned),
+                name: None,
+            });
+        }
+        // A key of `figure_keys`, by its number.
+        let id = n as i64;
+        let (value, name) = match self.read.entry(id) {
+            std::collections::hash_map::Entry::Occupied(known) => known.get().clone(),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                let found = by_number(conn, tenant, id)?.ok_or_else(|| {
+                    StoreError::backend("stored figures", "a figure key has no value")
+                })?;
+                slot.insert(found).clone()
             }
+        };
+        Ok(KeyValue {
+            value: Some(value),
+            name: if d.named() { name } else { None },
         })
     }
 }

@@ -122,24 +122,12 @@ fn ms(t: interlog_model::Timestamp) -> i64 {
     t.as_millisecond()
 }
 
-/// How a participant is called: display name, else first and last name, else user name.
-fn person_name(p: &Participant) -> Option<String> {
-    p.display_name
-        .clone()
-        .or_else(|| match (&p.first_name, &p.last_name) {
-            (Some(f), Some(l)) => Some(format!("{f} {l}")),
-            (Some(n), None) | (None, Some(n)) => Some(n.clone()),
-            _ => None,
-        })
-        .or_else(|| p.username.clone())
-}
-
 /// An agent participant as a dimension value: its id, else its email.
 fn agent_of(p: &Participant) -> Option<Named> {
     let key = p.id.clone().or_else(|| p.email.clone())?;
     Some(Named {
         key,
-        name: person_name(p),
+        name: p.name(),
     })
 }
 
@@ -149,7 +137,7 @@ fn agent_by_id(e: &Engagement, id: &str) -> Named {
         .participants
         .iter()
         .find(|p| p.role == Role::Agent && p.id.as_deref() == Some(id))
-        .and_then(person_name);
+        .and_then(Participant::name);
     Named {
         key: id.to_owned(),
         name,

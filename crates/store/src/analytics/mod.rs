@@ -72,6 +72,25 @@ impl Dimension {
         )
     }
 
+    /// Whether its values are words of the model (channel type, direction, source), which
+    /// backends store as the enum's code (`interlog_store::codes`).
+    pub const fn is_word(self) -> bool {
+        matches!(
+            self,
+            Dimension::ChannelType | Dimension::Direction | Dimension::Source
+        )
+    }
+
+    /// The word stored as `code`, for a dimension whose values are words.
+    pub fn word(self, code: usize) -> Option<&'static str> {
+        match self {
+            Dimension::ChannelType => ChannelType::ALL.get(code).map(|c| c.as_str()),
+            Dimension::Direction => Direction::ALL.get(code).map(|d| d.as_str()),
+            Dimension::Source => SourcePlatform::ALL.get(code).map(|s| s.as_str()),
+            _ => None,
+        }
+    }
+
     /// The value of a row of facts for this dimension, and its name.
     pub fn of<'a>(self, facts: &'a Facts, row: &FactRow<'a>) -> KeyRef<'a> {
         let named = |n: Option<&'a Named>| KeyRef {
