@@ -53,24 +53,11 @@ declare -A pages=(
     [journey]="$BASE/ui/journey?customer=$(enc "$customer")"
 )
 order=(overview search_all search_filtered search_next engagement journey)
-hz=$(getconf CLK_TCK)
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat"; }
 worst=0
 for name in "${order[@]}"; do
     url="${pages[$name]}"
-    code=$(curl -sS -o "$WORK/explorer-$name.html" -w '%{http_code}' -b "$jar" "$url")
-    [[ "$code" == 200 ]] || { head -c 400 "$WORK/explorer-$name.html" >&2; die "$name answered $code"; }
-    args=()
-    for ((i = 0; i < REPEAT + 3; i++)); do args+=(-o /dev/null "$url"); done
-    t0=$(cpu_ticks)
-    curl -sS -b "$jar" -w '%{time_starttransfer}\n' "${args[@]}" | tail -n "$REPEAT" > "$WORK/explorer-$name.times"
-    t1=$(cpu_ticks)
-    cpu=$(calc "($t1 - $t0) * 1000 / $hz / ($REPEAT + 3)" %.1f)
-    read -r p50 p95 max < <(python3 -c '
-import sys
-t = sorted(float(x) * 1000 for x in open(sys.argv[1]))
-q = lambda p: t[min(len(t) - 1, int(p * len(t)))]
-print(f"{q(0.5):.1f} {q(0.95):.1f} {t[-1]:.1f}")' "$WORK/explorer-$name.times")
+    bench_latency "explorer-$name" "$url" "$REPEAT" -b "$jar"
+    p50=$LAT_P50 p95=$LAT_P95 max=$LAT_MAX cpu=$LAT_CPU
     log "$(printf '%-16s p50 %7s ms  p95 %7s ms  max %7s ms  server CPU %6s ms/request  (%s)' "$name" "$p50" "$p95" "$max" "$cpu" "${url#"$BASE"}")"
     figure "explorer_${name}_ms p50 $p50 p95 $p95 max $max (target <= 50 ms; server CPU $cpu ms a request; $REPEAT requests, N=$BENCH_N, load $(cut -d' ' -f1 /proc/loadavg))"
     worst=$(python3 -c "print(max($worst, $p95))")

@@ -401,3 +401,45 @@ bench_check_errors() {
         log "WARNING: $name had $R_NON2XX non-2xx responses and $R_SOCKET_ERRORS socket errors (see $WORK/wrk-$name.txt and $SERVER_LOG)"
     fi
 }
+
+# --- latency of single requests -----------------------------------------------------------
+
+# Asks URL REPEAT times in turn over one keep-alive connection, after 3 unmeasured asks,
+# with the curl options after REPEAT (credentials); the times go to $WORK/NAME.times. Sets
+# LAT_P50, LAT_P95, LAT_MAX (ms, curl's time to the first byte) and LAT_CPU (the CPU time of
+# the server SERVER_PID a request, ms: steadier than the latency when other work shares the
+# machine). Fails unless the URL answers 200.
+bench_latency() {
+    local name="$1" url="$2" repeat="$3"
+    shift 3
+    local code args=() i t0 t1
+    code=$(curl -sS -o "$WORK/$name.out" -w '%{http_code}' "$@" "$url")
+    [[ "$code" == 200 ]] || { head -c 400 "$WORK/$name.out" >&2; echo >&2; die "$name answered $code"; }
+    for ((i = 0; i < repeat + 3; i++)); do args+=(-o /dev/null "$url"); done
+    t0=$(awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat")
+    curl -sS "$@" -w '%{time_starttransfer}\n' "${args[@]}" | tail -n "$repeat" > "$WORK/$name.times"
+    t1=$(awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat")
+    LAT_CPU=$(calc "($t1 - $t0) * 1000 / $(getconf CLK_TCK) / ($repeat + 3)" %.1f)
+    read -r LAT_P50 LAT_P95 LAT_MAX < <(python3 -c '
+import sys
+t = sorted(float(x) * 1000 for x in open(sys.argv[1]))
+q = lambda p: t[min(len(t) - 1, int(p * len(t)))]
+print(f"{q(0.5):.1f} {q(0.95):.1f} {t[-1]:.1f}")' "$WORK/$name.times")
+}
+
+# --- PostgreSQL -----------------------------------------------------------------------------
+
+# Starts a throw-away PostgreSQL 15 cluster in DIR (scripts/pg-cluster) with settings for a
+# bulk-loading server on this machine; it is stopped and DIR removed when the script ends.
+# Sets PG_URL (not printed: the cleanup must be registered by the script's own shell).
+bench_pg_start() {
+    local dir="$1" cluster="$ROOT/scripts/pg-cluster"
+    "$cluster" stop "$dir" 2> /dev/null || true
+    rm -rf "$dir"
+    log "starting a PostgreSQL 15 cluster in $dir"
+    PG_URL=$("$cluster" start "$dir" \
+        -c shared_buffers=2GB -c max_wal_size=16GB -c checkpoint_timeout=30min \
+        -c wal_compression=lz4 -c effective_cache_size=8GB -c maintenance_work_mem=512MB) \
+        || die "pg-cluster start"
+    on_exit "'$cluster' stop '$dir'; rm -rf '$dir'"
+}

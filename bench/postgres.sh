@@ -23,16 +23,8 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bench_init
 
-PG_CLUSTER="$ROOT/scripts/pg-cluster"
-pgdir="$WORK/pg"
-"$PG_CLUSTER" stop "$pgdir" 2> /dev/null || true
-rm -rf "$pgdir"
-log "starting a PostgreSQL 15 cluster in $pgdir"
-pg_url=$("$PG_CLUSTER" start "$pgdir" \
-    -c shared_buffers=2GB -c max_wal_size=16GB -c checkpoint_timeout=30min \
-    -c wal_compression=lz4 -c effective_cache_size=8GB -c maintenance_work_mem=512MB) \
-    || die "pg-cluster start"
-on_exit "'$PG_CLUSTER' stop '$pgdir'; rm -rf '$pgdir'"
+bench_pg_start "$WORK/pg"
+pg_url=$PG_URL
 copy="${BENCH_PG_COPY:-binary}"
 store="$pg_url?copy=$copy"
 log "store: $store; machine: $(uptime)"

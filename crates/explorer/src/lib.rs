@@ -1,10 +1,11 @@
-//! Interlog's web explorer at `/ui`: sign-in, the tenant's overview, search with every
-//! native filter, an engagement's page, a customer's journey, and (for admins) the
-//! tenant's connectors. Pages are rendered by the
+//! Interlog's web explorer at `/ui`: sign-in, the tenant's overview, a dashboard of the
+//! contact-center figures, search with every native filter, an engagement's page, a
+//! customer's journey, and (for admins) the tenant's connectors. Pages are rendered by the
 //! server from templates compiled into the binary; the one stylesheet is embedded too, and
 //! there is no JavaScript. Only the signed-in tenant's data is ever read.
 
 mod connectors;
+mod dashboard;
 mod engagement;
 mod journey;
 mod overview;
@@ -38,6 +39,7 @@ pub fn routes() -> Routes {
         // Only a redirect, to a page that asks for a session itself.
         .public("/ui/", get(|| async { Redirect::permanent("/ui") }))
         .route("/ui", get(overview::page))
+        .route("/ui/dashboard", get(dashboard::page))
         .route("/ui/logout", post(session::logout))
         .route("/ui/engagements", get(search::page))
         .route("/ui/engagements/{id}", get(engagement::page))

@@ -119,7 +119,7 @@ async fn search(
 
 /// The explorer's parameters as the native listing's: local times and dates read in the
 /// tenant's zone (a date as its whole day), `data_key`/`data_value` as `data.KEY=VALUE`.
-fn native_params(given: &[(String, String)], tz: &TimeZone) -> Result<String, Failure> {
+pub(crate) fn native_params(given: &[(String, String)], tz: &TimeZone) -> Result<String, Failure> {
     let mut out = form_urlencoded::Serializer::new(String::new());
     let mut data_key = None;
     let mut data_value = None;

@@ -63,14 +63,7 @@ fn channels_text(e: &Engagement) -> String {
 }
 
 fn person_name(p: &interlog_model::Participant) -> String {
-    p.display_name
-        .clone()
-        .or_else(|| match (&p.first_name, &p.last_name) {
-            (Some(f), Some(l)) => Some(format!("{f} {l}")),
-            (Some(n), None) | (None, Some(n)) => Some(n.clone()),
-            _ => None,
-        })
-        .or_else(|| p.username.clone())
+    p.name()
         .or_else(|| p.email.clone())
         .or_else(|| p.id.clone())
         .unwrap_or_else(|| "—".into())

@@ -1,8 +1,10 @@
 //! The explorer in a real browser: Debian's headless Chromium driven by playwright-core
 //! (`tests/js/browser.mjs`) signs in (after a wrong password), reads the overview, searches
 //! with filters and pages, opens an engagement and its customer's journey, tries another
-//! tenant's engagement, and signs out. Screenshots land in the test's temporary directory
-//! (kept, and named, when the test fails); the assertions are on the pages' content.
+//! tenant's engagement, and signs out; and (`tests/js/dashboard.mjs`) reads the dashboard's
+//! charts and tables and follows a bucket's and a group's link to the search. Screenshots
+//! land in the test's temporary directory (kept, and named, when the test fails); the
+//! assertions are on the pages' content.
 //!
 //! Needs Node.js 20+ and npm (`npm ci` runs in tests/js on first use) and
 //! `/usr/bin/chromium` (`scripts/ensure-chromium` installs it when missing; this test runs
@@ -66,6 +68,35 @@ fn ensure_tools() {
     }
 }
 
+/// Runs the browser script `script` (in tests/js) with `args` and a fresh directory for its
+/// screenshots: what it saw (its last line of output, JSON), and the directory, kept for
+/// the test to remove once it has passed.
+async fn drive(script: &str, args: &[&str]) -> (Value, PathBuf) {
+    let shots = tempfile::Builder::new()
+        .prefix("explorer-browser-")
+        .tempdir()
+        .unwrap();
+    // Chromium hangs in its zygote under libfaketime (the suite is run under `faketime` to
+    // check it holds on any day and hour): the browser keeps the real clock, as a user's
+    // would; the server's cookies carry Max-Age, not a date, so the two clocks agree.
+    let out = tokio::process::Command::new("node")
+        .env_remove("LD_PRELOAD")
+        .arg(script)
+        .args(args)
+        .arg(shots.path())
+        .current_dir(js_dir())
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(std::time::Duration::from_secs(120), out)
+        .await
+        .expect("the browser script finishes within two minutes")
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let seen: Value = serde_json::from_str(stdout.lines().last().unwrap_or("null"))
+        .unwrap_or_else(|e| panic!("{e}: {stdout}\n{}", String::from_utf8_lossy(&out.stderr)));
+    (seen, shots.keep())
+}
+
 fn ago(hours: i64) -> String {
     Timestamp::now()
         .checked_sub(hours.hours())
@@ -99,29 +130,11 @@ async fn a_person_signs_in_searches_reads_an_engagement_and_a_journey_and_signs_
     ));
     seed_with_a_foreign_customer(&app, seeds, "globex-only", &ago(1)).await;
 
-    let shots = tempfile::Builder::new()
-        .prefix("explorer-browser-")
-        .tempdir()
-        .unwrap();
-    // Chromium hangs in its zygote under libfaketime (the suite is run under `faketime` to
-    // check it holds on any day and hour): the browser keeps the real clock, as a user's
-    // would; the server's cookies carry Max-Age, not a date, so the two clocks agree.
-    let out = tokio::process::Command::new("node")
-        .env_remove("LD_PRELOAD")
-        .arg("browser.mjs")
-        .args([&app.base, "acme", "rita", PASSWORD, "globex-only"])
-        .arg(shots.path())
-        .current_dir(js_dir())
-        .kill_on_drop(true)
-        .output();
-    let out = tokio::time::timeout(std::time::Duration::from_secs(120), out)
-        .await
-        .expect("the browser script finishes within two minutes")
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let seen: Value = serde_json::from_str(stdout.lines().last().unwrap_or("null"))
-        .unwrap_or_else(|e| panic!("{e}: {stdout}\n{}", String::from_utf8_lossy(&out.stderr)));
-    let keep = shots.keep();
+    let (seen, keep) = drive(
+        "browser.mjs",
+        &[&app.base, "acme", "rita", PASSWORD, "globex-only"],
+    )
+    .await;
     let check = |ok: bool, what: &str| {
         assert!(ok, "{what}: {seen:#}\nscreenshots in {}", keep.display());
     };
@@ -245,6 +258,80 @@ async fn a_person_signs_in_searches_reads_an_engagement_and_a_journey_and_signs_
         "06-engagement",
         "07-journey",
     ] {
+        check(
+            Path::new(&keep).join(format!("{name}.png")).is_file(),
+            "screenshots saved",
+        );
+    }
+    std::fs::remove_dir_all(&keep).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_reads_the_dashboard_and_follows_a_bucket_and_a_group_to_their_engagements() {
+    ensure_tools();
+    let app = spawn_app().await;
+    user(&app, &app.tenant, "rita", ClientRole::Reader).await;
+    seed_with_a_foreign_customer(
+        &app,
+        dashboard_seeds(),
+        "globex-call",
+        "2024-03-04T12:00:00Z",
+    )
+    .await;
+    let (seen, keep) = drive("dashboard.mjs", &[&app.base, "acme", "rita", PASSWORD]).await;
+    let check = |ok: bool, what: &str| {
+        assert!(ok, "{what}: {seen:#}\nscreenshots in {}", keep.display());
+    };
+    check(seen.get("error").is_none(), "the browser script failed");
+    check(
+        s(&seen, "after_sign_in_url").ends_with("/ui/dashboard")
+            && s(&seen, "nav_here") == "Dashboard",
+        "sign-in leads to the dashboard",
+    );
+    check(s(&seen, "offered_total") == "6", "six calls offered");
+    check(
+        seen["volume_bars"] == 9 && seen["volume_bars_visible"] == true,
+        "three bars a day, drawn",
+    );
+    check(
+        seen["wait_lines"].as_u64().unwrap_or(0) >= 2 && seen["threshold_lines"] == 1,
+        "ASA and service level lines, and the threshold",
+    );
+    check(
+        seen["wait_dots"].as_u64().unwrap_or(0) >= 4,
+        "points on the lines",
+    );
+    check(seen["aht_bars"] == 2, "AHT of Ann and Bob");
+    check(
+        seen["volume_rows"] == 3 && seen["waits_rows"] == 3 && seen["group_rows"] == 3,
+        "a table under each chart",
+    );
+    check(
+        s(&seen, "definitions").contains("answered + abandoned - short_abandoned"),
+        "the definitions in view",
+    );
+    check(
+        s(&seen, "bucket_url").contains("/ui/engagements?started_from=2024-03-04"),
+        "a day's link is a search of that day",
+    );
+    check(
+        s(&seen, "bucket_total") == s(&seen, "first_day_offered")
+            && s(&seen, "bucket_total") == "3",
+        "the day's engagements are the ones it counts",
+    );
+    check(
+        s(&seen, "group_url").contains("agent=") && s(&seen, "group_total") == "2",
+        "an agent's link finds the agent's engagements",
+    );
+    check(
+        s(&seen, "week_url").contains("interval=week") && seen["week_rows"] == 1,
+        "the form sends the interval",
+    );
+    check(
+        s(&seen, "week_groups").contains("Sales") && s(&seen, "week_groups").contains("Billing"),
+        "handle time by queue",
+    );
+    for name in ["10-dashboard", "11-bucket", "12-dashboard-week"] {
         check(
             Path::new(&keep).join(format!("{name}.png")).is_file(),
             "screenshots saved",

@@ -355,3 +355,92 @@ async fn admins_see_the_tenant_s_connectors_and_where_each_stands() {
     let (_, _, overview) = reader.get("/ui").await;
     assert!(!overview.contains("/ui/connectors"));
 }
+
+/// The dashboard: a range of dates of the tenant's zone, its figures as charts and tables,
+/// links from each bucket and group to the search, the tenant's own engagements only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_shows_a_ranges_figures_with_links_to_their_engagements() {
+    let app = spawn_app().await;
+    user(&app, &app.tenant, "rita", ClientRole::Reader).await;
+    seed_with_a_foreign_customer(
+        &app,
+        dashboard_seeds(),
+        "globex-call",
+        "2024-03-04T12:00:00Z",
+    )
+    .await;
+    let mut b = Browser::new(&app.base);
+    assert_eq!(b.sign_in("acme", "rita", PASSWORD).await.0, 303);
+
+    let (status, _, page) = b
+        .get("/ui/dashboard?from=2024-03-04&to=2024-03-06&interval=day&group=agent&sl_threshold_secs=20")
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("<strong id=\"offered-total\">6</strong>"),
+        "{page}"
+    );
+    // Three buckets, three bars each; the day rows with their counts and links.
+    assert_eq!(page.matches("<rect class=\"offered\"").count(), 3);
+    assert!(page.contains("2024-03-04</td><td class=\"num\">3</td><td class=\"num\">2</td><td class=\"num\">1</td>"), "{page}");
+    let link = "/ui/engagements?started_from=2024-03-05T00%3A00%3A00%2B00%3A00&#38;started_to=2024-03-06T00%3A00%3A00%2B00%3A00";
+    assert!(page.contains(link), "{page}");
+    // ASA against the threshold, and service level: on the 4th, one of two answers in 20 s
+    // and an abandon: 1 of 3; ASA 25 s.
+    assert!(page.contains("class=\"threshold\""), "{page}");
+    assert!(page.contains("<td>2024-03-04</td><td class=\"num\">25s</td><td class=\"num\">5m 00s</td><td class=\"num\">33.3%</td><td class=\"num\">1 / 3</td>"), "{page}");
+    // AHT by agent: Ann and Bob handled two each, 4m 40s; the abandoned calls have none.
+    assert!(
+        page.contains(
+            "<td>ann Agent (ann)</td><td class=\"num\">2</td><td class=\"num\">4m 40s</td>"
+        ),
+        "{page}"
+    );
+    assert!(page.contains("<td>no agent</td>"), "{page}");
+    assert!(
+        page.contains("agent=ann"),
+        "a group's link to its engagements"
+    );
+    assert!(!page.contains("globex"), "{page}");
+
+    // Filters by their native names, kept in the form; a bad value names itself.
+    let (status, _, page) = b
+        .get("/ui/dashboard?from=2024-03-04&to=2024-03-06&queue_id=q-billing")
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("<strong id=\"offered-total\">2</strong>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("name=\"queue_id\" value=\"q-billing\""),
+        "{page}"
+    );
+    let (status, _, page) = b
+        .get("/ui/dashboard?from=2024-03-04&interval=fortnight")
+        .await;
+    assert_eq!(status, 400);
+    assert!(
+        page.contains("id=\"dashboard-error\"") && page.contains("interval"),
+        "{page}"
+    );
+
+    // Without a range: the last seven days of the tenant's zone, a bucket a day.
+    let (status, _, page) = b.get("/ui/dashboard").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        page.split("id=\"volume-table\"")
+            .nth(1)
+            .unwrap()
+            .split("<tbody>")
+            .nth(1)
+            .unwrap()
+            .split("</tbody>")
+            .next()
+            .unwrap()
+            .matches("<tr>")
+            .count(),
+        7,
+        "{page}"
+    );
+}

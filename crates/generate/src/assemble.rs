@@ -1011,9 +1011,13 @@ fn outcome_and_times(
         .then(|| lognormal(rng, c.prof.wrap_median, 0.8, 2 * SECOND, 15 * MINUTE));
     let flow_total: i64 = line.autos.iter().map(|a| a.to - a.from).sum();
     let talk = line.talk;
+    // About one call in four puts the customer on hold for a sixth of the conversation;
+    // decided from the talk time rather than a draw, so the stream stays as it was.
+    let hold = (served && completed && c.call && (talk / SECOND) % 4 == 0).then_some(talk / 6);
     e.timings = Timings {
         wait_ms: line.wait.map(|w| (w + line.extra_wait) as u64),
-        talk_ms: (served && completed).then_some(talk as u64),
+        talk_ms: (served && completed).then_some((talk - hold.unwrap_or(0)) as u64),
+        hold_ms: hold.map(|h| h as u64),
         flow_ms: (flow_total > 0).then_some(flow_total as u64),
         handling_ms: wrap.map(|w| (talk + w) as u64),
         wrap_up_ms: wrap.map(|w| w as u64),

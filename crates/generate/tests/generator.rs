@@ -80,11 +80,18 @@ fn check_consistency(e: &Engagement) {
     assert!(e.participants.iter().filter(|p| p.owner).count() <= 1);
     let t = &e.timings;
     if let (Some(d), State::Completed) = (e.duration_ms, e.state.unwrap()) {
-        let parts = t.wait_ms.unwrap_or(0) + t.talk_ms.unwrap_or(0) + t.flow_ms.unwrap_or(0);
+        let parts = t.wait_ms.unwrap_or(0)
+            + t.talk_ms.unwrap_or(0)
+            + t.hold_ms.unwrap_or(0)
+            + t.flow_ms.unwrap_or(0);
         assert!(parts <= d, "timings {t:?} exceed duration {d} in {}", e.id);
         if let (Some(h), Some(talk), Some(w)) = (t.handling_ms, t.talk_ms, t.wrap_up_ms) {
-            assert_eq!(h, talk + w);
+            assert_eq!(h, talk + t.hold_ms.unwrap_or(0) + w);
         }
+        assert!(
+            t.hold_ms.is_none() || t.talk_ms.is_some(),
+            "hold without talk"
+        );
     }
     for r in &e.recordings {
         assert!(r.size_bytes.unwrap() > 0 && r.duration_ms.unwrap() <= e.duration_ms.unwrap());
@@ -149,7 +156,7 @@ fn a_fixed_config_generates_the_pinned_bytes() {
         .collect();
     assert_eq!(
         hex,
-        "6f662bba2ca1f6b77b285503056d2289b87a6c328c0e261b60ce1d7fe450e1ce"
+        "2617f1151ee313328f8bb687df3c4c296d72bd5312b7136576194e3462f859f3"
     );
 }
 

@@ -1,11 +1,12 @@
 //! Interlog's HTTP framework: what the native API, the vendor dialects and the explorer
 //! all register through — the shared state, the route contract, auth extractors and
 //! credential checks, the one error type, query parameters, the native listing's query
-//! language and signed cursors, the ingest-format registry, the metrics layer, and the
-//! builder that assembles them. Handlers translate requests into store queries and render
-//! the results; they never touch SQL.
+//! language and signed cursors, analytics requests and answers, the ingest-format
+//! registry, the metrics layer, and the builder that assembles them. Handlers translate
+//! requests into store queries and render the results; they never touch SQL.
 
 pub mod aliases;
+pub mod analytics;
 pub mod api;
 pub mod auth;
 pub mod background;

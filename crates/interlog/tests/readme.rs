@@ -183,7 +183,7 @@ fn the_readme_example_and_every_demo_call_work_against_serve_demo() {
     // secret the demo printed, every page of the demo's data.
     let pages = bash(&format!("{export}\n{EXPLORER_WALK}"));
     let statuses: Vec<&str> = pages.lines().collect();
-    assert_eq!(statuses.len(), 4, "{pages}");
+    assert_eq!(statuses.len(), 5, "{pages}");
     for line in &statuses {
         assert!(line.starts_with("200 /ui"), "{pages}");
     }
@@ -192,11 +192,12 @@ fn the_readme_example_and_every_demo_call_work_against_serve_demo() {
         statuses[3].starts_with("200 /ui/journey?customer="),
         "{pages}"
     );
+    assert_eq!(statuses[4], "200 /ui/dashboard", "{pages}");
 }
 
 /// Signs in to the explorer with `$ID` and `$SECRET` through its form (with curl's cookie
-/// jar), then fetches the overview, a search, the first engagement found and its
-/// customer's journey, printing `STATUS PATH` for each. (`sed -n 1p`, not `head -1`: under
+/// jar), then fetches the overview, a search, the first engagement found, its customer's
+/// journey and the dashboard, printing `STATUS PATH` for each. (`sed -n 1p`, not `head -1`: under
 /// `pipefail`, `head` leaving early would fail the pipeline with SIGPIPE.)
 const EXPLORER_WALK: &str = r#"
 JAR=$(mktemp)
@@ -214,7 +215,7 @@ ENGAGEMENT=$(curl -s -b "$JAR" "$BASE$SEARCH" \
 JOURNEY=$(curl -s -b "$JAR" "$BASE$ENGAGEMENT" \
   | grep -oE 'href="/ui/journey[^"]+" class="journey-link"' | sed -n 1p | cut -d'"' -f2 \
   | sed 's/&amp;/\&/g')
-for page in /ui "$SEARCH" "$ENGAGEMENT" "$JOURNEY"; do
+for page in /ui "$SEARCH" "$ENGAGEMENT" "$JOURNEY" /ui/dashboard; do
   curl -s -o /dev/null -b "$JAR" -w "%{http_code} $page\n" "$BASE$page"
 done
 "#;

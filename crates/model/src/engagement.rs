@@ -214,6 +214,19 @@ impl Participant {
             owner: false,
         }
     }
+
+    /// How the participant is called: the display name, else first and last name, else the
+    /// user name.
+    pub fn name(&self) -> Option<String> {
+        self.display_name
+            .clone()
+            .or_else(|| match (&self.first_name, &self.last_name) {
+                (Some(f), Some(l)) => Some(format!("{f} {l}")),
+                (Some(n), None) | (None, Some(n)) => Some(n.clone()),
+                _ => None,
+            })
+            .or_else(|| self.username.clone())
+    }
 }
 
 /// How the customer is known: the identifiers a journey search matches on.
@@ -310,6 +323,9 @@ pub struct Timings {
     pub wait_ms: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub talk_ms: Option<u64>,
+    /// Time the customer was on hold during the conversation (not part of `talk_ms`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold_ms: Option<u64>,
     /// Time in IVR / self-service flows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flow_ms: Option<u64>,

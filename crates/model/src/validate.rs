@@ -161,6 +161,7 @@ impl Engagement {
         let t = &self.timings;
         c.duration("timings.wait_ms", t.wait_ms);
         c.duration("timings.talk_ms", t.talk_ms);
+        c.duration("timings.hold_ms", t.hold_ms);
         c.duration("timings.flow_ms", t.flow_ms);
         c.duration("timings.handling_ms", t.handling_ms);
         c.duration("timings.wrap_up_ms", t.wrap_up_ms);

@@ -1,8 +1,9 @@
 //! The native API under `/api/v1`: one canonical model, rich filters, keyset cursors; bulk
-//! ingest, the change feed, webhooks, connectors and erasures; the OpenAPI document and its
-//! page; and the service's health checks.
+//! ingest, the change feed, webhooks, connectors, erasures and analytics; the OpenAPI
+//! document and its page; and the service's health checks.
 
 pub mod access;
+pub mod analytics;
 pub mod changes;
 pub mod connectors;
 pub mod engagements;
@@ -126,6 +127,10 @@ pub fn routes() -> Routes {
         )
         .route("/api/v1/tenants/{tenant}/erasures", post(erasures::create))
         .route("/api/v1/tenants/{tenant}/erasures/{id}", get(erasures::get))
+        .route(
+            "/api/v1/tenants/{tenant}/analytics",
+            get(analytics::analytics),
+        )
         .merge(openapi::routes())
         .merge(health::routes())
 }

@@ -48,6 +48,7 @@ use utoipa::{Modify, OpenApi};
         crate::access::delete_user,
         crate::access::disable_user,
         crate::access::enable_user,
+        crate::analytics::analytics,
     ),
     components(schemas(
         crate::listing::EngagementPage,
@@ -82,8 +83,12 @@ use utoipa::{Modify, OpenApi};
         crate::access::ClientList,
         crate::access::UserView,
         crate::access::UserList,
+        interlog_http::analytics::Report,
+        interlog_http::analytics::Group,
+        interlog_http::analytics::Bucket,
+        interlog_http::analytics::Definitions,
     )),
-    modifiers(&BearerAuth, &TenantOperations, &ProblemResponses),
+    modifiers(&BearerAuth, &TenantOperations, &SharedFilters, &ProblemResponses),
     tags(
         (name = "auth", description = "Access tokens"),
         (name = "engagements", description = "Engagement history"),
@@ -92,6 +97,7 @@ use utoipa::{Modify, OpenApi};
         (name = "connectors", description = "Pulling history from a platform's own API, incrementally and live"),
         (name = "erasures", description = "Erasure of a customer's data (GDPR Art. 17)"),
         (name = "access", description = "The tenant's API clients and users: list, disable, enable, delete (revocation)"),
+        (name = "analytics", description = "Contact-center figures (AHT, ASA, abandonment, service level) over the history, by bucket and group"),
     )
 )]
 pub struct NativeApi;
@@ -139,6 +145,30 @@ impl Modify for TenantOperations {
                 parameters.insert(0, tenant.clone());
                 op.security = Some(vec![bearer.clone()]);
             }
+        }
+    }
+}
+
+/// Analytics takes every filter of the listing, by the same names and with the same
+/// meaning: their documentation is copied from the listing's rather than said twice.
+struct SharedFilters;
+
+impl Modify for SharedFilters {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let paths = &mut openapi.paths.paths;
+        let filters: Vec<_> = paths
+            .get("/api/v1/tenants/{tenant}/engagements")
+            .and_then(|item| item.get.as_ref())
+            .and_then(|op| op.parameters.clone())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|p| interlog_http::listing::FILTER_PARAMETERS.contains(&p.name.as_str()))
+            .collect();
+        if let Some(op) = paths
+            .get_mut("/api/v1/tenants/{tenant}/analytics")
+            .and_then(|item| item.get.as_mut())
+        {
+            op.parameters.get_or_insert_with(Vec::new).extend(filters);
         }
     }
 }

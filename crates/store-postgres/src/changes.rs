@@ -107,9 +107,11 @@ pub(crate) async fn remove(
         .filter(|id| found.contains_key(*id) && seen.insert(*id))
         .collect();
     let mut terms: (Vec<i16>, Vec<String>, Vec<i64>, Vec<&str>) = Default::default();
+    let mut started_at = Vec::with_capacity(doomed.len());
     for id in &doomed {
         let e = crate::rows::decode(&found[*id])?;
         let started = e.started_at.as_millisecond();
+        started_at.push(started);
         for (kind, value) in crate::rows::term_keys(&e, tenant.country_code.as_deref()) {
             terms.0.push(kind);
             terms.1.push(value);
@@ -126,7 +128,7 @@ pub(crate) async fn remove(
     )
     .await
     .map_err(db("remove search terms"))?;
-    crate::derived::forget(tx, tenant, &doomed).await?;
+    crate::derived::forget(tx, tenant, &doomed, &started_at).await?;
     tx.execute(
         "DELETE FROM engagements WHERE tenant_id = $1 AND id = ANY($2)",
         &[&tenant.id, &doomed],

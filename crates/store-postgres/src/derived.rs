@@ -5,15 +5,16 @@
 //! terms hold their values themselves, so no value outlives its last reference.
 
 use crate::rows::TenantCtx;
+use deadpool_postgres::Transaction;
 use interlog_store::Result;
-use tokio_postgres::Transaction;
 
-/// Removes the rows derived from the engagements `ids` being deleted.
+/// Removes the rows derived from the engagements `ids` (started at `started_at`, in the same
+/// order) being deleted.
 pub(crate) async fn forget(
-    _tx: &Transaction<'_>,
-    _tenant: &TenantCtx,
-    _ids: &[&str],
+    tx: &Transaction<'_>,
+    tenant: &TenantCtx,
+    ids: &[&str],
+    started_at: &[i64],
 ) -> Result<()> {
-    // No derived table yet beyond search terms; each one added deletes its rows here.
-    Ok(())
+    crate::figures::delete(tx, tenant.id, ids, started_at).await
 }

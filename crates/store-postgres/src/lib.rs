@@ -17,6 +17,7 @@ mod config;
 mod derived;
 mod directory;
 mod error;
+mod figures;
 mod links;
 mod listing;
 mod notify;
@@ -33,7 +34,7 @@ use deadpool_postgres::{Hook, HookError, Manager, ManagerConfig, Pool, Recycling
 use error::{db, pool_error};
 use interlog_model::{Engagement, Timestamp};
 use interlog_store::{
-    error_chain, ChangePage, Changes, Client, DeleteReason, Directory, DurableSettings,
+    error_chain, Analytics, ChangePage, Changes, Client, DeleteReason, Directory, DurableSettings,
     EngagementEdit, Engagements, ExpiringRecords, Filter, Identifier, IdentityLinks,
     LinkedIdentifier, LocalSubscribers, NewClient, NewTenant, NewUser, Notifications, OpenOptions,
     Page, Query, Record, Result, Revocation, Revoke, SettingEdit, Store, StoreError,
@@ -234,6 +235,17 @@ impl PgStore {
             Ok(pending.row.stored())
         })
         .await
+    }
+}
+
+#[async_trait]
+impl Analytics for PgStore {
+    async fn figures(
+        &self,
+        tenant: &Tenant,
+        query: &interlog_store::FiguresQuery,
+    ) -> Result<interlog_store::Figures> {
+        figures::figures(&self.pool, tenant, query).await
     }
 }
 

@@ -28,7 +28,7 @@ pub(crate) struct Sql {
 }
 
 impl Sql {
-    fn param(&mut self, v: impl ToSql + Sync + Send + 'static) -> String {
+    pub(crate) fn param(&mut self, v: impl ToSql + Sync + Send + 'static) -> String {
         self.params.push(Box::new(v));
         format!("${}", self.params.len())
     }
@@ -251,6 +251,20 @@ pub(crate) fn count_sql(tenant: i64, country: Option<&str>, f: &Filter) -> Sql {
         text: format!("SELECT {counted}{}{}", from_clause(&plan), filter.text),
         params: filter.params,
     }
+}
+
+/// A statement selecting the ids of the engagements `f` matches, its parameters added to
+/// `sql` (for a statement that restricts other rows to those engagements).
+pub(crate) fn matching_ids(
+    sql: &mut Sql,
+    tenant: i64,
+    country: Option<&str>,
+    f: &Filter,
+) -> String {
+    let outer = std::mem::take(&mut sql.text);
+    let plan = conditions(sql, tenant, f, country, SortKey::StartedAt);
+    let filter = std::mem::replace(&mut sql.text, outer);
+    format!("SELECT e.id{}{filter}", from_clause(&plan))
 }
 
 /// A page from the rows of [`list_sql`].

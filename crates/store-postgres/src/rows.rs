@@ -26,6 +26,8 @@ pub(crate) struct Row {
     pub direction: Option<i16>,
     pub channels: i32,
     pub terms: Vec<(i16, String)>,
+    /// What it adds to the figures.
+    pub figures: Vec<crate::figures::FigureRow>,
 }
 
 fn small(v: i64) -> i16 {
@@ -66,6 +68,7 @@ impl Row {
             channels: i32::try_from(channel_mask(e.channels.iter().map(|c| c.kind)))
                 .expect("fewer than 32 channel types"),
             terms: term_keys(&e, country),
+            figures: crate::figures::FigureRow::of(&e),
             id: e.id,
         }
     }

@@ -4,11 +4,31 @@ use crate::error::db;
 use interlog_store::{Result, StoreError};
 use sha2::{Digest, Sha256};
 
+/// A migration's work in Rust, run after its SQL in the same transaction.
+type RustStep =
+    for<'a> fn(
+        &'a tokio_postgres::Transaction<'a>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send + 'a>>;
+
+/// One migration: its SQL, and the Rust that follows it, if any.
+struct Migration {
+    sql: &'static str,
+    step: Option<RustStep>,
+}
+
+const fn sql(sql: &'static str) -> Migration {
+    Migration { sql, step: None }
+}
+
 /// The migrations in order; `interlog_migrations` records which have run.
-const MIGRATIONS: &[&str] = &[
-    include_str!("../migrations/0001_init.sql"),
-    include_str!("../migrations/0002_change_feed.sql"),
-    include_str!("../migrations/0003_revocation.sql"),
+const MIGRATIONS: &[Migration] = &[
+    sql(include_str!("../migrations/0001_init.sql")),
+    sql(include_str!("../migrations/0002_change_feed.sql")),
+    sql(include_str!("../migrations/0003_revocation.sql")),
+    Migration {
+        sql: include_str!("../migrations/0004_figures.sql"),
+        step: Some(|tx| Box::pin(crate::figures::backfill(tx))),
+    },
 ];
 
 /// The staging tables bulk writes are copied into, per connection; their rows go at
@@ -113,14 +133,17 @@ async fn apply(client: &mut tokio_postgres::Client) -> Result<()> {
             ),
         ));
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
+    for (i, m) in MIGRATIONS.iter().enumerate().skip(done) {
         let version = i32::try_from(i + 1).expect("few migrations");
         let tx = client.transaction().await.map_err(db("begin migration"))?;
         // Building an index over a large table may take longer than requests may.
         tx.batch_execute("SET LOCAL statement_timeout = 0")
             .await
             .map_err(db("migration"))?;
-        tx.batch_execute(sql).await.map_err(db("migration"))?;
+        tx.batch_execute(m.sql).await.map_err(db("migration"))?;
+        if let Some(step) = m.step {
+            step(&tx).await?;
+        }
         tx.execute(
             "INSERT INTO interlog_migrations (version) VALUES ($1)",
             &[&version],

@@ -16,6 +16,7 @@
 use crate::changes;
 use crate::config::CopyFormat;
 use crate::error::{db, is_retryable, pg_error, pool_error};
+use crate::figures::{self, FigureRow};
 use crate::rows::{decode, term_keys, Row, TenantCtx};
 use bytes::{BufMut, BytesMut};
 use deadpool_postgres::{Pool, Transaction};
@@ -151,6 +152,7 @@ async fn merge_round(
     let mut replaced: Vec<&str> = Vec::new();
     let mut replaced_ords: Vec<i32> = Vec::new();
     let mut old_terms: (Vec<i16>, Vec<String>, Vec<i64>, Vec<&str>) = Default::default();
+    let mut replaced_started: Vec<i64> = Vec::new();
     let mut writes: Vec<i32> = Vec::new();
     for &i in todo {
         let p = &rows[i];
@@ -166,6 +168,7 @@ async fn merge_round(
             (Some(Written::Updated), Some((_, body))) => {
                 let e = decode(body)?;
                 let started = e.started_at.as_millisecond();
+                replaced_started.push(started);
                 for (kind, value) in term_keys(&e, tenant.country_code.as_deref()) {
                     old_terms.0.push(kind);
                     old_terms.1.push(value);
@@ -226,6 +229,7 @@ async fn merge_round(
             "remove replaced search terms",
         )
         .await?;
+        figures::delete(tx, tenant.id, &replaced, &replaced_started).await?;
     }
     let insert_ords: Vec<i32> = inserts.iter().map(|&i| ord(base, i)).collect();
     let inserted: std::collections::HashSet<String> = if insert_ords.is_empty() {
@@ -294,6 +298,15 @@ async fn merge_round(
         "insert search terms",
     )
     .await?;
+    let written: Vec<(&str, i64, &[FigureRow])> = todo
+        .iter()
+        .filter(|&&i| matches!(out[i], Some(Written::Created | Written::Updated)))
+        .map(|&i| {
+            let r = &rows[i].row;
+            (r.id.as_str(), r.started, r.figures.as_slice())
+        })
+        .collect();
+    figures::insert(tx, tenant.id, &written).await?;
     Ok(raced)
 }
 

@@ -7,8 +7,9 @@ use interlog_store_postgres::PgStore;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-/// A store in a schema of its own, or `None` when no server is configured.
-async fn fresh_store() -> Option<Arc<PgStore>> {
+/// The URL of a schema of its own on the server `INTERLOG_TEST_POSTGRES` names, with the
+/// server's URL and the schema's name; `None` when no server is configured.
+fn fresh_url() -> Option<(String, String, String)> {
     let Ok(base) = std::env::var("INTERLOG_TEST_POSTGRES") else {
         eprintln!("skipped: INTERLOG_TEST_POSTGRES names no PostgreSQL server");
         return None;
@@ -22,6 +23,12 @@ async fn fresh_store() -> Option<Arc<PgStore>> {
     );
     let sep = if base.contains('?') { '&' } else { '?' };
     let url = format!("{base}{sep}schema={schema}");
+    Some((base, schema, url))
+}
+
+/// A store in a schema of its own, or `None` when no server is configured.
+async fn fresh_store() -> Option<Arc<PgStore>> {
+    let (_, schema, url) = fresh_url()?;
     Some(Arc::new(
         PgStore::open(&url, OpenOptions::default())
             .await
@@ -33,3 +40,66 @@ interlog_store::conformance_tests!(match fresh_store().await {
     Some(store) => store,
     None => return,
 });
+
+/// A store made before analytics upgrades in place: the migration that adds the figures'
+/// tables fills them from the stored engagements, giving the figures the writes gave.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_from_before_analytics_gets_the_figures_of_its_engagements() {
+    use interlog_store::analytics::{Dimension, FiguresQuery, Rules};
+    use interlog_store::{Analytics, Directory, Engagements, Filter, NewTenant, Store};
+    let Some((base, schema, url)) = fresh_url() else {
+        return;
+    };
+    let store = PgStore::open(&url, OpenOptions::default()).await.unwrap();
+    let tenant = store
+        .create_tenant(NewTenant {
+            key: "before-analytics".into(),
+            name: "Before analytics".into(),
+            time_zone: "UTC".into(),
+            country_code: None,
+            aliases: Vec::new(),
+        })
+        .await
+        .unwrap();
+    let end = "2024-06-01T00:00:00Z".parse().unwrap();
+    let engagements: Vec<_> =
+        interlog_generate::Generator::new(interlog_generate::GeneratorConfig::new(5, 300, end))
+            .collect();
+    store.upsert_many(&tenant, engagements).await.unwrap();
+    let queries: Vec<FiguresQuery> = [vec![], vec![Dimension::Queue, Dimension::Agent]]
+        .into_iter()
+        .map(|group_by| FiguresQuery {
+            filter: Filter::default(),
+            bounds: vec![0, i64::MAX / 2],
+            group_by,
+            rules: Rules::default(),
+            max_cells: interlog_store::analytics::MAX_CELLS,
+        })
+        .collect();
+    let mut before = Vec::new();
+    for q in &queries {
+        before.push(store.figures(&tenant, q).await.unwrap());
+    }
+    assert!(before[0].groups[0].buckets[0].1.offered > 100);
+    store.close().await;
+
+    // The database as a build before analytics left it.
+    let (client, connection) = tokio_postgres::connect(&base, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+        .batch_execute(&format!(
+            "SET search_path TO {schema};
+             DROP TABLE figures, figure_names;
+             DELETE FROM interlog_migrations WHERE version = 4;"
+        ))
+        .await
+        .unwrap();
+
+    let reopened = PgStore::open(&url, OpenOptions::default()).await.unwrap();
+    let tenant = reopened.tenant("before-analytics").await.unwrap().unwrap();
+    for (q, want) in queries.iter().zip(&before) {
+        assert_eq!(&reopened.figures(&tenant, q).await.unwrap(), want);
+    }
+}

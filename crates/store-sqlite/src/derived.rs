@@ -9,8 +9,8 @@ use crate::rows::TenantCtx;
 use crate::writer::Tx;
 use interlog_store::Result;
 
-/// Removes the rows derived from the engagement (row `seq`, id `id`) being deleted.
-pub(crate) fn forget(_tx: &Tx<'_>, _tenant: &TenantCtx, _seq: i64, _id: &str) -> Result<()> {
-    // No derived table yet beyond search terms; each one added deletes its rows here.
-    Ok(())
+/// Removes the rows derived from the engagement (row `seq`, started at `started`) being
+/// deleted.
+pub(crate) fn forget(tx: &Tx<'_>, tenant: &TenantCtx, seq: i64, started: i64) -> Result<()> {
+    crate::figures::delete(tx, tenant.id, started, seq)
 }

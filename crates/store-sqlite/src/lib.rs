@@ -10,6 +10,7 @@ mod changes;
 mod codes;
 mod derived;
 mod directory;
+mod figures;
 mod interner;
 mod links;
 mod listing;
@@ -24,10 +25,11 @@ mod writer;
 use async_trait::async_trait;
 use interlog_model::{Engagement, Timestamp};
 use interlog_store::{
-    ChangePage, Changes, Client, DeleteReason, Directory, DurableSettings, EngagementEdit,
-    Engagements, ExpiringRecords, Filter, Identifier, IdentityLinks, LinkedIdentifier, NewClient,
-    NewTenant, NewUser, OpenOptions, Page, Query, Record, Result, Revocation, Revoke, SettingEdit,
-    Store, StoreError, StoredEngagement, Tenant, UpsertOutcome, User, CHANGES_TOPIC,
+    Analytics, ChangePage, Changes, Client, DeleteReason, Directory, DurableSettings,
+    EngagementEdit, Engagements, ExpiringRecords, Filter, Identifier, IdentityLinks,
+    LinkedIdentifier, NewClient, NewTenant, NewUser, OpenOptions, Page, Query, Record, Result,
+    Revocation, Revoke, SettingEdit, Store, StoreError, StoredEngagement, Tenant, UpsertOutcome,
+    User, CHANGES_TOPIC,
 };
 use rows::{Row, TenantCtx};
 use rusqlite::Connection;
@@ -375,6 +377,7 @@ impl Directory for SqliteStore {
         self.write(move |c| {
             directory::delete_tenant(c, id, now)?;
             c.interner.borrow_mut().forget_tenant(id);
+            c.figure_keys.borrow_mut().forget_tenant(id);
             Ok(())
         })
         .await
@@ -487,6 +490,20 @@ impl Engagements for SqliteStore {
     ) -> Result<interlog_store::Activity> {
         let tenant = tenant.clone();
         self.read(move |c| activity::activity(c, &tenant, first, days))
+            .await
+    }
+}
+
+#[async_trait]
+impl Analytics for SqliteStore {
+    async fn figures(
+        &self,
+        tenant: &Tenant,
+        query: &interlog_store::FiguresQuery,
+    ) -> Result<interlog_store::Figures> {
+        query.check()?;
+        let (tenant, query) = (tenant.clone(), query.clone());
+        self.read(move |c| figures::figures(c, &tenant, &query))
             .await
     }
 }

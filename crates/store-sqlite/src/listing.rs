@@ -21,13 +21,13 @@ use std::fmt::Write;
 
 /// A statement under construction: SQL text and its positional parameters.
 #[derive(Default)]
-struct Sql {
+pub(crate) struct Sql {
     text: String,
-    params: Vec<Value>,
+    pub(crate) params: Vec<Value>,
 }
 
 impl Sql {
-    fn param(&mut self, v: impl Into<Value>) -> String {
+    pub(crate) fn param(&mut self, v: impl Into<Value>) -> String {
         self.params.push(v.into());
         format!("?{}", self.params.len())
     }
@@ -306,6 +306,43 @@ pub(crate) fn list(
         has_more,
         total,
     })
+}
+
+/// A statement selecting the rows (`seq`) of the engagements `f` matches, its parameters
+/// added to `sql` (for a statement that restricts other rows to those engagements); `None`
+/// when nothing can match.
+pub(crate) fn matching_rows(
+    conn: &Connection,
+    sql: &mut Sql,
+    tenant: i64,
+    country: Option<&str>,
+    f: &Filter,
+) -> Result<Option<String>> {
+    if f.matches_nothing() {
+        return Ok(None);
+    }
+    let Some(groups) = resolve(conn, tenant, f, country)? else {
+        return Ok(None);
+    };
+    let mut plan = Plan::Scan;
+    let mut filter = Sql {
+        text: String::new(),
+        params: std::mem::take(&mut sql.params),
+    };
+    conditions(
+        &mut filter,
+        tenant,
+        f,
+        &groups,
+        &mut plan,
+        SortKey::StartedAt,
+    );
+    sql.params = filter.params;
+    Ok(Some(format!(
+        "SELECT e.seq{}{}",
+        from_clause(&plan),
+        filter.text
+    )))
 }
 
 pub(crate) fn count(

@@ -6,8 +6,9 @@
 
 use crate::codes::{channel_mask, code};
 use crate::writer::Tx;
-use crate::{changes, db};
+use crate::{changes, db, figures};
 use interlog_model::{Direction, Engagement, Outcome, State, Timestamp};
+use interlog_store::analytics::Facts;
 use interlog_store::codec;
 use interlog_store::terms::{terms_by_value, KindSet};
 use interlog_store::{
@@ -38,6 +39,8 @@ pub(crate) struct Row {
     direction: Option<i64>,
     channels: i64,
     terms: Vec<(String, KindSet)>,
+    /// What it adds to the figures, when anything.
+    facts: Option<Facts>,
     /// When the write happens: the change feed's `at`.
     changed: i64,
 }
@@ -59,6 +62,7 @@ impl Row {
             direction: e.direction.map(|d| code(Direction::ALL, d)),
             channels: channel_mask(e.channels.iter().map(|c| c.kind)),
             terms: terms_by_value(&e, country),
+            facts: Some(Facts::of(&e)).filter(Facts::counts),
             changed: now.as_millisecond(),
             id: e.id,
         }
@@ -338,7 +342,7 @@ fn remove(
         started,
         seq,
     )?;
-    crate::derived::forget(tx, t, seq, id)?;
+    crate::derived::forget(tx, t, seq, started)?;
     tx.prepare_cached("DELETE FROM engagements WHERE seq = ?1")
         .and_then(|mut s| s.execute([seq]))
         .map_err(db("delete engagement"))?;
@@ -412,6 +416,7 @@ fn insert(tx: &Tx<'_>, t: &TenantCtx, r: &Row, terms: &mut TermEntries) -> Resul
         bulk.wrote_row();
     }
     terms.add(tx, t, r, seq)?;
+    figures::insert(tx, t.id, r.started, seq, r.facts.as_ref())?;
     Ok(true)
 }
 
@@ -452,6 +457,7 @@ fn replace(
         ])
     })
     .map_err(db("update engagement"))?;
+    figures::replace(tx, t.id, old.started, r.started, old.seq, r.facts.as_ref())?;
     if same_terms {
         return Ok(());
     }

@@ -43,6 +43,11 @@ const MIGRATIONS: &[Migration] = &[
     },
     sql(8, include_str!("../migrations/0008_term_value_pruning.sql")),
     sql(9, include_str!("../migrations/0009_revocation.sql")),
+    Migration {
+        number: 10,
+        sql: include_str!("../migrations/0010_figures.sql"),
+        step: Some(crate::upgrade::figures),
+    },
 ];
 
 /// Indexes on `engagements` a bulk load keeps besides the unique ones: the change feed's,

@@ -57,3 +57,41 @@ pub(crate) fn compact_form(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     interner.end(true);
     Ok(())
 }
+
+/// Migration 8: the facts of every stored engagement written into `figures` (whose tables
+/// the SQL part made), as a write of it would have.
+pub(crate) fn figures(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    let mut keys = crate::figures::keys::FigureKeys::default();
+    let mut after = i64::MIN;
+    let failed =
+        |e: interlog_store::StoreError| rusqlite::Error::ToSqlConversionFailure(Box::new(e));
+    loop {
+        let chunk: Vec<(i64, i64, i64, Vec<u8>)> = tx
+            .prepare_cached(
+                "SELECT seq, tenant_id, started, body FROM engagements
+                 WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            )?
+            .query_map(params![after, CHUNK], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    crate::rows::body_bytes(r.get_ref(3)?)?.to_vec(),
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let Some(last) = chunk.last() else {
+            break;
+        };
+        after = last.0;
+        for (seq, tenant, started, body) in chunk {
+            let json = crate::rows::decode(&body).map_err(failed)?;
+            let e: Engagement = serde_json::from_str(&json)
+                .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+            let facts = interlog_store::analytics::Facts::of(&e);
+            crate::figures::insert_with(tx, &mut keys, tenant, started, seq, Some(&facts))
+                .map_err(failed)?;
+        }
+    }
+    Ok(())
+}

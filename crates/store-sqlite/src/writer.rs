@@ -6,6 +6,7 @@
 
 use crate::bulk::BulkLoad;
 use crate::changes::Heads;
+use crate::figures::keys::FigureKeys;
 use crate::interner::Interner;
 use interlog_store::{Result, StoreError};
 use rusqlite::Connection;
@@ -26,6 +27,8 @@ pub(crate) struct Tx<'a> {
     conn: &'a Connection,
     /// The numbering of search-term values.
     pub(crate) interner: &'a RefCell<Interner>,
+    /// The numbering of the values figures are grouped by.
+    pub(crate) figure_keys: &'a RefCell<FigureKeys>,
     /// Set for a bulk load: where its search terms go, and how many rows it wrote.
     pub(crate) bulk: Option<&'a BulkLoad>,
 }
@@ -44,6 +47,7 @@ pub(crate) type Announce = Box<dyn Fn(&[(i64, i64)]) + Send>;
 /// deferred and makes everything durable.
 pub(crate) fn run(conn: Connection, jobs: mpsc::Receiver<Job>, bulk: bool, announce: Announce) {
     let interner = RefCell::new(Interner::default());
+    let figure_keys = RefCell::new(FigureKeys::default());
     let bulk = bulk.then(BulkLoad::default);
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
@@ -59,10 +63,12 @@ pub(crate) fn run(conn: Connection, jobs: mpsc::Receiver<Job>, bulk: bool, annou
         let tx = Tx {
             conn: &conn,
             interner: &interner,
+            figure_keys: &figure_keys,
             bulk: bulk.as_ref(),
         };
         let committed = commit(&tx, batch, &announce);
         interner.borrow_mut().end(committed);
+        figure_keys.borrow_mut().end(committed);
     }
     if let Some(b) = &bulk {
         b.finish(&conn);

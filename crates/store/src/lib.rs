@@ -5,6 +5,7 @@
 //! names a vendor or a database.
 
 mod activity;
+pub mod analytics;
 mod changes;
 pub mod codec;
 pub mod codes;
@@ -25,6 +26,7 @@ pub mod terms;
 pub mod conformance;
 
 pub use activity::*;
+pub use analytics::{Analytics, Figures, FiguresQuery};
 pub use changes::*;
 pub use directory::*;
 pub use engagements::*;
@@ -56,12 +58,13 @@ pub struct EditRejected(pub String);
 /// Persistent storage: every concern a backend implements, and its lifecycle.
 ///
 /// A backend implements each concern's trait ([`Directory`], [`Engagements`],
-/// [`Changes`], [`IdentityLinks`], [`ExpiringRecords`], [`DurableSettings`],
+/// [`Analytics`], [`Changes`], [`IdentityLinks`], [`ExpiringRecords`], [`DurableSettings`],
 /// [`Notifications`]) and this one; the API holds it only as `Arc<dyn Store>`.
 #[async_trait]
 pub trait Store:
     Directory
     + Engagements
+    + Analytics
     + Changes
     + IdentityLinks
     + ExpiringRecords

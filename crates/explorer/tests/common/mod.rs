@@ -231,3 +231,35 @@ pub async fn seed_with_a_foreign_customer(
         .await
         .unwrap();
 }
+
+/// A small contact center on three days of March 2024 (Dublin time): calls to two queues,
+/// answered (by Ann or Bob) or abandoned, one queue visit each.
+pub fn dashboard_seeds() -> Vec<Engagement> {
+    let mut out = Vec::new();
+    let calls = [
+        // (day, hour, queue, answered after seconds, agent)
+        (4, 9, "q-sales", Some(10), "ann"),
+        (4, 10, "q-sales", Some(40), "ann"),
+        (4, 11, "q-billing", None, ""),
+        (5, 9, "q-billing", Some(5), "bob"),
+        (5, 14, "q-sales", Some(15), "bob"),
+        (6, 16, "q-sales", None, ""),
+    ];
+    for (i, (day, hour, queue, answered, agent)) in calls.into_iter().enumerate() {
+        let at = |min: u32, sec: u32| format!("2024-03-0{day}T{hour:02}:{min:02}:{sec:02}Z");
+        let mut e = json!({
+            "id": format!("dash-{i}"), "started_at": at(0, 0), "ended_at": at(5, 0),
+            "direction": "inbound", "channels": [{"type": "voice"}],
+            "queues": [{"id": queue, "name": if queue == "q-sales" { "Sales" } else { "Billing" },
+                        "queued_at": at(0, 0)}]
+        });
+        if let Some(s) = answered {
+            e["queues"][0]["accepted_at"] = json!(at(0, s));
+            e["queues"][0]["agent_id"] = json!(agent);
+            e["participants"] = json!([{"role": "agent", "id": agent, "display_name": format!("{agent} Agent"), "owner": true}]);
+            e["timings"] = json!({"talk_ms": 240_000, "hold_ms": 10_000, "wrap_up_ms": 30_000});
+        }
+        out.push(engagement(e));
+    }
+    out
+}

@@ -5,25 +5,12 @@
 //
 // Usage: node browser.mjs BASE_URL TENANT USER PASSWORD OTHER_TENANT_ENGAGEMENT_ID OUT_DIR
 
-import { chromium } from 'playwright-core';
-import { mkdtempSync } from 'node:fs';
-import { join } from 'node:path';
+import { launch, screenshots, text } from './chromium.mjs';
 
 const [base, tenant, user, password, foreignId, outDir] = process.argv.slice(2);
 const seen = {};
-const shot = (page, name) => page.screenshot({ path: join(outDir, `${name}.png`), fullPage: true });
-const text = async (page, selector) => (await page.locator(selector).first().textContent())?.trim();
-
-const context = await chromium.launchPersistentContext(mkdtempSync(join(outDir, 'profile-')), {
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  ],
-  viewport: { width: 1280, height: 900 },
-});
-context.setDefaultTimeout(15000);
+const shot = screenshots(outDir);
+const context = await launch(outDir);
 try {
   const page = await context.newPage();
 

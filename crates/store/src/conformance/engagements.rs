@@ -681,8 +681,9 @@ fn full_engagement(id: &str) -> Engagement {
         timings: Timings {
             wait_ms: Some(5_000),
             talk_ms: Some(600_000),
+            hold_ms: Some(45_000),
             flow_ms: Some(25_000),
-            handling_ms: Some(724_000),
+            handling_ms: Some(769_000),
             wrap_up_ms: Some(124_000),
         },
         transfers: vec![Transfer {

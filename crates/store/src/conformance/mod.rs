@@ -20,7 +20,7 @@
 //!
 //! The cases live in one file per trait or capability they hold a backend to (`directory`,
 //! `engagements`, `filters`, `paging`, `isolation`, `concurrency`, `links`, `records`,
-//! `settings`, `notifications`, `changes`, `activity`, `revocation`), on the vocabulary of `support`
+//! `settings`, `notifications`, `changes`, `activity`, `revocation`, `analytics`), on the vocabulary of `support`
 //! (times, tenants, engagement builders, reading back, listing). The one list of cases that
 //! every backend runs is [`conformance_tests!`](crate::conformance_tests), below.
 //!
@@ -53,6 +53,7 @@
 //! - The tenant, client and user a `create_*` call returns equal what reads return later.
 
 mod activity;
+mod analytics;
 mod changes;
 mod concurrency;
 mod directory;
@@ -68,6 +69,7 @@ mod settings;
 mod support;
 
 pub use activity::*;
+pub use analytics::*;
 pub use changes::*;
 pub use concurrency::*;
 pub use directory::*;
@@ -176,6 +178,11 @@ macro_rules! conformance_tests {
             revocations_disable_enable_and_delete_subjects,
             deleting_a_tenant_removes_everything_it_holds,
             a_search_value_comes_back_after_its_last_reference_went,
+            figures_follow_the_definitions,
+            figures_cut_buckets_at_the_zones_days,
+            figures_follow_every_write_and_deletion,
+            figures_take_the_listings_filters,
+            buckets_add_up_to_the_whole_range,
         );
         $crate::conformance_tests!(@shared ($fixture)
             concurrent_upserts_are_all_durable,
