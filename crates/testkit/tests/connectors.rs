@@ -505,12 +505,13 @@ async fn with_zoom_s_rate_limit_on_the_backfill_keeps_to_it_without_refusals() {
 async fn bad_configurations_are_400s_naming_the_field_and_secrets_stay_sealed() {
     let pull = spawn_app().await;
     let path = connectors_path(&pull);
-    // A documentation address (TEST-NET-1): public, and never reached (not enabled).
+    // A globally reachable address (documentation ranges are refused), never reached: the
+    // connector is not enabled.
     let good = json!({
         "kind": "zoom_cc",
         "account_id": "a", "client_id": "c", "client_secret": "very-secret-value",
         "start_from": "2026-01-01T00:00:00Z", "enabled": false,
-        "base_url": "https://192.0.2.10/v2", "token_url": "https://192.0.2.10/oauth/token",
+        "base_url": "https://93.184.215.14/v2", "token_url": "https://93.184.215.14/oauth/token",
     });
     let with = |k: &str, v: Value| {
         let mut b = good.clone();
@@ -561,8 +562,8 @@ async fn bad_configurations_are_400s_naming_the_field_and_secrets_stay_sealed() 
             &path,
             Some(&pull.admin),
             Some(json!({"kind": "genesys_gws",
-            "base_url": "https://192.0.2.10", "username": "u", "password": "p",
-            "start_from": "2026-01-01T00:00:00Z", "token_url": "https://192.0.2.10/t"})),
+            "base_url": "https://93.184.215.14", "username": "u", "password": "p",
+            "start_from": "2026-01-01T00:00:00Z", "token_url": "https://93.184.215.14/t"})),
         )
         .await;
     assert_eq!(
@@ -582,7 +583,7 @@ async fn bad_configurations_are_400s_naming_the_field_and_secrets_stay_sealed() 
         view["settings"],
         json!({"account_id": "a", "client_id": "c"})
     );
-    assert_eq!(view["token_url"], "https://192.0.2.10/oauth/token");
+    assert_eq!(view["token_url"], "https://93.184.215.14/oauth/token");
     assert_eq!(view["status"]["state"], "disabled");
     // The store holds the secret encrypted, never in clear.
     let stored = pull
