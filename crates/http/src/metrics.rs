@@ -22,7 +22,10 @@
 //!   `interlog_webhook_delivery_lag_seconds`, `interlog_webhooks_disabled_total`: the native
 //!   API's webhook delivery;
 //! - `interlog_background_tasks{worker}`, `interlog_background_failures_total{worker}`,
-//!   `interlog_leases_taken_total{worker}`: the background runtime ([`crate::background`]).
+//!   `interlog_leases_taken_total{worker}`: the background runtime ([`crate::background`]);
+//! - `interlog_heavy_requests_running`, `interlog_heavy_requests_waiting`,
+//!   `interlog_heavy_requests_refused_total{reason}`: the turns of heavy work
+//!   ([`crate::heavy`]).
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::Method;
@@ -51,6 +54,9 @@ pub const WEBHOOKS_DISABLED: &str = "interlog_webhooks_disabled_total";
 pub const BACKGROUND_TASKS: &str = "interlog_background_tasks";
 pub const BACKGROUND_FAILURES: &str = "interlog_background_failures_total";
 pub const LEASES_TAKEN: &str = "interlog_leases_taken_total";
+pub const HEAVY_RUNNING: &str = "interlog_heavy_requests_running";
+pub const HEAVY_WAITING: &str = "interlog_heavy_requests_waiting";
+pub const HEAVY_REFUSED: &str = "interlog_heavy_requests_refused_total";
 
 /// Request durations: half a millisecond to ten seconds.
 const DURATION_BUCKETS: &[f64] = &[

@@ -175,8 +175,19 @@ fn ts(ms: i64) -> Timestamp {
     Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
-/// The feed after `after`: the head and the entries read in one snapshot.
-pub(crate) async fn read(pool: &Pool, tenant: i64, after: i64, limit: u32) -> Result<ChangePage> {
+/// The feed after `after`: the head and the entries read in one snapshot. The entries end
+/// early, before `limit`, where their engagements would pass `max_bytes` (there is always
+/// one).
+pub(crate) async fn read(
+    pool: &Pool,
+    tenant: i64,
+    after: i64,
+    limit: u32,
+    max_bytes: usize,
+    budget: std::time::Duration,
+) -> Result<ChangePage> {
+    use futures_util::StreamExt;
+    let timed = |context| crate::count::read_error(context, budget);
     let mut client = pool.get().await.map_err(pool_error)?;
     let tx = client
         .build_transaction()
@@ -191,7 +202,7 @@ pub(crate) async fn read(pool: &Pool, tenant: i64, after: i64, limit: u32) -> Re
             &[&tenant],
         )
         .await
-        .map_err(db("read feed head"))?
+        .map_err(timed("read feed head"))?
         .map(|r| (r.get::<_, i64>(0), r.get::<_, i64>(1)))
         .unwrap_or((0, 0));
     let mut changes = Vec::new();
@@ -207,18 +218,30 @@ pub(crate) async fn read(pool: &Pool, tenant: i64, after: i64, limit: u32) -> Re
             )
             .await
             .map_err(db("prepare feed read"))?;
+        let limit_param = i64::from(limit);
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 3] =
+            [&tenant, &after, &limit_param];
         let rows = tx
-            .query(&stmt, &[&tenant, &after, &i64::from(limit)])
+            .query_raw(&stmt, params)
             .await
-            .map_err(db("read feed"))?;
-        changes.reserve(rows.len());
-        for r in rows {
+            .map_err(timed("read feed"))?;
+        let mut rows = std::pin::pin!(rows);
+        let mut bytes = 0;
+        while let Some(r) = rows.next().await {
+            let r = r.map_err(timed("read feed"))?;
             let id: String = r.get(1);
             let kind = match r.get::<_, Option<i16>>(4) {
-                None => ChangeKind::Upsert(StoredEngagement {
-                    id: id.clone(),
-                    json: r.get(3),
-                }),
+                None => {
+                    let json: String = r.get(3);
+                    if !changes.is_empty() && bytes + json.len() > max_bytes {
+                        break;
+                    }
+                    bytes += json.len();
+                    ChangeKind::Upsert(StoredEngagement {
+                        id: id.clone(),
+                        json,
+                    })
+                }
                 Some(code) => {
                     ChangeKind::Delete(DeleteReason::from_code(i64::from(code)).ok_or_else(
                         || StoreError::backend("read tombstones", format!("unknown reason {code}")),

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_change_feed.sql"),
+    include_str!("../migrations/0003_engagement_counts.sql"),
 ];
 
 /// The staging tables bulk writes are copied into, per connection; their rows go at

@@ -19,8 +19,8 @@
 //! Each case creates its own tenants, with keys unique to the process.
 //!
 //! The cases live in one file per trait or capability they hold a backend to (`directory`,
-//! `engagements`, `filters`, `paging`, `isolation`, `concurrency`, `links`, `records`,
-//! `settings`, `notifications`, `changes`, `activity`), on the vocabulary of `support`
+//! `engagements`, `filters`, `paging`, `counts`, `isolation`, `concurrency`, `links`,
+//! `records`, `settings`, `notifications`, `changes`, `activity`), on the vocabulary of `support`
 //! (times, tenants, engagement builders, reading back, listing). The one list of cases that
 //! every backend runs is [`conformance_tests!`](crate::conformance_tests), below.
 //!
@@ -39,7 +39,9 @@
 //!   country code, on both the stored and the searched side.
 //! - `get_many` returns one item per requested id that exists, so a repeated id is repeated.
 //! - A page with items has `has_more` exactly when it has `next`; such a page is full
-//!   (`limit` items) and `next` is the position of its last item, also for offset pages;
+//!   (`limit` items, unless its engagements reached the byte cap of a keyset page,
+//!   [`ReadLimits::max_page_bytes`](crate::ReadLimits::max_page_bytes)) and `next` is the
+//!   position of its last item, also for offset pages;
 //!   following it with [`Start::After`](crate::Start::After) continues the listing. `total`, when asked for,
 //!   counts every match, not only those after the start.
 //! - A page with `limit: 0` has no items and no `next`; its `has_more` tells whether any
@@ -55,6 +57,7 @@
 mod activity;
 mod changes;
 mod concurrency;
+mod counts;
 mod directory;
 mod engagements;
 mod filters;
@@ -69,6 +72,7 @@ mod support;
 pub use activity::*;
 pub use changes::*;
 pub use concurrency::*;
+pub use counts::*;
 pub use directory::*;
 pub use engagements::*;
 pub use filters::*;
@@ -170,6 +174,8 @@ macro_rules! conformance_tests {
             tombstones_past_the_horizon_are_trimmed,
             notifications_reach_the_topics_subscribers,
             activity_counts_days_of_the_tenants_zone_by_channel_and_outcome,
+            totals_follow_every_write,
+            budgeted_totals_are_exact_or_a_lower_bound,
         );
         $crate::conformance_tests!(@shared ($fixture)
             concurrent_upserts_are_all_durable,
