@@ -877,11 +877,12 @@ fn request_costs(
             .map_or(heavy_defaults.queue, |n| n as usize),
         wait: vars.seconds("heavy_wait_secs", file.heavy_wait_secs, heavy_defaults.wait)?,
     };
-    let millis = |key: &str, file: Option<u64>, default: Duration| -> Result<Duration, ConfigError> {
-        Ok(vars
-            .positive(key, file)?
-            .map_or(default, Duration::from_millis))
-    };
+    let millis =
+        |key: &str, file: Option<u64>, default: Duration| -> Result<Duration, ConfigError> {
+            Ok(vars
+                .positive(key, file)?
+                .map_or(default, Duration::from_millis))
+        };
     let count_budget = millis(
         "count_budget_ms",
         file.count_budget_ms,

@@ -102,7 +102,11 @@ pub async fn count(
         async {
             let filter = params::count_filter(query.as_deref(), &zone_of(&access.tenant))?;
             let _turn = state.heavy.turn(&access.tenant).await?;
-            let n = state.store.count(&access.tenant, &filter, None).await?.value();
+            let n = state
+                .store
+                .count(&access.tenant, &filter, None)
+                .await?
+                .value();
             Ok(ok(
                 media,
                 match media {

@@ -173,7 +173,9 @@ impl Failure {
         let retry = e.retry_after.unwrap_or(1);
         let mut f = Failure::new(
             e.kind.status(),
-            format!("Many searches of this organisation are running. Try again in {retry} seconds."),
+            format!(
+                "Many searches of this organisation are running. Try again in {retry} seconds."
+            ),
         );
         f.retry_after = Some(retry);
         f

@@ -6,10 +6,10 @@ use axum::http::{header, HeaderValue};
 use axum::response::Response;
 use interlog_http::auth::Reader;
 use interlog_http::cursor;
+use interlog_http::heavy;
 use interlog_http::listing::query;
 use interlog_http::params::Params;
 use interlog_http::{ApiResult, ApiState};
-use interlog_http::heavy;
 use interlog_store::Total;
 
 #[utoipa::path(

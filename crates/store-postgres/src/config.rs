@@ -167,7 +167,10 @@ mod tests {
         let opts = o.pg.get_options().unwrap();
         assert!(opts.contains("search_path=tenant_a"), "{opts}");
         let timed = o.with_statement_timeout(Duration::from_millis(500));
-        assert!(timed.get_options().unwrap().contains("statement_timeout=500"));
+        assert!(timed
+            .get_options()
+            .unwrap()
+            .contains("statement_timeout=500"));
         assert_eq!(o.channel(), "interlog.tenant_a");
         assert!(PgOptions::parse("postgres://h/db?schema=Bad-Name").is_err());
         assert!(PgOptions::parse("postgres://h/db?pool_size=many").is_err());

@@ -43,11 +43,32 @@ pub(crate) async fn count(
             }
             None => 0,
         };
-        return count_ranges(&mut client, tenant.id, country, f, &split.edges, stop, budget, by_days)
-            .await;
+        return count_ranges(
+            &mut client,
+            tenant.id,
+            country,
+            f,
+            &split.edges,
+            stop,
+            budget,
+            by_days,
+        )
+        .await;
     }
     match stop {
-        None => count_ranges(&mut client, tenant.id, country, f, &[f.started], None, budget, 0).await,
+        None => {
+            count_ranges(
+                &mut client,
+                tenant.id,
+                country,
+                f,
+                &[f.started],
+                None,
+                budget,
+                0,
+            )
+            .await
+        }
         Some(_) => {
             let days = day_totals(&client, tenant.id, f.started).await?;
             let ranges = counting::slices(&days, f.started, SLICE);

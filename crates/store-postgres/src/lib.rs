@@ -37,10 +37,10 @@ use error::{db, pool_error};
 use interlog_model::{Engagement, Timestamp};
 use interlog_store::{
     error_chain, ChangePage, Changes, Client, DeleteReason, Directory, DurableSettings,
-    EngagementEdit, Engagements, ExpiringRecords, Filter, Identifier, IdentityLinks,
-    Lane, LinkedIdentifier, LocalSubscribers, NewClient, NewTenant, NewUser, Notifications,
-    OpenOptions, Page, Query, ReadLimits, Record, Result, SettingEdit, Store, StoreError,
-    StoredEngagement, Subscription, Tenant, Total, UpsertOutcome, User,
+    EngagementEdit, Engagements, ExpiringRecords, Filter, Identifier, IdentityLinks, Lane,
+    LinkedIdentifier, LocalSubscribers, NewClient, NewTenant, NewUser, Notifications, OpenOptions,
+    Page, Query, ReadLimits, Record, Result, SettingEdit, Store, StoreError, StoredEngagement,
+    Subscription, Tenant, Total, UpsertOutcome, User,
 };
 use rows::{Row, TenantCtx};
 use std::sync::Arc;
@@ -189,6 +189,34 @@ impl PgStore {
             subscribers,
             listener,
         })
+    }
+
+    /// A page of `query` (without its total), read on a connection of `pool`.
+    async fn page(&self, pool: &Pool, tenant: &Tenant, query: &Query) -> Result<Page> {
+        let client = pool.get().await.map_err(pool_error)?;
+        self.page_on(&client, tenant, query).await
+    }
+
+    /// A page of `query` (without its total), read on `client`.
+    async fn page_on(
+        &self,
+        client: &deadpool_postgres::Object,
+        tenant: &Tenant,
+        query: &Query,
+    ) -> Result<Page> {
+        let timed = |context| count::read_error(context, self.limits.statement_budget);
+        let sql = listing::list_sql(tenant.id, tenant.country_code.as_deref(), query);
+        let stmt = client
+            .prepare_cached(&sql.text)
+            .await
+            .map_err(timed("prepare list"))?;
+        let rows = client
+            .query_raw(&stmt, sql.refs())
+            .await
+            .map_err(timed("list"))?;
+        listing::page(rows, query, self.limits.max_page_bytes)
+            .await
+            .map_err(timed("list"))
     }
 
     /// The pool that serves reads of `lane`.
@@ -456,25 +484,37 @@ impl Engagements for PgStore {
             return Ok(Page::empty(query));
         }
         let budget = self.limits.statement_budget;
-        let timed = |context| count::read_error(context, budget);
-        let sql = listing::list_sql(tenant.id, tenant.country_code.as_deref(), query);
-        let pool = self.readers(query.lane());
-        let client = pool.get().await.map_err(pool_error)?;
-        let stmt = client
-            .prepare_cached(&sql.text)
-            .await
-            .map_err(timed("prepare list"))?;
-        let rows = client
-            .query_raw(&stmt, sql.refs())
-            .await
-            .map_err(timed("list"))?;
-        let mut page = listing::page(rows, query, self.limits.max_page_bytes)
-            .await
-            .map_err(timed("list"))?;
-        drop(client);
+        let lane = query.lane();
+        let mut page = match lane {
+            Lane::Heavy => self.page(&self.heavy, tenant, query).await?,
+            Lane::Cheap => {
+                // A cheap listing that runs long is stopped and read again on the heavy
+                // pool (interlog_store::CHEAP_READ_BUDGET). Its connection leaves the pool:
+                // a cancel that arrived late could otherwise stop its next statement.
+                let client = self.pool.get().await.map_err(pool_error)?;
+                let cancel = client.cancel_token();
+                let read = self.page_on(&client, tenant, query);
+                match tokio::time::timeout(interlog_store::CHEAP_READ_BUDGET, read).await {
+                    Ok(page) => page?,
+                    Err(_) => {
+                        let _ = cancel.cancel_query(tokio_postgres::NoTls).await;
+                        drop(deadpool_postgres::Object::take(client));
+                        metrics::counter!(interlog_store::READS_MOVED_TO_HEAVY).increment(1);
+                        self.page(&self.heavy, tenant, query).await?
+                    }
+                }
+            }
+        };
         if query.with_total {
             page.total = Some(
-                count::count(pool, tenant, &query.filter, query.count_within, budget).await?,
+                count::count(
+                    self.readers(lane),
+                    tenant,
+                    &query.filter,
+                    query.count_within,
+                    budget,
+                )
+                .await?,
             );
         }
         Ok(page)

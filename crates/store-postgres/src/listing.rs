@@ -273,7 +273,10 @@ pub(crate) fn sum_days_sql(tenant: i64, f: &Filter, first: i64, end: i64) -> Sql
     codes(
         &mut sql,
         "state",
-        f.states.iter().map(|s| small(code(State::ALL, *s))).collect(),
+        f.states
+            .iter()
+            .map(|s| small(code(State::ALL, *s)))
+            .collect(),
     );
     codes(
         &mut sql,

@@ -395,10 +395,11 @@ impl Engagements for SqliteStore {
     async fn list(&self, tenant: &Tenant, query: &Query) -> Result<Page> {
         query.filter.check_size()?;
         let (t, q, max_bytes) = (ctx(tenant), query.clone(), self.limits.max_page_bytes);
-        self.read_on(query.lane(), move |c| {
-            listing::list(c, t.id, t.country_code.as_deref(), &q, max_bytes)
-        })
-        .await
+        self.readers
+            .read_or_move(query.lane(), move |c| {
+                listing::list(c, t.id, t.country_code.as_deref(), &q, max_bytes)
+            })
+            .await
     }
 
     async fn count(

@@ -428,7 +428,10 @@ fn sum_days(conn: &Connection, tenant: i64, f: &Filter, first: i64, end: i64) ->
     codes(
         &mut sql,
         "direction",
-        f.directions.iter().map(|d| code(Direction::ALL, *d)).collect(),
+        f.directions
+            .iter()
+            .map(|d| code(Direction::ALL, *d))
+            .collect(),
     );
     if !f.channel_types.is_empty() {
         let p = sql.param(channel_mask(f.channel_types.iter().copied()));
@@ -436,9 +439,7 @@ fn sum_days(conn: &Connection, tenant: i64, f: &Filter, first: i64, end: i64) ->
     }
     let n: i64 = conn
         .prepare_cached(&sql.text)
-        .and_then(|mut s| {
-            s.query_row(rusqlite::params_from_iter(sql.params.iter()), |r| r.get(0))
-        })
+        .and_then(|mut s| s.query_row(rusqlite::params_from_iter(sql.params.iter()), |r| r.get(0)))
         .map_err(db("sum per-day counts"))?;
     Ok(n.max(0) as u64)
 }

@@ -180,7 +180,48 @@ impl Readers {
         work: impl FnOnce(&Reader) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         let budget = self.budget;
-        let out = match lane {
+        self.read_within(lane, budget, work)
+            .await
+            .map_err(|e| match e {
+                StoreError::TimedOut(_) => StoreError::TimedOut(budget),
+                other => other,
+            })
+    }
+
+    /// Runs `work` on `lane`; when it is cheap and runs past
+    /// [`interlog_store::CHEAP_READ_BUDGET`], stops it and runs it again on the heavy lane.
+    pub(crate) async fn read_or_move<T: Send + 'static>(
+        self: &Arc<Self>,
+        lane: Lane,
+        work: impl Fn(&Reader) -> Result<T> + Send + Sync + 'static,
+    ) -> Result<T> {
+        if lane == Lane::Heavy || self.budget <= interlog_store::CHEAP_READ_BUDGET {
+            return self.read(lane, work).await;
+        }
+        let work = Arc::new(work);
+        let first = work.clone();
+        match self
+            .read_within(Lane::Cheap, interlog_store::CHEAP_READ_BUDGET, move |r| {
+                first(r)
+            })
+            .await
+        {
+            Err(StoreError::TimedOut(_)) => {
+                metrics::counter!(interlog_store::READS_MOVED_TO_HEAVY).increment(1);
+                self.read(Lane::Heavy, move |r| work(r)).await
+            }
+            other => other,
+        }
+    }
+
+    /// Runs `work` on a connection of `lane`, its statements interrupted after `budget`.
+    async fn read_within<T: Send + 'static>(
+        self: &Arc<Self>,
+        lane: Lane,
+        budget: Duration,
+        work: impl FnOnce(&Reader) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        match lane {
             Lane::Cheap => {
                 let _slot = self
                     .cheap_slots
@@ -215,14 +256,13 @@ impl Readers {
                     .send(job)
                     .map_err(|_| StoreError::Closed)?;
                 rx.await.map_err(|_| {
-                    StoreError::backend("heavy read", "the heavy reader could not open its database")
+                    StoreError::backend(
+                        "heavy read",
+                        "the heavy reader could not open its database",
+                    )
                 })?
             }
-        };
-        out.map_err(|e| match e {
-            StoreError::TimedOut(_) => StoreError::TimedOut(budget),
-            other => other,
-        })
+        }
     }
 }
 
@@ -256,5 +296,112 @@ fn heavy_reader(path: &Path, cache_kib: i64, jobs: &Mutex<mpsc::Receiver<HeavyJo
             Err(_) => return,
         };
         job(&reader);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    /// A statement that never ends on its own: only its deadline stops it.
+    const ENDLESS: &str =
+        "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT count(*) FROM n";
+
+    fn readers(dir: &tempfile::TempDir, budget: Duration) -> Arc<Readers> {
+        let limits = ReadLimits {
+            statement_budget: budget,
+            heavy_readers: 1,
+            ..ReadLimits::default()
+        };
+        Readers::start(&dir.path().join("readers.db"), &limits).expect("readers start")
+    }
+
+    fn endless(r: &Reader) -> Result<i64> {
+        r.query_row(ENDLESS, [], |row| row.get(0))
+            .map_err(crate::db("endless"))
+    }
+
+    fn on_heavy_reader() -> bool {
+        std::thread::current()
+            .name()
+            .is_some_and(|n| n.starts_with("interlog-heavy-reader"))
+    }
+
+    #[tokio::test]
+    async fn a_cheap_read_past_its_budget_is_read_again_on_the_heavy_lane() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let readers = readers(&dir, Duration::from_secs(60));
+        let tries = Arc::new(Mutex::new(Vec::new()));
+        let seen = tries.clone();
+        let out = readers
+            .read_or_move(Lane::Cheap, move |r| {
+                let first = seen.lock().unwrap().is_empty();
+                seen.lock().unwrap().push(on_heavy_reader());
+                if first {
+                    endless(r)
+                } else {
+                    Ok(7)
+                }
+            })
+            .await;
+        assert_eq!(out.expect("read again on the heavy lane"), 7);
+        assert_eq!(
+            *tries.lock().unwrap(),
+            vec![false, true],
+            "cheap first, then heavy"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_read_past_the_statement_budget_times_out_on_either_lane() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let budget = Duration::from_millis(300);
+        let readers = readers(&dir, budget);
+        let tries = Arc::new(AtomicUsize::new(0));
+        let counted = tries.clone();
+        let moved = readers
+            .read_or_move(Lane::Cheap, move |r| {
+                counted.fetch_add(1, Ordering::SeqCst);
+                endless(r)
+            })
+            .await;
+        assert!(
+            matches!(moved, Err(StoreError::TimedOut(b)) if b == budget),
+            "{moved:?}"
+        );
+        assert_eq!(tries.load(Ordering::SeqCst), 2, "tried cheap, then heavy");
+        let heavy = readers.read(Lane::Heavy, endless).await;
+        assert!(
+            matches!(heavy, Err(StoreError::TimedOut(b)) if b == budget),
+            "{heavy:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_heavy_read_is_not_moved_and_a_short_budget_is_not_split() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let readers = readers(&dir, interlog_store::CHEAP_READ_BUDGET);
+        let tries = Arc::new(AtomicUsize::new(0));
+        let counted = tries.clone();
+        let out = readers
+            .read_or_move(Lane::Cheap, move |r| {
+                counted.fetch_add(1, Ordering::SeqCst);
+                endless(r)
+            })
+            .await;
+        assert!(matches!(out, Err(StoreError::TimedOut(_))), "{out:?}");
+        assert_eq!(
+            tries.load(Ordering::SeqCst),
+            1,
+            "a budget no longer than the cheap one"
+        );
+        let heavy = readers
+            .read_or_move(Lane::Heavy, |_| Ok(on_heavy_reader()))
+            .await;
+        assert!(
+            heavy.expect("heavy read"),
+            "a heavy read runs on a heavy reader"
+        );
     }
 }

@@ -199,7 +199,10 @@ const HEAP_BEYOND_CACHES: usize = 128 << 20;
 
 /// Caps the memory SQLite allocates in this process (every connection together): the page
 /// caches' budget and [`HEAP_BEYOND_CACHES`].
-pub(crate) fn limit_heap(conn: &Connection, limits: &interlog_store::ReadLimits) -> rusqlite::Result<()> {
+pub(crate) fn limit_heap(
+    conn: &Connection,
+    limits: &interlog_store::ReadLimits,
+) -> rusqlite::Result<()> {
     let hard = (limits.cache_bytes + HEAP_BEYOND_CACHES) as i64;
     conn.query_row(&format!("PRAGMA hard_heap_limit = {hard}"), [], |_| Ok(()))
 }

@@ -169,7 +169,11 @@ mod tests {
         let open = split_days(TimeRange::default());
         assert_eq!(open.days, Some((i64::MIN, i64::MAX)));
         assert!(open.edges.is_empty());
-        assert_eq!(day_of(-1), -DAY_MS, "days before 1970 start where they should");
+        assert_eq!(
+            day_of(-1),
+            -DAY_MS,
+            "days before 1970 start where they should"
+        );
     }
 
     #[test]

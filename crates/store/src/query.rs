@@ -226,6 +226,12 @@ pub enum Lane {
     Heavy,
 }
 
+/// How long a cheap listing may run. A page of at most [`CHEAP_PAGE`] can still be costly (a
+/// filter that few engagements match, walked in the order of a sort it does not help): one
+/// that runs longer than this is stopped and read again on the heavy lane, so that it never
+/// holds a cheap reader for longer.
+pub const CHEAP_READ_BUDGET: Duration = Duration::from_millis(100);
+
 /// Matches an offset page skips before it is heavy: skipping is a walk over the index.
 pub const CHEAP_OFFSET: u64 = 10_000;
 

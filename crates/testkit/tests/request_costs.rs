@@ -37,7 +37,12 @@ async fn crowd(app: &TestApp, tenant: &interlog_store::Tenant) {
         let minute = i % 1440;
         let mut e = handled_by(
             &format!("c{i}"),
-            &format!("2026-03-{:02}T{:02}:{:02}:00Z", 1 + i % 28, minute / 60, minute % 60),
+            &format!(
+                "2026-03-{:02}T{:02}:{:02}:00Z",
+                1 + i % 28,
+                minute / 60,
+                minute % 60
+            ),
             "busy-agent",
         );
         e.normalize();
@@ -155,7 +160,12 @@ async fn a_read_past_the_statement_budget_ends_with_503_naming_the_cause() {
 
     let locked = lock_terms(&app).await;
     let started = Instant::now();
-    let r = get(&app, &format!("{list}?limit=10&{}", slow_and_empty()), &app.reader).await;
+    let r = get(
+        &app,
+        &format!("{list}?limit=10&{}", slow_and_empty()),
+        &app.reader,
+    )
+    .await;
     let took = started.elapsed();
     assert!(retry_after(&r) >= 1);
     let p = assert_problem(r, 503, "unavailable").await;
@@ -284,7 +294,10 @@ async fn heavy_work_queues_per_tenant_and_never_delays_another_tenant_s_cheap_re
         assert_eq!(body["code"], "too_many_requests", "{body}");
     }
     for (_, _, _, finished) in &served {
-        assert!(*finished > b_done, "B was served before A's heavy work ended");
+        assert!(
+            *finished > b_done,
+            "B was served before A's heavy work ended"
+        );
     }
     assert!(
         slowest < Duration::from_secs(2),
@@ -334,7 +347,10 @@ async fn a_page_of_large_engagements_stops_at_the_response_cap() {
             }
         }
         let expected: Vec<String> = (0..30).rev().map(|i| format!("big{i:02}")).collect();
-        assert_eq!(seen, expected, "every engagement once, in order (limit {limit})");
+        assert_eq!(
+            seen, expected,
+            "every engagement once, in order (limit {limit})"
+        );
     }
 
     // The change feed is cut the same way, and resumes where it stopped.
@@ -342,7 +358,9 @@ async fn a_page_of_large_engagements_stops_at_the_response_cap() {
     let mut seen = 0;
     loop {
         let r = app
-            .get(&format!("/api/v1/tenants/acme/changes?after={after}&limit=1000"))
+            .get(&format!(
+                "/api/v1/tenants/acme/changes?after={after}&limit=1000"
+            ))
             .await;
         assert_eq!(r.status(), 200);
         let body = r.text().await.unwrap();

@@ -12,11 +12,7 @@ use std::time::Duration;
 /// keep apart (state, outcome, direction, channel types) varied with their index.
 fn spread(t0: Timestamp) -> Vec<Engagement> {
     let states = [State::Completed, State::Active, State::Queued];
-    let outcomes = [
-        Some(Outcome::Successful),
-        Some(Outcome::Unsuccessful),
-        None,
-    ];
+    let outcomes = [Some(Outcome::Successful), Some(Outcome::Unsuccessful), None];
     let directions = [Some(Direction::Inbound), Some(Direction::Outbound), None];
     let channels = [
         vec![ChannelType::Voice],
@@ -47,7 +43,10 @@ fn spread(t0: Timestamp) -> Vec<Engagement> {
 /// day, across partial days and open at either end; and some they cannot.
 fn filters(t0: Timestamp) -> Vec<Filter> {
     let r = |from: Option<i64>, to: Option<i64>| {
-        range(from.map(|h| plus(t0, h * HOUR)), to.map(|h| plus(t0, h * HOUR)))
+        range(
+            from.map(|h| plus(t0, h * HOUR)),
+            to.map(|h| plus(t0, h * HOUR)),
+        )
     };
     let ranges = [
         r(None, None),

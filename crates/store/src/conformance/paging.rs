@@ -289,7 +289,11 @@ pub async fn offset_paging_matches_the_sorted_slice(store: &dyn Store) {
                 check_page(&page, &q, &context);
                 let want = &full[n.min(total)..(n + 7).min(total)];
                 assert_eq!(ids(&page.items), want, "{context}");
-                assert_eq!(page.total, Some(Total::Exact(total as u64)), "total, {context}");
+                assert_eq!(
+                    page.total,
+                    Some(Total::Exact(total as u64)),
+                    "total, {context}"
+                );
                 assert_eq!(page.has_more(), n + 7 < total, "has_more, {context}");
 
                 // Keyset paging continues where an offset page ends.
