@@ -2,8 +2,9 @@
 -- state, outcome, direction and channel types (see interlog_store::counting): a total over
 -- those columns is summed from here rather than counted row by row. An absent outcome or
 -- direction is -1. Statement-level triggers keep it in the transaction of every write: one
--- grouped change per statement, its rows taken in key order so that concurrent writers
--- lock them in the same order.
+-- grouped change per statement, its rows taken in key order. Every writer runs those
+-- statements only once it holds the tenant's row of tenant_heads (see changes.rs), so a
+-- tenant's counts are locked in one order and never contended.
 CREATE TABLE engagement_counts (
     tenant_id bigint NOT NULL,
     day       bigint NOT NULL,

@@ -5,12 +5,17 @@
 //! positions by advancing that row ([`allocate`]), which locks it until the transaction
 //! ends; so the writes of one tenant take their positions in the order they commit, from
 //! every instance, and a reader never sees a position while a lower one may still commit.
-//! (PostgreSQL makes a transaction visible before it releases its locks.) Writers lock the
-//! row after the engagement rows they write, as late as they can, and group commits take
-//! their tenants in id order, so writers do not deadlock on it.
+//! (PostgreSQL makes a transaction visible before it releases its locks.)
 //!
-//! A merge that loses an insert race to another instance leaves the positions it took for
-//! it unused: positions are strictly increasing, not always consecutive.
+//! Every write transaction takes its locks of a tenant in one order, so that writers do
+//! not deadlock: the engagement rows it writes (`FOR UPDATE`, in id order), then the
+//! tenant's head, then the tenant's rows of `engagement_counts` (updated by the triggers of
+//! migration 0003 in each statement that inserts, updates or deletes engagements). So no
+//! statement changes engagements before its transaction holds the head; the counts are
+//! then only ever locked under it, and never waited for by another writer of the tenant.
+//! Group commits take their tenants in id order. A merge whose insert finds a row another
+//! transaction inserted meanwhile runs again from the start ([`crate::write`]) rather than
+//! lock that row after the head.
 
 use crate::error::{db, pool_error};
 use crate::notify;
@@ -28,7 +33,7 @@ pub(crate) fn now_ms() -> i64 {
 }
 
 /// Takes `n` (> 0) positions of `tenant`'s feed in `tx`, locking its head until `tx` ends;
-/// returns the first.
+/// returns the first. Called before `tx` changes any engagement of the tenant (see above).
 pub(crate) async fn allocate(tx: &Transaction<'_>, tenant: i64, n: usize) -> Result<i64> {
     let n = i64::try_from(n).expect("batches are small");
     let stmt = tx
@@ -106,6 +111,9 @@ pub(crate) async fn remove(
         .map(String::as_str)
         .filter(|id| found.contains_key(*id) && seen.insert(*id))
         .collect();
+    // The tenant's head before any row goes: the deletes update the tenant's per-day counts
+    // (their triggers), which every writer changes only while it holds the head.
+    let first = allocate(tx, tenant.id, doomed.len()).await?;
     let mut terms: (Vec<i16>, Vec<String>, Vec<i64>, Vec<&str>) = Default::default();
     for id in &doomed {
         let e = crate::rows::decode(&found[*id])?;
@@ -132,7 +140,6 @@ pub(crate) async fn remove(
     )
     .await
     .map_err(db("delete engagements"))?;
-    let first = allocate(tx, tenant.id, doomed.len()).await?;
     tx.execute(
         "INSERT INTO tombstones (tenant_id, position, id, at, reason)
          SELECT $1, $2::int8 + o.n - 1, o.id, $4::int8, $5::int2

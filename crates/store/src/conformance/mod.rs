@@ -180,6 +180,7 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@shared ($fixture)
             concurrent_upserts_are_all_durable,
             concurrent_updates_lose_no_edit,
+            concurrent_writes_and_deletes_of_one_tenant_all_succeed,
             settings_are_per_tenant_and_edited_atomically,
             a_feed_reader_sees_every_concurrent_write_once_and_in_order,
         );
