@@ -10,6 +10,8 @@
 #   BENCH_SEED         generator seed of the data set (default 42)
 #   BENCH_WARMUP       seconds of unmeasured load before each measured read run (default 3)
 #   BENCH_SKIP_BUILD   1: use the existing target/release/interlog as is
+#   BENCH_BIN          another interlog binary to measure (e.g. a copy of an earlier build;
+#                      implies BENCH_SKIP_BUILD=1)
 #   BENCH_KEEP_NDJSON  0: delete a generated NDJSON file once it has been imported
 #   INTERLOG_LOG       server log filter (the server's default, info, when unset)
 
@@ -19,7 +21,7 @@ BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$BENCH_DIR/.." && pwd)"
 WORK="$BENCH_DIR/.work"
 LUA_DIR="$BENCH_DIR/lua"
-BIN="$ROOT/target/release/interlog"
+BIN="${BENCH_BIN:-$ROOT/target/release/interlog}"
 TENANT=bench
 
 BENCH_N="${BENCH_N:-1000000}"
@@ -29,6 +31,7 @@ BENCH_THREADS="${BENCH_THREADS:-2}"
 BENCH_SEED="${BENCH_SEED:-42}"
 BENCH_WARMUP="${BENCH_WARMUP:-3}"
 BENCH_SKIP_BUILD="${BENCH_SKIP_BUILD:-0}"
+[[ -z "${BENCH_BIN:-}" ]] || BENCH_SKIP_BUILD=1
 BENCH_KEEP_NDJSON="${BENCH_KEEP_NDJSON:-1}"
 export BENCH_N BENCH_SECONDS BENCH_CONNECTIONS BENCH_THREADS BENCH_SEED BENCH_WARMUP
 

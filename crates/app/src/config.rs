@@ -218,6 +218,59 @@ const CORE_SETTINGS: &[CoreSetting] = &[
         "",
     ),
     CoreSetting::new(
+        "heavy_slots",
+        "INTERLOG_HEAVY_SLOTS",
+        Shown::Example("2"),
+        "Heavy requests (count=exact, pages of more than 100, change feed reads, exports,\n\
+         analytics, the explorer's totals) take turns: heavy_slots run at once (default: one per\n\
+         core, at least 2), one tenant holds at most heavy_slots - 1 of them (at least 1), and\n\
+         each tenant may have heavy_queue more waiting, served round-robin between tenants; a\n\
+         request beyond the queue, or waiting longer than heavy_wait_secs, gets 429 with\n\
+         Retry-After. Cheap requests never wait for a turn.",
+    ),
+    CoreSetting::new(
+        "heavy_queue",
+        "INTERLOG_HEAVY_QUEUE",
+        Shown::Default("8"),
+        "",
+    ),
+    CoreSetting::new(
+        "heavy_wait_secs",
+        "INTERLOG_HEAVY_WAIT_SECS",
+        Shown::Default("10"),
+        "",
+    ),
+    CoreSetting::new(
+        "statement_budget_ms",
+        "INTERLOG_STATEMENT_BUDGET_MS",
+        Shown::Default("5000"),
+        "Longest a read may take in the store, in milliseconds; a longer one is stopped and\n\
+         answered 503 (naming the cause) in the envelope of the API asked.",
+    ),
+    CoreSetting::new(
+        "count_budget_ms",
+        "INTERLOG_COUNT_BUDGET_MS",
+        Shown::Default("75"),
+        "How long the native list's count=exact and the explorer's totals count, in\n\
+         milliseconds, before answering with what they counted so far as a lower bound\n\
+         (total_at_least). Totals of start times, states, outcomes, directions and channel\n\
+         types come from per-day counts and are exact well within it.",
+    ),
+    CoreSetting::new(
+        "max_page_bytes",
+        "INTERLOG_MAX_PAGE_BYTES",
+        Shown::Default("16777216"),
+        "Most bytes of engagements one page (or change feed read) holds; a page of very large\n\
+         engagements ends early, its cursor continuing after the last one it holds.",
+    ),
+    CoreSetting::new(
+        "sqlite_cache_mb",
+        "INTERLOG_SQLITE_CACHE_MB",
+        Shown::Default("128"),
+        "Memory for SQLite's page caches, all connections together, in MiB: the writer takes\n\
+         half, the readers share the rest. SQLite's own memory is capped at this plus 128 MiB.",
+    ),
+    CoreSetting::new(
         "change_horizon_days",
         "INTERLOG_CHANGE_HORIZON_DAYS",
         Shown::Default("30"),
@@ -400,6 +453,13 @@ struct FileConfig {
     credential_burst: Option<u32>,
     credential_per_minute: Option<u32>,
     credential_queue: Option<usize>,
+    heavy_slots: Option<usize>,
+    heavy_queue: Option<usize>,
+    heavy_wait_secs: Option<u64>,
+    statement_budget_ms: Option<u64>,
+    count_budget_ms: Option<u64>,
+    max_page_bytes: Option<usize>,
+    sqlite_cache_mb: Option<u64>,
     change_horizon_days: Option<u64>,
     maintenance_interval_secs: Option<u64>,
     webhooks: toml::Table,
@@ -464,6 +524,8 @@ pub struct Config {
     pub api: ApiConfig,
     pub signing_key_file: Option<PathBuf>,
     pub server: ServerConfig,
+    /// The bounds on the store's reads.
+    pub read_limits: interlog_store::ReadLimits,
     /// How long the change feed keeps tombstones.
     pub change_horizon: Duration,
     /// How often retention, tombstone trimming and record sweeping run.
@@ -537,6 +599,12 @@ impl Config {
         let log_format = log_format(flags, &vars, &file)?;
         let (metrics, metrics_listen) = metrics(&vars, &file)?;
         let api = api_config(&vars, &file, metrics)?;
+        let (heavy, count_budget, read_limits) = request_costs(&vars, &file)?;
+        let api = ApiConfig {
+            heavy,
+            count_budget,
+            ..api
+        };
         let server = server_settings(&vars, &file)?;
         let mut warnings = warnings;
         let webhooks = webhook_settings(&file.webhooks, env, &mut warnings)?;
@@ -559,6 +627,7 @@ impl Config {
                 .map(PathBuf::from)
                 .or(file.signing_key_file),
             server,
+            read_limits,
             change_horizon,
             maintenance_interval,
             dialects,
@@ -781,6 +850,66 @@ fn credential_limits(
             .positive("credential_queue", file.credential_queue.map(|n| n as u64))?
             .map_or(guard_defaults.queue, |n| n as usize),
     })
+}
+
+/// What bounds each request's cost: the turns of heavy work, the count budget, and the
+/// store's read limits.
+fn request_costs(
+    vars: &EnvSettings<'_>,
+    file: &FileConfig,
+) -> Result<
+    (
+        interlog_http::HeavyLimits,
+        Duration,
+        interlog_store::ReadLimits,
+    ),
+    ConfigError,
+> {
+    let heavy_defaults = interlog_http::HeavyLimits::default();
+    let read_defaults = interlog_store::ReadLimits::default();
+    let slots = vars
+        .positive("heavy_slots", file.heavy_slots.map(|n| n as u64))?
+        .map_or(heavy_defaults.slots, |n| n as usize);
+    let heavy = interlog_http::HeavyLimits {
+        slots,
+        queue: vars
+            .positive("heavy_queue", file.heavy_queue.map(|n| n as u64))?
+            .map_or(heavy_defaults.queue, |n| n as usize),
+        wait: vars.seconds("heavy_wait_secs", file.heavy_wait_secs, heavy_defaults.wait)?,
+    };
+    let millis =
+        |key: &str, file: Option<u64>, default: Duration| -> Result<Duration, ConfigError> {
+            Ok(vars
+                .positive(key, file)?
+                .map_or(default, Duration::from_millis))
+        };
+    let count_budget = millis(
+        "count_budget_ms",
+        file.count_budget_ms,
+        ApiConfig::default().count_budget,
+    )?;
+    let statement_budget = millis(
+        "statement_budget_ms",
+        file.statement_budget_ms,
+        read_defaults.statement_budget,
+    )?;
+    let max_page_bytes = vars
+        .positive("max_page_bytes", file.max_page_bytes.map(|n| n as u64))?
+        .map_or(read_defaults.max_page_bytes, |n| n as usize);
+    let cache_bytes = vars
+        .positive("sqlite_cache_mb", file.sqlite_cache_mb)?
+        .map_or(read_defaults.cache_bytes, |mb| (mb as usize) << 20);
+    Ok((
+        heavy,
+        count_budget,
+        interlog_store::ReadLimits {
+            statement_budget,
+            // A heavy reader for every turn of heavy work, so that no turn waits for one.
+            heavy_readers: slots,
+            max_page_bytes,
+            cache_bytes,
+        },
+    ))
 }
 
 /// How connections are served: how many at once, and the timeouts.

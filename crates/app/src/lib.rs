@@ -26,7 +26,11 @@ use std::sync::Arc;
 /// tests do before they start a server.
 pub async fn open_configured_store(config: &Config) -> Result<Arc<dyn Store>, String> {
     private_files::ensure_dir(&config.data)?;
-    open_store(&config.store, interlog_store::OpenOptions::default()).await
+    let options = interlog_store::OpenOptions {
+        limits: config.read_limits,
+        ..Default::default()
+    };
+    open_store(&config.store, options).await
 }
 
 /// Builds the app a configuration describes, over `store`.

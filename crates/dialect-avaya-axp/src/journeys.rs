@@ -270,7 +270,7 @@ async fn page(
         let total = if !p.has_more && !p.items.is_empty() {
             paging.offset() + p.items.len() as u64
         } else {
-            state.store.count(tenant, &q.filter).await?
+            state.store.count(tenant, &q.filter, None).await?.value()
         };
         return Ok((total, p.items));
     }

@@ -179,6 +179,7 @@ pub async fn run(store: &dyn Store, tenant: &Tenant, s: &Search) -> GwsResult<Ve
         start: Start::First,
         limit: s.limit.max(1),
         with_total: false,
+        count_within: None,
     };
     loop {
         let page = store.list(tenant, &query).await?;

@@ -9,7 +9,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use interlog_http::auth::caller::{AdminRole, ReaderRole};
-use interlog_http::{ApiError, ApiState, ErrorKind};
+use interlog_http::{heavy, ApiError, ApiState, ErrorKind};
 use interlog_model::is_valid_id;
 use interlog_store::Tenant;
 use jiff::tz::TimeZone;
@@ -54,7 +54,9 @@ pub async fn list(
         media,
         async {
             let req = params::list_request(query.as_deref(), &zone_of(&access.tenant))?;
-            let page = state.store.list(&access.tenant, &req.query()).await?;
+            let query = req.query();
+            let turn = state.heavy.turn_for(query.lane(), &access.tenant).await?;
+            let page = state.store.list(&access.tenant, &query).await?;
             let size: usize = page.items.iter().map(|e| e.json.len()).sum();
             let mut body = String::with_capacity(size + 256);
             match media {
@@ -82,7 +84,7 @@ pub async fn list(
                     render_xml::end_list(&mut body);
                 }
             }
-            Ok(ok(media, body))
+            Ok(heavy::hold(turn, ok(media, body)))
         }
         .await,
     )
@@ -99,7 +101,12 @@ pub async fn count(
         media,
         async {
             let filter = params::count_filter(query.as_deref(), &zone_of(&access.tenant))?;
-            let n = state.store.count(&access.tenant, &filter).await?;
+            let _turn = state.heavy.turn(&access.tenant).await?;
+            let n = state
+                .store
+                .count(&access.tenant, &filter, None)
+                .await?
+                .value();
             Ok(ok(
                 media,
                 match media {

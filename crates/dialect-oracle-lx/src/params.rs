@@ -51,6 +51,7 @@ impl ListRequest {
             },
             limit: self.limit,
             with_total: false,
+            count_within: None,
         }
     }
 }

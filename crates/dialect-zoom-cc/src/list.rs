@@ -145,9 +145,13 @@ async fn run(
         start,
         limit: req.page_size,
         with_total: known_total.is_none(),
+        count_within: None,
     };
+    let turn = state.heavy.turn_for(query.lane(), tenant).await?;
     let page = state.store.list(tenant, &query).await?;
-    let total = known_total.or(page.total).unwrap_or(0);
+    let total = known_total
+        .or(page.total.map(interlog_store::Total::value))
+        .unwrap_or(0);
     if known_total.is_none() && page.items.is_empty() {
         check_named(state, tenant, &req).await?;
     }
@@ -200,5 +204,8 @@ async fn run(
         .map_err(|e| ZoomError::internal(&e))?;
     }
     body.extend_from_slice(b"]}");
-    Ok(json_response(StatusCode::OK, body))
+    Ok(interlog_http::heavy::hold(
+        turn,
+        json_response(StatusCode::OK, body),
+    ))
 }

@@ -58,6 +58,7 @@ fn walk_query(start: Start) -> Query {
         start,
         limit: BATCH,
         with_total: false,
+        count_within: None,
     }
 }
 

@@ -284,10 +284,13 @@ async fn figures(
         Ok(Request::parse(&Params::parse(Some(&native)), tenant, now)?)
     };
     let (overall, grouped) = (parse(None)?, parse(Some(group))?);
+    // Figures read a range of engagements: heavy work, one turn for both reports.
+    let turn = state.heavy.turn(tenant).await.map_err(Failure::busy)?;
     let (a, b) = tokio::join!(
         report(state, tenant, &overall),
         report(state, tenant, &grouped)
     );
+    drop(turn);
     let (a, b) = (a?, b?);
     let links = Links::of(given);
     Ok(view(&overall, &a, &b, group, &links))

@@ -69,6 +69,7 @@ async fn render(state: &ApiState, session: &Session, p: Params) -> Result<Respon
         start,
         limit: PAGE,
         with_total: false,
+        count_within: None,
     };
     let found = state.store.list(tenant, &query).await?;
     let engagements = found

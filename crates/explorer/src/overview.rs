@@ -25,7 +25,13 @@ async fn render(state: &ApiState, session: &Session) -> Result<Response, Failure
     let first = today
         .checked_sub(jiff::Span::new().days(i64::from(DAYS) - 1))
         .map_err(Failure::internal)?;
+    let turn = state
+        .heavy
+        .turn(&session.tenant)
+        .await
+        .map_err(Failure::busy)?;
     let activity = state.store.activity(&session.tenant, first, DAYS).await?;
+    drop(turn);
     let total: u64 = activity.days.iter().map(|d| d.total).sum();
     let outcomes = activity
         .outcomes

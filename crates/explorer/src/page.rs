@@ -81,6 +81,8 @@ pub struct Search {
     pub error: Option<String>,
     pub rows: Vec<Row>,
     pub total: Option<u64>,
+    /// The total is a lower bound: counting took longer than the server allows.
+    pub at_least: bool,
     pub next: Option<String>,
     pub first_page: Option<String>,
 }
@@ -165,6 +167,25 @@ impl Failure {
 impl From<StoreError> for Failure {
     fn from(e: StoreError) -> Self {
         Failure::from(ApiError::from(e))
+    }
+}
+
+impl Failure {
+    /// A refused turn at heavy work (see [`interlog_http::heavy`]): the tenant's searches
+    /// and overviews are many at once.
+    pub fn busy(e: ApiError) -> Self {
+        if e.kind != ErrorKind::TooManyRequests {
+            return Failure::from(e);
+        }
+        let retry = e.retry_after.unwrap_or(1);
+        let mut f = Failure::new(
+            e.kind.status(),
+            format!(
+                "Many searches of this organisation are running. Try again in {retry} seconds."
+            ),
+        );
+        f.retry_after = Some(retry);
+        f
     }
 }
 

@@ -15,6 +15,7 @@ use interlog_http::ApiState;
 use interlog_http::{cursor, listing};
 use interlog_model::time::{parse_instant, LocalBound};
 use interlog_model::{ChannelType, Direction, Outcome, State as LifeState};
+use interlog_store::Total;
 use jiff::tz::TimeZone;
 
 const TIME_FROM: &[&str] = &["started_from", "ended_from", "updated_from"];
@@ -48,13 +49,16 @@ pub async fn page(
                 .iter()
                 .any(|(k, _)| k == "cursor")
                 .then(|| href(&given, None, None));
+            // Only an exact total is carried to the next page.
+            let carried = total.is_exact().then_some(total.value());
             page::html(&page::Search {
                 chrome,
                 form,
                 error: None,
                 rows,
-                total: Some(total),
-                next: next.map(|c| href(&given, Some(&c), Some(total))),
+                total: Some(total.value()),
+                at_least: !total.is_exact(),
+                next: next.map(|c| href(&given, Some(&c), carried)),
                 first_page,
             })
         }
@@ -65,6 +69,7 @@ pub async fn page(
                 error: Some(f.message),
                 rows: Vec::new(),
                 total: None,
+                at_least: false,
                 next: None,
                 first_page: None,
             });
@@ -81,7 +86,7 @@ async fn search(
     session: &Session,
     given: &[(String, String)],
     tz: &TimeZone,
-) -> Result<(Vec<Row>, u64, Option<String>), Failure> {
+) -> Result<(Vec<Row>, Total, Option<String>), Failure> {
     let native = native_params(given, tz)?;
     let tenant = &session.tenant;
     let mut query = listing::query(state, &tenant.key, &Params::parse(Some(&native)))?;
@@ -96,13 +101,22 @@ async fn search(
                 .and_then(|(_, v)| v.parse::<u64>().ok())
         })
         .flatten();
+    // Counting is heavy work: a turn for it, and at most the count budget.
+    let turn = match carried {
+        Some(_) => None,
+        None => Some(state.heavy.turn(tenant).await.map_err(Failure::busy)?),
+    };
     let count = async {
         match carried {
-            Some(n) => Ok(n),
-            None => state.store.count(tenant, &query.filter).await,
+            Some(n) => Ok(Total::Exact(n)),
+            None => {
+                let within = Some(state.config.count_budget);
+                state.store.count(tenant, &query.filter, within).await
+            }
         }
     };
     let (page, total) = tokio::join!(state.store.list(tenant, &query), count);
+    drop(turn);
     let (page, total) = (page?, total?);
     let rows = page
         .items

@@ -155,14 +155,6 @@ impl Request {
         })
     }
 
-    /// Whether the request may cost much: a range beyond a month, or a filter the figures
-    /// are read through. (The hook for a per-tenant queue of heavy requests: a request that
-    /// says so here is the one to queue.)
-    pub fn is_heavy(&self) -> bool {
-        let month = jiff::SignedDuration::from_hours(24 * 31);
-        self.to.duration_since(self.from) > month || self.query.narrowing().is_some()
-    }
-
     /// The parameter to name when an answer would hold too many cells.
     fn cells_parameter(&self) -> &'static str {
         if self.query.group_by.is_empty() {

@@ -212,6 +212,18 @@ impl From<StoreError> for ApiError {
                 e.retry_after = Some(1);
                 e
             }
+            StoreError::TimedOut(budget) => {
+                let mut e = ApiError::new(
+                    ErrorKind::Unavailable,
+                    format!(
+                        "the query ran longer than the {} ms a query may take here and was \
+                         stopped; narrow the filter or the time range, or ask for fewer items",
+                        budget.as_millis()
+                    ),
+                );
+                e.retry_after = Some(RETRY_AFTER_UNAVAILABLE);
+                e
+            }
             unavailable @ StoreError::Unavailable { .. } => {
                 let mut e = ApiError::new(
                     ErrorKind::Unavailable,

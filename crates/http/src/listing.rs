@@ -169,6 +169,7 @@ pub fn query(state: &ApiState, tenant_key: &str, p: &Params) -> ApiResult<Query>
         start,
         limit,
         with_total,
+        count_within: with_total.then_some(state.config.count_budget),
     })
 }
 

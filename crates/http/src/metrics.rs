@@ -27,6 +27,9 @@
 //!   ([`crate::connector::vendor`]); `interlog_connector_records_total{kind, result}`,
 //!   `interlog_connector_runs_total{kind, result}`, `interlog_connector_lag_seconds{kind}`:
 //!   the native API's connector runner.
+//! - `interlog_heavy_requests_running`, `interlog_heavy_requests_waiting`,
+//!   `interlog_heavy_requests_refused_total{reason}`: the turns of heavy work
+//!   ([`crate::heavy`]).
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::Method;
@@ -59,6 +62,9 @@ pub const CONNECTOR_REQUESTS: &str = "interlog_connector_requests_total";
 pub const CONNECTOR_RECORDS: &str = "interlog_connector_records_total";
 pub const CONNECTOR_RUNS: &str = "interlog_connector_runs_total";
 pub const CONNECTOR_LAG: &str = "interlog_connector_lag_seconds";
+pub const HEAVY_RUNNING: &str = "interlog_heavy_requests_running";
+pub const HEAVY_WAITING: &str = "interlog_heavy_requests_waiting";
+pub const HEAVY_REFUSED: &str = "interlog_heavy_requests_refused_total";
 
 /// Request durations: half a millisecond to ten seconds.
 const DURATION_BUCKETS: &[f64] = &[

@@ -11,6 +11,7 @@ use crate::auth::token::{now_secs, Claims};
 use crate::connector::ConnectorKind;
 use crate::error::{ApiError, ApiResult};
 use crate::formats::Formats;
+use crate::heavy::{HeavyLimits, HeavyWork};
 use crate::metrics::Exposition;
 use crate::record_link::RecordLinkFn;
 use axum::http::HeaderMap;
@@ -40,6 +41,11 @@ pub struct ApiConfig {
     pub credential_limits: GuardLimits,
     /// How webhooks are delivered.
     pub webhooks: WebhookConfig,
+    /// The turns of heavy work (see [`crate::heavy`]).
+    pub heavy: HeavyLimits,
+    /// How long the native listing's `count=exact` counts before it answers with a lower
+    /// bound (`total_at_least`) instead of `total`.
+    pub count_budget: std::time::Duration,
 }
 
 /// Whether and where `/metrics` is served.
@@ -93,6 +99,8 @@ impl Default for ApiConfig {
             ui_secure_cookies: false,
             credential_limits: Default::default(),
             webhooks: Default::default(),
+            heavy: Default::default(),
+            count_budget: std::time::Duration::from_millis(75),
         }
     }
 }
@@ -106,6 +114,8 @@ pub struct ApiState {
     pub throttle: Arc<FailureThrottle>,
     /// Bounds the credential checks clients can cause.
     pub guard: Arc<CredentialGuard>,
+    /// The turns of heavy work.
+    pub heavy: Arc<HeavyWork>,
     /// The ingest formats this server accepts.
     pub formats: Arc<Formats>,
     /// The connector kinds this server runs, by name.
@@ -149,6 +159,7 @@ impl ApiState {
             store,
             signer,
             guard: Arc::new(CredentialGuard::new(config.credential_limits)),
+            heavy: Arc::new(HeavyWork::new(config.heavy)),
             config: Arc::new(config),
             throttle: Arc::default(),
             formats: Arc::new(served.formats),

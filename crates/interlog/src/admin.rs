@@ -645,9 +645,10 @@ pub async fn demo(
         }
     };
     let existing = store
-        .count(&tenant, &Default::default())
+        .count(&tenant, &Default::default(), None)
         .await
-        .map_err(store_error)?;
+        .map_err(store_error)?
+        .value();
     if existing == 0 {
         eprintln!("Generating {count} demo engagements…");
         let cfg = interlog_generate::GeneratorConfig::new(7, count, end).with_tenant("demo");
@@ -670,9 +671,10 @@ pub async fn demo(
     let creds = demo_credentials(store, &tenant, &config.data).await?;
     let s = |k: &str| creds[k].as_str().unwrap_or("").to_owned();
     let total = store
-        .count(&tenant, &Default::default())
+        .count(&tenant, &Default::default(), None)
         .await
-        .map_err(store_error)?;
+        .map_err(store_error)?
+        .value();
     let newest = store
         .list(
             &tenant,

@@ -195,6 +195,7 @@ pub fn run(args: ExportArgs) -> Result<(), String> {
             start: Start::First,
             limit: 1000,
             with_total: false,
+            count_within: None,
         };
         let mut written = 0u64;
         loop {

@@ -64,7 +64,13 @@ pub fn run(args: ImportArgs) -> Result<(), String> {
         ProgressBar::hidden()
     };
     let rt = runtime()?;
-    let store = args.data.open(&rt, OpenOptions { bulk_load: true })?;
+    let store = args.data.open(
+        &rt,
+        OpenOptions {
+            bulk_load: true,
+            ..OpenOptions::default()
+        },
+    )?;
     let started = std::time::Instant::now();
     let summary = rt.block_on(async {
         let tenant = crate::admin::find_tenant(store.as_ref(), &args.tenant).await?;

@@ -96,11 +96,27 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// mimalloc's `purge_delay` option (number 15 in its option enum).
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
+/// Caps glibc's malloc, which serves the C code (SQLite's page caches, statements and
+/// sorts), at two arenas. glibc gives each thread that allocates an arena of its own (up to
+/// eight per core) and keeps what is freed in each for that arena's reuse; SQLite's
+/// connections move between Tokio's blocking threads, so resident memory climbed towards
+/// the sum of every arena's high-water mark (bench/overload.sh). SQLite's own use is capped
+/// (`hard_heap_limit`); two arenas keep what is resident close to it.
+fn limit_c_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only tunes the allocator; M_ARENA_MAX takes any positive count. Set
+    // before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
 fn main() -> ExitCode {
     // Return freed memory to the system at once, so resident memory follows what is in use
     // (an argon2 verification frees a 19 MiB block; readers churn through page buffers).
     // SAFETY: sets an allocator option before any other thread exists.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
+    limit_c_arenas();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(args) => serve::run(args),

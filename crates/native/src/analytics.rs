@@ -4,6 +4,7 @@
 
 use crate::responses::ReaderRefusals;
 use axum::extract::{RawQuery, State};
+use axum::response::Response;
 use axum::Json;
 use interlog_http::analytics::{report, Report, Request};
 use interlog_http::auth::Reader;
@@ -30,16 +31,18 @@ use interlog_http::{ApiResult, ApiState};
         ReaderRefusals,
         (status = 200, description = "The figures by group and bucket, with the definitions they were counted by", body = Report),
         (status = 400, description = "A bad parameter (code bad_parameter, naming it)"),
+        (status = 429, description = "Too many heavy requests of this tenant are running or waiting; try again after `Retry-After` seconds"),
     ),
 )]
 pub async fn analytics(
     caller: Reader,
     State(state): State<ApiState>,
     RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Report>> {
+) -> ApiResult<Response> {
     let params = Params::parse(raw.as_deref());
     let request = Request::parse(&params, &caller.tenant, jiff::Timestamp::now())?;
-    // A per-tenant queue for heavy requests, when the framework has one, takes
-    // `request.is_heavy()` ones here.
-    Ok(Json(report(&state, &caller.tenant, &request).await?))
+    // Figures read every engagement of the range: heavy work, whatever the range.
+    let turn = state.heavy.turn(&caller.tenant).await?;
+    let figures = report(&state, &caller.tenant, &request).await?;
+    Ok(turn.hold(Json(figures)))
 }

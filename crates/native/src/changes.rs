@@ -5,11 +5,11 @@
 use crate::responses::ReaderRefusals;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderValue};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use interlog_http::auth::Reader;
 use interlog_http::error::{ApiError, ApiResult, ErrorKind};
 use interlog_http::params::Params;
-use interlog_http::ApiState;
+use interlog_http::{ApiState, HeavyTurn};
 use interlog_store::{Change, ChangeKind, ChangePage, Tenant, CHANGES_TOPIC};
 use std::time::Duration;
 
@@ -47,13 +47,15 @@ pub fn write_change(out: &mut String, c: &Change) {
 }
 
 /// The feed of `tenant` after `after`, refusing a position older than the trimmed
-/// tombstones (410).
+/// tombstones (410). A read of the feed is heavy work: it takes a turn (see
+/// [`interlog_http::heavy`]), given back when the response has been written.
 pub async fn read(
     state: &ApiState,
     tenant: &Tenant,
     after: i64,
     limit: u32,
-) -> ApiResult<ChangePage> {
+) -> ApiResult<(ChangePage, HeavyTurn)> {
+    let turn = state.heavy.turn(tenant).await?;
     let page = state.store.changes(tenant, after, limit).await?;
     if after > 0 && after < page.trimmed_through {
         return Err(ApiError::new(
@@ -65,7 +67,7 @@ pub async fn read(
             ),
         ));
     }
-    Ok(page)
+    Ok((page, turn))
 }
 
 #[utoipa::path(
@@ -95,13 +97,21 @@ pub async fn changes(
     let limit = p.number("limit", 1, MAX_LIMIT)?.unwrap_or(DEFAULT_LIMIT) as u32;
     let wait = Duration::from_secs(p.number("wait", 0, MAX_WAIT_SECS)?.unwrap_or(0));
     let as_of = jiff::Timestamp::now();
-    let mut page = read(&state, &caller.tenant, after, limit).await?;
+    let (mut page, turn) = read(&state, &caller.tenant, after, limit).await?;
+    let mut turn = Some(turn);
     if page.changes.is_empty() && !wait.is_zero() {
+        // No turn is held while waiting: a long poll costs nothing until a change comes.
+        drop(turn.take());
         // Subscribe before looking again, so a commit between the two is not missed.
         let mut sub = state.store.subscribe(&caller.tenant, CHANGES_TOPIC).await?;
-        page = read(&state, &caller.tenant, after, limit).await?;
-        if page.changes.is_empty() && tokio::time::timeout(wait, sub.next()).await.is_ok() {
-            page = read(&state, &caller.tenant, after, limit).await?;
+        let (p, t) = read(&state, &caller.tenant, after, limit).await?;
+        (page, turn) = (p, Some(t));
+        if page.changes.is_empty() {
+            drop(turn.take());
+            if tokio::time::timeout(wait, sub.next()).await.is_ok() {
+                let (p, t) = read(&state, &caller.tenant, after, limit).await?;
+                (page, turn) = (p, Some(t));
+            }
         }
     }
     let next_after = page.changes.last().map_or(after, |c| c.position);
@@ -127,14 +137,14 @@ pub async fn changes(
     body.push_str(",\"consistent_as_of\":\"");
     body.push_str(&as_of.to_string());
     body.push_str("\"}");
-    Ok((
+    let response = (
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         )],
         body,
-    )
-        .into_response())
+    );
+    Ok(interlog_http::heavy::hold(turn, response))
 }
 
 /// The feed's response shape (for the API documentation).

@@ -3,12 +3,14 @@
 use crate::responses::ReaderRefusals;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderValue};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use interlog_http::auth::Reader;
 use interlog_http::cursor;
+use interlog_http::heavy;
 use interlog_http::listing::query;
 use interlog_http::params::Params;
 use interlog_http::{ApiResult, ApiState};
+use interlog_store::Total;
 
 #[utoipa::path(
     get,
@@ -37,12 +39,14 @@ use interlog_http::{ApiResult, ApiState};
         ("sort" = Option<String>, Query, description = "started_at, ended_at, duration or updated_at; prefix - for descending. Default -started_at"),
         ("limit" = Option<u32>, Query, description = "1–1000, default 50"),
         ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
-        ("count" = Option<String>, Query, description = "exact: include total"),
+        ("count" = Option<String>, Query, description = "exact: include total (or, when counting takes longer than the server's count budget, total_at_least)"),
     ),
     responses(
         ReaderRefusals,
         (status = 200, description = "A page of engagements, newest first by default", body = EngagementPage),
         (status = 400, description = "A bad parameter (code bad_parameter, naming it)"),
+        (status = 429, description = "A heavy request (count=exact, or more than 100 items) while the tenant already has its share of heavy requests waiting; Retry-After says when to try again"),
+        (status = 503, description = "The query ran past the server's time budget (narrow it), or the store is unavailable; Retry-After"),
     ),
 )]
 pub async fn list(
@@ -51,6 +55,7 @@ pub async fn list(
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
     let query = query(&state, &caller.tenant.key, &Params::parse(raw.as_deref()))?;
+    let turn = state.heavy.turn_for(query.lane(), &caller.tenant).await?;
     let page = state.store.list(&caller.tenant, &query).await?;
 
     // The stored JSON is the native rendering: splice it in rather than re-serializing.
@@ -79,19 +84,26 @@ pub async fn list(
         }
         None => body.push_str("null"),
     }
-    if let Some(total) = page.total {
-        body.push_str(",\"total\":");
-        body.push_str(&total.to_string());
+    match page.total {
+        Some(Total::Exact(n)) => {
+            body.push_str(",\"total\":");
+            body.push_str(&n.to_string());
+        }
+        Some(Total::AtLeast(n)) => {
+            body.push_str(",\"total_at_least\":");
+            body.push_str(&n.to_string());
+        }
+        None => {}
     }
     body.push('}');
-    Ok((
+    let response = (
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         )],
         body,
-    )
-        .into_response())
+    );
+    Ok(heavy::hold(turn, response))
 }
 
 /// The listing's response shape (for the API documentation).
@@ -100,6 +112,9 @@ pub struct EngagementPage {
     pub engagements: Vec<interlog_model::Engagement>,
     /// Pass as `cursor` to get the next page; null on the last page.
     pub next_cursor: Option<String>,
-    /// Every match, when `count=exact` was asked for.
+    /// Every match, when `count=exact` was asked for and counted in time.
     pub total: Option<u64>,
+    /// Instead of `total`, when counting took longer than the server's count budget: at
+    /// least this many match (those counted before the budget ran out; there may be more).
+    pub total_at_least: Option<u64>,
 }

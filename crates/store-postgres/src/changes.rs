@@ -5,12 +5,17 @@
 //! positions by advancing that row ([`allocate`]), which locks it until the transaction
 //! ends; so the writes of one tenant take their positions in the order they commit, from
 //! every instance, and a reader never sees a position while a lower one may still commit.
-//! (PostgreSQL makes a transaction visible before it releases its locks.) Writers lock the
-//! row after the engagement rows they write, as late as they can, and group commits take
-//! their tenants in id order, so writers do not deadlock on it.
+//! (PostgreSQL makes a transaction visible before it releases its locks.)
 //!
-//! A merge that loses an insert race to another instance leaves the positions it took for
-//! it unused: positions are strictly increasing, not always consecutive.
+//! Every write transaction takes its locks of a tenant in one order, so that writers do
+//! not deadlock: the engagement rows it writes (`FOR UPDATE`, in id order), then the
+//! tenant's head, then the tenant's rows of `engagement_counts` (updated by the triggers of
+//! migration 0003 in each statement that inserts, updates or deletes engagements). So no
+//! statement changes engagements before its transaction holds the head; the counts are
+//! then only ever locked under it, and never waited for by another writer of the tenant.
+//! Group commits take their tenants in id order. A merge whose insert finds a row another
+//! transaction inserted meanwhile runs again from the start ([`crate::write`]) rather than
+//! lock that row after the head.
 
 use crate::error::{db, pool_error};
 use crate::notify;
@@ -28,7 +33,7 @@ pub(crate) fn now_ms() -> i64 {
 }
 
 /// Takes `n` (> 0) positions of `tenant`'s feed in `tx`, locking its head until `tx` ends;
-/// returns the first.
+/// returns the first. Called before `tx` changes any engagement of the tenant (see above).
 pub(crate) async fn allocate(tx: &Transaction<'_>, tenant: i64, n: usize) -> Result<i64> {
     let n = i64::try_from(n).expect("batches are small");
     let stmt = tx
@@ -106,6 +111,9 @@ pub(crate) async fn remove(
         .map(String::as_str)
         .filter(|id| found.contains_key(*id) && seen.insert(*id))
         .collect();
+    // The tenant's head before any row goes: the deletes update the tenant's per-day counts
+    // (their triggers), which every writer changes only while it holds the head.
+    let first = allocate(tx, tenant.id, doomed.len()).await?;
     let mut terms: (Vec<i16>, Vec<String>, Vec<i64>, Vec<&str>) = Default::default();
     let mut started_at = Vec::with_capacity(doomed.len());
     for id in &doomed {
@@ -135,7 +143,6 @@ pub(crate) async fn remove(
     )
     .await
     .map_err(db("delete engagements"))?;
-    let first = allocate(tx, tenant.id, doomed.len()).await?;
     tx.execute(
         "INSERT INTO tombstones (tenant_id, position, id, at, reason)
          SELECT $1, $2::int8 + o.n - 1, o.id, $4::int8, $5::int2
@@ -178,8 +185,19 @@ fn ts(ms: i64) -> Timestamp {
     Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
-/// The feed after `after`: the head and the entries read in one snapshot.
-pub(crate) async fn read(pool: &Pool, tenant: i64, after: i64, limit: u32) -> Result<ChangePage> {
+/// The feed after `after`: the head and the entries read in one snapshot. The entries end
+/// early, before `limit`, where their engagements would pass `max_bytes` (there is always
+/// one).
+pub(crate) async fn read(
+    pool: &Pool,
+    tenant: i64,
+    after: i64,
+    limit: u32,
+    max_bytes: usize,
+    budget: std::time::Duration,
+) -> Result<ChangePage> {
+    use futures_util::StreamExt;
+    let timed = |context| crate::count::read_error(context, budget);
     let mut client = pool.get().await.map_err(pool_error)?;
     let tx = client
         .build_transaction()
@@ -194,7 +212,7 @@ pub(crate) async fn read(pool: &Pool, tenant: i64, after: i64, limit: u32) -> Re
             &[&tenant],
         )
         .await
-        .map_err(db("read feed head"))?
+        .map_err(timed("read feed head"))?
         .map(|r| (r.get::<_, i64>(0), r.get::<_, i64>(1)))
         .unwrap_or((0, 0));
     let mut changes = Vec::new();
@@ -210,18 +228,30 @@ pub(crate) async fn read(pool: &Pool, tenant: i64, after: i64, limit: u32) -> Re
             )
             .await
             .map_err(db("prepare feed read"))?;
+        let limit_param = i64::from(limit);
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 3] =
+            [&tenant, &after, &limit_param];
         let rows = tx
-            .query(&stmt, &[&tenant, &after, &i64::from(limit)])
+            .query_raw(&stmt, params)
             .await
-            .map_err(db("read feed"))?;
-        changes.reserve(rows.len());
-        for r in rows {
+            .map_err(timed("read feed"))?;
+        let mut rows = std::pin::pin!(rows);
+        let mut bytes = 0;
+        while let Some(r) = rows.next().await {
+            let r = r.map_err(timed("read feed"))?;
             let id: String = r.get(1);
             let kind = match r.get::<_, Option<i16>>(4) {
-                None => ChangeKind::Upsert(StoredEngagement {
-                    id: id.clone(),
-                    json: r.get(3),
-                }),
+                None => {
+                    let json: String = r.get(3);
+                    if !changes.is_empty() && bytes + json.len() > max_bytes {
+                        break;
+                    }
+                    bytes += json.len();
+                    ChangeKind::Upsert(StoredEngagement {
+                        id: id.clone(),
+                        json,
+                    })
+                }
                 Some(code) => {
                     ChangeKind::Delete(DeleteReason::from_code(i64::from(code)).ok_or_else(
                         || StoreError::backend("read tombstones", format!("unknown reason {code}")),

@@ -7,7 +7,7 @@
 //! | `schema` | (the server's `search_path`) | the schema Interlog's tables live in; created when missing |
 //! | `pool_size` | 4 × cores, at least 8 | most connections one instance opens for requests |
 //! | `pool_timeout_ms` | 1000 | how long a request waits for a free connection before it is answered 503 |
-//! | `statement_timeout_ms` | 15000 | longest any statement may run (0: no limit) |
+//! | `statement_timeout_ms` | the read budget (`statement_budget_ms`, 5000) | longest a statement of a write or a cheap read may run (0: no limit); heavy reads always have the read budget |
 //! | `copy` | `binary` | the format bulk writes are copied in: `binary` or `text` |
 
 use std::str::FromStr;
@@ -27,7 +27,8 @@ pub struct PgOptions {
     pub schema: Option<String>,
     pub pool_size: usize,
     pub pool_timeout: Duration,
-    pub statement_timeout: Duration,
+    /// The URL's `statement_timeout_ms`, if it has one (else the read budget applies).
+    pub statement_timeout: Option<Duration>,
     pub copy: CopyFormat,
 }
 
@@ -77,7 +78,7 @@ impl PgOptions {
             schema: None,
             pool_size: (4 * cores).max(8),
             pool_timeout: Duration::from_millis(1000),
-            statement_timeout: Duration::from_millis(15_000),
+            statement_timeout: None,
             copy: CopyFormat::Binary,
         };
         let number = |k: &str, v: &str| -> Result<u64, String> {
@@ -99,7 +100,7 @@ impl PgOptions {
                 }
                 "pool_timeout_ms" => o.pool_timeout = Duration::from_millis(number(k, v)?),
                 "statement_timeout_ms" => {
-                    o.statement_timeout = Duration::from_millis(number(k, v)?)
+                    o.statement_timeout = Some(Duration::from_millis(number(k, v)?))
                 }
                 "copy" => {
                     o.copy = match v {
@@ -117,19 +118,24 @@ impl PgOptions {
         if pg.get_connect_timeout().is_none() {
             pg.connect_timeout(Duration::from_secs(5));
         }
-        // Settings every session starts with: no statement runs unbounded, and the tables
-        // are found in the configured schema.
-        let mut options = pg.get_options().unwrap_or("").to_owned();
-        options.push_str(&format!(
-            " -c statement_timeout={}",
-            o.statement_timeout.as_millis()
-        ));
+        // Every session finds the tables in the configured schema.
         if let Some(s) = &o.schema {
+            let mut options = pg.get_options().unwrap_or("").to_owned();
             options.push_str(&format!(" -c search_path={s}"));
+            pg.options(options.trim());
         }
-        pg.options(options.trim());
         o.pg = pg;
         Ok(o)
+    }
+
+    /// The connection settings of sessions whose statements may run at most `timeout`
+    /// (0: no limit).
+    pub fn with_statement_timeout(&self, timeout: Duration) -> tokio_postgres::Config {
+        let mut pg = self.pg.clone();
+        let mut options = pg.get_options().unwrap_or("").to_owned();
+        options.push_str(&format!(" -c statement_timeout={}", timeout.as_millis()));
+        pg.options(options.trim());
+        pg
     }
 
     /// The LISTEN/NOTIFY channel of this store: one per schema, since several stores may
@@ -157,9 +163,14 @@ mod tests {
         assert_eq!(o.copy, CopyFormat::Text);
         assert_eq!(o.pg.get_dbname(), Some("interlog"));
         assert_eq!(o.pg.get_user(), Some("u"));
+        assert_eq!(o.statement_timeout, Some(Duration::from_millis(500)));
         let opts = o.pg.get_options().unwrap();
-        assert!(opts.contains("statement_timeout=500"), "{opts}");
         assert!(opts.contains("search_path=tenant_a"), "{opts}");
+        let timed = o.with_statement_timeout(Duration::from_millis(500));
+        assert!(timed
+            .get_options()
+            .unwrap()
+            .contains("statement_timeout=500"));
         assert_eq!(o.channel(), "interlog.tenant_a");
         assert!(PgOptions::parse("postgres://h/db?schema=Bad-Name").is_err());
         assert!(PgOptions::parse("postgres://h/db?pool_size=many").is_err());

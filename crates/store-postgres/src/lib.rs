@@ -7,13 +7,17 @@
 //! LISTEN/NOTIFY ([`notify`]). The schema is laid out to distribute by tenant on Citus
 //! (`docs/scale-out.md`).
 //!
-//! Every statement runs with a statement timeout, and a request that finds every pooled
-//! connection busy waits a bounded time: both end as [`StoreError::Unavailable`], which
-//! clients see as a 503, as they see a database that is down or restarting.
+//! Heavy reads (totals, large pages, the change feed, the overview; see
+//! [`interlog_store::Lane`]) have a pool of their own, so cheap reads and writes never wait
+//! for a connection behind them. Every statement runs with a statement timeout (a read's:
+//! [`ReadLimits::statement_budget`], ending as [`StoreError::TimedOut`]), and a request that
+//! finds every pooled connection busy waits a bounded time ([`StoreError::Unavailable`]),
+//! both of which clients see as a 503, as they see a database that is down or restarting.
 
 mod activity;
 mod changes;
 mod config;
+mod count;
 mod derived;
 mod directory;
 mod error;
@@ -35,10 +39,10 @@ use error::{db, pool_error};
 use interlog_model::{Engagement, Timestamp};
 use interlog_store::{
     error_chain, Analytics, ChangePage, Changes, Client, DeleteReason, Directory, DurableSettings,
-    EngagementEdit, Engagements, ExpiringRecords, Filter, Identifier, IdentityLinks,
+    EngagementEdit, Engagements, ExpiringRecords, Filter, Identifier, IdentityLinks, Lane,
     LinkedIdentifier, LocalSubscribers, NewClient, NewTenant, NewUser, Notifications, OpenOptions,
-    Page, Query, Record, Result, Revocation, Revoke, SettingEdit, Store, StoreError,
-    StoredEngagement, Subscription, Tenant, UpsertOutcome, User,
+    Page, Query, ReadLimits, Record, Result, Revocation, Revoke, SettingEdit, Store, StoreError,
+    StoredEngagement, Subscription, Tenant, Total, UpsertOutcome, User,
 };
 use rows::{Row, TenantCtx};
 use std::sync::Arc;
@@ -50,7 +54,11 @@ const WRITERS: usize = 2;
 
 /// The PostgreSQL-backed [`Store`].
 pub struct PgStore {
+    /// Writes and cheap reads.
     pool: Pool,
+    /// Heavy reads.
+    heavy: Pool,
+    limits: ReadLimits,
     options: PgOptions,
     group: GroupCommit,
     subscribers: Arc<LocalSubscribers>,
@@ -113,7 +121,8 @@ impl PgStore {
         Self::open_with(opts, options).await
     }
 
-    pub async fn open_with(opts: PgOptions, _options: OpenOptions) -> Result<PgStore> {
+    pub async fn open_with(opts: PgOptions, options: OpenOptions) -> Result<PgStore> {
+        let limits = options.limits;
         let (mut client, connection) = opts
             .pg
             .connect(tokio_postgres::NoTls)
@@ -126,30 +135,43 @@ impl PgStore {
         drop(client);
         let _ = driver.await;
 
-        let manager = Manager::from_config(
-            opts.pg.clone(),
-            tokio_postgres::NoTls,
-            ManagerConfig {
-                // Keep the connection's staging tables: no DISCARD ALL between uses.
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
-        let pool = Pool::builder(manager)
-            .max_size(opts.pool_size)
-            .wait_timeout(Some(opts.pool_timeout))
+        let manager = |timeout: Duration| {
+            Manager::from_config(
+                opts.with_statement_timeout(timeout),
+                tokio_postgres::NoTls,
+                ManagerConfig {
+                    // Keep the connection's staging tables: no DISCARD ALL between uses.
+                    recycling_method: RecyclingMethod::Fast,
+                },
+            )
+        };
+        let pool = Pool::builder(manager(
+            opts.statement_timeout.unwrap_or(limits.statement_budget),
+        ))
+        .max_size(opts.pool_size)
+        .wait_timeout(Some(opts.pool_timeout))
+        .create_timeout(Some(Duration::from_secs(5)))
+        .recycle_timeout(Some(Duration::from_secs(5)))
+        .runtime(deadpool_postgres::Runtime::Tokio1)
+        .post_create(Hook::async_fn(|client, _| {
+            Box::pin(async move {
+                client
+                    .batch_execute(schema::STAGING)
+                    .await
+                    .map_err(HookError::Backend)
+            })
+        }))
+        .build()
+        .map_err(|e| StoreError::backend("build the connection pool", e))?;
+        // Heavy reads wait their turn for one of these, however long the line: the wait
+        // is bounded by the line's reads' budgets, and the HTTP layer bounds the line.
+        let heavy = Pool::builder(manager(limits.statement_budget))
+            .max_size(limits.heavy_readers.max(1))
             .create_timeout(Some(Duration::from_secs(5)))
             .recycle_timeout(Some(Duration::from_secs(5)))
             .runtime(deadpool_postgres::Runtime::Tokio1)
-            .post_create(Hook::async_fn(|client, _| {
-                Box::pin(async move {
-                    client
-                        .batch_execute(schema::STAGING)
-                        .await
-                        .map_err(HookError::Backend)
-                })
-            }))
             .build()
-            .map_err(|e| StoreError::backend("build the connection pool", e))?;
+            .map_err(|e| StoreError::backend("build the heavy read pool", e))?;
         let subscribers = Arc::new(LocalSubscribers::new());
         let listener = notify::Listener::start(
             opts.pg.clone(),
@@ -163,10 +185,48 @@ impl PgStore {
             group: GroupCommit::start(pool.clone(), opts.copy, WRITERS, channel.clone()),
             channel,
             pool,
+            heavy,
+            limits,
             options: opts,
             subscribers,
             listener,
         })
+    }
+
+    /// A page of `query` (without its total), read on a connection of `pool`.
+    async fn page(&self, pool: &Pool, tenant: &Tenant, query: &Query) -> Result<Page> {
+        let client = pool.get().await.map_err(pool_error)?;
+        self.page_on(&client, tenant, query).await
+    }
+
+    /// A page of `query` (without its total), read on `client`.
+    async fn page_on(
+        &self,
+        client: &deadpool_postgres::Object,
+        tenant: &Tenant,
+        query: &Query,
+    ) -> Result<Page> {
+        let timed = |context| count::read_error(context, self.limits.statement_budget);
+        let sql = listing::list_sql(tenant.id, tenant.country_code.as_deref(), query);
+        let stmt = client
+            .prepare_cached(&sql.text)
+            .await
+            .map_err(timed("prepare list"))?;
+        let rows = client
+            .query_raw(&stmt, sql.refs())
+            .await
+            .map_err(timed("list"))?;
+        listing::page(rows, query, self.limits.max_page_bytes)
+            .await
+            .map_err(timed("list"))
+    }
+
+    /// The pool that serves reads of `lane`.
+    fn readers(&self, lane: Lane) -> &Pool {
+        match lane {
+            Lane::Cheap => &self.pool,
+            Lane::Heavy => &self.heavy,
+        }
     }
 
     /// Writes rows of one tenant in a transaction of their own (bulk writes), or through
@@ -245,7 +305,7 @@ impl Analytics for PgStore {
         tenant: &Tenant,
         query: &interlog_store::FiguresQuery,
     ) -> Result<interlog_store::Figures> {
-        figures::figures(&self.pool, tenant, query).await
+        figures::figures(self.readers(Lane::Heavy), tenant, query).await
     }
 }
 
@@ -479,39 +539,58 @@ impl Engagements for PgStore {
         if query.filter.matches_nothing() {
             return Ok(Page::empty(query));
         }
-        let sql = listing::list_sql(tenant.id, tenant.country_code.as_deref(), query);
-        let client = self.pool.get().await.map_err(pool_error)?;
-        let stmt = client
-            .prepare_cached(&sql.text)
-            .await
-            .map_err(db("prepare list"))?;
-        let rows = client.query(&stmt, &sql.refs()).await.map_err(db("list"))?;
-        drop(client);
-        let total = if query.with_total {
-            Some(self.count(tenant, &query.filter).await?)
-        } else {
-            None
+        let budget = self.limits.statement_budget;
+        let lane = query.lane();
+        let mut page = match lane {
+            Lane::Heavy => self.page(&self.heavy, tenant, query).await?,
+            Lane::Cheap => {
+                // A cheap listing that runs long is stopped and read again on the heavy
+                // pool (interlog_store::CHEAP_READ_BUDGET). Its connection leaves the pool:
+                // a cancel that arrived late could otherwise stop its next statement.
+                let client = self.pool.get().await.map_err(pool_error)?;
+                let cancel = client.cancel_token();
+                let read = self.page_on(&client, tenant, query);
+                match tokio::time::timeout(interlog_store::CHEAP_READ_BUDGET, read).await {
+                    Ok(page) => page?,
+                    Err(_) => {
+                        let _ = cancel.cancel_query(tokio_postgres::NoTls).await;
+                        drop(deadpool_postgres::Object::take(client));
+                        metrics::counter!(interlog_store::READS_MOVED_TO_HEAVY).increment(1);
+                        self.page(&self.heavy, tenant, query).await?
+                    }
+                }
+            }
         };
-        Ok(listing::page(rows, query, total))
+        if query.with_total {
+            page.total = Some(
+                count::count(
+                    self.readers(lane),
+                    tenant,
+                    &query.filter,
+                    query.count_within,
+                    budget,
+                )
+                .await?,
+            );
+        }
+        Ok(page)
     }
 
-    async fn count(&self, tenant: &Tenant, filter: &Filter) -> Result<u64> {
+    async fn count(
+        &self,
+        tenant: &Tenant,
+        filter: &Filter,
+        within: Option<Duration>,
+    ) -> Result<Total> {
         filter.check_size()?;
-        if filter.matches_nothing() {
-            return Ok(0);
-        }
-        let sql = listing::count_sql(tenant.id, tenant.country_code.as_deref(), filter);
-        let client = self.pool.get().await.map_err(pool_error)?;
-        let stmt = client
-            .prepare_cached(&sql.text)
-            .await
-            .map_err(db("prepare count"))?;
-        let n: i64 = client
-            .query_one(&stmt, &sql.refs())
-            .await
-            .map_err(db("count"))?
-            .get(0);
-        Ok(u64::try_from(n).unwrap_or(0))
+        count::count(
+            &self.heavy,
+            tenant,
+            filter,
+            within,
+            self.limits.statement_budget,
+        )
+        .await
     }
 
     async fn activity(
@@ -520,14 +599,34 @@ impl Engagements for PgStore {
         first: jiff::civil::Date,
         days: u32,
     ) -> Result<interlog_store::Activity> {
-        activity::activity(&self.pool, tenant, first, days).await
+        activity::activity(&self.heavy, tenant, first, days)
+            .await
+            .map_err(|e| match e {
+                StoreError::Unavailable { source, .. }
+                    if source
+                        .downcast_ref::<tokio_postgres::Error>()
+                        .is_some_and(count::canceled) =>
+                {
+                    StoreError::TimedOut(self.limits.statement_budget)
+                }
+                other => other,
+            })
     }
 }
 
 #[async_trait]
 impl Changes for PgStore {
     async fn changes(&self, tenant: &Tenant, after: i64, limit: u32) -> Result<ChangePage> {
-        changes::read(&self.pool, tenant.id, after, limit).await
+        let budget = self.limits.statement_budget;
+        changes::read(
+            &self.heavy,
+            tenant.id,
+            after,
+            limit,
+            self.limits.max_page_bytes,
+            budget,
+        )
+        .await
     }
 
     async fn trim_tombstones(&self, tenant: &Tenant, before: Timestamp, limit: u32) -> Result<u64> {

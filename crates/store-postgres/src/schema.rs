@@ -29,6 +29,7 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0004_figures.sql"),
         step: Some(|tx| Box::pin(crate::figures::backfill(tx))),
     },
+    sql(include_str!("../migrations/0005_engagement_counts.sql")),
 ];
 
 /// The staging tables bulk writes are copied into, per connection; their rows go at

@@ -5,7 +5,9 @@
 //!
 //! Correct across instances: the stored rows are locked (`FOR UPDATE`, in id order) before
 //! they are compared, and a row another instance inserts meanwhile is found by
-//! `ON CONFLICT DO NOTHING` and compared again once that instance has committed.
+//! `ON CONFLICT DO NOTHING`; the transaction then runs again, to compare it with that row.
+//! (Locking it where it was found, after the tenant's feed head, would break the one lock
+//! order of [`crate::changes`]: a writer holding it and waiting for the head deadlocks.)
 //!
 //! Single writes are batched ([`GroupCommit`]): concurrent requests share one transaction
 //! and one commit, as the SQLite backend's writer does.
@@ -64,7 +66,7 @@ pub(crate) const COPY_MIN: usize = 64;
 /// Most rows one group commit takes.
 const MAX_GROUP_ROWS: usize = 2_000;
 
-/// Times a transaction that lost a deadlock or serialization race is run again.
+/// Times a transaction that lost a deadlock, serialization or insert race is run again.
 const RETRIES: usize = 4;
 
 /// Writes `rows` of one tenant in the open transaction; one outcome each, in order.
@@ -78,7 +80,7 @@ pub(crate) async fn merge(
     copy: CopyFormat,
     base: i32,
     channel: &str,
-) -> Result<Vec<Written>> {
+) -> std::result::Result<Vec<Written>, Failure> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -86,10 +88,7 @@ pub(crate) async fn merge(
     let mut out: Vec<Option<Written>> = vec![None; rows.len()];
     let mut head = None;
     for round in rounds(rows) {
-        let mut todo = round;
-        while !todo.is_empty() {
-            todo = merge_round(tx, tenant, rows, base, &todo, &mut out, &mut head).await?;
-        }
+        merge_round(tx, tenant, rows, base, &round, &mut out, &mut head).await?;
     }
     if let Some(head) = head {
         changes::announce(tx, channel, tenant.id, head).await?;
@@ -101,7 +100,9 @@ pub(crate) async fn merge(
 }
 
 /// Rows split so that no id appears twice in one round: the second write of an id in a
-/// batch sees the first.
+/// batch sees the first. A later round's rows were locked or inserted by the first, or are
+/// absent (and no other writer inserts them while this one holds the tenant's head), so
+/// once it holds the head it waits for no other writer.
 fn rounds(rows: &[&Pending]) -> Vec<Vec<usize>> {
     let mut seen: HashMap<&str, usize> = HashMap::with_capacity(rows.len());
     let mut rounds: Vec<Vec<usize>> = Vec::new();
@@ -120,8 +121,9 @@ fn ord(base: i32, i: usize) -> i32 {
     base + i32::try_from(i).expect("batches are small")
 }
 
-/// Merges the rows `todo` (distinct ids); returns those another transaction inserted
-/// meanwhile, to be compared again. Sets `head` to the last feed position it took, if any.
+/// Merges the rows `todo` (distinct ids); fails with [`Failure::InsertRace`] when another
+/// transaction inserted one of them meanwhile. Sets `head` to the last feed position it
+/// took, if any.
 async fn merge_round(
     tx: &Transaction<'_>,
     tenant: &TenantCtx,
@@ -130,7 +132,7 @@ async fn merge_round(
     todo: &[usize],
     out: &mut [Option<Written>],
     head: &mut Option<i64>,
-) -> Result<Vec<usize>> {
+) -> std::result::Result<(), Failure> {
     let mut ids: Vec<&str> = todo.iter().map(|&i| rows[i].row.id.as_str()).collect();
     ids.sort_unstable();
     let stmt = tx
@@ -188,10 +190,11 @@ async fn merge_round(
         }
     }
     if writes.is_empty() {
-        return Ok(Vec::new());
+        return Ok(());
     }
     // The feed positions: the replaced rows first, then the inserted ones in order. Taken
-    // once the rows to write are locked, so the tenant's head is held as briefly as can be.
+    // once the rows to write are locked, so the tenant's head is held as briefly as can be,
+    // and before any of them changes (the lock order of `crate::changes`).
     let first = changes::allocate(tx, tenant.id, writes.len()).await?;
     *head = Some(first + writes.len() as i64 - 1);
     let changed = changes::now_ms();
@@ -274,17 +277,11 @@ async fn merge_round(
             .map(|r| r.get(0))
             .collect()
     };
-    let mut raced = Vec::new();
     for i in inserts {
-        if inserted.contains(&rows[i].row.id) {
-            out[i] = Some(Written::Created);
-        } else {
-            raced.push(i);
+        if !inserted.contains(&rows[i].row.id) {
+            return Err(Failure::InsertRace);
         }
-    }
-    if !raced.is_empty() {
-        let lost: Vec<i32> = raced.iter().map(|&i| ord(base, i)).collect();
-        writes.retain(|o| !lost.contains(o));
+        out[i] = Some(Written::Created);
     }
     let filter = OrdFilter::of(&writes);
     exec(
@@ -307,7 +304,7 @@ async fn merge_round(
         })
         .collect();
     figures::insert(tx, tenant.id, &written).await?;
-    Ok(raced)
+    Ok(())
 }
 
 /// Which staged rows a statement takes: a range of their numbers when they are one (the
@@ -604,7 +601,7 @@ async fn copy_text(
 }
 
 /// Runs `attempt` (a whole transaction) until it succeeds, fails for good, or has lost a
-/// deadlock or serialization race [`RETRIES`] times (a lost race wrote nothing).
+/// deadlock, serialization or insert race [`RETRIES`] times (a lost race wrote nothing).
 pub(crate) async fn retrying<T, F, Fut>(mut attempt: F) -> Result<T>
 where
     F: FnMut() -> Fut,
@@ -619,15 +616,29 @@ where
                 tracing::debug!(attempt = n, error = %e, "transaction lost a race; running it again");
             }
             Err(Failure::Db(e)) => return Err(pg_error("write", e)),
+            Err(Failure::InsertRace) if n < RETRIES => {
+                tracing::debug!(
+                    attempt = n,
+                    "an insert lost a race; running the transaction again"
+                );
+            }
+            Err(Failure::InsertRace) => {
+                return Err(StoreError::unavailable(
+                    "write",
+                    "other writers kept inserting the same engagements",
+                ))
+            }
             Err(Failure::Store(e)) => return Err(e),
         }
     }
 }
 
-/// Why the work of a transaction failed: a database error (maybe worth retrying) or a
-/// refusal in the store's terms.
+/// Why the work of a transaction failed: a database error (maybe worth retrying), an
+/// insert that found the row another transaction inserted meanwhile (worth retrying), or
+/// a refusal in the store's terms.
 pub(crate) enum Failure {
     Db(tokio_postgres::Error),
+    InsertRace,
     Store(StoreError),
 }
 

@@ -108,8 +108,15 @@ fn ts(ms: i64) -> Timestamp {
 /// The feed after `after`: the head and the entries of both tables read in one snapshot.
 /// (Outside a transaction each statement would see the store as it is by then: a write
 /// committed between the engagements and the tombstones could be passed over, its position
-/// lower than a tombstone's read after it.)
-pub(crate) fn read(conn: &Connection, tenant: i64, after: i64, limit: u32) -> Result<ChangePage> {
+/// lower than a tombstone's read after it.) The entries end early, before `limit`, where the
+/// engagements read would pass `max_bytes` (there is always one).
+pub(crate) fn read(
+    conn: &Connection,
+    tenant: i64,
+    after: i64,
+    limit: u32,
+    max_bytes: usize,
+) -> Result<ChangePage> {
     let snapshot = conn
         .unchecked_transaction()
         .map_err(db("begin feed read"))?;
@@ -122,7 +129,8 @@ pub(crate) fn read(conn: &Connection, tenant: i64, after: i64, limit: u32) -> Re
         })
         .map_err(db("read feed head"))?
         .unwrap_or((0, 0));
-    let mut changes = Vec::with_capacity(limit as usize);
+    let mut changes = Vec::with_capacity(limit.min(1000) as usize);
+    let mut capped_before = None;
     if limit > 0 && after < head {
         let mut s = conn
             .prepare_cached(
@@ -133,6 +141,7 @@ pub(crate) fn read(conn: &Connection, tenant: i64, after: i64, limit: u32) -> Re
         let mut rows = s
             .query(params![tenant, after, limit])
             .map_err(db("read feed"))?;
+        let mut bytes = 0;
         while let Some(r) = rows.next().map_err(db("read feed"))? {
             let (position, id, at) =
                 (|| Ok::<_, rusqlite::Error>((r.get(0)?, r.get::<_, String>(1)?, ts(r.get(2)?))))()
@@ -140,6 +149,12 @@ pub(crate) fn read(conn: &Connection, tenant: i64, after: i64, limit: u32) -> Re
             let json = decode(
                 body_bytes(r.get_ref(3).map_err(db("read feed"))?).map_err(db("read feed"))?,
             )?;
+            if !changes.is_empty() && bytes + json.len() > max_bytes {
+                // Only what comes before this engagement is in this page.
+                capped_before = Some(position);
+                break;
+            }
+            bytes += json.len();
             changes.push(Change {
                 position,
                 at,
@@ -179,6 +194,9 @@ pub(crate) fn read(conn: &Connection, tenant: i64, after: i64, limit: u32) -> Re
             });
         }
         changes.sort_by_key(|c| c.position);
+        if let Some(p) = capped_before {
+            changes.retain(|c| c.position < p);
+        }
         changes.truncate(limit as usize);
     }
     Ok(ChangePage {

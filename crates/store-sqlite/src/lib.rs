@@ -1,8 +1,9 @@
 //! The embedded default store: SQLite in WAL mode.
 //!
 //! One thread owns the write connection and commits queued writes in groups (see
-//! [`writer`]); reads run on a small pool of read connections on Tokio's blocking threads,
-//! so the async runtime never waits on the disk.
+//! [`writer`]); reads run on read connections in two lanes, cheap and heavy (see
+//! [`readers`]), so the async runtime never waits on the disk and cheap reads never wait
+//! behind heavy ones.
 
 mod activity;
 mod bulk;
@@ -15,6 +16,7 @@ mod interner;
 mod links;
 mod listing;
 mod notify;
+mod readers;
 mod records;
 mod rows;
 mod schema;
@@ -26,16 +28,16 @@ use async_trait::async_trait;
 use interlog_model::{Engagement, Timestamp};
 use interlog_store::{
     Analytics, ChangePage, Changes, Client, DeleteReason, Directory, DurableSettings,
-    EngagementEdit, Engagements, ExpiringRecords, Filter, Identifier, IdentityLinks,
-    LinkedIdentifier, NewClient, NewTenant, NewUser, OpenOptions, Page, Query, Record, Result,
-    Revocation, Revoke, SettingEdit, Store, StoreError, StoredEngagement, Tenant, UpsertOutcome,
-    User, CHANGES_TOPIC,
+    EngagementEdit, Engagements, ExpiringRecords, Filter, Identifier, IdentityLinks, Lane,
+    LinkedIdentifier, NewClient, NewTenant, NewUser, OpenOptions, Page, Query, ReadLimits, Record,
+    Result, Revocation, Revoke, SettingEdit, Store, StoreError, StoredEngagement, Tenant, Total,
+    UpsertOutcome, User, CHANGES_TOPIC,
 };
+use readers::{Reader, Readers};
 use rows::{Row, TenantCtx};
-use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex};
-use tokio::sync::{oneshot, Semaphore};
+use tokio::sync::oneshot;
 
 /// The SQLite-backed [`Store`].
 pub struct SqliteStore {
@@ -44,33 +46,27 @@ pub struct SqliteStore {
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
     /// Signalled by the writer thread when it has committed its last job and exits.
     writer_done: Mutex<Option<oneshot::Receiver<()>>>,
-    readers: Arc<ReaderPool>,
-    /// Bounds concurrent reads: more than a few per core only adds contention.
-    read_slots: Semaphore,
+    readers: Arc<Readers>,
+    limits: ReadLimits,
     subscribers: Arc<interlog_store::LocalSubscribers>,
 }
 
-struct ReaderPool {
-    path: PathBuf,
-    idle: Mutex<Vec<Connection>>,
-}
-
-impl ReaderPool {
-    fn take(&self) -> Result<Connection> {
-        if let Some(c) = self.idle.lock().expect("reader pool lock").pop() {
-            return Ok(c);
-        }
-        schema::open(&self.path).map_err(|e| StoreError::backend("open read connection", e))
-    }
-
-    fn give_back(&self, c: Connection) {
-        self.idle.lock().expect("reader pool lock").push(c);
-    }
-}
-
-/// Maps a SQLite error to a backend failure that names what was being done.
+/// Maps a SQLite error to a backend failure that names what was being done; a statement
+/// its deadline interrupted is [`StoreError::TimedOut`] (the read says by how much), one
+/// that ran out of the memory SQLite may use is unavailable.
 pub(crate) fn db(context: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
-    move |e| StoreError::backend(context, e)
+    move |e| {
+        if readers::interrupted(&e) {
+            StoreError::TimedOut(std::time::Duration::ZERO)
+        } else if e.sqlite_error_code() == Some(rusqlite::ErrorCode::OutOfMemory) {
+            StoreError::unavailable(
+                format!("{context}: the query needs more memory than the server allows"),
+                e,
+            )
+        } else {
+            StoreError::backend(context, e)
+        }
+    }
 }
 
 /// The current time at the millisecond precision the store keeps.
@@ -136,13 +132,20 @@ impl SqliteStore {
     /// database stays consistent either way, and an idempotent re-import completes it.
     pub fn open_with(path: impl AsRef<Path>, options: OpenOptions) -> Result<Self> {
         let bulk = options.bulk_load;
+        let limits = options.limits;
         let path = path.as_ref().to_path_buf();
         let mut conn = schema::open(&path)
             .map_err(|e| StoreError::backend(format!("open {}", path.display()), e))?;
         schema::migrate(&mut conn).map_err(|e| StoreError::backend("migrate", e))?;
         // Finishes what a killed bulk load left undone.
         schema::complete(&conn).map_err(|e| StoreError::backend("complete a bulk load", e))?;
-        schema::tune_writer(&conn, bulk).map_err(|e| StoreError::backend("tune writer", e))?;
+        let (writer_cache_kib, _) = readers::cache_shares(&limits);
+        schema::tune_writer(&conn, bulk, writer_cache_kib)
+            .map_err(|e| StoreError::backend("tune writer", e))?;
+        if !bulk {
+            schema::limit_heap(&conn, &limits)
+                .map_err(|e| StoreError::backend("limit SQLite's memory", e))?;
+        }
         let (tx, rx) = mpsc::channel();
         let subscribers = Arc::new(interlog_store::LocalSubscribers::default());
         let announce: writer::Announce = {
@@ -161,19 +164,15 @@ impl SqliteStore {
                 let _ = done_tx.send(());
             })
             .map_err(|e| StoreError::backend("start writer", e))?;
-        let slots = std::thread::available_parallelism()
-            .map_or(4, |n| n.get() * 2)
-            .max(4);
+        let readers = Readers::start(&path, &limits)
+            .map_err(|e| StoreError::backend("start the heavy readers", e))?;
         Ok(SqliteStore {
-            readers: Arc::new(ReaderPool {
-                path: path.clone(),
-                idle: Mutex::new(Vec::new()),
-            }),
+            readers,
+            limits,
             path,
             jobs: Mutex::new(Some(tx)),
             writer: Mutex::new(Some(handle)),
             writer_done: Mutex::new(Some(done_rx)),
-            read_slots: Semaphore::new(slots),
             subscribers,
         })
     }
@@ -185,6 +184,7 @@ impl SqliteStore {
 
     /// Stops accepting writes, lets the writer finish what is queued, and waits for it.
     fn close_now(&self) {
+        self.readers.close();
         self.jobs.lock().expect("writer lock").take();
         if let Some(h) = self.writer.lock().expect("writer lock").take() {
             let _ = h.join();
@@ -211,24 +211,21 @@ impl SqliteStore {
         })?
     }
 
+    /// A cheap read (see [`readers`]).
     async fn read<T: Send + 'static>(
         &self,
-        work: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
+        work: impl FnOnce(&Reader) -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        let _slot = self
-            .read_slots
-            .acquire()
-            .await
-            .map_err(|_| StoreError::Closed)?;
-        let pool = self.readers.clone();
-        tokio::task::spawn_blocking(move || {
-            let conn = pool.take()?;
-            let out = work(&conn);
-            pool.give_back(conn);
-            out
-        })
-        .await
-        .map_err(|e| StoreError::backend("read task", e))?
+        self.readers.read(Lane::Cheap, work).await
+    }
+
+    /// A read on `lane`.
+    async fn read_on<T: Send + 'static>(
+        &self,
+        lane: Lane,
+        work: impl FnOnce(&Reader) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        self.readers.read(lane, work).await
     }
 }
 
@@ -305,7 +302,7 @@ impl Directory for SqliteStore {
     }
 
     async fn tenants(&self) -> Result<Vec<Tenant>> {
-        self.read(directory::tenants).await
+        self.read(|c| directory::tenants(c)).await
     }
 
     async fn create_client(&self, tenant: &Tenant, client: NewClient) -> Result<Client> {
@@ -365,11 +362,11 @@ impl Directory for SqliteStore {
     }
 
     async fn revocation_epoch(&self) -> Result<i64> {
-        self.read(directory::revocation_epoch).await
+        self.read(|c| directory::revocation_epoch(c)).await
     }
 
     async fn revocations(&self) -> Result<(i64, Vec<Revocation>)> {
-        self.read(directory::revocations).await
+        self.read(|c| directory::revocations(c)).await
     }
 
     async fn delete_tenant(&self, tenant: &Tenant) -> Result<()> {
@@ -470,16 +467,26 @@ impl Engagements for SqliteStore {
 
     async fn list(&self, tenant: &Tenant, query: &Query) -> Result<Page> {
         query.filter.check_size()?;
-        let (t, q) = (ctx(tenant), query.clone());
-        self.read(move |c| listing::list(c, t.id, t.country_code.as_deref(), &q))
+        let (t, q, max_bytes) = (ctx(tenant), query.clone(), self.limits.max_page_bytes);
+        self.readers
+            .read_or_move(query.lane(), move |c| {
+                listing::list(c, t.id, t.country_code.as_deref(), &q, max_bytes)
+            })
             .await
     }
 
-    async fn count(&self, tenant: &Tenant, filter: &Filter) -> Result<u64> {
+    async fn count(
+        &self,
+        tenant: &Tenant,
+        filter: &Filter,
+        within: Option<std::time::Duration>,
+    ) -> Result<Total> {
         filter.check_size()?;
         let (t, f) = (ctx(tenant), filter.clone());
-        self.read(move |c| listing::count(c, t.id, t.country_code.as_deref(), &f))
-            .await
+        self.read_on(Lane::Heavy, move |c| {
+            listing::count(c, t.id, t.country_code.as_deref(), &f, within)
+        })
+        .await
     }
 
     async fn activity(
@@ -489,8 +496,10 @@ impl Engagements for SqliteStore {
         days: u32,
     ) -> Result<interlog_store::Activity> {
         let tenant = tenant.clone();
-        self.read(move |c| activity::activity(c, &tenant, first, days))
-            .await
+        self.read_on(Lane::Heavy, move |c| {
+            activity::activity(c, &tenant, first, days)
+        })
+        .await
     }
 }
 
@@ -503,7 +512,7 @@ impl Analytics for SqliteStore {
     ) -> Result<interlog_store::Figures> {
         query.check()?;
         let (tenant, query) = (tenant.clone(), query.clone());
-        self.read(move |c| figures::figures(c, &tenant, &query))
+        self.read_on(Lane::Heavy, move |c| figures::figures(c, &tenant, &query))
             .await
     }
 }
@@ -511,9 +520,11 @@ impl Analytics for SqliteStore {
 #[async_trait]
 impl Changes for SqliteStore {
     async fn changes(&self, tenant: &Tenant, after: i64, limit: u32) -> Result<ChangePage> {
-        let tid = tenant.id;
-        self.read(move |c| changes::read(c, tid, after, limit))
-            .await
+        let (tid, max_bytes) = (tenant.id, self.limits.max_page_bytes);
+        self.read_on(Lane::Heavy, move |c| {
+            changes::read(c, tid, after, limit, max_bytes)
+        })
+        .await
     }
 
     async fn trim_tombstones(&self, tenant: &Tenant, before: Timestamp, limit: u32) -> Result<u64> {

@@ -1,4 +1,6 @@
-//! Listing and counting: a [`Query`] turned into one SQL statement.
+//! Listing and counting: a [`Query`] turned into one SQL statement, and totals (see
+//! [`interlog_store::counting`]: per-day counts for the filters they can answer, slices of
+//! the start-time range for the others).
 //!
 //! Two plans. When the filter names exactly one value of a search term (one agent, one
 //! customer…) and the listing is by start time, the statement walks that term's index,
@@ -8,16 +10,19 @@
 
 use crate::codes::{channel_mask, code};
 use crate::db;
+use crate::readers::Reader;
 use crate::rows::{body_bytes, decode};
 use interlog_model::{Direction, Outcome, State};
+use interlog_store::counting::{self, DAY_MS};
 use interlog_store::terms::{filter_terms, KindSet, TermKind};
 use interlog_store::{
-    Filter, Page, Position, Query, Result, SortDir, SortKey, Start, StoredEngagement, TimeRange,
-    NO_END,
+    Filter, Page, Position, Query, Result, SortDir, SortKey, Start, StoreError, StoredEngagement,
+    TimeRange, Total, NO_END,
 };
 use rusqlite::types::Value;
 use rusqlite::Connection;
 use std::fmt::Write;
+use std::time::{Duration, Instant};
 
 /// A statement under construction: SQL text and its positional parameters.
 #[derive(Default)]
@@ -259,11 +264,15 @@ fn list_sql(tenant: i64, groups: &Groups, q: &Query) -> Sql {
     sql
 }
 
+/// A page of `q`. A keyset page ends early, with more to follow, when its engagements
+/// would pass `max_bytes` (it always holds one); an offset page holds `limit` whatever their
+/// size, since its reader counts positions.
 pub(crate) fn list(
-    conn: &Connection,
+    conn: &Reader,
     tenant: i64,
     country: Option<&str>,
     q: &Query,
+    max_bytes: usize,
 ) -> Result<Page> {
     if q.filter.matches_nothing() {
         return Ok(Page::empty(q));
@@ -272,12 +281,14 @@ pub(crate) fn list(
         return Ok(Page::empty(q));
     };
     let sql = list_sql(tenant, &groups, q);
+    let capped = !matches!(q.start, Start::Offset(_));
 
     let mut stmt = conn.prepare_cached(&sql.text).map_err(db("prepare list"))?;
     let mut rows = stmt
         .query(rusqlite::params_from_iter(sql.params.iter()))
         .map_err(db("list"))?;
     let mut items = Vec::with_capacity(q.limit.min(1000) as usize);
+    let mut bytes = 0;
     let mut last: Option<Position> = None;
     let mut has_more = false;
     while let Some(row) = rows.next().map_err(db("list row"))? {
@@ -287,6 +298,11 @@ pub(crate) fn list(
         }
         let json =
             decode(body_bytes(row.get_ref(0).map_err(db("list body"))?).map_err(db("list body"))?)?;
+        if capped && !items.is_empty() && bytes + json.len() > max_bytes {
+            has_more = true;
+            break;
+        }
+        bytes += json.len();
         let value: i64 = row.get(1).map_err(db("list key"))?;
         let id: String = row.get(2).map_err(db("list id"))?;
         last = Some(Position {
@@ -295,8 +311,10 @@ pub(crate) fn list(
         });
         items.push(StoredEngagement { id, json });
     }
+    drop(rows);
+    drop(stmt);
     let total = if q.with_total {
-        Some(count(conn, tenant, country, &q.filter)?)
+        Some(count(conn, tenant, country, &q.filter, q.count_within)?)
     } else {
         None
     };
@@ -345,18 +363,153 @@ pub(crate) fn matching_rows(
     )))
 }
 
+/// Engagements a slice of a row-by-row count covers, by the per-day counts: small enough
+/// that a budget is rarely overrun by much, large enough that statements are few.
+const SLICE: u64 = 25_000;
+
+/// How many engagements match `f`; with `within`, as many as could be counted in that time.
 pub(crate) fn count(
-    conn: &Connection,
+    conn: &Reader,
     tenant: i64,
     country: Option<&str>,
     f: &Filter,
-) -> Result<u64> {
+    within: Option<Duration>,
+) -> Result<Total> {
+    if f.matches_nothing() {
+        return Ok(Total::Exact(0));
+    }
+    let Some(groups) = resolve(conn, tenant, f, country)? else {
+        return Ok(Total::Exact(0));
+    };
+    let stop = within.map(|d| Instant::now() + d);
+    if counting::by_days(f) {
+        let split = counting::split_days(f.started);
+        let by_days = match split.days {
+            Some((first, end)) => sum_days(conn, tenant, f, first, end)?,
+            None => 0,
+        };
+        return count_ranges(conn, tenant, f, &groups, &split.edges, stop, by_days);
+    }
+    match stop {
+        // Exact, however long (within the read's budget): one statement.
+        None => Ok(Total::Exact(count_rows(conn, tenant, f, &groups)?)),
+        // Newest first, a slice at a time, until the budget runs out.
+        Some(_) => {
+            let days = day_totals(conn, tenant, f.started)?;
+            let ranges = counting::slices(&days, f.started, SLICE);
+            count_ranges(conn, tenant, f, &groups, &ranges, stop, 0)
+        }
+    }
+}
+
+/// Adds to `counted` the matches of `f` started in each of `ranges`, in order, until `stop`.
+fn count_ranges(
+    conn: &Reader,
+    tenant: i64,
+    f: &Filter,
+    groups: &Groups,
+    ranges: &[TimeRange],
+    stop: Option<Instant>,
+    mut counted: u64,
+) -> Result<Total> {
+    for r in ranges {
+        let part = Filter {
+            started: *r,
+            ..f.clone()
+        };
+        let n = match stop {
+            Some(stop) => conn.until(stop, || count_rows(conn, tenant, &part, groups)),
+            None => count_rows(conn, tenant, &part, groups),
+        };
+        match n {
+            Ok(n) => counted += n,
+            // The count's own budget ran out (not the read's): what was counted stands.
+            Err(StoreError::TimedOut(_))
+                if stop.is_some_and(|s| Instant::now() >= s && s < conn.deadline()) =>
+            {
+                return Ok(Total::AtLeast(counted));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(Total::Exact(counted))
+}
+
+/// The per-day counts of the days `[first, end)` that `f`'s states, outcomes, directions
+/// and channel types match.
+fn sum_days(conn: &Connection, tenant: i64, f: &Filter, first: i64, end: i64) -> Result<u64> {
+    let mut sql = Sql::default();
+    let t = sql.param(tenant);
+    let a = sql.param(first);
+    let b = sql.param(end);
+    sql.text = format!(
+        "SELECT coalesce(sum(n), 0) FROM engagement_counts \
+         WHERE tenant_id = {t} AND day >= {a} AND day < {b}"
+    );
+    let codes = |sql: &mut Sql, col: &str, codes: Vec<i64>| {
+        if !codes.is_empty() {
+            let l = sql.list(&codes);
+            let _ = write!(sql.text, " AND {col} IN ({l})");
+        }
+    };
+    codes(
+        &mut sql,
+        "state",
+        f.states.iter().map(|s| code(State::ALL, *s)).collect(),
+    );
+    codes(
+        &mut sql,
+        "outcome",
+        f.outcomes.iter().map(|o| code(Outcome::ALL, *o)).collect(),
+    );
+    codes(
+        &mut sql,
+        "direction",
+        f.directions
+            .iter()
+            .map(|d| code(Direction::ALL, *d))
+            .collect(),
+    );
+    if !f.channel_types.is_empty() {
+        let p = sql.param(channel_mask(f.channel_types.iter().copied()));
+        let _ = write!(sql.text, " AND (channels & {p}) <> 0");
+    }
+    let n: i64 = conn
+        .prepare_cached(&sql.text)
+        .and_then(|mut s| s.query_row(rusqlite::params_from_iter(sql.params.iter()), |r| r.get(0)))
+        .map_err(db("sum per-day counts"))?;
+    Ok(n.max(0) as u64)
+}
+
+/// Engagements started on each day `r` touches (day start, engagements), oldest first.
+fn day_totals(conn: &Connection, tenant: i64, r: TimeRange) -> Result<Vec<(i64, u64)>> {
+    let first = r
+        .from
+        .map_or(i64::MIN, |t| counting::day_of(t.as_millisecond()));
+    let end = r.to.map_or(i64::MAX, |t| {
+        counting::day_of(t.as_millisecond() - 1).saturating_add(DAY_MS)
+    });
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT day, sum(n) FROM engagement_counts \
+             WHERE tenant_id = ?1 AND day >= ?2 AND day < ?3 GROUP BY day ORDER BY day",
+        )
+        .map_err(db("prepare per-day totals"))?;
+    let days = stmt
+        .query_map(rusqlite::params![tenant, first, end], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?.max(0) as u64))
+        })
+        .map_err(db("per-day totals"))?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(db("per-day totals"))?;
+    Ok(days)
+}
+
+/// How many engagements match `f`, counted row by row in one statement.
+fn count_rows(conn: &Connection, tenant: i64, f: &Filter, groups: &Groups) -> Result<u64> {
     if f.matches_nothing() {
         return Ok(0);
     }
-    let Some(groups) = resolve(conn, tenant, f, country)? else {
-        return Ok(0);
-    };
     let mut plan = Plan::Scan;
     let mut where_sql = Sql::default();
     // Any plan works for a count; walking one term is cheapest when there is one.
@@ -364,7 +517,7 @@ pub(crate) fn count(
         &mut where_sql,
         tenant,
         f,
-        &groups,
+        groups,
         &mut plan,
         SortKey::StartedAt,
     );

@@ -48,6 +48,7 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0010_figures.sql"),
         step: Some(crate::upgrade::figures),
     },
+    sql(11, include_str!("../migrations/0011_engagement_counts.sql")),
 ];
 
 /// Indexes on `engagements` a bulk load keeps besides the unique ones: the change feed's,
@@ -180,11 +181,12 @@ pub(crate) fn open(path: &Path) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
-/// Settings of the writer's connection: a larger page cache, since it walks every index on
-/// every write, and checkpoints in larger steps. A bulk load goes further: commits skip the
-/// fsync (the load is made durable once, when the store closes) and checkpoints are rarer,
-/// so index pages written many times are copied back once.
-pub(crate) fn tune_writer(conn: &Connection, bulk: bool) -> rusqlite::Result<()> {
+/// Settings of the writer's connection: a larger page cache (`cache_kib`, its share of the
+/// store's budget), since it walks every index on every write, and checkpoints in larger
+/// steps. A bulk load goes further: commits skip the fsync (the load is made durable once,
+/// when the store closes) and checkpoints are rarer, so index pages written many times are
+/// copied back once.
+pub(crate) fn tune_writer(conn: &Connection, bulk: bool, cache_kib: i64) -> rusqlite::Result<()> {
     if bulk {
         // An offline load may use memory a serving process should not: its search-term
         // index takes inserts all over, and every page it finds in memory is a read saved.
@@ -195,11 +197,24 @@ pub(crate) fn tune_writer(conn: &Connection, bulk: bool) -> rusqlite::Result<()>
              PRAGMA synchronous = NORMAL;",
         )
     } else {
-        conn.execute_batch(
-            "PRAGMA cache_size = -65536;
-             PRAGMA wal_autocheckpoint = 4000;",
-        )
+        conn.pragma_update(None, "cache_size", -cache_kib)?;
+        conn.execute_batch("PRAGMA wal_autocheckpoint = 4000;")
     }
+}
+
+/// Memory SQLite may use beyond its page caches (prepared statements, sorts and temporary
+/// b-trees of queries in flight), before an allocation fails (the query then ends with an
+/// error rather than the process growing without bound).
+const HEAP_BEYOND_CACHES: usize = 128 << 20;
+
+/// Caps the memory SQLite allocates in this process (every connection together): the page
+/// caches' budget and [`HEAP_BEYOND_CACHES`].
+pub(crate) fn limit_heap(
+    conn: &Connection,
+    limits: &interlog_store::ReadLimits,
+) -> rusqlite::Result<()> {
+    let hard = (limits.cache_bytes + HEAP_BEYOND_CACHES) as i64;
+    conn.query_row(&format!("PRAGMA hard_heap_limit = {hard}"), [], |_| Ok(()))
 }
 
 /// Copies the whole log into the database and syncs it: after this, every commit is on disk

@@ -75,7 +75,14 @@ async fn a_bulk_load_ends_as_one_by_one_writes_do() {
     let mut stores = Vec::new();
     for (name, bulk_load) in [("one-by-one", false), ("bulk", true)] {
         let path = dir.path().join(format!("{name}.db"));
-        let store = SqliteStore::open_with(&path, OpenOptions { bulk_load }).unwrap();
+        let store = SqliteStore::open_with(
+            &path,
+            OpenOptions {
+                bulk_load,
+                ..OpenOptions::default()
+            },
+        )
+        .unwrap();
         let tenant = store
             .create_tenant(NewTenant {
                 key: "acme".into(),

@@ -2,7 +2,7 @@
 
 use crate::{
     Activity, DeleteReason, EditRejected, Filter, Page, Query, Result, StoredEngagement, Tenant,
-    UpsertOutcome,
+    Total, UpsertOutcome,
 };
 use async_trait::async_trait;
 use interlog_model::Engagement;
@@ -79,8 +79,17 @@ pub trait Engagements: Send + Sync {
 
     async fn list(&self, tenant: &Tenant, query: &Query) -> Result<Page>;
 
-    /// How many engagements match the query's filter (its sort and paging are ignored).
-    async fn count(&self, tenant: &Tenant, filter: &Filter) -> Result<u64>;
+    /// How many engagements match the filter. With `within`, counting stops after that
+    /// long and answers [`Total::AtLeast`] what it found so far; without, it counts them
+    /// all (within the statement budget). A backend answers the filters that name only
+    /// start times, states, outcomes, directions and channel types from per-day counts it
+    /// keeps as it writes, exactly and in about the same time however many match.
+    async fn count(
+        &self,
+        tenant: &Tenant,
+        filter: &Filter,
+        within: Option<std::time::Duration>,
+    ) -> Result<Total>;
 
     /// How many engagements started on each of `days` days from `first` (calendar days in
     /// the tenant's time zone, cut at [`crate::day_bounds`]), in all and per channel type,

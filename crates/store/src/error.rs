@@ -25,6 +25,11 @@ pub enum StoreError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// A read ran past the statement budget ([`crate::ReadLimits::statement_budget`]) and
+    /// was stopped. The same request would likely take as long again: a client should
+    /// narrow it (a shorter time range, a more selective filter, a smaller page).
+    #[error("the query ran past its time budget of {} ms and was stopped", .0.as_millis())]
+    TimedOut(std::time::Duration),
     #[error("backend failure: {context}")]
     Backend {
         context: String,

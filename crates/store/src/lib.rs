@@ -9,6 +9,7 @@ pub mod analytics;
 mod changes;
 pub mod codec;
 pub mod codes;
+pub mod counting;
 mod directory;
 mod engagements;
 mod error;
@@ -97,6 +98,8 @@ pub trait Store:
 /// How a store is opened.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct OpenOptions {
+    /// The bounds on reads.
+    pub limits: ReadLimits,
     /// An offline bulk load (`interlog import`): the backend may trade per-commit
     /// durability for speed, as long as every acknowledged write is durable once
     /// [`Store::close`] returns, the store stays consistent if the process dies, and an
@@ -105,4 +108,37 @@ pub struct OpenOptions {
     /// by search terms (agents, customers, queues…) need not find what the load wrote, and
     /// listings may be slower. Everything is found once it has closed.
     pub bulk_load: bool,
+}
+
+/// What bounds a backend's reads, so that no request can take the server's time or memory
+/// away from the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadLimits {
+    /// Longest one read statement may run; past it the read ends with
+    /// [`StoreError::TimedOut`].
+    pub statement_budget: std::time::Duration,
+    /// Connections (and, on SQLite, threads) serving [`Lane::Heavy`] reads; heavy reads
+    /// beyond them wait for one.
+    pub heavy_readers: usize,
+    /// Most bytes of engagements (or changes) one keyset page holds: a page ends early,
+    /// with more to follow, rather than grow past it (it always holds one item).
+    pub max_page_bytes: usize,
+    /// Memory for the page caches of all the backend's connections together (SQLite; the
+    /// PostgreSQL server sizes its own).
+    pub cache_bytes: usize,
+}
+
+impl Default for ReadLimits {
+    /// 5 s a statement; a heavy reader per core (at least two); pages of at most 16 MiB;
+    /// 128 MiB of page cache.
+    fn default() -> Self {
+        ReadLimits {
+            statement_budget: std::time::Duration::from_secs(5),
+            heavy_readers: std::thread::available_parallelism()
+                .map_or(2, |n| n.get())
+                .max(2),
+            max_page_bytes: 16 << 20,
+            cache_bytes: 128 << 20,
+        }
+    }
 }

@@ -11,6 +11,10 @@ pub const GROUP_COMMIT_SIZE: &str = "interlog_store_group_commit_size";
 /// `interlog_store_commit_duration_seconds`.
 pub const COMMIT_DURATION: &str = "interlog_store_commit_duration_seconds";
 
+/// The counter of cheap listings that ran past [`crate::CHEAP_READ_BUDGET`] and were read
+/// again on the heavy lane: `interlog_store_reads_moved_to_heavy_total`.
+pub const READS_MOVED_TO_HEAVY: &str = "interlog_store_reads_moved_to_heavy_total";
+
 /// One write waiting in a backend's queue, counted in [`WRITE_QUEUE_DEPTH`] until dropped
 /// (when it has been answered).
 pub struct QueuedWrite(metrics::Gauge);

@@ -3,6 +3,7 @@
 use crate::StoredEngagement;
 use interlog_model::{ChannelType, Direction, Outcome, State, Timestamp};
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
 
 /// A half-open range of instants `[from, to)`; either end may be open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -192,6 +193,9 @@ pub struct Query {
     pub limit: u32,
     /// Also count every match (costs a count over the filter).
     pub with_total: bool,
+    /// How long the count may take before it stops and says how many it found at least
+    /// ([`Total::AtLeast`]); `None`: count them all (within the statement budget).
+    pub count_within: Option<Duration>,
 }
 
 impl Default for Query {
@@ -202,7 +206,66 @@ impl Default for Query {
             start: Start::First,
             limit: 50,
             with_total: false,
+            count_within: None,
         }
+    }
+}
+
+/// Most items of a page that is still cheap: a larger page, or a total, makes a listing
+/// [`Lane::Heavy`].
+pub const CHEAP_PAGE: u32 = 100;
+
+/// Which of a backend's two kinds of read connections serves a read. Cheap reads (a page of
+/// at most [`CHEAP_PAGE`], one engagement, a tenant, a credential) never wait behind heavy
+/// ones (totals, large pages, change feed reads, the explorer's overview, exports,
+/// analytics): a backend serves the two from separate connections, and runs heavy work at a
+/// lower priority where it can.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    Cheap,
+    Heavy,
+}
+
+/// How long a cheap listing may run. A page of at most [`CHEAP_PAGE`] can still be costly (a
+/// filter that few engagements match, walked in the order of a sort it does not help): one
+/// that runs longer than this is stopped and read again on the heavy lane, so that it never
+/// holds a cheap reader for longer.
+pub const CHEAP_READ_BUDGET: Duration = Duration::from_millis(100);
+
+/// Matches an offset page skips before it is heavy: skipping is a walk over the index.
+pub const CHEAP_OFFSET: u64 = 10_000;
+
+impl Query {
+    /// The lane this listing is read on: heavy with a total, more than [`CHEAP_PAGE`]
+    /// items, or an offset past [`CHEAP_OFFSET`].
+    pub fn lane(&self) -> Lane {
+        let deep = matches!(self.start, Start::Offset(n) if n > CHEAP_OFFSET);
+        if self.with_total || self.limit > CHEAP_PAGE || deep {
+            Lane::Heavy
+        } else {
+            Lane::Cheap
+        }
+    }
+}
+
+/// How many engagements match: counted to the end, or as far as a time budget allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Total {
+    Exact(u64),
+    /// The count stopped at its budget: at least this many match (maybe more).
+    AtLeast(u64),
+}
+
+impl Total {
+    /// The number counted (all, or as many as were counted).
+    pub fn value(self) -> u64 {
+        match self {
+            Total::Exact(n) | Total::AtLeast(n) => n,
+        }
+    }
+
+    pub fn is_exact(self) -> bool {
+        matches!(self, Total::Exact(_))
     }
 }
 
@@ -215,14 +278,14 @@ pub struct Page {
     /// The position of the last item, when items were returned and more matches follow.
     pub next: Option<Position>,
     /// Every match, when the query asked for it.
-    pub total: Option<u64>,
+    pub total: Option<Total>,
 }
 
 impl Page {
     /// The page of a query that matches nothing.
     pub fn empty(q: &Query) -> Page {
         Page {
-            total: q.with_total.then_some(0),
+            total: q.with_total.then_some(Total::Exact(0)),
             ..Page::default()
         }
     }

@@ -138,8 +138,10 @@ pub async fn dry_run(
                     customer: vec![r.key.clone()],
                     ..Filter::default()
                 },
+                None,
             )
-            .await?;
+            .await?
+            .value();
         identifiers.push(ReachedIdentifier {
             identifier: r.spelling.clone().unwrap_or_else(|| r.key.clone()),
             kind: r.kind.clone(),
@@ -155,8 +157,10 @@ pub async fn dry_run(
                     customer: keys.iter().map(|r| r.key.clone()).collect(),
                     ..Filter::default()
                 },
+                None,
             )
-            .await?;
+            .await?
+            .value();
     }
     Ok(DryRun {
         dry_run: true,

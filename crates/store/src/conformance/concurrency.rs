@@ -1,9 +1,9 @@
-//! Concurrent writers: every acknowledged write is durable, and no edit is lost
-//! ([`crate::Engagements`]).
+//! Concurrent writers: every acknowledged write is durable, no edit is lost, and no write
+//! fails for racing another ([`crate::Engagements`]).
 
 use super::support::*;
-use crate::{Filter, Sort, Store, UpsertOutcome};
-use interlog_model::Engagement;
+use crate::{DeleteReason, Filter, Sort, Store, UpsertOutcome};
+use interlog_model::{Engagement, State, Timestamp};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -123,4 +123,110 @@ pub async fn concurrent_updates_lose_no_edit(store: Arc<dyn Store>) {
     );
     let stored = get_engagement(&*store, &t, "counter").await;
     assert_eq!(stored.data.get("n"), Some(&json!(16)), "no update was lost");
+}
+
+/// Writers of one tenant at work together (single upserts, batches, edits, deletes and
+/// retention sweeps) all succeed: none fails for the order in which it waits on another.
+/// Every engagement starts on one day with one state, so every write changes the same
+/// per-day count (see [`crate::counting`]) as well as the tenant's feed head; the exact
+/// totals are right at the end.
+pub async fn concurrent_writes_and_deletes_of_one_tenant_all_succeed(store: Arc<dyn Store>) {
+    const WRITERS: i64 = 6;
+    const ROUNDS: i64 = 12;
+    const BATCH: i64 = 70;
+    let t = new_tenant(&*store, "contention", None).await;
+    let day = ts("2025-01-03T08:00:00Z");
+    let old = ts("2024-01-03T08:00:00Z");
+    let fresh = |id: String, at: Timestamp| eng(&id, at).state(State::Completed).normalized();
+
+    // Each writer: an upsert, an edit of it, and every other round its deletion.
+    let mut handles: Vec<tokio::task::JoinHandle<Vec<String>>> = (0..WRITERS)
+        .map(|w| {
+            let (store, t) = (Arc::clone(&store), t.clone());
+            tokio::spawn(async move {
+                let mut failed = Vec::new();
+                for i in 0..ROUNDS {
+                    let id = format!("w{w}-{i:02}");
+                    let at = plus(day, w * MINUTE + i * SECOND);
+                    if let Err(e) = store.upsert(&t, fresh(id.clone(), at)).await {
+                        failed.push(format!("upsert {id}: {e:?}"));
+                    }
+                    let edit = store.update(
+                        &t,
+                        &id,
+                        Box::new(|e: &mut Engagement| {
+                            e.subject = Some("edited".into());
+                            Ok(())
+                        }),
+                    );
+                    if let Err(e) = edit.await {
+                        failed.push(format!("update {id}: {e:?}"));
+                    }
+                    if i % 2 == 1 {
+                        if let Err(e) = store.delete(&t, &id).await {
+                            failed.push(format!("delete {id}: {e:?}"));
+                        }
+                    }
+                }
+                failed
+            })
+        })
+        .collect();
+    // A bulk writer (batches large enough for a backend's bulk path), deleting half of
+    // each batch again in one call.
+    handles.push({
+        let (store, t) = (Arc::clone(&store), t.clone());
+        tokio::spawn(async move {
+            let mut failed = Vec::new();
+            for r in 0..3i64 {
+                let batch: Vec<Engagement> = (0..BATCH)
+                    .map(|i| fresh(format!("b{r}-{i:02}"), plus(day, HOUR + r * MINUTE + i)))
+                    .collect();
+                if let Err(e) = store.upsert_many(&t, batch).await {
+                    failed.push(format!("upsert_many batch {r}: {e:?}"));
+                }
+                let doomed: Vec<String> = (0..BATCH / 2).map(|i| format!("b{r}-{i:02}")).collect();
+                if let Err(e) = store.delete_many(&t, &doomed, DeleteReason::Erased).await {
+                    failed.push(format!("delete_many batch {r}: {e:?}"));
+                }
+            }
+            failed
+        })
+    });
+    // A retention sweep of engagements a year older, written one by one as it runs.
+    handles.push({
+        let (store, t) = (Arc::clone(&store), t.clone());
+        tokio::spawn(async move {
+            let mut failed = Vec::new();
+            for i in 0..ROUNDS {
+                let id = format!("old-{i:02}");
+                if let Err(e) = store.upsert(&t, fresh(id.clone(), plus(old, i))).await {
+                    failed.push(format!("upsert {id}: {e:?}"));
+                }
+                if let Err(e) = store.delete_started_before(&t, plus(old, DAY), 5).await {
+                    failed.push(format!("retention sweep {i}: {e:?}"));
+                }
+            }
+            failed
+        })
+    });
+    let failed: Vec<String> = join_all(handles).await.into_iter().flatten().collect();
+    assert!(failed.is_empty(), "concurrent writes failed: {failed:#?}");
+
+    // Whatever a sweep left of the old ones goes now.
+    while store
+        .delete_started_before(&t, plus(old, DAY), 100)
+        .await
+        .expect("final retention sweep")
+        > 0
+    {}
+    let kept = (WRITERS * ROUNDS / 2 + 3 * (BATCH - BATCH / 2)) as u64;
+    let listed = list_all_ids(&*store, &t, &query(Filter::default(), Sort::default(), 500)).await;
+    assert_eq!(listed.len() as u64, kept, "the engagements left");
+    assert_eq!(count(&*store, &t, &Filter::default()).await, kept);
+    let completed = Filter {
+        states: vec![State::Completed],
+        ..Filter::default()
+    };
+    assert_eq!(count(&*store, &t, &completed).await, kept);
 }

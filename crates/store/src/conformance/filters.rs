@@ -556,7 +556,7 @@ pub async fn oversized_filters_are_refused_as_invalid(store: &dyn Store) {
             ..Filter::default()
         },
     ] {
-        let counted = store.count(&t, &over).await;
+        let counted = store.count(&t, &over, None).await;
         assert!(
             matches!(counted, Err(StoreError::Invalid(_))),
             "{counted:?}"

@@ -19,8 +19,9 @@
 //! Each case creates its own tenants, with keys unique to the process.
 //!
 //! The cases live in one file per trait or capability they hold a backend to (`directory`,
-//! `engagements`, `filters`, `paging`, `isolation`, `concurrency`, `links`, `records`,
-//! `settings`, `notifications`, `changes`, `activity`, `revocation`, `analytics`), on the vocabulary of `support`
+//! `engagements`, `filters`, `paging`, `counts`, `isolation`, `concurrency`, `links`,
+//! `records`, `settings`, `notifications`, `changes`, `activity`, `revocation`, `analytics`),
+//! on the vocabulary of `support`
 //! (times, tenants, engagement builders, reading back, listing). The one list of cases that
 //! every backend runs is [`conformance_tests!`](crate::conformance_tests), below.
 //!
@@ -39,7 +40,9 @@
 //!   country code, on both the stored and the searched side.
 //! - `get_many` returns one item per requested id that exists, so a repeated id is repeated.
 //! - A page with items has `has_more` exactly when it has `next`; such a page is full
-//!   (`limit` items) and `next` is the position of its last item, also for offset pages;
+//!   (`limit` items, unless its engagements reached the byte cap of a keyset page,
+//!   [`ReadLimits::max_page_bytes`](crate::ReadLimits::max_page_bytes)) and `next` is the
+//!   position of its last item, also for offset pages;
 //!   following it with [`Start::After`](crate::Start::After) continues the listing. `total`, when asked for,
 //!   counts every match, not only those after the start.
 //! - A page with `limit: 0` has no items and no `next`; its `has_more` tells whether any
@@ -56,6 +59,7 @@ mod activity;
 mod analytics;
 mod changes;
 mod concurrency;
+mod counts;
 mod directory;
 mod engagements;
 mod filters;
@@ -72,6 +76,7 @@ pub use activity::*;
 pub use analytics::*;
 pub use changes::*;
 pub use concurrency::*;
+pub use counts::*;
 pub use directory::*;
 pub use engagements::*;
 pub use filters::*;
@@ -183,10 +188,13 @@ macro_rules! conformance_tests {
             figures_follow_every_write_and_deletion,
             figures_take_the_listings_filters,
             buckets_add_up_to_the_whole_range,
+            totals_follow_every_write,
+            budgeted_totals_are_exact_or_a_lower_bound,
         );
         $crate::conformance_tests!(@shared ($fixture)
             concurrent_upserts_are_all_durable,
             concurrent_updates_lose_no_edit,
+            concurrent_writes_and_deletes_of_one_tenant_all_succeed,
             settings_are_per_tenant_and_edited_atomically,
             a_feed_reader_sees_every_concurrent_write_once_and_in_order,
         );

@@ -2,7 +2,9 @@
 //! ([`crate::Engagements::list`]).
 
 use super::support::*;
-use crate::{sort_value, Filter, Query, Sort, SortDir, SortKey, Start, Store, NO_DURATION, NO_END};
+use crate::{
+    sort_value, Filter, Query, Sort, SortDir, SortKey, Start, Store, Total, NO_DURATION, NO_END,
+};
 use interlog_model::{Engagement, State, Timestamp};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -147,7 +149,11 @@ pub async fn keyset_paging_has_no_gaps_or_duplicates(store: &dyn Store) {
     let mut pages = 0;
     loop {
         let page = list(store, &t, &q).await;
-        assert_eq!(page.total, Some(250), "total on keyset page {pages}");
+        assert_eq!(
+            page.total,
+            Some(crate::Total::Exact(250)),
+            "total on keyset page {pages}"
+        );
         pages += 1;
         match page.next {
             Some(next) => q.start = Start::After(next),
@@ -276,13 +282,18 @@ pub async fn offset_paging_matches_the_sorted_slice(store: &dyn Store) {
                     start: Start::Offset(n as u64),
                     limit: 7,
                     with_total: true,
+                    count_within: None,
                 };
                 let context = format!("offset {n} of {total} by {sort:?} ({filter:?})");
                 let page = list(store, &t, &q).await;
                 check_page(&page, &q, &context);
                 let want = &full[n.min(total)..(n + 7).min(total)];
                 assert_eq!(ids(&page.items), want, "{context}");
-                assert_eq!(page.total, Some(total as u64), "total, {context}");
+                assert_eq!(
+                    page.total,
+                    Some(Total::Exact(total as u64)),
+                    "total, {context}"
+                );
                 assert_eq!(page.has_more(), n + 7 < total, "has_more, {context}");
 
                 // Keyset paging continues where an offset page ends.
@@ -313,7 +324,7 @@ pub async fn offset_paging_matches_the_sorted_slice(store: &dyn Store) {
                 assert_eq!(counted.next, None, "limit 0 has no next, {context}");
                 assert_eq!(
                     counted.total,
-                    Some(total as u64),
+                    Some(Total::Exact(total as u64)),
                     "limit 0 total, {context}"
                 );
                 assert_eq!(counted.has_more(), n < total, "limit 0 has_more, {context}");
@@ -330,18 +341,19 @@ pub async fn offset_paging_matches_the_sorted_slice(store: &dyn Store) {
         start,
         limit: 0,
         with_total: true,
+        count_within: None,
     };
     let first = list(store, &t, &zero(Start::First, Filter::default())).await;
     assert!(first.items.is_empty());
     assert_eq!(first.next, None, "limit 0: no item, so no next");
-    assert_eq!(first.total, Some(30));
+    assert_eq!(first.total, Some(Total::Exact(30)));
     assert!(first.has_more(), "limit 0 from the start: matches follow");
     for k in [0usize, 14, 28, 29] {
         let after = Start::After(position(&full_items[k], sort.key));
         let page = list(store, &t, &zero(after, Filter::default())).await;
         assert!(page.items.is_empty());
         assert_eq!(page.next, None, "limit 0 after item {k}: no next");
-        assert_eq!(page.total, Some(30), "limit 0 after item {k}");
+        assert_eq!(page.total, Some(Total::Exact(30)), "limit 0 after item {k}");
         assert_eq!(page.has_more(), k + 1 < 30, "limit 0 after item {k}");
     }
     let nothing = Filter {
@@ -350,7 +362,10 @@ pub async fn offset_paging_matches_the_sorted_slice(store: &dyn Store) {
     };
     let empty = list(store, &t, &zero(Start::First, nothing.clone())).await;
     assert!(empty.items.is_empty());
-    assert_eq!((empty.total, empty.next.as_ref()), (Some(0), None));
+    assert_eq!(
+        (empty.total, empty.next.as_ref()),
+        (Some(Total::Exact(0)), None)
+    );
     assert!(!empty.has_more(), "limit 0 with no match: nothing follows");
     let empty = list(
         store,
@@ -362,7 +377,10 @@ pub async fn offset_paging_matches_the_sorted_slice(store: &dyn Store) {
     )
     .await;
     assert!(empty.items.is_empty());
-    assert_eq!((empty.total, empty.next.as_ref()), (Some(0), None));
+    assert_eq!(
+        (empty.total, empty.next.as_ref()),
+        (Some(Total::Exact(0)), None)
+    );
     assert!(!empty.has_more());
 }
 

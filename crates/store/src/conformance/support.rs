@@ -252,10 +252,14 @@ pub(super) async fn get_engagement(store: &dyn Store, tenant: &Tenant, id: &str)
 }
 
 pub(super) async fn count(store: &dyn Store, tenant: &Tenant, filter: &Filter) -> u64 {
-    store
-        .count(tenant, filter)
+    match store
+        .count(tenant, filter, None)
         .await
         .unwrap_or_else(|e| panic!("count({filter:?}): {e:?}"))
+    {
+        crate::Total::Exact(n) => n,
+        other => panic!("count({filter:?}) without a budget is exact, not {other:?}"),
+    }
 }
 
 pub(super) async fn upsert(store: &dyn Store, tenant: &Tenant, e: Engagement) -> UpsertOutcome {
@@ -305,6 +309,7 @@ pub(super) fn query(filter: Filter, sort: Sort, limit: u32) -> Query {
         start: Start::First,
         limit,
         with_total: false,
+        count_within: None,
     }
 }
 

@@ -1,0 +1,183 @@
+//! Totals (see [`interlog_store::counting`]): the per-day counts for the filters they can
+//! answer, with the partial days at the ends of the range counted row by row; any other
+//! filter row by row, in one statement or, with a time budget, in slices of the start-time
+//! range (newest first) until the budget runs out.
+
+use crate::error::{db, pool_error};
+use crate::listing::{count_sql, sum_days_sql};
+use deadpool_postgres::{Object, Pool};
+use interlog_store::counting::{self, DAY_MS};
+use interlog_store::{Filter, Result, StoreError, Tenant, TimeRange, Total};
+use std::time::{Duration, Instant};
+use tokio_postgres::error::SqlState;
+
+/// Engagements a slice of a row-by-row count covers, by the per-day counts.
+const SLICE: u64 = 25_000;
+
+/// How many of `tenant`'s engagements match `f`; with `within`, as many as could be counted
+/// in that time. `budget` is the read budget the pool's sessions have.
+pub(crate) async fn count(
+    pool: &Pool,
+    tenant: &Tenant,
+    f: &Filter,
+    within: Option<Duration>,
+    budget: Duration,
+) -> Result<Total> {
+    if f.matches_nothing() {
+        return Ok(Total::Exact(0));
+    }
+    let stop = within.map(|d| Instant::now() + d);
+    let mut client = pool.get().await.map_err(pool_error)?;
+    let country = tenant.country_code.as_deref();
+    if counting::by_days(f) {
+        let split = counting::split_days(f.started);
+        let by_days = match split.days {
+            Some((first, end)) => {
+                let sql = sum_days_sql(tenant.id, f, first, end);
+                let n: i64 = client
+                    .query_one(&sql.text, &sql.refs())
+                    .await
+                    .map_err(db("sum per-day counts"))?
+                    .get(0);
+                n.max(0) as u64
+            }
+            None => 0,
+        };
+        return count_ranges(
+            &mut client,
+            tenant.id,
+            country,
+            f,
+            &split.edges,
+            stop,
+            budget,
+            by_days,
+        )
+        .await;
+    }
+    match stop {
+        None => {
+            count_ranges(
+                &mut client,
+                tenant.id,
+                country,
+                f,
+                &[f.started],
+                None,
+                budget,
+                0,
+            )
+            .await
+        }
+        Some(_) => {
+            let days = day_totals(&client, tenant.id, f.started).await?;
+            let ranges = counting::slices(&days, f.started, SLICE);
+            count_ranges(&mut client, tenant.id, country, f, &ranges, stop, budget, 0).await
+        }
+    }
+}
+
+/// Adds to `counted` the matches of `f` started in each of `ranges`, in order, until `stop`.
+#[allow(clippy::too_many_arguments)]
+async fn count_ranges(
+    client: &mut Object,
+    tenant: i64,
+    country: Option<&str>,
+    f: &Filter,
+    ranges: &[TimeRange],
+    stop: Option<Instant>,
+    budget: Duration,
+    mut counted: u64,
+) -> Result<Total> {
+    let part = |r: &TimeRange| Filter {
+        started: *r,
+        ..f.clone()
+    };
+    let Some(stop) = stop else {
+        for r in ranges {
+            let sql = count_sql(tenant, country, &part(r));
+            let n: i64 = client
+                .query_one(&sql.text, &sql.refs())
+                .await
+                .map_err(read_error("count", budget))?
+                .get(0);
+            counted += n.max(0) as u64;
+        }
+        return Ok(Total::Exact(counted));
+    };
+    if ranges.is_empty() {
+        return Ok(Total::Exact(counted));
+    }
+    let tx = client
+        .build_transaction()
+        .read_only(true)
+        .start()
+        .await
+        .map_err(db("begin count"))?;
+    for r in ranges {
+        let left = stop.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Ok(Total::AtLeast(counted));
+        }
+        // An integer in the text: SET takes no parameters.
+        tx.batch_execute(&format!(
+            "SET LOCAL statement_timeout = {}",
+            left.min(budget).as_millis().max(1)
+        ))
+        .await
+        .map_err(db("limit a count"))?;
+        let sql = count_sql(tenant, country, &part(r));
+        match tx.query_one(&sql.text, &sql.refs()).await {
+            Ok(row) => counted += row.get::<_, i64>(0).max(0) as u64,
+            // The count's own budget ran out (not the read's): what was counted stands.
+            Err(e) if canceled(&e) && Instant::now() >= stop => {
+                return Ok(Total::AtLeast(counted));
+            }
+            Err(e) => return Err(read_error("count", budget)(e)),
+        }
+    }
+    tx.commit().await.map_err(db("end count"))?;
+    Ok(Total::Exact(counted))
+}
+
+/// Engagements started on each day `r` touches (day start, engagements), oldest first.
+async fn day_totals(client: &Object, tenant: i64, r: TimeRange) -> Result<Vec<(i64, u64)>> {
+    let first = r
+        .from
+        .map_or(i64::MIN, |t| counting::day_of(t.as_millisecond()));
+    let end = r.to.map_or(i64::MAX, |t| {
+        counting::day_of(t.as_millisecond() - 1).saturating_add(DAY_MS)
+    });
+    let rows = client
+        .query(
+            "SELECT day, sum(n)::int8 FROM engagement_counts
+             WHERE tenant_id = $1 AND day >= $2 AND day < $3 GROUP BY day ORDER BY day",
+            &[&tenant, &first, &end],
+        )
+        .await
+        .map_err(db("per-day totals"))?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.get::<_, i64>(0), r.get::<_, i64>(1).max(0) as u64))
+        .collect())
+}
+
+/// Whether a statement was canceled (by its timeout).
+pub(crate) fn canceled(e: &tokio_postgres::Error) -> bool {
+    e.code() == Some(&SqlState::QUERY_CANCELED)
+}
+
+/// Maps the error of a read whose sessions have `budget` as their statement timeout: a
+/// statement it canceled is [`StoreError::TimedOut`].
+pub(crate) fn read_error(
+    context: &'static str,
+    budget: Duration,
+) -> impl FnOnce(tokio_postgres::Error) -> StoreError {
+    move |e| {
+        if canceled(&e) {
+            StoreError::TimedOut(budget)
+        } else {
+            db(context)(e)
+        }
+    }
+}

@@ -1,0 +1,388 @@
+//! Every request's cost is bounded ("Limits that protect the server" in the README): heavy
+//! work takes turns per tenant (429 with Retry-After past the queue) and never delays
+//! another tenant's cheap requests; a read that runs past the statement budget ends with a
+//! 503 naming the cause; an exact total that takes too long says honestly that it is a
+//! lower bound; a page of large engagements stops at the response cap.
+//!
+//! The slow query of these tests: a filter of 100 agents, none of whom handled the
+//! thousands of engagements it must look at. On SQLite it is slow by volume: the store
+//! checks every engagement against every agent. On PostgreSQL, for which a few thousand
+//! rows are nothing, the test makes it slow by holding a lock on the search terms it must
+//! read (cheap reads without such a filter do not touch them).
+
+use interlog_model::Engagement;
+use interlog_testkit::*;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+/// Engagements of the slow query's tenant.
+const CROWD: usize = 8_000;
+
+fn handled_by(id: &str, started: &str, agent: &str) -> Engagement {
+    serde_json::from_value(json!({
+        "id": id,
+        "started_at": started,
+        "channels": [{"type": "voice"}],
+        "participants": [{"role": "agent", "id": agent}],
+    }))
+    .unwrap()
+}
+
+/// Fills `tenant` with [`CROWD`] engagements of one agent in March 2026, and after them one
+/// engagement each of 100 others (so that the store knows their names, and a newest-first
+/// page of theirs is found at once).
+async fn crowd(app: &TestApp, tenant: &interlog_store::Tenant) {
+    let mut batch = Vec::new();
+    for i in 0..CROWD {
+        let minute = i % 1440;
+        let mut e = handled_by(
+            &format!("c{i}"),
+            &format!(
+                "2026-03-{:02}T{:02}:{:02}:00Z",
+                1 + i % 28,
+                minute / 60,
+                minute % 60
+            ),
+            "busy-agent",
+        );
+        e.normalize();
+        batch.push(e);
+        if batch.len() == 2_000 {
+            app.store
+                .upsert_many(tenant, std::mem::take(&mut batch))
+                .await
+                .unwrap();
+        }
+    }
+    for i in 0..100 {
+        let mut e = handled_by(
+            &format!("r{i}"),
+            &format!("2026-04-01T00:{i:02}:00Z", i = i % 60),
+            &format!("rare-{i}"),
+        );
+        e.normalize();
+        batch.push(e);
+    }
+    app.store.upsert_many(tenant, batch).await.unwrap();
+}
+
+/// The slow filter: the 100 rare agents, as query parameters.
+fn slow_filter() -> String {
+    (0..100)
+        .map(|i| format!("agent=rare-{i}"))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The slow filter over the crowd only: it matches nothing, after looking at everything.
+fn slow_and_empty() -> String {
+    format!("{}&started_to=2026-04-01T00:00:00Z", slow_filter())
+}
+
+/// On PostgreSQL, a session holding an exclusive lock on the search terms until dropped:
+/// every statement that reads them waits (until its statement budget, or the lock goes).
+struct TermsLocked {
+    _client: tokio_postgres::Client,
+    driver: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TermsLocked {
+    fn drop(&mut self) {
+        // Closing the session rolls its transaction back and frees the lock.
+        self.driver.abort();
+    }
+}
+
+/// Makes the slow query slow on PostgreSQL (see the module docs); nothing on SQLite.
+async fn lock_terms(app: &TestApp) -> Option<TermsLocked> {
+    let interlog_app::StoreUrl::Postgres(url) = &app.config.store else {
+        return None;
+    };
+    let opts = interlog_store_postgres::PgOptions::parse(url).unwrap();
+    let (client, connection) = opts.pg.connect(tokio_postgres::NoTls).await.unwrap();
+    let driver = tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    client
+        .batch_execute("BEGIN; LOCK TABLE terms IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    Some(TermsLocked {
+        _client: client,
+        driver,
+    })
+}
+
+fn retry_after(r: &reqwest::Response) -> u64 {
+    r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+async fn get(app: &TestApp, path: &str, token: &str) -> reqwest::Response {
+    app.http
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_past_the_statement_budget_ends_with_503_naming_the_cause() {
+    let app = spawn_app_with(TestConfig::toml(
+        "statement_budget_ms = 150\ncount_budget_ms = 20",
+    ))
+    .await;
+    crowd(&app, &app.tenant).await;
+    let list = "/api/v1/tenants/acme/engagements";
+
+    // A newest-first page of the slow filter is found at once; its total is not.
+    let (status, page) = app
+        .get_json(&format!("{list}?limit=1&count=exact&{}", slow_filter()))
+        .await;
+    if status == 200 {
+        match (page.get("total"), page.get("total_at_least")) {
+            // PostgreSQL joins the 100 agents' few engagements at once.
+            (Some(total), None) => {
+                assert_eq!(backend(), Backend::Postgres, "{page}");
+                assert_eq!(total, 100, "{page}");
+            }
+            (None, Some(n)) => assert!(n.as_u64().unwrap() <= 100, "{page}"),
+            _ => panic!("a total or a lower bound, not both: {page}"),
+        }
+    } else {
+        // On a machine slow enough, the page itself runs past the budget.
+        assert_eq!(status, 503, "{page}");
+    }
+
+    let locked = lock_terms(&app).await;
+    let started = Instant::now();
+    let r = get(
+        &app,
+        &format!("{list}?limit=10&{}", slow_and_empty()),
+        &app.reader,
+    )
+    .await;
+    let took = started.elapsed();
+    assert!(retry_after(&r) >= 1);
+    let p = assert_problem(r, 503, "unavailable").await;
+    let detail = p["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("150 ms") && detail.contains("narrow"),
+        "the detail names the cause: {detail}"
+    );
+    assert!(
+        took < Duration::from_secs(3),
+        "stopped near its budget, not after the whole scan: {took:?}"
+    );
+
+    // A total of what the per-day counts hold is exact whatever the count budget.
+    let (status, page) = app
+        .get_json(&format!(
+            "{list}?limit=1&count=exact&channel_type=voice&started_from=2026-03-02T12:00:00Z"
+        ))
+        .await;
+    assert_eq!(status, 200, "{page}");
+    let expected = (0..CROWD)
+        .filter(|i| {
+            let (day, minute) = (1 + i % 28, i % 1440);
+            day > 2 || (day == 2 && minute >= 12 * 60)
+        })
+        .count()
+        // and the rare agents' engagements of April.
+        + 100;
+    assert_eq!(page["total"], expected, "{page}");
+
+    // Cheap reads go on as before.
+    let (status, _) = app.get_json(&format!("{list}/c1")).await;
+    assert_eq!(status, 200);
+    drop(locked);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn heavy_work_queues_per_tenant_and_never_delays_another_tenant_s_cheap_reads() {
+    let app = spawn_app_with(TestConfig::toml(
+        "heavy_slots = 2\nheavy_queue = 1\nstatement_budget_ms = 60000",
+    ))
+    .await;
+    crowd(&app, &app.tenant).await;
+    let (b, b_token) = app.other_tenant("beta").await;
+    app.store
+        .upsert_many(
+            &b,
+            (0..20)
+                .map(|i| {
+                    let mut e = engagement(&format!("b{i}"), "2026-03-01T10:00:00Z");
+                    e.normalize();
+                    e
+                })
+                .collect(),
+        )
+        .await
+        .unwrap();
+
+    // Tenant A asks for four slow pages of more than 100 at once: one runs (A's share of
+    // the two turns), one waits (A's queue holds one), two are refused at once.
+    let slow = format!(
+        "/api/v1/tenants/acme/engagements?limit=101&{}",
+        slow_and_empty()
+    );
+    let locked = lock_terms(&app).await;
+    let a = (0..4)
+        .map(|_| {
+            let (http, url, token) = (app.http.clone(), app.url(&slow), app.reader.clone());
+            tokio::spawn(async move {
+                let r = http.get(url).bearer_auth(token).send().await.unwrap();
+                let status = r.status().as_u16();
+                let retry = r.headers().get("retry-after").cloned();
+                let body: Value = r.json().await.unwrap();
+                (status, retry, body, Instant::now())
+            })
+        })
+        .collect::<Vec<_>>();
+    let heavy = app.state().heavy.clone();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while heavy.running() == 0 {
+        assert!(Instant::now() < deadline, "A's heavy work never started");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+
+    // Meanwhile tenant B's cheap reads are served, none of them waiting for A's work, and
+    // B's own heavy request has the turn A cannot take.
+    let b_list = "/api/v1/tenants/beta/engagements?limit=10";
+    let mut slowest = Duration::ZERO;
+    for _ in 0..10 {
+        let t = Instant::now();
+        let r = get(&app, b_list, &b_token).await;
+        assert_eq!(r.status(), 200);
+        slowest = slowest.max(t.elapsed());
+    }
+    let r = get(
+        &app,
+        "/api/v1/tenants/beta/engagements?limit=5&count=exact",
+        &b_token,
+    )
+    .await;
+    assert_eq!(r.status(), 200, "B's heavy request had a turn of its own");
+    let b_done = Instant::now();
+    assert!(
+        heavy.running() >= 1,
+        "A's slow work was still running when B was served, so B did not wait for it"
+    );
+    drop(locked);
+
+    let mut results = Vec::new();
+    for t in a {
+        results.push(t.await.unwrap());
+    }
+    let refused: Vec<_> = results.iter().filter(|r| r.0 == 429).collect();
+    let served: Vec<_> = results.iter().filter(|r| r.0 == 200).collect();
+    assert_eq!(refused.len(), 2, "{results:?}");
+    assert_eq!(served.len(), 2, "{results:?}");
+    for (_, retry, body, _) in &refused {
+        let secs: u64 = retry
+            .as_ref()
+            .expect("Retry-After")
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(secs >= 1);
+        assert_eq!(body["code"], "too_many_requests", "{body}");
+    }
+    for (_, _, _, finished) in &served {
+        assert!(
+            *finished > b_done,
+            "B was served before A's heavy work ended"
+        );
+    }
+    assert!(
+        slowest < Duration::from_secs(2),
+        "B's cheap list took {slowest:?} while A's heavy work ran"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_of_large_engagements_stops_at_the_response_cap() {
+    let cap = 64 * 1024;
+    let app = spawn_app_with(TestConfig::toml(format!("max_page_bytes = {cap}"))).await;
+    let note = "x".repeat(10_000);
+    app.seed(
+        (0..30)
+            .map(|i| {
+                serde_json::from_value(json!({
+                    "id": format!("big{i:02}"),
+                    "started_at": format!("2026-03-01T10:{i:02}:00Z"),
+                    "notes": [{"text": note}],
+                }))
+                .unwrap()
+            })
+            .collect(),
+    )
+    .await;
+
+    let list = "/api/v1/tenants/acme/engagements";
+    for limit in [10, 1000] {
+        let mut seen = Vec::new();
+        let mut next = format!("{list}?limit={limit}");
+        loop {
+            let r = app.get(&next).await;
+            assert_eq!(r.status(), 200);
+            let body = r.text().await.unwrap();
+            let page: Value = serde_json::from_str(&body).unwrap();
+            let n = page["engagements"].as_array().unwrap().len();
+            assert!(n >= 1, "a page holds at least one engagement");
+            assert!(
+                body.len() <= cap + 1024,
+                "a page of {n} is {} bytes (cap {cap})",
+                body.len()
+            );
+            seen.extend(ids(&page));
+            match page["next_cursor"].as_str() {
+                Some(c) => next = format!("{list}?limit={limit}&cursor={}", urlencode(c)),
+                None => break,
+            }
+        }
+        let expected: Vec<String> = (0..30).rev().map(|i| format!("big{i:02}")).collect();
+        assert_eq!(
+            seen, expected,
+            "every engagement once, in order (limit {limit})"
+        );
+    }
+
+    // The change feed is cut the same way, and resumes where it stopped.
+    let mut after = 0;
+    let mut seen = 0;
+    loop {
+        let r = app
+            .get(&format!(
+                "/api/v1/tenants/acme/changes?after={after}&limit=1000"
+            ))
+            .await;
+        assert_eq!(r.status(), 200);
+        let body = r.text().await.unwrap();
+        assert!(body.len() <= cap + 4096, "{} bytes", body.len());
+        let page: Value = serde_json::from_str(&body).unwrap();
+        let n = page["changes"].as_array().unwrap().len();
+        if n == 0 {
+            break;
+        }
+        seen += n;
+        after = page["next_after"].as_i64().unwrap();
+    }
+    assert_eq!(seen, 30);
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
