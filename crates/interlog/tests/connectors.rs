@@ -74,15 +74,20 @@ async fn zoom_ids(http: &reqwest::Client, base: &str, client: &Value) -> BTreeSe
                 from.strftime("%Y-%m-%dT%H:%M:%SZ"),
                 (to - jiff::SignedDuration::from_secs(1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
             );
-            let page: Value = http
-                .get(url)
-                .bearer_auth(&bearer)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let page: Value = loop {
+                let r = http.get(&url).bearer_auth(&bearer).send().await.unwrap();
+                if r.status() != 429 {
+                    break r.json().await.unwrap();
+                }
+                // The account's rate limit and the server's heavy turns are shared with
+                // the connector still reading: wait as Zoom says, as its clients do.
+                let secs = r
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok()?.parse().ok())
+                    .unwrap_or(1);
+                tokio::time::sleep(Duration::from_secs(secs)).await;
+            };
             for e in page["engagements"]
                 .as_array()
                 .unwrap_or_else(|| panic!("{page}"))
