@@ -12,8 +12,8 @@ use crate::rows::{body_bytes, decode};
 use interlog_model::{Direction, Outcome, State};
 use interlog_store::terms::{filter_terms, KindSet, TermKind};
 use interlog_store::{
-    Filter, Page, Position, Query, Result, SortDir, SortKey, Start, StoredEngagement, TimeRange,
-    NO_END,
+    Expr, Filter, Page, Position, Query, Result, SortDir, SortKey, Start, StoredEngagement,
+    TimeRange, NO_END,
 };
 use rusqlite::types::Value;
 use rusqlite::Connection;
@@ -73,6 +73,68 @@ fn resolve(
     Ok(Some(out))
 }
 
+/// A filter expression whose leaves' terms are resolved; a leaf with `None` matches
+/// nothing.
+enum Resolved<'a> {
+    Leaf(&'a Filter, Option<Groups>),
+    And(Vec<Resolved<'a>>),
+    Or(Vec<Resolved<'a>>),
+    Not(Box<Resolved<'a>>),
+}
+
+fn resolve_expr<'a>(
+    conn: &Connection,
+    tenant: i64,
+    x: &'a Expr,
+    country: Option<&str>,
+) -> Result<Resolved<'a>> {
+    let all = |xs: &'a [Expr]| -> Result<Vec<Resolved<'a>>> {
+        xs.iter()
+            .map(|x| resolve_expr(conn, tenant, x, country))
+            .collect()
+    };
+    Ok(match x {
+        Expr::Match(f) if f.matches_nothing() => Resolved::Leaf(f, None),
+        Expr::Match(f) => Resolved::Leaf(f, resolve(conn, tenant, f, country)?),
+        Expr::And(xs) => Resolved::And(all(xs)?),
+        Expr::Or(xs) => Resolved::Or(all(xs)?),
+        Expr::Not(x) => Resolved::Not(Box::new(resolve_expr(conn, tenant, x, country)?)),
+    })
+}
+
+/// Appends the expression as a condition that is never NULL: each leaf is true exactly
+/// when its filter would list the row, so `NOT` holds for rows lacking the field.
+fn expr_sql(sql: &mut Sql, x: &Resolved<'_>) {
+    let join = |sql: &mut Sql, xs: &[Resolved<'_>], op: &str, empty: &str| {
+        if xs.is_empty() {
+            sql.text.push_str(empty);
+            return;
+        }
+        sql.text.push('(');
+        for (i, x) in xs.iter().enumerate() {
+            if i > 0 {
+                sql.text.push_str(op);
+            }
+            expr_sql(sql, x);
+        }
+        sql.text.push(')');
+    };
+    match x {
+        Resolved::Leaf(_, None) => sql.text.push('0'),
+        Resolved::Leaf(f, Some(groups)) => {
+            sql.text.push_str("COALESCE((1");
+            row_conditions(sql, f, groups, "e.started");
+            sql.text.push_str("), 0)");
+        }
+        Resolved::And(xs) => join(sql, xs, " AND ", "1"),
+        Resolved::Or(xs) => join(sql, xs, " OR ", "0"),
+        Resolved::Not(x) => {
+            sql.text.push_str("NOT ");
+            expr_sql(sql, x);
+        }
+    }
+}
+
 /// Most values of one term walked together: a customer's linked identifiers, a few agents.
 const MAX_TERM_WALK: usize = 32;
 
@@ -111,6 +173,7 @@ fn conditions(
     groups: &Groups,
     plan: &mut Plan,
     sort: SortKey,
+    expr: Option<&Resolved<'_>>,
 ) {
     *plan = match groups.first() {
         Some((kind, values))
@@ -137,6 +200,17 @@ fn conditions(
             "e.started"
         }
     };
+    let skip = usize::from(matches!(plan, Plan::Term(..)));
+    row_conditions(sql, f, &groups[skip..], started_col);
+    if let Some(x) = expr {
+        sql.text.push_str(" AND ");
+        expr_sql(sql, x);
+    }
+}
+
+/// Appends ` AND …` for each part of `f` on the engagement row `e` (its start read from
+/// `started_col`), with `groups` the term groups not already walked.
+fn row_conditions(sql: &mut Sql, f: &Filter, groups: &[(TermKind, Vec<i64>)], started_col: &str) {
     range(sql, started_col, &f.started);
     if !f.ended.is_open() {
         range(sql, "e.ended", &f.ended);
@@ -179,8 +253,7 @@ fn conditions(
         let p = sql.param(i64::try_from(max).unwrap_or(i64::MAX));
         let _ = write!(sql.text, " AND e.duration <= {p} AND e.duration >= 0");
     }
-    let skip = usize::from(matches!(plan, Plan::Term(..)));
-    for (kind, values) in groups.iter().skip(skip) {
+    for (kind, values) in groups {
         let l = sql.list(values);
         let k = sql.param(kind.bit().0);
         let _ = write!(
@@ -199,7 +272,7 @@ fn from_clause(plan: &Plan) -> &'static str {
 }
 
 /// The statement that lists a page of `q`.
-fn list_sql(tenant: i64, groups: &Groups, q: &Query) -> Sql {
+fn list_sql(tenant: i64, groups: &Groups, expr: Option<&Resolved<'_>>, q: &Query) -> Sql {
     let mut plan = Plan::Scan;
     let mut where_sql = Sql::default();
     conditions(
@@ -209,6 +282,7 @@ fn list_sql(tenant: i64, groups: &Groups, q: &Query) -> Sql {
         groups,
         &mut plan,
         q.sort.key,
+        expr,
     );
 
     // A term's entries are in (start, row) order: SQLite orders ties by id itself, a few
@@ -271,7 +345,13 @@ pub(crate) fn list(
     let Some(groups) = resolve(conn, tenant, &q.filter, country)? else {
         return Ok(Page::empty(q));
     };
-    let sql = list_sql(tenant, &groups, q);
+    let expr = q
+        .filter
+        .expr
+        .as_ref()
+        .map(|x| resolve_expr(conn, tenant, x, country))
+        .transpose()?;
+    let sql = list_sql(tenant, &groups, expr.as_ref(), q);
 
     let mut stmt = conn.prepare_cached(&sql.text).map_err(db("prepare list"))?;
     let mut rows = stmt
@@ -320,6 +400,11 @@ pub(crate) fn count(
     let Some(groups) = resolve(conn, tenant, f, country)? else {
         return Ok(0);
     };
+    let expr = f
+        .expr
+        .as_ref()
+        .map(|x| resolve_expr(conn, tenant, x, country))
+        .transpose()?;
     let mut plan = Plan::Scan;
     let mut where_sql = Sql::default();
     // Any plan works for a count; walking one term is cheapest when there is one.
@@ -330,6 +415,7 @@ pub(crate) fn count(
         &groups,
         &mut plan,
         SortKey::StartedAt,
+        expr.as_ref(),
     );
     let counted = if plan.merges() {
         "count(DISTINCT t.seq)"
@@ -358,7 +444,7 @@ mod plans {
             .into_iter()
             .map(|(kind, values)| (kind, (1..=values.len() as i64).collect()))
             .collect();
-        let sql = list_sql(1, &groups, q);
+        let sql = list_sql(1, &groups, None, q);
         crate::schema::query_plan(&sql.text, Some(&sql.params))
     }
 
