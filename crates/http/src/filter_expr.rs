@@ -271,7 +271,7 @@ impl Parser {
             return Err(self.error_here("expected a field name such as queue_id"));
         }
         let op_at = self.at;
-        let op = match (self.peek(), self.chars.get(self.at + 1).copied()) {
+        let (op, width) = match (self.peek(), self.chars.get(self.at + 1).copied()) {
             (Some(':' | '='), _) => (Op::Eq, 1),
             (Some('>'), Some('=')) => (Op::Ge, 2),
             (Some('>'), _) => (Op::Gt, 1),
@@ -283,10 +283,10 @@ impl Parser {
                 )))
             }
         };
-        self.at += op.1;
+        self.at += width;
         let value_at = self.at;
         let value = self.value()?;
-        let leaf = leaf(&field, op.0, &value).map_err(|(blame, message)| {
+        let leaf = leaf(&field, op, &value).map_err(|(blame, message)| {
             let at = match blame {
                 Blame::Field => start,
                 Blame::Operator => op_at,
