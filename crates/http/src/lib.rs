@@ -16,6 +16,7 @@ pub mod config;
 pub mod connector;
 pub mod cursor;
 pub mod error;
+pub mod filter_expr;
 pub mod formats;
 pub mod heavy;
 pub mod listing;

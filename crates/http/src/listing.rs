@@ -4,6 +4,7 @@
 
 use crate::cursor;
 use crate::error::{ApiError, ApiResult};
+use crate::filter_expr;
 use crate::params::{Params, MAX_VALUES};
 use crate::state::ApiState;
 use interlog_model::time::parse_instant;
@@ -34,6 +35,7 @@ pub const FILTER_PARAMETERS: &[&str] = &[
     "disposition",
     "min_duration_ms",
     "max_duration_ms",
+    "filter",
 ];
 
 /// The parameters of paging and order.
@@ -95,6 +97,14 @@ fn strings(p: &Params, name: &str) -> ApiResult<Vec<String>> {
     Ok(values)
 }
 
+/// The `filter=` expression, if one is given (see [`crate::filter_expr`]).
+fn expression(p: &Params) -> ApiResult<Option<interlog_store::Expr>> {
+    let Some(text) = p.one("filter")? else {
+        return Ok(None);
+    };
+    filter_expr::parse(text).map_err(|e| ApiError::parameter("filter", e.to_string()))
+}
+
 /// Reads the native listing parameters into a filter.
 pub fn filter(p: &Params) -> ApiResult<Filter> {
     let mut data = Vec::new();
@@ -128,6 +138,7 @@ pub fn filter(p: &Params) -> ApiResult<Filter> {
         min_duration_ms: p.number("min_duration_ms", 0, i64::MAX as u64)?,
         max_duration_ms: p.number("max_duration_ms", 0, i64::MAX as u64)?,
         data,
+        expr: expression(p)?,
     };
     if let (Some(a), Some(b)) = (f.min_duration_ms, f.max_duration_ms) {
         if b < a {

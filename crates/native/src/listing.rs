@@ -36,6 +36,7 @@ use interlog_store::Total;
         ("disposition" = Option<String>, Query, description = "Disposition id or name"),
         ("min_duration_ms" = Option<u64>, Query, description = "Inclusive"),
         ("max_duration_ms" = Option<u64>, Query, description = "Inclusive"),
+        ("filter" = Option<String>, Query, description = "A boolean expression over the filter fields, ANDed with the other parameters: `field:value` terms (started_at, ended_at, updated_at, duration_ms, state, outcome, direction, channel_type, channel_source, queue_id, team, agent, participant_email, customer, disposition, data.KEY) joined by AND (or a space), OR, NOT and parentheses; values may be \"quoted\"; times and duration_ms also compare with >, >=, <, <=. E.g. `(queue_id:Q1 OR agent:ana@x.com) AND NOT outcome:unsuccessful AND started_at>=2026-11-01T00:00:00Z`. At most 4096 characters, 100 terms, 12 nested parentheses or NOTs; an error names the position."),
         ("sort" = Option<String>, Query, description = "started_at, ended_at, duration or updated_at; prefix - for descending. Default -started_at"),
         ("limit" = Option<u32>, Query, description = "1–1000, default 50"),
         ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),

@@ -13,7 +13,8 @@ use interlog_model::{Direction, Outcome, State};
 use interlog_store::codes::{channel_mask, code};
 use interlog_store::terms::{filter_terms, TermKind};
 use interlog_store::{
-    Filter, Page, Position, Query, SortDir, SortKey, Start, StoredEngagement, TimeRange, NO_END,
+    Expr, Filter, Page, Position, Query, SortDir, SortKey, Start, StoredEngagement, TimeRange,
+    NO_END,
 };
 use std::fmt::Write;
 use tokio_postgres::types::ToSql;
@@ -116,6 +117,56 @@ fn conditions(
             "e.started"
         }
     };
+    let skip = usize::from(matches!(plan, Plan::Term(..)));
+    row_conditions(sql, f, &groups[skip..], started_col);
+    if let Some(x) = &f.expr {
+        sql.text.push_str(" AND ");
+        expr_sql(sql, x, country);
+    }
+    plan
+}
+
+/// Appends the expression as a condition that is never NULL: each leaf is true exactly
+/// when its filter would list the row, so `NOT` holds for rows lacking the field.
+fn expr_sql(sql: &mut Sql, x: &Expr, country: Option<&str>) {
+    let join = |sql: &mut Sql, xs: &[Expr], op: &str, empty: &str| {
+        if xs.is_empty() {
+            sql.text.push_str(empty);
+            return;
+        }
+        sql.text.push('(');
+        for (i, x) in xs.iter().enumerate() {
+            if i > 0 {
+                sql.text.push_str(op);
+            }
+            expr_sql(sql, x, country);
+        }
+        sql.text.push(')');
+    };
+    match x {
+        Expr::Match(f) if f.matches_nothing() => sql.text.push_str("false"),
+        Expr::Match(f) => {
+            sql.text.push_str("COALESCE((true");
+            row_conditions(sql, f, &filter_terms(f, country), "e.started");
+            sql.text.push_str("), false)");
+        }
+        Expr::And(xs) => join(sql, xs, " AND ", "true"),
+        Expr::Or(xs) => join(sql, xs, " OR ", "false"),
+        Expr::Not(x) => {
+            sql.text.push_str("NOT ");
+            expr_sql(sql, x, country);
+        }
+    }
+}
+
+/// Appends ` AND …` for each part of `f` on the engagement row `e` (its start read from
+/// `started_col`), with `groups` the term groups not already walked.
+fn row_conditions(
+    sql: &mut Sql,
+    f: &Filter,
+    groups: &[(TermKind, Vec<String>)],
+    started_col: &str,
+) {
     range(sql, started_col, &f.started);
     if !f.ended.is_open() {
         range(sql, "e.ended", &f.ended);
@@ -170,8 +221,7 @@ fn conditions(
         let p = sql.param(i64::try_from(max).unwrap_or(i64::MAX));
         let _ = write!(sql.text, " AND e.duration <= {p} AND e.duration >= 0");
     }
-    let skip = usize::from(matches!(plan, Plan::Term(..)));
-    for (n, (kind, values)) in groups.iter().skip(skip).enumerate() {
+    for (n, (kind, values)) in groups.iter().enumerate() {
         let k = sql.param(small(kind.code()));
         let l = sql.param(values.clone());
         let fence = if n < JOINED_TERMS { "" } else { " OFFSET 0" };
@@ -181,7 +231,6 @@ fn conditions(
              AND x.value = ANY({l}) AND x.started = e.started AND x.id = e.id{fence})"
         );
     }
-    plan
 }
 
 fn from_clause(plan: &Plan) -> &'static str {

@@ -16,8 +16,8 @@ use interlog_model::{Direction, Outcome, State};
 use interlog_store::counting::{self, DAY_MS};
 use interlog_store::terms::{filter_terms, KindSet, TermKind};
 use interlog_store::{
-    Filter, Page, Position, Query, Result, SortDir, SortKey, Start, StoreError, StoredEngagement,
-    TimeRange, Total, NO_END,
+    Expr, Filter, Page, Position, Query, Result, SortDir, SortKey, Start, StoreError,
+    StoredEngagement, TimeRange, Total, NO_END,
 };
 use rusqlite::types::Value;
 use rusqlite::Connection;
@@ -78,6 +78,68 @@ fn resolve(
     Ok(Some(out))
 }
 
+/// A filter expression whose leaves' terms are resolved; a leaf with `None` matches
+/// nothing.
+enum Resolved<'a> {
+    Leaf(&'a Filter, Option<Groups>),
+    And(Vec<Resolved<'a>>),
+    Or(Vec<Resolved<'a>>),
+    Not(Box<Resolved<'a>>),
+}
+
+fn resolve_expr<'a>(
+    conn: &Connection,
+    tenant: i64,
+    x: &'a Expr,
+    country: Option<&str>,
+) -> Result<Resolved<'a>> {
+    let all = |xs: &'a [Expr]| -> Result<Vec<Resolved<'a>>> {
+        xs.iter()
+            .map(|x| resolve_expr(conn, tenant, x, country))
+            .collect()
+    };
+    Ok(match x {
+        Expr::Match(f) if f.matches_nothing() => Resolved::Leaf(f, None),
+        Expr::Match(f) => Resolved::Leaf(f, resolve(conn, tenant, f, country)?),
+        Expr::And(xs) => Resolved::And(all(xs)?),
+        Expr::Or(xs) => Resolved::Or(all(xs)?),
+        Expr::Not(x) => Resolved::Not(Box::new(resolve_expr(conn, tenant, x, country)?)),
+    })
+}
+
+/// Appends the expression as a condition that is never NULL: each leaf is true exactly
+/// when its filter would list the row, so `NOT` holds for rows lacking the field.
+fn expr_sql(sql: &mut Sql, x: &Resolved<'_>) {
+    let join = |sql: &mut Sql, xs: &[Resolved<'_>], op: &str, empty: &str| {
+        if xs.is_empty() {
+            sql.text.push_str(empty);
+            return;
+        }
+        sql.text.push('(');
+        for (i, x) in xs.iter().enumerate() {
+            if i > 0 {
+                sql.text.push_str(op);
+            }
+            expr_sql(sql, x);
+        }
+        sql.text.push(')');
+    };
+    match x {
+        Resolved::Leaf(_, None) => sql.text.push('0'),
+        Resolved::Leaf(f, Some(groups)) => {
+            sql.text.push_str("COALESCE((1");
+            row_conditions(sql, f, groups, "e.started");
+            sql.text.push_str("), 0)");
+        }
+        Resolved::And(xs) => join(sql, xs, " AND ", "1"),
+        Resolved::Or(xs) => join(sql, xs, " OR ", "0"),
+        Resolved::Not(x) => {
+            sql.text.push_str("NOT ");
+            expr_sql(sql, x);
+        }
+    }
+}
+
 /// Most values of one term walked together: a customer's linked identifiers, a few agents.
 const MAX_TERM_WALK: usize = 32;
 
@@ -116,6 +178,7 @@ fn conditions(
     groups: &Groups,
     plan: &mut Plan,
     sort: SortKey,
+    expr: Option<&Resolved<'_>>,
 ) {
     *plan = match groups.first() {
         Some((kind, values))
@@ -142,6 +205,17 @@ fn conditions(
             "e.started"
         }
     };
+    let skip = usize::from(matches!(plan, Plan::Term(..)));
+    row_conditions(sql, f, &groups[skip..], started_col);
+    if let Some(x) = expr {
+        sql.text.push_str(" AND ");
+        expr_sql(sql, x);
+    }
+}
+
+/// Appends ` AND …` for each part of `f` on the engagement row `e` (its start read from
+/// `started_col`), with `groups` the term groups not already walked.
+fn row_conditions(sql: &mut Sql, f: &Filter, groups: &[(TermKind, Vec<i64>)], started_col: &str) {
     range(sql, started_col, &f.started);
     if !f.ended.is_open() {
         range(sql, "e.ended", &f.ended);
@@ -184,8 +258,7 @@ fn conditions(
         let p = sql.param(i64::try_from(max).unwrap_or(i64::MAX));
         let _ = write!(sql.text, " AND e.duration <= {p} AND e.duration >= 0");
     }
-    let skip = usize::from(matches!(plan, Plan::Term(..)));
-    for (kind, values) in groups.iter().skip(skip) {
+    for (kind, values) in groups {
         let l = sql.list(values);
         let k = sql.param(kind.bit().0);
         let _ = write!(
@@ -204,7 +277,7 @@ fn from_clause(plan: &Plan) -> &'static str {
 }
 
 /// The statement that lists a page of `q`.
-fn list_sql(tenant: i64, groups: &Groups, q: &Query) -> Sql {
+fn list_sql(tenant: i64, groups: &Groups, expr: Option<&Resolved<'_>>, q: &Query) -> Sql {
     let mut plan = Plan::Scan;
     let mut where_sql = Sql::default();
     conditions(
@@ -214,6 +287,7 @@ fn list_sql(tenant: i64, groups: &Groups, q: &Query) -> Sql {
         groups,
         &mut plan,
         q.sort.key,
+        expr,
     );
 
     // A term's entries are in (start, row) order: SQLite orders ties by id itself, a few
@@ -280,7 +354,13 @@ pub(crate) fn list(
     let Some(groups) = resolve(conn, tenant, &q.filter, country)? else {
         return Ok(Page::empty(q));
     };
-    let sql = list_sql(tenant, &groups, q);
+    let expr = q
+        .filter
+        .expr
+        .as_ref()
+        .map(|x| resolve_expr(conn, tenant, x, country))
+        .transpose()?;
+    let sql = list_sql(tenant, &groups, expr.as_ref(), q);
     let capped = !matches!(q.start, Start::Offset(_));
 
     let mut stmt = conn.prepare_cached(&sql.text).map_err(db("prepare list"))?;
@@ -342,6 +422,11 @@ pub(crate) fn matching_rows(
     let Some(groups) = resolve(conn, tenant, f, country)? else {
         return Ok(None);
     };
+    let expr = f
+        .expr
+        .as_ref()
+        .map(|x| resolve_expr(conn, tenant, x, country))
+        .transpose()?;
     let mut plan = Plan::Scan;
     let mut filter = Sql {
         text: String::new(),
@@ -354,6 +439,7 @@ pub(crate) fn matching_rows(
         &groups,
         &mut plan,
         SortKey::StartedAt,
+        expr.as_ref(),
     );
     sql.params = filter.params;
     Ok(Some(format!(
@@ -381,6 +467,15 @@ pub(crate) fn count(
     let Some(groups) = resolve(conn, tenant, f, country)? else {
         return Ok(Total::Exact(0));
     };
+    let expr = f
+        .expr
+        .as_ref()
+        .map(|x| resolve_expr(conn, tenant, x, country))
+        .transpose()?;
+    let rows = Counted {
+        groups: &groups,
+        expr: expr.as_ref(),
+    };
     let stop = within.map(|d| Instant::now() + d);
     if counting::by_days(f) {
         let split = counting::split_days(f.started);
@@ -388,16 +483,16 @@ pub(crate) fn count(
             Some((first, end)) => sum_days(conn, tenant, f, first, end)?,
             None => 0,
         };
-        return count_ranges(conn, tenant, f, &groups, &split.edges, stop, by_days);
+        return count_ranges(conn, tenant, f, &rows, &split.edges, stop, by_days);
     }
     match stop {
         // Exact, however long (within the read's budget): one statement.
-        None => Ok(Total::Exact(count_rows(conn, tenant, f, &groups)?)),
+        None => Ok(Total::Exact(count_rows(conn, tenant, f, &rows)?)),
         // Newest first, a slice at a time, until the budget runs out.
         Some(_) => {
             let days = day_totals(conn, tenant, f.started)?;
             let ranges = counting::slices(&days, f.started, SLICE);
-            count_ranges(conn, tenant, f, &groups, &ranges, stop, 0)
+            count_ranges(conn, tenant, f, &rows, &ranges, stop, 0)
         }
     }
 }
@@ -407,7 +502,7 @@ fn count_ranges(
     conn: &Reader,
     tenant: i64,
     f: &Filter,
-    groups: &Groups,
+    rows: &Counted<'_, '_>,
     ranges: &[TimeRange],
     stop: Option<Instant>,
     mut counted: u64,
@@ -418,8 +513,8 @@ fn count_ranges(
             ..f.clone()
         };
         let n = match stop {
-            Some(stop) => conn.until(stop, || count_rows(conn, tenant, &part, groups)),
-            None => count_rows(conn, tenant, &part, groups),
+            Some(stop) => conn.until(stop, || count_rows(conn, tenant, &part, rows)),
+            None => count_rows(conn, tenant, &part, rows),
         };
         match n {
             Ok(n) => counted += n,
@@ -505,8 +600,15 @@ fn day_totals(conn: &Connection, tenant: i64, r: TimeRange) -> Result<Vec<(i64, 
     Ok(days)
 }
 
+/// What a count checks row by row besides the plain filter: its resolved term groups and
+/// expression.
+struct Counted<'g, 'x> {
+    groups: &'g Groups,
+    expr: Option<&'g Resolved<'x>>,
+}
+
 /// How many engagements match `f`, counted row by row in one statement.
-fn count_rows(conn: &Connection, tenant: i64, f: &Filter, groups: &Groups) -> Result<u64> {
+fn count_rows(conn: &Connection, tenant: i64, f: &Filter, rows: &Counted<'_, '_>) -> Result<u64> {
     if f.matches_nothing() {
         return Ok(0);
     }
@@ -517,9 +619,10 @@ fn count_rows(conn: &Connection, tenant: i64, f: &Filter, groups: &Groups) -> Re
         &mut where_sql,
         tenant,
         f,
-        groups,
+        rows.groups,
         &mut plan,
         SortKey::StartedAt,
+        rows.expr,
     );
     let counted = if plan.merges() {
         "count(DISTINCT t.seq)"
@@ -548,7 +651,7 @@ mod plans {
             .into_iter()
             .map(|(kind, values)| (kind, (1..=values.len() as i64).collect()))
             .collect();
-        let sql = list_sql(1, &groups, q);
+        let sql = list_sql(1, &groups, None, q);
         crate::schema::query_plan(&sql.text, Some(&sql.params))
     }
 

@@ -24,18 +24,40 @@ pub const NONE_CODE: i64 = -1;
 /// Whether per-day counts can answer this filter: it names only start times, states,
 /// outcomes, directions and channel types.
 pub fn by_days(f: &Filter) -> bool {
-    f.ended.is_open()
-        && f.updated.is_open()
-        && f.channel_sources.is_empty()
-        && f.queue_ids.is_empty()
-        && f.teams.is_empty()
-        && f.agents.is_empty()
-        && f.participant_emails.is_empty()
-        && f.customer.is_empty()
-        && f.dispositions.is_empty()
-        && f.min_duration_ms.is_none()
-        && f.max_duration_ms.is_none()
-        && f.data.is_empty()
+    // Destructured whole, so that a field added to the filter must be decided on here.
+    let Filter {
+        started: _,
+        ended,
+        updated,
+        states: _,
+        outcomes: _,
+        directions: _,
+        channel_types: _,
+        channel_sources,
+        queue_ids,
+        teams,
+        agents,
+        participant_emails,
+        customer,
+        dispositions,
+        min_duration_ms,
+        max_duration_ms,
+        data,
+        expr,
+    } = f;
+    ended.is_open()
+        && updated.is_open()
+        && channel_sources.is_empty()
+        && queue_ids.is_empty()
+        && teams.is_empty()
+        && agents.is_empty()
+        && participant_emails.is_empty()
+        && customer.is_empty()
+        && dispositions.is_empty()
+        && min_duration_ms.is_none()
+        && max_duration_ms.is_none()
+        && data.is_empty()
+        && expr.is_none()
 }
 
 /// A start-time range cut for counting: the whole days inside it (`[first, end)`, as day

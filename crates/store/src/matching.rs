@@ -8,6 +8,15 @@ use interlog_model::{Engagement, Timestamp};
 
 /// Whether `e` matches `filter`, reading phone numbers with the tenant's country code.
 pub fn matches(filter: &Filter, e: &Engagement, country_code: Option<&str>) -> bool {
+    plain(filter, e, country_code)
+        && filter
+            .expr
+            .as_ref()
+            .is_none_or(|x| x.eval(&mut |leaf| plain(leaf, e, country_code)))
+}
+
+/// Whether `e` matches the parts of `filter` other than its expression.
+fn plain(filter: &Filter, e: &Engagement, country_code: Option<&str>) -> bool {
     let at = |ms: i64| Timestamp::from_millisecond(ms).ok();
     let within = |range: &TimeRange, t: Option<Timestamp>| {
         range.is_open() || t.is_some_and(|t| range.contains(t))

@@ -71,6 +71,8 @@ pub struct Filter {
     /// `data` entries that must equal the value (string values, or the JSON text of
     /// numbers and booleans).
     pub data: Vec<(String, String)>,
+    /// A boolean expression that must match as well (the native `filter=`).
+    pub expr: Option<crate::Expr>,
 }
 
 /// Most values one list of a [`Filter`] may hold, and most `data` pairs. A backend refuses
@@ -87,6 +89,9 @@ impl Filter {
 
     /// The part of the filter holding more than [`MAX_FILTER_VALUES`] values, if any.
     pub fn oversized(&self) -> Option<&'static str> {
+        if self.expr.as_ref().is_some_and(|x| x.oversized()) {
+            return Some("expression");
+        }
         let lists: [(&'static str, usize); 12] = [
             ("states", self.states.len()),
             ("outcomes", self.outcomes.len()),
@@ -110,6 +115,12 @@ impl Filter {
     /// [`crate::StoreError::Invalid`] when the filter is [`Filter::oversized`].
     pub fn check_size(&self) -> crate::Result<()> {
         match self.oversized() {
+            Some("expression") => Err(crate::StoreError::Invalid(format!(
+                "the filter's expression holds more than {} leaves, nests deeper than {}, \
+                 or has a leaf past the limits",
+                crate::MAX_EXPR_LEAVES,
+                crate::MAX_EXPR_DEPTH
+            ))),
             Some(part) => Err(crate::StoreError::Invalid(format!(
                 "the filter's {part} hold more than {MAX_FILTER_VALUES} values"
             ))),

@@ -403,6 +403,10 @@ async fn internal_targets_and_bad_definitions_are_refused() {
             json!({"url": "https://example.com/x", "events": ["engagement.deleted"], "filter": "colour=red"}),
             "filter",
         ),
+        (
+            json!({"url": "https://example.com/x", "events": ["engagement.deleted"], "filter": "filter=queue_id:Q1 OR"}),
+            "filter",
+        ),
     ] {
         let r = app
             .call(Method::POST, HOOKS, Some(&app.admin), Some(body.clone()))
@@ -500,4 +504,56 @@ async fn an_instance_that_may_not_call_internal_addresses_refuses_them_at_delive
     }
     assert!(receiver.bodies().is_empty(), "nothing reached the receiver");
     other.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_filter_expression_selects_what_is_delivered() {
+    let app = spawn_app_with(TestConfig::toml(ALLOW)).await;
+    let receiver = Receiver::default();
+    let url = receiver.start().await;
+    // The webhook's filter is a native list query string: `filter=` among the others.
+    let (status, hook) = register(
+        &app,
+        json!({"url": url, "events": ["engagement.upserted"],
+               "filter": "direction=inbound&filter=(channel_type:voice OR queue_id:Q1) AND NOT outcome:unsuccessful"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{hook}");
+    let e = |id: &str, extra: Value| {
+        let mut v = json!({"id": id, "started_at": "2024-01-02T00:00:00Z", "direction": "inbound"});
+        for (k, x) in extra.as_object().unwrap() {
+            v[k] = x.clone();
+        }
+        serde_json::from_value(v).unwrap()
+    };
+    app.seed(vec![
+        e("voice", json!({"channels": [{"type": "voice"}]})),
+        e(
+            "voice-failed",
+            json!({"channels": [{"type": "voice"}], "outcome": "unsuccessful"}),
+        ),
+        e(
+            "chat-q1",
+            json!({"channels": [{"type": "chat"}], "queues": [{"id": "Q1"}]}),
+        ),
+        e(
+            "chat-q2",
+            json!({"channels": [{"type": "chat"}], "queues": [{"id": "Q2"}]}),
+        ),
+        e(
+            "outbound-voice",
+            json!({"channels": [{"type": "voice"}], "direction": "outbound"}),
+        ),
+        e(
+            "last",
+            json!({"channels": [{"type": "voice"}], "outcome": "successful"}),
+        ),
+    ])
+    .await;
+    let got = receiver.wait_for(3).await;
+    let delivered: Vec<&str> = got
+        .iter()
+        .map(|b| b["data"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(delivered, ["voice", "chat-q1", "last"]);
 }

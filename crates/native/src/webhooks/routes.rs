@@ -24,8 +24,9 @@ pub struct NewWebhook {
     pub url: String,
     /// `engagement.upserted` and/or `engagement.deleted`.
     pub events: Vec<String>,
-    /// A native listing query string (e.g. `channel_type=voice&queue_id=q1`): only
-    /// upserts of matching engagements are sent. Deletions are always sent.
+    /// A native listing query string (e.g. `channel_type=voice&queue_id=q1`, or
+    /// `filter=channel_type:voice OR queue_id:q1` for an expression): only upserts of
+    /// matching engagements are sent. Deletions are always sent.
     #[serde(default)]
     pub filter: Option<String>,
 }

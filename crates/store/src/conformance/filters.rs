@@ -2,7 +2,7 @@
 //! ([`crate::Engagements::list`] and [`crate::Engagements::count`]).
 
 use super::support::*;
-use crate::{Filter, Query, Sort, SortDir, SortKey, Store, StoreError, Tenant};
+use crate::{Expr, Filter, Query, Sort, SortDir, SortKey, Store, StoreError, Tenant};
 use interlog_model::{ChannelType, Direction, Engagement, Outcome, Role, State, Timestamp};
 use serde_json::json;
 
@@ -509,8 +509,162 @@ pub async fn filters_combine_with_and(store: &dyn Store) {
                     ("region".into(), "emea".into()),
                     ("priority".into(), "3".into()),
                 ],
+                expr: None,
             },
             &["f01"],
+        ),
+    ];
+    expect_matches(store, &tenant, cases).await;
+}
+
+fn leaf(f: Filter) -> Expr {
+    Expr::leaf(f)
+}
+
+fn not(x: Expr) -> Expr {
+    Expr::Not(Box::new(x))
+}
+
+/// A filter of only an expression.
+fn expr(x: Expr) -> Filter {
+    Filter {
+        expr: Some(x),
+        ..Filter::default()
+    }
+}
+
+/// An expression's leaves mean what the same filter means; `AND`, `OR` and `NOT` combine
+/// them as booleans (a `NOT` also matches the engagements lacking the field), and the
+/// expression combines with the filter's other parts by AND.
+pub async fn filter_expressions_combine_with_and_or_not(store: &dyn Store) {
+    let FilterFixture { tenant, t0, .. } = filter_fixture(store).await;
+    let queue = |q: &str| {
+        leaf(Filter {
+            queue_ids: strings(&[q]),
+            ..Filter::default()
+        })
+    };
+    let agent = |a: &str| {
+        leaf(Filter {
+            agents: strings(&[a]),
+            ..Filter::default()
+        })
+    };
+    let unsuccessful = || {
+        leaf(Filter {
+            outcomes: vec![Outcome::Unsuccessful],
+            ..Filter::default()
+        })
+    };
+    let longer_than = |ms: u64| {
+        leaf(Filter {
+            min_duration_ms: Some(ms + 1),
+            ..Filter::default()
+        })
+    };
+    let all: &[&str] = &["f01", "f02", "f03", "f04", "f05", "f06", "f07"];
+    let cases: Vec<FilterCase> = vec![
+        (
+            "queue billing OR agent a-2",
+            expr(Expr::Or(vec![queue("q-billing"), agent("a-2")])),
+            &["f02", "f05", "f06"],
+        ),
+        (
+            "NOT unsuccessful keeps those without an outcome",
+            expr(not(unsuccessful())),
+            &["f01", "f03", "f04", "f06", "f07"],
+        ),
+        (
+            "(queue sales OR agent carol) AND NOT unsuccessful",
+            expr(Expr::And(vec![
+                Expr::Or(vec![queue("q-sales"), agent("carol@corp.example")]),
+                not(unsuccessful()),
+            ])),
+            &["f01", "f03"],
+        ),
+        (
+            "NOT ended from t0: those without an end",
+            expr(not(leaf(Filter {
+                ended: range(Some(t0), None),
+                ..Filter::default()
+            }))),
+            &["f03", "f07"],
+        ),
+        (
+            "NOT longer than 100000 ms: shorter ones and those without a duration",
+            expr(not(longer_than(100_000))),
+            &["f03", "f04", "f06", "f07"],
+        ),
+        (
+            "plain completed AND (outbound OR sms)",
+            Filter {
+                states: vec![State::Completed],
+                expr: Some(Expr::Or(vec![
+                    leaf(Filter {
+                        directions: vec![Direction::Outbound],
+                        ..Filter::default()
+                    }),
+                    leaf(Filter {
+                        channel_types: vec![ChannelType::Sms],
+                        ..Filter::default()
+                    }),
+                ])),
+                ..Filter::default()
+            },
+            &["f02", "f05"],
+        ),
+        (
+            "plain agent a-1 (a term walk) AND NOT team red",
+            Filter {
+                agents: strings(&["a-1"]),
+                expr: Some(not(leaf(Filter {
+                    teams: strings(&["team-red"]),
+                    ..Filter::default()
+                }))),
+                ..Filter::default()
+            },
+            &[],
+        ),
+        (
+            "customer phone OR data region apac",
+            expr(Expr::Or(vec![
+                leaf(Filter {
+                    customer: strings(&["019 718 0171"]),
+                    ..Filter::default()
+                }),
+                leaf(Filter {
+                    data: vec![("region".into(), "apac".into())],
+                    ..Filter::default()
+                }),
+            ])),
+            &["f01", "f02", "f06"],
+        ),
+        (
+            "NOT a customer never stored: everything",
+            expr(not(leaf(Filter {
+                customer: strings(&["nobody@nowhere.example"]),
+                ..Filter::default()
+            }))),
+            all,
+        ),
+        (
+            "NOT an empty range: everything",
+            expr(not(leaf(Filter {
+                started: range(Some(t0), Some(t0)),
+                ..Filter::default()
+            }))),
+            all,
+        ),
+        ("an empty OR: nothing", expr(Expr::nothing()), &[]),
+        (
+            "NOT an empty OR: everything",
+            expr(not(Expr::nothing())),
+            all,
+        ),
+        (
+            "NOT NOT queue support",
+            expr(not(not(queue("q-support")))),
+            &["f02", "f03"],
         ),
     ];
     expect_matches(store, &tenant, cases).await;
@@ -555,6 +709,17 @@ pub async fn oversized_filters_are_refused_as_invalid(store: &dyn Store) {
             queue_ids: (0..1000).map(|i| format!("q{i}")).collect(),
             ..Filter::default()
         },
+        expr(Expr::Or(
+            (0..=crate::MAX_EXPR_LEAVES)
+                .map(|i| {
+                    leaf(Filter {
+                        teams: vec![format!("t{i}")],
+                        ..Filter::default()
+                    })
+                })
+                .collect(),
+        )),
+        expr((0..crate::MAX_EXPR_DEPTH).fold(Expr::nothing(), |x, _| not(x))),
     ] {
         let counted = store.count(&t, &over, None).await;
         assert!(

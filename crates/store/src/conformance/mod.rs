@@ -62,6 +62,7 @@ mod concurrency;
 mod counts;
 mod directory;
 mod engagements;
+mod expressions;
 mod filters;
 mod isolation;
 mod links;
@@ -79,6 +80,7 @@ pub use concurrency::*;
 pub use counts::*;
 pub use directory::*;
 pub use engagements::*;
+pub use expressions::*;
 pub use filters::*;
 pub use isolation::*;
 pub use links::*;
@@ -169,6 +171,8 @@ macro_rules! conformance_tests {
             filter_duration_bounds_are_inclusive,
             filter_data_pairs_must_all_match,
             filters_combine_with_and,
+            filter_expressions_combine_with_and_or_not,
+            filter_expressions_agree_with_the_in_memory_matcher,
             sorts_break_ties_by_id_in_the_same_direction,
             keyset_paging_has_no_gaps_or_duplicates,
             offset_paging_matches_the_sorted_slice,
