@@ -123,15 +123,7 @@ pub async fn delete_client(
     State(state): State<ApiState>,
     Path((_tenant, id)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    not_oneself(&caller, SubjectKind::Client, &id)?;
-    if !state
-        .store
-        .revoke_client(&caller.tenant, &id, Revoke::Delete)
-        .await?
-    {
-        return Err(ApiError::not_found("no such client"));
-    }
-    tracing::info!(tenant = %caller.tenant.key, client = %id, by = %caller.claims.sub, "client deleted");
+    revoke_client(&state, &caller, &id, Revoke::Delete).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -150,15 +142,7 @@ pub async fn disable_client(
     State(state): State<ApiState>,
     Path((_tenant, id)): Path<(String, String)>,
 ) -> ApiResult<Json<ClientView>> {
-    not_oneself(&caller, SubjectKind::Client, &id)?;
-    if !state
-        .store
-        .revoke_client(&caller.tenant, &id, Revoke::Disable)
-        .await?
-    {
-        return Err(ApiError::not_found("no such client"));
-    }
-    tracing::info!(tenant = %caller.tenant.key, client = %id, by = %caller.claims.sub, "client disabled");
+    revoke_client(&state, &caller, &id, Revoke::Disable).await?;
     Ok(Json(one_client(&state, &caller, &id).await?))
 }
 
@@ -217,17 +201,7 @@ pub async fn delete_user(
     State(state): State<ApiState>,
     Path((_tenant, username)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    if let Some(user) = state.store.user(&caller.tenant, &username).await? {
-        not_oneself(&caller, SubjectKind::User, &user.id)?;
-    }
-    if !state
-        .store
-        .revoke_user(&caller.tenant, &username, Revoke::Delete)
-        .await?
-    {
-        return Err(ApiError::not_found("no such user"));
-    }
-    tracing::info!(tenant = %caller.tenant.key, by = %caller.claims.sub, "user deleted");
+    revoke_user(&state, &caller, &username, Revoke::Delete).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -246,17 +220,7 @@ pub async fn disable_user(
     State(state): State<ApiState>,
     Path((_tenant, username)): Path<(String, String)>,
 ) -> ApiResult<Json<UserView>> {
-    if let Some(user) = state.store.user(&caller.tenant, &username).await? {
-        not_oneself(&caller, SubjectKind::User, &user.id)?;
-    }
-    if !state
-        .store
-        .revoke_user(&caller.tenant, &username, Revoke::Disable)
-        .await?
-    {
-        return Err(ApiError::not_found("no such user"));
-    }
-    tracing::info!(tenant = %caller.tenant.key, by = %caller.claims.sub, "user disabled");
+    revoke_user(&state, &caller, &username, Revoke::Disable).await?;
     Ok(Json(one_user(&state, &caller, &username).await?))
 }
 
@@ -278,4 +242,45 @@ pub async fn enable_user(
         return Err(ApiError::not_found("no such user"));
     }
     Ok(Json(one_user(&state, &caller, &username).await?))
+}
+
+/// What a revocation did, for the log.
+fn revoked(how: Revoke) -> &'static str {
+    match how {
+        Revoke::Disable => "disabled",
+        Revoke::Delete => "deleted",
+    }
+}
+
+/// Disables or deletes the tenant's client `id` on an admin's behalf: never the caller
+/// itself; 404 when there is no such client.
+async fn revoke_client(state: &ApiState, caller: &Admin, id: &str, how: Revoke) -> ApiResult<()> {
+    not_oneself(caller, SubjectKind::Client, id)?;
+    if !state.store.revoke_client(&caller.tenant, id, how).await? {
+        return Err(ApiError::not_found("no such client"));
+    }
+    tracing::info!(tenant = %caller.tenant.key, client = %id, by = %caller.claims.sub, "client {}", revoked(how));
+    Ok(())
+}
+
+/// Disables or deletes the tenant's user `username` on an admin's behalf: never the caller
+/// themselves; 404 when there is no such user.
+async fn revoke_user(
+    state: &ApiState,
+    caller: &Admin,
+    username: &str,
+    how: Revoke,
+) -> ApiResult<()> {
+    if let Some(user) = state.store.user(&caller.tenant, username).await? {
+        not_oneself(caller, SubjectKind::User, &user.id)?;
+    }
+    if !state
+        .store
+        .revoke_user(&caller.tenant, username, how)
+        .await?
+    {
+        return Err(ApiError::not_found("no such user"));
+    }
+    tracing::info!(tenant = %caller.tenant.key, by = %caller.claims.sub, "user {}", revoked(how));
+    Ok(())
 }
