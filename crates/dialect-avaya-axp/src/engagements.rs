@@ -60,7 +60,7 @@ pub async fn edit<F>(
     change: F,
 ) -> AxpResult<StoredEngagement>
 where
-    F: FnOnce(&mut Engagement) -> Result<(), EditRejected> + Send + 'static,
+    F: Fn(&mut Engagement) -> Result<(), EditRejected> + Send + Sync + 'static,
 {
     let stamp = at.unwrap_or_else(Timestamp::now);
     state
@@ -249,13 +249,13 @@ pub async fn update(
     }
     http::check(c.violations)?;
     edit(state, caller, id, at, move |e| {
-        if let Some(list) = ids {
-            identity::replace(&mut e.customer, &list);
+        if let Some(list) = &ids {
+            identity::replace(&mut e.customer, list);
         }
-        if let Some(t) = topics {
-            e.topics = t;
+        if let Some(t) = &topics {
+            e.topics = t.clone();
         }
-        merge_data(e, data.unwrap_or_default());
+        merge_data(e, data.clone().unwrap_or_default());
         Ok(())
     })
     .await?;
@@ -363,8 +363,8 @@ pub async fn add_participant(
     let p = read_participant(&http::object_body(headers, body)?, participant)?;
     edit(state, caller, id, None, move |e| {
         match e.participants.iter_mut().find(|q| q.id == p.id) {
-            Some(existing) => *existing = p,
-            None => e.participants.push(p),
+            Some(existing) => *existing = p.clone(),
+            None => e.participants.push(p.clone()),
         }
         Ok(())
     })

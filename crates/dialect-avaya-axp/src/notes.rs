@@ -110,11 +110,11 @@ pub async fn create(
             return Err(EditRejected(NOTE_EXISTS.into()));
         }
         e.notes.push(Note {
-            id: Some(new_id),
-            author_id: Some(author_id),
-            author_name: Some(author_name),
+            id: Some(new_id.clone()),
+            author_id: Some(author_id.clone()),
+            author_name: Some(author_name.clone()),
             created_at: Some(Timestamp::now()),
-            ..Note::new(text)
+            ..Note::new(text.clone())
         });
         Ok(())
     })
@@ -153,10 +153,10 @@ pub async fn update(
     let nid = note_id.to_owned();
     let stored = edit(state, caller, id, None, move |e| {
         let n = editable(e, &nid)?;
-        n.text = text;
+        n.text = text.clone();
         n.updated_at = Some(Timestamp::now());
-        n.updated_by_id = Some(by_id);
-        n.updated_by_name = Some(by_name);
+        n.updated_by_id = Some(by_id.clone());
+        n.updated_by_name = Some(by_name.clone());
         Ok(())
     })
     .await

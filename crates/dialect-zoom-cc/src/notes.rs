@@ -367,7 +367,7 @@ const NOT_YOURS: &str = "not yours";
 fn edit_note(
     e: &mut Engagement,
     note_id: &str,
-    text: Option<String>,
+    text: Option<&str>,
     who: &str,
     is_user: bool,
 ) -> Result<(), EditRejected> {
@@ -389,7 +389,7 @@ fn edit_note(
         return Ok(());
     };
     let now = jiff::Timestamp::now();
-    n.text = text;
+    n.text = text.to_owned();
     n.updated_at = Some(now);
     n.updated_by_id = Some(who.to_owned());
     n.updated_by_name = None;
@@ -429,7 +429,8 @@ async fn update_note_inner(
     let who = caller.claims.sub.clone();
     let is_user = caller.claims.kind == SubjectKind::User;
     let nid = note_id.to_owned();
-    let edit = Box::new(move |e: &mut Engagement| edit_note(e, &nid, text, &who, is_user));
+    let edit =
+        Box::new(move |e: &mut Engagement| edit_note(e, &nid, text.as_deref(), &who, is_user));
     match state.store.update(tenant, id, edit).await {
         Ok(_) => Ok(StatusCode::NO_CONTENT.into_response()),
         Err(StoreError::NotFound) => Err(misplaced(state, tenant, note_id).await),

@@ -257,7 +257,6 @@ impl PgStore {
     ) -> Result<StoredEngagement> {
         let t = ctx(tenant);
         let now = now_millis();
-        let edit = std::sync::Mutex::new(Some(edit));
         let (pool, copy, t, edit) = (&self.pool, self.options.copy, &t, &edit);
         let channel = &*self.channel;
         write::retrying(|| async move {
@@ -273,9 +272,6 @@ impl PgStore {
                 return Err(StoreError::NotFound.into());
             };
             let mut e = rows::decode(row.get(0))?;
-            let edit = edit.lock().expect("edit lock").take().ok_or_else(|| {
-                StoreError::backend("update engagement", "the edit was already used")
-            })?;
             edit(&mut e).map_err(StoreError::from)?;
             if e.id != id {
                 return Err(StoreError::from(interlog_store::EditRejected(

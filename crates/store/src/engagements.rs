@@ -9,9 +9,11 @@ use interlog_model::Engagement;
 use jiff::civil::Date;
 
 /// A change applied to a stored engagement atomically, inside the backend's write
-/// transaction: it must be quick and must not block.
+/// transaction: it must be quick and must not block. It may run more than once (a backend
+/// runs the whole transaction again when it lost a deadlock or serialization race), each
+/// time on the freshly read engagement, so it must not consume what it captured.
 pub type EngagementEdit =
-    Box<dyn FnOnce(&mut Engagement) -> std::result::Result<(), EditRejected> + Send>;
+    Box<dyn Fn(&mut Engagement) -> std::result::Result<(), EditRejected> + Send + Sync>;
 
 /// A tenant's engagements. Every method takes the tenant first, so no query can be written
 /// without one.
