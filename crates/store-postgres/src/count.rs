@@ -34,12 +34,32 @@ pub(crate) async fn count(
         let by_days = match split.days {
             Some((first, end)) => {
                 let sql = sum_days_sql(tenant.id, f, first, end);
-                let n: i64 = client
-                    .query_one(&sql.text, &sql.refs())
-                    .await
-                    .map_err(db("sum per-day counts"))?
-                    .get(0);
-                n.max(0) as u64
+                match &f.expr {
+                    None => {
+                        let n: i64 = client
+                            .query_one(&sql.text, &sql.refs())
+                            .await
+                            .map_err(db("sum per-day counts"))?
+                            .get(0);
+                        n.max(0) as u64
+                    }
+                    Some(expr) => {
+                        let cells: Vec<counting::Cell> = client
+                            .query(&sql.text, &sql.refs())
+                            .await
+                            .map_err(db("per-day counts by combination"))?
+                            .iter()
+                            .map(|r| counting::Cell {
+                                state: r.get::<_, i16>(0).into(),
+                                outcome: r.get::<_, i16>(1).into(),
+                                direction: r.get::<_, i16>(2).into(),
+                                channels: r.get::<_, i32>(3).into(),
+                                n: r.get::<_, i64>(4).max(0) as u64,
+                            })
+                            .collect();
+                        counting::sum_cells(&cells, expr)
+                    }
+                }
             }
             None => 0,
         };

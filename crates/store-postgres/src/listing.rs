@@ -324,14 +324,20 @@ pub(crate) fn matching_ids(
 }
 
 /// The statement that sums the per-day counts of the days `[first, end)` that `f`'s
-/// states, outcomes, directions and channel types match.
+/// states, outcomes, directions and channel types match; with an expression, one row a
+/// combination of codes instead, for the expression to be decided on.
 pub(crate) fn sum_days_sql(tenant: i64, f: &Filter, first: i64, end: i64) -> Sql {
     let mut sql = Sql::default();
     let t = sql.param(tenant);
     let a = sql.param(first);
     let b = sql.param(end);
+    let what = if f.expr.is_some() {
+        "state, outcome, direction, channels, sum(n)::int8"
+    } else {
+        "coalesce(sum(n), 0)::int8"
+    };
     sql.text = format!(
-        "SELECT coalesce(sum(n), 0)::int8 FROM engagement_counts \
+        "SELECT {what} FROM engagement_counts \
          WHERE tenant_id = {t} AND day >= {a} AND day < {b}"
     );
     let codes = |sql: &mut Sql, col: &str, codes: Vec<i16>| {
@@ -369,6 +375,10 @@ pub(crate) fn sum_days_sql(tenant: i64, f: &Filter, first: i64, end: i64) -> Sql
             .expect("fewer than 32 channel types");
         let p = sql.param(mask);
         let _ = write!(sql.text, " AND (channels & {p}) <> 0");
+    }
+    if f.expr.is_some() {
+        sql.text
+            .push_str(" GROUP BY state, outcome, direction, channels");
     }
     sql
 }

@@ -530,15 +530,20 @@ fn count_ranges(
     Ok(Total::Exact(counted))
 }
 
-/// The per-day counts of the days `[first, end)` that `f`'s states, outcomes, directions
-/// and channel types match.
+/// The per-day counts of the days `[first, end)` that `f`'s states, outcomes, directions,
+/// channel types and expression match.
 fn sum_days(conn: &Connection, tenant: i64, f: &Filter, first: i64, end: i64) -> Result<u64> {
     let mut sql = Sql::default();
     let t = sql.param(tenant);
     let a = sql.param(first);
     let b = sql.param(end);
+    let what = if f.expr.is_some() {
+        "state, outcome, direction, channels, sum(n)"
+    } else {
+        "coalesce(sum(n), 0)"
+    };
     sql.text = format!(
-        "SELECT coalesce(sum(n), 0) FROM engagement_counts \
+        "SELECT {what} FROM engagement_counts \
          WHERE tenant_id = {t} AND day >= {a} AND day < {b}"
     );
     let codes = |sql: &mut Sql, col: &str, codes: Vec<i64>| {
@@ -569,11 +574,32 @@ fn sum_days(conn: &Connection, tenant: i64, f: &Filter, first: i64, end: i64) ->
         let p = sql.param(channel_mask(f.channel_types.iter().copied()));
         let _ = write!(sql.text, " AND (channels & {p}) <> 0");
     }
-    let n: i64 = conn
+    let params = rusqlite::params_from_iter(sql.params.iter());
+    let Some(expr) = &f.expr else {
+        let n: i64 = conn
+            .prepare_cached(&sql.text)
+            .and_then(|mut s| s.query_row(params, |r| r.get(0)))
+            .map_err(db("sum per-day counts"))?;
+        return Ok(n.max(0) as u64);
+    };
+    sql.text
+        .push_str(" GROUP BY state, outcome, direction, channels");
+    let cells = conn
         .prepare_cached(&sql.text)
-        .and_then(|mut s| s.query_row(rusqlite::params_from_iter(sql.params.iter()), |r| r.get(0)))
-        .map_err(db("sum per-day counts"))?;
-    Ok(n.max(0) as u64)
+        .and_then(|mut s| {
+            s.query_map(params, |r| {
+                Ok(counting::Cell {
+                    state: r.get(0)?,
+                    outcome: r.get(1)?,
+                    direction: r.get(2)?,
+                    channels: r.get(3)?,
+                    n: r.get::<_, i64>(4)?.max(0) as u64,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .map_err(db("per-day counts by combination"))?;
+    Ok(counting::sum_cells(&cells, expr))
 }
 
 /// Engagements started on each day `r` touches (day start, engagements), oldest first.

@@ -3,12 +3,17 @@
 //! direction and channel types. A filter that names nothing else is counted from those
 //! rows for the whole days of its start-time range, and row by row only in the partial
 //! days at its two ends: a total over a million engagements reads a few thousand rows.
+//! A `filter=` expression over those same fields is counted from them too: the backend
+//! reads the combinations ([`Cell`]s) of the whole days, and [`sum_cells`] adds those the
+//! expression matches, so AND, OR and NOT cost no more than a plain filter.
 //!
 //! Any other filter is counted row by row, in slices of the start-time range (newest
 //! first) whose sizes the per-day counts give; when the count has a time budget and the
 //! budget runs out, what was counted so far is a lower bound ([`crate::Total::AtLeast`]).
 
-use crate::{Filter, TimeRange};
+use crate::codes::{channel_mask, code};
+use crate::{Expr, Filter, TimeRange};
+use interlog_model::{Direction, Outcome, State};
 
 /// A UTC day in milliseconds.
 pub const DAY_MS: i64 = 86_400_000;
@@ -22,7 +27,8 @@ pub fn day_of(ms: i64) -> i64 {
 pub const NONE_CODE: i64 = -1;
 
 /// Whether per-day counts can answer this filter: it names only start times, states,
-/// outcomes, directions and channel types.
+/// outcomes, directions and channel types, and so does every term of its expression (a
+/// term without a start-time range of its own: the counts hold whole days).
 pub fn by_days(f: &Filter) -> bool {
     // Destructured whole, so that a field added to the filter must be decided on here.
     let Filter {
@@ -57,7 +63,49 @@ pub fn by_days(f: &Filter) -> bool {
         && min_duration_ms.is_none()
         && max_duration_ms.is_none()
         && data.is_empty()
-        && expr.is_none()
+        && expr.as_ref().is_none_or(expr_by_days)
+}
+
+fn expr_by_days(x: &Expr) -> bool {
+    x.leaves().all(|f| f.started.is_open() && by_days(f))
+}
+
+/// Engagements of one combination of the per-day counts' codes, summed over some days: the
+/// state, outcome and direction codes ([`crate::codes::code`]; [`NONE_CODE`] when absent)
+/// and the mask of channel types ([`crate::codes::channel_mask`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cell {
+    pub state: i64,
+    pub outcome: i64,
+    pub direction: i64,
+    pub channels: i64,
+    pub n: u64,
+}
+
+/// How many engagements of `cells` the expression matches (one that [`by_days`] accepts).
+pub fn sum_cells(cells: &[Cell], x: &Expr) -> u64 {
+    cells
+        .iter()
+        .filter(|c| cell_matches(x, c))
+        .map(|c| c.n)
+        .sum()
+}
+
+fn cell_matches(x: &Expr, c: &Cell) -> bool {
+    x.eval(&mut |f| term_matches(f, c))
+}
+
+fn term_matches(f: &Filter, c: &Cell) -> bool {
+    fn one_of<T: PartialEq + Copy>(all: &[T], wanted: &[T], have: i64) -> bool {
+        wanted.is_empty() || wanted.iter().any(|w| code(all, *w) == have)
+    }
+    !f.matches_nothing()
+        && one_of(State::ALL, &f.states, c.state)
+        && one_of(Outcome::ALL, &f.outcomes, c.outcome)
+        && one_of(Direction::ALL, &f.directions, c.direction)
+        && (f.channel_types.is_empty()
+            || channel_mask(f.channel_types.iter().copied()) & c.channels != 0)
+        && f.expr.as_ref().is_none_or(|x| cell_matches(x, c))
 }
 
 /// A start-time range cut for counting: the whole days inside it (`[first, end)`, as day
@@ -229,5 +277,62 @@ mod tests {
             ]
         );
         assert_eq!(slices(&[], r, 10), [r]);
+    }
+
+    #[test]
+    fn expressions_over_counted_fields_are_decided_on_the_cells() {
+        use interlog_model::ChannelType;
+        let state = |s| {
+            Expr::leaf(Filter {
+                states: vec![s],
+                ..Filter::default()
+            })
+        };
+        let chat = Expr::leaf(Filter {
+            channel_types: vec![ChannelType::Chat],
+            ..Filter::default()
+        });
+        let x = Expr::Or(vec![state(State::Held), Expr::Not(Box::new(chat.clone()))]);
+        let with = |expr: Expr| Filter {
+            expr: Some(expr),
+            ..Filter::default()
+        };
+        assert!(by_days(&with(x.clone())));
+        let queue = Expr::leaf(Filter {
+            queue_ids: vec!["q1".into()],
+            ..Filter::default()
+        });
+        assert!(!by_days(&with(Expr::And(vec![x.clone(), queue]))));
+        let within = Expr::leaf(Filter {
+            started: TimeRange {
+                from: Some(t("2026-03-01T10:00:00Z")),
+                to: None,
+            },
+            ..Filter::default()
+        });
+        assert!(
+            !by_days(&with(within)),
+            "a term's own time range cuts days the cells hold whole"
+        );
+
+        let cell = |s, channels, n| Cell {
+            state: code(State::ALL, s),
+            outcome: NONE_CODE,
+            direction: NONE_CODE,
+            channels,
+            n,
+        };
+        let chat_bit = channel_mask([ChannelType::Chat]);
+        let voice_bit = channel_mask([ChannelType::Voice]);
+        let cells = [
+            cell(State::Held, chat_bit, 1),
+            cell(State::Completed, chat_bit, 10),
+            cell(State::Completed, voice_bit, 100),
+            cell(State::Completed, chat_bit | voice_bit, 1000),
+        ];
+        assert_eq!(sum_cells(&cells, &x), 101);
+        assert_eq!(sum_cells(&cells, &chat), 1011);
+        assert_eq!(sum_cells(&cells, &Expr::nothing()), 0);
+        assert_eq!(sum_cells(&cells, &Expr::And(Vec::new())), 1111);
     }
 }

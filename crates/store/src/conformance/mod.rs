@@ -173,6 +173,7 @@ macro_rules! conformance_tests {
             filters_combine_with_and,
             filter_expressions_combine_with_and_or_not,
             filter_expressions_agree_with_the_in_memory_matcher,
+            expressions_counted_by_days_agree_with_the_in_memory_matcher,
             sorts_break_ties_by_id_in_the_same_direction,
             keyset_paging_has_no_gaps_or_duplicates,
             offset_paging_matches_the_sorted_slice,
