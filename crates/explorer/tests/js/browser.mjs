@@ -140,7 +140,7 @@ try {
   seen.journey_name = await text(page, '#customer-name');
   seen.journey_count = await text(page, '#journey-count');
   seen.journey_identifiers = await text(page, '#identifiers');
-  seen.journey_dots = await page.locator('figure.timeline svg circle').count();
+  seen.journey_dots = await page.locator('figure.timeline svg a.dot-link circle').count();
   const xs = await page.locator('figure.timeline svg a.dot-link circle').evaluateAll(
     (cs) => cs.map((c) => Number(c.getAttribute('cx'))),
   );

@@ -53,8 +53,15 @@ export async function fits(page) {
     const width = window.innerWidth;
     const out = document.getElementById('sign-out');
     const r = out && out.getBoundingClientRect();
+    // What sticks out, to say in a failure.
+    // (Inside a box that scrolls sideways is not out.)
+    const over = [...document.querySelectorAll('body *')]
+      .filter((e) => e.getBoundingClientRect().right > width + 1 && !e.closest('.scroll'))
+      .slice(0, 3)
+      .map((e) => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}.${[...e.classList].join('.')}`);
     return {
       page_width: document.documentElement.scrollWidth,
+      sticking_out: over,
       viewport: width,
       fits: document.documentElement.scrollWidth <= width,
       sign_out_visible: !out || (r.left >= 0 && r.right <= width && r.width > 0),
