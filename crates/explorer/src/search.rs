@@ -103,6 +103,8 @@ fn paging(given: &[(String, String)], found: &Found) -> page::Paging {
         .filter(|(k, _)| k == "back")
         .map(|(_, v)| v)
         .collect();
+    // A hand-made URL may hold any number: only the last ones are kept.
+    let back = &back[back.len().saturating_sub(MAX_BACK)..];
     let limit = given
         .iter()
         .find(|(k, _)| k == "limit")
@@ -139,7 +141,7 @@ fn paging(given: &[(String, String)], found: &Found) -> page::Paging {
             .map(|(last, rest)| link(Some(last), rest, number - 1)),
     };
     let next = found.next.as_deref().map(|c| {
-        let mut back = back.clone();
+        let mut back = back.to_vec();
         if let Some(cur) = cursor {
             back.push(cur);
         }
@@ -148,7 +150,11 @@ fn paging(given: &[(String, String)], found: &Found) -> page::Paging {
     });
     page::Paging {
         from: if shown == 0 { 0 } else { from },
-        to: from + shown.saturating_sub(1),
+        to: if shown == 0 {
+            0
+        } else {
+            from.saturating_add(shown - 1)
+        },
         total: found.total.value(),
         at_least: !found.total.is_exact(),
         first: (number > 1).then(|| link(None, &[], 0)),
