@@ -180,7 +180,7 @@ pub async fn page(
             let mut res = page::html(&Dashboard {
                 chrome,
                 form,
-                error: Some(f.message),
+                error: Some(f.text()),
                 view: None,
             });
             *res.status_mut() = StatusCode::BAD_REQUEST;

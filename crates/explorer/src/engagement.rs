@@ -37,7 +37,6 @@ async fn render(state: &ApiState, session: &Session, id: &str) -> Result<Respons
             let link = record_link(tenant, &e)?;
             Some(LinkView {
                 api: (*api).to_owned(),
-                is_get: link.method == "GET",
                 method: link.method,
                 path: link.path,
             })

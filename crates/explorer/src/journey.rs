@@ -1,10 +1,12 @@
 //! `GET /ui/journey?customer=ID`: every engagement of a customer, found by any of the
-//! identifiers linked with the one given, newest first on a timeline and in a list.
+//! identifiers linked with the one given: on a timeline (oldest on the left) and in a list
+//! (newest first).
 
 use crate::page::{self, Failure};
 use crate::session::Session;
 use crate::view::{self, zone};
 use axum::extract::{Query as QueryString, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use interlog_http::cursor;
 use interlog_http::ApiState;
@@ -25,9 +27,26 @@ pub async fn page(
     session: Session,
     QueryString(p): QueryString<Params>,
 ) -> Response {
-    render(&state, &session, p)
-        .await
-        .unwrap_or_else(|f| f.within(session.chrome("")).into_response())
+    let given = p.customer.clone().unwrap_or_default();
+    match render(&state, &session, p).await {
+        Ok(res) => res,
+        // The form stays, with the identifier given and why it was refused next to it.
+        Err(f) if f.status == StatusCode::BAD_REQUEST => {
+            let mut res = page::html(&page::Journey {
+                chrome: session.chrome("journey"),
+                customer: given,
+                error: Some(if f.field.as_deref() == Some("customer") {
+                    f.message
+                } else {
+                    f.text()
+                }),
+                journey: None,
+            });
+            *res.status_mut() = StatusCode::BAD_REQUEST;
+            res
+        }
+        Err(f) => f.within(session.chrome("")).into_response(),
+    }
 }
 
 async fn render(state: &ApiState, session: &Session, p: Params) -> Result<Response, Failure> {
@@ -37,13 +56,14 @@ async fn render(state: &ApiState, session: &Session, p: Params) -> Result<Respon
         return Ok(page::html(&page::Journey {
             chrome,
             customer: String::new(),
+            error: None,
             journey: None,
         }));
     }
     if customer.len() > 1024 {
-        return Err(Failure::new(
-            axum::http::StatusCode::BAD_REQUEST,
-            "customer: at most 1024 characters",
+        return Err(Failure::field(
+            "customer",
+            format!("at most 1024 characters, not {}", customer.chars().count()),
         ));
     }
     let tenant = &session.tenant;
@@ -93,6 +113,7 @@ async fn render(state: &ApiState, session: &Session, p: Params) -> Result<Respon
     Ok(page::html(&page::Journey {
         chrome,
         customer: customer.to_owned(),
+        error: None,
         journey: Some(journey),
     }))
 }

@@ -5,6 +5,7 @@
 //! there is no JavaScript. Only the signed-in tenant's data is ever read.
 
 mod connectors;
+mod csv;
 mod dashboard;
 mod engagement;
 mod journey;
@@ -45,6 +46,21 @@ pub fn routes() -> Routes {
         .route("/ui/engagements/{id}", get(engagement::page))
         .route("/ui/journey", get(journey::page))
         .route("/ui/connectors", get(connectors::page))
+        .route("/ui/engagements.csv", get(csv::download))
+        // Any other address under /ui: the explorer's own "not found" page (in the signed-in
+        // frame when there is a session), not the APIs' JSON.
+        .public("/ui/{*rest}", get(not_found))
+}
+
+async fn not_found(
+    axum::extract::State(state): axum::extract::State<interlog_http::ApiState>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    let f = page::Failure::not_found("There is no page at this address in the explorer.");
+    match session::Session::find(&state, &headers).await {
+        Ok(Some(s)) => f.within(s.chrome("")).into_response(),
+        _ => f.into_response(),
+    }
 }
 
 async fn stylesheet() -> impl IntoResponse {

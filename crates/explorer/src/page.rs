@@ -34,7 +34,7 @@ pub fn html<T: Template>(page: &T) -> Response {
             h.insert(
                 header::HeaderName::from_static("content-security-policy"),
                 HeaderValue::from_static(
-                    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+                    "default-src 'none'; style-src 'self'; img-src 'self' data:; media-src 'self' https:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
                 ),
             );
             h.insert(
@@ -66,6 +66,12 @@ pub struct Login {
 #[template(path = "overview.html")]
 pub struct Overview {
     pub chrome: Chrome,
+    pub form: crate::overview::RangeForm,
+    /// The days' figures (none when the range was refused).
+    pub view: Option<OverviewView>,
+}
+
+pub struct OverviewView {
     pub first: String,
     pub last: String,
     pub total: u64,
@@ -78,13 +84,23 @@ pub struct Overview {
 pub struct Search {
     pub chrome: Chrome,
     pub form: SearchForm,
-    pub error: Option<String>,
     pub rows: Vec<Row>,
-    pub total: Option<u64>,
+    /// Where the page is and the links to the others (none when the search was refused).
+    pub paging: Option<Paging>,
+    /// The download of the whole search as CSV.
+    pub csv: String,
+}
+
+/// A page's place in its search: rows `from`–`to` of `total`, and the links either side.
+pub struct Paging {
+    pub from: u64,
+    pub to: u64,
+    pub total: u64,
     /// The total is a lower bound: counting took longer than the server allows.
     pub at_least: bool,
+    pub first: Option<String>,
+    pub previous: Option<String>,
     pub next: Option<String>,
-    pub first_page: Option<String>,
 }
 
 #[derive(Template)]
@@ -99,6 +115,8 @@ pub struct Engagement {
 pub struct Journey {
     pub chrome: Chrome,
     pub customer: String,
+    /// Why the identifier given was refused, shown next to its field.
+    pub error: Option<String>,
     pub journey: Option<JourneyView>,
 }
 
@@ -124,6 +142,9 @@ pub struct ErrorPage {
 pub struct Failure {
     pub status: StatusCode,
     pub message: String,
+    /// The request parameter the message is about, if one: a form shows the message next
+    /// to that field, under the field's label.
+    pub field: Option<String>,
     /// The header of the signed-in page it is shown in. Boxed: a failure travels in
     /// `Result`s, and the header is large.
     pub chrome: Option<Box<Chrome>>,
@@ -136,6 +157,7 @@ impl Failure {
         Failure {
             status,
             message: message.into(),
+            field: None,
             chrome: None,
             retry_after: None,
         }
@@ -155,6 +177,21 @@ impl Failure {
             StatusCode::INTERNAL_SERVER_ERROR,
             "Something went wrong on the server; it has been logged.",
         )
+    }
+
+    /// A failure about one request parameter.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        let mut f = Failure::new(StatusCode::BAD_REQUEST, message);
+        f.field = Some(field.to_owned());
+        f
+    }
+
+    /// The message as a page without the form shows it: with the field's label first.
+    pub fn text(&self) -> String {
+        match &self.field {
+            Some(f) => format!("{}: {}", crate::view::label(f), self.message),
+            None => self.message.clone(),
+        }
     }
 
     /// The same failure shown inside a signed-in page's frame (see `Session::chrome`).
@@ -223,21 +260,33 @@ impl From<ApiError> for Failure {
             f.status = status;
             return f;
         }
-        let message = match &e.parameter {
-            Some(p) => format!("{p}: {}", e.detail),
-            None => e.detail,
+        // The detail names the parameter first ("p: …"), and may name others: a person
+        // reads the fields' labels instead.
+        let mut f = match &e.parameter {
+            Some(p) => {
+                let detail = e
+                    .detail
+                    .strip_prefix(&format!("{p}: "))
+                    .unwrap_or(&e.detail);
+                let mut f = Failure::new(status, crate::view::labelled(detail));
+                f.field = Some(p.clone());
+                f
+            }
+            None => Failure::new(status, crate::view::labelled(&e.detail)),
         };
-        Failure::new(status, message)
+        f.status = status;
+        f
     }
 }
 
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
+        let message = self.text();
         let page = ErrorPage {
             chrome: self.chrome.map(|c| *c),
             status: self.status.as_u16(),
             title: self.status.canonical_reason().unwrap_or("Error"),
-            message: self.message,
+            message,
         };
         let mut res = html(&page);
         *res.status_mut() = self.status;

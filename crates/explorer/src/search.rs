@@ -1,8 +1,9 @@
 //! `GET /ui/engagements`: search with every native filter, sort and keyset paging, and the
 //! total. The URL carries the whole search (the native parameter names, with times also
 //! accepted as local date-times of the tenant's zone), so it can be bookmarked and shared.
-//! A next-page link also carries the total counted for the first page (`total=N`), so
-//! paging does not count every match again; it is only shown, never used to read.
+//! Page links also carry the total counted for the first page (`total=N`), so paging does
+//! not count every match again (it is only shown, never used to read), and the cursors of
+//! the pages before (see [`paging`]).
 
 use crate::page::{self, Failure};
 use crate::session::Session;
@@ -24,7 +25,7 @@ const SORTS: &[(&str, &str)] = &[
     ("-started_at", "newest first"),
     ("started_at", "oldest first"),
     ("-duration", "longest first"),
-    ("duration", "shortest first"),
+    ("duration", "shortest first (finished only)"),
     ("-updated_at", "recently updated first"),
     ("-ended_at", "recently ended first"),
 ];
@@ -35,43 +36,29 @@ pub async fn page(
     RawQuery(raw): RawQuery,
 ) -> Response {
     let tz = zone(&session.tenant.time_zone);
-    // The request's parameters as given, blank form fields dropped.
-    let given: Vec<(String, String)> =
-        form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes())
-            .map(|(k, v)| (k.into_owned(), v.trim().to_owned()))
-            .filter(|(_, v)| !v.is_empty())
-            .collect();
-    let form = form_of(&given);
+    let given = given(raw.as_deref());
+    let mut form = form_of(&given);
     let chrome = session.chrome("search");
     match search(&state, &session, &given, &tz).await {
-        Ok((rows, total, next)) => {
-            let first_page = given
-                .iter()
-                .any(|(k, _)| k == "cursor")
-                .then(|| href(&given, None, None));
-            // Only an exact total is carried to the next page.
-            let carried = total.is_exact().then_some(total.value());
+        Ok(found) => {
+            let paging = paging(&given, &found);
             page::html(&page::Search {
                 chrome,
                 form,
-                error: None,
-                rows,
-                total: Some(total.value()),
-                at_least: !total.is_exact(),
-                next: next.map(|c| href(&given, Some(&c), carried)),
-                first_page,
+                csv: format!("/ui/engagements.csv?{}", query_of(&given, &[])),
+                rows: found.rows,
+                paging: Some(paging),
             })
         }
         Err(f) if f.status == StatusCode::BAD_REQUEST => {
+            form.error_field = f.field.clone().unwrap_or_default();
+            form.error = f.message;
             let mut res = page::html(&page::Search {
                 chrome,
                 form,
-                error: Some(f.message),
+                csv: String::new(),
                 rows: Vec::new(),
-                total: None,
-                at_least: false,
-                next: None,
-                first_page: None,
+                paging: None,
             });
             *res.status_mut() = StatusCode::BAD_REQUEST;
             res
@@ -80,13 +67,124 @@ pub async fn page(
     }
 }
 
+/// The request's parameters as given, blank form fields dropped.
+pub(crate) fn given(raw: Option<&str>) -> Vec<(String, String)> {
+    form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.trim().to_owned()))
+        .filter(|(_, v)| !v.is_empty())
+        .collect()
+}
+
+/// The explorer's own paging parameters, never sent to the native listing: the total
+/// counted for the first page, and the cursors of the pages before this one.
+const PAGING: &[&str] = &["count", "total", "back", "cursor"];
+
+/// Most earlier pages a URL remembers: further back, "First page" is the way.
+const MAX_BACK: usize = 40;
+
+/// One page of a search.
+struct Found {
+    rows: Vec<Row>,
+    total: Total,
+    next: Option<String>,
+}
+
+/// Where this page is: "51–100 of 406", and the links to the pages either side.
+///
+/// Previous pages are a stack of cursors in the URL (`back=`, oldest first) rather than a
+/// backward cursor: each is the keyset position a page was first shown from, so going
+/// back shows the same rows again in the same order however many engagements were added or
+/// changed meanwhile, and the stores need no reversed reading. The position is the page's
+/// number times its size; the total is the one counted for the first page, carried along.
+fn paging(given: &[(String, String)], found: &Found) -> page::Paging {
+    let cursor = given.iter().find(|(k, _)| k == "cursor").map(|(_, v)| v);
+    let back: Vec<&String> = given
+        .iter()
+        .filter(|(k, _)| k == "back")
+        .map(|(_, v)| v)
+        .collect();
+    // A hand-made URL may hold any number: only the last ones are kept.
+    let back = &back[back.len().saturating_sub(MAX_BACK)..];
+    let limit = given
+        .iter()
+        .find(|(k, _)| k == "limit")
+        .and_then(|(_, v)| v.parse::<u64>().ok())
+        .unwrap_or(listing::DEFAULT_LIMIT);
+    // The page's number (0 for the first), as far as the URL remembers.
+    let number = given
+        .iter()
+        .find(|(k, _)| k == "page")
+        .and_then(|(_, v)| v.parse::<u64>().ok())
+        .filter(|n| *n > 0 && *n < 1_000_000_000)
+        .unwrap_or(back.len() as u64 + 1);
+    let number = if cursor.is_some() { number } else { 0 };
+    let carried = found.total.is_exact().then_some(found.total.value());
+    let from = number.saturating_mul(limit).saturating_add(1);
+    let shown = found.rows.len() as u64;
+    let link = |cursor: Option<&str>, back: &[&String], number: u64| {
+        let mut extra: Vec<(&str, String)> = back.iter().map(|b| ("back", (*b).clone())).collect();
+        if let Some(c) = cursor {
+            extra.push(("cursor", c.to_owned()));
+            extra.push(("page", number.to_string()));
+            if let Some(n) = carried {
+                extra.push(("total", n.to_string()));
+            }
+        }
+        format!("/ui/engagements?{}", query_of(given, &extra))
+    };
+    let previous = match number {
+        0 => None,
+        1 => Some(link(None, &[], 0)),
+        // Further back than the URL remembers: only the first page.
+        _ => back
+            .split_last()
+            .map(|(last, rest)| link(Some(last), rest, number - 1)),
+    };
+    let next = found.next.as_deref().map(|c| {
+        let mut back = back.to_vec();
+        if let Some(cur) = cursor {
+            back.push(cur);
+        }
+        let skip = back.len().saturating_sub(MAX_BACK);
+        link(Some(c), &back[skip..], number + 1)
+    });
+    page::Paging {
+        from: if shown == 0 { 0 } else { from },
+        to: if shown == 0 {
+            0
+        } else {
+            from.saturating_add(shown - 1)
+        },
+        total: found.total.value(),
+        at_least: !found.total.is_exact(),
+        first: (number > 1).then(|| link(None, &[], 0)),
+        previous,
+        next,
+    }
+}
+
+/// This search's query string without its paging, with `extra` appended.
+fn query_of(given: &[(String, String)], extra: &[(&str, String)]) -> String {
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in given
+        .iter()
+        .filter(|(k, _)| !PAGING.contains(&k.as_str()) && k != "page")
+    {
+        q.append_pair(k, v);
+    }
+    for (k, v) in extra {
+        q.append_pair(k, v);
+    }
+    q.finish()
+}
+
 /// Runs the search: a page and the total, read side by side.
 async fn search(
     state: &ApiState,
     session: &Session,
     given: &[(String, String)],
     tz: &TimeZone,
-) -> Result<(Vec<Row>, Total, Option<String>), Failure> {
+) -> Result<Found, Failure> {
     let native = native_params(given, tz)?;
     let tenant = &session.tenant;
     let mut query = listing::query(state, &tenant.key, &Params::parse(Some(&native)))?;
@@ -128,7 +226,7 @@ async fn search(
         .next
         .as_ref()
         .map(|pos| cursor::encode(&state.signer, &tenant.key, &query.filter, &query.sort, pos));
-    Ok((rows, total, next))
+    Ok(Found { rows, total, next })
 }
 
 /// The explorer's parameters as the native listing's: local times and dates read in the
@@ -151,12 +249,7 @@ pub(crate) fn native_params(given: &[(String, String)], tz: &TimeZone) -> Result
                     } else {
                         v.clone()
                     };
-                    let b = LocalBound::parse(&v, tz).map_err(|_| {
-                        Failure::new(
-                            StatusCode::BAD_REQUEST,
-                            format!("{k}: give a date, a local date and time, or an RFC 3339 instant, not {v:?}"),
-                        )
-                    })?;
+                    let b = LocalBound::parse(&v, tz).map_err(|_| time_failure(k, &v))?;
                     if is_from {
                         b.first()
                     } else {
@@ -169,9 +262,16 @@ pub(crate) fn native_params(given: &[(String, String)], tz: &TimeZone) -> Result
             data_key = Some(v.as_str());
         } else if k == "data_value" {
             data_value = Some(v.as_str());
-        } else if k != "count" && k != "total" {
+        } else if !["count", "total", "back", "page"].contains(&k) {
             out.append_pair(k, v);
         }
+    }
+    // In-progress engagements have no duration yet: "shortest first" lists finished ones
+    // (the stores sort a missing duration below every other).
+    let shortest_first = given.iter().any(|(k, v)| k == "sort" && v == "duration");
+    let min_given = given.iter().any(|(k, _)| k == "min_duration_ms");
+    if shortest_first && !min_given {
+        out.append_pair("min_duration_ms", "0");
     }
     match (data_key, data_value) {
         (Some(k), Some(v)) => {
@@ -179,28 +279,36 @@ pub(crate) fn native_params(given: &[(String, String)], tz: &TimeZone) -> Result
         }
         (None, None) => {}
         _ => {
-            return Err(Failure::new(
-                StatusCode::BAD_REQUEST,
-                "data: give both a key and a value",
-            ))
+            let missing = if data_key.is_none() {
+                "data_key"
+            } else {
+                "data_value"
+            };
+            return Err(Failure::field(
+                missing,
+                "give both a data key and a data value",
+            ));
         }
     }
     Ok(out.finish())
 }
 
-/// This search's URL, at `cursor` with the total counted so far (or its first page).
-fn href(given: &[(String, String)], cursor: Option<&str>, total: Option<u64>) -> String {
-    let mut q = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in given.iter().filter(|(k, _)| k != "cursor" && k != "total") {
-        q.append_pair(k, v);
+/// Why a time bound was refused: a date or local time in the right shape that is out of the
+/// range an engagement's times may take is said to be so, not "not a date".
+fn time_failure(field: &str, v: &str) -> Failure {
+    use interlog_model::time::{parse_date, parse_local};
+    let shaped = parse_date(v).is_ok() || parse_local(v).is_ok();
+    if shaped {
+        Failure::field(
+            field,
+            format!("{v} is outside the supported range of dates (years 0001 to 9999)"),
+        )
+    } else {
+        Failure::field(
+            field,
+            format!("give a date (2026-03-01), a local date and time (2026-03-01T10:00), or an RFC 3339 instant, not {v:?}"),
+        )
     }
-    if let Some(c) = cursor {
-        q.append_pair("cursor", c);
-    }
-    if let (Some(n), Some(_)) = (total, cursor) {
-        q.append_pair("total", &n.to_string());
-    }
-    format!("/ui/engagements?{}", q.finish())
 }
 
 fn form_of(given: &[(String, String)]) -> SearchForm {
@@ -239,6 +347,8 @@ fn form_of(given: &[(String, String)]) -> SearchForm {
         states: LifeState::ALL.iter().map(|d| d.as_str()).collect(),
         outcomes: Outcome::ALL.iter().map(|d| d.as_str()).collect(),
         sorts: SORTS.to_vec(),
+        error_field: String::new(),
+        error: String::new(),
     }
 }
 
@@ -281,20 +391,88 @@ mod tests {
             let given = pairs(&format!("{q}&{time}"));
             let _ = native_params(&given, &zone("Europe/Dublin"));
             let _ = form_of(&given);
-            let _ = href(&given, Some("c"), Some(1));
+            let _ = query_of(&given, &[("back", "c".into())]);
+        }
+    }
+
+    fn found(rows: usize, exact: u64, next: Option<&str>) -> Found {
+        let e: interlog_model::Engagement = serde_json::from_value(serde_json::json!({
+            "id": "e", "started_at": "2024-03-20T10:00:00Z"
+        }))
+        .unwrap();
+        Found {
+            rows: (0..rows).map(|_| Row::of(&e, &TimeZone::UTC)).collect(),
+            total: Total::Exact(exact),
+            next: next.map(str::to_owned),
         }
     }
 
     #[test]
-    fn page_links_keep_the_search_and_replace_the_cursor() {
-        let given = pairs("agent=ann%40x.test&cursor=old&total=9");
+    fn pages_say_where_they_are_and_link_both_ways_with_a_stack_of_cursors() {
+        // The first page of 5 with 2 a page.
+        let p = paging(
+            &pairs("agent=ann%40x.test&limit=2"),
+            &found(2, 5, Some("c1")),
+        );
+        assert_eq!((p.from, p.to, p.total), (1, 2, 5));
+        assert!(p.previous.is_none() && p.first.is_none());
+        let next = p.next.unwrap();
         assert_eq!(
-            href(&given, Some("new"), Some(9)),
-            "/ui/engagements?agent=ann%40x.test&cursor=new&total=9"
+            next,
+            "/ui/engagements?agent=ann%40x.test&limit=2&cursor=c1&page=1&total=5"
+        );
+        // The second page goes back to the first, and on with the stack.
+        let given = pairs(next.split_once('?').unwrap().1);
+        let p = paging(&given, &found(2, 5, Some("c2")));
+        assert_eq!((p.from, p.to), (3, 4));
+        assert_eq!(
+            p.previous.as_deref(),
+            Some("/ui/engagements?agent=ann%40x.test&limit=2")
+        );
+        let next = p.next.unwrap();
+        assert_eq!(
+            next,
+            "/ui/engagements?agent=ann%40x.test&limit=2&back=c1&cursor=c2&page=2&total=5"
+        );
+        // The third (last) page goes back to the second, as it was first shown.
+        let given = pairs(next.split_once('?').unwrap().1);
+        let p = paging(&given, &found(1, 5, None));
+        assert_eq!((p.from, p.to, p.total), (5, 5, 5));
+        assert!(p.next.is_none());
+        assert_eq!(
+            p.previous.as_deref(),
+            Some("/ui/engagements?agent=ann%40x.test&limit=2&cursor=c1&page=1&total=5")
         );
         assert_eq!(
-            href(&given, None, Some(9)),
-            "/ui/engagements?agent=ann%40x.test"
+            p.first.as_deref(),
+            Some("/ui/engagements?agent=ann%40x.test&limit=2")
         );
+        // A tampered page number cannot overflow.
+        let p = paging(
+            &pairs("cursor=c&page=999999999&limit=1000"),
+            &found(1, 5, None),
+        );
+        assert!(p.from > 1);
+    }
+
+    #[test]
+    fn shortest_first_lists_finished_engagements_and_paging_is_not_sent_on() {
+        let tz = zone("UTC");
+        let native =
+            native_params(&pairs("sort=duration&back=x&page=2&total=3&cursor=c"), &tz).unwrap();
+        assert_eq!(native, "sort=duration&cursor=c&min_duration_ms=0");
+        let native = native_params(&pairs("sort=-duration"), &tz).unwrap();
+        assert_eq!(native, "sort=-duration");
+    }
+
+    #[test]
+    fn a_far_future_date_is_said_to_be_out_of_range_not_malformed() {
+        let tz = zone("UTC");
+        let f = native_params(&pairs("started_to=9999-12-31"), &tz).unwrap_err();
+        assert_eq!(f.field.as_deref(), Some("started_to"));
+        assert!(f.message.contains("outside"), "{}", f.message);
+        let f = native_params(&pairs("started_from=soon"), &tz).unwrap_err();
+        assert!(f.message.contains("not \"soon\""), "{}", f.message);
+        assert!(native_params(&pairs("started_from=2999-01-01"), &tz).is_ok());
     }
 }

@@ -87,7 +87,10 @@ fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> HeaderValu
 
 impl Session {
     /// The live session the request's cookie names, extended when past half its life.
-    async fn find(state: &ApiState, headers: &HeaderMap) -> Result<Option<Session>, Failure> {
+    pub(crate) async fn find(
+        state: &ApiState,
+        headers: &HeaderMap,
+    ) -> Result<Option<Session>, Failure> {
         let Some(value) = cookie(headers, COOKIE) else {
             return Ok(None);
         };

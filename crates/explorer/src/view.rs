@@ -31,20 +31,28 @@ pub fn span(ms: u64) -> String {
     }
 }
 
-/// The colour a channel type is drawn in.
+/// The colour a channel type is drawn in: the Okabe–Ito palette, told apart with the
+/// common colour-vision deficiencies (charts also hatch every other channel and label
+/// their keys with counts, so colour is never the only cue).
 pub fn channel_color(c: ChannelType) -> &'static str {
     match c {
-        ChannelType::Voice => "#1f77b4",
-        ChannelType::Video => "#9467bd",
-        ChannelType::Chat => "#2ca02c",
-        ChannelType::Sms => "#ff7f0e",
-        ChannelType::Email => "#d62728",
-        ChannelType::Social => "#17becf",
-        ChannelType::Messaging => "#bcbd22",
-        ChannelType::Kiosk => "#8c564b",
-        ChannelType::Workitem => "#e377c2",
+        ChannelType::Voice => "#0072b2",
+        ChannelType::Video => "#cc79a7",
+        ChannelType::Chat => "#009e73",
+        ChannelType::Sms => "#e69f00",
+        ChannelType::Email => "#d55e00",
+        ChannelType::Social => "#56b4e9",
+        ChannelType::Messaging => "#f0e442",
+        ChannelType::Kiosk => "#000000",
+        ChannelType::Workitem => "#882255",
         ChannelType::Other => "#7f7f7f",
     }
+}
+
+/// Whether a channel's bars are hatched (every other channel type, in the types' order),
+/// so neighbours in a stack differ by more than colour.
+pub fn channel_hatched(c: ChannelType) -> bool {
+    ChannelType::ALL.iter().position(|x| *x == c).unwrap_or(0) % 2 == 1
 }
 
 /// The main channel of an engagement (its first), for colouring it.
@@ -67,6 +75,24 @@ fn person_name(p: &interlog_model::Participant) -> String {
         .or_else(|| p.email.clone())
         .or_else(|| p.id.clone())
         .unwrap_or_else(|| "—".into())
+}
+
+/// The customer's name, as a customer participant gives it.
+pub fn customer_name(e: &Engagement) -> Option<String> {
+    e.participants
+        .iter()
+        .filter(|p| p.role == Role::Customer)
+        .find_map(|p| p.name())
+}
+
+/// An agent's name, from the engagement's participant with that id (the id itself when
+/// none has it).
+fn agent_name(e: &Engagement, id: &str) -> String {
+    e.participants
+        .iter()
+        .find(|p| p.id.as_deref() == Some(id))
+        .and_then(|p| p.name().or_else(|| p.email.clone()))
+        .unwrap_or_else(|| id.to_owned())
 }
 
 /// The customer's identifiers, each with the kind it is.
@@ -100,7 +126,69 @@ pub fn engagement_href(id: &str) -> String {
     format!("/ui/engagements/{v}")
 }
 
+// --- fields ------------------------------------------------------------------------------
+
+/// The label a person reads for each request parameter the explorer's forms send.
+const LABELS: &[(&str, &str)] = &[
+    ("started_from", "Started from"),
+    ("started_to", "Started before"),
+    ("ended_from", "Ended from"),
+    ("ended_to", "Ended before"),
+    ("updated_from", "Updated from"),
+    ("updated_to", "Updated before"),
+    ("channel_type", "Channels"),
+    ("direction", "Direction"),
+    ("state", "State"),
+    ("outcome", "Outcome"),
+    ("agent", "Agent"),
+    ("queue_id", "Queue"),
+    ("customer", "Customer"),
+    ("disposition", "Disposition"),
+    ("data_key", "Data key"),
+    ("data_value", "Data value"),
+    ("sort", "Sort"),
+    ("limit", "Per page"),
+    ("cursor", "Page link"),
+    ("from", "From"),
+    ("to", "To"),
+];
+
+/// A parameter's label (the parameter itself when it has none).
+pub fn label(param: &str) -> &str {
+    LABELS
+        .iter()
+        .find(|(p, _)| *p == param)
+        .map_or(param, |(_, l)| l)
+}
+
+/// A message with the parameter names it mentions replaced by their labels.
+pub fn labelled(message: &str) -> String {
+    let mut out = message.to_owned();
+    // Longest names first, so `started_from` is not read as `from`.
+    let mut labels = LABELS.to_vec();
+    labels.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+    for (p, l) in labels.into_iter().filter(|(p, _)| p.contains('_')) {
+        out = out.replace(p, l);
+    }
+    out
+}
+
 // --- lists -------------------------------------------------------------------------------
+
+/// A name that links somewhere, with the id behind it on hover.
+pub struct Linked {
+    pub text: String,
+    /// Where it links ("" for nowhere).
+    pub href: String,
+    pub id: String,
+}
+
+/// A search of the explorer for one parameter's value.
+pub fn search_href(param: &str, value: &str) -> String {
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    q.append_pair(param, value);
+    format!("/ui/engagements?{}", q.finish())
+}
 
 /// One engagement in a list.
 pub struct Row {
@@ -112,9 +200,12 @@ pub struct Row {
     pub direction: String,
     pub state: String,
     pub outcome: String,
-    pub agents: String,
-    pub customer: String,
-    pub queue: String,
+    /// The agents by name, each a search for the agent's engagements.
+    pub agents: Vec<Linked>,
+    /// The customer's first identifier, a search for the customer's engagements.
+    pub customer: Option<Linked>,
+    /// The queues visited, by name, each a search for the queue's engagements.
+    pub queues: Vec<Linked>,
     pub duration: String,
     pub source: String,
 }
@@ -133,21 +224,61 @@ impl Row {
                 .unwrap_or_default(),
             state: e.effective_state().as_str().to_owned(),
             outcome: e.outcome.map(|o| o.as_str().to_owned()).unwrap_or_default(),
-            agents: e.agents().map(person_name).collect::<Vec<_>>().join(", "),
+            agents: e
+                .agents()
+                .map(|p| {
+                    // The agent filter reads an id or an email; an agent with neither is
+                    // shown without a link.
+                    let key = p.id.clone().or_else(|| p.email.clone()).unwrap_or_default();
+                    Linked {
+                        text: person_name(p),
+                        href: if key.is_empty() {
+                            String::new()
+                        } else {
+                            search_href("agent", &key)
+                        },
+                        id: key,
+                    }
+                })
+                .collect(),
             customer: customer_identifiers(e)
                 .into_iter()
                 .next()
-                .map(|(_, v)| v)
-                .unwrap_or_default(),
-            queue: e
+                .map(|(_, v)| Linked {
+                    text: customer_name(e).unwrap_or_else(|| v.clone()),
+                    href: search_href("customer", &v),
+                    id: v,
+                }),
+            queues: e
                 .queues
                 .iter()
-                .map(|q| q.name.clone().unwrap_or_else(|| q.id.clone()))
-                .collect::<Vec<_>>()
-                .join(" → "),
+                .map(|q| Linked {
+                    text: q.name.clone().unwrap_or_else(|| q.id.clone()),
+                    href: search_href("queue_id", &q.id),
+                    id: q.id.clone(),
+                })
+                .collect(),
             duration: e.effective_duration_ms().map(span).unwrap_or_default(),
             source: e.source.map(|s| s.as_str().to_owned()).unwrap_or_default(),
         }
+    }
+
+    /// The queues' names, in the order visited.
+    pub fn queue_names(&self) -> String {
+        self.queues
+            .iter()
+            .map(|q| q.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" → ")
+    }
+
+    /// The agents' names.
+    pub fn agent_names(&self) -> String {
+        self.agents
+            .iter()
+            .map(|a| a.text.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -172,6 +303,70 @@ pub struct SearchForm {
     pub states: Vec<&'static str>,
     pub outcomes: Vec<&'static str>,
     pub sorts: Vec<(&'static str, &'static str)>,
+    /// The parameter a refused search is refused for ("" when none), and why.
+    pub error_field: String,
+    pub error: String,
+}
+
+/// The parameters the search form shows a field for (an error about another one, such as
+/// a page link's cursor, is shown above the results instead).
+const FORM_FIELDS: &[&str] = &[
+    "started_from",
+    "started_to",
+    "direction",
+    "state",
+    "outcome",
+    "channel_type",
+    "agent",
+    "queue_id",
+    "customer",
+    "disposition",
+    "data_key",
+    "data_value",
+    "sort",
+    "limit",
+];
+
+impl SearchForm {
+    /// What the search filters on, in words, for the folded form's summary ("" for nothing).
+    pub fn summary(&self) -> String {
+        let channels: Vec<&str> = self
+            .channel_types
+            .iter()
+            .filter(|(_, on)| *on)
+            .map(|(c, _)| *c)
+            .collect();
+        let mut parts = Vec::new();
+        if !channels.is_empty() {
+            parts.push(channels.join(", "));
+        }
+        for (name, v) in [
+            ("from", &self.started_from),
+            ("before", &self.started_to),
+            ("direction", &self.direction),
+            ("state", &self.state),
+            ("outcome", &self.outcome),
+            ("agent", &self.agent),
+            ("queue", &self.queue_id),
+            ("customer", &self.customer),
+            ("disposition", &self.disposition),
+            ("data", &self.data_key),
+        ] {
+            if !v.is_empty() {
+                parts.push(format!("{name} {v}"));
+            }
+        }
+        parts.join(" · ")
+    }
+
+    /// Whether the refused parameter has a field in the form to show its error by.
+    pub fn is_field_shown(&self) -> bool {
+        FORM_FIELDS.contains(&self.error_field.as_str())
+    }
+
+    pub fn error_label(&self) -> &str {
+        label(&self.error_field)
+    }
 }
 
 // --- one engagement ----------------------------------------------------------------------
@@ -188,21 +383,28 @@ pub struct ParticipantView {
 
 pub struct QueueView {
     pub name: String,
+    pub id: String,
     pub queued: String,
     pub accepted: String,
     pub waited: String,
     pub agent: String,
+    pub agent_id: String,
 }
 
 pub struct TransferView {
     pub kind: String,
     pub at: String,
     pub from: String,
+    pub from_id: String,
     pub to: String,
 }
 
 pub struct RecordingView {
     pub uri: String,
+    /// The URI when a browser can follow it (http or https).
+    pub href: Option<String>,
+    /// Whether it is sound a browser can play in an `<audio>` element.
+    pub audio: bool,
     pub user: String,
     pub created: String,
     pub duration: String,
@@ -219,7 +421,8 @@ pub struct MessageView {
     pub at: String,
     pub who: String,
     pub text: String,
-    /// `customer`, `agent`, `system`: which side of the conversation it is drawn on.
+    /// `customer`, `agent`, `system`: which side of the conversation it is drawn on;
+    /// `event` for a line that is no message (someone joined or left).
     pub side: &'static str,
 }
 
@@ -227,11 +430,12 @@ pub struct LinkView {
     pub api: String,
     pub method: &'static str,
     pub path: String,
-    pub is_get: bool,
 }
 
 pub struct EngagementView {
     pub id: String,
+    /// Whom, how and when, for the page's heading: "Mary Customer · chat · 2026-03-01 10:00".
+    pub heading: String,
     pub source: String,
     pub started: String,
     pub ended: String,
@@ -306,10 +510,8 @@ impl EngagementView {
             .queues
             .iter()
             .map(|q| QueueView {
-                name: match &q.name {
-                    Some(n) => format!("{n} ({})", q.id),
-                    None => q.id.clone(),
-                },
+                name: q.name.clone().unwrap_or_else(|| q.id.clone()),
+                id: q.id.clone(),
                 queued: local_opt(q.queued_at, tz),
                 accepted: local_opt(q.accepted_at, tz),
                 waited: match (q.queued_at, q.accepted_at) {
@@ -318,7 +520,12 @@ impl EngagementView {
                     }
                     _ => String::new(),
                 },
-                agent: q.agent_id.clone().unwrap_or_default(),
+                agent: q
+                    .agent_id
+                    .as_deref()
+                    .map(|id| agent_name(e, id))
+                    .unwrap_or_default(),
+                agent_id: q.agent_id.clone().unwrap_or_default(),
             })
             .collect();
         let transfers = e
@@ -330,7 +537,12 @@ impl EngagementView {
                     None => x.kind.as_str().to_owned(),
                 },
                 at: local_opt(x.at, tz),
-                from: x.from_agent_id.clone().unwrap_or_default(),
+                from: x
+                    .from_agent_id
+                    .as_deref()
+                    .map(|id| agent_name(e, id))
+                    .unwrap_or_default(),
+                from_id: x.from_agent_id.clone().unwrap_or_default(),
                 to: [
                     x.to_agent_name.as_deref(),
                     x.to_agent_id.as_deref(),
@@ -351,6 +563,11 @@ impl EngagementView {
             .iter()
             .map(|r| RecordingView {
                 uri: r.uri.clone().or_else(|| r.id.clone()).unwrap_or_default(),
+                href: r
+                    .uri
+                    .clone()
+                    .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
+                audio: r.uri.as_deref().is_some_and(|u| is_audio(u, r.media)),
                 user: r.user.clone().unwrap_or_default(),
                 created: local_opt(r.created_at, tz),
                 duration: r.duration_ms.map(span).unwrap_or_default(),
@@ -375,6 +592,16 @@ impl EngagementView {
             .iter()
             .map(|m| {
                 let role = m.sender.as_ref().and_then(|s| s.role);
+                if m.text.is_none() {
+                    // No text: an event of the conversation, told as a small line.
+                    let who = m.sender.as_ref().and_then(|s| s.nickname.clone());
+                    return MessageView {
+                        at: local(m.at, tz),
+                        who: String::new(),
+                        text: event_text(&m.kind, who.as_deref()),
+                        side: "event",
+                    };
+                }
                 MessageView {
                     at: local(m.at, tz),
                     who: m
@@ -391,8 +618,17 @@ impl EngagementView {
                 }
             })
             .collect();
+        let whom = customer_name(e)
+            .or_else(|| customer_identifiers(e).into_iter().next().map(|(_, v)| v))
+            .unwrap_or_else(|| "Unknown customer".into());
+        let heading = [whom, channels_text(e), t_minutes(e.started_at, tz)]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" · ");
         EngagementView {
             id: e.id.clone(),
+            heading,
             source: e.source.map(|s| s.as_str().to_owned()).unwrap_or_default(),
             started: local(e.started_at, tz),
             ended: local_opt(e.ended_at, tz),
@@ -467,6 +703,55 @@ impl EngagementView {
     }
 }
 
+/// An instant to the minute, for headings.
+fn t_minutes(t: Timestamp, tz: &TimeZone) -> String {
+    t.to_zoned(tz.clone())
+        .strftime("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// Whether a recording at `uri` is sound: its media says so, or its file name ends as an
+/// audio file's does.
+fn is_audio(uri: &str, media: Option<interlog_model::Media>) -> bool {
+    use interlog_model::Media;
+    let web = uri.starts_with("https://") || uri.starts_with("http://");
+    let path = uri
+        .split(['?', '#'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let audio_file = [
+        ".wav", ".mp3", ".ogg", ".oga", ".opus", ".m4a", ".aac", ".flac", ".weba",
+    ]
+    .iter()
+    .any(|x| path.ends_with(x));
+    web && (audio_file || media == Some(Media::Audio))
+}
+
+/// A conversation event in words: "Mary joined", "Participant left", "Typing".
+fn event_text(kind: &str, who: Option<&str>) -> String {
+    let who = who.unwrap_or("A participant");
+    match kind {
+        k if k.contains("Joined") || k.eq_ignore_ascii_case("join") => format!("{who} joined"),
+        k if k.contains("Left") || k.eq_ignore_ascii_case("leave") => format!("{who} left"),
+        k => {
+            // CamelCase or snake_case kinds as words: "TypingIndicator" -> "typing indicator".
+            let mut words = String::new();
+            for (i, c) in k.chars().enumerate() {
+                if c == '_' {
+                    words.push(' ');
+                } else if c.is_uppercase() && i > 0 {
+                    words.push(' ');
+                    words.extend(c.to_lowercase());
+                } else {
+                    words.extend(c.to_lowercase());
+                }
+            }
+            words
+        }
+    }
+}
+
 // --- charts ------------------------------------------------------------------------------
 
 /// A rectangle of a chart, with its tooltip.
@@ -475,8 +760,24 @@ pub struct Bar {
     pub y: f64,
     pub w: f64,
     pub h: f64,
-    pub color: &'static str,
     pub title: String,
+}
+
+/// A bar of the overview's chart: drawn in its channel's colour (or hatch), and a link to
+/// the search of what it counts.
+pub struct LinkedBar {
+    pub bar: Bar,
+    /// `url(#hatch-KIND)` for hatched channels, else the colour.
+    pub fill: String,
+    pub href: String,
+}
+
+/// A channel in a chart's key: its name, colour, fill (as the bars), and how many.
+pub struct KeyEntry {
+    pub name: &'static str,
+    pub color: &'static str,
+    pub fill: String,
+    pub count: u64,
 }
 
 /// A text label at a place.
@@ -490,9 +791,13 @@ pub struct Label {
 pub struct ChartView {
     pub width: u32,
     pub height: u32,
-    pub bars: Vec<Bar>,
+    pub bars: Vec<LinkedBar>,
     pub labels: Vec<Label>,
-    pub legend: Vec<(&'static str, &'static str)>,
+    /// The y-axis: each tick's height and label, with a grid line across.
+    pub ticks: Vec<Label>,
+    pub legend: Vec<KeyEntry>,
+    /// The hatched channels drawn, for their patterns.
+    pub hatches: Vec<(&'static str, &'static str)>,
     pub summary: String,
 }
 
@@ -500,6 +805,8 @@ pub struct OutcomeRow {
     pub outcome: String,
     pub count: u64,
     pub share: String,
+    /// The search of these engagements (none for "none recorded").
+    pub href: Option<String>,
 }
 
 // --- journeys ----------------------------------------------------------------------------
@@ -529,6 +836,8 @@ pub struct JourneyRow {
 pub const REPEAT_WITHIN_MS: i64 = 72 * 3600 * 1000;
 
 pub struct JourneyView {
+    /// The customer's name, from the newest engagement that gives one.
+    pub name: Option<String>,
     pub identifiers: Vec<(String, String)>,
     pub rows: Vec<JourneyRow>,
     pub width: u32,
@@ -543,8 +852,8 @@ pub struct JourneyView {
 }
 
 /// The journey of engagements given newest first: rows that say the gap, channel switch
-/// and repeat against the previous (older) engagement, and a timeline with the newest on
-/// the left, long gaps shaded.
+/// and repeat against the previous (older) engagement, and a timeline read left to right
+/// as time runs (the oldest on the left), long gaps shaded.
 pub fn journey(
     identifiers: Vec<(String, String)>,
     engagements: &[Engagement],
@@ -573,7 +882,7 @@ pub fn journey(
     let mut labels = Vec::new();
     if let (Some(newest), Some(oldest)) = (newest, oldest) {
         let range = (newest - oldest).max(1) as f64;
-        let x = |ms: i64| left + (newest - ms) as f64 / range * (right - left);
+        let x = |ms: i64| left + (ms - oldest) as f64 / range * (right - left);
         // Gaps of more than a tenth of the shown time, or more than 30 days, are shaded.
         for pair in engagements.windows(2) {
             let (a, b) = (
@@ -583,11 +892,10 @@ pub fn journey(
             let g = a - b;
             if g as f64 > range / 10.0 || g > 30 * 86_400_000 {
                 gaps.push(Bar {
-                    x: x(a) + 6.0,
+                    x: x(b) + 6.0,
                     y: 20.0,
-                    w: (x(b) - x(a) - 12.0).max(0.0),
+                    w: (x(a) - x(b) - 12.0).max(0.0),
                     h: 60.0,
-                    color: "#f2f2f2",
                     title: format!("{} without contact", span(u64::try_from(g).unwrap_or(0))),
                 });
             }
@@ -609,16 +917,16 @@ pub fn journey(
             x: left,
             y: 105.0,
             text: format!(
-                "newest: {}",
-                local(Timestamp::from_millisecond(newest).unwrap_or_default(), tz)
+                "oldest: {}",
+                local(Timestamp::from_millisecond(oldest).unwrap_or_default(), tz)
             ),
         });
         labels.push(Label {
             x: right - 260.0,
             y: 105.0,
             text: format!(
-                "oldest: {}",
-                local(Timestamp::from_millisecond(oldest).unwrap_or_default(), tz)
+                "newest: {}",
+                local(Timestamp::from_millisecond(newest).unwrap_or_default(), tz)
             ),
         });
     }
@@ -631,6 +939,7 @@ pub fn journey(
         }
     }
     JourneyView {
+        name: engagements.iter().find_map(customer_name),
         identifiers,
         repeats: rows.iter().filter(|r| r.repeat).count(),
         switches: rows.iter().filter(|r| r.switched).count(),
@@ -676,7 +985,8 @@ mod tests {
         assert!(!j.rows[1].switched && !j.rows[1].repeat);
         assert_eq!(j.rows[1].gap, "78d 0h");
         assert_eq!(j.gaps.len(), 1, "the 78 days are shaded");
-        assert!(j.dots[0].cx < j.dots[2].cx, "newest on the left");
+        assert!(j.dots[0].cx > j.dots[2].cx, "oldest on the left");
+        assert!(j.gaps[0].x > j.dots[2].cx && j.gaps[0].x < j.dots[1].cx);
         assert_eq!((j.repeats, j.switches), (1, 1));
     }
 }

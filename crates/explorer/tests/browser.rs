@@ -1,7 +1,9 @@
 //! The explorer in a real browser: Debian's headless Chromium driven by playwright-core
-//! (`tests/js/browser.mjs`) signs in (after a wrong password), reads the overview, searches
-//! with filters and pages, opens an engagement and its customer's journey, tries another
-//! tenant's engagement, and signs out; and (`tests/js/dashboard.mjs`) reads the dashboard's
+//! (`tests/js/browser.mjs`) signs in (after a wrong password), reads the overview and
+//! follows a bar, searches with filters and pages both ways, is refused a search, downloads
+//! it as CSV, opens an engagement and its customer's journey, tries an unknown and an
+//! over-long identifier, a wrong address and another tenant's engagement, reads every page
+//! again at 390 px, and signs out, with axe-core run on every page at both widths; and (`tests/js/dashboard.mjs`) reads the dashboard's
 //! charts and tables and follows a bucket's and a group's link to the search. Screenshots
 //! land in the test's temporary directory (kept, and named, when the test fails); the
 //! assertions are on the pages' content.
@@ -52,7 +54,10 @@ fn ensure_tools() {
         major >= 20,
         "the browser test needs Node.js 20 or later on the PATH, found {version:?}"
     );
-    if !js_dir().join("node_modules/playwright-core").is_dir() {
+    let installed = ["playwright-core", "axe-core"]
+        .iter()
+        .all(|m| js_dir().join("node_modules").join(m).is_dir());
+    if !installed {
         let out = Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund"])
             .current_dir(js_dir())
@@ -115,7 +120,17 @@ async fn a_person_signs_in_searches_reads_an_engagement_and_a_journey_and_signs_
     ensure_tools();
     let app = spawn_app().await;
     user(&app, &app.tenant, "rita", ClientRole::Reader).await;
-    let mut seeds = vec![full("chat-1", &ago(2), "+353 1 555 0100")];
+    // The chat's queue visit names its agent by id, it was connected, and Ann's joining is
+    // a line of its transcript without text.
+    let mut chat = full("chat-1", &ago(2), "+353 1 555 0100");
+    chat.queues[0].agent_id = Some("ag-1".into());
+    chat.release = Some(interlog_model::Release::Connected);
+    let mut joined = chat.messages[1].clone();
+    joined.index = 3;
+    joined.kind = "ParticipantJoined".into();
+    joined.text = None;
+    chat.messages.push(joined);
+    let mut seeds = vec![chat];
     for i in 0..5 {
         seeds.push(engagement(json!({
             "id": format!("call-{i}"), "started_at": ago(30 + i), "direction": "inbound",
@@ -174,6 +189,20 @@ async fn a_person_signs_in_searches_reads_an_engagement_and_a_journey_and_signs_
         seen["overview_bars"].as_u64().unwrap_or(0) >= 2,
         "bars drawn",
     );
+    check(
+        seen["overview_ticks"].as_u64().unwrap_or(0) >= 3,
+        "a y-axis with ticks between 0 and the top",
+    );
+    check(
+        s(&seen, "bar_url").contains("/ui/engagements?channel_type=")
+            && s(&seen, "bar_url").contains("started_from=")
+            && s(&seen, "bar_total").parse::<u64>().unwrap_or(0) >= 1,
+        "a bar opens the search of what it counts",
+    );
+    check(
+        s(&seen, "overview_range_error").contains("must not be before From"),
+        "a backwards range is refused next to its field",
+    );
     let cookie = &seen["session_cookie"];
     check(
         cookie["httpOnly"] == true && cookie["sameSite"] == "Strict" && cookie["path"] == "/ui",
@@ -200,8 +229,71 @@ async fn a_person_signs_in_searches_reads_an_engagement_and_a_journey_and_signs_
         seen["page1_first"] != seen["page2_first"],
         "the next page is another page",
     );
+    check(
+        s(&seen, "search_agents").contains("ann@acme.test"),
+        "agents shown, as a link",
+    );
+    check(
+        s(&seen, "page1_position").starts_with("1–2 of 5 matching engagements")
+            && s(&seen, "page2_position").starts_with("3–4 of 5 matching engagements")
+            && s(&seen, "page3_position").starts_with("5 of 5 matching engagements"),
+        "each page says where it is, and the total plainly",
+    );
+    check(
+        seen["back_to_2_first"] == seen["page2_first"]
+            && s(&seen, "back_to_2_position").starts_with("3–4 of 5"),
+        "the previous page is the page shown before",
+    );
+    check(
+        seen["back_to_1_first"] == seen["page1_first"] && seen["back_to_1_has_previous"] == false,
+        "and back to the first",
+    );
+    check(
+        s(&seen, "agent_cell_url").contains("/ui/engagements?agent=ann%40acme.test"),
+        "an agent's cell searches for the agent",
+    );
+    check(seen["refused_status"] == 400, "a refused search is a 400");
+    check(
+        s(&seen, "refused_field_error") == "must be after Started from",
+        "the error is next to its field, in the labels' words",
+    );
+    check(
+        s(&seen, "refused_alert").contains("Started before"),
+        "and named by the field's label above the results",
+    );
+    check(
+        s(&seen, "csv_type").starts_with("text/csv") && seen["csv_lines"] == 6,
+        "the CSV holds the header and every match, not only the page",
+    );
 
     check(s(&seen, "engagement_id") == "chat-1", "the chat engagement");
+    check(
+        s(&seen, "engagement_heading").starts_with("Mary Customer · chat · "),
+        "headed by the customer, channel and start",
+    );
+    check(
+        s(&seen, "engagement_outcome") == "successful"
+            && s(&seen, "engagement_release") == "connected",
+        "outcome and connection as two values",
+    );
+    check(
+        s(&seen, "engagement_queue_agent") == "Ann Agent",
+        "the queue visit's agent by name",
+    );
+    check(
+        seen["engagement_audio"] == 1
+            && s(&seen, "engagement_recording_link") == "https://rec.example/rec-1.wav",
+        "the recording as a link and a player",
+    );
+    check(
+        s(&seen, "engagement_events").starts_with("Ann joined")
+            && !s(&seen, "engagement_transcript").contains("(ParticipantJoined)"),
+        "a join as a small line, not a bubble",
+    );
+    check(
+        seen["engagement_apis_open"] == false,
+        "the APIs' addresses folded away for developers",
+    );
     check(
         s(&seen, "engagement_participants").contains("Ann Agent"),
         "its participants",
@@ -215,6 +307,58 @@ async fn a_person_signs_in_searches_reads_an_engagement_and_a_journey_and_signs_
         "its address in each API",
     );
 
+    check(
+        s(&seen, "journey_name") == "Mary Customer",
+        "the journey names the customer",
+    );
+    check(
+        seen["journey_newest_right"] == true,
+        "the timeline runs oldest to newest from the left",
+    );
+    check(
+        seen["journey_dot_focused"] == true,
+        "the timeline's links take the keyboard's focus",
+    );
+    check(
+        s(&seen, "journey_empty").starts_with("No engagements for this customer"),
+        "an unknown customer is said to have none",
+    );
+    check(
+        seen["journey_long_status"] == 400
+            && seen["journey_long_form"] == 1
+            && s(&seen, "journey_long_error").contains("at most 1024 characters"),
+        "an over-long identifier keeps the form, the error by its field",
+    );
+    check(
+        seen["nope_status"] == 404
+            && s(&seen, "nope_type").starts_with("text/html")
+            && s(&seen, "nope_text").contains("no page at this address"),
+        "a wrong address is the explorer's own 404 page",
+    );
+    for (name, f) in seen["phone"].as_object().cloned().unwrap_or_default() {
+        check(
+            f["fits"] == true && f["sign_out_visible"] == true,
+            &format!("{name} fits 390 px with sign-out in view"),
+        );
+    }
+    check(
+        seen["phone"].as_object().map_or(0, |p| p.len()) == 5,
+        "every page seen at 390 px",
+    );
+    check(
+        seen["phone_form_folded"] == true,
+        "the search form folds away once it has found something",
+    );
+    for (name, found) in seen["axe"].as_object().cloned().unwrap_or_default() {
+        check(
+            found.as_array().is_some_and(|a| a.is_empty()),
+            &format!("axe finds nothing serious or critical on {name}"),
+        );
+    }
+    check(
+        seen["axe"].as_object().map_or(0, |p| p.len()) >= 14,
+        "axe ran on every page",
+    );
     check(
         s(&seen, "journey_count") == "6",
         "the journey: every engagement of the linked identifiers",
@@ -255,8 +399,15 @@ async fn a_person_signs_in_searches_reads_an_engagement_and_a_journey_and_signs_
         "01-login",
         "03-overview",
         "04-search",
+        "05-page-2",
         "06-engagement",
         "07-journey",
+        "08-not-found",
+        "p1-overview",
+        "p2-search",
+        "p3-engagement",
+        "p4-journey",
+        "p5-dashboard",
     ] {
         check(
             Path::new(&keep).join(format!("{name}.png")).is_file(),
@@ -289,6 +440,10 @@ async fn a_person_reads_the_dashboard_and_follows_a_bucket_and_a_group_to_their_
         "sign-in leads to the dashboard",
     );
     check(s(&seen, "offered_total") == "6", "six calls offered");
+    check(
+        seen["axe"].as_array().is_some_and(|a| a.is_empty()),
+        "axe finds nothing serious or critical on the dashboard",
+    );
     check(
         seen["volume_bars"] == 9 && seen["volume_bars_visible"] == true,
         "three bars a day, drawn",

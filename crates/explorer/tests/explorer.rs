@@ -182,7 +182,7 @@ async fn pages_show_search_engagement_journey_and_overview_of_the_own_tenant_onl
         &page,
         &[
             "<strong id=\"total-90\">9</strong>",
-            "<td>successful</td><td class=\"num\">6</td>",
+            ">successful</a></td><td class=\"num\">6</td>",
             "<svg",
             " voice (",
         ],
@@ -231,7 +231,8 @@ async fn pages_show_search_engagement_journey_and_overview_of_the_own_tenant_onl
         &page,
         &[
             "Ann Agent",
-            "Billing (q-billing)",
+            "title=\"q-billing\">Billing</span>",
+            "<audio controls",
             "to_queue (warm)",
             "rec-1.wav",
             "Resolved (d-7)",
@@ -264,6 +265,34 @@ async fn pages_show_search_engagement_journey_and_overview_of_the_own_tenant_onl
     assert_shows(&page, &["channel switch", "repeat"]);
     assert!(first < last || last == 0);
     assert!(!page.contains("globex-secret"));
+
+    // The search as CSV: a header and a line a match, the other tenant's left out.
+    let (status, _, csv) = b
+        .get("/ui/engagements.csv?channel_type=voice&direction=inbound&limit=2")
+        .await;
+    assert_eq!(status, 200, "{csv}");
+    assert!(
+        b.last_headers
+            .iter()
+            .any(|(k, v)| k == "content-type" && v.starts_with("text/csv")),
+        "{:?}",
+        b.last_headers
+    );
+    assert_eq!(csv.lines().count(), 5, "every match, not one page: {csv}");
+    assert!(csv.starts_with("id,started,channels,"), "{csv}");
+    assert!(!csv.contains("globex-secret"));
+
+    // An address the explorer does not have: its own page, not the APIs' JSON.
+    let (status, _, page) = b.get("/ui/nope").await;
+    assert_eq!(status, 404);
+    assert_shows(
+        &page,
+        &[
+            "<!DOCTYPE html>",
+            "no page at this address",
+            "id=\"sign-out\"",
+        ],
+    );
 
     // Another tenant's engagement is not there.
     let (status, _, page) = b.get("/ui/engagements/globex-secret").await;

@@ -5,7 +5,7 @@
 //
 // Usage: node dashboard.mjs BASE_URL TENANT USER PASSWORD OUT_DIR
 
-import { launch, screenshots, text } from './chromium.mjs';
+import { launch, screenshots, text, axe } from './chromium.mjs';
 
 const [base, tenant, user, password, outDir] = process.argv.slice(2);
 const seen = {};
@@ -38,6 +38,7 @@ try {
   seen.definitions = await text(page, '#definitions');
   seen.first_day_offered = await text(page, '#volume-table tbody tr td:nth-child(2)');
   await shot(page, '10-dashboard');
+  seen.axe = await axe(page);
 
   // The first day's link: the search for the engagements that day.
   await page.locator('#volume-table a.bucket-link').first().click();
