@@ -72,12 +72,14 @@ mod records;
 mod revocation;
 mod settings;
 mod support;
+mod upkeep;
 
 pub use activity::*;
 pub use analytics::*;
 pub use changes::*;
 pub use concurrency::*;
 pub use counts::*;
+pub use upkeep::*;
 pub use directory::*;
 pub use engagements::*;
 pub use expressions::*;
@@ -194,6 +196,7 @@ macro_rules! conformance_tests {
             buckets_add_up_to_the_whole_range,
             totals_follow_every_write,
             budgeted_totals_are_exact_or_a_lower_bound,
+            a_store_checks_whole_after_every_write_and_a_rebuild_changes_no_answer,
         );
         $crate::conformance_tests!(@shared ($fixture)
             concurrent_upserts_are_all_durable,
