@@ -316,7 +316,9 @@ pub(crate) async fn check(pool: &Pool) -> Result<CheckReport> {
         }
     }
     if unreadable > NAMED {
-        problems.push(format!("{unreadable} engagements in all have a body that does not decode"));
+        problems.push(format!(
+            "{unreadable} engagements in all have a body that does not decode"
+        ));
     }
     if disagreeing > NAMED {
         problems.push(format!(
@@ -370,9 +372,11 @@ pub(crate) async fn rebuild(pool: &Pool) -> Result<Rebuilt> {
         .transaction()
         .await
         .map_err(db("begin the rebuild"))?;
-    tx.batch_execute("SET LOCAL statement_timeout = 0; LOCK TABLE engagements IN SHARE ROW EXCLUSIVE MODE")
-        .await
-        .map_err(db("lock engagements"))?;
+    tx.batch_execute(
+        "SET LOCAL statement_timeout = 0; LOCK TABLE engagements IN SHARE ROW EXCLUSIVE MODE",
+    )
+    .await
+    .map_err(db("lock engagements"))?;
     for d in DERIVED {
         tx.batch_execute(&format!("DELETE FROM {}", d.table()))
             .await
@@ -399,7 +403,9 @@ pub(crate) async fn rebuild(pool: &Pool) -> Result<Rebuilt> {
                     "UPDATE engagements SET started = $3, ended = $4, updated = $5, duration = $6,
                             state = $7, outcome = $8, direction = $9, channels = $10
                      WHERE tenant_id = $1 AND id = $2",
-                    &[&s.tenant, &s.id, &c.0, &c.1, &c.2, &c.3, &c.4, &c.5, &c.6, &c.7],
+                    &[
+                        &s.tenant, &s.id, &c.0, &c.1, &c.2, &c.3, &c.4, &c.5, &c.6, &c.7,
+                    ],
                 )
                 .await
                 .map_err(db("write an engagement's columns"))?;

@@ -11,13 +11,16 @@ use std::path::PathBuf;
 use std::process::Command;
 
 fn tool(name: &str) -> PathBuf {
-    let bin = std::env::var("INTERLOG_PG_BIN").unwrap_or_else(|_| "/usr/lib/postgresql/15/bin".into());
+    let bin =
+        std::env::var("INTERLOG_PG_BIN").unwrap_or_else(|_| "/usr/lib/postgresql/15/bin".into());
     PathBuf::from(bin).join(name)
 }
 
 /// `base` (a URL ending in a database name) naming another database.
 fn with_database(base: &str, db: &str) -> String {
-    let (head, query) = base.split_once('?').map_or((base, None), |(h, q)| (h, Some(q)));
+    let (head, query) = base
+        .split_once('?')
+        .map_or((base, None), |(h, q)| (h, Some(q)));
     let at = head.rfind('/').expect("a database in the URL");
     let url = format!("{}/{db}", &head[..at]);
     match query {
@@ -32,12 +35,19 @@ async fn a_pg_dump_restored_into_another_database_is_the_same_store() {
         eprintln!("skipped: INTERLOG_TEST_POSTGRES names no PostgreSQL server");
         return;
     };
-    let tag = format!("{}_{}", std::process::id(), jiff::Timestamp::now().as_millisecond() % 1_000_000);
+    let tag = format!(
+        "{}_{}",
+        std::process::id(),
+        jiff::Timestamp::now().as_millisecond() % 1_000_000
+    );
     let schema = format!("dump_{tag}");
     let sep = if base.contains('?') { '&' } else { '?' };
-    let store = PgStore::open(&format!("{base}{sep}schema={schema}"), OpenOptions::default())
-        .await
-        .unwrap();
+    let store = PgStore::open(
+        &format!("{base}{sep}schema={schema}"),
+        OpenOptions::default(),
+    )
+    .await
+    .unwrap();
     let tenant = store
         .create_tenant(NewTenant {
             key: "dumped".into(),
@@ -51,7 +61,10 @@ async fn a_pg_dump_restored_into_another_database_is_the_same_store() {
     let end = jiff::Timestamp::from_second(1_780_000_000).unwrap();
     let cfg = interlog_generate::GeneratorConfig::new(7, 300, end).with_tenant("dumped".to_owned());
     let engagements: Vec<Engagement> = interlog_generate::Generator::new(cfg).collect();
-    store.upsert_many(&tenant, engagements.clone()).await.unwrap();
+    store
+        .upsert_many(&tenant, engagements.clone())
+        .await
+        .unwrap();
     let ids: Vec<String> = engagements.iter().map(|e| e.id.clone()).collect();
     let before = store.get_many(&tenant, &ids).await.unwrap();
     let head = store.changes(&tenant, 0, 1000).await.unwrap().head;
@@ -68,7 +81,9 @@ async fn a_pg_dump_restored_into_another_database_is_the_same_store() {
         .unwrap();
     assert!(dumped.success(), "pg_dump failed");
     let database = format!("restored_{tag}");
-    let (client, connection) = tokio_postgres::connect(&base, tokio_postgres::NoTls).await.unwrap();
+    let (client, connection) = tokio_postgres::connect(&base, tokio_postgres::NoTls)
+        .await
+        .unwrap();
     tokio::spawn(connection);
     client
         .batch_execute(&format!("CREATE DATABASE {database}"))
@@ -84,10 +99,17 @@ async fn a_pg_dump_restored_into_another_database_is_the_same_store() {
     assert!(restored.success(), "pg_restore failed");
 
     let sep = if target.contains('?') { '&' } else { '?' };
-    let store = PgStore::open(&format!("{target}{sep}schema={schema}"), OpenOptions::default())
+    let store = PgStore::open(
+        &format!("{target}{sep}schema={schema}"),
+        OpenOptions::default(),
+    )
+    .await
+    .unwrap();
+    let tenant = store
+        .tenant("dumped")
         .await
-        .unwrap();
-    let tenant = store.tenant("dumped").await.unwrap().expect("the tenant is restored");
+        .unwrap()
+        .expect("the tenant is restored");
     let after = store.get_many(&tenant, &ids).await.unwrap();
     assert_eq!(after.len(), before.len());
     for (a, b) in after.iter().zip(&before) {
@@ -101,10 +123,7 @@ async fn a_pg_dump_restored_into_another_database_is_the_same_store() {
     let mut next = engagements[0].clone();
     next.id = "after-restore".into();
     store.upsert_many(&tenant, vec![next]).await.unwrap();
-    let tail = store
-        .changes(&tenant, head, 10)
-        .await
-        .unwrap();
+    let tail = store.changes(&tenant, head, 10).await.unwrap();
     assert_eq!(tail.changes.len(), 1);
     assert_eq!(tail.changes[0].position, head + 1);
     store.close().await;

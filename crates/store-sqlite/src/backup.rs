@@ -97,9 +97,7 @@ fn copy(
         let mut dst = Connection::open(&partial).map_err(failed("create the copy"))?;
         let backup = Backup::new(src, &mut dst).map_err(failed("start the copy"))?;
         loop {
-            let step = backup
-                .step(PAGES_PER_STEP)
-                .map_err(failed("copy pages"))?;
+            let step = backup.step(PAGES_PER_STEP).map_err(failed("copy pages"))?;
             let p = backup.progress();
             let total = p.pagecount.max(0) as u64;
             progress(total.saturating_sub(p.remaining.max(0) as u64), total);

@@ -139,10 +139,18 @@ const FIGURES: DerivedTable = DerivedTable {
         }
     },
     stored: |conn, d| {
-        each_row(conn, "SELECT tenant_id, started, seq, facts FROM figures", |r| {
-            d.add((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?));
-            Ok(())
-        })
+        each_row(
+            conn,
+            "SELECT tenant_id, started, seq, facts FROM figures",
+            |r| {
+                d.add((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                ));
+                Ok(())
+            },
+        )
     },
     clear: |tx| {
         tx.execute_batch("DELETE FROM figures")

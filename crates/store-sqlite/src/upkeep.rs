@@ -19,7 +19,17 @@ const NAMED: usize = 10;
 
 /// An engagement's columns besides its body: (id, started, ended, updated, duration, state,
 /// outcome, direction, channels).
-type Columns = (String, i64, i64, i64, i64, i64, Option<i64>, Option<i64>, i64);
+type Columns = (
+    String,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    i64,
+);
 
 fn columns_of(r: &Row) -> Columns {
     (
@@ -154,7 +164,12 @@ pub(crate) fn check(path: &Path) -> Result<CheckReport> {
     walk(&conn, |s| {
         engagements += 1;
         let Some((_, country)) = tenants.get(&s.tenant) else {
-            homeless.note(|| format!("engagement {} belongs to no tenant ({})", s.columns.0, s.tenant));
+            homeless.note(|| {
+                format!(
+                    "engagement {} belongs to no tenant ({})",
+                    s.columns.0, s.tenant
+                )
+            });
             return Ok(());
         };
         let e = match parse(&s.body) {

@@ -79,7 +79,6 @@ pub use analytics::*;
 pub use changes::*;
 pub use concurrency::*;
 pub use counts::*;
-pub use upkeep::*;
 pub use directory::*;
 pub use engagements::*;
 pub use expressions::*;
@@ -91,6 +90,7 @@ pub use paging::*;
 pub use records::*;
 pub use revocation::*;
 pub use settings::*;
+pub use upkeep::*;
 
 use crate::Store;
 use std::sync::Arc;
