@@ -74,13 +74,7 @@ async fn serve_speaks_tls_with_secure_cookies_and_reloads_its_certificate_on_sig
     assert!(server.base.starts_with("https://"), "{}", server.base);
     let base = format!("https://localhost:{}", server.addr.port());
 
-    let health = first
-        .client()
-        .get(format!("{base}/healthz"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(health.status(), 200);
+    assert_eq!(healthz(&first, &base).await.unwrap(), 200);
     // Plain HTTP gets no answer from a TLS listener.
     let plain = reqwest::Client::new()
         .get(format!("http://{}/healthz", server.addr))
@@ -110,53 +104,32 @@ async fn serve_speaks_tls_with_secure_cookies_and_reloads_its_certificate_on_sig
     // A renewal from another CA, then SIGHUP.
     let second = Ca::new("second test CA");
     second.issue_into(&tls);
-    let pid = server_pid(&server);
-    assert!(Command::new("kill")
-        .args(["-HUP", &pid])
-        .status()
-        .unwrap()
-        .success());
-    server.wait_printed(
-        |t| t.contains("reloaded the TLS certificate"),
-        Duration::from_secs(30),
-    );
-    let renewed = second
-        .client()
-        .get(format!("{base}/healthz"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(renewed.status(), 200);
+    hang_up(&server, "reloaded the TLS certificate");
+    assert_eq!(healthz(&second, &base).await.unwrap(), 200);
     assert!(
-        first
-            .client()
-            .get(format!("{base}/healthz"))
-            .send()
-            .await
-            .is_err(),
+        healthz(&first, &base).await.is_err(),
         "the old certificate is still served"
     );
 
     // A reload that cannot read the files keeps the certificate in use.
     std::fs::write(tls.join("key.pem"), "not a key").unwrap();
+    hang_up(&server, "could not reload the TLS certificate");
+    assert_eq!(healthz(&second, &base).await.unwrap(), 200);
+}
+
+/// Sends the server SIGHUP and waits until it says `then`.
+fn hang_up(server: &Server, then: &str) {
+    let pid = server.pid().to_string();
     assert!(Command::new("kill")
         .args(["-HUP", &pid])
         .status()
         .unwrap()
         .success());
-    server.wait_printed(
-        |t| t.contains("could not reload the TLS certificate"),
-        Duration::from_secs(30),
-    );
-    let kept = second
-        .client()
-        .get(format!("{base}/healthz"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(kept.status(), 200);
+    server.wait_printed(|t| t.contains(then), Duration::from_secs(30));
 }
 
-fn server_pid(server: &Server) -> String {
-    server.pid().to_string()
+/// The status of `GET /healthz` on a new connection of a client trusting `ca` only.
+async fn healthz(ca: &Ca, base: &str) -> reqwest::Result<reqwest::StatusCode> {
+    let answer = ca.client().get(format!("{base}/healthz")).send().await?;
+    Ok(answer.status())
 }

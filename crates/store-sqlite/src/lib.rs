@@ -300,7 +300,7 @@ impl Upkeep for SqliteStore {
     }
 
     async fn rebuild_derived(&self) -> Result<Rebuilt> {
-        self.write(|tx| upkeep::rebuild(tx)).await
+        self.write(upkeep::rebuild).await
     }
 }
 
