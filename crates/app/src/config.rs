@@ -146,6 +146,21 @@ const CORE_SETTINGS: &[CoreSetting] = &[
          set, /metrics is served there and not on `listen`.",
     ),
     CoreSetting::new(
+        "tls_cert",
+        "INTERLOG_TLS_CERT",
+        Shown::Example("\"/etc/interlog/tls/fullchain.pem\""),
+        "Serve HTTPS: the certificate chain (PEM, leaf first) and its private key (PEM), read\n\
+         again on SIGHUP so that a renewed certificate needs no restart. Explorer cookies are\n\
+         then always Secure. Without them the server speaks plain HTTP: terminate TLS in front\n\
+         of it (a reverse proxy) on any network but localhost.",
+    ),
+    CoreSetting::new(
+        "tls_key",
+        "INTERLOG_TLS_KEY",
+        Shown::Example("\"/etc/interlog/tls/privkey.pem\""),
+        "",
+    ),
+    CoreSetting::new(
         "ui_session_ttl_secs",
         "INTERLOG_UI_SESSION_TTL_SECS",
         Shown::Default("28800"),
@@ -156,9 +171,9 @@ const CORE_SETTINGS: &[CoreSetting] = &[
         "ui_secure_cookies",
         "INTERLOG_UI_SECURE_COOKIES",
         Shown::Default("false"),
-        "Whether explorer cookies are always marked Secure. Interlog itself speaks plain HTTP;\n\
-         behind a proxy that terminates TLS, cookies are Secure for requests the proxy marks\n\
-         with `X-Forwarded-Proto: https` even when this is false.",
+        "Whether explorer cookies are always marked Secure (they are with tls_cert). Behind a\n\
+         proxy that terminates TLS, cookies are Secure for requests the proxy marks with\n\
+         `X-Forwarded-Proto: https` even when this is false.",
     ),
     CoreSetting::new(
         "max_connections",
@@ -443,6 +458,8 @@ struct FileConfig {
     signing_key_file: Option<PathBuf>,
     metrics: Option<bool>,
     metrics_listen: Option<SocketAddr>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
     ui_session_ttl_secs: Option<i64>,
     ui_secure_cookies: Option<bool>,
     max_connections: Option<usize>,
@@ -523,6 +540,8 @@ pub struct Config {
     pub log_level: String,
     pub api: ApiConfig,
     pub signing_key_file: Option<PathBuf>,
+    /// The certificate and key to serve HTTPS with; plain HTTP without.
+    pub tls: Option<crate::tls::TlsFiles>,
     pub server: ServerConfig,
     /// The bounds on the store's reads.
     pub read_limits: interlog_store::ReadLimits,
@@ -536,6 +555,28 @@ pub struct Config {
     pub warnings: Vec<String>,
     /// The config file read, if any.
     pub file: Option<PathBuf>,
+}
+
+/// `tls_cert` and `tls_key`: both or neither.
+fn tls_files(
+    vars: &EnvSettings<'_>,
+    file: &FileConfig,
+) -> Result<Option<crate::tls::TlsFiles>, ConfigError> {
+    let path = |key: &str, from_file: &Option<PathBuf>| {
+        vars.text(key)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or(from_file.clone())
+    };
+    match (
+        path("tls_cert", &file.tls_cert),
+        path("tls_key", &file.tls_key),
+    ) {
+        (Some(cert), Some(key)) => Ok(Some(crate::tls::TlsFiles { cert, key })),
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(invalid("tls_key", "must be set with tls_cert")),
+        (None, Some(_)) => Err(invalid("tls_cert", "must be set with tls_key")),
+    }
 }
 
 /// Reads the environment; tests pass a map instead of the process environment.
@@ -608,7 +649,13 @@ impl Config {
         let server = server_settings(&vars, &file)?;
         let mut warnings = warnings;
         let webhooks = webhook_settings(&file.webhooks, env, &mut warnings)?;
-        let api = ApiConfig { webhooks, ..api };
+        let tls = tls_files(&vars, &file)?;
+        let api = ApiConfig {
+            webhooks,
+            // Every request arrives over TLS: cookies are Secure.
+            ui_secure_cookies: api.ui_secure_cookies || tls.is_some(),
+            ..api
+        };
         let (change_horizon, maintenance_interval) = maintenance(&vars, &file)?;
         let dialects = dialect_sections(file.dialects, env, &mut warnings)?;
         Ok(Config {
@@ -626,6 +673,7 @@ impl Config {
                 .text("signing_key_file")
                 .map(PathBuf::from)
                 .or(file.signing_key_file),
+            tls,
             server,
             read_limits,
             change_horizon,

@@ -19,7 +19,6 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpStream;
 use tokio::sync::watch;
 
 /// The timeouts of every connection.
@@ -58,13 +57,13 @@ pub enum Closed {
     Idle,
 }
 
-/// The socket, recording activity.
-struct Watched {
-    inner: TcpStream,
+/// The connection (a socket, or TLS over one), recording activity.
+struct Watched<S> {
+    inner: S,
     activity: Arc<Activity>,
 }
 
-impl AsyncRead for Watched {
+impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -88,7 +87,7 @@ impl AsyncRead for Watched {
     }
 }
 
-impl AsyncWrite for Watched {
+impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -146,13 +145,14 @@ impl Drop for InFlight {
 
 /// Serves one connection until it ends, the watchdog closes it, or `shutdown` turns true
 /// (then in-flight requests finish first). Returns why the watchdog closed it, if it did.
-pub async fn serve<S, F>(
-    stream: TcpStream,
+pub async fn serve<T, S, F>(
+    stream: T,
     service: S,
     limits: ConnectionLimits,
     mut shutdown: watch::Receiver<bool>,
 ) -> Option<Closed>
 where
+    T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     S: Fn(hyper::Request<Incoming>) -> F + Send + Sync + 'static,
     F: Future<Output = Result<axum::response::Response, std::convert::Infallible>> + Send + 'static,
 {

@@ -2,6 +2,7 @@
 //! layered configuration, and the server. `interlog serve`, the admin commands and every
 //! black-box test go through here, so what is tested is what ships.
 
+pub mod backup;
 pub mod config;
 mod connection;
 pub mod keys;
@@ -10,6 +11,7 @@ pub mod private_files;
 pub mod registry;
 pub mod server;
 pub mod store_url;
+pub mod tls;
 
 pub use config::{Config, ConfigError, Overrides};
 pub use registry::APIS;

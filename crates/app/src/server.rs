@@ -28,6 +28,8 @@ pub struct Server {
     pub addr: SocketAddr,
     /// Where `/metrics` is served on a listener of its own, if it is.
     pub metrics_addr: Option<SocketAddr>,
+    /// Whether it speaks TLS (`https`) on `addr`.
+    pub tls: bool,
     pub state: ApiState,
     /// Every route it serves.
     pub routes: Vec<RouteInfo>,
@@ -47,6 +49,24 @@ impl Server {
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let tls = match &config.tls {
+            Some(files) => {
+                let tls = crate::tls::Tls::load(files.clone())?;
+                tls.reload_on_sighup();
+                Some(tls)
+            }
+            None => {
+                let said = "serving plain HTTP: tokens, secrets and the explorer's sign-in cross \
+                    the network in clear; terminate TLS in front of it (a reverse proxy) or set \
+                    tls_cert and tls_key";
+                if addr.ip().is_loopback() {
+                    tracing::info!(%addr, "{said}");
+                } else {
+                    tracing::warn!(%addr, "{said}");
+                }
+                None
+            }
+        };
         let metrics = match (config.metrics_listen, app.metrics_router) {
             (Some(at), Some(router)) => {
                 let l = tokio::net::TcpListener::bind(at)
@@ -63,10 +83,16 @@ impl Server {
         // its in-flight requests.
         let scraping = metrics.map(|(_, l, router)| {
             let (stop, stopped) = oneshot::channel::<()>();
-            let task = tokio::spawn(accept_loop(l, router, config.server.clone(), stopped));
+            let task = tokio::spawn(accept_loop(l, router, config.server.clone(), None, stopped));
             (stop, task)
         });
-        let serving = accept_loop(listener, app.router, config.server.clone(), stopped);
+        let serving = accept_loop(
+            listener,
+            app.router,
+            config.server.clone(),
+            tls.clone(),
+            stopped,
+        );
         let task = tokio::spawn(async move {
             let served = serving.await;
             if let Some((stop, task)) = scraping {
@@ -78,6 +104,7 @@ impl Server {
         Ok(Server {
             addr,
             metrics_addr,
+            tls: tls.is_some(),
             state: app.state,
             routes: app.routes,
             handles: app.handles,
@@ -116,6 +143,7 @@ async fn accept_loop(
     listener: TcpListener,
     router: Router,
     settings: crate::config::ServerConfig,
+    tls: Option<Arc<crate::tls::Tls>>,
     mut stopped: oneshot::Receiver<()>,
 ) -> std::io::Result<()> {
     let limits = ConnectionLimits {
@@ -169,8 +197,27 @@ async fn accept_loop(
             router.clone().oneshot(req)
         };
         let shutdown_rx = shutdown_rx.clone();
+        let acceptor = tls.as_ref().map(|t| t.acceptor());
         connections.spawn(async move {
-            match connection::serve(stream, service, limits, shutdown_rx).await {
+            let closed = match acceptor {
+                None => connection::serve(stream, service, limits, shutdown_rx).await,
+                // The handshake has the time a request head has.
+                Some(acceptor) => {
+                    match tokio::time::timeout(limits.header_read_timeout, acceptor.accept(stream))
+                        .await
+                    {
+                        Ok(Ok(stream)) => {
+                            connection::serve(stream, service, limits, shutdown_rx).await
+                        }
+                        Ok(Err(e)) => {
+                            tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                            None
+                        }
+                        Err(_) => Some(Closed::HeaderTimeout),
+                    }
+                }
+            };
+            match closed {
                 Some(Closed::HeaderTimeout) => {
                     tracing::info!(%peer, "closed a connection: request head not received in time")
                 }

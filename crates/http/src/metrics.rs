@@ -212,6 +212,12 @@ fn describe() {
         metrics::counter!(CREDENTIAL_CHECKS_REFUSED, "reason" => reason).absolute(0);
     }
     metrics::counter!(WEBHOOKS_DISABLED).absolute(0);
+    for result in ["delivered", "refused", "unreachable"] {
+        metrics::counter!(WEBHOOK_DELIVERIES, "result" => result).absolute(0);
+    }
+    for reason in ["queue_full", "wait_timeout"] {
+        metrics::counter!(HEAVY_REFUSED, "reason" => reason).absolute(0);
+    }
 }
 
 /// Counts a credential check refused before hashing: `over_budget` (its source asked too

@@ -1,6 +1,8 @@
 //! `interlog`: the server and its command line.
 
 mod admin;
+mod backup;
+mod check;
 mod connector;
 mod export;
 mod import;
@@ -52,6 +54,15 @@ enum Command {
     /// Run a connector in the foreground: one pass up to now with --once (a migration's
     /// backfill), else a pass every poll interval until interrupted.
     Sync(connector::SyncArgs),
+    /// Write a consistent copy of the store to a file while the server keeps serving and
+    /// writing (SQLite); prints the change-feed position of each tenant it holds.
+    Backup(backup::BackupArgs),
+    /// Put a backup in place of the store (SQLite), which no server or command may have
+    /// open.
+    Restore(backup::RestoreArgs),
+    /// Verify that the store is whole and say what is wrong; --repair first writes what is
+    /// derived from the engagement bodies again.
+    Check(check::CheckArgs),
 }
 
 #[derive(clap::Args)]
@@ -133,6 +144,9 @@ fn main() -> ExitCode {
         Command::Erase(args) => admin::erase(args),
         Command::Connector(c) => connector::connector(c),
         Command::Sync(args) => connector::sync(args),
+        Command::Backup(args) => backup::backup(args),
+        Command::Restore(args) => backup::restore(args),
+        Command::Check(args) => check::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

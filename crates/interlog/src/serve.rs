@@ -69,8 +69,9 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
         // the address listened on (the port the system chose for port 0); scripts and the
         // tests start `serve` on port 0 and read where it listens from this line.
         eprintln!(
-            "Interlog is listening on http://{0} (API docs: http://{0}/api/v1/docs)",
-            server.addr
+            "Interlog is listening on {1}://{0} (API docs: {1}://{0}/api/v1/docs)",
+            server.addr,
+            if server.tls { "https" } else { "http" }
         );
         // Printed once listening, with the address it listens on (port 0 included).
         if let Some(demo) = demo {

@@ -29,6 +29,7 @@ mod records;
 mod rows;
 mod schema;
 mod settings;
+mod upkeep;
 mod write;
 
 pub use config::{CopyFormat, PgOptions};
@@ -328,6 +329,17 @@ impl Store for PgStore {
         self.group.close().await;
         self.listener.stop();
         self.pool.close();
+    }
+}
+
+#[async_trait]
+impl interlog_store::Upkeep for PgStore {
+    async fn check(&self) -> Result<interlog_store::CheckReport> {
+        upkeep::check(&self.heavy).await
+    }
+
+    async fn rebuild_derived(&self) -> Result<interlog_store::Rebuilt> {
+        upkeep::rebuild(&self.pool).await
     }
 }
 

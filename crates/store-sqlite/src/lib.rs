@@ -6,6 +6,7 @@
 //! behind heavy ones.
 
 mod activity;
+mod backup;
 mod bulk;
 mod changes;
 mod codes;
@@ -22,7 +23,10 @@ mod rows;
 mod schema;
 mod settings;
 mod upgrade;
+mod upkeep;
 mod writer;
+
+pub use backup::{backup, restore, Copied};
 
 use async_trait::async_trait;
 use interlog_model::{Engagement, Timestamp};
@@ -33,6 +37,7 @@ use interlog_store::{
     Result, Revocation, Revoke, SettingEdit, Store, StoreError, StoredEngagement, Tenant, Total,
     UpsertOutcome, User, CHANGES_TOPIC,
 };
+use interlog_store::{CheckReport, Rebuilt, Upkeep};
 use readers::{Reader, Readers};
 use rows::{Row, TenantCtx};
 use std::path::{Path, PathBuf};
@@ -49,6 +54,9 @@ pub struct SqliteStore {
     readers: Arc<Readers>,
     limits: ReadLimits,
     subscribers: Arc<interlog_store::LocalSubscribers>,
+    /// A shared lock on the database's `-lock` file while the store is open, so that a
+    /// restore never replaces a store in use (see [`restore`]).
+    _in_use: std::fs::File,
 }
 
 /// Maps a SQLite error to a backend failure that names what was being done; a statement
@@ -134,6 +142,7 @@ impl SqliteStore {
         let bulk = options.bulk_load;
         let limits = options.limits;
         let path = path.as_ref().to_path_buf();
+        let in_use = backup::lock_shared(&path)?;
         let mut conn = schema::open(&path)
             .map_err(|e| StoreError::backend(format!("open {}", path.display()), e))?;
         schema::migrate(&mut conn).map_err(|e| StoreError::backend("migrate", e))?;
@@ -174,6 +183,7 @@ impl SqliteStore {
             writer: Mutex::new(Some(handle)),
             writer_done: Mutex::new(Some(done_rx)),
             subscribers,
+            _in_use: in_use,
         })
     }
 
@@ -275,6 +285,22 @@ impl Store for SqliteStore {
             let _ = done.await;
         }
         self.close_now();
+    }
+}
+
+#[async_trait]
+impl Upkeep for SqliteStore {
+    async fn check(&self) -> Result<CheckReport> {
+        // On a connection of its own, outside the readers' statement budget: it reads
+        // everything.
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || upkeep::check(&path))
+            .await
+            .map_err(|e| StoreError::backend("check the store", e))?
+    }
+
+    async fn rebuild_derived(&self) -> Result<Rebuilt> {
+        self.write(upkeep::rebuild).await
     }
 }
 

@@ -27,20 +27,20 @@ pub(crate) struct TenantCtx {
 
 /// An engagement ready to be written.
 pub(crate) struct Row {
-    id: String,
+    pub(crate) id: String,
     json: String,
     body: Vec<u8>,
-    started: i64,
-    ended: i64,
-    updated: i64,
-    duration: i64,
-    state: i64,
-    outcome: Option<i64>,
-    direction: Option<i64>,
-    channels: i64,
-    terms: Vec<(String, KindSet)>,
+    pub(crate) started: i64,
+    pub(crate) ended: i64,
+    pub(crate) updated: i64,
+    pub(crate) duration: i64,
+    pub(crate) state: i64,
+    pub(crate) outcome: Option<i64>,
+    pub(crate) direction: Option<i64>,
+    pub(crate) channels: i64,
+    pub(crate) terms: Vec<(String, KindSet)>,
     /// What it adds to the figures, when anything.
-    facts: Option<Facts>,
+    pub(crate) facts: Option<Facts>,
     /// When the write happens: the change feed's `at`.
     changed: i64,
 }

@@ -23,6 +23,7 @@ mod records;
 mod settings;
 mod stored;
 pub mod terms;
+mod upkeep;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
@@ -41,6 +42,7 @@ pub use query::*;
 pub use records::*;
 pub use settings::*;
 pub use stored::*;
+pub use upkeep::*;
 
 use async_trait::async_trait;
 
@@ -62,7 +64,7 @@ pub struct EditRejected(pub String);
 ///
 /// A backend implements each concern's trait ([`Directory`], [`Engagements`],
 /// [`Analytics`], [`Changes`], [`IdentityLinks`], [`ExpiringRecords`], [`DurableSettings`],
-/// [`Notifications`]) and this one; the API holds it only as `Arc<dyn Store>`.
+/// [`Notifications`], [`Upkeep`]) and this one; the API holds it only as `Arc<dyn Store>`.
 #[async_trait]
 pub trait Store:
     Directory
@@ -73,6 +75,7 @@ pub trait Store:
     + ExpiringRecords
     + DurableSettings
     + Notifications
+    + Upkeep
     + Send
     + Sync
     + 'static

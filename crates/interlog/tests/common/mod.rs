@@ -14,9 +14,10 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 /// The start of the line `interlog serve` prints on standard error once it accepts
-/// connections; the address it listens on follows, with the port the system chose when it
-/// was asked for port 0 (README, "Command line").
-pub const LISTENING: &str = "Interlog is listening on http://";
+/// connections; the scheme (`http`, or `https` with TLS) and the address it listens on
+/// follow, with the port the system chose when it was asked for port 0 (README, "Command
+/// line").
+pub const LISTENING: &str = "Interlog is listening on ";
 
 /// How long a server may take to start listening: `serve --demo` first writes its demo data.
 const STARTUP: Duration = Duration::from_secs(300);
@@ -193,15 +194,17 @@ impl Server {
             }
         };
         let after = &text[text.find(LISTENING).unwrap() + LISTENING.len()..];
-        let addr: SocketAddr = after
-            .split_whitespace()
-            .next()
-            .and_then(|a| a.parse().ok())
-            .unwrap_or_else(|| panic!("no address after {LISTENING:?}: {text}"));
+        let url = after.split_whitespace().next().unwrap_or_default();
+        let (scheme, addr) = url
+            .split_once("://")
+            .unwrap_or_else(|| panic!("no URL after {LISTENING:?}: {text}"));
+        let addr: SocketAddr = addr
+            .parse()
+            .unwrap_or_else(|_| panic!("no address after {LISTENING:?}: {text}"));
         Server {
             child,
             addr,
-            base: format!("http://{addr}"),
+            base: format!("{scheme}://{addr}"),
             printed,
         }
     }
@@ -217,6 +220,11 @@ impl Server {
         self.printed
             .wait(done, within)
             .unwrap_or_else(|text| panic!("not printed within {within:?}: {text}"))
+    }
+
+    /// Its process id, e.g. to send it a signal.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// The process, e.g. to kill it at a chosen moment.

@@ -6,7 +6,7 @@ mod read;
 mod write;
 
 pub(crate) use read::figures;
-pub(crate) use write::{backfill, delete, insert, FigureRow};
+pub(crate) use write::{backfill, delete, insert, FigureColumns, FigureRow};
 
 /// What a `figure_names` row names. Stored: never renumber.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

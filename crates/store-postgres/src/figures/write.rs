@@ -43,7 +43,41 @@ fn big(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
+/// A `figures` row's columns after (tenant, start, id), as `interlog check` compares them.
+pub(crate) type FigureColumns = (
+    (i16, Option<String>, Option<String>, Option<String>),
+    (Option<i16>, Option<i16>, Option<i16>, Option<String>),
+    (Option<i16>, i64, bool, i64, i64, i64, bool),
+);
+
 impl FigureRow {
+    /// Its columns after (tenant, start, id), in table order.
+    pub(crate) fn columns(&self) -> FigureColumns {
+        (
+            (
+                self.row_no,
+                self.queue.clone(),
+                self.agent.clone(),
+                self.team.clone(),
+            ),
+            (
+                self.channel_type,
+                self.direction,
+                self.source,
+                self.disposition.clone(),
+            ),
+            (
+                self.status,
+                self.wait_ms,
+                self.handled,
+                self.talk_ms,
+                self.hold_ms,
+                self.wrap_up_ms,
+                self.transferred,
+            ),
+        )
+    }
+
     /// The rows of an engagement's facts.
     pub(crate) fn of(e: &Engagement) -> Vec<FigureRow> {
         let facts = Facts::of(e);

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 /// Engagements over four days, two hours apart, with every combination the per-day counts
 /// keep apart (state, outcome, direction, channel types) varied with their index.
-fn spread(t0: Timestamp) -> Vec<Engagement> {
+pub(super) fn spread(t0: Timestamp) -> Vec<Engagement> {
     let states = [State::Completed, State::Active, State::Queued];
     let outcomes = [Some(Outcome::Successful), Some(Outcome::Unsuccessful), None];
     let directions = [Some(Direction::Inbound), Some(Direction::Outbound), None];

@@ -72,6 +72,7 @@ mod records;
 mod revocation;
 mod settings;
 mod support;
+mod upkeep;
 
 pub use activity::*;
 pub use analytics::*;
@@ -89,6 +90,7 @@ pub use paging::*;
 pub use records::*;
 pub use revocation::*;
 pub use settings::*;
+pub use upkeep::*;
 
 use crate::Store;
 use std::sync::Arc;
@@ -195,6 +197,7 @@ macro_rules! conformance_tests {
             buckets_add_up_to_the_whole_range,
             totals_follow_every_write,
             budgeted_totals_are_exact_or_a_lower_bound,
+            a_store_checks_whole_after_every_write_and_a_rebuild_changes_no_answer,
         );
         $crate::conformance_tests!(@shared ($fixture)
             concurrent_upserts_are_all_durable,
