@@ -154,6 +154,8 @@ impl Row {
 /// The search form as the request filled it in, to show it again.
 #[derive(Default)]
 pub struct SearchForm {
+    /// The full-text `q`.
+    pub q: String,
     pub started_from: String,
     pub started_to: String,
     pub channel_types: Vec<(&'static str, bool)>,

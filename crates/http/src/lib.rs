@@ -17,6 +17,7 @@ pub mod connector;
 pub mod cursor;
 pub mod error;
 pub mod filter_expr;
+pub mod text_query;
 pub mod formats;
 pub mod heavy;
 pub mod listing;

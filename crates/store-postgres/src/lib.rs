@@ -29,6 +29,7 @@ mod records;
 mod rows;
 mod schema;
 mod settings;
+mod words;
 mod write;
 
 pub use config::{CopyFormat, PgOptions};

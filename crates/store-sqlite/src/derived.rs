@@ -1,5 +1,5 @@
 //! What an engagement leaves besides its row and its search terms: every table derived
-//! from engagements (a search index, analytics rows…) removes the engagement's rows in
+//! from engagements (the full-text index, analytics rows…) removes the engagement's rows in
 //! [`forget`], which every deletion calls (deletes, retention, erasure) inside its write
 //! transaction, so an erased engagement leaves nothing behind in the same commit.
 //! Search terms are removed by the caller, and term values no longer referred to when the
@@ -7,10 +7,18 @@
 
 use crate::rows::TenantCtx;
 use crate::writer::Tx;
+use interlog_model::Engagement;
 use interlog_store::Result;
 
-/// Removes the rows derived from the engagement (row `seq`, started at `started`) being
+/// Removes the rows derived from the engagement `e` (row `seq`, started at `started`) being
 /// deleted.
-pub(crate) fn forget(tx: &Tx<'_>, tenant: &TenantCtx, seq: i64, started: i64) -> Result<()> {
+pub(crate) fn forget(
+    tx: &Tx<'_>,
+    tenant: &TenantCtx,
+    seq: i64,
+    started: i64,
+    e: &Engagement,
+) -> Result<()> {
+    crate::words::delete(tx, seq, &crate::words::text(e))?;
     crate::figures::delete(tx, tenant.id, started, seq)
 }

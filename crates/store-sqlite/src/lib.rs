@@ -22,6 +22,7 @@ mod rows;
 mod schema;
 mod settings;
 mod upgrade;
+mod words;
 mod writer;
 
 use async_trait::async_trait;

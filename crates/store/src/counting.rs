@@ -44,6 +44,7 @@ pub fn by_days(f: &Filter) -> bool {
         max_duration_ms,
         data,
         expr,
+        text,
     } = f;
     ended.is_open()
         && updated.is_open()
@@ -58,6 +59,7 @@ pub fn by_days(f: &Filter) -> bool {
         && max_duration_ms.is_none()
         && data.is_empty()
         && expr.is_none()
+        && text.is_none()
 }
 
 /// A start-time range cut for counting: the whole days inside it (`[first, end)`, as day
