@@ -38,7 +38,7 @@ fn seeded() -> Vec<Engagement> {
             "refund",
             "2026-11-02T10:00:00Z",
             json!({"queues": [{"id": "Q2"}], "subject": "Refund request",
-                   "messages": [{"index": 0, "at": "2026-11-02T10:00:01Z", "kind": "text",
+                   "messages": [{"index": 0, "at": "2026-11-02T10:00:01Z", "type": "text",
                                  "text": "Crème brûlée, remboursé?"}]}),
         ),
         call(

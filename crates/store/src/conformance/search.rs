@@ -82,7 +82,7 @@ pub async fn full_text_finds_words_phrases_prefixes_and_identifiers(store: &dyn 
     let mut refund = eng("refund", at(2)).queue("q2").build();
     refund.subject = Some("Refund request".into());
     refund.messages = serde_json::from_value(json!([
-        {"index": 0, "at": "2024-06-01T02:00:00Z", "kind": "text", "text": "Où est mon remboursement? Crème brûlée"}
+        {"index": 0, "at": "2024-06-01T02:00:00Z", "type": "text", "text": "Où est mon remboursement? Crème brûlée"}
     ]))
     .expect("messages");
     let mut other = eng("other", at(3)).queue("q1").build();
