@@ -228,7 +228,10 @@ async fn pages_show_search_engagement_journey_and_overview_of_the_own_tenant_onl
     assert_eq!(status, 200, "{page}");
     assert_shows(
         &page,
-        &["<strong id=\"total\">1</strong>", "name=\"q\" value=\"refund FRIDAY\""],
+        &[
+            "<strong id=\"total\">1</strong>",
+            "name=\"q\" value=\"refund FRIDAY\"",
+        ],
     );
     let (status, _, page) = b.get("/ui/engagements?q=%22refund").await;
     assert_eq!(status, 400);

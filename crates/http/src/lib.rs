@@ -17,7 +17,6 @@ pub mod connector;
 pub mod cursor;
 pub mod error;
 pub mod filter_expr;
-pub mod text_query;
 pub mod formats;
 pub mod heavy;
 pub mod listing;
@@ -29,6 +28,7 @@ pub mod routes;
 pub mod session;
 pub mod settings;
 pub mod state;
+pub mod text_query;
 
 pub use aliases::TenantIdShape;
 pub use api::{Api, Demo, DemoTenant};

@@ -5,9 +5,9 @@
 use crate::cursor;
 use crate::error::{ApiError, ApiResult};
 use crate::filter_expr;
-use crate::text_query;
 use crate::params::{Params, MAX_VALUES};
 use crate::state::ApiState;
+use crate::text_query;
 use interlog_model::time::parse_instant;
 use interlog_model::{ChannelType, Direction, Outcome, State as LifeState};
 use interlog_store::{Filter, Query, Sort, SortDir, SortKey, Start, TimeRange};

@@ -95,7 +95,13 @@ pub fn parse(text: &str) -> Parsed<Option<TextQuery>> {
                 i += 1;
                 while let Some((or_at, Piece::Or)) = pieces.get(i) {
                     match pieces.get(i + 1) {
-                        Some((at, Piece::Term { negated: false, term })) => {
+                        Some((
+                            at,
+                            Piece::Term {
+                                negated: false,
+                                term,
+                            },
+                        )) => {
                             count(term, *at, &mut terms, &mut words)?;
                             group.push(term.clone());
                             i += 2;
@@ -144,7 +150,10 @@ fn pieces(chars: &[char]) -> Parsed<Vec<(usize, Piece)>> {
             let inner: String = chars[open + 1..open + 1 + len].iter().collect();
             at = open + len + 2;
             if chars.get(at).is_some_and(|c| !c.is_whitespace()) {
-                return Err(error(at, "expected a space after the phrase's closing `\"`"));
+                return Err(error(
+                    at,
+                    "expected a space after the phrase's closing `\"`",
+                ));
             }
             let words = tokenize(&inner).words;
             let term = match words.len() {
@@ -158,7 +167,10 @@ fn pieces(chars: &[char]) -> Parsed<Vec<(usize, Piece)>> {
         let word_at = at;
         while at < chars.len() && !chars[at].is_whitespace() {
             if chars[at] == '"' {
-                return Err(error(at, "a `\"` inside a word: put a space before a phrase"));
+                return Err(error(
+                    at,
+                    "a `\"` inside a word: put a space before a phrase",
+                ));
             }
             at += 1;
         }
@@ -256,7 +268,11 @@ mod tests {
         assert_eq!(ok("cs-00*").all, vec![vec![Prefix("cs-00".into())]]);
         assert_eq!(
             ok("\"ticket CS-005562\"").all,
-            vec![vec![Phrase(vec!["ticket".into(), "cs".into(), "005562".into()])]]
+            vec![vec![Phrase(vec![
+                "ticket".into(),
+                "cs".into(),
+                "005562".into()
+            ])]]
         );
         assert_eq!(
             ok("don't").all,

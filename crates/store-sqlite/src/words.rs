@@ -42,7 +42,9 @@ pub(crate) fn forget_tenant(conn: &Connection, tenant: i64) -> Result<()> {
     let mut stmt = conn
         .prepare("SELECT seq, body FROM engagements WHERE tenant_id = ?1")
         .map_err(db("read a tenant's engagements"))?;
-    let mut rows = stmt.query([tenant]).map_err(db("read a tenant's engagements"))?;
+    let mut rows = stmt
+        .query([tenant])
+        .map_err(db("read a tenant's engagements"))?;
     while let Some(r) = rows.next().map_err(db("read a tenant's engagements"))? {
         let seq: i64 = r.get(0).map_err(db("read a tenant's engagements"))?;
         let body = crate::rows::body_bytes(r.get_ref(1).map_err(db("engagement body"))?)

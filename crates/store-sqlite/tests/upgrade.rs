@@ -288,5 +288,8 @@ async fn an_old_store_upgrades_with_the_words_of_its_engagements() {
             searched += 1;
         }
     }
-    assert!(searched > 20, "the fixture's engagements have words ({searched})");
+    assert!(
+        searched > 20,
+        "the fixture's engagements have words ({searched})"
+    );
 }

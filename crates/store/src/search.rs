@@ -63,7 +63,10 @@ pub fn tokenize(text: &str) -> Tokens {
             continue;
         }
         let mut parts = 0;
-        for w in chunk.split(|c| JOINERS.contains(&c)).filter(|w| !w.is_empty()) {
+        for w in chunk
+            .split(|c| JOINERS.contains(&c))
+            .filter(|w| !w.is_empty())
+        {
             parts += 1;
             if w.len() <= MAX_TOKEN_BYTES {
                 out.words.push(w.to_owned());

@@ -113,8 +113,14 @@ async fn each_query_form_finds_what_it_says() {
 async fn q_combines_with_filters_sort_paging_and_totals() {
     let app = spawn_app().await;
     app.seed(seeded()).await;
-    assert_eq!(searched(&app, "delivery", "&queue_id=Q1").await, ["topic", "fee"]);
-    assert_eq!(searched(&app, "late OR refund", "&queue_id=Q2").await, ["waived", "refund"]);
+    assert_eq!(
+        searched(&app, "delivery", "&queue_id=Q1").await,
+        ["topic", "fee"]
+    );
+    assert_eq!(
+        searched(&app, "late OR refund", "&queue_id=Q2").await,
+        ["waived", "refund"]
+    );
     assert_eq!(
         searched(&app, "late OR refund OR delivery", "&sort=started_at").await,
         ["fee", "refund", "topic", "waived"]
@@ -124,7 +130,12 @@ async fn q_combines_with_filters_sort_paging_and_totals() {
         ["waived"]
     );
     assert_eq!(
-        searched(&app, "late OR delivery", "&started_from=2026-11-02T00:00:00Z").await,
+        searched(
+            &app,
+            "late OR delivery",
+            "&started_from=2026-11-02T00:00:00Z"
+        )
+        .await,
         ["waived", "topic"]
     );
     let q = "late OR refund OR delivery";
@@ -147,10 +158,11 @@ async fn q_combines_with_filters_sort_paging_and_totals() {
         }
     }
     assert_eq!(seen, ["waived", "topic", "refund", "fee"]);
-    let (_, body) = app
-        .get_json(&format!("{BASE}?q=nowhere&count=exact"))
-        .await;
-    assert_eq!(body, json!({"engagements": [], "next_cursor": null, "total": 0}));
+    let (_, body) = app.get_json(&format!("{BASE}?q=nowhere&count=exact")).await;
+    assert_eq!(
+        body,
+        json!({"engagements": [], "next_cursor": null, "total": 0})
+    );
 }
 
 #[tokio::test]
@@ -233,6 +245,11 @@ async fn bad_queries_are_a_400_naming_q_and_the_position() {
             "{q}: {detail}"
         );
     }
-    let p = assert_problem(app.get(&format!("{BASE}?q=a&q=b")).await, 400, "bad_parameter").await;
+    let p = assert_problem(
+        app.get(&format!("{BASE}?q=a&q=b")).await,
+        400,
+        "bad_parameter",
+    )
+    .await;
     assert_eq!(p["parameter"], "q");
 }

@@ -266,10 +266,13 @@ fn written(index: usize) -> impl Strategy<Value = Engagement> {
 }
 
 fn folded_term() -> impl Strategy<Value = TextTerm> {
-    let word = proptest::sample::select(vec!["refund", "late", "fee", "parcel", "cafe", "cs-0055", "cs", "0055", "nope"]);
+    let word = proptest::sample::select(vec![
+        "refund", "late", "fee", "parcel", "cafe", "cs-0055", "cs", "0055", "nope",
+    ]);
     prop_oneof![
         word.clone().prop_map(|w| TextTerm::Word(w.into())),
-        proptest::sample::select(vec!["re", "la", "f", "cs-0", "caf"]).prop_map(|p| TextTerm::Prefix(p.into())),
+        proptest::sample::select(vec!["re", "la", "f", "cs-0", "caf"])
+            .prop_map(|p| TextTerm::Prefix(p.into())),
         (word.clone(), word).prop_map(|(a, b)| TextTerm::Phrase(vec![a.into(), b.into()])),
     ]
 }
@@ -295,12 +298,21 @@ pub async fn full_text_agrees_with_the_in_memory_matcher(store: &dyn Store) {
         TestRng::from_seed(RngAlgorithm::ChaCha, &[29; 32]),
     );
     let everything: Vec<Engagement> = (0..40)
-        .map(|i| written(i).new_tree(&mut runner).expect("an engagement").current())
+        .map(|i| {
+            written(i)
+                .new_tree(&mut runner)
+                .expect("an engagement")
+                .current()
+        })
         .collect();
     insert_all(store, &tenant, everything.clone()).await;
     let outcome = runner.run(&(text_query(), proptest::bool::ANY), |(q, queued)| {
         let f = Filter {
-            queue_ids: if queued { vec!["q1".into()] } else { Vec::new() },
+            queue_ids: if queued {
+                vec!["q1".into()]
+            } else {
+                Vec::new()
+            },
             ..searching(q)
         };
         tokio::task::block_in_place(|| {
