@@ -326,6 +326,7 @@ fn form_of(given: &[(String, String)]) -> SearchForm {
         .map(str::trim)
         .collect();
     SearchForm {
+        q: one("q"),
         started_from: one("started_from"),
         started_to: one("started_to"),
         channel_types: ChannelType::ALL

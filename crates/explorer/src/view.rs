@@ -130,6 +130,7 @@ pub fn engagement_href(id: &str) -> String {
 
 /// The label a person reads for each request parameter the explorer's forms send.
 const LABELS: &[(&str, &str)] = &[
+    ("q", "Words"),
     ("started_from", "Started from"),
     ("started_to", "Started before"),
     ("ended_from", "Ended from"),
@@ -285,6 +286,8 @@ impl Row {
 /// The search form as the request filled it in, to show it again.
 #[derive(Default)]
 pub struct SearchForm {
+    /// The full-text `q`.
+    pub q: String,
     pub started_from: String,
     pub started_to: String,
     pub channel_types: Vec<(&'static str, bool)>,
@@ -311,6 +314,7 @@ pub struct SearchForm {
 /// The parameters the search form shows a field for (an error about another one, such as
 /// a page link's cursor, is shown above the results instead).
 const FORM_FIELDS: &[&str] = &[
+    "q",
     "started_from",
     "started_to",
     "direction",
@@ -339,6 +343,9 @@ impl SearchForm {
         let mut parts = Vec::new();
         if !channels.is_empty() {
             parts.push(channels.join(", "));
+        }
+        if !self.q.is_empty() {
+            parts.push(format!("“{}”", self.q));
         }
         for (name, v) in [
             ("from", &self.started_from),

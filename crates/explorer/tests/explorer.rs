@@ -223,6 +223,19 @@ async fn pages_show_search_engagement_journey_and_overview_of_the_own_tenant_onl
     let (status, _, page) = b.get("/ui/engagements?started_from=yesterday").await;
     assert_eq!(status, 400);
     assert_shows(&page, &["id=\"search-error\""]);
+    // The Words box: full-text q, kept in the form.
+    let (status, _, page) = b.get("/ui/engagements?q=refund+FRIDAY").await;
+    assert_eq!(status, 200, "{page}");
+    assert_shows(
+        &page,
+        &[
+            "<strong id=\"total\">1</strong>",
+            "name=\"q\" value=\"refund FRIDAY\"",
+        ],
+    );
+    let (status, _, page) = b.get("/ui/engagements?q=%22refund").await;
+    assert_eq!(status, 400);
+    assert_shows(&page, &["id=\"search-error\"", "q: at position 1"]);
 
     // One engagement: every part, escaped, and each API's address.
     let (status, _, page) = b.get("/ui/engagements/chat-1").await;

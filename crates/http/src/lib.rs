@@ -28,6 +28,7 @@ pub mod routes;
 pub mod session;
 pub mod settings;
 pub mod state;
+pub mod text_query;
 
 pub use aliases::TenantIdShape;
 pub use api::{Api, Demo, DemoTenant};

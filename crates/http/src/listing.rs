@@ -7,6 +7,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::filter_expr;
 use crate::params::{Params, MAX_VALUES};
 use crate::state::ApiState;
+use crate::text_query;
 use interlog_model::time::parse_instant;
 use interlog_model::{ChannelType, Direction, Outcome, State as LifeState};
 use interlog_store::{Filter, Query, Sort, SortDir, SortKey, Start, TimeRange};
@@ -36,6 +37,7 @@ pub const FILTER_PARAMETERS: &[&str] = &[
     "min_duration_ms",
     "max_duration_ms",
     "filter",
+    "q",
 ];
 
 /// The parameters of paging and order.
@@ -105,6 +107,14 @@ fn expression(p: &Params) -> ApiResult<Option<interlog_store::Expr>> {
     filter_expr::parse(text).map_err(|e| ApiError::parameter("filter", e.to_string()))
 }
 
+/// The full-text `q`, if one is given (see [`crate::text_query`]).
+fn text(p: &Params) -> ApiResult<Option<interlog_store::search::TextQuery>> {
+    let Some(text) = p.one("q")? else {
+        return Ok(None);
+    };
+    text_query::parse(text).map_err(|e| ApiError::parameter("q", e.to_string()))
+}
+
 /// Reads the native listing parameters into a filter.
 pub fn filter(p: &Params) -> ApiResult<Filter> {
     let mut data = Vec::new();
@@ -139,6 +149,7 @@ pub fn filter(p: &Params) -> ApiResult<Filter> {
         max_duration_ms: p.number("max_duration_ms", 0, i64::MAX as u64)?,
         data,
         expr: expression(p)?,
+        text: text(p)?,
     };
     if let (Some(a), Some(b)) = (f.min_duration_ms, f.max_duration_ms) {
         if b < a {

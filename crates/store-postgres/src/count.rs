@@ -89,6 +89,20 @@ pub(crate) async fn count(
             )
             .await
         }
+        // Words are looked up once for the whole count (a slice would look them up again).
+        Some(_) if f.text.is_some() => {
+            count_ranges(
+                &mut client,
+                tenant.id,
+                country,
+                f,
+                &[f.started],
+                stop,
+                budget,
+                0,
+            )
+            .await
+        }
         Some(_) => {
             let days = day_totals(&client, tenant.id, f.started).await?;
             let ranges = counting::slices(&days, f.started, SLICE);

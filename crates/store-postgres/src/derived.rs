@@ -1,5 +1,5 @@
 //! What an engagement leaves besides its row and its search terms: every table derived
-//! from engagements (a search index, analytics rows…) removes the engagements' rows in
+//! from engagements (the full-text index, analytics rows…) removes the engagements' rows in
 //! [`forget`], which every deletion calls (deletes, retention, erasure) inside its
 //! transaction, so an erased engagement leaves nothing behind in the same commit. Search
 //! terms hold their values themselves, so no value outlives its last reference.
@@ -16,5 +16,6 @@ pub(crate) async fn forget(
     ids: &[&str],
     started_at: &[i64],
 ) -> Result<()> {
+    crate::words::delete(tx, tenant.id, ids).await?;
     crate::figures::delete(tx, tenant.id, ids, started_at).await
 }

@@ -30,6 +30,7 @@ mod rows;
 mod schema;
 mod settings;
 mod upkeep;
+mod words;
 mod write;
 
 pub use config::{CopyFormat, PgOptions};

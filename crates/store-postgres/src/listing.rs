@@ -119,6 +119,10 @@ fn conditions(
     };
     let skip = usize::from(matches!(plan, Plan::Term(..)));
     row_conditions(sql, f, &groups[skip..], started_col);
+    if let Some(text) = &f.text {
+        let q = sql.param(text.tsquery());
+        sql.text.push_str(&crate::words::condition(&tenant_p, &q));
+    }
     if let Some(x) = &f.expr {
         sql.text.push_str(" AND ");
         expr_sql(sql, x, country);

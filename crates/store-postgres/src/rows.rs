@@ -26,6 +26,8 @@ pub(crate) struct Row {
     pub direction: Option<i16>,
     pub channels: i32,
     pub terms: Vec<(i16, String)>,
+    /// Its words for the full-text index (a `tsvector` literal; empty: none).
+    pub words: String,
     /// What it adds to the figures.
     pub figures: Vec<crate::figures::FigureRow>,
 }
@@ -69,6 +71,7 @@ impl Row {
                 .expect("fewer than 32 channel types"),
             terms: term_keys(&e, country),
             figures: crate::figures::FigureRow::of(&e),
+            words: crate::words::literal(&e),
             id: e.id,
         }
     }

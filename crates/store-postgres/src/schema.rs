@@ -30,6 +30,10 @@ const MIGRATIONS: &[Migration] = &[
         step: Some(|tx| Box::pin(crate::figures::backfill(tx))),
     },
     sql(include_str!("../migrations/0005_engagement_counts.sql")),
+    Migration {
+        sql: include_str!("../migrations/0006_engagement_words.sql"),
+        step: Some(|tx| Box::pin(crate::words::backfill(tx))),
+    },
 ];
 
 /// The staging tables bulk writes are copied into, per connection; their rows go at

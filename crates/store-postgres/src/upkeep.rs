@@ -22,11 +22,17 @@ const NAMED: u64 = 10;
 #[derive(Clone, Copy)]
 enum Derived {
     Terms,
+    Words,
     Figures,
     Counts,
 }
 
-const DERIVED: [Derived; 3] = [Derived::Terms, Derived::Figures, Derived::Counts];
+const DERIVED: [Derived; 4] = [
+    Derived::Terms,
+    Derived::Words,
+    Derived::Figures,
+    Derived::Counts,
+];
 
 fn day(started: i64) -> i64 {
     started - started.rem_euclid(86_400_000)
@@ -36,6 +42,7 @@ impl Derived {
     fn name(self) -> &'static str {
         match self {
             Derived::Terms => "search terms",
+            Derived::Words => "full-text index",
             Derived::Figures => "analytics rows",
             Derived::Counts => "day counts",
         }
@@ -44,6 +51,7 @@ impl Derived {
     fn table(self) -> &'static str {
         match self {
             Derived::Terms => "terms",
+            Derived::Words => "engagement_words",
             Derived::Figures => "figures",
             Derived::Counts => "engagement_counts",
         }
@@ -55,6 +63,11 @@ impl Derived {
             Derived::Terms => {
                 for (kind, value) in &row.terms {
                     d.add((tenant, *kind, value.as_str(), row.started, row.id.as_str()));
+                }
+            }
+            Derived::Words => {
+                if !row.words.is_empty() {
+                    d.add((tenant, row.id.as_str(), row.words.as_str()));
                 }
             }
             Derived::Figures => {
@@ -77,6 +90,8 @@ impl Derived {
     async fn stored(self, tx: &Transaction<'_>, d: &mut Digest) -> Result<()> {
         let sql = match self {
             Derived::Terms => "SELECT tenant_id, kind, value, started, id FROM terms",
+            // The literal as PostgreSQL prints it, which is how words::literal writes it.
+            Derived::Words => "SELECT tenant_id, id, words::text FROM engagement_words",
             Derived::Figures => {
                 "SELECT tenant_id, started, id, row_no, queue, agent, team, channel_type,
                         direction, source, disposition, status, wait_ms, handled, talk_ms,
@@ -100,6 +115,11 @@ impl Derived {
                     r.get::<_, &str>(2),
                     r.get::<_, i64>(3),
                     r.get::<_, &str>(4),
+                )),
+                Derived::Words => d.add((
+                    r.get::<_, i64>(0),
+                    r.get::<_, &str>(1),
+                    r.get::<_, &str>(2),
                 )),
                 Derived::Figures => {
                     let columns: figures::FigureColumns = (
@@ -161,6 +181,13 @@ impl Derived {
                 .await
                 .map_err(db("insert search terms"))?;
                 Ok(())
+            }
+            Derived::Words => {
+                let of: Vec<(&str, &str)> = rows
+                    .iter()
+                    .map(|r| (r.id.as_str(), r.words.as_str()))
+                    .collect();
+                crate::words::write(tx, tenant, &of).await
             }
             Derived::Figures => {
                 let of: Vec<(&str, i64, &[FigureRow])> = rows

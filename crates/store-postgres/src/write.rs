@@ -304,6 +304,12 @@ async fn merge_round(
         })
         .collect();
     figures::insert(tx, tenant.id, &written).await?;
+    let words: Vec<(&str, &str)> = todo
+        .iter()
+        .filter(|&&i| matches!(out[i], Some(Written::Created | Written::Updated)))
+        .map(|&i| (rows[i].row.id.as_str(), rows[i].row.words.as_str()))
+        .collect();
+    crate::words::write(tx, tenant.id, &words).await?;
     Ok(())
 }
 

@@ -42,7 +42,8 @@ interlog_store::conformance_tests!(match fresh_store().await {
 });
 
 /// A store made before analytics upgrades in place: the migration that adds the figures'
-/// tables fills them from the stored engagements, giving the figures the writes gave.
+/// tables fills them from the stored engagements, giving the figures the writes gave; the
+/// one that adds the full-text index writes their words.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_store_from_before_analytics_gets_the_figures_of_its_engagements() {
     use interlog_store::analytics::{Dimension, FiguresQuery, Rules};
@@ -81,6 +82,24 @@ async fn a_store_from_before_analytics_gets_the_figures_of_its_engagements() {
         before.push(store.figures(&tenant, q).await.unwrap());
     }
     assert!(before[0].groups[0].buckets[0].1.offered > 100);
+    // A word of the engagements, and what it finds, for the full-text index's backfill.
+    let word = {
+        let first = store
+            .list(&tenant, &interlog_store::Query::default())
+            .await
+            .unwrap();
+        let e = first.items[0].engagement().unwrap();
+        interlog_store::search::words(&e)[0].clone()
+    };
+    let searching = Filter {
+        text: Some(interlog_store::search::TextQuery {
+            all: vec![vec![interlog_store::search::TextTerm::Word(word)]],
+            none: Vec::new(),
+        }),
+        ..Filter::default()
+    };
+    let found = store.count(&tenant, &searching, None).await.unwrap();
+    assert!(found.value() > 0);
     store.close().await;
 
     // The database as a build before analytics (and the per-day counts after it) left it.
@@ -91,7 +110,7 @@ async fn a_store_from_before_analytics_gets_the_figures_of_its_engagements() {
     client
         .batch_execute(&format!(
             "SET search_path TO {schema};
-             DROP TABLE figures, figure_names, engagement_counts;
+             DROP TABLE figures, figure_names, engagement_counts, engagement_words;
              DROP FUNCTION engagement_counts_inserted, engagement_counts_deleted,
                  engagement_counts_updated CASCADE;
              DELETE FROM interlog_migrations WHERE version >= 4;"
@@ -104,4 +123,9 @@ async fn a_store_from_before_analytics_gets_the_figures_of_its_engagements() {
     for (q, want) in queries.iter().zip(&before) {
         assert_eq!(&reopened.figures(&tenant, q).await.unwrap(), want);
     }
+    assert_eq!(
+        reopened.count(&tenant, &searching, None).await.unwrap(),
+        found,
+        "the migration wrote the words of the engagements already stored"
+    );
 }

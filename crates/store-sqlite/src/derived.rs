@@ -1,5 +1,5 @@
 //! What an engagement leaves besides its row: every table derived from engagements (search
-//! terms, analytics rows, day counts…).
+//! terms, the full-text index, analytics rows, day counts…).
 //!
 //! Each is one entry of [`TABLES`], which `interlog check` reads to compare the table with
 //! what the bodies make and `interlog check --repair` to write it again from them; a new
@@ -11,15 +11,23 @@
 
 use crate::rows::{Row, TenantCtx};
 use crate::writer::Tx;
-use crate::{db, figures};
+use crate::{db, figures, words};
+use interlog_model::Engagement;
 use interlog_store::{Digest, Result};
 use rusqlite::Connection;
 use std::collections::HashMap;
 
-/// Removes the rows derived from the engagement (row `seq`, started at `started`) being
+/// Removes the rows derived from the engagement `e` (row `seq`, started at `started`) being
 /// deleted.
-pub(crate) fn forget(tx: &Tx<'_>, tenant: &TenantCtx, seq: i64, started: i64) -> Result<()> {
-    crate::figures::delete(tx, tenant.id, started, seq)
+pub(crate) fn forget(
+    tx: &Tx<'_>,
+    tenant: &TenantCtx,
+    seq: i64,
+    started: i64,
+    e: &Engagement,
+) -> Result<()> {
+    words::delete(tx, seq, &words::text(e))?;
+    figures::delete(tx, tenant.id, started, seq)
 }
 
 /// One engagement, as its body makes it, while derived tables are checked or rebuilt.
@@ -46,7 +54,7 @@ pub(crate) struct DerivedTable {
 }
 
 /// Every derived table.
-pub(crate) const TABLES: &[DerivedTable] = &[TERMS, FIGURES, COUNTS];
+pub(crate) const TABLES: &[DerivedTable] = &[TERMS, WORDS, FIGURES, COUNTS];
 
 fn rows_of(conn: &Connection, table: &str) -> Result<u64> {
     conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| {
@@ -128,6 +136,29 @@ const TERMS: DerivedTable = DerivedTable {
         }
         rows_of(tx, "terms")
     },
+};
+
+/// The full-text index: which rows have words. It is contentless (the words are not kept),
+/// so a check compares the rows it holds, and a rebuild writes every row's words again.
+const WORDS: DerivedTable = DerivedTable {
+    name: "full-text index",
+    expect: |s, d| {
+        if !s.row.words.is_empty() {
+            d.add(s.seq);
+        }
+    },
+    stored: |conn, d| {
+        each_row(conn, "SELECT rowid FROM engagement_words", |r| {
+            d.add(r.get::<_, i64>(0)?);
+            Ok(())
+        })
+    },
+    clear: |tx| {
+        tx.execute_batch("INSERT INTO engagement_words (engagement_words) VALUES ('delete-all')")
+            .map_err(db("clear the full-text index"))
+    },
+    write: |tx, s| words::insert(tx, s.seq, &s.row.words),
+    finish: |tx| rows_of(tx, "engagement_words"),
 };
 
 /// Analytics rows: one an engagement that adds to a figure, keyed (tenant, start, row).

@@ -399,6 +399,7 @@ pub(crate) fn delete_tenant(conn: &Connection, tenant: i64, now: Timestamp) -> R
         )
         .optional()
         .map_err(db("read a tenant's term value numbers"))?;
+    crate::words::forget_tenant(conn, tenant)?;
     // Every table with a tenant_id column, so tables added later are emptied too.
     let tables: Vec<String> = conn
         .prepare(

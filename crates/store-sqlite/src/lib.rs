@@ -24,6 +24,7 @@ mod schema;
 mod settings;
 mod upgrade;
 mod upkeep;
+mod words;
 mod writer;
 
 pub use backup::{backup, restore, Copied};

@@ -258,6 +258,10 @@ fn row_conditions(sql: &mut Sql, f: &Filter, groups: &[(TermKind, Vec<i64>)], st
         let p = sql.param(i64::try_from(max).unwrap_or(i64::MAX));
         let _ = write!(sql.text, " AND e.duration <= {p} AND e.duration >= 0");
     }
+    if let Some(text) = &f.text {
+        let p = sql.param(text.fts5());
+        sql.text.push_str(&crate::words::condition(&p));
+    }
     for (kind, values) in groups {
         let l = sql.list(values);
         let k = sql.param(kind.bit().0);
@@ -488,6 +492,19 @@ pub(crate) fn count(
     match stop {
         // Exact, however long (within the read's budget): one statement.
         None => Ok(Total::Exact(count_rows(conn, tenant, f, &rows)?)),
+        // Words are looked up once for the whole count (a slice would look them up again):
+        // one statement, driven by the full-text index.
+        Some(stop) if f.text.is_some() => {
+            match conn.until(stop, || count_rows(conn, tenant, f, &rows)) {
+                Ok(n) => Ok(Total::Exact(n)),
+                Err(StoreError::TimedOut(_))
+                    if Instant::now() >= stop && stop < conn.deadline() =>
+                {
+                    Ok(Total::AtLeast(0))
+                }
+                Err(e) => Err(e),
+            }
+        }
         // Newest first, a slice at a time, until the budget runs out.
         Some(_) => {
             let days = day_totals(conn, tenant, f.started)?;

@@ -39,6 +39,8 @@ pub(crate) struct Row {
     pub(crate) direction: Option<i64>,
     pub(crate) channels: i64,
     pub(crate) terms: Vec<(String, KindSet)>,
+    /// Its words for the full-text index, joined by spaces.
+    pub(crate) words: String,
     /// What it adds to the figures, when anything.
     pub(crate) facts: Option<Facts>,
     /// When the write happens: the change feed's `at`.
@@ -62,6 +64,7 @@ impl Row {
             direction: e.direction.map(|d| code(Direction::ALL, d)),
             channels: channel_mask(e.channels.iter().map(|c| c.kind)),
             terms: terms_by_value(&e, country),
+            words: crate::words::text(&e),
             facts: Some(Facts::of(&e)).filter(Facts::counts),
             changed: now.as_millisecond(),
             id: e.id,
@@ -342,7 +345,7 @@ fn remove(
         started,
         seq,
     )?;
-    crate::derived::forget(tx, t, seq, started)?;
+    crate::derived::forget(tx, t, seq, started, &e)?;
     tx.prepare_cached("DELETE FROM engagements WHERE seq = ?1")
         .and_then(|mut s| s.execute([seq]))
         .map_err(db("delete engagement"))?;
@@ -416,6 +419,7 @@ fn insert(tx: &Tx<'_>, t: &TenantCtx, r: &Row, terms: &mut TermEntries) -> Resul
         bulk.wrote_row();
     }
     terms.add(tx, t, r, seq)?;
+    crate::words::insert(tx, seq, &r.words)?;
     figures::insert(tx, t.id, r.started, seq, r.facts.as_ref())?;
     Ok(true)
 }
@@ -427,7 +431,13 @@ fn replace(
     r: &Row,
     terms: &mut TermEntries,
 ) -> Result<()> {
-    let old_terms = terms_by_value(&parse(&old.body)?, t.country_code.as_deref());
+    let old_engagement = parse(&old.body)?;
+    let old_terms = terms_by_value(&old_engagement, t.country_code.as_deref());
+    let old_words = crate::words::text(&old_engagement);
+    if old_words != r.words {
+        crate::words::delete(tx, old.seq, &old_words)?;
+        crate::words::insert(tx, old.seq, &r.words)?;
+    }
     // Entries added earlier in this batch and not written yet may differ from the stored
     // body's: then the terms are always rewritten.
     let same_terms = old.started == r.started && old_terms == r.terms && !terms.has(old.seq);

@@ -49,6 +49,11 @@ const MIGRATIONS: &[Migration] = &[
         step: Some(crate::upgrade::figures),
     },
     sql(11, include_str!("../migrations/0011_engagement_counts.sql")),
+    Migration {
+        number: 12,
+        sql: include_str!("../migrations/0012_engagement_words.sql"),
+        step: Some(crate::upgrade::words),
+    },
 ];
 
 /// Indexes on `engagements` a bulk load keeps besides the unique ones: the change feed's,

@@ -236,3 +236,60 @@ async fn an_old_store_upgrades_with_the_figures_of_its_engagements() {
         "the fixture's visits were counted ({counted})"
     );
 }
+
+/// The full-text index of an upgraded store holds the words of every engagement it had: each
+/// word of an old engagement finds exactly the engagements whose text holds it, as the
+/// in-memory matcher says.
+#[tokio::test]
+async fn an_old_store_upgrades_with_the_words_of_its_engagements() {
+    use interlog_store::search::{words, TextQuery, TextTerm};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("interlog.db");
+    std::fs::copy(FIXTURE, &path).unwrap();
+    let old = old_bodies(&path);
+    let store = SqliteStore::open(&path).unwrap();
+    let mut searched = 0;
+    let tenants: BTreeSet<&String> = old.keys().map(|(t, _)| t).collect();
+    for key in tenants {
+        let tenant = store.tenant(key).await.unwrap().unwrap();
+        let theirs: Vec<interlog_model::Engagement> = old
+            .iter()
+            .filter(|((t, _), _)| t == key)
+            .map(|(_, json)| serde_json::from_str(json).unwrap())
+            .collect();
+        let vocabulary: BTreeSet<String> = theirs.iter().flat_map(words).collect();
+        for word in vocabulary.iter().take(40) {
+            let q = TextQuery {
+                all: vec![vec![TextTerm::Word(word.clone())]],
+                none: Vec::new(),
+            };
+            let want: BTreeSet<String> = theirs
+                .iter()
+                .filter(|e| q.matches(&words(e)))
+                .map(|e| e.id.clone())
+                .collect();
+            let filter = Filter {
+                text: Some(q),
+                ..Filter::default()
+            };
+            let page = store
+                .list(
+                    &tenant,
+                    &Query {
+                        filter,
+                        limit: 1000,
+                        ..Query::default()
+                    },
+                )
+                .await
+                .unwrap();
+            let got: BTreeSet<String> = page.items.iter().map(|i| i.id.clone()).collect();
+            assert_eq!(got, want, "{key}: {word}");
+            searched += 1;
+        }
+    }
+    assert!(
+        searched > 20,
+        "the fixture's engagements have words ({searched})"
+    );
+}

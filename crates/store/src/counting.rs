@@ -50,6 +50,7 @@ pub fn by_days(f: &Filter) -> bool {
         max_duration_ms,
         data,
         expr,
+        text,
     } = f;
     ended.is_open()
         && updated.is_open()
@@ -64,6 +65,7 @@ pub fn by_days(f: &Filter) -> bool {
         && max_duration_ms.is_none()
         && data.is_empty()
         && expr.as_ref().is_none_or(expr_by_days)
+        && text.is_none()
 }
 
 fn expr_by_days(x: &Expr) -> bool {

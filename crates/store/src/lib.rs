@@ -20,6 +20,7 @@ mod metrics;
 mod notifications;
 mod query;
 mod records;
+pub mod search;
 mod settings;
 mod stored;
 pub mod terms;

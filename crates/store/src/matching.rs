@@ -13,6 +13,10 @@ pub fn matches(filter: &Filter, e: &Engagement, country_code: Option<&str>) -> b
             .expr
             .as_ref()
             .is_none_or(|x| x.eval(&mut |leaf| plain(leaf, e, country_code)))
+        && filter
+            .text
+            .as_ref()
+            .is_none_or(|t| t.matches(&crate::search::words(e)))
 }
 
 /// Whether `e` matches the parts of `filter` other than its expression.

@@ -73,6 +73,8 @@ pub struct Filter {
     pub data: Vec<(String, String)>,
     /// A boolean expression that must match as well (the native `filter=`).
     pub expr: Option<crate::Expr>,
+    /// Words that must be found in the engagement's text (the native `q`).
+    pub text: Option<crate::search::TextQuery>,
 }
 
 /// Most values one list of a [`Filter`] may hold, and most `data` pairs. A backend refuses
@@ -91,6 +93,9 @@ impl Filter {
     pub fn oversized(&self) -> Option<&'static str> {
         if self.expr.as_ref().is_some_and(|x| x.oversized()) {
             return Some("expression");
+        }
+        if self.text.as_ref().is_some_and(|t| t.oversized()) {
+            return Some("text");
         }
         let lists: [(&'static str, usize); 12] = [
             ("states", self.states.len()),
@@ -120,6 +125,11 @@ impl Filter {
                  or has a leaf past the limits",
                 crate::MAX_EXPR_LEAVES,
                 crate::MAX_EXPR_DEPTH
+            ))),
+            Some("text") => Err(crate::StoreError::Invalid(format!(
+                "the filter's text query is empty or holds more than {} terms or {} words",
+                crate::search::MAX_TEXT_TERMS,
+                crate::search::MAX_TEXT_WORDS
             ))),
             Some(part) => Err(crate::StoreError::Invalid(format!(
                 "the filter's {part} hold more than {MAX_FILTER_VALUES} values"

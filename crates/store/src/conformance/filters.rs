@@ -510,6 +510,7 @@ pub async fn filters_combine_with_and(store: &dyn Store) {
                     ("priority".into(), "3".into()),
                 ],
                 expr: None,
+                text: None,
             },
             &["f01"],
         ),

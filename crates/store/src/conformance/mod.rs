@@ -70,6 +70,7 @@ mod notifications;
 mod paging;
 mod records;
 mod revocation;
+mod search;
 mod settings;
 mod support;
 mod upkeep;
@@ -89,6 +90,7 @@ pub use notifications::*;
 pub use paging::*;
 pub use records::*;
 pub use revocation::*;
+pub use search::*;
 pub use settings::*;
 pub use upkeep::*;
 
@@ -176,6 +178,9 @@ macro_rules! conformance_tests {
             filter_expressions_combine_with_and_or_not,
             filter_expressions_agree_with_the_in_memory_matcher,
             expressions_counted_by_days_agree_with_the_in_memory_matcher,
+            full_text_finds_words_phrases_prefixes_and_identifiers,
+            full_text_follows_every_write_and_deletion,
+            full_text_agrees_with_the_in_memory_matcher,
             sorts_break_ties_by_id_in_the_same_direction,
             keyset_paging_has_no_gaps_or_duplicates,
             offset_paging_matches_the_sorted_slice,

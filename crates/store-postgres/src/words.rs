@@ -1,0 +1,91 @@
+//! The full-text index (`engagement_words`, a tsvector under GIN): an engagement's words
+//! written with it, removed with it (see [`crate::derived::forget`]), and matched by a
+//! listing.
+
+use crate::error::db;
+use interlog_model::Engagement;
+use interlog_store::search::{tsvector_literal, words};
+use interlog_store::Result;
+use tokio_postgres::Transaction;
+
+/// The `tsvector` literal of `e`'s words; empty when it has none.
+pub(crate) fn literal(e: &Engagement) -> String {
+    tsvector_literal(&words(e))
+}
+
+/// Writes the words of these engagements (id, literal), replacing what they had; an empty
+/// literal removes them.
+pub(crate) async fn write(tx: &Transaction<'_>, tenant: i64, rows: &[(&str, &str)]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<&str> = rows.iter().map(|r| r.0).collect();
+    delete(tx, tenant, &ids).await?;
+    let (ids, literals): (Vec<&str>, Vec<&str>) =
+        rows.iter().filter(|r| !r.1.is_empty()).copied().unzip();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    tx.execute(
+        "INSERT INTO engagement_words (tenant_id, id, words)
+         SELECT $1, w.id, w.words::tsvector FROM unnest($2::text[], $3::text[]) AS w(id, words)",
+        &[&tenant, &ids, &literals],
+    )
+    .await
+    .map_err(db("write words"))?;
+    Ok(())
+}
+
+/// Removes the words of these engagements.
+pub(crate) async fn delete(tx: &Transaction<'_>, tenant: i64, ids: &[&str]) -> Result<()> {
+    tx.execute(
+        "DELETE FROM engagement_words WHERE tenant_id = $1 AND id = ANY($2)",
+        &[&tenant, &ids],
+    )
+    .await
+    .map_err(db("delete words"))?;
+    Ok(())
+}
+
+/// Migration 6: the words of every stored engagement.
+pub(crate) async fn backfill(tx: &Transaction<'_>) -> Result<()> {
+    const CHUNK: i64 = 1_000;
+    let mut after: (i64, String) = (i64::MIN, String::new());
+    loop {
+        let chunk = tx
+            .query(
+                "SELECT tenant_id, id, body FROM engagements
+                 WHERE (tenant_id, id) > ($1, $2) ORDER BY tenant_id, id LIMIT $3",
+                &[&after.0, &after.1, &CHUNK],
+            )
+            .await
+            .map_err(db("read engagements for their words"))?;
+        let Some(last) = chunk.last() else {
+            return Ok(());
+        };
+        after = (last.get(0), last.get(1));
+        let mut by_tenant: std::collections::BTreeMap<i64, Vec<(String, String)>> =
+            Default::default();
+        for r in &chunk {
+            let e = crate::rows::decode(r.get(2))?;
+            by_tenant
+                .entry(r.get(0))
+                .or_default()
+                .push((r.get(1), literal(&e)));
+        }
+        for (tenant, rows) in &by_tenant {
+            let refs: Vec<(&str, &str)> =
+                rows.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+            write(tx, *tenant, &refs).await?;
+        }
+    }
+}
+
+/// The condition that engagement `e` holds the words of a tsquery bound as `query`, for the
+/// tenant bound as `tenant`: the GIN index finds the ids, the listing joins them.
+pub(crate) fn condition(tenant: &str, query: &str) -> String {
+    format!(
+        " AND e.id IN (SELECT w.id FROM engagement_words w \
+         WHERE w.tenant_id = {tenant} AND w.words @@ {query}::text::tsquery)"
+    )
+}
