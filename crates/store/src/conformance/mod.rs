@@ -71,6 +71,7 @@ mod paging;
 mod records;
 mod revocation;
 mod settings;
+mod snapshots;
 mod support;
 
 pub use activity::*;
@@ -89,6 +90,7 @@ pub use paging::*;
 pub use records::*;
 pub use revocation::*;
 pub use settings::*;
+pub use snapshots::*;
 
 use crate::Store;
 use std::sync::Arc;
@@ -194,6 +196,7 @@ macro_rules! conformance_tests {
             buckets_add_up_to_the_whole_range,
             totals_follow_every_write,
             budgeted_totals_are_exact_or_a_lower_bound,
+            a_snapshot_is_consistent_with_its_feed_position,
         );
         $crate::conformance_tests!(@shared ($fixture)
             concurrent_upserts_are_all_durable,
