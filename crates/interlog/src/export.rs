@@ -113,11 +113,9 @@ pub fn run(args: ExportArgs) -> Result<(), String> {
     let sink = Sink::new(args.format.format(), out, u64::MAX, None).map_err(|e| e.to_string())?;
     let result = rt.block_on(async {
         let tenant = crate::admin::find_tenant(store.as_ref(), &args.tenant).await?;
-        let written = write_snapshot(store.clone(), &tenant, &filter, sink, |_, _| async {
-            true
-        })
-        .await
-        .map_err(|e| interlog_app::store_url::error_chain(&e))?;
+        let written = write_snapshot(store.clone(), &tenant, &filter, sink, |_, _| async { true })
+            .await
+            .map_err(|e| interlog_app::store_url::error_chain(&e))?;
         Ok::<_, String>((written.rows, written.position))
     });
     rt.block_on(store.close());

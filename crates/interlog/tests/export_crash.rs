@@ -113,7 +113,10 @@ async fn a_server_killed_mid_export_ends_the_job_after_a_restart_without_a_parti
         Some("completed") => {
             assert_eq!(done["rows"], N, "{done}");
             let body = http
-                .get(format!("{}/api/v1/tenants/acme/exports/{id}/file", server.base))
+                .get(format!(
+                    "{}/api/v1/tenants/acme/exports/{id}/file",
+                    server.base
+                ))
                 .bearer_auth(&t)
                 .send()
                 .await
@@ -170,7 +173,9 @@ fn interlog_export_writes_parquet_offline() {
     for batch in reader {
         let batch = batch.unwrap();
         rows += batch.num_rows();
-        let d = batch.column(batch.schema().index_of("duration_ms").unwrap()).clone();
+        let d = batch
+            .column(batch.schema().index_of("duration_ms").unwrap())
+            .clone();
         sum += d
             .as_any()
             .downcast_ref::<Int64Array>()
@@ -178,9 +183,13 @@ fn interlog_export_writes_parquet_offline() {
             .iter()
             .flatten()
             .sum::<i64>();
-        let p = batch.column(batch.schema().index_of("participants").unwrap()).clone();
+        let p = batch
+            .column(batch.schema().index_of("participants").unwrap())
+            .clone();
         let p = p.as_any().downcast_ref::<ListArray>().unwrap();
-        participants += (0..p.len()).map(|i| p.value_length(i) as usize).sum::<usize>();
+        participants += (0..p.len())
+            .map(|i| p.value_length(i) as usize)
+            .sum::<usize>();
     }
     // Durations 1000 + i for i in 0..2500; those of at least 2000: i in 1000..2500.
     assert_eq!(rows, 1_500);

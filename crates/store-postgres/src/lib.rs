@@ -250,15 +250,19 @@ impl PgStore {
                 .get(0);
             n as u64
         };
-        if out.send(SnapshotPart::Start { position, total }).await.is_err() || total == 0 {
+        if out
+            .send(SnapshotPart::Start { position, total })
+            .await
+            .is_err()
+            || total == 0
+        {
             return Ok(());
         }
         let mut q = interlog_store::snapshot_query(filter);
         loop {
             let page = self.page_on(client, tenant, &q).await?;
             let next = page.next;
-            if !page.items.is_empty() && out.send(SnapshotPart::Rows(page.items)).await.is_err()
-            {
+            if !page.items.is_empty() && out.send(SnapshotPart::Rows(page.items)).await.is_err() {
                 return Ok(());
             }
             match next {

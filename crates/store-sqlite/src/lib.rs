@@ -513,7 +513,15 @@ impl Engagements for SqliteStore {
         let (t, f, max_bytes) = (ctx(tenant), filter.clone(), self.limits.max_page_bytes);
         self.readers
             .dedicated(move |r, budget| {
-                snapshot::read(r, budget, t.id, t.country_code.as_deref(), &f, max_bytes, &out)
+                snapshot::read(
+                    r,
+                    budget,
+                    t.id,
+                    t.country_code.as_deref(),
+                    &f,
+                    max_bytes,
+                    &out,
+                )
             })
             .await
     }

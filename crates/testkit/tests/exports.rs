@@ -34,7 +34,10 @@ async fn start(app: &TestApp, body: Value) -> Value {
     assert_eq!(r.status(), 202);
     let location = r.headers()["location"].to_str().unwrap().to_owned();
     let view: Value = r.json().await.unwrap();
-    assert_eq!(location, format!("{EXPORTS}/{}", view["id"].as_str().unwrap()));
+    assert_eq!(
+        location,
+        format!("{EXPORTS}/{}", view["id"].as_str().unwrap())
+    );
     assert_eq!(view["state"], "queued", "{view}");
     view
 }
@@ -57,7 +60,12 @@ async fn finished(app: &TestApp, id: &str) -> Value {
 
 async fn download(app: &TestApp, id: &str) -> (reqwest::header::HeaderMap, bytes::Bytes) {
     let r = app
-        .call(Method::GET, &format!("{EXPORTS}/{id}/file"), Some(&app.admin), None)
+        .call(
+            Method::GET,
+            &format!("{EXPORTS}/{id}/file"),
+            Some(&app.admin),
+            None,
+        )
         .await;
     assert_eq!(r.status(), 200);
     let headers = r.headers().clone();
@@ -92,8 +100,16 @@ async fn exports_hold_what_the_native_list_holds_in_every_format() {
     let app = spawn_app().await;
     seed_generated(&app, 2_500).await;
     let filters = json!({"channel_type": "voice", "direction": ["inbound", "outbound"]});
-    let expected = listed(&app, "channel_type=voice&direction=inbound&direction=outbound").await;
-    assert!(expected.len() > 1_000, "more than one batch: {}", expected.len());
+    let expected = listed(
+        &app,
+        "channel_type=voice&direction=inbound&direction=outbound",
+    )
+    .await;
+    assert!(
+        expected.len() > 1_000,
+        "more than one batch: {}",
+        expected.len()
+    );
     let ids: BTreeSet<String> = expected
         .iter()
         .map(|e| e["id"].as_str().unwrap().to_owned())
@@ -104,10 +120,7 @@ async fn exports_hold_what_the_native_list_holds_in_every_format() {
         .sum();
     let participants: u64 = expected.iter().map(|e| len_of(e, "participants")).sum();
     let queues: u64 = expected.iter().map(|e| len_of(e, "queues")).sum();
-    let head = app
-        .get_json("/api/v1/tenants/acme/changes?limit=1")
-        .await
-        .1;
+    let head = app.get_json("/api/v1/tenants/acme/changes?limit=1").await.1;
 
     // Parquet, read with the parquet crate's own reader.
     let view = start(&app, json!({"format": "parquet", "filters": filters})).await;
@@ -122,7 +135,11 @@ async fn exports_hold_what_the_native_list_holds_in_every_format() {
     let (_, after) = app
         .get_json(&format!("/api/v1/tenants/acme/changes?after={position}"))
         .await;
-    assert_eq!(after["changes"], json!([]), "nothing was written since {head}");
+    assert_eq!(
+        after["changes"],
+        json!([]),
+        "nothing was written since {head}"
+    );
     let (headers, file) = download(&app, id).await;
     assert_eq!(headers["content-type"], "application/vnd.apache.parquet");
     assert_eq!(
@@ -145,12 +162,24 @@ async fn exports_hold_what_the_native_list_holds_in_every_format() {
         let id_col = id_col.as_any().downcast_ref::<StringArray>().unwrap();
         seen.extend(id_col.iter().map(|v| v.unwrap().to_owned()));
         let d = col("duration_ms");
-        sum += d.as_any().downcast_ref::<Int64Array>().unwrap().iter().flatten().sum::<i64>();
+        sum += d
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .unwrap()
+            .iter()
+            .flatten()
+            .sum::<i64>();
         for (name, total) in [("participants", &mut nested_p), ("queues", &mut nested_q)] {
             let l = col(name);
             let l = l.as_any().downcast_ref::<ListArray>().unwrap();
             *total += (0..l.len())
-                .map(|i| if l.is_null(i) { 0 } else { l.value_length(i) as u64 })
+                .map(|i| {
+                    if l.is_null(i) {
+                        0
+                    } else {
+                        l.value_length(i) as u64
+                    }
+                })
                 .sum::<u64>();
         }
     }
@@ -264,12 +293,22 @@ async fn exports_hold_what_the_native_list_holds_in_every_format() {
         .collect();
     assert_eq!(listed_ids, vec![csv.as_str(), nd.as_str(), id]);
     let r = app
-        .call(Method::DELETE, &format!("{EXPORTS}/{id}"), Some(&app.admin), None)
+        .call(
+            Method::DELETE,
+            &format!("{EXPORTS}/{id}"),
+            Some(&app.admin),
+            None,
+        )
         .await;
     assert_eq!(r.status(), 204);
     assert!(!on_disk.exists(), "the file is deleted with its export");
     let r = app
-        .call(Method::GET, &format!("{EXPORTS}/{id}/file"), Some(&app.admin), None)
+        .call(
+            Method::GET,
+            &format!("{EXPORTS}/{id}/file"),
+            Some(&app.admin),
+            None,
+        )
         .await;
     assert_problem(r, 404, "not_found").await;
 }
@@ -279,18 +318,41 @@ async fn export_requests_are_validated_naming_the_field() {
     let app = spawn_app().await;
     let post = |body: Value, token: String| {
         let app = &app;
-        async move { app.call(Method::POST, EXPORTS, Some(&token), Some(body)).await }
+        async move {
+            app.call(Method::POST, EXPORTS, Some(&token), Some(body))
+                .await
+        }
     };
     for (body, parameter) in [
         (json!({"format": "xlsx"}), "format"),
-        (json!({"format": "csv", "filters": {"channel_type": "fax"}}), "filters.channel_type"),
-        (json!({"format": "csv", "filters": {"limit": 5}}), "filters.limit"),
-        (json!({"format": "csv", "filters": {"agent": {"id": 1}}}), "filters.agent"),
-        (json!({"format": "csv", "filters": {"filter": "channel_type:"}}), "filters.filter"),
+        (
+            json!({"format": "csv", "filters": {"channel_type": "fax"}}),
+            "filters.channel_type",
+        ),
+        (
+            json!({"format": "csv", "filters": {"limit": 5}}),
+            "filters.limit",
+        ),
+        (
+            json!({"format": "csv", "filters": {"agent": {"id": 1}}}),
+            "filters.agent",
+        ),
+        (
+            json!({"format": "csv", "filters": {"filter": "channel_type:"}}),
+            "filters.filter",
+        ),
         (json!({"format": "csv", "fields": []}), "fields"),
-        (json!({"format": "csv", "fields": ["id", "participants"]}), "fields[1]"),
+        (
+            json!({"format": "csv", "fields": ["id", "participants"]}),
+            "fields[1]",
+        ),
     ] {
-        let problem = assert_problem(post(body.clone(), app.admin.clone()).await, 400, "bad_parameter").await;
+        let problem = assert_problem(
+            post(body.clone(), app.admin.clone()).await,
+            400,
+            "bad_parameter",
+        )
+        .await;
         assert_eq!(problem["parameter"], parameter, "{body}: {problem}");
     }
     assert_problem(
@@ -299,7 +361,12 @@ async fn export_requests_are_validated_naming_the_field() {
         "malformed_body",
     )
     .await;
-    assert_problem(post(json!({"format": "csv"}), app.reader.clone()).await, 403, "forbidden").await;
+    assert_problem(
+        post(json!({"format": "csv"}), app.reader.clone()).await,
+        403,
+        "forbidden",
+    )
+    .await;
 
     // Another tenant's admin sees none of this tenant's exports.
     let view = start(&app, json!({"format": "ndjson"})).await;
@@ -310,11 +377,21 @@ async fn export_requests_are_validated_naming_the_field() {
         assert_eq!(r.status(), 404, "{path}");
     }
     let r = app
-        .call(Method::GET, &format!("/api/v1/tenants/other/exports/{id}"), Some(&other), None)
+        .call(
+            Method::GET,
+            &format!("/api/v1/tenants/other/exports/{id}"),
+            Some(&other),
+            None,
+        )
         .await;
     assert_problem(r, 404, "not_found").await;
     let r = app
-        .call(Method::GET, &format!("{EXPORTS}/ex_nothing"), Some(&app.admin), None)
+        .call(
+            Method::GET,
+            &format!("{EXPORTS}/ex_nothing"),
+            Some(&app.admin),
+            None,
+        )
         .await;
     assert_problem(r, 404, "not_found").await;
 }
@@ -335,25 +412,50 @@ async fn an_export_past_the_quota_fails_and_a_full_quota_refuses_new_ones() {
     let done = finished(&app, id).await;
     assert_eq!(done["state"], "failed", "{done}");
     assert!(done["error"].as_str().unwrap().contains("quota"), "{done}");
-    let dir = app.data_dir().join("exports").join(app.tenant.id.to_string());
-    let left: Vec<_> = std::fs::read_dir(&dir).map_or(Vec::new(), |d| d.flatten().map(|e| e.file_name()).collect());
-    assert_eq!(left, Vec::<std::ffi::OsString>::new(), "no partial file stays");
+    let dir = app
+        .data_dir()
+        .join("exports")
+        .join(app.tenant.id.to_string());
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .map_or(Vec::new(), |d| d.flatten().map(|e| e.file_name()).collect());
+    assert_eq!(
+        left,
+        Vec::<std::ffi::OsString>::new(),
+        "no partial file stays"
+    );
     let r = app
-        .call(Method::GET, &format!("{EXPORTS}/{id}/file"), Some(&app.admin), None)
+        .call(
+            Method::GET,
+            &format!("{EXPORTS}/{id}/file"),
+            Some(&app.admin),
+            None,
+        )
         .await;
     assert_problem(r, 409, "conflict").await;
 
     // A CSV of nothing is its header: exactly the quota.
-    let view = start(&app, json!({"format": "csv", "filters": {"team": "nobody"}})).await;
+    let view = start(
+        &app,
+        json!({"format": "csv", "filters": {"team": "nobody"}}),
+    )
+    .await;
     let done = finished(&app, view["id"].as_str().unwrap()).await;
     assert_eq!(done["state"], "completed", "{done}");
     assert_eq!(done["bytes"], header.len());
     let r = app
-        .call(Method::POST, EXPORTS, Some(&app.admin), Some(json!({"format": "csv"})))
+        .call(
+            Method::POST,
+            EXPORTS,
+            Some(&app.admin),
+            Some(json!({"format": "csv"})),
+        )
         .await;
     assert!(r.headers().contains_key("retry-after"));
     let problem = assert_problem(r, 429, "too_many_requests").await;
-    assert!(problem["detail"].as_str().unwrap().contains("quota"), "{problem}");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("quota"),
+        "{problem}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -372,7 +474,9 @@ async fn an_expired_export_loses_its_file() {
     assert!(on_disk.exists());
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let (_, v) = app.get_json_as(&format!("{EXPORTS}/{id}"), &app.admin).await;
+        let (_, v) = app
+            .get_json_as(&format!("{EXPORTS}/{id}"), &app.admin)
+            .await;
         if v["state"] == "expired" {
             break;
         }
@@ -381,7 +485,12 @@ async fn an_expired_export_loses_its_file() {
     }
     assert!(!on_disk.exists(), "an expired export's file is deleted");
     let r = app
-        .call(Method::GET, &format!("{EXPORTS}/{id}/file"), Some(&app.admin), None)
+        .call(
+            Method::GET,
+            &format!("{EXPORTS}/{id}/file"),
+            Some(&app.admin),
+            None,
+        )
         .await;
     assert_problem(r, 409, "conflict").await;
 }

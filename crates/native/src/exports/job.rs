@@ -86,8 +86,7 @@ where
             SnapshotPart::Rows(items) => {
                 let n = items.len() as u64;
                 let mut s = sink.take().expect("the sink is back after each batch");
-                let s = tokio::task::spawn_blocking(move || s.write(&items).map(|()| s))
-                    .await??;
+                let s = tokio::task::spawn_blocking(move || s.write(&items).map(|()| s)).await??;
                 sink = Some(s);
                 p.done += n;
                 if saved.elapsed() >= SAVE_EVERY {
@@ -148,7 +147,11 @@ pub fn remove_files(root: &Path, tenant_id: i64, id: &str) {
 }
 
 /// Bytes the tenant's completed exports hold, except `except`'s.
-pub async fn used_bytes(store: &dyn Store, tenant: &Tenant, except: &str) -> Result<u64, StoreError> {
+pub async fn used_bytes(
+    store: &dyn Store,
+    tenant: &Tenant,
+    except: &str,
+) -> Result<u64, StoreError> {
     let jobs: Vec<(String, Job)> = interlog_http::settings::read_all(store, tenant, JOBS).await?;
     Ok(jobs
         .iter()
@@ -274,7 +277,9 @@ pub async fn run(
     }
     let now = jiff::Timestamp::now();
     let expires = now
-        .checked_add(jiff::SignedDuration::try_from(config.ttl).unwrap_or(jiff::SignedDuration::MAX))
+        .checked_add(
+            jiff::SignedDuration::try_from(config.ttl).unwrap_or(jiff::SignedDuration::MAX),
+        )
         .unwrap_or(jiff::Timestamp::MAX);
     let (rows, bytes, position) = (written.rows, written.bytes, written.position);
     let done = work

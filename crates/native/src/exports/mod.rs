@@ -220,9 +220,7 @@ pub fn partial_path(root: &Path, tenant_id: i64, id: &str, format: Format) -> Pa
 
 /// Whether `id` has the shape of a job id (others are 404 without a store read).
 pub fn is_job_id(id: &str) -> bool {
-    id.len() <= 64
-        && id.starts_with("ex_")
-        && id[3..].bytes().all(|b| b.is_ascii_alphanumeric())
+    id.len() <= 64 && id.starts_with("ex_") && id[3..].bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
 /// A new job id.

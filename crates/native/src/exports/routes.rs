@@ -280,7 +280,11 @@ pub async fn delete(
     if current.state.is_active() && after.state == JobState::Cancelled {
         // A live run sees the cancel at its next save and deletes its partial file; one
         // whose server died left it here.
-        if after.lease.as_ref().is_none_or(|Lease(_, until)| *until <= now) {
+        if after
+            .lease
+            .as_ref()
+            .is_none_or(|Lease(_, until)| *until <= now)
+        {
             remove_files(&state.config.exports.dir, caller.tenant.id, &id);
         }
         return Ok(Json(after.view(&caller.tenant.key)).into_response());

@@ -13,6 +13,11 @@ use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Fields, Schema, SchemaRef, TimeUnit};
 use std::sync::Arc;
 
+/// The zone of every timestamp column. An offset rather than the name `UTC`: arrow-json
+/// parses times into named zones only with chrono-tz, a dependency not worth its build time
+/// here; Parquet marks the columns adjusted to UTC either way.
+const UTC: &str = "+00:00";
+
 /// Top-level columns that hold one of the model's enums: dictionary strings.
 const ENUM_COLUMNS: &[&str] = &["source", "state", "outcome", "release", "direction"];
 
@@ -23,7 +28,7 @@ fn text(name: &str) -> Field {
 fn time(name: &str) -> Field {
     Field::new(
         name,
-        DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())),
+        DataType::Timestamp(TimeUnit::Millisecond, Some(UTC.into())),
         true,
     )
 }
@@ -69,7 +74,7 @@ fn columns() -> Vec<Field> {
         text("source_address"),
         Field::new(
             "started_at",
-            DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())),
+            DataType::Timestamp(TimeUnit::Millisecond, Some(UTC.into())),
             false,
         ),
         time("ended_at"),

@@ -138,7 +138,9 @@ async fn tidy(cx: &Context, tenant: &Tenant, jobs: &[(String, Job)]) {
             JobState::Failed | JobState::Cancelled | JobState::Expired
                 if past(&j.completed_at, KEEP_FINISHED) =>
             {
-                Some(Box::new(|j: &mut Job| j.state.is_active() || j.state == JobState::Completed))
+                Some(Box::new(|j: &mut Job| {
+                    j.state.is_active() || j.state == JobState::Completed
+                }))
             }
             _ => None,
         };
@@ -152,4 +154,3 @@ async fn tidy(cx: &Context, tenant: &Tenant, jobs: &[(String, Job)]) {
         }
     }
 }
-

@@ -70,9 +70,17 @@ pub async fn a_snapshot_is_consistent_with_its_feed_position(store: &dyn Store) 
         Some((head, 2100)),
         "the snapshot starts at the head it saw"
     );
-    assert_eq!(ids(&got), expected, "what the snapshot began with, oldest first");
+    assert_eq!(
+        ids(&got),
+        expected,
+        "what the snapshot began with, oldest first"
+    );
     let ten = got.iter().find(|i| i.id == "s00010").expect("s00010");
-    assert_eq!(parse(ten).team, None, "the change made meanwhile is not in it");
+    assert_eq!(
+        parse(ten).team,
+        None,
+        "the change made meanwhile is not in it"
+    );
 
     let mut after: Vec<(String, bool)> = store
         .changes(&t, head, 100)
@@ -119,7 +127,10 @@ pub async fn a_snapshot_is_consistent_with_its_feed_position(store: &dyn Store) 
         &query(voice, sort_of(SortKey::StartedAt, SortDir::Asc), 100),
     )
     .await;
-    assert_eq!(got, listed, "a filtered snapshot holds what the listing holds");
+    assert_eq!(
+        got, listed,
+        "a filtered snapshot holds what the listing holds"
+    );
     assert_eq!(total, Some(listed.len() as u64));
     assert!(listed.len() > 600, "the filter matches a third");
 }
