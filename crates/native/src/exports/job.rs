@@ -162,7 +162,7 @@ pub async fn used_bytes(
 
 /// How a run ended.
 pub enum Outcome {
-    Completed(Job),
+    Completed(Box<Job>),
     /// Failed for good (recorded).
     Failed(String),
     /// Cancelled, or taken over by another instance, or the server is stopping: nothing
@@ -297,7 +297,7 @@ pub async fn run(
         })
         .await;
     match done {
-        Ok(j) if j.state == JobState::Completed => Outcome::Completed(j),
+        Ok(j) if j.state == JobState::Completed => Outcome::Completed(Box::new(j)),
         _ => {
             remove_files(root, tenant.id, &id);
             Outcome::Stopped

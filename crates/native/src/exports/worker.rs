@@ -110,6 +110,9 @@ async fn run_one(cx: &Context, tenant: &Tenant, id: &str) {
     }
 }
 
+/// A change to a job's record; `false` removes it.
+type JobEdit = Box<dyn FnOnce(&mut Job) -> bool + Send>;
+
 /// Deletes the files of completed jobs past their expiry (the job turns `expired`), and
 /// the records of jobs finished long ago.
 async fn tidy(cx: &Context, tenant: &Tenant, jobs: &[(String, Job)]) {
@@ -126,7 +129,7 @@ async fn tidy(cx: &Context, tenant: &Tenant, jobs: &[(String, Job)]) {
                         .is_some_and(|end| end <= now)
                 })
         };
-        let change: Option<Box<dyn FnOnce(&mut Job) -> bool + Send>> = match j.state {
+        let change: Option<JobEdit> = match j.state {
             JobState::Completed if past(&j.expires_at, Duration::ZERO) => {
                 Some(Box::new(|j: &mut Job| {
                     if j.state == JobState::Completed {
