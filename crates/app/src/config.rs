@@ -298,6 +298,25 @@ const CORE_SETTINGS: &[CoreSetting] = &[
         Shown::Default("60"),
         "How often retention sweeps, tombstone trimming and the removal of expired sessions run.",
     ),
+    CoreSetting::new(
+        "export_dir",
+        "INTERLOG_EXPORT_DIR",
+        Shown::Example("\"./interlog-data/exports\""),
+        "Where export files go (POST /api/v1/tenants/{tenant}/exports), by default exports in\n\
+         the data directory. With several instances, a directory they all share.",
+    ),
+    CoreSetting::new(
+        "export_ttl_secs",
+        "INTERLOG_EXPORT_TTL_SECS",
+        Shown::Default("86400"),
+        "How long a finished export's file is kept before it is deleted, in seconds.",
+    ),
+    CoreSetting::new(
+        "export_quota_bytes",
+        "INTERLOG_EXPORT_QUOTA_BYTES",
+        Shown::Default("10737418240"),
+        "Most bytes of export files one tenant may hold at once.",
+    ),
 ];
 
 /// The `[webhooks]` section: webhook deliveries.
@@ -479,6 +498,9 @@ struct FileConfig {
     sqlite_cache_mb: Option<u64>,
     change_horizon_days: Option<u64>,
     maintenance_interval_secs: Option<u64>,
+    export_dir: Option<PathBuf>,
+    export_ttl_secs: Option<u64>,
+    export_quota_bytes: Option<u64>,
     webhooks: toml::Table,
     dialects: BTreeMap<String, toml::Table>,
 }
@@ -656,6 +678,19 @@ impl Config {
             ui_secure_cookies: api.ui_secure_cookies || tls.is_some(),
             ..api
         };
+        let defaults = interlog_http::ExportConfig::default();
+        let exports = interlog_http::ExportConfig {
+            dir: vars
+                .text("export_dir")
+                .map(PathBuf::from)
+                .or(file.export_dir.clone())
+                .unwrap_or_else(|| data.join("exports")),
+            ttl: vars.seconds("export_ttl_secs", file.export_ttl_secs, defaults.ttl)?,
+            quota_bytes: vars
+                .positive("export_quota_bytes", file.export_quota_bytes)?
+                .unwrap_or(defaults.quota_bytes),
+        };
+        let api = ApiConfig { exports, ..api };
         let (change_horizon, maintenance_interval) = maintenance(&vars, &file)?;
         let dialects = dialect_sections(file.dialects, env, &mut warnings)?;
         Ok(Config {

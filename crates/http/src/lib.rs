@@ -38,4 +38,4 @@ pub use error::{ApiError, ApiResult, ErrorKind};
 pub use heavy::{HeavyLimits, HeavyTurn, HeavyWork};
 pub use record_link::RecordLink;
 pub use routes::{Access, RouteInfo, Routes};
-pub use state::{ApiConfig, ApiState, MetricsServing, WebhookConfig};
+pub use state::{ApiConfig, ApiState, ExportConfig, MetricsServing, WebhookConfig};

@@ -43,6 +43,8 @@ pub struct ApiConfig {
     pub webhooks: WebhookConfig,
     /// The turns of heavy work (see [`crate::heavy`]).
     pub heavy: HeavyLimits,
+    /// Where export files go, how long they are kept, how much a tenant may hold.
+    pub exports: ExportConfig,
     /// How long the native listing's `count=exact` counts before it answers with a lower
     /// bound (`total_at_least`) instead of `total`.
     pub count_budget: std::time::Duration,
@@ -87,6 +89,28 @@ impl Default for WebhookConfig {
     }
 }
 
+/// Export files (`export_dir`, `export_ttl_secs`, `export_quota_bytes`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportConfig {
+    /// The directory of export files (a directory of each tenant's inside it); by default
+    /// `exports` in the data directory. With several instances, one directory they share.
+    pub dir: std::path::PathBuf,
+    /// How long a finished export's file is kept.
+    pub ttl: std::time::Duration,
+    /// Most bytes of export files one tenant may hold at once.
+    pub quota_bytes: u64,
+}
+
+impl Default for ExportConfig {
+    fn default() -> Self {
+        ExportConfig {
+            dir: std::path::PathBuf::from("interlog-data/exports"),
+            ttl: std::time::Duration::from_secs(24 * 3600),
+            quota_bytes: 10 << 30,
+        }
+    }
+}
+
 impl Default for ApiConfig {
     fn default() -> Self {
         ApiConfig {
@@ -100,6 +124,7 @@ impl Default for ApiConfig {
             credential_limits: Default::default(),
             webhooks: Default::default(),
             heavy: Default::default(),
+            exports: Default::default(),
             count_budget: std::time::Duration::from_millis(75),
         }
     }

@@ -1,9 +1,11 @@
-//! `interlog export`: a tenant's engagements, filtered, as NDJSON or CSV on stdout.
+//! `interlog export`: a tenant's engagements, filtered, as NDJSON, CSV or Parquet (the
+//! encoders of the API's export jobs), on stdout or into a file.
 
 use crate::setup::{runtime, DataArgs};
-use interlog_http::params::Params;
-use interlog_model::Engagement;
-use interlog_store::{OpenOptions, Query, Sort, SortDir, SortKey, Start};
+use interlog_native::exports::encode::Sink;
+use interlog_native::exports::job::write_snapshot;
+use interlog_native::exports::Format;
+use interlog_store::OpenOptions;
 use std::io::Write;
 
 #[derive(clap::Args)]
@@ -16,6 +18,9 @@ pub struct ExportArgs {
     filter: String,
     #[arg(long, default_value = "ndjson")]
     format: ExportFormat,
+    /// Write to this file instead of standard output (Parquet is binary).
+    #[arg(long)]
+    output: Option<std::path::PathBuf>,
     /// Instead of the engagements, the change feed after this position (0: from the
     /// start), one change a line as `GET …/changes` writes them.
     #[arg(long, conflicts_with_all = ["filter", "format"])]
@@ -28,93 +33,16 @@ pub struct ExportArgs {
 enum ExportFormat {
     Ndjson,
     Csv,
+    Parquet,
 }
 
-const CSV_HEADER: &[&str] = &[
-    "id",
-    "source",
-    "started_at",
-    "ended_at",
-    "duration_ms",
-    "state",
-    "outcome",
-    "direction",
-    "channels",
-    "agents",
-    "customer_phones",
-    "customer_emails",
-    "queues",
-    "team",
-    "dispositions",
-    "subject",
-];
-
-fn join<T: AsRef<str>>(items: impl IntoIterator<Item = T>) -> String {
-    items
-        .into_iter()
-        .map(|s| s.as_ref().to_owned())
-        .collect::<Vec<_>>()
-        .join(";")
-}
-
-fn csv_row(e: &Engagement) -> Vec<String> {
-    let opt = |v: Option<String>| v.unwrap_or_default();
-    vec![
-        e.id.clone(),
-        opt(e.source.map(|s| s.to_string())),
-        e.started_at.to_string(),
-        opt(e.ended_at.map(|t| t.to_string())),
-        opt(e.duration_ms.map(|d| d.to_string())),
-        opt(e.state.map(|s| s.to_string())),
-        opt(e.outcome.map(|s| s.to_string())),
-        opt(e.direction.map(|s| s.to_string())),
-        join(e.channels.iter().map(|c| c.kind.as_str())),
-        join(
-            e.agents()
-                .filter_map(|a| a.email.clone().or_else(|| a.id.clone())),
-        ),
-        join(&e.customer.phones),
-        join(&e.customer.emails),
-        join(
-            e.queues
-                .iter()
-                .map(|q| q.name.clone().unwrap_or_else(|| q.id.clone())),
-        ),
-        opt(e.team.clone()),
-        join(
-            e.dispositions
-                .iter()
-                .filter_map(|d| d.name.clone().or_else(|| d.id.clone())),
-        ),
-        opt(e.subject.clone()),
-    ]
-}
-
-type Out = std::io::BufWriter<std::io::StdoutLock<'static>>;
-
-/// Where exported engagements go, in the chosen format.
-enum Sink {
-    Ndjson(Out),
-    Csv(Box<csv::Writer<Out>>),
-}
-
-impl Sink {
-    fn write(&mut self, item: &interlog_store::StoredEngagement) -> Result<(), String> {
+impl ExportFormat {
+    fn format(self) -> Format {
         match self {
-            Sink::Ndjson(out) => writeln!(out, "{}", item.json).map_err(|e| e.to_string()),
-            Sink::Csv(w) => {
-                let e = item.engagement().map_err(|e| e.to_string())?;
-                w.write_record(csv_row(&e)).map_err(|e| e.to_string())
-            }
+            ExportFormat::Ndjson => Format::Ndjson,
+            ExportFormat::Csv => Format::Csv,
+            ExportFormat::Parquet => Format::Parquet,
         }
-    }
-
-    fn flush(&mut self) -> Result<(), String> {
-        match self {
-            Sink::Ndjson(out) => out.flush(),
-            Sink::Csv(w) => w.flush(),
-        }
-        .map_err(|e| e.to_string())
     }
 }
 
@@ -171,54 +99,29 @@ pub fn run(args: ExportArgs) -> Result<(), String> {
     if let Some(after) = args.changes_after {
         return changes(&args, after);
     }
-    let params = Params::parse(Some(&args.filter));
-    let filter =
-        interlog_http::listing::filter(&params).map_err(|e| format!("--filter: {}", e.detail))?;
+    let filter = interlog_http::listing::parse_filter(&args.filter)
+        .map_err(|e| format!("--filter: {}", e.detail))?;
     let rt = runtime()?;
     let store = args.data.open(&rt, OpenOptions::default())?;
-    let out = std::io::BufWriter::new(std::io::stdout().lock());
-    let mut sink = match args.format {
-        ExportFormat::Ndjson => Sink::Ndjson(out),
-        ExportFormat::Csv => Sink::Csv(Box::new(csv::Writer::from_writer(out))),
+    let out: Box<dyn Write + Send> = match &args.output {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
     };
+    // The same snapshot and encoders as the API's export jobs.
+    let sink = Sink::new(args.format.format(), out, u64::MAX, None).map_err(|e| e.to_string())?;
     let result = rt.block_on(async {
         let tenant = crate::admin::find_tenant(store.as_ref(), &args.tenant).await?;
-        if let Sink::Csv(w) = &mut sink {
-            w.write_record(CSV_HEADER).map_err(|e| e.to_string())?;
-        }
-        let mut query = Query {
-            filter,
-            sort: Sort {
-                key: SortKey::StartedAt,
-                dir: SortDir::Asc,
-            },
-            start: Start::First,
-            limit: 1000,
-            with_total: false,
-            count_within: None,
-        };
-        let mut written = 0u64;
-        loop {
-            let page = store
-                .list(&tenant, &query)
-                .await
-                .map_err(|e| interlog_app::store_url::error_chain(&e))?;
-            for item in &page.items {
-                sink.write(item)?;
-                written += 1;
-            }
-            match page.next {
-                Some(pos) => query.start = Start::After(pos),
-                None => break,
-            }
-        }
-        sink.flush()?;
-        Ok::<_, String>(written)
+        let written = write_snapshot(store.clone(), &tenant, &filter, sink, |_, _| async { true })
+            .await
+            .map_err(|e| interlog_app::store_url::error_chain(&e))?;
+        Ok::<_, String>((written.rows, written.position))
     });
     rt.block_on(store.close());
     match result {
-        Ok(n) => {
-            eprintln!("exported {n} engagements");
+        Ok((n, position)) => {
+            eprintln!("exported {n} engagements, consistent with change-feed position {position}");
             Ok(())
         }
         Err(e) if e.contains("Broken pipe") => Ok(()),

@@ -1,5 +1,5 @@
 //! The native API under `/api/v1`: one canonical model, rich filters, keyset cursors; bulk
-//! ingest, the change feed, webhooks, connectors, erasures and analytics; the OpenAPI
+//! ingest, the change feed, webhooks, connectors, erasures, exports and analytics; the OpenAPI
 //! document and its page; and the service's health checks.
 
 pub mod access;
@@ -8,6 +8,7 @@ pub mod changes;
 pub mod connectors;
 pub mod engagements;
 pub mod erasures;
+pub mod exports;
 mod health;
 pub mod ingest;
 pub mod listing;
@@ -39,6 +40,7 @@ pub static API: Api = Api {
             webhooks::delivery::worker(),
             connectors::runner::worker(),
             erasures::worker::worker(),
+            exports::worker::worker(),
         ]
     },
     demo: Demo {
@@ -127,6 +129,18 @@ pub fn routes() -> Routes {
         )
         .route("/api/v1/tenants/{tenant}/erasures", post(erasures::create))
         .route("/api/v1/tenants/{tenant}/erasures/{id}", get(erasures::get))
+        .route(
+            "/api/v1/tenants/{tenant}/exports",
+            get(exports::routes::list).post(exports::routes::create),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/exports/{id}",
+            get(exports::routes::get).delete(exports::routes::delete),
+        )
+        .route(
+            "/api/v1/tenants/{tenant}/exports/{id}/file",
+            get(exports::routes::file),
+        )
         .route(
             "/api/v1/tenants/{tenant}/analytics",
             get(analytics::analytics),

@@ -223,6 +223,57 @@ impl PgStore {
             .map_err(timed("list"))
     }
 
+    /// The head and every page of a snapshot, on `client` inside its transaction.
+    async fn snapshot_pages(
+        &self,
+        client: &deadpool_postgres::Object,
+        tenant: &Tenant,
+        filter: &Filter,
+        out: &tokio::sync::mpsc::Sender<interlog_store::SnapshotPart>,
+    ) -> Result<()> {
+        use interlog_store::SnapshotPart;
+        let timed = |context| count::read_error(context, self.limits.statement_budget);
+        let position: i64 = client
+            .query_opt(
+                "SELECT head FROM tenant_heads WHERE tenant_id = $1",
+                &[&tenant.id],
+            )
+            .await
+            .map_err(timed("read feed head"))?
+            .map_or(0, |r| r.get(0));
+        let total = if filter.matches_nothing() {
+            0
+        } else {
+            let sql = listing::count_sql(tenant.id, tenant.country_code.as_deref(), filter);
+            let n: i64 = client
+                .query_one(&sql.text, &sql.refs())
+                .await
+                .map_err(timed("count snapshot"))?
+                .get(0);
+            n as u64
+        };
+        if out
+            .send(SnapshotPart::Start { position, total })
+            .await
+            .is_err()
+            || total == 0
+        {
+            return Ok(());
+        }
+        let mut q = interlog_store::snapshot_query(filter);
+        loop {
+            let page = self.page_on(client, tenant, &q).await?;
+            let next = page.next;
+            if !page.items.is_empty() && out.send(SnapshotPart::Rows(page.items)).await.is_err() {
+                return Ok(());
+            }
+            match next {
+                Some(p) => q.start = interlog_store::Start::After(p),
+                None => return Ok(()),
+            }
+        }
+    }
+
     /// The pool that serves reads of `lane`.
     fn readers(&self, lane: Lane) -> &Pool {
         match lane {
@@ -421,6 +472,30 @@ impl Directory for PgStore {
 
 #[async_trait]
 impl Engagements for PgStore {
+    async fn snapshot(
+        &self,
+        tenant: &Tenant,
+        filter: &Filter,
+        out: tokio::sync::mpsc::Sender<interlog_store::SnapshotPart>,
+    ) -> Result<()> {
+        filter.check_size()?;
+        let timed = |context| count::read_error(context, self.limits.statement_budget);
+        let client = self.heavy.get().await.map_err(pool_error)?;
+        // REPEATABLE READ: every statement of the transaction sees the snapshot its first
+        // one took, so the head and every page agree (positions follow commit order: a
+        // writer holds its tenant's head row until it commits).
+        client
+            .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .await
+            .map_err(timed("begin snapshot"))?;
+        let result = self.snapshot_pages(&client, tenant, filter, &out).await;
+        if client.batch_execute("COMMIT").await.is_err() || result.is_err() {
+            // Not back into the pool in a transaction that failed halfway.
+            drop(deadpool_postgres::Object::take(client));
+        }
+        result
+    }
+
     async fn upsert_many(
         &self,
         tenant: &Tenant,

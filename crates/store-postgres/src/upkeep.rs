@@ -116,11 +116,9 @@ impl Derived {
                     r.get::<_, i64>(3),
                     r.get::<_, &str>(4),
                 )),
-                Derived::Words => d.add((
-                    r.get::<_, i64>(0),
-                    r.get::<_, &str>(1),
-                    r.get::<_, &str>(2),
-                )),
+                Derived::Words => {
+                    d.add((r.get::<_, i64>(0), r.get::<_, &str>(1), r.get::<_, &str>(2)))
+                }
                 Derived::Figures => {
                     let columns: figures::FigureColumns = (
                         (r.get(3), r.get(4), r.get(5), r.get(6)),

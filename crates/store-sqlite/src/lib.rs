@@ -22,6 +22,7 @@ mod records;
 mod rows;
 mod schema;
 mod settings;
+mod snapshot;
 mod upgrade;
 mod upkeep;
 mod words;
@@ -527,6 +528,29 @@ impl Engagements for SqliteStore {
             activity::activity(c, &tenant, first, days)
         })
         .await
+    }
+
+    async fn snapshot(
+        &self,
+        tenant: &Tenant,
+        filter: &Filter,
+        out: tokio::sync::mpsc::Sender<interlog_store::SnapshotPart>,
+    ) -> Result<()> {
+        filter.check_size()?;
+        let (t, f, max_bytes) = (ctx(tenant), filter.clone(), self.limits.max_page_bytes);
+        self.readers
+            .dedicated(move |r, budget| {
+                snapshot::read(
+                    r,
+                    budget,
+                    t.id,
+                    t.country_code.as_deref(),
+                    &f,
+                    max_bytes,
+                    &out,
+                )
+            })
+            .await
     }
 }
 

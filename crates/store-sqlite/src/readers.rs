@@ -77,13 +77,13 @@ impl Reader {
         })
     }
 
-    fn begin(&self, budget: Duration) {
+    pub(crate) fn begin(&self, budget: Duration) {
         let deadline = Instant::now() + budget;
         self.read_deadline.set(deadline);
         self.interrupt_at.store(nanos(deadline), Ordering::Relaxed);
     }
 
-    fn end(&self) {
+    pub(crate) fn end(&self) {
         self.interrupt_at.store(u64::MAX, Ordering::Relaxed);
     }
 
@@ -171,6 +171,34 @@ impl Readers {
 
     fn give_back(&self, r: Reader) {
         self.cheap_idle.lock().expect("reader pool lock").push(r);
+    }
+
+    /// Runs `work` on a connection and a thread of its own, at the heavy lane's lower
+    /// priority: an export's snapshot, which lasts longer than any read budget (`work`
+    /// gives each of its statements the budget with [`Reader::begin`]) and must take
+    /// neither lane's connections for that long.
+    pub(crate) async fn dedicated<T: Send + 'static>(
+        self: &Arc<Self>,
+        work: impl FnOnce(&Reader, Duration) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let (path, cache_kib, budget) = (self.path.clone(), self.cache_kib, self.budget);
+        let (tx, rx) = oneshot::channel();
+        std::thread::Builder::new()
+            .name("interlog-snapshot".into())
+            .spawn(move || {
+                lower_priority();
+                let out = Reader::open(&path, cache_kib)
+                    .map_err(|e| StoreError::backend("open snapshot connection", e))
+                    .and_then(|r| {
+                        let out = work(&r, budget);
+                        r.end();
+                        out
+                    });
+                let _ = tx.send(out);
+            })
+            .map_err(|e| StoreError::backend("start snapshot thread", e))?;
+        rx.await
+            .map_err(|_| StoreError::backend("snapshot", "its thread ended without an answer"))?
     }
 
     /// Runs `work` on a connection of `lane`, within the read budget.

@@ -99,4 +99,47 @@ pub trait Engagements: Send + Sync {
     /// [`crate::MAX_ACTIVITY_DAYS`] days, else [`crate::StoreError::Invalid`]. Costs a walk
     /// over the engagements of the range, so a backend should answer it from an index.
     async fn activity(&self, tenant: &Tenant, first: Date, days: u32) -> Result<Activity>;
+
+    /// Reads every engagement `filter` matches as of one instant (a read snapshot: writes
+    /// committed meanwhile are not seen) and sends, in order, a [`SnapshotPart::Start`]
+    /// with the change-feed position the snapshot is consistent with and how many
+    /// engagements it holds, then the engagements in batches, oldest start first (ties by
+    /// id). Reading the feed after that position gives exactly what changed since. Stops
+    /// early, without error, when `out` is closed (the receiver gave up). Each batch is
+    /// read within the statement budget; the snapshot itself may last longer, on a
+    /// connection of its own (it holds back what the backend can reclaim meanwhile: the
+    /// write-ahead log's checkpoint on SQLite, vacuum on PostgreSQL).
+    async fn snapshot(
+        &self,
+        tenant: &Tenant,
+        filter: &Filter,
+        out: tokio::sync::mpsc::Sender<SnapshotPart>,
+    ) -> Result<()>;
+}
+
+/// What [`Engagements::snapshot`] sends.
+#[derive(Debug)]
+pub enum SnapshotPart {
+    /// First: the feed position of the snapshot and how many engagements follow.
+    Start { position: i64, total: u64 },
+    /// A batch of engagements (at most [`SNAPSHOT_BATCH`]).
+    Rows(Vec<StoredEngagement>),
+}
+
+/// Engagements a snapshot sends at once: a keyset page of the listing.
+pub const SNAPSHOT_BATCH: u32 = 1000;
+
+/// The query each batch of a snapshot is: oldest start first, ties by id.
+pub fn snapshot_query(filter: &Filter) -> crate::Query {
+    crate::Query {
+        filter: filter.clone(),
+        sort: crate::Sort {
+            key: crate::SortKey::StartedAt,
+            dir: crate::SortDir::Asc,
+        },
+        start: crate::Start::First,
+        limit: SNAPSHOT_BATCH,
+        with_total: false,
+        count_within: None,
+    }
 }

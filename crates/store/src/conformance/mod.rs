@@ -72,6 +72,7 @@ mod records;
 mod revocation;
 mod search;
 mod settings;
+mod snapshots;
 mod support;
 mod upkeep;
 
@@ -92,6 +93,7 @@ pub use records::*;
 pub use revocation::*;
 pub use search::*;
 pub use settings::*;
+pub use snapshots::*;
 pub use upkeep::*;
 
 use crate::Store;
@@ -203,6 +205,7 @@ macro_rules! conformance_tests {
             totals_follow_every_write,
             budgeted_totals_are_exact_or_a_lower_bound,
             a_store_checks_whole_after_every_write_and_a_rebuild_changes_no_answer,
+            a_snapshot_is_consistent_with_its_feed_position,
         );
         $crate::conformance_tests!(@shared ($fixture)
             concurrent_upserts_are_all_durable,
