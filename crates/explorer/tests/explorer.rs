@@ -235,7 +235,15 @@ async fn pages_show_search_engagement_journey_and_overview_of_the_own_tenant_onl
     );
     let (status, _, page) = b.get("/ui/engagements?q=%22refund").await;
     assert_eq!(status, 400);
-    assert_shows(&page, &["id=\"search-error\"", "q: at position 1"]);
+    assert_shows(
+        &page,
+        &[
+            "id=\"search-error\"",
+            "see Words above",
+            "aria-describedby=\"q-error\"",
+            "id=\"q-error\">at position 1:",
+        ],
+    );
 
     // One engagement: every part, escaped, and each API's address.
     let (status, _, page) = b.get("/ui/engagements/chat-1").await;
