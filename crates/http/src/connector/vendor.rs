@@ -3,7 +3,7 @@
 //!
 //! - **Pacing.** A vendor that says its per-second budget (`X-RateLimit-Type: QPS` with
 //!   `X-RateLimit-Limit: N`, Zoom's headers) gets at most N requests in any second: each
-//!   request of the client starts at least 1/N s (plus 2 %) after the previous one, so a
+//!   request of the client starts at least 1/N s (plus 5 %) after the previous one, so a
 //!   fixed one-second window never sees N + 1 of them and nothing is refused. Until the first
 //!   answer says the budget, requests go unpaced.
 //! - **429.** The client waits what `Retry-After` says (seconds, an HTTP date, or Zoom's
@@ -188,9 +188,11 @@ impl VendorClient {
         };
         let limit = text("x-ratelimit-limit").and_then(|v| v.trim().parse::<u32>().ok());
         if let (true, Some(n)) = (per_second, limit.filter(|n| *n > 0)) {
-            // 2 % over the exact spacing: the timer's slack never fits N + 1 requests
-            // into one second.
-            let gap = Duration::from_secs_f64(1.02 / f64::from(n));
+            // 5 % over the exact spacing: neither the timer's slack nor the requests'
+            // unequal time on the way (a loaded machine, a proxy between) fits N + 1 of
+            // them into the vendor's one-second window. 2 % did not: under load, a
+            // request 20 ms slower than the one ten before it was refused now and then.
+            let gap = Duration::from_secs_f64(1.05 / f64::from(n));
             self.lock().gap = Some(gap);
         }
     }
@@ -394,7 +396,7 @@ mod tests {
             ("x-ratelimit-type", "QPS"),
             ("x-ratelimit-limit", "10"),
         ]));
-        assert_eq!(c.paced_at(), Some(Duration::from_millis(102)));
+        assert_eq!(c.paced_at(), Some(Duration::from_millis(105)));
         // N requests spaced so never fit N + 1 into a second.
         let gap = c.paced_at().unwrap().as_secs_f64();
         assert!(10.0 * gap > 1.0);
