@@ -213,6 +213,19 @@ pub async fn spawn_app_with(test_config: TestConfig) -> TestApp {
 }
 
 /// A hash of [`SECRET`], made once: hashing is slow and salts do not matter in tests.
+/// A value as it goes in a query string: every byte but the unreserved ones
+/// (`A–Z a–z 0–9 - _ . ~`) percent-encoded (spaces, parentheses, quotes, `:`…).
+pub fn query_value(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 pub fn secret_hash() -> String {
     static HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| hash_secret(SECRET));
     HASH.clone()

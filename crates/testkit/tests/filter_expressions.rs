@@ -81,19 +81,9 @@ fn seeded() -> Vec<Engagement> {
     ]
 }
 
-/// The query-string form of a value (spaces, parentheses, quotes, `:`…).
-fn encoded(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 async fn listed(app: &TestApp, expr: &str, rest: &str) -> Vec<String> {
     let (status, body) = app
-        .get_json(&format!("{BASE}?filter={}{rest}", encoded(expr)))
+        .get_json(&format!("{BASE}?filter={}{rest}", query_value(expr)))
         .await;
     assert_eq!(status, 200, "{expr} {rest}: {body}");
     ids(&body)
@@ -156,7 +146,7 @@ async fn expressions_combine_with_plain_filters_sort_paging_and_totals() {
     );
     // Paging through the expression with its cursor, with totals on every page.
     let mut seen = Vec::new();
-    let mut next = format!("{BASE}?filter={}&limit=3&count=exact", encoded(expr));
+    let mut next = format!("{BASE}?filter={}&limit=3&count=exact", query_value(expr));
     loop {
         let (status, body) = app.get_json(&next).await;
         assert_eq!(status, 200, "{body}");
@@ -167,13 +157,13 @@ async fn expressions_combine_with_plain_filters_sort_paging_and_totals() {
                 // The cursor is bound to the expression: another one is refused.
                 let other = format!(
                     "{BASE}?filter={}&limit=3&cursor={c}",
-                    encoded("queue_id:Q1")
+                    query_value("queue_id:Q1")
                 );
                 let p = assert_problem(app.get(&other).await, 400, "bad_parameter").await;
                 assert_eq!(p["parameter"], "cursor");
                 next = format!(
                     "{BASE}?filter={}&limit=3&count=exact&cursor={c}",
-                    encoded(expr)
+                    query_value(expr)
                 );
             }
             None => break,
@@ -183,7 +173,7 @@ async fn expressions_combine_with_plain_filters_sort_paging_and_totals() {
     let (_, body) = app
         .get_json(&format!(
             "{BASE}?filter={}&count=exact&limit=1",
-            encoded("NOT outcome:successful")
+            query_value("NOT outcome:successful")
         ))
         .await;
     assert_eq!(body["total"], 3);
@@ -211,7 +201,7 @@ async fn an_expression_never_reaches_another_tenants_engagements() {
         .get_json_as(
             &format!(
                 "/api/v1/tenants/globex/engagements?filter={}",
-                encoded("NOT queue_id:Q2")
+                query_value("NOT queue_id:Q2")
             ),
             &globex_token,
         )
@@ -243,7 +233,9 @@ async fn bad_expressions_are_a_400_naming_filter_and_the_position() {
         (&long, 4097),
     ];
     for (expr, position) in cases {
-        let r = app.get(&format!("{BASE}?filter={}", encoded(expr))).await;
+        let r = app
+            .get(&format!("{BASE}?filter={}", query_value(expr)))
+            .await;
         let p = assert_problem(r, 400, "bad_parameter").await;
         assert_eq!(p["parameter"], "filter", "{expr}: {p}");
         let detail = p["detail"].as_str().unwrap();

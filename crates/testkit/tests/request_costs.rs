@@ -345,7 +345,7 @@ async fn a_page_of_large_engagements_stops_at_the_response_cap() {
             );
             seen.extend(ids(&page));
             match page["next_cursor"].as_str() {
-                Some(c) => next = format!("{list}?limit={limit}&cursor={}", urlencode(c)),
+                Some(c) => next = format!("{list}?limit={limit}&cursor={}", query_value(c)),
                 None => break,
             }
         }
@@ -377,15 +377,4 @@ async fn a_page_of_large_engagements_stops_at_the_response_cap() {
         after = page["next_after"].as_i64().unwrap();
     }
     assert_eq!(seen, 30);
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
