@@ -6,8 +6,8 @@
 
 mod common;
 
-use common::{create_client, ok, run, serve, token, Server};
-use serde_json::{json, Value};
+use common::{create_client, json_of, ok, run, serve, token, Server};
+use serde_json::json;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -57,16 +57,12 @@ async fn a_server_killed_mid_export_ends_the_job_after_a_restart_without_a_parti
     let http = reqwest::Client::new();
     let mut server = Server::start(&mut serve(&data));
     let t = token(&http, &server.base, &creds).await;
-    let view: Value = http
-        .post(format!("{}/api/v1/tenants/acme/exports", server.base))
-        .bearer_auth(&t)
-        .json(&json!({"format": "ndjson"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let view = json_of(
+        http.post(format!("{}/api/v1/tenants/acme/exports", server.base))
+            .bearer_auth(&t)
+            .json(&json!({"format": "ndjson"})),
+    )
+    .await;
     let id = view["id"].as_str().unwrap().to_owned();
 
     // Killed once the run has written part of its file.
@@ -94,15 +90,11 @@ async fn a_server_killed_mid_export_ends_the_job_after_a_restart_without_a_parti
     let t = token(&http, &server.base, &creds).await;
     let deadline = Instant::now() + Duration::from_secs(120);
     let done = loop {
-        let v: Value = http
-            .get(format!("{}/api/v1/tenants/acme/exports/{id}", server.base))
-            .bearer_auth(&t)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let v = json_of(
+            http.get(format!("{}/api/v1/tenants/acme/exports/{id}", server.base))
+                .bearer_auth(&t),
+        )
+        .await;
         if !matches!(v["state"].as_str(), Some("queued" | "running")) {
             break v;
         }
