@@ -125,6 +125,15 @@ const CORE_SETTINGS: &[CoreSetting] = &[
         "Largest bulk ingest stream (POST /api/v1/tenants/{tenant}/ingest), in bytes.",
     ),
     CoreSetting::new(
+        "bulk_streams",
+        "INTERLOG_BULK_STREAMS",
+        Shown::Default("2"),
+        "Bulk ingest streams taken at once (each holds up to two batches of 2,000 engagements\n\
+         in memory); one tenant sends at most bulk_streams - 1 of them (at least 1). A stream\n\
+         beyond that is refused before its body is read: 503 (the server's streams are taken)\n\
+         or 429 (the tenant's share is), with Retry-After.",
+    ),
+    CoreSetting::new(
         "signing_key_file",
         "INTERLOG_SIGNING_KEY_FILE",
         Shown::Example("\"/run/secrets/interlog-signing-key\""),
@@ -474,6 +483,7 @@ struct FileConfig {
     token_ttl_secs: Option<i64>,
     max_body_bytes: Option<usize>,
     max_bulk_bytes: Option<usize>,
+    bulk_streams: Option<usize>,
     signing_key_file: Option<PathBuf>,
     metrics: Option<bool>,
     metrics_listen: Option<SocketAddr>,
@@ -892,6 +902,9 @@ fn api_config(
             .size("max_bulk_bytes")?
             .or(file.max_bulk_bytes)
             .unwrap_or(defaults.max_bulk_bytes),
+        bulk_streams: vars
+            .positive("bulk_streams", file.bulk_streams.map(|n| n as u64))?
+            .map_or(defaults.bulk_streams, |n| n as usize),
         metrics,
         ui_session_ttl_secs: vars
             .whole("ui_session_ttl_secs")?

@@ -380,10 +380,10 @@ pub fn hold(turn: Option<HeavyTurn>, response: impl IntoResponse) -> Response {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn tenant(id: i64) -> Tenant {
+    pub(crate) fn tenant(id: i64) -> Tenant {
         Tenant {
             id,
             key: format!("t{id}"),

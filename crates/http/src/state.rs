@@ -8,6 +8,7 @@ use crate::auth::schemes::bearer_token;
 use crate::auth::signer::Signer;
 use crate::auth::throttle::FailureThrottle;
 use crate::auth::token::{now_secs, Claims};
+use crate::bulk_streams::BulkStreams;
 use crate::connector::ConnectorKind;
 use crate::error::{ApiError, ApiResult};
 use crate::formats::Formats;
@@ -30,6 +31,8 @@ pub struct ApiConfig {
     pub max_bulk_bytes: usize,
     /// Largest line of a bulk ingest stream.
     pub max_line_bytes: usize,
+    /// Bulk ingest streams taken at once (see [`crate::bulk_streams`]).
+    pub bulk_streams: usize,
     /// Whether and where Prometheus metrics are served.
     pub metrics: MetricsServing,
     /// Lifetime of an explorer session without use, in seconds.
@@ -118,6 +121,7 @@ impl Default for ApiConfig {
             max_body_bytes: 4 * 1024 * 1024,
             max_bulk_bytes: 4 * 1024 * 1024 * 1024,
             max_line_bytes: 1024 * 1024,
+            bulk_streams: 2,
             metrics: MetricsServing::WithApi,
             ui_session_ttl_secs: 8 * 3600,
             ui_secure_cookies: false,
@@ -141,6 +145,8 @@ pub struct ApiState {
     pub guard: Arc<CredentialGuard>,
     /// The turns of heavy work.
     pub heavy: Arc<HeavyWork>,
+    /// The bulk ingest streams running.
+    pub bulk_streams: Arc<BulkStreams>,
     /// The ingest formats this server accepts.
     pub formats: Arc<Formats>,
     /// The connector kinds this server runs, by name.
@@ -185,6 +191,7 @@ impl ApiState {
             signer,
             guard: Arc::new(CredentialGuard::new(config.credential_limits)),
             heavy: Arc::new(HeavyWork::new(config.heavy)),
+            bulk_streams: Arc::new(BulkStreams::new(config.bulk_streams)),
             config: Arc::new(config),
             throttle: Arc::default(),
             formats: Arc::new(served.formats),

@@ -211,8 +211,9 @@ fn owned(l: Line<'_>) -> (u64, Option<Vec<u8>>) {
 }
 
 /// Accumulates lines into batches and stores them, keeping one batch in flight while the
-/// next is parsed. A batch's lines are parsed on blocking threads, one part per core; the
-/// store prepares rows the same way, so its single writer only writes.
+/// next is parsed. A batch's lines are parsed on the background threads
+/// ([`interlog_store::background_cpu`]), one part per core; the store prepares rows the
+/// same way, so its single writer only writes.
 struct Ingest {
     store: Arc<dyn Store>,
     tenant: Arc<Tenant>,
@@ -282,7 +283,7 @@ impl Ingest {
         Ok(())
     }
 
-    /// Parses the lines read so far into the batch, in parts on blocking threads.
+    /// Parses the lines read so far into the batch, in parts on the background threads.
     async fn parse(&mut self) -> interlog_store::Result<()> {
         /// Below this, one part: handing work over costs more than it saves.
         const PART: usize = 64;
@@ -298,16 +299,14 @@ impl Ingest {
         while !rest.is_empty() {
             let tail = rest.split_off(size.min(rest.len()));
             let part = std::mem::replace(&mut rest, tail);
-            parts.push(tokio::task::spawn_blocking(move || {
+            parts.push(interlog_store::background_cpu::run(move || {
                 part.into_iter()
                     .map(|(n, line)| (n, decode_record(decode, &line)))
                     .collect::<Vec<_>>()
             }));
         }
         for part in parts {
-            let parsed = part
-                .await
-                .map_err(|e| interlog_store::StoreError::backend("parse lines", e))?;
+            let parsed = part.await?;
             for (number, result) in parsed {
                 match result {
                     Ok(es) => self.batch.extend(es.into_iter().map(|e| (number, e))),
@@ -412,6 +411,8 @@ impl Ingest {
         (status = 200, description = "Every line accounted for: counts, and the lines not created with their line number and reason", body = IngestSummary),
         (status = 400, description = "An unknown format or parameter, or a body that could not be read"),
         (status = 413, description = "The stream, a line or an XML document exceeds its configured limit"),
+        (status = 429, description = "The tenant already sends as many bulk streams as one tenant may at once (`Retry-After`)"),
+        (status = 503, description = "The server already takes `bulk_streams` streams at once (`Retry-After`)"),
     ),
 )]
 pub async fn ingest(
@@ -428,6 +429,8 @@ pub async fn ingest(
             ApiError::parameter("format", format!("accepted: {}", state.formats.names()))
         })?,
     };
+    // Before the body is read: a refused stream costs nothing but its head.
+    let _stream = state.bulk_streams.begin(&caller.tenant)?;
     let limits = IngestLimits {
         max_line: state.config.max_line_bytes,
         max_document: state.config.max_body_bytes,

@@ -81,8 +81,9 @@ fn ctx(t: &Tenant) -> TenantCtx {
     }
 }
 
-/// Prepares rows; large batches on a blocking thread so serializing them does not stall
-/// the async runtime.
+/// Prepares rows; large batches on a background thread
+/// ([`interlog_store::background_cpu`]) so serializing them does not stall the async
+/// runtime, and interactive requests come first for the CPU.
 async fn prepare(
     engagements: Vec<Engagement>,
     now: Timestamp,
@@ -101,9 +102,7 @@ async fn prepare(
     if few {
         return Ok(build());
     }
-    tokio::task::spawn_blocking(build)
-        .await
-        .map_err(|e| StoreError::backend("prepare rows", e))
+    interlog_store::background_cpu::run(build).await
 }
 
 fn upsert_outcome(w: Written) -> UpsertOutcome {

@@ -85,8 +85,9 @@ fn now_millis() -> Timestamp {
 }
 
 /// Prepares rows for the writer (serializing, compressing, search terms); a large batch in
-/// parts on blocking threads, one per core, so neither the async runtime nor the writer
-/// waits for it.
+/// parts on the background threads ([`interlog_store::background_cpu`]), one per core, so
+/// neither the async runtime nor the writer waits for it, and interactive requests come
+/// first for the CPU.
 async fn prepare(
     engagements: Vec<Engagement>,
     now: Timestamp,
@@ -110,14 +111,13 @@ async fn prepare(
         let tail = rest.split_off(size.min(rest.len()));
         let part = std::mem::replace(&mut rest, tail);
         let country = country.clone();
-        parts.push(tokio::task::spawn_blocking(move || build(part, country)));
+        parts.push(interlog_store::background_cpu::run(move || {
+            build(part, country)
+        }));
     }
     let mut rows = Vec::new();
     for part in parts {
-        rows.extend(
-            part.await
-                .map_err(|e| StoreError::backend("prepare rows", e))?,
-        );
+        rows.extend(part.await?);
     }
     Ok(rows)
 }

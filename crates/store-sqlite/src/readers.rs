@@ -31,10 +31,6 @@ use tokio::sync::{oneshot, Semaphore};
 /// cost nothing measurable.
 const PROGRESS_STEPS: i32 = 2_000;
 
-/// How much lower heavy readers run (nice): at 10 the kernel gives a competing thread of
-/// normal priority about nine tenths of a shared core.
-const HEAVY_NICE: i32 = 10;
-
 /// The instant deadlines are counted from (nanoseconds since then fit a u64 for centuries).
 fn epoch() -> Instant {
     static EPOCH: OnceLock<Instant> = OnceLock::new();
@@ -186,7 +182,7 @@ impl Readers {
         std::thread::Builder::new()
             .name("interlog-snapshot".into())
             .spawn(move || {
-                lower_priority();
+                interlog_store::background_cpu::lower_this_thread();
                 let out = Reader::open(&path, cache_kib)
                     .map_err(|e| StoreError::backend("open snapshot connection", e))
                     .and_then(|r| {
@@ -294,23 +290,10 @@ impl Readers {
     }
 }
 
-/// Makes the calling thread yield the CPU to threads of normal priority (Linux: each
-/// thread has a nice value of its own).
-fn lower_priority() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: setpriority on this thread's id changes only this thread's nice value.
-    unsafe {
-        let tid = libc::gettid();
-        if libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, HEAVY_NICE) != 0 {
-            tracing::warn!("could not lower the priority of a heavy reader thread");
-        }
-    }
-}
-
 /// A heavy reader's thread: lowers its priority, opens its connection, and runs jobs until
 /// the store closes.
 fn heavy_reader(path: &Path, cache_kib: i64, jobs: &Mutex<mpsc::Receiver<HeavyJob>>) {
-    lower_priority();
+    interlog_store::background_cpu::lower_this_thread();
     let reader = match Reader::open(path, cache_kib) {
         Ok(r) => r,
         Err(e) => {

@@ -5,6 +5,7 @@
 //! names a vendor or a database.
 
 mod activity;
+pub mod background_cpu;
 pub mod analytics;
 mod changes;
 pub mod codec;

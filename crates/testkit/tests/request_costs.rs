@@ -378,3 +378,85 @@ async fn a_page_of_large_engagements_stops_at_the_response_cap() {
     }
     assert_eq!(seen, 30);
 }
+
+/// A bulk ingest stream (as `token`) whose body is `first` and then stays open until the
+/// returned sender is dropped; the request's answer comes from the returned task.
+fn open_stream(
+    app: &TestApp,
+    tenant: &str,
+    token: &str,
+    first: &str,
+) -> (
+    tokio::sync::mpsc::Sender<Result<Vec<u8>, std::io::Error>>,
+    tokio::task::JoinHandle<reqwest::Response>,
+) {
+    let (more, rest) = tokio::sync::mpsc::channel(1);
+    more.try_send(Ok(first.as_bytes().to_vec())).unwrap();
+    let body = futures_util::stream::unfold(rest, |mut rest| async move {
+        rest.recv().await.map(|chunk| (chunk, rest))
+    });
+    let request = app
+        .http
+        .post(app.url(&format!("/api/v1/tenants/{tenant}/ingest")))
+        .bearer_auth(token)
+        .header("content-type", "application/x-ndjson")
+        .body(reqwest::Body::wrap_stream(body));
+    (
+        more,
+        tokio::spawn(async move { request.send().await.unwrap() }),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_streams_past_the_budget_are_refused_at_once_and_places_come_back() {
+    let app = spawn_app_with(TestConfig::toml("bulk_streams = 1")).await;
+    let (_, b_token) = app.other_tenant("beta").await;
+    let line = |id: &str| format!("{{\"id\":\"{id}\",\"started_at\":\"2026-03-01T10:00:00Z\"}}\n");
+
+    // Tenant A's stream is taken and stays open.
+    let (more, first) = open_stream(&app, "acme", &app.agent, &line("a1"));
+    let streams = app.state().bulk_streams.clone();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while streams.running() == 0 {
+        assert!(Instant::now() < deadline, "A's stream was never taken");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+
+    // A second stream of A's is past its tenant's share: 429; one of B's is past the
+    // server's streams: 503. Both at once, each with Retry-After, though their bodies stay
+    // open (they are refused before their bodies are read).
+    let (_a_more, a_again) = open_stream(&app, "acme", &app.agent, &line("a2"));
+    let r = tokio::time::timeout(Duration::from_secs(10), a_again)
+        .await
+        .expect("refused at once")
+        .unwrap();
+    assert!(retry_after(&r) >= 1);
+    assert_problem(r, 429, "too_many_requests").await;
+    let (_b_more, b_stream) = open_stream(&app, "beta", &b_token, &line("b1"));
+    let r = tokio::time::timeout(Duration::from_secs(10), b_stream)
+        .await
+        .expect("refused at once")
+        .unwrap();
+    assert!(retry_after(&r) >= 1);
+    assert_problem(r, 503, "unavailable").await;
+
+    // A's stream ends and stores its line; then its place is free again, for B.
+    more.send(Ok(line("a3").into_bytes())).await.unwrap();
+    drop(more);
+    let r = first.await.unwrap();
+    assert_eq!(r.status(), 200);
+    let summary: Value = r.json().await.unwrap();
+    assert_eq!(summary["created"], 2, "{summary}");
+    let r = app
+        .http
+        .post(app.url("/api/v1/tenants/beta/ingest"))
+        .bearer_auth(&b_token)
+        .header("content-type", "application/x-ndjson")
+        .body(line("b2"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let summary: Value = r.json().await.unwrap();
+    assert_eq!(summary["created"], 1, "{summary}");
+}
