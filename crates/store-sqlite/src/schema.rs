@@ -212,14 +212,21 @@ pub(crate) fn tune_writer(conn: &Connection, bulk: bool, cache_kib: i64) -> rusq
 /// error rather than the process growing without bound).
 const HEAP_BEYOND_CACHES: usize = 128 << 20;
 
-/// Caps the memory SQLite allocates in this process (every connection together): the page
-/// caches' budget and [`HEAP_BEYOND_CACHES`].
+/// Memory SQLite uses beyond its page caches before it recycles cached pages instead of
+/// allocating more (statements and sorts then take from the caches).
+const SOFT_HEAP_BEYOND_CACHES: usize = 32 << 20;
+
+/// Caps the memory SQLite allocates in this process (every connection together): past the
+/// page caches' budget and [`SOFT_HEAP_BEYOND_CACHES`] it shrinks its caches, past the
+/// budget and [`HEAP_BEYOND_CACHES`] an allocation fails.
 pub(crate) fn limit_heap(
     conn: &Connection,
     limits: &interlog_store::ReadLimits,
 ) -> rusqlite::Result<()> {
     let hard = (limits.cache_bytes + HEAP_BEYOND_CACHES) as i64;
-    conn.query_row(&format!("PRAGMA hard_heap_limit = {hard}"), [], |_| Ok(()))
+    let soft = (limits.cache_bytes + SOFT_HEAP_BEYOND_CACHES) as i64;
+    conn.query_row(&format!("PRAGMA hard_heap_limit = {hard}"), [], |_| Ok(()))?;
+    conn.query_row(&format!("PRAGMA soft_heap_limit = {soft}"), [], |_| Ok(()))
 }
 
 /// Copies the whole log into the database and syncs it: after this, every commit is on disk

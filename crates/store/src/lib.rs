@@ -5,8 +5,8 @@
 //! names a vendor or a database.
 
 mod activity;
-pub mod background_cpu;
 pub mod analytics;
+pub mod background_cpu;
 mod changes;
 pub mod codec;
 pub mod codes;
@@ -137,7 +137,8 @@ pub struct ReadLimits {
 
 impl Default for ReadLimits {
     /// 5 s a statement; a heavy reader per core (at least two); pages of at most 16 MiB;
-    /// 128 MiB of page cache.
+    /// 64 MiB of page cache (with the rest of the process, under 200 MB resident under
+    /// overload: bench/overload.sh).
     fn default() -> Self {
         ReadLimits {
             statement_budget: std::time::Duration::from_secs(5),
@@ -145,7 +146,7 @@ impl Default for ReadLimits {
                 .map_or(2, |n| n.get())
                 .max(2),
             max_page_bytes: 16 << 20,
-            cache_bytes: 128 << 20,
+            cache_bytes: 64 << 20,
         }
     }
 }
