@@ -11,6 +11,7 @@
 
 use interlog_model::{Direction, Outcome, State};
 use interlog_store::codes::{channel_mask, code};
+use interlog_store::counting;
 use interlog_store::terms::{filter_terms, TermKind};
 use interlog_store::{
     Expr, Filter, Page, Position, Query, SortDir, SortKey, Start, StoredEngagement, TimeRange,
@@ -300,6 +301,13 @@ pub(crate) fn list_sql(tenant: i64, country: Option<&str>, q: &Query) -> Sql {
 /// The statement that counts the matches of `f`.
 pub(crate) fn count_sql(tenant: i64, country: Option<&str>, f: &Filter) -> Sql {
     let mut filter = Sql::default();
+    if let Some(text) = f.text.as_ref().filter(|_| counting::text_only(f)) {
+        // The words' rows carry the tenant: no engagement row needs reading.
+        let t = filter.param(tenant);
+        let q = filter.param(text.tsquery());
+        filter.text = crate::words::count(&t, &q);
+        return filter;
+    }
     // Any plan works for a count; walking one term is cheapest when there is one.
     let plan = conditions(&mut filter, tenant, f, country, SortKey::StartedAt);
     let counted = if matches!(&plan, Plan::Term(_, v) if v.len() > 1) {

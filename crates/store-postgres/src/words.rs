@@ -89,3 +89,12 @@ pub(crate) fn condition(tenant: &str, query: &str) -> String {
          WHERE w.tenant_id = {tenant} AND w.words @@ {query}::text::tsquery)"
     )
 }
+
+/// A statement counting the tenant's engagements (bound as `tenant`) whose words match a
+/// tsquery bound as `query`, from the words' rows alone.
+pub(crate) fn count(tenant: &str, query: &str) -> String {
+    format!(
+        "SELECT count(*) FROM engagement_words w \
+         WHERE w.tenant_id = {tenant} AND w.words @@ {query}::text::tsquery"
+    )
+}

@@ -154,11 +154,15 @@ const WORDS: DerivedTable = DerivedTable {
         })
     },
     clear: |tx| {
+        words::flush(tx)?;
         tx.execute_batch("INSERT INTO engagement_words (engagement_words) VALUES ('delete-all')")
             .map_err(db("clear the full-text index"))
     },
     write: |tx, s| words::insert(tx, s.seq, &s.row.words),
-    finish: |tx| rows_of(tx, "engagement_words"),
+    finish: |tx| {
+        words::flush(tx)?;
+        rows_of(tx, "engagement_words")
+    },
 };
 
 /// Analytics rows: one an engagement that adds to a figure, keyed (tenant, start, row).

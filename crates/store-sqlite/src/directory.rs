@@ -1,6 +1,7 @@
 //! Tenants, API clients and users.
 
 use crate::db;
+use crate::writer::Tx;
 use interlog_model::Timestamp;
 use interlog_store::{
     Client, ClientRole, NewClient, NewTenant, NewUser, Result, Revocation, Revoke, StoreError,
@@ -379,7 +380,7 @@ pub(crate) fn revocations(conn: &Connection) -> Result<(i64, Vec<Revocation>)> {
 /// stay so that nothing issued to its clients and users ever works again.
 const KEPT: &[&str] = &["tenants", "revocations"];
 
-pub(crate) fn delete_tenant(conn: &Connection, tenant: i64, now: Timestamp) -> Result<()> {
+pub(crate) fn delete_tenant(conn: &Tx<'_>, tenant: i64, now: Timestamp) -> Result<()> {
     let now = now.as_millisecond();
     let subjects: Vec<String> = conn
         .prepare_cached(

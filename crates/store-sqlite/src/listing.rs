@@ -489,22 +489,24 @@ pub(crate) fn count(
         };
         return count_ranges(conn, tenant, f, &rows, &split.edges, stop, by_days);
     }
+    // A query alone, when the tenant holds every row of the index: counted in the index.
+    let words_alone = counting::text_only(f) && alone(conn, tenant)?;
+    let one_statement = || match &f.text {
+        Some(text) if words_alone => count_words(conn, text),
+        _ => count_rows(conn, tenant, f, &rows),
+    };
     match stop {
         // Exact, however long (within the read's budget): one statement.
-        None => Ok(Total::Exact(count_rows(conn, tenant, f, &rows)?)),
+        None => Ok(Total::Exact(one_statement()?)),
         // Words are looked up once for the whole count (a slice would look them up again):
         // one statement, driven by the full-text index.
-        Some(stop) if f.text.is_some() => {
-            match conn.until(stop, || count_rows(conn, tenant, f, &rows)) {
-                Ok(n) => Ok(Total::Exact(n)),
-                Err(StoreError::TimedOut(_))
-                    if Instant::now() >= stop && stop < conn.deadline() =>
-                {
-                    Ok(Total::AtLeast(0))
-                }
-                Err(e) => Err(e),
+        Some(stop) if f.text.is_some() => match conn.until(stop, one_statement) {
+            Ok(n) => Ok(Total::Exact(n)),
+            Err(StoreError::TimedOut(_)) if Instant::now() >= stop && stop < conn.deadline() => {
+                Ok(Total::AtLeast(0))
             }
-        }
+            Err(e) => Err(e),
+        },
         // Newest first, a slice at a time, until the budget runs out.
         Some(_) => {
             let days = day_totals(conn, tenant, f.started)?;
@@ -512,6 +514,27 @@ pub(crate) fn count(
             count_ranges(conn, tenant, f, &rows, &ranges, stop, 0)
         }
     }
+}
+
+/// Whether `tenant` is the only tenant with engagements: then every row of the full-text
+/// index is one of its engagements (the index has no tenant column), and a count of a query
+/// needs no look-up of each match's row (two seeks of the (tenant, id) index).
+fn alone(conn: &Connection, tenant: i64) -> Result<bool> {
+    conn.prepare_cached(
+        "SELECT NOT EXISTS (SELECT 1 FROM engagements WHERE tenant_id < ?1) \
+            AND NOT EXISTS (SELECT 1 FROM engagements WHERE tenant_id > ?1)",
+    )
+    .and_then(|mut s| s.query_row([tenant], |r| r.get(0)))
+    .map_err(db("whether other tenants have engagements"))
+}
+
+/// How many rows of the full-text index match `text`, read from the index alone.
+fn count_words(conn: &Connection, text: &interlog_store::search::TextQuery) -> Result<u64> {
+    let n: i64 = conn
+        .prepare_cached("SELECT count(*) FROM engagement_words WHERE engagement_words MATCH ?1")
+        .and_then(|mut s| s.query_row([text.fts5()], |r| r.get(0)))
+        .map_err(db("count full-text matches"))?;
+    Ok(n as u64)
 }
 
 /// Adds to `counted` the matches of `f` started in each of `ranges`, in order, until `stop`.

@@ -119,7 +119,7 @@ pub(crate) fn words(tx: &Transaction<'_>) -> rusqlite::Result<()> {
             let json = crate::rows::decode(&body).map_err(failed)?;
             let e: Engagement = serde_json::from_str(&json)
                 .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-            crate::words::insert(tx, seq, &crate::words::text(&e)).map_err(failed)?;
+            crate::words::write_now(tx, seq, &crate::words::text(&e)).map_err(failed)?;
         }
     }
     Ok(())

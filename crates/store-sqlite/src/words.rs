@@ -1,7 +1,17 @@
 //! The full-text index (`engagement_words`, contentless FTS5): an engagement's words written
 //! with it, removed with it (see [`crate::derived::forget`]), and matched by a listing.
+//!
+//! A write transaction queues its changes to the index ([`insert`], [`delete`]) and the
+//! writer applies them, in order, after every other statement of the transaction
+//! ([`flush`]). FTS5 keeps what a transaction adds in memory and writes it out as a new
+//! segment whenever a statement that can roll back part of itself begins (SQLite opens a
+//! statement savepoint, and FTS5 flushes on every savepoint): with the index written between
+//! the engagement's other rows, each engagement became a segment of its own, and merging
+//! those segments was most of the index's cost on an import. Queued, a transaction's words
+//! make one segment.
 
 use crate::db;
+use crate::writer::Tx;
 use interlog_model::Engagement;
 use interlog_store::Result;
 use rusqlite::{params, Connection};
@@ -11,8 +21,68 @@ pub(crate) fn text(e: &Engagement) -> String {
     interlog_store::search::words(e).join(" ")
 }
 
-/// Writes the words of row `seq` (none: nothing to write).
-pub(crate) fn insert(conn: &Connection, seq: i64, text: &str) -> Result<()> {
+/// A change to the index waiting for the end of its transaction.
+enum Change {
+    Insert(i64, String),
+    Delete(i64, String),
+}
+
+/// The changes a write transaction made to the index and has not applied yet, and the bytes
+/// of their text.
+#[derive(Default)]
+pub(crate) struct Pending {
+    changes: Vec<Change>,
+    bytes: usize,
+}
+
+/// Text queued before the queue is applied mid-transaction: a transaction of many large
+/// engagements (a repair rewrites every row in one) makes a segment per this much text
+/// rather than holding all of it in memory.
+const MAX_PENDING_BYTES: usize = 16 << 20;
+
+/// Queues the words of row `seq` (none: nothing to write).
+pub(crate) fn insert(tx: &Tx<'_>, seq: i64, text: &str) -> Result<()> {
+    queue(tx, text, |t| Change::Insert(seq, t))
+}
+
+/// Queues the removal of the words of row `seq`, which were `text` (as [`text`] made them
+/// from the stored body: a contentless index is told what it indexed).
+pub(crate) fn delete(tx: &Tx<'_>, seq: i64, text: &str) -> Result<()> {
+    queue(tx, text, |t| Change::Delete(seq, t))
+}
+
+fn queue(tx: &Tx<'_>, text: &str, change: impl FnOnce(String) -> Change) -> Result<()> {
+    if text.is_empty() {
+        return Ok(());
+    }
+    let full = {
+        let mut pending = tx.words.borrow_mut();
+        pending.changes.push(change(text.to_owned()));
+        pending.bytes += text.len();
+        pending.bytes > MAX_PENDING_BYTES
+    };
+    if full {
+        flush(tx)?;
+    }
+    Ok(())
+}
+
+/// Applies the queued changes, in the order they were made. The writer calls this last in
+/// each transaction; anything that writes the index directly or reads it inside the
+/// transaction calls it first.
+pub(crate) fn flush(tx: &Tx<'_>) -> Result<()> {
+    let Pending { changes, .. } = std::mem::take(&mut *tx.words.borrow_mut());
+    for change in changes {
+        match change {
+            Change::Insert(seq, text) => write_now(tx, seq, &text)?,
+            Change::Delete(seq, text) => delete_now(tx, seq, &text)?,
+        }
+    }
+    Ok(())
+}
+
+/// Writes the words of row `seq` at once (none: nothing to write).
+pub(crate) fn write_now(conn: &Connection, seq: i64, text: &str) -> Result<()> {
     if text.is_empty() {
         return Ok(());
     }
@@ -22,9 +92,7 @@ pub(crate) fn insert(conn: &Connection, seq: i64, text: &str) -> Result<()> {
     Ok(())
 }
 
-/// Removes the words of row `seq`, which were `text` (as [`text`] made them from the stored
-/// body: a contentless index is told what it indexed).
-pub(crate) fn delete(conn: &Connection, seq: i64, text: &str) -> Result<()> {
+fn delete_now(conn: &Connection, seq: i64, text: &str) -> Result<()> {
     if text.is_empty() {
         return Ok(());
     }
@@ -37,9 +105,10 @@ pub(crate) fn delete(conn: &Connection, seq: i64, text: &str) -> Result<()> {
 }
 
 /// Removes the words of every engagement of `tenant` (the index has no tenant column: it is
-/// told each row's words, made from its body).
-pub(crate) fn forget_tenant(conn: &Connection, tenant: i64) -> Result<()> {
-    let mut stmt = conn
+/// told each row's words, made from its body), after what the transaction queued.
+pub(crate) fn forget_tenant(tx: &Tx<'_>, tenant: i64) -> Result<()> {
+    flush(tx)?;
+    let mut stmt = tx
         .prepare("SELECT seq, body FROM engagements WHERE tenant_id = ?1")
         .map_err(db("read a tenant's engagements"))?;
     let mut rows = stmt
@@ -51,7 +120,7 @@ pub(crate) fn forget_tenant(conn: &Connection, tenant: i64) -> Result<()> {
             .map_err(db("engagement body"))?;
         let e: Engagement = serde_json::from_str(&crate::rows::decode(body)?)
             .map_err(|e| interlog_store::StoreError::backend("stored body", e))?;
-        delete(conn, seq, &text(&e))?;
+        delete_now(tx, seq, &text(&e))?;
     }
     Ok(())
 }

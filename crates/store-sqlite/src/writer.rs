@@ -8,6 +8,7 @@ use crate::bulk::BulkLoad;
 use crate::changes::Heads;
 use crate::figures::keys::FigureKeys;
 use crate::interner::Interner;
+use crate::words;
 use interlog_store::{Result, StoreError};
 use rusqlite::Connection;
 use std::cell::RefCell;
@@ -31,6 +32,8 @@ pub(crate) struct Tx<'a> {
     pub(crate) figure_keys: &'a RefCell<FigureKeys>,
     /// Set for a bulk load: where its search terms go, and how many rows it wrote.
     pub(crate) bulk: Option<&'a BulkLoad>,
+    /// Changes to the full-text index, applied last (see [`crate::words`]).
+    pub(crate) words: RefCell<words::Pending>,
 }
 
 impl std::ops::Deref for Tx<'_> {
@@ -65,6 +68,7 @@ pub(crate) fn run(conn: Connection, jobs: mpsc::Receiver<Job>, bulk: bool, annou
             interner: &interner,
             figure_keys: &figure_keys,
             bulk: bulk.as_ref(),
+            words: RefCell::default(),
         };
         let committed = commit(&tx, batch, &announce);
         interner.borrow_mut().end(committed);
@@ -127,6 +131,13 @@ fn commit(conn: &Tx<'_>, batch: Vec<Job>, announce: &Announce) -> bool {
             }
         }
     };
+    // Last, so that no other statement of the transaction makes FTS5 write its segment.
+    if !broken {
+        if let Err(e) = words::flush(conn) {
+            tracing::error!(error = %e, "could not write the full-text index");
+            broken = true;
+        }
+    }
     let ended = if broken {
         let _ = conn.execute_batch("ROLLBACK");
         Err("a database error rolled the transaction back".to_owned())

@@ -68,6 +68,17 @@ pub fn by_days(f: &Filter) -> bool {
         && text.is_none()
 }
 
+/// Whether `f` names nothing but a full-text query: a backend may count its matches in the
+/// full-text index alone, without reading each match's row.
+pub fn text_only(f: &Filter) -> bool {
+    f.text.is_some()
+        && *f
+            == Filter {
+                text: f.text.clone(),
+                ..Filter::default()
+            }
+}
+
 fn expr_by_days(x: &Expr) -> bool {
     x.leaves().all(|f| f.started.is_open() && by_days(f))
 }

@@ -182,6 +182,7 @@ macro_rules! conformance_tests {
             expressions_counted_by_days_agree_with_the_in_memory_matcher,
             full_text_finds_words_phrases_prefixes_and_identifiers,
             full_text_follows_every_write_and_deletion,
+            full_text_counts_are_the_tenants_own,
             full_text_agrees_with_the_in_memory_matcher,
             sorts_break_ties_by_id_in_the_same_direction,
             keyset_paging_has_no_gaps_or_duplicates,

@@ -241,6 +241,67 @@ pub async fn full_text_follows_every_write_and_deletion(store: &dyn Store) {
     assert_eq!(theirs, strings(&["theirs"]));
 }
 
+/// A count of a query alone (the case a backend may answer from its index without reading
+/// each match's row) is the tenant's own, whether or not other tenants have engagements,
+/// with or without a budget, and follows deletions.
+pub async fn full_text_counts_are_the_tenants_own(store: &dyn Store) {
+    let tenant = new_tenant(store, "search-counts", None).await;
+    let at = |h: i64| plus(t0(), h * HOUR);
+    let with = |id: &str, h: i64, words: &str| {
+        let mut e = eng(id, at(h)).build();
+        e.notes = vec![note(words)];
+        e
+    };
+    let ours = vec![
+        with("a", 1, "refund late"),
+        with("b", 2, "refund again"),
+        with("c", 3, "late only"),
+    ];
+    insert_all(store, &tenant, ours.clone()).await;
+    let word = |w: &str| searching(text(&[w], &[]));
+    let budgeted = |tenant: Tenant, f: Filter| async move {
+        store
+            .count(&tenant, &f, Some(std::time::Duration::from_secs(5)))
+            .await
+            .expect("a budgeted count")
+    };
+    let both = |tenant: Tenant, f: Filter, n: u64| async move {
+        assert_eq!(count(store, &tenant, &f).await, n, "{f:?}");
+        assert_eq!(
+            budgeted(tenant, f.clone()).await,
+            crate::Total::Exact(n),
+            "{f:?}"
+        );
+    };
+    both(tenant.clone(), word("refund"), 2).await;
+    both(tenant.clone(), word("late"), 2).await;
+    both(tenant.clone(), word("nothing"), 0).await;
+
+    // Another tenant, empty and then with the same words: each counts its own.
+    let other = new_tenant(store, "search-counts-other", None).await;
+    both(tenant.clone(), word("refund"), 2).await;
+    insert_all(
+        store,
+        &other,
+        vec![
+            with("a", 1, "refund"),
+            with("x", 2, "refund"),
+            with("y", 3, "refund late"),
+        ],
+    )
+    .await;
+    both(tenant.clone(), word("refund"), 2).await;
+    both(other.clone(), word("refund"), 3).await;
+    both(other.clone(), word("late"), 1).await;
+
+    // Deletions: theirs, then one of ours.
+    store.delete_tenant(&other).await.expect("delete a tenant");
+    both(tenant.clone(), word("refund"), 2).await;
+    assert!(store.delete(&tenant, "b").await.expect("delete"));
+    both(tenant.clone(), word("refund"), 1).await;
+    both(tenant.clone(), word("again"), 0).await;
+}
+
 /// Words of small pools, so generated queries often match.
 const WORDS: &[&str] = &["refund", "late", "fee", "parcel", "café", "CS-0055"];
 
