@@ -498,11 +498,19 @@ async fn an_expired_export_loses_its_file() {
     assert_problem(r, 409, "conflict").await;
 }
 
+/// What a webhook receiver got: each request's headers and body.
+type Received = tokio::sync::mpsc::UnboundedReceiver<(axum::http::HeaderMap, bytes::Bytes)>;
+
+/// The next request the receiver gets (within 30 s).
+async fn next(got: &mut Received) -> (axum::http::HeaderMap, bytes::Bytes) {
+    tokio::time::timeout(Duration::from_secs(30), got.recv())
+        .await
+        .expect("an event within 30 s")
+        .unwrap()
+}
+
 /// A webhook receiver on 127.0.0.1:0 handing the test every request it gets.
-async fn receiver() -> (
-    String,
-    tokio::sync::mpsc::UnboundedReceiver<(axum::http::HeaderMap, bytes::Bytes)>,
-) {
+async fn receiver() -> (String, Received) {
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -542,10 +550,6 @@ async fn finished_exports_are_webhook_events() {
     let verifier = standardwebhooks::Webhook::new(hook["secret"].as_str().unwrap()).unwrap();
     // Feed changes this webhook does not ask for.
     seed_generated(&app, 30).await;
-    let next = |got: &mut tokio::sync::mpsc::UnboundedReceiver<_>| {
-        let wait = tokio::time::timeout(Duration::from_secs(30), got.recv());
-        async move { wait.await.expect("an event within 30 s").unwrap() }
-    };
 
     // A CSV of nothing (its header) completes within the quota.
     let view = start(
@@ -555,7 +559,7 @@ async fn finished_exports_are_webhook_events() {
     .await;
     let completed_id = view["id"].as_str().unwrap().to_owned();
     let done = finished(&app, &completed_id).await;
-    let (headers, body): (axum::http::HeaderMap, bytes::Bytes) = next(&mut got).await;
+    let (headers, body) = next(&mut got).await;
     verifier.verify(&body, &headers).expect("a valid signature");
     assert_eq!(
         headers["webhook-id"],
