@@ -160,6 +160,26 @@ async fn deliver(d: Arc<Delivery>, tenant: Arc<Tenant>, id: String) {
     d.work(&tenant, &id).release::<DeliveryState>().await;
 }
 
+/// The attempts of a round, and how the last one went.
+#[derive(Default)]
+struct Attempts {
+    attempts: Vec<Attempt>,
+    failed: bool,
+    /// Standard Webhooks: 410 Gone asks the sender to stop for good.
+    gone: bool,
+}
+
+impl Attempts {
+    /// Records `attempt`; whether it was delivered (the round goes on).
+    fn record(&mut self, attempt: Attempt) -> bool {
+        let ok = attempt.result == "delivered";
+        self.gone = attempt.status == Some(410);
+        self.failed = !ok;
+        self.attempts.push(attempt);
+        ok
+    }
+}
+
 /// The next notification of a subscription (never, without one).
 async fn next(sub: &mut Option<interlog_store::Subscription>) {
     match sub.as_mut() {
@@ -197,9 +217,7 @@ async fn round(
         }
     }
     let started = Instant::now();
-    let mut attempts = Vec::new();
-    let mut failed = false;
-    let mut gone = false;
+    let mut outcome = Attempts::default();
     // The outbox first: events queued since the last round.
     let mut sent_events = Vec::new();
     for event in &state.outbox {
@@ -213,18 +231,14 @@ async fn round(
             event.body.clone(),
         )
         .await;
-        let ok = attempt.result == "delivered";
-        gone = attempt.status == Some(410);
-        attempts.push(attempt);
-        if !ok {
-            failed = true;
+        if !outcome.record(attempt) {
             break;
         }
         sent_events.push(event.message_id.clone());
     }
     let mut through = state.cursor;
     let mut more = !sent_events.is_empty();
-    if !failed {
+    if !outcome.failed {
         let page = match d.cx.state.store.changes(tenant, state.cursor, BATCH).await {
             Ok(p) => p,
             Err(e) => {
@@ -250,12 +264,7 @@ async fn round(
                 payload(change),
             )
             .await;
-            let ok = attempt.result == "delivered";
-            // Standard Webhooks: 410 Gone asks the sender to stop for good.
-            gone = attempt.status == Some(410);
-            attempts.push(attempt);
-            if !ok {
-                failed = true;
+            if !outcome.record(attempt) {
                 break;
             }
             through = change.position;
@@ -265,6 +274,11 @@ async fn round(
         }
         more |= through < page.changes.last().map_or(0, |c| c.position);
     }
+    let Attempts {
+        attempts,
+        failed,
+        gone,
+    } = outcome;
     let settings = d.cx.state.config.webhooks.clone();
     let saved = d
         .work(tenant, id)
