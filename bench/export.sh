@@ -5,7 +5,9 @@
 # NDJSON, for the size ratio. Then the native list (limit=10) under wrk for BENCH_SECONDS
 # idle, and again during a second Parquet export (wrk runs as long as the first export
 # took), for the ratio of list throughput during an export to idle. The files go to a
-# directory under bench/.work (INTERLOG_EXPORT_DIR), removed at the end.
+# directory under bench/.work (INTERLOG_EXPORT_DIR), removed at the end. First, before the
+# server starts, the same Parquet file written offline by `interlog export` (no HTTP, no
+# job): the path to profile (`perf record -g` on that command).
 # Targets: >= 100,000 engagements/s to Parquet; RSS <= 300 MB during it; the Parquet file
 # <= 0.15x the NDJSON bytes; list throughput during a full export >= 70% of idle.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -15,6 +17,16 @@ dir=$(bench_dataset "$BENCH_N")
 export INTERLOG_EXPORT_DIR="$WORK/exports-bench"
 rm -rf "$INTERLOG_EXPORT_DIR"
 on_exit "rm -rf '$INTERLOG_EXPORT_DIR'"
+mkdir -p "$INTERLOG_EXPORT_DIR"
+load_offline=$(uptime | sed 's/.*load average: //')
+t0=$(now)
+"$BIN" export --data "$dir" --tenant "$TENANT" --format parquet \
+    --output "$INTERLOG_EXPORT_DIR/offline.parquet" 2>> "$WORK/export-offline.log" \
+    || die "interlog export --format parquet (see $WORK/export-offline.log)"
+offline_secs=$(calc "$(now) - $t0" %.3f)
+offline_rate=$(calc "$BENCH_N / $offline_secs")
+log "interlog export --format parquet: $BENCH_N engagements in ${offline_secs}s (load: $load_offline)"
+rm -f "$INTERLOG_EXPORT_DIR/offline.parquet"
 bench_serve "$dir"
 bench_token "$dir"
 
@@ -65,6 +77,7 @@ during_rps=$R_RPS
 share=$(calc "100 * $during_rps / $idle_rps" %.0f)
 
 figure "export_parquet_rate $rate engagements/s (target >= 100000; $BENCH_N in ${parquet_secs}s, POST to completed; load $load_parquet)"
+figure "export_parquet_offline_rate $offline_rate engagements/s (interlog export --format parquet, $BENCH_N in ${offline_secs}s; load $load_offline)"
 figure "export_server_rss $RSS_MAX_MB MB (target <= 300; max VmRSS during the Parquet export; VmHWM $HWM_MB MB)"
 figure "export_parquet_size $ratio x NDJSON (target <= 0.15; $parquet_bytes vs $EX_BYTES bytes)"
 figure "list_during_export $share % of idle (target >= 70; $during_rps vs $idle_rps req/s over ${during_secs}s; load $load_idle)"

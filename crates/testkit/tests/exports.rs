@@ -15,6 +15,10 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 const EXPORTS: &str = "/api/v1/tenants/acme/exports";
+/// A CSV export's header line.
+const CSV_HEADER: &str = "id,source,started_at,ended_at,duration_ms,state,outcome,direction,\
+                          channels,agents,customer_phones,customer_emails,queues,team,\
+                          dispositions,subject\n";
 
 async fn seed_generated(app: &TestApp, count: u64) {
     let end: Timestamp = "2026-11-01T00:00:00Z".parse().unwrap();
@@ -398,8 +402,7 @@ async fn export_requests_are_validated_naming_the_field() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_export_past_the_quota_fails_and_a_full_quota_refuses_new_ones() {
-    let header = "id,source,started_at,ended_at,duration_ms,state,outcome,direction,channels,\
-                  agents,customer_phones,customer_emails,queues,team,dispositions,subject\n";
+    let header = CSV_HEADER;
     let app = spawn_app_with(TestConfig::toml(format!(
         "export_quota_bytes = {}\n",
         header.len()
@@ -493,4 +496,136 @@ async fn an_expired_export_loses_its_file() {
         )
         .await;
     assert_problem(r, 409, "conflict").await;
+}
+
+/// What a webhook receiver got: each request's headers and body.
+type Received = tokio::sync::mpsc::UnboundedReceiver<(axum::http::HeaderMap, bytes::Bytes)>;
+
+/// The next request the receiver gets (within 30 s).
+async fn next(got: &mut Received) -> (axum::http::HeaderMap, bytes::Bytes) {
+    tokio::time::timeout(Duration::from_secs(30), got.recv())
+        .await
+        .expect("an event within 30 s")
+        .unwrap()
+}
+
+/// A webhook receiver on 127.0.0.1:0 handing the test every request it gets.
+async fn receiver() -> (String, Received) {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(
+            move |headers: axum::http::HeaderMap, body: bytes::Bytes| async move {
+                let _ = tx.send((headers, body));
+                axum::http::StatusCode::NO_CONTENT
+            },
+        ),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}/hook"), rx)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finished_exports_are_webhook_events() {
+    let header_len = CSV_HEADER.len();
+    let app = spawn_app_with(TestConfig::toml(format!(
+        "export_quota_bytes = {}\n[webhooks]\nallow_private_targets = true\n",
+        header_len + 100
+    )))
+    .await;
+    let (url, mut got) = receiver().await;
+    let r = app
+        .call(
+            Method::POST,
+            "/api/v1/tenants/acme/webhooks",
+            Some(&app.admin),
+            Some(json!({"url": url, "events": ["export.completed", "export.failed"]})),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let hook: Value = r.json().await.unwrap();
+    let hook_id = hook["id"].as_str().unwrap().to_owned();
+    let verifier = standardwebhooks::Webhook::new(hook["secret"].as_str().unwrap()).unwrap();
+    // Feed changes this webhook does not ask for.
+    seed_generated(&app, 30).await;
+
+    // A CSV of nothing (its header) completes within the quota.
+    let view = start(
+        &app,
+        json!({"format": "csv", "filters": {"team": "nobody"}}),
+    )
+    .await;
+    let completed_id = view["id"].as_str().unwrap().to_owned();
+    let done = finished(&app, &completed_id).await;
+    let (headers, body) = next(&mut got).await;
+    verifier.verify(&body, &headers).expect("a valid signature");
+    assert_eq!(
+        headers["webhook-id"],
+        format!("msg_{hook_id}_{completed_id}").as_str()
+    );
+    let event: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(event["type"], "export.completed", "{event}");
+    assert!(event["timestamp"]
+        .as_str()
+        .unwrap()
+        .parse::<Timestamp>()
+        .is_ok());
+    assert_eq!(event["data"]["id"], completed_id.as_str());
+    assert_eq!(event["data"]["position"], done["position"]);
+    assert_eq!(
+        event["data"]["export"], done,
+        "the event holds the job's view"
+    );
+    assert_eq!(event["data"]["export"]["bytes"], header_len);
+
+    // The NDJSON of everything passes the quota and fails.
+    let view = start(&app, json!({"format": "ndjson"})).await;
+    let failed_id = view["id"].as_str().unwrap().to_owned();
+    let done = finished(&app, &failed_id).await;
+    assert_eq!(done["state"], "failed", "{done}");
+    let (headers, body) = next(&mut got).await;
+    verifier.verify(&body, &headers).expect("a valid signature");
+    let event: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(event["type"], "export.failed", "{event}");
+    assert_eq!(event["data"]["id"], failed_id.as_str());
+    assert_eq!(event["data"]["export"], done);
+    assert!(
+        event["data"]["export"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("quota"),
+        "{event}"
+    );
+
+    // The deliveries name the two events and nothing else (the upserts were not asked
+    // for: had they been sent, they would be recorded with the first event's round).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let attempts = loop {
+        let (_, d) = app
+            .get_json_as(
+                &format!("/api/v1/tenants/acme/webhooks/{hook_id}/deliveries"),
+                &app.admin,
+            )
+            .await;
+        let attempts = d["attempts"].as_array().unwrap().clone();
+        if attempts.len() >= 2 {
+            break attempts;
+        }
+        assert!(Instant::now() < deadline, "deliveries: {d}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let mut ids: Vec<&str> = attempts
+        .iter()
+        .map(|a| a["message_id"].as_str().unwrap())
+        .collect();
+    ids.sort();
+    let mut expected = vec![
+        format!("msg_{hook_id}_{completed_id}"),
+        format!("msg_{hook_id}_{failed_id}"),
+    ];
+    expected.sort();
+    assert_eq!(ids, expected);
+    assert!(got.try_recv().is_err(), "nothing else was sent");
 }

@@ -1,26 +1,15 @@
 //! Writing engagements in an export's format, the same for the API's jobs and for
 //! `interlog export`: NDJSON (the stored bodies, one a line), CSV (one row an engagement,
 //! scalars and flattened lists, see [`CSV_COLUMNS`]) and Parquet ([`super::schema`]).
-//! Memory stays bounded whatever the size: NDJSON and CSV stream, Parquet holds one row
-//! group ([`ROW_GROUP_ROWS`]) at a time.
+//! Memory stays bounded whatever the size: NDJSON and CSV stream, Parquet holds a few
+//! batches and one row group at a time ([`super::columnar`]).
 
+use super::columnar::ParquetPipeline;
 use super::schema;
 use super::Format;
 use interlog_model::Engagement;
 use interlog_store::StoredEngagement;
-use parquet::arrow::ArrowWriter;
-use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
 use std::io::Write;
-
-/// Engagements in one Parquet row group: large enough for column statistics and
-/// compression to pay, small enough that one group's pages (what the writer holds) stay
-/// in tens of megabytes.
-pub const ROW_GROUP_ROWS: usize = 50_000;
-
-/// zstd level of Parquet pages: level 3 (zstd's default) compresses engagements about as
-/// well as higher levels at a fraction of the time.
-const ZSTD_LEVEL: i32 = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EncodeError {
@@ -36,6 +25,10 @@ pub enum EncodeError {
     Parquet(#[from] parquet::errors::ParquetError),
     #[error("the file passed the tenant's export quota ({0} bytes left)")]
     Quota(u64),
+    #[error("the Parquet writer's threads stopped")]
+    Stopped,
+    #[error("a thread of the Parquet writer panicked")]
+    Panicked,
 }
 
 /// The CSV columns. Lists are flattened into one cell, their items joined with `;`:
@@ -183,18 +176,10 @@ pub enum Sink<W: Write + Send> {
         out: Box<csv::Writer<Counted<W>>>,
         columns: Option<Vec<usize>>,
     },
-    Parquet(Box<ParquetSink<W>>),
+    Parquet(Box<ParquetPipeline<W>>),
 }
 
-/// The Parquet writer and the JSON decoder that feeds it.
-pub struct ParquetSink<W: Write + Send> {
-    writer: ArrowWriter<Counted<W>>,
-    decoder: arrow_json::reader::Decoder,
-    file_schema: arrow_schema::SchemaRef,
-    projection: Option<Vec<usize>>,
-}
-
-impl<W: Write + Send> Sink<W> {
+impl<W: Write + Send + 'static> Sink<W> {
     /// A sink writing `format` to `out`, at most `limit` bytes, with only `fields` (names
     /// checked by the caller against [`field_names`]).
     pub fn new(
@@ -226,53 +211,21 @@ impl<W: Write + Send> Sink<W> {
                     columns,
                 }
             }
-            Format::Parquet => {
-                let json = schema::json_schema();
-                let file_schema = schema::file_schema();
-                let projection = fields.map(|f| {
-                    file_schema
-                        .fields()
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, c)| f.iter().any(|n| n == c.name()))
-                        .map(|(i, _)| i)
-                        .collect::<Vec<_>>()
-                });
-                let written_schema = match &projection {
-                    Some(p) => std::sync::Arc::new(file_schema.project(p)?),
-                    None => file_schema.clone(),
-                };
-                let props = WriterProperties::builder()
-                    .set_compression(Compression::ZSTD(
-                        ZstdLevel::try_new(ZSTD_LEVEL).expect("a valid zstd level"),
-                    ))
-                    .set_max_row_group_size(ROW_GROUP_ROWS)
-                    .set_created_by("interlog".into())
-                    .build();
-                let writer = ArrowWriter::try_new(out, written_schema, Some(props))
-                    .map_err(|e| surface(e.into()))?;
-                let decoder = arrow_json::ReaderBuilder::new(json)
-                    .with_batch_size(interlog_store::SNAPSHOT_BATCH as usize)
-                    .build_decoder()?;
-                Sink::Parquet(Box::new(ParquetSink {
-                    writer,
-                    decoder,
-                    file_schema,
-                    projection,
-                }))
-            }
+            Format::Parquet => Sink::Parquet(Box::new(
+                ParquetPipeline::start(out, fields).map_err(surface)?,
+            )),
         })
     }
 
     /// Writes a batch of engagements.
-    pub fn write(&mut self, items: &[StoredEngagement]) -> Result<(), EncodeError> {
+    pub fn write(&mut self, items: Vec<StoredEngagement>) -> Result<(), EncodeError> {
         self.write_inner(items).map_err(surface)
     }
 
-    fn write_inner(&mut self, items: &[StoredEngagement]) -> Result<(), EncodeError> {
+    fn write_inner(&mut self, items: Vec<StoredEngagement>) -> Result<(), EncodeError> {
         match self {
             Sink::Ndjson { out, fields } => {
-                for item in items {
+                for item in &items {
                     match fields {
                         None => out.write_all(item.json.as_bytes())?,
                         Some(keep) => {
@@ -286,7 +239,7 @@ impl<W: Write + Send> Sink<W> {
                 }
             }
             Sink::Csv { out, columns } => {
-                for item in items {
+                for item in &items {
                     let row = csv_row(&item.engagement()?);
                     match columns {
                         None => out.write_record(&row)?,
@@ -294,21 +247,7 @@ impl<W: Write + Send> Sink<W> {
                     }
                 }
             }
-            Sink::Parquet(p) => {
-                let rows = items
-                    .iter()
-                    .map(|i| schema::prepare(&i.json))
-                    .collect::<Result<Vec<_>, _>>()?;
-                p.decoder.serialize(&rows)?;
-                while let Some(decoded) = p.decoder.flush()? {
-                    let batch = schema::to_file_batch(&decoded, &p.file_schema)?;
-                    let batch = match &p.projection {
-                        Some(cols) => batch.project(cols)?,
-                        None => batch,
-                    };
-                    p.writer.write(&batch)?;
-                }
-            }
+            Sink::Parquet(p) => p.write(items)?,
         }
         Ok(())
     }
@@ -323,7 +262,7 @@ impl<W: Write + Send> Sink<W> {
             Sink::Csv { out, .. } => (*out)
                 .into_inner()
                 .map_err(|e| EncodeError::Io(std::io::Error::other(e.to_string())))?,
-            Sink::Parquet(p) => p.writer.into_inner().map_err(|e| surface(e.into()))?,
+            Sink::Parquet(p) => p.finish().map_err(surface)?,
         };
         let Counted {
             mut inner, written, ..

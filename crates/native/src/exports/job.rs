@@ -86,7 +86,7 @@ where
             SnapshotPart::Rows(items) => {
                 let n = items.len() as u64;
                 let mut s = sink.take().expect("the sink is back after each batch");
-                let s = tokio::task::spawn_blocking(move || s.write(&items).map(|()| s)).await??;
+                let s = tokio::task::spawn_blocking(move || s.write(items).map(|()| s)).await??;
                 sink = Some(s);
                 p.done += n;
                 if saved.elapsed() >= SAVE_EVERY {
@@ -293,6 +293,7 @@ pub async fn run(
                 j.completed_at = Some(super::rfc3339(now));
                 j.expires_at = Some(super::rfc3339(expires));
                 j.lease = None;
+                j.announce = true;
             }
         })
         .await;
@@ -313,6 +314,7 @@ async fn fail(work: &LeasedWork<'_>, reason: String) -> Outcome {
             if j.state.is_active() {
                 j.state = JobState::Failed;
                 j.error = Some(recorded);
+                j.announce = true;
                 j.completed_at = Some(super::now_rfc3339());
             }
             j.lease = None;

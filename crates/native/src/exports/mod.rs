@@ -12,6 +12,8 @@
 //! [`interlog_http::ExportConfig::dir`] (`<tenant id>/<job id>.<ext>`, mode 0600), are
 //! deleted `ttl` after they were completed, and count against the tenant's byte quota.
 
+pub mod batch;
+pub mod columnar;
 pub mod encode;
 pub mod job;
 pub mod routes;
@@ -132,6 +134,10 @@ pub struct Job {
     pub attempts: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lease: Option<Lease>,
+    /// Finished, its `export.completed` or `export.failed` webhook event not yet queued
+    /// ([`worker`] queues it, then clears this).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub announce: bool,
 }
 
 /// A job runs under a lease while it is queued or running; a finished one is not taken.

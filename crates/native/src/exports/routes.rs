@@ -187,6 +187,7 @@ pub async fn create(
         error: None,
         attempts: 0,
         lease: None,
+        announce: false,
     };
     store
         .put_setting(

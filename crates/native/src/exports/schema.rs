@@ -1,22 +1,18 @@
 //! The Parquet file's schema: the engagement model as a data team would lay it out —
 //! scalars typed (UTC timestamps in milliseconds, durations as integer milliseconds, the
 //! model's enums as dictionary strings), each repeated part a list of structs, `data` a map
-//! of key to text (a string value as it is, any other value as its JSON text) — and the
-//! conversion of stored engagements into Arrow batches of it.
-//!
-//! The conversion decodes each stored body with `arrow-json` against [`json_schema`]
-//! (the same schema with plain strings for the enums), then casts the enum columns to
-//! dictionaries. Fields of the model the schema leaves out (a message's attributes and
-//! data, a participant's source address…) are ignored; the NDJSON export keeps everything.
+//! of key to text (a string value as it is, any other value as its JSON text).
+//! [`super::batch`] fills it. Fields of the model the schema leaves out (a participant's
+//! source address, a transfer's connection ids…) are not in the file; the NDJSON export
+//! keeps everything.
 
-use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Fields, Schema, SchemaRef, TimeUnit};
 use std::sync::Arc;
 
 /// The zone of every timestamp column. An offset rather than the name `UTC`: arrow-json
 /// parses times into named zones only with chrono-tz, a dependency not worth its build time
 /// here; Parquet marks the columns adjusted to UTC either way.
-const UTC: &str = "+00:00";
+pub(crate) const UTC: &str = "+00:00";
 
 /// Top-level columns that hold one of the model's enums: dictionary strings.
 const ENUM_COLUMNS: &[&str] = &["source", "state", "outcome", "release", "direction"];
@@ -65,7 +61,7 @@ fn dictionary() -> DataType {
     DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
 }
 
-/// Every column, in order; enums as plain strings (what the JSON decoder reads).
+/// Every column, in order; the enums as plain strings (see [`file_schema`]).
 fn columns() -> Vec<Field> {
     vec![
         Field::new("id", DataType::Utf8, false),
@@ -225,17 +221,12 @@ fn columns() -> Vec<Field> {
     ]
 }
 
-/// The schema the JSON decoder reads into (enums as plain strings).
-pub fn json_schema() -> SchemaRef {
-    Arc::new(Schema::new(columns()))
-}
-
 /// The names of the top-level columns, in order (what `fields` may name).
 pub fn column_names() -> Vec<String> {
     columns().into_iter().map(|f| f.name().clone()).collect()
 }
 
-/// The file's schema: [`json_schema`] with the enum columns as dictionary strings.
+/// The file's schema: the enum columns as dictionary strings.
 pub fn file_schema() -> SchemaRef {
     let fields: Vec<Field> = columns()
         .into_iter()
@@ -248,38 +239,4 @@ pub fn file_schema() -> SchemaRef {
         })
         .collect();
     Arc::new(Schema::new(fields))
-}
-
-/// A decoded batch in the file's schema: the enum columns cast to dictionaries.
-pub fn to_file_batch(
-    decoded: &RecordBatch,
-    file: &SchemaRef,
-) -> Result<RecordBatch, arrow_schema::ArrowError> {
-    let columns = decoded
-        .columns()
-        .iter()
-        .zip(file.fields())
-        .map(|(col, field)| {
-            if col.data_type() == field.data_type() {
-                Ok(col.clone())
-            } else {
-                arrow_cast::cast(col, field.data_type())
-            }
-        })
-        .collect::<Result<Vec<ArrayRef>, _>>()?;
-    RecordBatch::try_new(file.clone(), columns)
-}
-
-/// The stored body `json` as the JSON decoder reads it: `data` values that are not strings
-/// become their JSON text (a map column has one value type).
-pub fn prepare(json: &str) -> Result<serde_json::Value, serde_json::Error> {
-    let mut v: serde_json::Value = serde_json::from_str(json)?;
-    if let Some(serde_json::Value::Object(data)) = v.get_mut("data") {
-        for value in data.values_mut() {
-            if !value.is_string() {
-                *value = serde_json::Value::String(value.to_string());
-            }
-        }
-    }
-    Ok(v)
 }

@@ -5,6 +5,7 @@
 
 use super::job::{self, Outcome, LEASE, WORKER};
 use super::{Job, JobState, JOBS};
+use crate::webhooks::{events, EXPORT_COMPLETED, EXPORT_FAILED};
 use interlog_http::background::lease::{Claim, Lease, LeasedWork};
 use interlog_http::background::{Context, Worker};
 use interlog_store::Tenant;
@@ -100,9 +101,17 @@ async fn run_one(cx: &Context, tenant: &Tenant, id: &str) {
     match outcome {
         Outcome::Completed(j) => {
             tracing::info!(tenant = %tenant.key, export = %id, rows = j.rows, bytes = j.bytes, position = ?j.position, "export completed");
+            announce(cx, tenant, &j).await;
         }
         Outcome::Failed(reason) => {
             tracing::info!(tenant = %tenant.key, export = %id, %reason, "export failed");
+            match interlog_http::settings::read::<Job>(cx.state.store.as_ref(), tenant, JOBS, id)
+                .await
+            {
+                Ok(Some(j)) => announce(cx, tenant, &j).await,
+                Ok(None) => {}
+                Err(e) => cx.failed(&format!("cannot read export {id}"), &e),
+            }
         }
         Outcome::Stopped => {
             work.release::<Job>().await;
@@ -110,15 +119,48 @@ async fn run_one(cx: &Context, tenant: &Tenant, id: &str) {
     }
 }
 
+/// Queues a finished job's webhook event (`export.completed` or `export.failed`) if it
+/// is still to be queued, then clears the mark. A crash between the two queues it again
+/// later ([`tidy`]); the outbox keeps one of the same event.
+async fn announce(cx: &Context, tenant: &Tenant, j: &Job) {
+    let kind = match j.state {
+        _ if !j.announce => return,
+        JobState::Completed => EXPORT_COMPLETED,
+        JobState::Failed => EXPORT_FAILED,
+        _ => return,
+    };
+    let data = serde_json::json!({
+        "id": j.id,
+        "position": j.position,
+        "export": j.view(&tenant.key),
+    });
+    let store = cx.state.store.as_ref();
+    let position = j.position.unwrap_or_default();
+    if let Err(e) = events::queue(store, tenant, kind, &j.id, position, data).await {
+        cx.failed(&format!("cannot queue the event of export {}", j.id), &e);
+        return;
+    }
+    let cleared = job::edit(store, tenant, &j.id, |j: &mut Job| {
+        j.announce = false;
+        true
+    })
+    .await;
+    if let Err(e) = cleared {
+        cx.failed(&format!("cannot record the event of export {}", j.id), &e);
+    }
+}
+
 /// A change to a job's record; `false` removes it.
 type JobEdit = Box<dyn FnOnce(&mut Job) -> bool + Send>;
 
-/// Deletes the files of completed jobs past their expiry (the job turns `expired`), and
-/// the records of jobs finished long ago.
+/// Queues the webhook events of finished jobs not yet queued; deletes the files of
+/// completed jobs past their expiry (the job turns `expired`), and the records of jobs
+/// finished long ago.
 async fn tidy(cx: &Context, tenant: &Tenant, jobs: &[(String, Job)]) {
     let now = jiff::Timestamp::now();
     let root = cx.state.config.exports.dir.clone();
     for (id, j) in jobs {
+        announce(cx, tenant, j).await;
         let past = |at: &Option<String>, by: Duration| {
             at.as_deref()
                 .and_then(|t| t.parse::<jiff::Timestamp>().ok())

@@ -8,8 +8,10 @@
 //! is saved after each batch, so a crash re-sends at most one batch: delivery is at least
 //! once, in feed order. A failing event is retried with exponential backoff and jitter;
 //! after failing for the configured period the webhook is disabled, visibly. New commits
-//! wake the task at once.
+//! wake the task at once. Events that are not feed changes wait in the state's outbox
+//! ([`super::events`]) and go first, under the same rules; queuing one wakes the task too.
 
+use super::events::EVENTS_TOPIC;
 use super::metrics::Outcome;
 use super::{
     definition, signature, Attempt, Definition, DeliveryState, Failing, DELETED, UPSERTED,
@@ -95,6 +97,7 @@ async fn claim(d: &Delivery, tenant: &Tenant, id: &str) -> Turn {
 async fn deliver(d: Arc<Delivery>, tenant: Arc<Tenant>, id: String) {
     let store = d.cx.state.store.clone();
     let mut commits = store.subscribe(&tenant, CHANGES_TOPIC).await.ok();
+    let mut queued = store.subscribe(&tenant, EVENTS_TOPIC).await.ok();
     let mut definition_cache: Option<(Definition, Option<Filter>)> = None;
     let mut held: Option<DeliveryState> = None;
     loop {
@@ -130,16 +133,13 @@ async fn deliver(d: Arc<Delivery>, tenant: Arc<Tenant>, id: String) {
                         match outcome {
                             Round::Again => Duration::ZERO,
                             Round::Idle => {
-                                let wait = async {
-                                    match commits.as_mut() {
-                                        Some(sub) => {
-                                            let _ = sub.next().await;
-                                        }
-                                        None => std::future::pending::<()>().await,
-                                    }
-                                };
                                 tokio::select! {
-                                    _ = wait => {}
+                                    _ = next(&mut commits) => {}
+                                    _ = next(&mut queued) => {
+                                        // The outbox changed under the state held: read it
+                                        // again (with the claim).
+                                        held = None;
+                                    }
                                     _ = tokio::time::sleep(IDLE_POLL) => {}
                                     _ = d.cx.stopping() => {}
                                 }
@@ -158,6 +158,36 @@ async fn deliver(d: Arc<Delivery>, tenant: Arc<Tenant>, id: String) {
     }
     // Hand the webhook to another instance at once.
     d.work(&tenant, &id).release::<DeliveryState>().await;
+}
+
+/// The attempts of a round, and how the last one went.
+#[derive(Default)]
+struct Attempts {
+    attempts: Vec<Attempt>,
+    failed: bool,
+    /// Standard Webhooks: 410 Gone asks the sender to stop for good.
+    gone: bool,
+}
+
+impl Attempts {
+    /// Records `attempt`; whether it was delivered (the round goes on).
+    fn record(&mut self, attempt: Attempt) -> bool {
+        let ok = attempt.result == "delivered";
+        self.gone = attempt.status == Some(410);
+        self.failed = !ok;
+        self.attempts.push(attempt);
+        ok
+    }
+}
+
+/// The next notification of a subscription (never, without one).
+async fn next(sub: &mut Option<interlog_store::Subscription>) {
+    match sub.as_mut() {
+        Some(sub) => {
+            let _ = sub.next().await;
+        }
+        None => std::future::pending::<()>().await,
+    }
 }
 
 enum Round {
@@ -186,46 +216,75 @@ async fn round(
             return (Round::Retry(wait), None);
         }
     }
-    let page = match d.cx.state.store.changes(tenant, state.cursor, BATCH).await {
-        Ok(p) => p,
-        Err(e) => {
-            d.cx.failed(&format!("webhook {id} cannot read the change feed"), &e);
-            return (Round::Retry(Duration::from_secs(5)), None);
-        }
-    };
-    if page.changes.is_empty() {
-        return (Round::Idle, Some(state));
-    }
-    let full = page.changes.len() as u32 == BATCH;
     let started = Instant::now();
-    let mut through = state.cursor;
-    let mut attempts = Vec::new();
-    let mut failed = false;
-    let mut gone = false;
-    for change in &page.changes {
-        if !wanted(def, filter, tenant, change) {
-            through = change.position;
-            continue;
-        }
-        let attempt = send(d, id, def, change).await;
-        let ok = attempt.result == "delivered";
-        // Standard Webhooks: 410 Gone asks the sender to stop for good.
-        gone = attempt.status == Some(410);
-        attempts.push(attempt);
-        if !ok {
-            failed = true;
+    let mut outcome = Attempts::default();
+    // The outbox first: events queued since the last round.
+    let mut sent_events = Vec::new();
+    for event in &state.outbox {
+        let at = event.at.parse().unwrap_or_else(|_| jiff::Timestamp::now());
+        let attempt = send(
+            d,
+            def,
+            &event.message_id,
+            event.position,
+            at,
+            event.body.clone(),
+        )
+        .await;
+        if !outcome.record(attempt) {
             break;
         }
-        through = change.position;
-        if started.elapsed() > LEASE / 3 {
-            break;
-        }
+        sent_events.push(event.message_id.clone());
     }
+    let mut through = state.cursor;
+    let mut more = !sent_events.is_empty();
+    if !outcome.failed {
+        let page = match d.cx.state.store.changes(tenant, state.cursor, BATCH).await {
+            Ok(p) => p,
+            Err(e) => {
+                d.cx.failed(&format!("webhook {id} cannot read the change feed"), &e);
+                return (Round::Retry(Duration::from_secs(5)), None);
+            }
+        };
+        if page.changes.is_empty() && sent_events.is_empty() {
+            return (Round::Idle, Some(state));
+        }
+        more |= page.changes.len() as u32 == BATCH;
+        for change in &page.changes {
+            if !wanted(def, filter, tenant, change) {
+                through = change.position;
+                continue;
+            }
+            let attempt = send(
+                d,
+                def,
+                &format!("msg_{id}_{}", change.position),
+                change.position,
+                change.at,
+                payload(change),
+            )
+            .await;
+            if !outcome.record(attempt) {
+                break;
+            }
+            through = change.position;
+            if started.elapsed() > LEASE / 3 {
+                break;
+            }
+        }
+        more |= through < page.changes.last().map_or(0, |c| c.position);
+    }
+    let Attempts {
+        attempts,
+        failed,
+        gone,
+    } = outcome;
     let settings = d.cx.state.config.webhooks.clone();
     let saved = d
         .work(tenant, id)
         .save::<DeliveryState>(move |s| {
             s.cursor = s.cursor.max(through);
+            s.outbox.retain(|q| !sent_events.contains(&q.message_id));
             for a in attempts {
                 s.record(a);
             }
@@ -287,9 +346,7 @@ async fn round(
                 Some(f) => Round::Retry(Duration::from_millis(
                     (f.next_at_ms - now_ms()).max(0) as u64
                 )),
-                None if full || through < page.changes.last().map_or(0, |c| c.position) => {
-                    Round::Again
-                }
+                None if more => Round::Again,
                 None => Round::Idle,
             };
             (next, Some(s))
@@ -350,8 +407,16 @@ pub fn payload(change: &Change) -> String {
     out
 }
 
-async fn send(d: &Delivery, id: &str, def: &Definition, change: &Change) -> Attempt {
-    let message_id = format!("msg_{id}_{}", change.position);
+/// Sends one event: `body` under `message_id`, for the event at feed `position` that
+/// happened `at` (for the delivery lag).
+async fn send(
+    d: &Delivery,
+    def: &Definition,
+    message_id: &str,
+    position: i64,
+    at: jiff::Timestamp,
+    body: String,
+) -> Attempt {
     let started = Instant::now();
     let allow = d.cx.state.config.webhooks.allow_private_targets;
     let (status, error) = match reqwest::Url::parse(&def.url) {
@@ -363,7 +428,7 @@ async fn send(d: &Delivery, id: &str, def: &Definition, change: &Change) -> Atte
                     "the address is in a special-purpose range ({range})"
                 )),
             ),
-            None => post(d, url, &message_id, def, change).await,
+            None => post(d, url, message_id, def, body).await,
         },
     };
     super::metrics::delivery(
@@ -373,12 +438,12 @@ async fn send(d: &Delivery, id: &str, def: &Definition, change: &Change) -> Atte
             (Some(_), None) => Outcome::Unreachable,
         },
         started.elapsed(),
-        change.at,
+        at,
     );
     Attempt {
         number: 0,
-        position: change.position,
-        message_id,
+        position,
+        message_id: message_id.to_owned(),
         at: jiff::Timestamp::now().to_string(),
         result: if error.is_none() {
             "delivered"
@@ -398,9 +463,8 @@ async fn post(
     url: reqwest::Url,
     message_id: &str,
     def: &Definition,
-    change: &Change,
+    body: String,
 ) -> (Option<u16>, Option<String>) {
-    let body = payload(change);
     let timestamp = jiff::Timestamp::now().as_second();
     let signature = signature::sign(&def.secret, message_id, timestamp, body.as_bytes());
     let sent = d

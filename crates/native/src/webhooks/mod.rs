@@ -3,9 +3,12 @@
 //!
 //! A webhook's definition and its delivery state are durable per-tenant settings, so every
 //! instance sees them, a restart resumes where deliveries stopped, and a lease in the
-//! state keeps one instance delivering each webhook at a time.
+//! state keeps one instance delivering each webhook at a time. Events that are not changes
+//! of the feed (an export finished) wait in the delivery state's outbox ([`events`]) and go
+//! out through the same delivery, before the feed's next batch.
 
 pub mod delivery;
+pub mod events;
 mod metrics;
 pub mod routes;
 pub mod signature;
@@ -24,6 +27,10 @@ pub const STATES: &str = "webhook-state";
 /// The events a webhook may ask for.
 pub const UPSERTED: &str = "engagement.upserted";
 pub const DELETED: &str = "engagement.deleted";
+pub const EXPORT_COMPLETED: &str = "export.completed";
+pub const EXPORT_FAILED: &str = "export.failed";
+/// Every event a webhook may ask for.
+pub const EVENTS: &[&str] = &[UPSERTED, DELETED, EXPORT_COMPLETED, EXPORT_FAILED];
 
 /// A webhook as registered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,7 +53,7 @@ pub struct Attempt {
     /// `…/deliveries` go back by it.
     #[serde(default)]
     pub number: u64,
-    /// The feed position of the event.
+    /// The feed position of the event (of an export event, the export's `position`).
     pub position: i64,
     /// The Standard Webhooks message id (`webhook-id`).
     pub message_id: String,
@@ -86,6 +93,9 @@ pub struct DeliveryState {
     /// Attempts made so far (the number of the last one).
     #[serde(default)]
     pub attempts_made: u64,
+    /// Events that are not feed changes, waiting for delivery in the order queued.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outbox: Vec<events::Queued>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

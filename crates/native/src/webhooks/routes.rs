@@ -22,7 +22,8 @@ use serde::{Deserialize, Serialize};
 pub struct NewWebhook {
     /// Where to POST events (http or https).
     pub url: String,
-    /// `engagement.upserted` and/or `engagement.deleted`.
+    /// Any of `engagement.upserted`, `engagement.deleted` (changes of the feed),
+    /// `export.completed` and `export.failed` (an export job finished).
     pub events: Vec<String>,
     /// A native listing query string (e.g. `channel_type=voice&queue_id=q1`, or
     /// `filter=channel_type:voice OR queue_id:q1` for an expression): only upserts of
@@ -152,10 +153,7 @@ pub async fn create(
     if events.is_empty() {
         return Err(ApiError::field("events", "name at least one event"));
     }
-    if let Some(e) = events
-        .iter()
-        .find(|e| ![super::UPSERTED, super::DELETED].contains(&e.as_str()))
-    {
+    if let Some(e) = events.iter().find(|e| !super::EVENTS.contains(&e.as_str())) {
         // An unknown event is named only when short: the answer never echoes a large body.
         let named = if e.len() <= 64 {
             format!("{e:?}")
@@ -164,7 +162,7 @@ pub async fn create(
         };
         return Err(ApiError::field(
             "events",
-            format!("{named}; accepted: {}, {}", super::UPSERTED, super::DELETED),
+            format!("{named}; accepted: {}", super::EVENTS.join(", ")),
         ));
     }
     let filter = new.filter.filter(|f| !f.trim().is_empty());

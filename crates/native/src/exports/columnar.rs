@@ -1,0 +1,154 @@
+//! The Parquet file written by two threads of its own at low priority: one decodes the
+//! stored bodies and builds Arrow batches ([`super::batch`]), the other encodes and
+//! compresses them into row groups. They overlap with each other and with the snapshot's
+//! reader, and the bounded channels between them keep memory to a few batches and one row
+//! group whatever the size. Both run at the snapshot reader's nice value, so the API's
+//! threads get the CPU first when both want it.
+
+use super::encode::{Counted, EncodeError};
+use super::{batch, schema};
+use arrow_array::RecordBatch;
+use interlog_store::StoredEngagement;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+use std::io::Write;
+use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+/// Engagements in one Parquet row group: large enough for column statistics and
+/// compression to pay, small enough that one group's pages (what the writer holds) stay
+/// in tens of megabytes.
+pub const ROW_GROUP_ROWS: usize = 50_000;
+
+/// zstd level of Parquet pages: level 3 (zstd's default) compresses engagements about as
+/// well as higher levels at a fraction of the time.
+const ZSTD_LEVEL: i32 = 3;
+
+/// Batches waiting at each stage (of [`interlog_store::SNAPSHOT_BATCH`] engagements).
+const QUEUED: usize = 2;
+
+/// How much lower the export's threads run: the snapshot reader's nice value.
+const EXPORT_NICE: i32 = 10;
+
+/// A Parquet file being written: where batches of stored engagements go.
+pub struct ParquetPipeline<W> {
+    rows: Option<SyncSender<Vec<StoredEngagement>>>,
+    building: Option<JoinHandle<Result<(), EncodeError>>>,
+    encoding: Option<JoinHandle<Result<Counted<W>, EncodeError>>>,
+}
+
+impl<W: Write + Send + 'static> ParquetPipeline<W> {
+    /// Starts the threads writing to `out`, with only the columns named in `fields` (names
+    /// checked by the caller).
+    pub fn start(out: Counted<W>, fields: Option<Vec<String>>) -> Result<Self, EncodeError> {
+        let file_schema = schema::file_schema();
+        let projection = fields.map(|f| {
+            file_schema
+                .fields()
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| f.iter().any(|n| n == c.name()))
+                .map(|(i, _)| i)
+                .collect::<Vec<_>>()
+        });
+        let written_schema = match &projection {
+            Some(p) => Arc::new(file_schema.project(p)?),
+            None => file_schema.clone(),
+        };
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(
+                ZstdLevel::try_new(ZSTD_LEVEL).expect("a valid zstd level"),
+            ))
+            .set_max_row_group_size(ROW_GROUP_ROWS)
+            .set_created_by("interlog".into())
+            .build();
+        let mut writer = ArrowWriter::try_new(out, written_schema, Some(props))?;
+
+        let (batches, to_encode) = sync_channel::<RecordBatch>(QUEUED);
+        let encoding = std::thread::Builder::new()
+            .name("export-encode".into())
+            .spawn(move || {
+                lower_priority();
+                for b in to_encode {
+                    writer.write(&b)?;
+                }
+                Ok(writer.into_inner()?)
+            })?;
+        let (rows, to_build) = sync_channel::<Vec<StoredEngagement>>(QUEUED);
+        let building = std::thread::Builder::new()
+            .name("export-build".into())
+            .spawn(move || {
+                lower_priority();
+                for items in to_build {
+                    let engagements = items
+                        .iter()
+                        .map(|i| i.engagement())
+                        .collect::<Result<Vec<_>, _>>()?;
+                    drop(items);
+                    let b = batch::batch(&file_schema, &engagements)?;
+                    let b = match &projection {
+                        Some(cols) => b.project(cols)?,
+                        None => b,
+                    };
+                    if batches.send(b).is_err() {
+                        // The encoder stopped; its error is the one to report.
+                        break;
+                    }
+                }
+                Ok(())
+            })?;
+        Ok(ParquetPipeline {
+            rows: Some(rows),
+            building: Some(building),
+            encoding: Some(encoding),
+        })
+    }
+
+    /// Hands a batch to the threads; waits while they are [`QUEUED`] batches behind.
+    pub fn write(&mut self, items: Vec<StoredEngagement>) -> Result<(), EncodeError> {
+        let sent = self.rows.as_ref().is_some_and(|tx| tx.send(items).is_ok());
+        if sent {
+            return Ok(());
+        }
+        // A thread stopped: its error.
+        match self.end() {
+            Err(e) => Err(e),
+            Ok(_) => Err(EncodeError::Stopped),
+        }
+    }
+
+    /// Ends the file (footer included); the destination.
+    pub fn finish(mut self) -> Result<Counted<W>, EncodeError> {
+        self.end()
+    }
+
+    fn end(&mut self) -> Result<Counted<W>, EncodeError> {
+        drop(self.rows.take());
+        let built = join(self.building.take());
+        let encoded = join(self.encoding.take());
+        built?;
+        encoded
+    }
+}
+
+fn join<T>(handle: Option<JoinHandle<Result<T, EncodeError>>>) -> Result<T, EncodeError> {
+    match handle {
+        None => Err(EncodeError::Stopped),
+        Some(h) => h.join().unwrap_or(Err(EncodeError::Panicked)),
+    }
+}
+
+/// Makes the calling thread yield the CPU to threads of normal priority (Linux: each
+/// thread has a nice value of its own).
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority on this thread's id changes only this thread's nice value.
+    unsafe {
+        let tid = libc::gettid();
+        if libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, EXPORT_NICE) != 0 {
+            tracing::warn!("could not lower the priority of an export thread");
+        }
+    }
+}
