@@ -29,9 +29,6 @@ const ZSTD_LEVEL: i32 = 3;
 /// Batches waiting at each stage (of [`interlog_store::SNAPSHOT_BATCH`] engagements).
 const QUEUED: usize = 2;
 
-/// How much lower the export's threads run: the snapshot reader's nice value.
-const EXPORT_NICE: i32 = 10;
-
 /// A Parquet file being written: where batches of stored engagements go.
 pub struct ParquetPipeline<W> {
     rows: Option<SyncSender<Vec<StoredEngagement>>>,
@@ -70,7 +67,7 @@ impl<W: Write + Send + 'static> ParquetPipeline<W> {
         let encoding = std::thread::Builder::new()
             .name("export-encode".into())
             .spawn(move || {
-                lower_priority();
+                interlog_store::background_cpu::lower_this_thread();
                 for b in to_encode {
                     writer.write(&b)?;
                 }
@@ -80,7 +77,7 @@ impl<W: Write + Send + 'static> ParquetPipeline<W> {
         let building = std::thread::Builder::new()
             .name("export-build".into())
             .spawn(move || {
-                lower_priority();
+                interlog_store::background_cpu::lower_this_thread();
                 for items in to_build {
                     let engagements = items
                         .iter()
@@ -137,18 +134,5 @@ fn join<T>(handle: Option<JoinHandle<Result<T, EncodeError>>>) -> Result<T, Enco
     match handle {
         None => Err(EncodeError::Stopped),
         Some(h) => h.join().unwrap_or(Err(EncodeError::Panicked)),
-    }
-}
-
-/// Makes the calling thread yield the CPU to threads of normal priority (Linux: each
-/// thread has a nice value of its own).
-fn lower_priority() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: setpriority on this thread's id changes only this thread's nice value.
-    unsafe {
-        let tid = libc::gettid();
-        if libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, EXPORT_NICE) != 0 {
-            tracing::warn!("could not lower the priority of an export thread");
-        }
     }
 }
