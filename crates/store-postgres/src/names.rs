@@ -1,0 +1,169 @@
+//! The names table (`engagement_names`, see [`interlog_store::names`]): changed in each
+//! write's transaction from what it recorded in a [`NameChanges`], and read for suggestions
+//! and for names in the listing's filters.
+
+use crate::error::db;
+use interlog_model::Timestamp;
+use interlog_store::names::{fold, KnownName, NameChanges, NameKind};
+use interlog_store::Result;
+use deadpool_postgres::GenericClient;
+use tokio_postgres::Transaction;
+
+/// Writes what `changes` recorded, inside the transaction that made them.
+pub(crate) async fn apply(tx: &Transaction<'_>, changes: &NameChanges) -> Result<()> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let mut cols: (
+        Vec<i64>,
+        Vec<i16>,
+        Vec<&str>,
+        Vec<&str>,
+        Vec<String>,
+        Vec<i64>,
+        Vec<i64>,
+    ) = Default::default();
+    for (tenant, name, folded, dn, started) in changes.rows() {
+        cols.0.push(tenant);
+        cols.1.push(name.kind.code());
+        cols.2.push(&name.id);
+        cols.3.push(&name.name);
+        cols.4.push(folded);
+        cols.5.push(dn);
+        cols.6.push(started);
+    }
+    tx.execute(
+        "INSERT INTO engagement_names AS t (tenant_id, kind, id, name, folded, n, last_seen)
+         SELECT * FROM unnest($1::int8[], $2::int2[], $3::text[], $4::text[], $5::text[],
+                              $6::int8[], $7::int8[])
+         ON CONFLICT (tenant_id, kind, id, name) DO UPDATE
+         SET n = t.n + excluded.n, last_seen = greatest(t.last_seen, excluded.last_seen)",
+        &[
+            &cols.0, &cols.1, &cols.2, &cols.3, &cols.4, &cols.5, &cols.6,
+        ],
+    )
+    .await
+    .map_err(db("write names"))?;
+    if changes.has_removals() {
+        tx.execute(
+            "DELETE FROM engagement_names t
+             USING unnest($1::int8[], $2::int2[], $3::text[], $4::text[]) AS c(tenant_id, kind, id, name)
+             WHERE t.tenant_id = c.tenant_id AND t.kind = c.kind AND t.id = c.id
+               AND t.name = c.name AND t.n <= 0",
+            &[&cols.0, &cols.1, &cols.2, &cols.3],
+        )
+        .await
+        .map_err(db("remove unused names"))?;
+    }
+    Ok(())
+}
+
+fn known(r: &tokio_postgres::Row) -> KnownName {
+    KnownName {
+        kind: NameKind::from_code(r.get::<_, i16>(0).into()).unwrap_or(NameKind::Queue),
+        id: r.get(1),
+        name: r.get(2),
+        engagements: r.get::<_, i64>(3).max(0) as u64,
+        last_seen: Timestamp::from_millisecond(r.get(4)).unwrap_or(Timestamp::UNIX_EPOCH),
+    }
+}
+
+/// Names of `kind` one of whose words starts with `prefix` (folded), most mentioned first.
+pub(crate) async fn suggest(
+    client: &impl GenericClient,
+    tenant: i64,
+    kind: NameKind,
+    prefix: &str,
+    limit: u32,
+) -> Result<Vec<KnownName>> {
+    // The folded form holds letters, digits and spaces only: no LIKE wildcard can be in it.
+    let prefix = fold(prefix);
+    let rows = client
+        .query(
+            "SELECT kind, id, name, n, last_seen FROM engagement_names
+             WHERE tenant_id = $1 AND kind = $2
+               AND (folded LIKE $3 || '%' OR folded LIKE '% ' || $3 || '%')
+             ORDER BY n DESC, name, id LIMIT $4",
+            &[&tenant, &kind.code(), &prefix, &i64::from(limit)],
+        )
+        .await
+        .map_err(db("suggest names"))?;
+    Ok(rows.iter().map(known).collect())
+}
+
+/// The ids of `kind` named one of `names` (folded equal).
+pub(crate) async fn ids_named(
+    client: &impl GenericClient,
+    tenant: i64,
+    kind: NameKind,
+    names: &[String],
+) -> Result<Vec<String>> {
+    let folded: Vec<String> = names
+        .iter()
+        .map(|n| fold(n))
+        .filter(|f| !f.is_empty())
+        .collect();
+    if folded.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = client
+        .query(
+            "SELECT DISTINCT id FROM engagement_names
+             WHERE tenant_id = $1 AND kind = $2 AND folded = ANY($3) ORDER BY id",
+            &[&tenant, &kind.code(), &folded],
+        )
+        .await
+        .map_err(db("find ids by name"))?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+/// The customer phone numbers whose digits end with `digits`.
+pub(crate) async fn phones_ending(
+    client: &impl GenericClient,
+    tenant: i64,
+    digits: &str,
+    limit: u32,
+) -> Result<Vec<String>> {
+    // Digits last first: the number's end is a prefix, a range of the index (':' sorts
+    // right after '9').
+    let start: String = digits.chars().rev().collect();
+    let rows = client
+        .query(
+            "SELECT id FROM engagement_names
+             WHERE tenant_id = $1 AND kind = $2 AND folded >= $3 AND folded < $3 || ':'
+             ORDER BY folded, id LIMIT $4",
+            &[&tenant, &NameKind::Phone.code(), &start, &i64::from(limit)],
+        )
+        .await
+        .map_err(db("find phones by their last digits"))?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+/// Migration 7: the names of every stored engagement.
+pub(crate) async fn backfill(tx: &Transaction<'_>) -> Result<()> {
+    const CHUNK: i64 = 1_000;
+    let mut changes = NameChanges::default();
+    let mut after: (i64, String) = (i64::MIN, String::new());
+    loop {
+        let chunk = tx
+            .query(
+                "SELECT e.tenant_id, e.id, e.started, e.body, t.country_code
+                 FROM engagements e JOIN tenants t ON t.id = e.tenant_id
+                 WHERE (e.tenant_id, e.id) > ($1, $2) ORDER BY e.tenant_id, e.id LIMIT $3",
+                &[&after.0, &after.1, &CHUNK],
+            )
+            .await
+            .map_err(db("read engagements for their names"))?;
+        let Some(last) = chunk.last() else {
+            break;
+        };
+        after = (last.get(0), last.get(1));
+        for r in &chunk {
+            let e = crate::rows::decode(r.get(3))?;
+            let country: Option<&str> = r.get(4);
+            let names = interlog_store::names::names_of(&e, country);
+            changes.add(r.get(0), r.get(2), &names);
+        }
+    }
+    apply(tx, &changes).await
+}
