@@ -269,7 +269,8 @@ async fn a_person_signs_in_searches_reads_an_engagement_and_a_journey_and_signs_
         "the queue picked by name is searched for",
     );
     check(
-        s(&seen, "queue_search_total") == "1" && s(&seen, "queue_search_queues").contains("Billing"),
+        s(&seen, "queue_search_total") == "1"
+            && s(&seen, "queue_search_queues").contains("Billing"),
         "and finds the engagement of that queue",
     );
     check(

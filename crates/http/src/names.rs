@@ -61,9 +61,7 @@ pub async fn resolve(store: &dyn Store, tenant: &Tenant, filter: &Filter) -> Api
         if found.len() > MAX_VALUES {
             return Err(ApiError::parameter(
                 "customer",
-                format!(
-                    "more than {MAX_VALUES} phone numbers end with {digits}: give more digits"
-                ),
+                format!("more than {MAX_VALUES} phone numbers end with {digits}: give more digits"),
             ));
         }
         ends.extend(found);

@@ -42,8 +42,7 @@ pub async fn analytics(
     let params = Params::parse(raw.as_deref());
     let mut request = Request::parse(&params, &caller.tenant, jiff::Timestamp::now())?;
     request.query.filter =
-        interlog_http::names::resolve(&*state.store, &caller.tenant, &request.query.filter)
-            .await?;
+        interlog_http::names::resolve(&*state.store, &caller.tenant, &request.query.filter).await?;
     // Figures read every engagement of the range: heavy work, whatever the range.
     let turn = state.heavy.turn(&caller.tenant).await?;
     let figures = report(&state, &caller.tenant, &request).await?;

@@ -862,7 +862,12 @@ impl interlog_store::Names for PgStore {
         names::ids_named(&client, tenant.id, kind, names).await
     }
 
-    async fn phones_ending(&self, tenant: &Tenant, digits: &str, limit: u32) -> Result<Vec<String>> {
+    async fn phones_ending(
+        &self,
+        tenant: &Tenant,
+        digits: &str,
+        limit: u32,
+    ) -> Result<Vec<String>> {
         let client = self.pool.get().await.map_err(pool_error)?;
         names::phones_ending(&client, tenant.id, digits, limit).await
     }

@@ -3,10 +3,10 @@
 //! and for names in the listing's filters.
 
 use crate::error::db;
+use deadpool_postgres::GenericClient;
 use interlog_model::Timestamp;
 use interlog_store::names::{fold, KnownName, NameChanges, NameKind};
 use interlog_store::Result;
-use deadpool_postgres::GenericClient;
 use tokio_postgres::Transaction;
 
 /// Writes what `changes` recorded, inside the transaction that made them.

@@ -137,7 +137,10 @@ async fn a_store_from_before_analytics_gets_the_figures_of_its_engagements() {
     );
     for (kind, want) in interlog_store::NameKind::NAMED.into_iter().zip(&names) {
         assert_eq!(
-            &reopened.suggest_names(&tenant, kind, "", 100).await.unwrap(),
+            &reopened
+                .suggest_names(&tenant, kind, "", 100)
+                .await
+                .unwrap(),
             want,
             "the migration counted the names of the engagements already stored"
         );

@@ -27,9 +27,10 @@ pub(crate) fn forget(
     e: &Engagement,
 ) -> Result<()> {
     words::delete(tx, seq, &words::text(e))?;
-    tx.names
-        .borrow_mut()
-        .remove(tenant.id, &interlog_store::names::names_of(e, tenant.country_code.as_deref()));
+    tx.names.borrow_mut().remove(
+        tenant.id,
+        &interlog_store::names::names_of(e, tenant.country_code.as_deref()),
+    );
     figures::delete(tx, tenant.id, started, seq)
 }
 

@@ -734,7 +734,12 @@ impl interlog_store::Names for SqliteStore {
             .await
     }
 
-    async fn phones_ending(&self, tenant: &Tenant, digits: &str, limit: u32) -> Result<Vec<String>> {
+    async fn phones_ending(
+        &self,
+        tenant: &Tenant,
+        digits: &str,
+        limit: u32,
+    ) -> Result<Vec<String>> {
         let (id, digits) = (tenant.id, digits.to_owned());
         self.read(move |c| names::phones_ending(c, id, &digits, limit))
             .await

@@ -122,10 +122,9 @@ pub(crate) fn phones_ending(
          ORDER BY folded, id LIMIT ?4",
     )
     .and_then(|mut s| {
-        s.query_map(
-            params![tenant, NameKind::Phone.code(), start, limit],
-            |r| r.get(0),
-        )?
+        s.query_map(params![tenant, NameKind::Phone.code(), start, limit], |r| {
+            r.get(0)
+        })?
         .collect()
     })
     .map_err(db("find phones by their last digits"))
@@ -160,9 +159,8 @@ pub(crate) fn backfill(conn: &Connection) -> Result<()> {
         };
         after = last.0;
         for (_, tenant, started, body, country) in chunk {
-            let e: interlog_model::Engagement =
-                serde_json::from_str(&crate::rows::decode(&body)?)
-                    .map_err(|e| StoreError::backend("stored body", e))?;
+            let e: interlog_model::Engagement = serde_json::from_str(&crate::rows::decode(&body)?)
+                .map_err(|e| StoreError::backend("stored body", e))?;
             let names = interlog_store::names::names_of(&e, country.as_deref());
             changes.add(tenant, started, &names);
         }

@@ -244,8 +244,12 @@ pub trait Names: Send + Sync {
 
     /// The ids of `kind` whose name is one of `names` (folded equal), in id order, without
     /// duplicates.
-    async fn ids_named(&self, tenant: &Tenant, kind: NameKind, names: &[String])
-        -> Result<Vec<String>>;
+    async fn ids_named(
+        &self,
+        tenant: &Tenant,
+        kind: NameKind,
+        names: &[String],
+    ) -> Result<Vec<String>>;
 
     /// The customer phone numbers (as the customer filter compares them) whose digits end
     /// with `digits` (ASCII digits), in the order of their digits last first, at most

@@ -9,7 +9,13 @@ use serde_json::{json, Value};
 const NAMES: &str = "/api/v1/tenants/acme/names";
 const LIST: &str = "/api/v1/tenants/acme/engagements";
 
-fn handled(id: &str, minute: u32, queue: (&str, &str), agent: (&str, &str), phone: &str) -> Engagement {
+fn handled(
+    id: &str,
+    minute: u32,
+    queue: (&str, &str),
+    agent: (&str, &str),
+    phone: &str,
+) -> Engagement {
     serde_json::from_value(json!({
         "id": id,
         "started_at": format!("2026-11-02T10:{minute:02}:00Z"),
@@ -74,27 +80,42 @@ async fn names_are_suggested_as_typed_with_their_ids() {
     app.seed(seeded()).await;
     assert_eq!(
         suggested(&app, "kind=queue&prefix=bil").await,
-        vec![named("Q-17", "Billing", 2), named("Q-18", "Billing EMEA", 1)]
+        vec![
+            named("Q-17", "Billing", 2),
+            named("Q-18", "Billing EMEA", 1)
+        ]
     );
     assert_eq!(
         suggested(&app, "kind=agent&prefix=BILL").await,
         vec![named("A-2", "Zoë Bíll", 2)]
     );
     assert_eq!(
-        suggested(&app, &format!("kind=agent&prefix={}", query_value("niall camp"))).await,
+        suggested(
+            &app,
+            &format!("kind=agent&prefix={}", query_value("niall camp"))
+        )
+        .await,
         vec![named("A-1", "Niall Campbell", 2)]
     );
     assert_eq!(
         suggested(&app, "kind=team").await,
-        vec![named("Tier One", "Tier One", 2), named("Tier Two", "Tier Two", 2)]
+        vec![
+            named("Tier One", "Tier One", 2),
+            named("Tier Two", "Tier Two", 2)
+        ]
     );
     assert_eq!(
         suggested(&app, "kind=disposition&prefix=demande").await,
         vec![named("D-7", "Rappel demandé", 4)]
     );
-    assert_eq!(suggested(&app, "kind=queue&prefix=bil&limit=1").await.len(), 1);
+    assert_eq!(
+        suggested(&app, "kind=queue&prefix=bil&limit=1").await.len(),
+        1
+    );
     assert_eq!(suggested(&app, "kind=queue&prefix=zzz").await, vec![]);
-    let (_, body) = app.get_json(&format!("{NAMES}?kind=queue&prefix=sales")).await;
+    let (_, body) = app
+        .get_json(&format!("{NAMES}?kind=queue&prefix=sales"))
+        .await;
     assert_eq!(body["names"][0]["kind"], "queue");
     assert_eq!(body["names"][0]["last_seen"], "2026-11-02T10:04:00Z");
 
@@ -104,7 +125,9 @@ async fn names_are_suggested_as_typed_with_their_ids() {
         .get_json_as("/api/v1/tenants/other/names?kind=queue", &other_token)
         .await;
     assert_eq!((status, body["names"].clone()), (200, json!([])));
-    let (status, _) = app.get_json_as(&format!("{NAMES}?kind=queue"), &other_token).await;
+    let (status, _) = app
+        .get_json_as(&format!("{NAMES}?kind=queue"), &other_token)
+        .await;
     assert_eq!(status, 404);
 }
 
@@ -129,7 +152,14 @@ async fn bad_suggestion_parameters_are_named() {
     let r = app.get(&format!("{NAMES}?kind=queue&prefix={long}")).await;
     let body = assert_problem(r, 400, "bad_parameter").await;
     assert_eq!(body["parameter"], "prefix");
-    let r = app.call(reqwest::Method::GET, &format!("{NAMES}?kind=queue"), None, None).await;
+    let r = app
+        .call(
+            reqwest::Method::GET,
+            &format!("{NAMES}?kind=queue"),
+            None,
+            None,
+        )
+        .await;
     assert_eq!(r.status(), 401);
 }
 
@@ -141,30 +171,57 @@ async fn the_listing_takes_names_where_it_takes_ids() {
     assert_eq!(listed(&app, "queue=billing").await, ["e2", "e1"]);
     assert_eq!(listed(&app, "queue_id=Billing").await, ["e2", "e1"]);
     assert_eq!(listed(&app, "queue_id=Q-17").await, ["e2", "e1"]);
-    assert_eq!(listed(&app, "queue=Billing&queue=Sales").await, ["e4", "e2", "e1"]);
+    assert_eq!(
+        listed(&app, "queue=Billing&queue=Sales").await,
+        ["e4", "e2", "e1"]
+    );
     assert_eq!(listed(&app, "queue=Bill").await, Vec::<String>::new());
     assert_eq!(
         listed(&app, &format!("agent={}", query_value("niall CAMPBELL"))).await,
         ["e3", "e1"]
     );
-    assert_eq!(listed(&app, &format!("agent={}", query_value("Zoe Bill"))).await, ["e4", "e2"]);
-    assert_eq!(listed(&app, "agent=A-2").await, ["e4", "e2"]);
-    assert_eq!(listed(&app, &format!("team={}", query_value("tier one"))).await, ["e4", "e2"]);
     assert_eq!(
-        listed(&app, &format!("disposition={}", query_value("rappel demande"))).await.len(),
+        listed(&app, &format!("agent={}", query_value("Zoe Bill"))).await,
+        ["e4", "e2"]
+    );
+    assert_eq!(listed(&app, "agent=A-2").await, ["e4", "e2"]);
+    assert_eq!(
+        listed(&app, &format!("team={}", query_value("tier one"))).await,
+        ["e4", "e2"]
+    );
+    assert_eq!(
+        listed(
+            &app,
+            &format!("disposition={}", query_value("rappel demande"))
+        )
+        .await
+        .len(),
         4
     );
     // Names combine with the other filters and with each other.
     assert_eq!(
-        listed(&app, &format!("queue=billing&agent={}", query_value("Niall Campbell"))).await,
+        listed(
+            &app,
+            &format!("queue=billing&agent={}", query_value("Niall Campbell"))
+        )
+        .await,
         ["e1"]
     );
     // A cursor of a search by name pages on.
-    let (status, first) = app.get_json(&format!("{LIST}?queue=billing&limit=1&count=exact")).await;
+    let (status, first) = app
+        .get_json(&format!("{LIST}?queue=billing&limit=1&count=exact"))
+        .await;
     assert_eq!(status, 200, "{first}");
-    assert_eq!((ids(&first), first["total"].clone()), (vec!["e2".to_owned()], json!(2)));
+    assert_eq!(
+        (ids(&first), first["total"].clone()),
+        (vec!["e2".to_owned()], json!(2))
+    );
     let cursor = first["next_cursor"].as_str().unwrap();
-    let next = listed(&app, &format!("queue=billing&limit=1&cursor={}", query_value(cursor))).await;
+    let next = listed(
+        &app,
+        &format!("queue=billing&limit=1&cursor={}", query_value(cursor)),
+    )
+    .await;
     assert_eq!(next, ["e1"]);
     // Analytics takes the names too.
     let (status, report) = app
@@ -211,6 +268,9 @@ async fn an_end_of_too_many_numbers_asks_for_more_digits() {
     let r = app.get(&format!("{LIST}?customer=4242")).await;
     let body: Value = assert_problem(r, 400, "bad_parameter").await;
     assert_eq!(body["parameter"], "customer");
-    assert!(body["detail"].as_str().unwrap().contains("more digits"), "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("more digits"),
+        "{body}"
+    );
     assert_eq!(listed(&app, "customer=004%204242").await, ["m004"]);
 }

@@ -21,7 +21,13 @@ fn agent(id: &str, first: &str, last: &str) -> Participant {
 }
 
 /// An engagement in queue `q`, handled by agent `a`, of team `team`, with a disposition.
-fn handled(id: &str, q: (&str, &str), a: (&str, &str, &str), team: &str, minute: i64) -> Engagement {
+fn handled(
+    id: &str,
+    q: (&str, &str),
+    a: (&str, &str, &str),
+    team: &str,
+    minute: i64,
+) -> Engagement {
     let mut e = eng(id, plus(ts("2024-03-01T09:00:00Z"), minute * MINUTE))
         .team(team)
         .disposition(Some("d-1"), Some("Résolu"))
@@ -31,7 +37,12 @@ fn handled(id: &str, q: (&str, &str), a: (&str, &str, &str), team: &str, minute:
     e
 }
 
-async fn suggest(store: &dyn Store, t: &Tenant, kind: NameKind, prefix: &str) -> Vec<(String, String, u64)> {
+async fn suggest(
+    store: &dyn Store,
+    t: &Tenant,
+    kind: NameKind,
+    prefix: &str,
+) -> Vec<(String, String, u64)> {
     store
         .suggest_names(t, kind, prefix, 10)
         .await
@@ -71,7 +82,12 @@ pub async fn names_are_suggested_by_word_prefix_and_resolve_to_ids(store: &dyn S
         ],
     )
     .await;
-    insert_all(store, &other, vec![handled("x1", ("q-9", "Billing Other"), niall, "Tier 9", 0)]).await;
+    insert_all(
+        store,
+        &other,
+        vec![handled("x1", ("q-9", "Billing Other"), niall, "Tier 9", 0)],
+    )
+    .await;
 
     // Case and accents folded; any word's start; the most mentioned first.
     assert_eq!(
@@ -101,24 +117,43 @@ pub async fn names_are_suggested_by_word_prefix_and_resolve_to_ids(store: &dyn S
     assert_eq!(suggest(store, &t, NameKind::Queue, "illing").await, vec![]);
     assert_eq!(suggest(store, &t, NameKind::Queue, "").await.len(), 3);
     assert_eq!(
-        store.suggest_names(&t, NameKind::Queue, "", 1).await.expect("limit").len(),
+        store
+            .suggest_names(&t, NameKind::Queue, "", 1)
+            .await
+            .expect("limit")
+            .len(),
         1
     );
     let seen = store
         .suggest_names(&t, NameKind::Queue, "sales", 10)
         .await
         .expect("suggest");
-    assert_eq!(seen[0].last_seen, plus(ts("2024-03-01T09:00:00Z"), 3 * MINUTE));
+    assert_eq!(
+        seen[0].last_seen,
+        plus(ts("2024-03-01T09:00:00Z"), 3 * MINUTE)
+    );
 
     // Whole names, folded; another tenant's never.
-    assert_eq!(ids(store, &t, NameKind::Queue, &["billing"]).await, strings(&["q-1"]));
+    assert_eq!(
+        ids(store, &t, NameKind::Queue, &["billing"]).await,
+        strings(&["q-1"])
+    );
     assert_eq!(
         ids(store, &t, NameKind::Queue, &["Billing", "SALES", "nope"]).await,
         strings(&["q-1", "q-3"])
     );
-    assert_eq!(ids(store, &t, NameKind::Agent, &["zoe bill"]).await, strings(&["a-2"]));
-    assert_eq!(ids(store, &t, NameKind::Queue, &["Billing Other"]).await, Vec::<String>::new());
-    assert_eq!(suggest(store, &other, NameKind::Queue, "").await, vec![named("q-9", "Billing Other", 1)]);
+    assert_eq!(
+        ids(store, &t, NameKind::Agent, &["zoe bill"]).await,
+        strings(&["a-2"])
+    );
+    assert_eq!(
+        ids(store, &t, NameKind::Queue, &["Billing Other"]).await,
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        suggest(store, &other, NameKind::Queue, "").await,
+        vec![named("q-9", "Billing Other", 1)]
+    );
 }
 
 pub async fn names_follow_every_write_and_deletion(store: &dyn Store) {
@@ -141,30 +176,52 @@ pub async fn names_follow_every_write_and_deletion(store: &dyn Store) {
     upsert(store, &t, renamed).await;
     assert_eq!(
         suggest(store, &t, NameKind::Queue, "b").await,
-        vec![named("q-1", "Billing", 2), named("q-1", "Billing & Payments", 1)]
+        vec![
+            named("q-1", "Billing", 2),
+            named("q-1", "Billing & Payments", 1)
+        ]
     );
-    assert_eq!(ids(store, &t, NameKind::Queue, &["billing payments"]).await, strings(&["q-1"]));
+    assert_eq!(
+        ids(store, &t, NameKind::Queue, &["billing payments"]).await,
+        strings(&["q-1"])
+    );
     // An edit that drops the team.
     store
-        .update(&t, "e2", Box::new(|e: &mut Engagement| {
-            e.team = None;
-            Ok(())
-        }))
+        .update(
+            &t,
+            "e2",
+            Box::new(|e: &mut Engagement| {
+                e.team = None;
+                Ok(())
+            }),
+        )
         .await
         .expect("update");
-    assert_eq!(suggest(store, &t, NameKind::Team, "").await, vec![named("Tier 1", "Tier 1", 2)]);
+    assert_eq!(
+        suggest(store, &t, NameKind::Team, "").await,
+        vec![named("Tier 1", "Tier 1", 2)]
+    );
     // Deletions of every kind; a name no engagement mentions is gone.
     assert!(store.delete(&t, "e2").await.expect("delete"));
     assert_eq!(
         suggest(store, &t, NameKind::Queue, "").await,
-        vec![named("q-1", "Billing", 1), named("q-1", "Billing & Payments", 1)]
+        vec![
+            named("q-1", "Billing", 1),
+            named("q-1", "Billing & Payments", 1)
+        ]
     );
     store
         .delete_many(&t, &strings(&["e1"]), DeleteReason::Erased)
         .await
         .expect("delete_many");
-    assert_eq!(suggest(store, &t, NameKind::Queue, "").await, vec![named("q-1", "Billing", 1)]);
-    assert_eq!(ids(store, &t, NameKind::Queue, &["Billing & Payments"]).await, Vec::<String>::new());
+    assert_eq!(
+        suggest(store, &t, NameKind::Queue, "").await,
+        vec![named("q-1", "Billing", 1)]
+    );
+    assert_eq!(
+        ids(store, &t, NameKind::Queue, &["Billing & Payments"]).await,
+        Vec::<String>::new()
+    );
     store
         .delete_started_before(&t, ts("2100-01-01T00:00:00Z"), 100)
         .await
@@ -182,7 +239,9 @@ pub async fn phones_are_found_by_their_last_digits(store: &dyn Store) {
         &t,
         vec![
             eng("p1", at).phone("01 218 3800").0,
-            eng("p2", at).customer_participant(None, Some("+44 20 7946 3800")).0,
+            eng("p2", at)
+                .customer_participant(None, Some("+44 20 7946 3800"))
+                .0,
             eng("p3", at).phone("087 555 1234").email("ann@x.test").0,
         ],
     )
@@ -201,7 +260,14 @@ pub async fn phones_are_found_by_their_last_digits(store: &dyn Store) {
     assert_eq!(ending("35312183800").await, strings(&["+35312183800"]));
     assert_eq!(ending("1234").await, strings(&["+353875551234"]));
     assert_eq!(ending("9999").await, Vec::<String>::new());
-    assert_eq!(store.phones_ending(&t, "3800", 1).await.expect("limit").len(), 1);
+    assert_eq!(
+        store
+            .phones_ending(&t, "3800", 1)
+            .await
+            .expect("limit")
+            .len(),
+        1
+    );
     // The customer filter finds what the numbers are compared as.
     let by = |keys: Vec<String>| crate::Filter {
         customer: keys,
