@@ -9,28 +9,32 @@ use interlog_store::names::{fold, KnownName, NameChanges, NameKind};
 use interlog_store::Result;
 use tokio_postgres::Transaction;
 
+/// The changed rows, a column each (the statements `unnest` them).
+#[derive(Default)]
+struct Columns<'a> {
+    tenant: Vec<i64>,
+    kind: Vec<i16>,
+    id: Vec<&'a str>,
+    name: Vec<&'a str>,
+    folded: Vec<String>,
+    n: Vec<i64>,
+    last_seen: Vec<i64>,
+}
+
 /// Writes what `changes` recorded, inside the transaction that made them.
 pub(crate) async fn apply(tx: &Transaction<'_>, changes: &NameChanges) -> Result<()> {
     if changes.is_empty() {
         return Ok(());
     }
-    let mut cols: (
-        Vec<i64>,
-        Vec<i16>,
-        Vec<&str>,
-        Vec<&str>,
-        Vec<String>,
-        Vec<i64>,
-        Vec<i64>,
-    ) = Default::default();
+    let mut cols = Columns::default();
     for (tenant, name, folded, dn, started) in changes.rows() {
-        cols.0.push(tenant);
-        cols.1.push(name.kind.code());
-        cols.2.push(&name.id);
-        cols.3.push(&name.name);
-        cols.4.push(folded);
-        cols.5.push(dn);
-        cols.6.push(started);
+        cols.tenant.push(tenant);
+        cols.kind.push(name.kind.code());
+        cols.id.push(&name.id);
+        cols.name.push(&name.name);
+        cols.folded.push(folded);
+        cols.n.push(dn);
+        cols.last_seen.push(started);
     }
     tx.execute(
         "INSERT INTO engagement_names AS t (tenant_id, kind, id, name, folded, n, last_seen)
@@ -39,7 +43,13 @@ pub(crate) async fn apply(tx: &Transaction<'_>, changes: &NameChanges) -> Result
          ON CONFLICT (tenant_id, kind, id, name) DO UPDATE
          SET n = t.n + excluded.n, last_seen = greatest(t.last_seen, excluded.last_seen)",
         &[
-            &cols.0, &cols.1, &cols.2, &cols.3, &cols.4, &cols.5, &cols.6,
+            &cols.tenant,
+            &cols.kind,
+            &cols.id,
+            &cols.name,
+            &cols.folded,
+            &cols.n,
+            &cols.last_seen,
         ],
     )
     .await
@@ -50,7 +60,7 @@ pub(crate) async fn apply(tx: &Transaction<'_>, changes: &NameChanges) -> Result
              USING unnest($1::int8[], $2::int2[], $3::text[], $4::text[]) AS c(tenant_id, kind, id, name)
              WHERE t.tenant_id = c.tenant_id AND t.kind = c.kind AND t.id = c.id
                AND t.name = c.name AND t.n <= 0",
-            &[&cols.0, &cols.1, &cols.2, &cols.3],
+            &[&cols.tenant, &cols.kind, &cols.id, &cols.name],
         )
         .await
         .map_err(db("remove unused names"))?;

@@ -130,12 +130,16 @@ pub(crate) fn phones_ending(
     .map_err(db("find phones by their last digits"))
 }
 
+/// An engagement as the backfill reads it: row, tenant, start, body, the tenant's country
+/// code.
+type Stored = (i64, i64, i64, Vec<u8>, Option<String>);
+
 /// Migration 13: the names of the engagements already stored.
 pub(crate) fn backfill(conn: &Connection) -> Result<()> {
     let mut changes = NameChanges::default();
     let mut after = i64::MIN;
     loop {
-        let chunk: Vec<(i64, i64, i64, Vec<u8>, Option<String>)> = conn
+        let chunk: Vec<Stored> = conn
             .prepare_cached(
                 "SELECT e.seq, e.tenant_id, e.started, e.body, t.country_code
                  FROM engagements e JOIN tenants t ON t.id = e.tenant_id

@@ -19,7 +19,7 @@ fn handled(
     serde_json::from_value(json!({
         "id": id,
         "started_at": format!("2026-11-02T10:{minute:02}:00Z"),
-        "team": if minute % 2 == 0 { "Tier One" } else { "Tier Two" },
+        "team": if minute.is_multiple_of(2) { "Tier One" } else { "Tier Two" },
         "queues": [{"id": queue.0, "name": queue.1}],
         "participants": [
             {"role": "agent", "id": agent.0, "display_name": agent.1},
