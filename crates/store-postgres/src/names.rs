@@ -4,7 +4,6 @@
 
 use crate::error::db;
 use deadpool_postgres::GenericClient;
-use interlog_model::Timestamp;
 use interlog_store::names::{fold, KnownName, NameChanges, NameKind};
 use interlog_store::Result;
 use tokio_postgres::Transaction;
@@ -69,13 +68,8 @@ pub(crate) async fn apply(tx: &Transaction<'_>, changes: &NameChanges) -> Result
 }
 
 fn known(r: &tokio_postgres::Row) -> KnownName {
-    KnownName {
-        kind: NameKind::from_code(r.get::<_, i16>(0).into()).unwrap_or(NameKind::Queue),
-        id: r.get(1),
-        name: r.get(2),
-        engagements: r.get::<_, i64>(3).max(0) as u64,
-        last_seen: Timestamp::from_millisecond(r.get(4)).unwrap_or(Timestamp::UNIX_EPOCH),
-    }
+    let kind: i16 = r.get(0);
+    KnownName::stored(kind.into(), r.get(1), r.get(2), r.get(3), r.get(4))
 }
 
 /// Names of `kind` one of whose words starts with `prefix` (folded), most mentioned first.

@@ -3,7 +3,6 @@
 //! for suggestions and for names in the listing's filters.
 
 use crate::db;
-use interlog_model::Timestamp;
 use interlog_store::names::{fold, KnownName, NameChanges, NameKind};
 use interlog_store::{Result, StoreError};
 use rusqlite::{params, Connection};
@@ -44,15 +43,13 @@ pub(crate) fn flush(conn: &Connection, changes: &mut NameChanges) -> Result<()> 
 }
 
 fn known(r: &rusqlite::Row<'_>) -> rusqlite::Result<KnownName> {
-    let kind: i64 = r.get(0)?;
-    let last_seen: i64 = r.get(4)?;
-    Ok(KnownName {
-        kind: NameKind::from_code(kind).unwrap_or(NameKind::Queue),
-        id: r.get(1)?,
-        name: r.get(2)?,
-        engagements: r.get::<_, i64>(3)?.max(0) as u64,
-        last_seen: Timestamp::from_millisecond(last_seen).unwrap_or(Timestamp::UNIX_EPOCH),
-    })
+    Ok(KnownName::stored(
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+    ))
 }
 
 /// Names of `kind` one of whose words starts with `prefix` (folded), most mentioned first.

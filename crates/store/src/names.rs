@@ -170,6 +170,20 @@ pub struct KnownName {
     pub last_seen: Timestamp,
 }
 
+impl KnownName {
+    /// A row of a backend's names table: the kind's code, id, name, count and latest start
+    /// (milliseconds).
+    pub fn stored(kind: i64, id: String, name: String, n: i64, last_seen: i64) -> KnownName {
+        KnownName {
+            kind: NameKind::from_code(kind).unwrap_or(NameKind::Queue),
+            id,
+            name,
+            engagements: n.max(0) as u64,
+            last_seen: Timestamp::from_millisecond(last_seen).unwrap_or(Timestamp::UNIX_EPOCH),
+        }
+    }
+}
+
 /// How the names table of a transaction changes: for each (tenant, name) the number of
 /// engagements added (negative: removed) and the latest start added.
 #[derive(Debug, Default)]
