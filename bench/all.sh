@@ -8,7 +8,7 @@ bench_init
 export BENCH_SKIP_BUILD=1   # built once, above
 
 scripts=("$@")
-((${#scripts[@]})) || scripts=(import bulk_ingest upserts list get filtered filter_expression search changes webhooks erasure export retention explorer metrics_cost)
+((${#scripts[@]})) || scripts=(import bulk_ingest upserts list get filtered filter_expression search names changes webhooks erasure export retention explorer metrics_cost)
 logs="$WORK/logs"
 mkdir -p "$logs"
 failed=()

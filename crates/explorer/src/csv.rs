@@ -29,7 +29,12 @@ pub async fn download(
     session: Session,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    match query(&state, &session, raw.as_deref()) {
+    let resolved = async {
+        let q = query(&state, &session, raw.as_deref())?;
+        // Names in the filters stand for ids (no cursor of this query is handed out).
+        Ok::<_, Failure>(interlog_http::names::resolved(&*state.store, &session.tenant, &q).await?)
+    };
+    match resolved.await {
         Ok(q) => stream(state, session, q),
         Err(f) => f.within(session.chrome("search")).into_response(),
     }

@@ -11,6 +11,7 @@ mod engagement;
 mod journey;
 mod overview;
 mod page;
+mod pickers;
 mod search;
 pub mod session;
 mod view;

@@ -89,6 +89,8 @@ pub struct Search {
     pub paging: Option<Paging>,
     /// The download of the whole search as CSV.
     pub csv: String,
+    /// The names its name-taking fields suggest.
+    pub pickers: crate::pickers::Pickers,
 }
 
 /// A page's place in its search: rows `from`–`to` of `total`, and the links either side.

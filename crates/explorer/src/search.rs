@@ -6,6 +6,7 @@
 //! the pages before (see [`paging`]).
 
 use crate::page::{self, Failure};
+use crate::pickers;
 use crate::session::Session;
 use crate::view::{zone, Row, SearchForm};
 use axum::extract::{RawQuery, State};
@@ -39,7 +40,11 @@ pub async fn page(
     let given = given(raw.as_deref());
     let mut form = form_of(&given);
     let chrome = session.chrome("search");
-    match search(&state, &session, &given, &tz).await {
+    let (result, pickers) = tokio::join!(
+        search(&state, &session, &given, &tz),
+        pickers::load(&state, &session.tenant)
+    );
+    match result {
         Ok(found) => {
             let paging = paging(&given, &found);
             page::html(&page::Search {
@@ -48,6 +53,7 @@ pub async fn page(
                 csv: format!("/ui/engagements.csv?{}", query_of(&given, &[])),
                 rows: found.rows,
                 paging: Some(paging),
+                pickers,
             })
         }
         Err(f) if f.status == StatusCode::BAD_REQUEST => {
@@ -59,6 +65,7 @@ pub async fn page(
                 csv: String::new(),
                 rows: Vec::new(),
                 paging: None,
+                pickers,
             });
             *res.status_mut() = StatusCode::BAD_REQUEST;
             res
@@ -189,6 +196,8 @@ async fn search(
     let tenant = &session.tenant;
     let mut query = listing::query(state, &tenant.key, &Params::parse(Some(&native)))?;
     query.with_total = false;
+    // Names in the filters stand for ids; the cursors stay bound to what was asked.
+    let run = interlog_http::names::resolved(&*state.store, tenant, &query).await?;
     // A later page of the same search shows the total its link carries (counted for the
     // first page) rather than counting every match again.
     let carried = matches!(query.start, interlog_store::Start::After(_))
@@ -209,11 +218,11 @@ async fn search(
             Some(n) => Ok(Total::Exact(n)),
             None => {
                 let within = Some(state.config.count_budget);
-                state.store.count(tenant, &query.filter, within).await
+                state.store.count(tenant, &run.filter, within).await
             }
         }
     };
-    let (page, total) = tokio::join!(state.store.list(tenant, &query), count);
+    let (page, total) = tokio::join!(state.store.list(tenant, &run), count);
     drop(turn);
     let (page, total) = (page?, total?);
     let rows = page
@@ -338,6 +347,7 @@ fn form_of(given: &[(String, String)]) -> SearchForm {
         outcome: one("outcome"),
         agent: one("agent"),
         queue_id: one("queue_id"),
+        team: one("team"),
         customer: one("customer"),
         disposition: one("disposition"),
         data_key: one("data_key"),

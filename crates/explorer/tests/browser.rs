@@ -252,6 +252,31 @@ async fn a_person_signs_in_searches_reads_an_engagement_and_a_journey_and_signs_
         s(&seen, "agent_cell_url").contains("/ui/engagements?agent=ann%40acme.test"),
         "an agent's cell searches for the agent",
     );
+    check(
+        s(&seen, "queue_field_list") == "queue-names",
+        "the queue field suggests names",
+    );
+    check(
+        seen["queue_options"] == json!(["Billing"]),
+        "the tenant's queues are suggested by name",
+    );
+    check(
+        seen["agent_options"] == json!(["ann@acme.test", "Ann Agent"]),
+        "the tenant's agents are suggested by name (an agent without one by email)",
+    );
+    check(
+        s(&seen, "queue_search_url").contains("queue_id=Billing"),
+        "the queue picked by name is searched for",
+    );
+    check(
+        s(&seen, "queue_search_total") == "1"
+            && s(&seen, "queue_search_queues").contains("Billing"),
+        "and finds the engagement of that queue",
+    );
+    check(
+        s(&seen, "phone_end_total") == "6",
+        "the last digits of a phone number find its customer's engagements",
+    );
     check(seen["refused_status"] == 400, "a refused search is a 400");
     check(
         s(&seen, "refused_field_error") == "must be after Started from",
@@ -400,6 +425,7 @@ async fn a_person_signs_in_searches_reads_an_engagement_and_a_journey_and_signs_
         "03-overview",
         "04-search",
         "05-page-2",
+        "05c-queue-by-name",
         "06-engagement",
         "07-journey",
         "08-not-found",

@@ -22,6 +22,7 @@ pub mod formats;
 pub mod heavy;
 pub mod listing;
 pub mod metrics;
+pub mod names;
 pub mod outbound;
 pub mod params;
 pub mod record_link;

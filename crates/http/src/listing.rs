@@ -29,6 +29,7 @@ pub const FILTER_PARAMETERS: &[&str] = &[
     "channel_type",
     "channel_source",
     "queue_id",
+    "queue",
     "team",
     "agent",
     "participant_email",
@@ -99,6 +100,19 @@ fn strings(p: &Params, name: &str) -> ApiResult<Vec<String>> {
     Ok(values)
 }
 
+/// `queue_id` and `queue` (its other name: both take ids and names, see [`crate::names`]).
+fn queues(p: &Params) -> ApiResult<Vec<String>> {
+    let mut values = strings(p, "queue_id")?;
+    values.extend(strings(p, "queue")?);
+    if values.len() > MAX_VALUES {
+        return Err(ApiError::parameter(
+            "queue",
+            format!("at most {MAX_VALUES} values of queue_id and queue together"),
+        ));
+    }
+    Ok(values)
+}
+
 /// The `filter=` expression, if one is given (see [`crate::filter_expr`]).
 fn expression(p: &Params) -> ApiResult<Option<interlog_store::Expr>> {
     let Some(text) = p.one("filter")? else {
@@ -139,7 +153,7 @@ pub fn filter(p: &Params) -> ApiResult<Filter> {
         directions: p.all_parsed::<Direction>("direction")?,
         channel_types: p.all_parsed::<ChannelType>("channel_type")?,
         channel_sources: strings(p, "channel_source")?,
-        queue_ids: strings(p, "queue_id")?,
+        queue_ids: queues(p)?,
         teams: strings(p, "team")?,
         agents: strings(p, "agent")?,
         participant_emails: strings(p, "participant_email")?,

@@ -6,7 +6,7 @@ use interlog_store::{error_chain, CheckReport, OpenOptions};
 
 #[derive(clap::Args)]
 pub struct CheckArgs {
-    /// First write every derived table (search terms, analytics rows, day counts) and the
+    /// First write every derived table (search terms, analytics rows, day counts, names) and the
     /// indexes again from the engagement bodies; writes wait meanwhile.
     #[arg(long)]
     repair: bool,

@@ -1,5 +1,5 @@
 //! `interlog check` says in words what is wrong with a store whose derived tables were
-//! damaged (search terms, analytics rows, day counts) and exits non-zero; `--repair` writes
+//! damaged (search terms, analytics rows, day counts, names) and exits non-zero; `--repair` writes
 //! them again from the bodies, after which the check passes and searches find what they
 //! found before.
 
@@ -59,14 +59,15 @@ fn check_names_damaged_derived_tables_and_repair_writes_them_again() {
     db.execute_batch(
         "DELETE FROM terms WHERE seq % 2 = 0;
          DELETE FROM figures WHERE seq % 5 = 0;
-         UPDATE engagement_counts SET n = n + 1;",
+         UPDATE engagement_counts SET n = n + 1;
+         DELETE FROM engagement_names WHERE id = 'q1';",
     )
     .unwrap();
     drop(db);
     assert!(in_queue(&data) < found, "the damage changed no search");
     let (whole, said) = check(&data, false);
     assert!(!whole, "{said}");
-    for table in ["search terms", "analytics rows", "day counts"] {
+    for table in ["search terms", "analytics rows", "day counts", "names"] {
         assert!(
             said.contains(&format!("{table} disagree with the engagement bodies")),
             "{table}: {said}"

@@ -40,7 +40,9 @@ pub async fn analytics(
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
     let params = Params::parse(raw.as_deref());
-    let request = Request::parse(&params, &caller.tenant, jiff::Timestamp::now())?;
+    let mut request = Request::parse(&params, &caller.tenant, jiff::Timestamp::now())?;
+    request.query.filter =
+        interlog_http::names::resolve(&*state.store, &caller.tenant, &request.query.filter).await?;
     // Figures read every engagement of the range: heavy work, whatever the range.
     let turn = state.heavy.turn(&caller.tenant).await?;
     let figures = report(&state, &caller.tenant, &request).await?;

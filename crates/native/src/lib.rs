@@ -12,6 +12,7 @@ pub mod exports;
 mod health;
 pub mod ingest;
 pub mod listing;
+pub mod names;
 pub mod oauth;
 pub mod openapi;
 pub mod responses;
@@ -145,6 +146,7 @@ pub fn routes() -> Routes {
             "/api/v1/tenants/{tenant}/analytics",
             get(analytics::analytics),
         )
+        .route("/api/v1/tenants/{tenant}/names", get(names::names))
         .merge(openapi::routes())
         .merge(health::routes())
 }

@@ -8,6 +8,7 @@ use interlog_http::auth::Reader;
 use interlog_http::cursor;
 use interlog_http::heavy;
 use interlog_http::listing::query;
+use interlog_http::names;
 use interlog_http::params::Params;
 use interlog_http::{ApiResult, ApiState};
 use interlog_store::Total;
@@ -28,12 +29,13 @@ use interlog_store::Total;
         ("direction" = Option<String>, Query, description = "inbound, outbound, internal, consult, unknown"),
         ("channel_type" = Option<String>, Query, description = "voice, video, chat, sms, email, social, messaging, kiosk, workitem, other"),
         ("channel_source" = Option<String>, Query, description = "e.g. in_app_chat, web_chat, sms"),
-        ("queue_id" = Option<String>, Query, description = "Queue id"),
-        ("team" = Option<String>, Query, description = "Team"),
-        ("agent" = Option<String>, Query, description = "Agent participant id or email"),
+        ("queue_id" = Option<String>, Query, description = "Queue id or name (a name, case and accents ignored, stands for every queue of that name; see GET …/names)"),
+        ("queue" = Option<String>, Query, description = "The same as queue_id (both may be given: any of their values)"),
+        ("team" = Option<String>, Query, description = "Team (case and accents ignored)"),
+        ("agent" = Option<String>, Query, description = "Agent participant id, email or name (a name, case and accents ignored, stands for every agent of that name)"),
         ("participant_email" = Option<String>, Query, description = "Any participant's email"),
         ("customer" = Option<String>, Query, description = "Customer identifier: phone (any formatting), email, account id, custom identifier, contact id"),
-        ("disposition" = Option<String>, Query, description = "Disposition id or name"),
+        ("disposition" = Option<String>, Query, description = "Disposition id or name (a name also case and accents ignored)"),
         ("min_duration_ms" = Option<u64>, Query, description = "Inclusive"),
         ("max_duration_ms" = Option<u64>, Query, description = "Inclusive"),
         ("filter" = Option<String>, Query, description = "A boolean expression over the filter fields, ANDed with the other parameters: `field:value` terms (started_at, ended_at, updated_at, duration_ms, state, outcome, direction, channel_type, channel_source, queue_id, team, agent, participant_email, customer, disposition, data.KEY) joined by AND (or a space), OR, NOT and parentheses; values may be \"quoted\"; times and duration_ms also compare with >, >=, <, <=. E.g. `(queue_id:Q1 OR agent:ana@x.com) AND NOT outcome:unsuccessful AND started_at>=2026-11-01T00:00:00Z`. At most 4096 characters, 100 terms, 12 nested parentheses or NOTs; an error names the position."),
@@ -58,7 +60,8 @@ pub async fn list(
 ) -> ApiResult<Response> {
     let query = query(&state, &caller.tenant.key, &Params::parse(raw.as_deref()))?;
     let turn = state.heavy.turn_for(query.lane(), &caller.tenant).await?;
-    let page = state.store.list(&caller.tenant, &query).await?;
+    let run = names::resolved(&*state.store, &caller.tenant, &query).await?;
+    let page = state.store.list(&caller.tenant, &run).await?;
 
     // The stored JSON is the native rendering: splice it in rather than re-serializing.
     let size: usize = page.items.iter().map(|e| e.json.len() + 1).sum();

@@ -54,6 +54,7 @@ use utoipa::{Modify, OpenApi};
         crate::access::disable_user,
         crate::access::enable_user,
         crate::analytics::analytics,
+        crate::names::names,
     ),
     components(schemas(
         crate::listing::EngagementPage,
@@ -98,6 +99,8 @@ use utoipa::{Modify, OpenApi};
         interlog_http::analytics::Group,
         interlog_http::analytics::Bucket,
         interlog_http::analytics::Definitions,
+        crate::names::NameList,
+        crate::names::NameView,
     )),
     modifiers(&BearerAuth, &TenantOperations, &SharedFilters, &ProblemResponses),
     tags(

@@ -116,10 +116,15 @@ pub(crate) async fn remove(
     let first = allocate(tx, tenant.id, doomed.len()).await?;
     let mut terms: (Vec<i16>, Vec<String>, Vec<i64>, Vec<&str>) = Default::default();
     let mut started_at = Vec::with_capacity(doomed.len());
+    let mut names = interlog_store::names::NameChanges::default();
     for id in &doomed {
         let e = crate::rows::decode(&found[*id])?;
         let started = e.started_at.as_millisecond();
         started_at.push(started);
+        names.remove(
+            tenant.id,
+            &interlog_store::names::names_of(&e, tenant.country_code.as_deref()),
+        );
         for (kind, value) in crate::rows::term_keys(&e, tenant.country_code.as_deref()) {
             terms.0.push(kind);
             terms.1.push(value);
@@ -136,7 +141,7 @@ pub(crate) async fn remove(
     )
     .await
     .map_err(db("remove search terms"))?;
-    crate::derived::forget(tx, tenant, &doomed, &started_at).await?;
+    crate::derived::forget(tx, tenant, &doomed, &started_at, &names).await?;
     tx.execute(
         "DELETE FROM engagements WHERE tenant_id = $1 AND id = ANY($2)",
         &[&tenant.id, &doomed],

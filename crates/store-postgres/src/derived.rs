@@ -6,16 +6,19 @@
 
 use crate::rows::TenantCtx;
 use deadpool_postgres::Transaction;
+use interlog_store::names::NameChanges;
 use interlog_store::Result;
 
 /// Removes the rows derived from the engagements `ids` (started at `started_at`, in the same
-/// order) being deleted.
+/// order) being deleted, whose names `names` recorded as removed.
 pub(crate) async fn forget(
     tx: &Transaction<'_>,
     tenant: &TenantCtx,
     ids: &[&str],
     started_at: &[i64],
+    names: &NameChanges,
 ) -> Result<()> {
     crate::words::delete(tx, tenant.id, ids).await?;
+    crate::names::apply(tx, names).await?;
     crate::figures::delete(tx, tenant.id, ids, started_at).await
 }

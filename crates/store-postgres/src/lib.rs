@@ -24,6 +24,7 @@ mod error;
 mod figures;
 mod links;
 mod listing;
+mod names;
 mod notify;
 mod records;
 mod rows;
@@ -834,5 +835,39 @@ impl Notifications for PgStore {
     async fn subscribe(&self, tenant: &Tenant, topic: &str) -> Result<Subscription> {
         self.listener.ready(self.options.pool_timeout).await?;
         Ok(self.subscribers.subscribe(tenant.id, topic))
+    }
+}
+
+#[async_trait]
+impl interlog_store::Names for PgStore {
+    async fn suggest_names(
+        &self,
+        tenant: &Tenant,
+        kind: interlog_store::NameKind,
+        prefix: &str,
+        limit: u32,
+    ) -> Result<Vec<interlog_store::KnownName>> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        names::suggest(&client, tenant.id, kind, prefix, limit).await
+    }
+
+    async fn ids_named(
+        &self,
+        tenant: &Tenant,
+        kind: interlog_store::NameKind,
+        names: &[String],
+    ) -> Result<Vec<String>> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        names::ids_named(&client, tenant.id, kind, names).await
+    }
+
+    async fn phones_ending(
+        &self,
+        tenant: &Tenant,
+        digits: &str,
+        limit: u32,
+    ) -> Result<Vec<String>> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        names::phones_ending(&client, tenant.id, digits, limit).await
     }
 }

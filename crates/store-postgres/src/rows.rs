@@ -30,6 +30,8 @@ pub(crate) struct Row {
     pub words: String,
     /// What it adds to the figures.
     pub figures: Vec<crate::figures::FigureRow>,
+    /// The (kind, id, name)s it mentions, for the names table.
+    pub names: std::collections::BTreeSet<interlog_store::names::NameRef>,
 }
 
 fn small(v: i64) -> i16 {
@@ -72,6 +74,7 @@ impl Row {
             terms: term_keys(&e, country),
             figures: crate::figures::FigureRow::of(&e),
             words: crate::words::literal(&e),
+            names: interlog_store::names::names_of(&e, country),
             id: e.id,
         }
     }

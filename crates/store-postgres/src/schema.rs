@@ -34,6 +34,10 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0006_engagement_words.sql"),
         step: Some(|tx| Box::pin(crate::words::backfill(tx))),
     },
+    Migration {
+        sql: include_str!("../migrations/0007_engagement_names.sql"),
+        step: Some(|tx| Box::pin(crate::names::backfill(tx))),
+    },
 ];
 
 /// The staging tables bulk writes are copied into, per connection; their rows go at

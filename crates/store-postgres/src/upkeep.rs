@@ -25,13 +25,15 @@ enum Derived {
     Words,
     Figures,
     Counts,
+    Names,
 }
 
-const DERIVED: [Derived; 4] = [
+const DERIVED: [Derived; 5] = [
     Derived::Terms,
     Derived::Words,
     Derived::Figures,
     Derived::Counts,
+    Derived::Names,
 ];
 
 fn day(started: i64) -> i64 {
@@ -45,6 +47,7 @@ impl Derived {
             Derived::Words => "full-text index",
             Derived::Figures => "analytics rows",
             Derived::Counts => "day counts",
+            Derived::Names => "names",
         }
     }
 
@@ -54,6 +57,7 @@ impl Derived {
             Derived::Words => "engagement_words",
             Derived::Figures => "figures",
             Derived::Counts => "engagement_counts",
+            Derived::Names => "engagement_names",
         }
     }
 
@@ -83,6 +87,11 @@ impl Derived {
                 row.direction.unwrap_or(-1),
                 row.channels,
             )),
+            Derived::Names => {
+                for n in &row.names {
+                    d.add((tenant, n.kind.code(), n.id.as_str(), n.name.as_str()));
+                }
+            }
         }
     }
 
@@ -100,6 +109,7 @@ impl Derived {
             Derived::Counts => {
                 "SELECT tenant_id, day, state, outcome, direction, channels, n FROM engagement_counts"
             }
+            Derived::Names => "SELECT tenant_id, kind, id, name, n FROM engagement_names",
         };
         let rows = tx
             .query_raw(sql, std::iter::empty::<&(dyn ToSql + Sync)>())
@@ -151,6 +161,15 @@ impl Derived {
                     ),
                     r.get(6),
                 ),
+                Derived::Names => d.add_n(
+                    (
+                        r.get::<_, i64>(0),
+                        r.get::<_, i16>(1),
+                        r.get::<_, &str>(2),
+                        r.get::<_, &str>(3),
+                    ),
+                    r.get(4),
+                ),
             }
         }
         Ok(())
@@ -196,6 +215,13 @@ impl Derived {
             }
             // Counted from the rows at the end.
             Derived::Counts => Ok(()),
+            Derived::Names => {
+                let mut names = interlog_store::names::NameChanges::default();
+                for r in rows {
+                    names.add(tenant, r.started, &r.names);
+                }
+                crate::names::apply(tx, &names).await
+            }
         }
     }
 

@@ -23,6 +23,7 @@ use crate::rows::{decode, term_keys, Row, TenantCtx};
 use bytes::{BufMut, BytesMut};
 use deadpool_postgres::{Pool, Transaction};
 use futures_util::SinkExt;
+use interlog_store::names::{names_of, NameChanges};
 use interlog_store::{Result, StoreError};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -156,6 +157,7 @@ async fn merge_round(
     let mut old_terms: (Vec<i16>, Vec<String>, Vec<i64>, Vec<&str>) = Default::default();
     let mut replaced_started: Vec<i64> = Vec::new();
     let mut writes: Vec<i32> = Vec::new();
+    let mut names = NameChanges::default();
     for &i in todo {
         let p = &rows[i];
         let old = stored.get(&p.row.id);
@@ -169,6 +171,7 @@ async fn merge_round(
         match (verdict, old) {
             (Some(Written::Updated), Some((_, body))) => {
                 let e = decode(body)?;
+                names.remove(tenant.id, &names_of(&e, tenant.country_code.as_deref()));
                 let started = e.started_at.as_millisecond();
                 replaced_started.push(started);
                 for (kind, value) in term_keys(&e, tenant.country_code.as_deref()) {
@@ -310,6 +313,12 @@ async fn merge_round(
         .map(|&i| (rows[i].row.id.as_str(), rows[i].row.words.as_str()))
         .collect();
     crate::words::write(tx, tenant.id, &words).await?;
+    for &i in todo {
+        if matches!(out[i], Some(Written::Created | Written::Updated)) {
+            names.add(tenant.id, rows[i].row.started, &rows[i].row.names);
+        }
+    }
+    crate::names::apply(tx, &names).await?;
     Ok(())
 }
 

@@ -43,11 +43,12 @@ interlog_store::conformance_tests!(match fresh_store().await {
 
 /// A store made before analytics upgrades in place: the migration that adds the figures'
 /// tables fills them from the stored engagements, giving the figures the writes gave; the
-/// one that adds the full-text index writes their words.
+/// one that adds the full-text index writes their words, and the one that adds the names
+/// table counts their names.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_store_from_before_analytics_gets_the_figures_of_its_engagements() {
     use interlog_store::analytics::{Dimension, FiguresQuery, Rules};
-    use interlog_store::{Analytics, Directory, Engagements, Filter, NewTenant, Store};
+    use interlog_store::{Analytics, Directory, Engagements, Filter, Names, NewTenant, Store};
     let Some((base, schema, url)) = fresh_url() else {
         return;
     };
@@ -100,6 +101,11 @@ async fn a_store_from_before_analytics_gets_the_figures_of_its_engagements() {
     };
     let found = store.count(&tenant, &searching, None).await.unwrap();
     assert!(found.value() > 0);
+    let mut names = Vec::new();
+    for kind in interlog_store::NameKind::NAMED {
+        names.push(store.suggest_names(&tenant, kind, "", 100).await.unwrap());
+    }
+    assert!(!names[0].is_empty() && !names[1].is_empty(), "{names:?}");
     store.close().await;
 
     // The database as a build before analytics (and the per-day counts after it) left it.
@@ -110,7 +116,8 @@ async fn a_store_from_before_analytics_gets_the_figures_of_its_engagements() {
     client
         .batch_execute(&format!(
             "SET search_path TO {schema};
-             DROP TABLE figures, figure_names, engagement_counts, engagement_words;
+             DROP TABLE figures, figure_names, engagement_counts, engagement_words,
+                 engagement_names;
              DROP FUNCTION engagement_counts_inserted, engagement_counts_deleted,
                  engagement_counts_updated CASCADE;
              DELETE FROM interlog_migrations WHERE version >= 4;"
@@ -128,4 +135,14 @@ async fn a_store_from_before_analytics_gets_the_figures_of_its_engagements() {
         found,
         "the migration wrote the words of the engagements already stored"
     );
+    for (kind, want) in interlog_store::NameKind::NAMED.into_iter().zip(&names) {
+        assert_eq!(
+            &reopened
+                .suggest_names(&tenant, kind, "", 100)
+                .await
+                .unwrap(),
+            want,
+            "the migration counted the names of the engagements already stored"
+        );
+    }
 }

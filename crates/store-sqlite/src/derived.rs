@@ -27,6 +27,10 @@ pub(crate) fn forget(
     e: &Engagement,
 ) -> Result<()> {
     words::delete(tx, seq, &words::text(e))?;
+    tx.names.borrow_mut().remove(
+        tenant.id,
+        &interlog_store::names::names_of(e, tenant.country_code.as_deref()),
+    );
     figures::delete(tx, tenant.id, started, seq)
 }
 
@@ -54,7 +58,7 @@ pub(crate) struct DerivedTable {
 }
 
 /// Every derived table.
-pub(crate) const TABLES: &[DerivedTable] = &[TERMS, WORDS, FIGURES, COUNTS];
+pub(crate) const TABLES: &[DerivedTable] = &[TERMS, WORDS, FIGURES, COUNTS, NAMES];
 
 fn rows_of(conn: &Connection, table: &str) -> Result<u64> {
     conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| {
@@ -250,5 +254,42 @@ const COUNTS: DerivedTable = DerivedTable {
         )
         .map_err(db("count engagements by day"))?;
         rows_of(tx, "engagement_counts")
+    },
+};
+
+/// Names: (tenant, kind, id, name) as many times as engagements mention it.
+const NAMES: DerivedTable = DerivedTable {
+    name: "names",
+    expect: |s, d| {
+        for n in &s.row.names {
+            d.add((s.tenant, n.kind.code(), n.id.as_str(), n.name.as_str()));
+        }
+    },
+    stored: |conn, d| {
+        each_row(
+            conn,
+            "SELECT tenant_id, kind, id, name, n FROM engagement_names",
+            |r| {
+                let (tenant, kind): (i64, i16) = (r.get(0)?, r.get(1)?);
+                let (id, name): (String, String) = (r.get(2)?, r.get(3)?);
+                d.add_n((tenant, kind, id.as_str(), name.as_str()), r.get(4)?);
+                Ok(())
+            },
+        )
+    },
+    clear: |tx| {
+        tx.names.borrow_mut().clear();
+        tx.execute_batch("DELETE FROM engagement_names")
+            .map_err(db("clear names"))
+    },
+    write: |tx, s| {
+        tx.names
+            .borrow_mut()
+            .add(s.tenant, s.row.started, &s.row.names);
+        Ok(())
+    },
+    finish: |tx| {
+        crate::names::flush(tx, &mut tx.names.borrow_mut())?;
+        rows_of(tx, "engagement_names")
     },
 };

@@ -16,6 +16,7 @@ mod figures;
 mod interner;
 mod links;
 mod listing;
+mod names;
 mod notify;
 mod readers;
 mod records;
@@ -403,6 +404,7 @@ impl Directory for SqliteStore {
             directory::delete_tenant(c, id, now)?;
             c.interner.borrow_mut().forget_tenant(id);
             c.figure_keys.borrow_mut().forget_tenant(id);
+            c.names.borrow_mut().forget_tenant(id);
             Ok(())
         })
         .await
@@ -703,6 +705,43 @@ impl DurableSettings for SqliteStore {
     ) -> Result<Option<String>> {
         let (tid, ns, k) = (tenant.id, namespace.to_owned(), key.to_owned());
         self.write(move |c| settings::update(c, tid, &ns, &k, edit))
+            .await
+    }
+}
+
+#[async_trait]
+impl interlog_store::Names for SqliteStore {
+    async fn suggest_names(
+        &self,
+        tenant: &Tenant,
+        kind: interlog_store::NameKind,
+        prefix: &str,
+        limit: u32,
+    ) -> Result<Vec<interlog_store::KnownName>> {
+        let (id, prefix) = (tenant.id, prefix.to_owned());
+        self.read(move |c| names::suggest(c, id, kind, &prefix, limit))
+            .await
+    }
+
+    async fn ids_named(
+        &self,
+        tenant: &Tenant,
+        kind: interlog_store::NameKind,
+        names: &[String],
+    ) -> Result<Vec<String>> {
+        let (id, wanted) = (tenant.id, names.to_vec());
+        self.read(move |c| names::ids_named(c, id, kind, &wanted))
+            .await
+    }
+
+    async fn phones_ending(
+        &self,
+        tenant: &Tenant,
+        digits: &str,
+        limit: u32,
+    ) -> Result<Vec<String>> {
+        let (id, digits) = (tenant.id, digits.to_owned());
+        self.read(move |c| names::phones_ending(c, id, &digits, limit))
             .await
     }
 }

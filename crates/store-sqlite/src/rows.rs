@@ -10,6 +10,7 @@ use crate::{changes, db, figures};
 use interlog_model::{Direction, Engagement, Outcome, State, Timestamp};
 use interlog_store::analytics::Facts;
 use interlog_store::codec;
+use interlog_store::names::{names_of, NameRef};
 use interlog_store::terms::{terms_by_value, KindSet};
 use interlog_store::{
     sort_value, DeleteReason, EditRejected, EngagementEdit, Result, SortKey, StoreError,
@@ -17,6 +18,7 @@ use interlog_store::{
 };
 use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, OptionalExtension};
+use std::collections::BTreeSet;
 
 /// What the writer needs to know of a tenant.
 #[derive(Clone)]
@@ -43,6 +45,8 @@ pub(crate) struct Row {
     pub(crate) words: String,
     /// What it adds to the figures, when anything.
     pub(crate) facts: Option<Facts>,
+    /// The (kind, id, name)s it mentions, for the names table.
+    pub(crate) names: BTreeSet<NameRef>,
     /// When the write happens: the change feed's `at`.
     changed: i64,
 }
@@ -66,6 +70,7 @@ impl Row {
             terms: terms_by_value(&e, country),
             words: crate::words::text(&e),
             facts: Some(Facts::of(&e)).filter(Facts::counts),
+            names: names_of(&e, country),
             changed: now.as_millisecond(),
             id: e.id,
         }
@@ -421,6 +426,7 @@ fn insert(tx: &Tx<'_>, t: &TenantCtx, r: &Row, terms: &mut TermEntries) -> Resul
     terms.add(tx, t, r, seq)?;
     crate::words::insert(tx, seq, &r.words)?;
     figures::insert(tx, t.id, r.started, seq, r.facts.as_ref())?;
+    tx.names.borrow_mut().add(t.id, r.started, &r.names);
     Ok(true)
 }
 
@@ -438,6 +444,10 @@ fn replace(
         crate::words::delete(tx, old.seq, &old_words)?;
         crate::words::insert(tx, old.seq, &r.words)?;
     }
+    let mut names = tx.names.borrow_mut();
+    names.remove(t.id, &names_of(&old_engagement, t.country_code.as_deref()));
+    names.add(t.id, r.started, &r.names);
+    drop(names);
     // Entries added earlier in this batch and not written yet may differ from the stored
     // body's: then the terms are always rewritten.
     let same_terms = old.started == r.started && old_terms == r.terms && !terms.has(old.seq);

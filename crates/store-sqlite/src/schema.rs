@@ -54,6 +54,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0012_engagement_words.sql"),
         step: Some(crate::upgrade::words),
     },
+    Migration {
+        number: 13,
+        sql: include_str!("../migrations/0013_engagement_names.sql"),
+        step: Some(crate::upgrade::names),
+    },
 ];
 
 /// Indexes on `engagements` a bulk load keeps besides the unique ones: the change feed's,

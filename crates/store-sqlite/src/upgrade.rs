@@ -124,3 +124,9 @@ pub(crate) fn words(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     }
     Ok(())
 }
+
+/// Migration 13: the names of every stored engagement counted into `engagement_names`
+/// (which the SQL part made).
+pub(crate) fn names(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    crate::names::backfill(tx).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+}

@@ -9,6 +9,7 @@ use crate::changes::Heads;
 use crate::figures::keys::FigureKeys;
 use crate::interner::Interner;
 use crate::words;
+use interlog_store::names::NameChanges;
 use interlog_store::{Result, StoreError};
 use rusqlite::Connection;
 use std::cell::RefCell;
@@ -30,6 +31,8 @@ pub(crate) struct Tx<'a> {
     pub(crate) interner: &'a RefCell<Interner>,
     /// The numbering of the values figures are grouped by.
     pub(crate) figure_keys: &'a RefCell<FigureKeys>,
+    /// How the transaction's writes change the names table, written before it commits.
+    pub(crate) names: &'a RefCell<NameChanges>,
     /// Set for a bulk load: where its search terms go, and how many rows it wrote.
     pub(crate) bulk: Option<&'a BulkLoad>,
     /// Changes to the full-text index, applied last (see [`crate::words`]).
@@ -51,6 +54,7 @@ pub(crate) type Announce = Box<dyn Fn(&[(i64, i64)]) + Send>;
 pub(crate) fn run(conn: Connection, jobs: mpsc::Receiver<Job>, bulk: bool, announce: Announce) {
     let interner = RefCell::new(Interner::default());
     let figure_keys = RefCell::new(FigureKeys::default());
+    let names = RefCell::new(NameChanges::default());
     let bulk = bulk.then(BulkLoad::default);
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
@@ -67,10 +71,12 @@ pub(crate) fn run(conn: Connection, jobs: mpsc::Receiver<Job>, bulk: bool, annou
             conn: &conn,
             interner: &interner,
             figure_keys: &figure_keys,
+            names: &names,
             bulk: bulk.as_ref(),
             words: RefCell::default(),
         };
         let committed = commit(&tx, batch, &announce);
+        names.borrow_mut().clear();
         interner.borrow_mut().end(committed);
         figure_keys.borrow_mut().end(committed);
     }
@@ -110,6 +116,12 @@ fn commit(conn: &Tx<'_>, batch: Vec<Job>, announce: &Announce) -> bool {
         // A bulk load keeps every value: its pending entries are not searchable yet.
         if let Err(e) = conn.interner.borrow_mut().prune(conn) {
             tracing::error!(error = %e, "could not remove unused term values");
+            broken = true;
+        }
+    }
+    if !broken {
+        if let Err(e) = crate::names::flush(conn, &mut conn.names.borrow_mut()) {
+            tracing::error!(error = %e, "could not write the names table");
             broken = true;
         }
     }

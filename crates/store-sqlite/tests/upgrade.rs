@@ -293,3 +293,41 @@ async fn an_old_store_upgrades_with_the_words_of_its_engagements() {
         "the fixture's engagements have words ({searched})"
     );
 }
+
+/// The names table of an upgraded store counts the names of every engagement it had, as
+/// `interlog_store::names` makes them.
+#[tokio::test]
+async fn an_old_store_upgrades_with_the_names_of_its_engagements() {
+    use interlog_store::names::names_of;
+    use interlog_store::{NameKind, Names};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("interlog.db");
+    std::fs::copy(FIXTURE, &path).unwrap();
+    let old = old_bodies(&path);
+    let store = SqliteStore::open(&path).unwrap();
+    let mut named = 0;
+    let tenants: BTreeSet<&String> = old.keys().map(|(t, _)| t).collect();
+    for key in tenants {
+        let tenant = store.tenant(key).await.unwrap().unwrap();
+        let mut want: BTreeMap<(NameKind, String, String), u64> = BTreeMap::new();
+        for ((t, _), json) in &old {
+            if t != key {
+                continue;
+            }
+            let e: interlog_model::Engagement = serde_json::from_str(json).unwrap();
+            for n in names_of(&e, tenant.country_code.as_deref()) {
+                *want.entry((n.kind, n.id, n.name)).or_default() += 1;
+            }
+        }
+        let mut got = BTreeMap::new();
+        for kind in NameKind::NAMED {
+            for n in store.suggest_names(&tenant, kind, "", 100).await.unwrap() {
+                got.insert((n.kind, n.id, n.name), n.engagements);
+            }
+        }
+        want.retain(|(kind, _, _), _| *kind != NameKind::Phone);
+        named += got.len();
+        assert_eq!(got, want, "{key}");
+    }
+    assert!(named > 0, "the fixture's engagements have names");
+}

@@ -18,6 +18,7 @@ mod expr;
 mod links;
 pub mod matching;
 mod metrics;
+pub mod names;
 mod notifications;
 mod query;
 mod records;
@@ -39,6 +40,7 @@ pub use error::{error_chain, StoreError};
 pub use expr::*;
 pub use links::*;
 pub use metrics::*;
+pub use names::{KnownName, NameKind, Names};
 pub use notifications::*;
 pub use query::*;
 pub use records::*;
@@ -66,7 +68,7 @@ pub struct EditRejected(pub String);
 ///
 /// A backend implements each concern's trait ([`Directory`], [`Engagements`],
 /// [`Analytics`], [`Changes`], [`IdentityLinks`], [`ExpiringRecords`], [`DurableSettings`],
-/// [`Notifications`], [`Upkeep`]) and this one; the API holds it only as `Arc<dyn Store>`.
+/// [`Notifications`], [`Names`], [`Upkeep`]) and this one; the API holds it only as `Arc<dyn Store>`.
 #[async_trait]
 pub trait Store:
     Directory
@@ -77,6 +79,7 @@ pub trait Store:
     + ExpiringRecords
     + DurableSettings
     + Notifications
+    + Names
     + Upkeep
     + Send
     + Sync

@@ -109,6 +109,26 @@ try {
   seen.refused_alert = await text(page, '#search-error');
   await look(page, '05b-refused');
 
+  // A queue by its name: the field suggests the tenant's queues (a datalist the server
+  // fills); typing the start of one and taking the suggestion (the browser's own popup,
+  // outside the page, so taken here as the value it puts in the field) searches for it.
+  await page.goto(`${base}/ui/engagements`);
+  seen.queue_field_list = await page.locator('input[name=queue_id]').getAttribute('list');
+  seen.queue_options = await page.locator('#queue-names option').evaluateAll((os) => os.map((o) => o.value));
+  seen.agent_options = await page.locator('#agent-names option').evaluateAll((os) => os.map((o) => o.value));
+  await page.locator('input[name=queue_id]').pressSequentially('bil');
+  const picked = seen.queue_options.find((v) => v.toLowerCase().startsWith('bil'));
+  await page.fill('input[name=queue_id]', picked ?? 'bil');
+  await page.click('#search-button');
+  await page.waitForLoadState();
+  seen.queue_search_url = page.url();
+  seen.queue_search_total = await text(page, '#total');
+  seen.queue_search_queues = await text(page, 'table.results tbody td.queues');
+  await look(page, '05c-queue-by-name');
+  // The end of a phone number.
+  await page.goto(`${base}/ui/engagements?customer=555%200100`);
+  seen.phone_end_total = await text(page, '#total');
+
   // The search as CSV.
   await page.goto(`${base}/ui/engagements?channel_type=voice&direction=inbound&limit=2`);
   const csvHref = await page.locator('#csv').getAttribute('href');

@@ -20,7 +20,8 @@
 //!
 //! The cases live in one file per trait or capability they hold a backend to (`directory`,
 //! `engagements`, `filters`, `paging`, `counts`, `isolation`, `concurrency`, `links`,
-//! `records`, `settings`, `notifications`, `changes`, `activity`, `revocation`, `analytics`),
+//! `records`, `settings`, `notifications`, `changes`, `activity`, `revocation`, `analytics`,
+//! `names`),
 //! on the vocabulary of `support`
 //! (times, tenants, engagement builders, reading back, listing). The one list of cases that
 //! every backend runs is [`conformance_tests!`](crate::conformance_tests), below.
@@ -66,6 +67,7 @@ mod expressions;
 mod filters;
 mod isolation;
 mod links;
+mod names;
 mod notifications;
 mod paging;
 mod records;
@@ -87,6 +89,7 @@ pub use expressions::*;
 pub use filters::*;
 pub use isolation::*;
 pub use links::*;
+pub use names::*;
 pub use notifications::*;
 pub use paging::*;
 pub use records::*;
@@ -207,6 +210,9 @@ macro_rules! conformance_tests {
             budgeted_totals_are_exact_or_a_lower_bound,
             a_store_checks_whole_after_every_write_and_a_rebuild_changes_no_answer,
             a_snapshot_is_consistent_with_its_feed_position,
+            names_are_suggested_by_word_prefix_and_resolve_to_ids,
+            names_follow_every_write_and_deletion,
+            phones_are_found_by_their_last_digits,
         );
         $crate::conformance_tests!(@shared ($fixture)
             concurrent_upserts_are_all_durable,

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Names on the BENCH_N data set, each at BENCH_CONNECTIONS connections for BENCH_SECONDS:
+#   suggest:  GET .../names?kind=agent&prefix=P&limit=10   (P: the first 3 letters of the
+#             most mentioned agent's name, as a picker asks while one types)
+#   by_id:    GET .../engagements?limit=10&agent=ID         (that agent, by id)
+#   by_name:  GET .../engagements?limit=10&agent=NAME       (the same agent, by name)
+#   phone:    GET .../engagements?limit=10&customer=DIGITS  (the last 7 digits of a phone
+#             number of the data set)
+# Targets: a suggestion within the first page's latency class (p99 <= 20 ms); a listing by
+# name within 1.2x of the same listing by id, in throughput and p99.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_init
+
+dir=$(bench_dataset "$BENCH_N")
+bench_serve "$dir"
+bench_token "$dir"
+names="/api/v1/tenants/$TENANT/names"
+list="/api/v1/tenants/$TENANT/engagements"
+
+read -r agent_id agent_name <<< "$(api_get "$names?kind=agent&limit=1" | python3 -c '
+import json, sys
+n = json.load(sys.stdin)["names"][0]
+print(n["id"], n["name"])')"
+[[ -n "$agent_name" ]] || die "the data set has no agent names"
+log "most mentioned agent: $agent_name ($agent_id)"
+for kind in queue agent team disposition; do
+    log "$kind names: $(api_get "$names?kind=$kind&limit=100" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["names"]))') (at most 100 asked)"
+done
+enc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
+prefix=$(enc "${agent_name:0:3}")
+phone=$(api_get "$list?limit=1&channel_type=voice" | python3 -c '
+import json, re, sys
+e = json.load(sys.stdin)["engagements"][0]
+numbers = e.get("customer", {}).get("phones", []) + [p["calling_number"] for p in e.get("participants", []) if p.get("role") == "customer" and p.get("calling_number")]
+print(re.sub(r"\D", "", numbers[0])[-7:] if numbers else "")')
+[[ -n "$phone" ]] || die "no customer phone number in the data set's newest voice engagement"
+
+suggest="$names?kind=agent&prefix=$prefix&limit=10"
+by_id="$list?limit=10&agent=$(enc "$agent_id")"
+by_name="$list?limit=10&agent=$(enc "$agent_name")"
+by_phone="$list?limit=10&customer=$phone"
+for p in "$suggest" "$by_id" "$by_name" "$by_phone"; do
+    bench_probe "$p"
+done
+same=$(python3 - "$BASE" "$TOKEN" "$by_id" "$by_name" <<'PY'
+import json, sys, urllib.request
+base, token, a, b = sys.argv[1:]
+def ids(path):
+    req = urllib.request.Request(base + path, headers={"Authorization": "Bearer " + token})
+    with urllib.request.urlopen(req) as r:
+        return [e["id"] for e in json.load(r)["engagements"]]
+print("yes" if ids(a) == ids(b) else "no")
+PY
+)
+[[ "$same" == yes ]] || log "WARNING: the listing by name is not the listing by id (another agent has the same name?)"
+
+bench_warmup list.lua "$BASE$by_id"
+declare -A rps p50 p99
+for run in suggest by_id by_name phone; do
+    case $run in
+        suggest) path=$suggest ;;
+        by_id) path=$by_id ;;
+        by_name) path=$by_name ;;
+        phone) path=$by_phone ;;
+    esac
+    bench_wrk "names-$run" list.lua "$BASE$path"
+    bench_check_errors "names-$run"
+    rps[$run]=$R_RPS p50[$run]=$R_P50_MS p99[$run]=$R_P99_MS
+done
+for run in suggest by_id by_name phone; do
+    log "$(printf '%-8s %10s req/s  p50 %8s ms  p99 %8s ms' "$run" "${rps[$run]}" "${p50[$run]}" "${p99[$run]}")"
+done
+ratio() { calc "$1 / $2" %.2f; }
+figure "names_suggest_rps ${rps[suggest]} req/s (p50 ${p50[suggest]} ms, p99 ${p99[suggest]} ms; target p99 <= 20 ms; kind=agent&prefix=${agent_name:0:3})"
+figure "names_filter_slowdown_throughput $(ratio "${rps[by_id]}" "${rps[by_name]}")x (target <= 1.2; agent by id ${rps[by_id]} req/s / by name ${rps[by_name]} req/s)"
+figure "names_filter_slowdown_p99 $(ratio "${p99[by_name]}" "${p99[by_id]}")x (target <= 1.2; by name p99 ${p99[by_name]} ms / by id ${p99[by_id]} ms)"
+figure "phone_end_rps ${rps[phone]} req/s (p50 ${p50[phone]} ms, p99 ${p99[phone]} ms; customer=<last 7 digits>)"
