@@ -290,7 +290,7 @@ const CORE_SETTINGS: &[CoreSetting] = &[
     CoreSetting::new(
         "sqlite_cache_mb",
         "INTERLOG_SQLITE_CACHE_MB",
-        Shown::Default("64"),
+        Shown::Default("32"),
         "Memory for SQLite's page caches, all connections together, in MiB: the writer takes\n\
          half, the readers share the rest. Past this plus 32 MiB SQLite shrinks its caches\n\
          rather than grow; its own memory is capped at this plus 128 MiB.",

@@ -140,8 +140,9 @@ pub struct ReadLimits {
 
 impl Default for ReadLimits {
     /// 5 s a statement; a heavy reader per core (at least two); pages of at most 16 MiB;
-    /// 64 MiB of page cache (with the rest of the process, under 200 MB resident under
-    /// overload: bench/overload.sh).
+    /// 32 MiB of page cache (with the rest of the process, 178 MB resident at most under
+    /// overload and a bulk ingest at 1,000,000 engagements, 232 MB at 64 MiB, the reads as
+    /// fast: bench/overload.sh).
     fn default() -> Self {
         ReadLimits {
             statement_budget: std::time::Duration::from_secs(5),
@@ -149,7 +150,7 @@ impl Default for ReadLimits {
                 .map_or(2, |n| n.get())
                 .max(2),
             max_page_bytes: 16 << 20,
-            cache_bytes: 64 << 20,
+            cache_bytes: 32 << 20,
         }
     }
 }
