@@ -5,7 +5,8 @@
 //!   `X-RateLimit-Limit: N`, Zoom's headers) gets at most N requests in any second: each
 //!   request of the client starts at least 1/N s (plus 5 %) after the previous one, so a
 //!   fixed one-second window never sees N + 1 of them and nothing is refused. Until the first
-//!   answer says the budget, requests go unpaced.
+//!   answer says the budget, requests go unpaced; the one after that answer keeps its gap
+//!   from the request that was answered.
 //! - **429.** The client waits what `Retry-After` says (seconds, an HTTP date, or Zoom's
 //!   ISO 8601 date-time), else a second for a per-second limit, else its backoff, and asks
 //!   again; every request of the client waits with it. A wait longer than
@@ -160,8 +161,8 @@ impl VendorClient {
         metrics::counter!(CONNECTOR_REQUESTS, "kind" => self.kind, "result" => result).increment(1);
     }
 
-    /// Waits for this request's turn and books the next one.
-    async fn turn(&self) {
+    /// Waits for this request's turn and books the next one; when it starts.
+    async fn turn(&self) -> Instant {
         let start = {
             let mut pace = self.lock();
             let now = Instant::now();
@@ -170,6 +171,7 @@ impl VendorClient {
             start
         };
         tokio::time::sleep_until(start).await;
+        start
     }
 
     /// No request starts before `until`.
@@ -178,8 +180,9 @@ impl VendorClient {
         pace.next_at = pace.next_at.max(until);
     }
 
-    /// Learns the vendor's per-second budget from an answer's headers.
-    fn learn(&self, headers: &HeaderMap) {
+    /// Learns the vendor's per-second budget from the headers of the answer to a request
+    /// that started at `started`.
+    fn learn(&self, headers: &HeaderMap, started: Instant) {
         let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
         let per_second = match text("x-ratelimit-type") {
             Some(t) => t.eq_ignore_ascii_case("qps"),
@@ -193,7 +196,12 @@ impl VendorClient {
             // them into the vendor's one-second window. 2 % did not: under load, a
             // request 20 ms slower than the one ten before it was refused now and then.
             let gap = Duration::from_secs_f64(1.05 / f64::from(n));
-            self.lock().gap = Some(gap);
+            let mut pace = self.lock();
+            pace.gap = Some(gap);
+            // The request that taught the budget went unpaced and booked no gap after it:
+            // without this, the next one followed it at once and N + 1 requests fitted into
+            // N - 1 gaps, a refusal whenever they fell into one of the vendor's seconds.
+            pace.next_at = pace.next_at.max(started + gap);
         }
     }
 
@@ -206,11 +214,11 @@ impl VendorClient {
         let mut failures = 0u32;
         let mut throttled = 0u32;
         loop {
-            self.turn().await;
+            let started = self.turn().await;
             self.stats.requests.fetch_add(1, Ordering::Relaxed);
             let error = match read(build(&self.http)).await {
                 Ok(answer) => {
-                    self.learn(&answer.headers);
+                    self.learn(&answer.headers, started);
                     if answer.status == StatusCode::TOO_MANY_REQUESTS {
                         self.count("throttled");
                         self.stats.throttled.fetch_add(1, Ordering::Relaxed);
@@ -386,17 +394,28 @@ mod tests {
     #[test]
     fn a_per_second_budget_spaces_requests() {
         let c = VendorClient::new("x", reqwest::Client::new(), RetryPolicy::default());
-        c.learn(&headers(&[
-            ("x-ratelimit-type", "Daily-limit"),
-            ("x-ratelimit-limit", "100"),
-        ]));
+        let first = Instant::now();
+        c.learn(
+            &headers(&[
+                ("x-ratelimit-type", "Daily-limit"),
+                ("x-ratelimit-limit", "100"),
+            ]),
+            first,
+        );
         assert_eq!(c.paced_at(), None, "a daily budget says nothing of seconds");
-        c.learn(&headers(&[
-            ("x-ratelimit-category", "Medium"),
-            ("x-ratelimit-type", "QPS"),
-            ("x-ratelimit-limit", "10"),
-        ]));
+        c.learn(
+            &headers(&[
+                ("x-ratelimit-category", "Medium"),
+                ("x-ratelimit-type", "QPS"),
+                ("x-ratelimit-limit", "10"),
+            ]),
+            first,
+        );
         assert_eq!(c.paced_at(), Some(Duration::from_millis(105)));
+        assert!(
+            c.lock().next_at >= first + Duration::from_millis(105),
+            "the request after the one that said the budget waits its gap too"
+        );
         // N requests spaced so never fit N + 1 into a second.
         let gap = c.paced_at().unwrap().as_secs_f64();
         assert!(10.0 * gap > 1.0);
