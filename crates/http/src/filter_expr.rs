@@ -9,7 +9,7 @@
 //! unary   = "NOT" unary | "(" expr ")" | term
 //! term    = field op value
 //! field   = started_at | ended_at | updated_at | duration_ms | state | outcome | direction
-//!         | channel_type | channel_source | queue_id | team | agent | participant_email
+//!         | channel_type | channel_source | queue_id | queue | team | agent | participant_email
 //!         | customer | disposition | data.KEY
 //! op      = ":" | "=" | ">=" | ">" | "<=" | "<"   (comparisons: times and duration_ms)
 //! value   = bare (up to a space or a parenthesis) | "quoted, with \" and \\"
@@ -17,7 +17,9 @@
 //!
 //! Keywords are case-insensitive. Times are RFC 3339 instants compared to the millisecond;
 //! `started_at:T` is the millisecond `T`. Each term means what the same plain parameter
-//! means, so `NOT outcome:unsuccessful` also matches engagements without an outcome.
+//! means, so `NOT outcome:unsuccessful` also matches engagements without an outcome, and
+//! `queue:Billing` (`queue` is `queue_id`'s other name), `agent:"Niall Campbell"`, `team`,
+//! `disposition` and `customer` take names and phone ends (resolved by [`crate::names`]).
 
 use interlog_model::time::parse_instant;
 use interlog_model::{ChannelType, Direction, Outcome, State as LifeState, Timestamp};
@@ -434,7 +436,7 @@ fn leaf(field: &str, op: Op, value: &str) -> Result<Expr, TermError> {
                 "direction" => f.directions = one::<Direction>(value)?,
                 "channel_type" => f.channel_types = one::<ChannelType>(value)?,
                 "channel_source" => f.channel_sources = v(),
-                "queue_id" => f.queue_ids = v(),
+                "queue_id" | "queue" => f.queue_ids = v(),
                 "team" => f.teams = v(),
                 "agent" => f.agents = v(),
                 "participant_email" => f.participant_emails = v(),
@@ -459,6 +461,7 @@ pub const FIELDS: &[&str] = &[
     "channel_type",
     "channel_source",
     "queue_id",
+    "queue",
     "team",
     "agent",
     "participant_email",

@@ -10,13 +10,15 @@
 //! digits (too many such numbers is a 400 asking for more digits).
 //!
 //! The listing binds its cursors to the filter as asked, not as resolved, so a page's
-//! cursor stays valid while names come and go. `filter=` expressions and webhooks' filters
-//! take ids as before.
+//! cursor stays valid while names come and go. A `filter=` expression's terms take names
+//! the same way (`queue:Billing OR agent:"Niall Campbell"`), and so do the filters of
+//! webhooks and export jobs: every peer resolves through [`resolve`].
 
 use crate::error::{ApiError, ApiResult};
 use crate::params::MAX_VALUES;
 use interlog_store::names::MIN_PHONE_DIGITS;
 use interlog_store::{Filter, NameKind, Query, Store, Tenant};
+use std::collections::HashMap;
 
 /// `query` as the store runs it: its filter with the ids its names stand for (its cursors
 /// stay bound to `query` itself).
@@ -27,57 +29,142 @@ pub async fn resolved(store: &dyn Store, tenant: &Tenant, query: &Query) -> ApiR
     })
 }
 
-/// `filter` with the ids its name-taking values name added.
+/// `filter` with the ids its name-taking values name added, in its plain lists and in
+/// each term of its expression.
 pub async fn resolve(store: &dyn Store, tenant: &Tenant, filter: &Filter) -> ApiResult<Filter> {
     let mut out = filter.clone();
-    for (kind, parameter, values) in [
-        (NameKind::Queue, "queue_id", &mut out.queue_ids),
-        (NameKind::Agent, "agent", &mut out.agents),
-        (NameKind::Team, "team", &mut out.teams),
-        (NameKind::Disposition, "disposition", &mut out.dispositions),
-    ] {
-        if values.is_empty() {
-            continue;
+    let mut lookups = Lookups::default();
+    lookups
+        .add_ids(store, tenant, &mut out, Place::Parameters)
+        .await?;
+    if let Some(expr) = out.expr.as_mut() {
+        for leaf in expr.leaves_mut() {
+            lookups
+                .add_ids(store, tenant, leaf, Place::Expression)
+                .await?;
         }
-        for id in store.ids_named(tenant, kind, values).await? {
-            if !values.contains(&id) {
-                values.push(id);
-            }
-        }
-        if values.len() > MAX_VALUES {
-            return Err(ApiError::parameter(
-                parameter,
-                format!("these names stand for more than {MAX_VALUES} ids: choose by id"),
-            ));
-        }
-    }
-    let mut ends = Vec::new();
-    for v in &out.customer {
-        let Some(digits) = phone_end(v) else {
-            continue;
-        };
-        let limit = (MAX_VALUES + 1) as u32;
-        let found = store.phones_ending(tenant, &digits, limit).await?;
-        if found.len() > MAX_VALUES {
-            return Err(ApiError::parameter(
-                "customer",
-                format!("more than {MAX_VALUES} phone numbers end with {digits}: give more digits"),
-            ));
-        }
-        ends.extend(found);
-    }
-    for key in ends {
-        if !out.customer.contains(&key) {
-            out.customer.push(key);
-        }
-    }
-    if out.customer.len() > MAX_VALUES {
-        return Err(ApiError::parameter(
-            "customer",
-            format!("these phone number ends stand for more than {MAX_VALUES} numbers: give more digits"),
-        ));
     }
     Ok(out)
+}
+
+/// Where the values being resolved were given, for the error that names them.
+#[derive(Clone, Copy)]
+enum Place {
+    /// The plain parameters: an error names the parameter.
+    Parameters,
+    /// A term of `filter=`: an error names `filter` and quotes the term.
+    Expression,
+}
+
+impl Place {
+    fn error(self, parameter: &str, values: &[String], why: String) -> ApiError {
+        match self {
+            Place::Parameters => ApiError::parameter(parameter, why),
+            Place::Expression => {
+                let term = format!("{parameter}:{}", values.first().map_or("", String::as_str));
+                ApiError::parameter("filter", format!("{term}: {why}"))
+            }
+        }
+    }
+}
+
+/// What one resolution has looked up already: an expression may name the same thing in
+/// many terms, and each is read from the store once.
+#[derive(Default)]
+struct Lookups {
+    named: HashMap<(NameKind, Vec<String>), Vec<String>>,
+    phones: HashMap<String, Vec<String>>,
+}
+
+impl Lookups {
+    async fn ids_named(
+        &mut self,
+        store: &dyn Store,
+        tenant: &Tenant,
+        kind: NameKind,
+        values: &[String],
+    ) -> ApiResult<&[String]> {
+        let key = (kind, values.to_vec());
+        if !self.named.contains_key(&key) {
+            let ids = store.ids_named(tenant, kind, values).await?;
+            self.named.insert(key.clone(), ids);
+        }
+        Ok(&self.named[&key])
+    }
+
+    async fn phones_ending(
+        &mut self,
+        store: &dyn Store,
+        tenant: &Tenant,
+        digits: &str,
+    ) -> ApiResult<&[String]> {
+        if !self.phones.contains_key(digits) {
+            let limit = (MAX_VALUES + 1) as u32;
+            let found = store.phones_ending(tenant, digits, limit).await?;
+            self.phones.insert(digits.to_owned(), found);
+        }
+        Ok(&self.phones[digits])
+    }
+
+    /// Adds to `filter`'s lists the ids their names stand for and the phone numbers their
+    /// phone ends stand for.
+    async fn add_ids(
+        &mut self,
+        store: &dyn Store,
+        tenant: &Tenant,
+        filter: &mut Filter,
+        place: Place,
+    ) -> ApiResult<()> {
+        for (kind, parameter, values) in [
+            (NameKind::Queue, "queue_id", &mut filter.queue_ids),
+            (NameKind::Agent, "agent", &mut filter.agents),
+            (NameKind::Team, "team", &mut filter.teams),
+            (
+                NameKind::Disposition,
+                "disposition",
+                &mut filter.dispositions,
+            ),
+        ] {
+            if values.is_empty() {
+                continue;
+            }
+            let given = values.clone();
+            for id in self.ids_named(store, tenant, kind, &given).await? {
+                if !values.contains(id) {
+                    values.push(id.clone());
+                }
+            }
+            if values.len() > MAX_VALUES {
+                let why = format!("these names stand for more than {MAX_VALUES} ids: choose by id");
+                return Err(place.error(parameter, &given, why));
+            }
+        }
+        let given = filter.customer.clone();
+        for v in &given {
+            let Some(digits) = phone_end(v) else {
+                continue;
+            };
+            let found = self.phones_ending(store, tenant, &digits).await?;
+            if found.len() > MAX_VALUES {
+                let why = format!(
+                    "more than {MAX_VALUES} phone numbers end with {digits}: give more digits"
+                );
+                return Err(place.error("customer", &given, why));
+            }
+            for key in found {
+                if !filter.customer.contains(key) {
+                    filter.customer.push(key.clone());
+                }
+            }
+        }
+        if filter.customer.len() > MAX_VALUES {
+            let why = format!(
+                "these phone number ends stand for more than {MAX_VALUES} numbers: give more digits"
+            );
+            return Err(place.error("customer", &given, why));
+        }
+        Ok(())
+    }
 }
 
 /// The digits of `value` when it is written as (the end of) a phone number: digits with

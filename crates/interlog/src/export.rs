@@ -113,6 +113,10 @@ pub fn run(args: ExportArgs) -> Result<(), String> {
     let sink = Sink::new(args.format.format(), out, u64::MAX, None).map_err(|e| e.to_string())?;
     let result = rt.block_on(async {
         let tenant = crate::admin::find_tenant(store.as_ref(), &args.tenant).await?;
+        // Names stand for the ids they name, as in the listing.
+        let filter = interlog_http::names::resolve(store.as_ref(), &tenant, &filter)
+            .await
+            .map_err(|e| format!("--filter: {}", e.detail))?;
         let written = write_snapshot(store.clone(), &tenant, &filter, sink, |_, _| async { true })
             .await
             .map_err(|e| interlog_app::store_url::error_chain(&e))?;

@@ -20,6 +20,7 @@ fn write_engagements(file: &Path, n: u64) {
         let e = json!({"id": format!("x{i:06}"), "started_at": format!("2024-03-{:02}T10:00:00Z", 1 + i % 28),
                        "duration_ms": 1000 + i, "channels": [{"type": "voice"}],
                        "participants": [{"role": "agent", "id": "a1"}, {"role": "customer"}],
+                       "queues": [if i % 2 == 0 { json!({"id": "q1", "name": "Billing"}) } else { json!({"id": "q2", "name": "Sales"}) }],
                        "subject": "a subject long enough to make the export take a while"});
         writeln!(out, "{e}").unwrap();
     }
@@ -187,4 +188,23 @@ fn interlog_export_writes_parquet_offline() {
     assert_eq!(rows, 1_500);
     assert_eq!(sum, (1000..2500).map(|i| 1000 + i).sum::<i64>());
     assert_eq!(participants, 3_000);
+    // The filter takes names as the listing does: every other engagement waited in Billing.
+    let printed = ok(run(
+        &[
+            "export",
+            "--tenant",
+            "acme",
+            "--format",
+            "ndjson",
+            "--filter",
+            "filter=queue:billing AND duration_ms>=2000",
+        ],
+        &data,
+    ));
+    assert_eq!(
+        printed.lines().count(),
+        750,
+        "{}",
+        &printed[..printed.len().min(500)]
+    );
 }

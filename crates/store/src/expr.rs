@@ -65,6 +65,20 @@ impl Expr {
         }
     }
 
+    /// Every leaf's filter, in order, to change.
+    pub fn leaves_mut(&mut self) -> Vec<&mut Filter> {
+        let mut out = Vec::new();
+        fn walk<'a>(x: &'a mut Expr, out: &mut Vec<&'a mut Filter>) {
+            match x {
+                Expr::Match(f) => out.push(f.as_mut()),
+                Expr::Not(x) => walk(x, out),
+                Expr::And(xs) | Expr::Or(xs) => xs.iter_mut().for_each(|x| walk(x, out)),
+            }
+        }
+        walk(self, &mut out);
+        out
+    }
+
     /// Evaluates the expression with `leaf` deciding each leaf.
     pub fn eval(&self, leaf: &mut impl FnMut(&Filter) -> bool) -> bool {
         match self {
@@ -89,6 +103,9 @@ mod tests {
         ]);
         assert_eq!(e.size(), (3, 4));
         assert_eq!(e.leaves().count(), 3);
+        let mut e = e;
+        e.leaves_mut()[2].teams.push("t".into());
+        assert_eq!(e.leaves().last().unwrap().teams, ["t"]);
         assert!(!Expr::nothing().eval(&mut |_| true));
         assert!(Expr::And(vec![]).eval(&mut |_| false));
     }

@@ -274,3 +274,209 @@ async fn an_end_of_too_many_numbers_asks_for_more_digits() {
     );
     assert_eq!(listed(&app, "customer=004%204242").await, ["m004"]);
 }
+
+#[tokio::test]
+async fn filter_expressions_take_names_as_the_plain_parameters_do() {
+    let app = spawn_app().await;
+    app.seed(seeded()).await;
+    let expr = |x: &str| format!("filter={}", query_value(x));
+    for (x, expected) in [
+        ("queue:Billing", vec!["e2", "e1"]),
+        ("queue_id:billing", vec!["e2", "e1"]),
+        ("queue_id:Q-18", vec!["e3"]),
+        (
+            r#"queue:Billing OR agent:"Niall Campbell""#,
+            vec!["e3", "e2", "e1"],
+        ),
+        (
+            r#"queue:"billing emea" OR agent:"zoe bill""#,
+            vec!["e4", "e3", "e2"],
+        ),
+        (r#"team:"tier two" AND NOT queue:sales"#, vec!["e3", "e1"]),
+        (
+            r#"disposition:"Rappel demande" AND customer:"218 3800""#,
+            vec!["e3", "e1"],
+        ),
+        // A name in one term and an id in another of the same field.
+        ("queue:Sales OR queue:Q-18", vec!["e4", "e3"]),
+        ("queue:Bill", vec![]),
+    ] {
+        assert_eq!(listed(&app, &expr(x)).await, expected, "{x}");
+    }
+    // The same names in the plain parameters and the expression find the same.
+    assert_eq!(
+        listed(&app, &expr("agent:\"Zoë Bíll\" queue:billing")).await,
+        listed(
+            &app,
+            &format!("agent={}&queue=billing", query_value("Zoë Bíll"))
+        )
+        .await,
+    );
+    // Analytics reads the expression's names too.
+    let (status, report) = app
+        .get_json(&format!(
+            "/api/v1/tenants/acme/analytics?from=2026-11-01T00:00:00Z&to=2026-11-03T00:00:00Z&{}",
+            expr("queue:billing")
+        ))
+        .await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["groups"][0]["buckets"][0]["offered"], 2, "{report}");
+}
+
+#[tokio::test]
+async fn a_term_of_too_many_ids_is_refused_naming_the_filter_and_the_term() {
+    let app = spawn_app().await;
+    let many: Vec<Engagement> = (0..101)
+        .map(|i| {
+            handled(
+                &format!("m{i:03}"),
+                1,
+                (&format!("Q{i:03}"), "Everyone"),
+                ("A-1", "Ann"),
+                "+353 1 000 0001",
+            )
+        })
+        .collect();
+    app.seed(many).await;
+    let r = app
+        .get(&format!(
+            "{LIST}?filter={}",
+            query_value("agent:Ann OR queue:everyone")
+        ))
+        .await;
+    let body: Value = assert_problem(r, 400, "bad_parameter").await;
+    assert_eq!(body["parameter"], "filter", "{body}");
+    let detail = body["detail"].as_str().unwrap();
+    assert!(detail.contains("queue_id:everyone: "), "{body}");
+    assert!(detail.contains("choose by id"), "{body}");
+    assert_eq!(
+        listed(&app, &format!("filter={}", query_value("agent:Ann")))
+            .await
+            .len(),
+        50
+    );
+}
+
+/// A receiver of webhook events: each body's engagement id, as it arrives.
+async fn receiver() -> (String, tokio::sync::mpsc::UnboundedReceiver<String>) {
+    use axum::extract::State;
+    use axum::routing::post;
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = axum::Router::new()
+        .route(
+            "/hook",
+            post(|State(tx): State<tokio::sync::mpsc::UnboundedSender<String>>, body: String| async move {
+                let event: Value = serde_json::from_str(&body).unwrap();
+                let _ = tx.send(event["data"]["id"].as_str().unwrap().to_owned());
+                axum::http::StatusCode::NO_CONTENT
+            }),
+        )
+        .with_state(tx);
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}/hook"), rx)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_filters_take_names_resolved_as_each_event_is_sent() {
+    let app = spawn_app_with(TestConfig::toml(
+        "[webhooks]\nallow_private_targets = true\n",
+    ))
+    .await;
+    let (url, mut events) = receiver().await;
+    for filter in ["queue=billing", "filter=queue:Billing"] {
+        let r = app
+            .call(
+                reqwest::Method::POST,
+                "/api/v1/tenants/acme/webhooks",
+                Some(&app.admin),
+                Some(json!({"url": url, "events": ["engagement.upserted"], "filter": filter})),
+            )
+            .await;
+        assert_eq!(r.status(), 201, "{filter}");
+    }
+    // e5's queue is new, and called Billing: it is one of the queues the name stands for.
+    let mut written = seeded();
+    written.push(handled(
+        "e5",
+        5,
+        ("Q-20", "BILLING"),
+        ("A-3", "Ann"),
+        "+1 555 0100",
+    ));
+    app.seed(written).await;
+    let mut got = Vec::new();
+    while got.iter().filter(|id| *id == "e5").count() < 2 {
+        let next = tokio::time::timeout(std::time::Duration::from_secs(30), events.recv());
+        got.push(next.await.expect("an event within 30 s").unwrap());
+    }
+    got.sort();
+    assert_eq!(
+        got,
+        ["e1", "e1", "e2", "e2", "e5", "e5"],
+        "not e3 (Billing EMEA) nor e4 (Sales)"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_jobs_take_names_as_the_listing_does() {
+    let app = spawn_app().await;
+    app.seed(seeded()).await;
+    let body = json!({"format": "ndjson", "filters": {
+        "queue": "billing", "filter": "agent:\"Niall Campbell\" OR customer:\"7946 0958\""}});
+    let r = app
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/tenants/acme/exports",
+            Some(&app.admin),
+            Some(body),
+        )
+        .await;
+    assert_eq!(r.status(), 202);
+    let job = r.headers()["location"].to_str().unwrap().to_owned();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let (status, view) = app.get_json_as(&job, &app.admin).await;
+        assert_eq!(status, 200, "{view}");
+        if view["state"] == "completed" {
+            break;
+        }
+        assert!(
+            matches!(view["state"].as_str(), Some("queued" | "running")),
+            "{view}"
+        );
+        assert!(std::time::Instant::now() < deadline, "export still {view}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let r = app
+        .call(
+            reqwest::Method::GET,
+            &format!("{job}/file"),
+            Some(&app.admin),
+            None,
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let mut exported: Vec<String> = r
+        .text()
+        .await
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    exported.sort();
+    let query = format!(
+        "queue=billing&filter={}",
+        query_value("agent:\"Niall Campbell\" OR customer:\"7946 0958\"")
+    );
+    let mut listed = listed(&app, &query).await;
+    listed.sort();
+    assert_eq!(exported, ["e1", "e2"]);
+    assert_eq!(exported, listed);
+}

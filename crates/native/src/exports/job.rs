@@ -204,6 +204,11 @@ pub async fn run(
         Ok(f) => f,
         Err(e) => return fail(work, format!("the filters no longer parse: {}", e.detail)).await,
     };
+    // Names stand for the ids they name as the snapshot is taken.
+    let filter = match interlog_http::names::resolve(store.as_ref(), tenant, &filter).await {
+        Ok(f) => f,
+        Err(e) => return fail(work, format!("the filters' names: {}", e.detail)).await,
+    };
     let used = match used_bytes(store.as_ref(), tenant, &id).await {
         Ok(n) => n,
         Err(e) => return fail(work, format!("cannot read the quota: {e}")).await,

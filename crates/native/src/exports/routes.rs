@@ -33,7 +33,8 @@ pub struct NewExport {
     /// `parquet`, `csv` or `ndjson`.
     pub format: String,
     /// The native list's filter parameters, by the same names (`started_from`,
-    /// `channel_type`, `agent`, `data.KEY`, `filter`…); a list for several values.
+    /// `channel_type`, `agent`, `data.KEY`, `filter`…); a list for several values. Names
+    /// (`queue: "Billing"`) stand for the ids of that name when the job runs.
     #[serde(default)]
     #[schema(value_type = Object)]
     pub filters: Option<Map<String, Value>>,

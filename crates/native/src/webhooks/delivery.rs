@@ -250,8 +250,26 @@ async fn round(
             return (Round::Idle, Some(state));
         }
         more |= page.changes.len() as u32 == BATCH;
+        // Names in the filter stand for the ids they name now, read after the changes so
+        // that an engagement's own names (written with it) are among them.
+        let filter = match filter {
+            Some(f) => {
+                match interlog_http::names::resolve(d.cx.state.store.as_ref(), tenant, f).await {
+                    Ok(f) => Some(f),
+                    Err(e) => {
+                        let why = format!("webhook {id} cannot resolve its filter's names");
+                        match &e.cause {
+                            Some(cause) => d.cx.failed(&why, cause.as_ref()),
+                            None => tracing::warn!(webhook = %id, error = %e.detail, "{why}"),
+                        }
+                        return (Round::Retry(Duration::from_secs(5)), None);
+                    }
+                }
+            }
+            None => None,
+        };
         for change in &page.changes {
-            if !wanted(def, filter, tenant, change) {
+            if !wanted(def, filter.as_ref(), tenant, change) {
                 through = change.position;
                 continue;
             }

@@ -27,7 +27,8 @@ pub struct NewWebhook {
     pub events: Vec<String>,
     /// A native listing query string (e.g. `channel_type=voice&queue_id=q1`, or
     /// `filter=channel_type:voice OR queue_id:q1` for an expression): only upserts of
-    /// matching engagements are sent. Deletions are always sent.
+    /// matching engagements are sent. Deletions are always sent. Names (`queue=Billing`)
+    /// stand for the ids of that name as each event is sent, as in the listing.
     #[serde(default)]
     pub filter: Option<String>,
 }
