@@ -1,8 +1,11 @@
-//! `GET /ui?from=DATE&to=DATE`: the tenant's engagements per day by channel as a chart
-//! (each bar a link to the search of what it counts), and how they ended. The last 90 days
-//! unless a range is chosen.
+//! `GET /ui?from=DATE&to=DATE&queue=NAME`: the tenant's engagements per day by channel as
+//! a chart (each bar a link to the search of what it counts), and how they ended; with a
+//! queue chosen (by name or id, as the search takes it), that queue's visits per day —
+//! answered, abandoned, still waiting — counted by the analytics the native API serves. The
+//! last 90 days unless a range is chosen.
 
 use crate::page::{self, Failure};
+use crate::pickers::{self, Pickers};
 use crate::session::Session;
 use crate::view::{
     channel_color, channel_hatched, search_href, zone, Bar, ChartView, KeyEntry, Label, LinkedBar,
@@ -11,10 +14,11 @@ use crate::view::{
 use axum::extract::{Query as QueryString, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use interlog_http::analytics::{report, Bucket, Request};
+use interlog_http::params::Params as NativeParams;
 use interlog_http::ApiState;
 use interlog_model::time::parse_date;
-use interlog_model::ChannelType;
-use interlog_store::{Activity, MAX_ACTIVITY_DAYS};
+use interlog_store::MAX_ACTIVITY_DAYS;
 use jiff::civil::Date;
 use serde::Deserialize;
 
@@ -25,14 +29,28 @@ pub const DAYS: u32 = 90;
 pub struct Params {
     from: Option<String>,
     to: Option<String>,
+    queue: Option<String>,
+}
+
+impl Params {
+    /// The queue chosen, if any.
+    fn queue(&self) -> Option<&str> {
+        self.queue
+            .as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+    }
 }
 
 /// The range form as given, and why it was refused.
 pub struct RangeForm {
     pub from: String,
     pub to: String,
+    pub queue: String,
     pub error_field: String,
     pub error: String,
+    /// The queue field's suggestions.
+    pub pickers: Pickers,
 }
 
 pub async fn page(
@@ -40,14 +58,24 @@ pub async fn page(
     session: Session,
     QueryString(p): QueryString<Params>,
 ) -> Response {
+    let (rendered, pickers) = tokio::join!(
+        render(&state, &session, &p),
+        pickers::load(&state, &session.tenant)
+    );
     let form = RangeForm {
         from: p.from.clone().unwrap_or_default(),
         to: p.to.clone().unwrap_or_default(),
+        queue: p.queue().unwrap_or_default().to_owned(),
         error_field: String::new(),
         error: String::new(),
+        pickers,
     };
-    match render(&state, &session, &p).await {
-        Ok(res) => res,
+    match rendered {
+        Ok((from, to, view)) => page::html(&page::Overview {
+            chrome: session.chrome("overview"),
+            form: RangeForm { from, to, ..form },
+            view: Some(view),
+        }),
         Err(f) if f.status == StatusCode::BAD_REQUEST => {
             let mut res = page::html(&page::Overview {
                 chrome: session.chrome("overview"),
@@ -97,10 +125,19 @@ fn range(p: &Params, today: Date) -> Result<(Date, u32), Failure> {
     Ok((from, days))
 }
 
-async fn render(state: &ApiState, session: &Session, p: &Params) -> Result<Response, Failure> {
+/// The range's first and last day as the form shows them, and what the page draws.
+async fn render(
+    state: &ApiState,
+    session: &Session,
+    p: &Params,
+) -> Result<(String, String, page::OverviewView), Failure> {
     let tz = zone(&session.tenant.time_zone);
-    let today = jiff::Timestamp::now().to_zoned(tz).date();
+    let today = jiff::Timestamp::now().to_zoned(tz.clone()).date();
     let (first, days) = range(p, today)?;
+    if let Some(queue) = p.queue() {
+        let view = queue_view(state, session, &tz, first, days, queue).await?;
+        return Ok((first.to_string(), view.last.clone(), view));
+    }
     let turn = state
         .heavy
         .turn(&session.tenant)
@@ -131,22 +168,188 @@ async fn render(state: &ApiState, session: &Session, p: &Params) -> Result<Respo
         })
         .collect();
     let last = activity.days.last().map_or(first, |d| d.date);
-    Ok(page::html(&page::Overview {
-        chrome: session.chrome("overview"),
-        form: RangeForm {
-            from: first.to_string(),
-            to: last.to_string(),
-            error_field: String::new(),
-            error: String::new(),
-        },
-        view: Some(page::OverviewView {
-            first: first.to_string(),
+    let days: Vec<(Date, Vec<Band>)> = activity
+        .days
+        .iter()
+        .map(|day| {
+            let bands = day
+                .channels
+                .iter()
+                .map(|(kind, n)| {
+                    let mut href = search_href("channel_type", kind.as_str());
+                    href.push_str(&format!("&started_from={d}&started_to={d}", d = day.date));
+                    Band {
+                        series: kind.as_str(),
+                        color: channel_color(*kind),
+                        hatched: channel_hatched(*kind),
+                        count: *n,
+                        title: format!(
+                            "{}: {n} {} ({} engagements)",
+                            day.date,
+                            kind.as_str(),
+                            day.total
+                        ),
+                        href,
+                    }
+                })
+                .collect();
+            (day.date, bands)
+        })
+        .collect();
+    let summary = format!(
+        "Engagements per day by channel, {first} to {last}; each bar opens that day's engagements of its channel"
+    );
+    Ok((
+        first.to_string(),
+        last.to_string(),
+        page::OverviewView {
             last: last.to_string(),
             total,
-            chart: chart(&activity),
+            counted: format!(
+                "engagements started from {first} to {last} ({})",
+                session.tenant.time_zone
+            ),
+            queue: None,
+            dashboard: format!("/ui/dashboard?from={first}&to={last}"),
+            chart: chart(&days, summary),
             outcomes,
-        }),
-    }))
+        },
+    ))
+}
+
+/// What a queue's chart draws of a day: the visits answered, abandoned and still waiting
+/// (together, the visits offered to it). Colours from the same colour-blind-safe palette as
+/// the channels, abandoned hatched.
+const ANSWERED: (&str, &str, bool) = ("answered", "#0072b2", false);
+const ABANDONED: (&str, &str, bool) = ("abandoned", "#d55e00", true);
+const WAITING: (&str, &str, bool) = ("still waiting", "#7f7f7f", false);
+
+/// The analytics request of `queue`'s visits per day from `first` to `last` (both
+/// included) in `tz`, grouped by queue, as a native query string.
+fn figures_query(
+    tz: &jiff::tz::TimeZone,
+    first: Date,
+    last: Date,
+    queue: &str,
+) -> Result<String, Failure> {
+    let instant = |d: Date| {
+        d.to_zoned(tz.clone())
+            .map(|z| z.timestamp().to_string())
+            .map_err(Failure::internal)
+    };
+    let end = last.tomorrow().map_err(Failure::internal)?;
+    Ok(form_urlencoded::Serializer::new(String::new())
+        .append_pair("from", &instant(first)?)
+        .append_pair("to", &instant(end)?)
+        .append_pair("interval", "day")
+        .append_pair("group_by", "queue")
+        .append_pair("queue_id", queue)
+        .finish())
+}
+
+/// The chosen queue's visits per day, from the analytics the native API serves: grouped by
+/// queue, so that only the visits to the queues the choice names count (an engagement that
+/// also visited another queue adds nothing to this one's figures).
+async fn queue_view(
+    state: &ApiState,
+    session: &Session,
+    tz: &jiff::tz::TimeZone,
+    first: Date,
+    days: u32,
+    queue: &str,
+) -> Result<page::OverviewView, Failure> {
+    let tenant = &session.tenant;
+    let last = first
+        .checked_add(jiff::Span::new().days(i64::from(days) - 1))
+        .map_err(Failure::internal)?;
+    let asked = figures_query(tz, first, last, queue)?;
+    // What is refused here is the queue (too long, or a name of too many queues).
+    let of_queue = |e: interlog_http::ApiError| {
+        if e.kind.status() == StatusCode::BAD_REQUEST {
+            Failure::field("queue", e.detail)
+        } else {
+            Failure::from(e)
+        }
+    };
+    let native = NativeParams::parse(Some(&asked));
+    let mut request = Request::parse(&native, tenant, jiff::Timestamp::now()).map_err(of_queue)?;
+    request.query.filter =
+        interlog_http::names::resolve(&*state.store, tenant, &request.query.filter)
+            .await
+            .map_err(of_queue)?;
+    let turn = state.heavy.turn(tenant).await.map_err(Failure::busy)?;
+    let figures = report(state, tenant, &request).await?;
+    drop(turn);
+    // The visits to the queues the choice stands for: its own value and the ids of that name.
+    let queues = &request.query.filter.queue_ids;
+    let mut per_day: Vec<Bucket> = Vec::new();
+    for g in figures.groups.iter().filter(|g| {
+        g.key
+            .get("queue")
+            .and_then(|q| q.as_str())
+            .is_some_and(|q| queues.iter().any(|id| id == q))
+    }) {
+        if per_day.is_empty() {
+            per_day = g.buckets.clone();
+            continue;
+        }
+        for (sum, b) in per_day.iter_mut().zip(&g.buckets) {
+            sum.offered += b.offered;
+            sum.answered += b.answered;
+            sum.abandoned += b.abandoned;
+        }
+    }
+    let mut offered = 0;
+    let chart_days: Vec<(Date, Vec<Band>)> = (0..days)
+        .filter_map(|i| first.checked_add(jiff::Span::new().days(i64::from(i))).ok())
+        .enumerate()
+        .map(|(i, day)| {
+            let b = per_day.get(i);
+            let (o, a, x) = b.map_or((0, 0, 0), |b| (b.offered, b.answered, b.abandoned));
+            offered += o;
+            let mut href = search_href("queue_id", queue);
+            href.push_str(&format!("&started_from={day}&started_to={day}"));
+            let band =
+                |(series, color, hatched): (&'static str, &'static str, bool), n: u64| Band {
+                    series,
+                    color,
+                    hatched,
+                    count: n,
+                    title: format!("{day}: {n} {series} of {o} visits offered to {queue}"),
+                    href: href.clone(),
+                };
+            let bands = [
+                band(ANSWERED, a),
+                band(ABANDONED, x),
+                band(WAITING, o.saturating_sub(a + x)),
+            ]
+            .into_iter()
+            .filter(|b| b.count > 0)
+            .collect();
+            (day, bands)
+        })
+        .collect();
+    let summary = format!(
+        "Visits to the queue {queue} per day, {first} to {last}, answered, abandoned and still waiting; each bar opens that day's engagements of the queue"
+    );
+    Ok(page::OverviewView {
+        last: last.to_string(),
+        total: offered,
+        counted: format!(
+            "visits offered to the queue {queue} by engagements started from {first} to {last} ({}): each time an engagement waited in it counts once",
+            tenant.time_zone
+        ),
+        queue: Some(queue.to_owned()),
+        dashboard: {
+            let mut q = form_urlencoded::Serializer::new(String::new());
+            q.append_pair("from", &first.to_string())
+                .append_pair("to", &last.to_string())
+                .append_pair("queue_id", queue);
+            format!("/ui/dashboard?{}", q.finish())
+        },
+        chart: chart(&chart_days, summary),
+        outcomes: Vec::new(),
+    })
 }
 
 /// A step for the y-axis near a fifth of `max`, of the form 1, 2 or 5 × 10ⁿ.
@@ -161,25 +364,36 @@ fn tick_step(max: u64) -> u64 {
     step.max(1.0) as u64
 }
 
-fn fill(c: ChannelType) -> String {
-    if channel_hatched(c) {
-        format!("url(#hatch-{})", c.as_str())
-    } else {
-        channel_color(c).to_owned()
+/// One band of a day's stacked bar: what it counts, drawn how, and the search it opens.
+struct Band {
+    series: &'static str,
+    color: &'static str,
+    hatched: bool,
+    count: u64,
+    title: String,
+    href: String,
+}
+
+impl Band {
+    fn fill(&self) -> String {
+        if self.hatched {
+            format!("url(#hatch-{})", self.series.replace(' ', "-"))
+        } else {
+            self.color.to_owned()
+        }
     }
 }
 
-/// Stacked bars: one column a day, one band a channel type, each band a link to that day's
-/// engagements of that channel.
-fn chart(a: &Activity) -> ChartView {
+/// Stacked bars: one column a day, one band a series (a channel type, or what became of a
+/// queue's visits), each band a link to the search of what it counts.
+fn chart(days: &[(Date, Vec<Band>)], summary: String) -> ChartView {
     let (width, height) = (960u32, 260u32);
     let (left, top, bottom) = (48.0, 10.0, 230.0);
     let plot_h = bottom - top;
-    let column = (f64::from(width) - left - 8.0) / a.days.len().max(1) as f64;
-    let max = a
-        .days
+    let column = (f64::from(width) - left - 8.0) / days.len().max(1) as f64;
+    let max = days
         .iter()
-        .map(|d| d.channels.values().sum::<u64>().max(d.total))
+        .map(|(_, bands)| bands.iter().map(|b| b.count).sum::<u64>())
         .max()
         .unwrap_or(0)
         .max(1);
@@ -188,39 +402,31 @@ fn chart(a: &Activity) -> ChartView {
     let top_value = max.div_ceil(step) * step;
     let scale = plot_h / top_value as f64;
     let mut bars = Vec::new();
-    let mut counts: Vec<(ChannelType, u64)> = Vec::new();
-    for (i, day) in a.days.iter().enumerate() {
+    // Each series drawn, in the order it first appears, with its count.
+    let mut series: Vec<(&Band, u64)> = Vec::new();
+    for (i, (_, bands)) in days.iter().enumerate() {
         let x = left + i as f64 * column;
         let mut y = bottom;
-        for (kind, n) in &day.channels {
-            let h = *n as f64 * scale;
+        for band in bands {
+            let h = band.count as f64 * scale;
             y -= h;
-            let title = format!(
-                "{}: {n} {} ({} engagements)",
-                day.date,
-                kind.as_str(),
-                day.total
-            );
-            let mut href = search_href("channel_type", kind.as_str());
-            href.push_str(&format!("&started_from={d}&started_to={d}", d = day.date));
             bars.push(LinkedBar {
                 bar: Bar {
                     x,
                     y,
                     w: (column - 1.0).max(1.0),
                     h,
-                    title,
+                    title: band.title.clone(),
                 },
-                fill: fill(*kind),
-                href,
+                fill: band.fill(),
+                href: band.href.clone(),
             });
-            match counts.iter_mut().find(|(k, _)| k == kind) {
-                Some((_, c)) => *c += n,
-                None => counts.push((*kind, *n)),
+            match series.iter_mut().find(|(s, _)| s.series == band.series) {
+                Some((_, c)) => *c += band.count,
+                None => series.push((band, band.count)),
             }
         }
     }
-    counts.sort();
     let ticks = (0..=top_value / step)
         .map(|i| {
             let v = i * step;
@@ -232,15 +438,15 @@ fn chart(a: &Activity) -> ChartView {
         })
         .collect();
     let mut labels = Vec::new();
-    for i in [0, a.days.len() / 2, a.days.len().saturating_sub(1)] {
-        if let Some(d) = a.days.get(i) {
-            if labels.iter().any(|l: &Label| l.text == d.date.to_string()) {
+    for i in [0, days.len() / 2, days.len().saturating_sub(1)] {
+        if let Some((d, _)) = days.get(i) {
+            if labels.iter().any(|l: &Label| l.text == d.to_string()) {
                 continue;
             }
             labels.push(Label {
                 x: (left + i as f64 * column - 30.0).clamp(left, f64::from(width) - 80.0),
                 y: bottom + 22.0,
-                text: d.date.to_string(),
+                text: d.to_string(),
             });
         }
     }
@@ -250,31 +456,22 @@ fn chart(a: &Activity) -> ChartView {
         bars,
         labels,
         ticks,
-        hatches: counts
+        hatches: series
             .iter()
-            .filter(|(c, _)| channel_hatched(*c))
-            .map(|(c, _)| (c.as_str(), channel_color(*c)))
+            .filter(|(b, _)| b.hatched)
+            .map(|(b, _)| (b.series.replace(' ', "-"), b.color))
             .collect(),
-        legend: counts
+        legend: series
             .into_iter()
-            .map(|(c, n)| KeyEntry {
-                name: c.as_str(),
-                color: channel_color(c),
-                fill: fill(c),
+            .map(|(b, n)| KeyEntry {
+                name: b.series,
+                id: b.series.replace(' ', "-"),
+                color: b.color,
+                fill: b.fill(),
                 count: n,
             })
             .collect(),
-        summary: format!(
-            "Engagements per day by channel, {} to {}; each bar opens that day's engagements of its channel",
-            a.days
-                .first()
-                .map(|d| d.date.to_string())
-                .unwrap_or_default(),
-            a.days
-                .last()
-                .map(|d| d.date.to_string())
-                .unwrap_or_default()
-        ),
+        summary,
     }
 }
 
@@ -300,21 +497,25 @@ mod tests {
         let p = Params {
             from: Some("2026-03-01".into()),
             to: Some("2026-03-07".into()),
+            queue: None,
         };
         assert_eq!(range(&p, today).unwrap().1, 7);
         let p = Params {
             from: Some("2026-03-08".into()),
             to: Some("2026-03-07".into()),
+            queue: None,
         };
         assert_eq!(range(&p, today).unwrap_err().field.as_deref(), Some("to"));
         let p = Params {
             from: Some("2020-01-01".into()),
             to: None,
+            queue: None,
         };
         assert!(range(&p, today).unwrap_err().message.contains("400"));
         let p = Params {
             from: Some("soon".into()),
             to: None,
+            queue: None,
         };
         assert_eq!(range(&p, today).unwrap_err().field.as_deref(), Some("from"));
     }

@@ -72,9 +72,14 @@ pub struct Overview {
 }
 
 pub struct OverviewView {
-    pub first: String,
     pub last: String,
     pub total: u64,
+    /// What `total` and the chart count, said plainly.
+    pub counted: String,
+    /// The queue chosen, whose visits the chart draws.
+    pub queue: Option<String>,
+    /// The dashboard of the same range (and queue).
+    pub dashboard: String,
     pub chart: ChartView,
     pub outcomes: Vec<OutcomeRow>,
 }
@@ -89,6 +94,8 @@ pub struct Search {
     pub paging: Option<Paging>,
     /// The download of the whole search as CSV.
     pub csv: String,
+    /// The search itself, from its first page: the URL to keep or share (a saved search).
+    pub link: String,
     /// The names its name-taking fields suggest.
     pub pickers: crate::pickers::Pickers,
 }

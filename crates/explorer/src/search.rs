@@ -47,10 +47,12 @@ pub async fn page(
     match result {
         Ok(found) => {
             let paging = paging(&given, &found);
+            let search = query_of(&given, &[]);
             page::html(&page::Search {
                 chrome,
                 form,
-                csv: format!("/ui/engagements.csv?{}", query_of(&given, &[])),
+                csv: format!("/ui/engagements.csv?{search}"),
+                link: format!("/ui/engagements?{search}"),
                 rows: found.rows,
                 paging: Some(paging),
                 pickers,
@@ -63,6 +65,7 @@ pub async fn page(
                 chrome,
                 form,
                 csv: String::new(),
+                link: String::new(),
                 rows: Vec::new(),
                 paging: None,
                 pickers,

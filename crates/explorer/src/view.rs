@@ -784,9 +784,11 @@ pub struct LinkedBar {
     pub href: String,
 }
 
-/// A channel in a chart's key: its name, colour, fill (as the bars), and how many.
+/// A series (a channel, or what became of a queue's visits) in a chart's key: its name, colour, fill (as the bars), and how many.
 pub struct KeyEntry {
     pub name: &'static str,
+    /// The name as an element id (`still-waiting`).
+    pub id: String,
     pub color: &'static str,
     pub fill: String,
     pub count: u64,
@@ -799,7 +801,8 @@ pub struct Label {
     pub text: String,
 }
 
-/// The overview's chart: per day, one bar per channel type stacked.
+/// The overview's chart: per day, one bar per series (channel type, or what became of a
+/// queue's visits) stacked.
 pub struct ChartView {
     pub width: u32,
     pub height: u32,
@@ -808,8 +811,8 @@ pub struct ChartView {
     /// The y-axis: each tick's height and label, with a grid line across.
     pub ticks: Vec<Label>,
     pub legend: Vec<KeyEntry>,
-    /// The hatched channels drawn, for their patterns.
-    pub hatches: Vec<(&'static str, &'static str)>,
+    /// The hatched series drawn (by id), for their patterns.
+    pub hatches: Vec<(String, &'static str)>,
     pub summary: String,
 }
 

@@ -1,6 +1,6 @@
 //! The explorer in a real browser: Debian's headless Chromium driven by playwright-core
 //! (`tests/js/browser.mjs`) signs in (after a wrong password), reads the overview and
-//! follows a bar, searches with filters and pages both ways, is refused a search, downloads
+//! follows a bar, chooses a queue by name and follows a bar of its chart, searches with filters and pages both ways, is refused a search, downloads
 //! it as CSV, opens an engagement and its customer's journey, tries an unknown and an
 //! over-long identifier, a wrong address and another tenant's engagement, reads every page
 //! again at 390 px, and signs out, with axe-core run on every page at both widths; and (`tests/js/dashboard.mjs`) reads the dashboard's
@@ -203,6 +203,34 @@ async fn a_person_signs_in_searches_reads_an_engagement_and_a_journey_and_signs_
         s(&seen, "overview_range_error").contains("must not be before From"),
         "a backwards range is refused next to its field",
     );
+    check(
+        s(&seen, "overview_queue_list") == "queue-names"
+            && seen["overview_queue_options"] == json!(["Billing"]),
+        "the overview's queue field suggests the tenant's queues by name",
+    );
+    check(
+        s(&seen, "queue_overview_url").contains("queue=Billing")
+            && s(&seen, "queue_overview_heading").contains("Queue Billing")
+            && s(&seen, "queue_overview_total") == "1"
+            && s(&seen, "queue_overview_lead").contains("visits offered to the queue Billing"),
+        "a queue chosen by name: its visits per day, said plainly",
+    );
+    check(
+        seen["queue_overview_bars"] == 1
+            && (s(&seen, "queue_overview_legend").contains("still waiting")
+                || s(&seen, "queue_overview_legend").contains("abandoned")),
+        "the queue's chart: one bar, its key",
+    );
+    check(
+        s(&seen, "queue_bar_url").contains("/ui/engagements?queue_id=Billing&started_from=")
+            && s(&seen, "queue_bar_total") == "1",
+        "the queue's bar opens the search of that queue's engagements of that day",
+    );
+    check(
+        s(&seen, "search_link").starts_with("/ui/engagements?queue_id=Billing&started_from=")
+            && s(&seen, "search_link_text") == "Link to this search",
+        "the search links to itself",
+    );
     let cookie = &seen["session_cookie"];
     check(
         cookie["httpOnly"] == true && cookie["sameSite"] == "Strict" && cookie["path"] == "/ui",
@@ -367,7 +395,7 @@ async fn a_person_signs_in_searches_reads_an_engagement_and_a_journey_and_signs_
         );
     }
     check(
-        seen["phone"].as_object().map_or(0, |p| p.len()) == 5,
+        seen["phone"].as_object().map_or(0, |p| p.len()) == 6,
         "every page seen at 390 px",
     );
     check(
@@ -381,7 +409,7 @@ async fn a_person_signs_in_searches_reads_an_engagement_and_a_journey_and_signs_
         );
     }
     check(
-        seen["axe"].as_object().map_or(0, |p| p.len()) >= 14,
+        seen["axe"].as_object().map_or(0, |p| p.len()) >= 16,
         "axe ran on every page",
     );
     check(
@@ -423,6 +451,7 @@ async fn a_person_signs_in_searches_reads_an_engagement_and_a_journey_and_signs_
     for name in [
         "01-login",
         "03-overview",
+        "03b-overview-queue",
         "04-search",
         "05-page-2",
         "05c-queue-by-name",
@@ -430,6 +459,7 @@ async fn a_person_signs_in_searches_reads_an_engagement_and_a_journey_and_signs_
         "07-journey",
         "08-not-found",
         "p1-overview",
+        "p1b-overview-queue",
         "p2-search",
         "p3-engagement",
         "p4-journey",

@@ -494,3 +494,125 @@ async fn the_dashboard_shows_a_ranges_figures_with_links_to_their_engagements() 
         "{page}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_overview_draws_a_chosen_queues_visits_per_day_and_its_bars_open_the_search() {
+    let app = spawn_app().await;
+    user(&app, &app.tenant, "rita", ClientRole::Reader).await;
+    // The dashboard's calls (Billing: one abandoned on the 4th, one answered on the 5th),
+    // and one on the 6th that waited in Sales, then in another queue called Billing.
+    let mut seeds = dashboard_seeds();
+    seeds.push(engagement(json!({
+        "id": "both-1", "started_at": "2024-03-06T10:00:00Z", "ended_at": "2024-03-06T10:09:00Z",
+        "channels": [{"type": "voice"}],
+        "queues": [
+            {"id": "q-sales", "name": "Sales", "queued_at": "2024-03-06T10:00:00Z",
+             "accepted_at": "2024-03-06T10:00:30Z"},
+            {"id": "q-billing-2", "name": "BILLING", "queued_at": "2024-03-06T10:05:00Z",
+             "accepted_at": "2024-03-06T10:05:10Z"}
+        ]
+    })));
+    app.seed(seeds).await;
+    let mut b = Browser::new(&app.base);
+    assert_eq!(b.sign_in("acme", "rita", PASSWORD).await.0, 303);
+
+    let (status, _, page) = b
+        .get("/ui?from=2024-03-04&to=2024-03-06&queue=billing")
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert_shows(
+        &page,
+        &[
+            "<h2 id=\"queue-heading\">Queue billing: visits per day</h2>",
+            // Only the visits to the queues called Billing: not both-1's visit to Sales.
+            "<strong id=\"total-90\">3</strong> visits offered to the queue billing",
+            "<title>2024-03-04: 1 abandoned of 1 visits offered to billing</title>",
+            "<title>2024-03-05: 1 answered of 1 visits offered to billing</title>",
+            "<title>2024-03-06: 1 answered of 1 visits offered to billing</title>",
+            "<pattern id=\"hatch-abandoned\"",
+            "name=\"queue\" list=\"queue-names\" autocomplete=\"off\" value=\"billing\"",
+            "<option value=\"Billing\">q-billing</option>",
+            "<option value=\"Sales\">q-sales</option>",
+        ],
+    );
+    assert!(
+        !page.contains("class=\"outcomes\""),
+        "the tenant's outcomes are not the queue's"
+    );
+    // A bar opens the search of that queue's engagements of that day.
+    let bar =
+        "/ui/engagements?queue_id=billing&#38;started_from=2024-03-06&#38;started_to=2024-03-06";
+    assert!(page.contains(&format!("<a href=\"{bar}\"")), "{page}");
+    let (status, _, found) = b.get(&bar.replace("&#38;", "&")).await;
+    assert_eq!(status, 200, "{found}");
+    assert_shows(&found, &["<strong id=\"total\">1</strong>", "both-1"]);
+
+    // A queue nothing visited: no bars, zero said plainly.
+    let (status, _, page) = b
+        .get("/ui?from=2024-03-04&to=2024-03-06&queue=Nobody")
+        .await;
+    assert_eq!(status, 200);
+    assert_shows(
+        &page,
+        &["<strong id=\"total-90\">0</strong> visits offered to the queue Nobody"],
+    );
+    assert!(!page.contains("class=\"bar-link\""), "{page}");
+    // A value no queue could have is refused next to the field, the form kept.
+    let long = "x".repeat(1100);
+    let (status, _, page) = b
+        .get(&format!("/ui?from=2024-03-04&to=2024-03-06&queue={long}"))
+        .await;
+    assert_eq!(status, 400, "{page}");
+    assert_shows(
+        &page,
+        &[
+            "aria-describedby=\"queue-error\"",
+            "id=\"queue-error\"",
+            "value=\"2024-03-04\"",
+        ],
+    );
+    // Without a queue, the channels as before.
+    let (status, _, page) = b.get("/ui?from=2024-03-04&to=2024-03-06").await;
+    assert_eq!(status, 200);
+    assert_shows(
+        &page,
+        &[
+            "<strong id=\"total-90\">7</strong> engagements started",
+            "class=\"outcomes\"",
+        ],
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_search_links_to_itself_without_its_paging() {
+    let app = spawn_app().await;
+    user(&app, &app.tenant, "rita", ClientRole::Reader).await;
+    app.seed(dashboard_seeds()).await;
+    let mut b = Browser::new(&app.base);
+    assert_eq!(b.sign_in("acme", "rita", PASSWORD).await.0, 303);
+    let (status, _, page) = b.get("/ui/engagements?queue_id=Sales&limit=2").await;
+    assert_eq!(status, 200, "{page}");
+    let link = "<a href=\"/ui/engagements?queue_id=Sales&#38;limit=2\" id=\"search-link\"";
+    assert!(page.contains(link), "{page}");
+    // The next page links to the same search, not to itself.
+    let next = page
+        .split("id=\"next-page\"")
+        .next()
+        .unwrap()
+        .rsplit("href=\"")
+        .next()
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&#38;", "&");
+    let (status, _, page2) = b.get(&next).await;
+    assert_eq!(status, 200, "{page2}");
+    assert!(page2.contains(link), "{page2}");
+    // A search that finds nothing links to itself too.
+    let (_, _, none) = b.get("/ui/engagements?queue_id=Nobody").await;
+    assert!(
+        none.contains("<a href=\"/ui/engagements?queue_id=Nobody\" id=\"search-link\""),
+        "{none}"
+    );
+}

@@ -1,5 +1,6 @@
 // Drives the explorer in headless Chromium (Debian's, via playwright-core) the way a
-// person would: a wrong password, sign-in, the overview and a bar of its chart, a filtered
+// person would: a wrong password, sign-in, the overview and a bar of its chart, a queue's
+// chart and one of its bars, a filtered
 // search and its pages both ways, a refused search, the CSV download, an engagement, a
 // customer's journey (and an unknown and an over-long identifier), a wrong address,
 // another tenant's engagement; then every page again at a phone's width (390 px); then
@@ -58,6 +59,30 @@ try {
   // Another range.
   await page.goto(`${base}/ui?from=2000-01-02&to=2000-01-01`);
   seen.overview_range_error = await text(page, '#to-error');
+  // A queue's visits per day: the queue chosen by name from the field's suggestions, then a
+  // bar followed to the search of that queue's engagements of that day.
+  await page.goto(`${base}/ui`);
+  seen.overview_queue_list = await page.locator('input[name=queue]').getAttribute('list');
+  seen.overview_queue_options = await page.locator('#queue-names option').evaluateAll((os) => os.map((o) => o.value));
+  await page.locator('input[name=queue]').pressSequentially('bil');
+  const queue = seen.overview_queue_options.find((v) => v.toLowerCase().startsWith('bil'));
+  await page.fill('input[name=queue]', queue ?? 'bil');
+  await page.click('#overview-button');
+  await page.waitForLoadState();
+  seen.queue_overview_url = page.url();
+  seen.queue_overview_heading = await text(page, '#queue-heading');
+  seen.queue_overview_total = await text(page, '#total-90');
+  seen.queue_overview_lead = await text(page, 'p.lead');
+  seen.queue_overview_legend = await text(page, 'figure.chart figcaption');
+  seen.queue_overview_bars = await page.locator('figure.chart svg a.bar-link rect').count();
+  await look(page, '03b-overview-queue');
+  await page.locator('figure.chart svg a.bar-link').first().click();
+  await page.waitForLoadState();
+  seen.queue_bar_url = page.url();
+  seen.queue_bar_total = await text(page, '#total');
+  // The search links to itself (the saved search).
+  seen.search_link = await page.locator('#search-link').getAttribute('href');
+  seen.search_link_text = await text(page, '#search-link');
 
   // Search: voice, inbound, two a page.
   await page.click('nav a[href="/ui/engagements"]');
@@ -200,6 +225,7 @@ try {
     await look(page, name);
   };
   await phone('/ui', 'p1-overview');
+  await phone('/ui?queue=Billing', 'p1b-overview-queue');
   await phone('/ui/engagements?channel_type=voice&limit=2', 'p2-search');
   seen.phone_form_folded = !(await page.locator('#search-fold').evaluate((d) => d.open));
   await phone('/ui/engagements/chat-1', 'p3-engagement');
