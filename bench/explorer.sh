@@ -2,7 +2,8 @@
 # The web explorer's pages on the BENCH_N data set: each page is asked for
 # EXPLORER_REPEAT (20) times in turn over one keep-alive connection (after 3 unmeasured
 # asks), and the server time is curl's time to the response's first byte on loopback.
-# Pages: the overview (/ui: 90 days by channel and outcome), the search's first page (all
+# Pages: the overview (/ui: 90 days by channel and outcome), the overview of the most
+# mentioned queue (/ui?queue=NAME: its visits per day over 90 days), the search's first page (all
 # engagements, with the total), a filtered search (an agent's voice engagements in a
 # month, with the total), the search's next page (a cursor), an engagement's page, and a
 # customer's journey (the customer of a sampled engagement).
@@ -44,15 +45,20 @@ first_search="$BASE/ui/engagements?limit=50"
 next_link=$(curl -sS -b "$jar" "$first_search" | sed -n 's/.*href="\([^"]*\)" id="next-page".*/\1/p' | head -n 1 | sed 's/&#38;/\&/g')
 [[ -n "$next_link" ]] || die "the first search page has no next page link"
 
+queue_name=$(api_get "/api/v1/tenants/$TENANT/names?kind=queue&limit=1" | python3 -c '
+import json, sys
+print(json.load(sys.stdin)["names"][0]["name"])')
+[[ -n "$queue_name" ]] || die "the data set has no queue names"
 declare -A pages=(
     [overview]="$BASE/ui"
+    [overview_queue]="$BASE/ui?queue=$(enc "$queue_name")"
     [search_all]="$first_search"
     [search_filtered]="$BASE/ui/engagements?agent=$(enc "$SAMPLE_AGENT")&channel_type=voice&started_from=$(enc "$SAMPLE_FROM")&started_to=$(enc "$SAMPLE_TO")&limit=50"
     [search_next]="$BASE$next_link"
     [engagement]="$BASE/ui/engagements/$(enc "$id")"
     [journey]="$BASE/ui/journey?customer=$(enc "$customer")"
 )
-order=(overview search_all search_filtered search_next engagement journey)
+order=(overview overview_queue search_all search_filtered search_next engagement journey)
 worst=0
 for name in "${order[@]}"; do
     url="${pages[$name]}"

@@ -6,8 +6,12 @@
 #   by_name:  GET .../engagements?limit=10&agent=NAME       (the same agent, by name)
 #   phone:    GET .../engagements?limit=10&customer=DIGITS  (the last 7 digits of a phone
 #             number of the data set)
+#   expr_id:  GET .../engagements?limit=10&filter=agent:ID OR queue_id:QID  (that agent or
+#             the most mentioned queue, by ids, in a filter= expression)
+#   expr_name: the same expression by their names (agent:"NAME" OR queue:"QNAME")
 # Targets: a suggestion within the first page's latency class (p99 <= 20 ms); a listing by
-# name within 1.2x of the same listing by id, in throughput and p99.
+# name within 1.2x of the same listing by id, in throughput and p99; the same for an
+# expression.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bench_init
 
@@ -23,6 +27,12 @@ n = json.load(sys.stdin)["names"][0]
 print(n["id"], n["name"])')"
 [[ -n "$agent_name" ]] || die "the data set has no agent names"
 log "most mentioned agent: $agent_name ($agent_id)"
+read -r queue_id queue_name <<< "$(api_get "$names?kind=queue&limit=1" | python3 -c '
+import json, sys
+n = json.load(sys.stdin)["names"][0]
+print(n["id"], n["name"])')"
+[[ -n "$queue_name" ]] || die "the data set has no queue names"
+log "most mentioned queue: $queue_name ($queue_id)"
 for kind in queue agent team disposition; do
     log "$kind names: $(api_get "$names?kind=$kind&limit=100" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["names"]))') (at most 100 asked)"
 done
@@ -39,7 +49,9 @@ suggest="$names?kind=agent&prefix=$prefix&limit=10"
 by_id="$list?limit=10&agent=$(enc "$agent_id")"
 by_name="$list?limit=10&agent=$(enc "$agent_name")"
 by_phone="$list?limit=10&customer=$phone"
-for p in "$suggest" "$by_id" "$by_name" "$by_phone"; do
+expr_id="$list?limit=10&filter=$(enc "agent:\"$agent_id\" OR queue_id:\"$queue_id\"")"
+expr_name="$list?limit=10&filter=$(enc "agent:\"$agent_name\" OR queue:\"$queue_name\"")"
+for p in "$suggest" "$by_id" "$by_name" "$by_phone" "$expr_id" "$expr_name"; do
     bench_probe "$p"
 done
 same=$(python3 - "$BASE" "$TOKEN" "$by_id" "$by_name" <<'PY'
@@ -53,25 +65,40 @@ print("yes" if ids(a) == ids(b) else "no")
 PY
 )
 [[ "$same" == yes ]] || log "WARNING: the listing by name is not the listing by id (another agent has the same name?)"
+same=$(python3 - "$BASE" "$TOKEN" "$expr_id" "$expr_name" <<'PY'
+import json, sys, urllib.request
+base, token, a, b = sys.argv[1:]
+def ids(path):
+    req = urllib.request.Request(base + path, headers={"Authorization": "Bearer " + token})
+    with urllib.request.urlopen(req) as r:
+        return [e["id"] for e in json.load(r)["engagements"]]
+print("yes" if ids(a) == ids(b) and ids(a) else "no")
+PY
+)
+[[ "$same" == yes ]] || log "WARNING: the expression by names is not the expression by ids (or finds nothing)"
 
 bench_warmup list.lua "$BASE$by_id"
 declare -A rps p50 p99
-for run in suggest by_id by_name phone; do
+for run in suggest by_id by_name phone expr_id expr_name; do
     case $run in
         suggest) path=$suggest ;;
         by_id) path=$by_id ;;
         by_name) path=$by_name ;;
         phone) path=$by_phone ;;
+        expr_id) path=$expr_id ;;
+        expr_name) path=$expr_name ;;
     esac
     bench_wrk "names-$run" list.lua "$BASE$path"
     bench_check_errors "names-$run"
     rps[$run]=$R_RPS p50[$run]=$R_P50_MS p99[$run]=$R_P99_MS
 done
-for run in suggest by_id by_name phone; do
-    log "$(printf '%-8s %10s req/s  p50 %8s ms  p99 %8s ms' "$run" "${rps[$run]}" "${p50[$run]}" "${p99[$run]}")"
+for run in suggest by_id by_name phone expr_id expr_name; do
+    log "$(printf '%-9s %10s req/s  p50 %8s ms  p99 %8s ms' "$run" "${rps[$run]}" "${p50[$run]}" "${p99[$run]}")"
 done
 ratio() { calc "$1 / $2" %.2f; }
 figure "names_suggest_rps ${rps[suggest]} req/s (p50 ${p50[suggest]} ms, p99 ${p99[suggest]} ms; target p99 <= 20 ms; kind=agent&prefix=${agent_name:0:3})"
 figure "names_filter_slowdown_throughput $(ratio "${rps[by_id]}" "${rps[by_name]}")x (target <= 1.2; agent by id ${rps[by_id]} req/s / by name ${rps[by_name]} req/s)"
 figure "names_filter_slowdown_p99 $(ratio "${p99[by_name]}" "${p99[by_id]}")x (target <= 1.2; by name p99 ${p99[by_name]} ms / by id ${p99[by_id]} ms)"
 figure "phone_end_rps ${rps[phone]} req/s (p50 ${p50[phone]} ms, p99 ${p99[phone]} ms; customer=<last 7 digits>)"
+figure "names_expr_slowdown_throughput $(ratio "${rps[expr_id]}" "${rps[expr_name]}")x (target <= 1.2; filter=agent OR queue by ids ${rps[expr_id]} req/s / by names ${rps[expr_name]} req/s)"
+figure "names_expr_slowdown_p99 $(ratio "${p99[expr_name]}" "${p99[expr_id]}")x (target <= 1.2; by names p99 ${p99[expr_name]} ms / by ids ${p99[expr_id]} ms)"

@@ -17,6 +17,20 @@ fn ago(hours: i64) -> String {
         .to_string()
 }
 
+/// The address of the link with the id `id` on `page`, unescaped.
+fn href_of(page: &str, id: &str) -> String {
+    page.split(&format!("id=\"{id}\""))
+        .next()
+        .unwrap()
+        .rsplit("href=\"")
+        .next()
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&#38;", "&")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sessions_are_cookies_that_hold_across_instances_until_sign_out() {
     let app = spawn_app().await;
@@ -195,17 +209,7 @@ async fn pages_show_search_engagement_journey_and_overview_of_the_own_tenant_onl
     assert_eq!(status, 200, "{page}");
     assert_shows(&page, &["<strong id=\"total\">4</strong>"]);
     assert_eq!(page.matches("class=\"engagement-link\"").count(), 2);
-    let next = page
-        .split("id=\"next-page\"")
-        .next()
-        .unwrap()
-        .rsplit("href=\"")
-        .next()
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .replace("&#38;", "&");
+    let next = href_of(&page, "next-page");
     assert!(
         next.starts_with("/ui/engagements?channel_type=voice&direction=inbound&limit=2&cursor=")
             && next.ends_with("&total=4"),
@@ -595,17 +599,7 @@ async fn a_search_links_to_itself_without_its_paging() {
     let link = "<a href=\"/ui/engagements?queue_id=Sales&#38;limit=2\" id=\"search-link\"";
     assert!(page.contains(link), "{page}");
     // The next page links to the same search, not to itself.
-    let next = page
-        .split("id=\"next-page\"")
-        .next()
-        .unwrap()
-        .rsplit("href=\"")
-        .next()
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .replace("&#38;", "&");
+    let next = href_of(&page, "next-page");
     let (status, _, page2) = b.get(&next).await;
     assert_eq!(status, 200, "{page2}");
     assert!(page2.contains(link), "{page2}");
