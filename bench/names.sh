@@ -54,18 +54,9 @@ expr_name="$list?limit=10&filter=$(enc "agent:\"$agent_name\" OR queue:\"$queue_
 for p in "$suggest" "$by_id" "$by_name" "$by_phone" "$expr_id" "$expr_name"; do
     bench_probe "$p"
 done
-same=$(python3 - "$BASE" "$TOKEN" "$by_id" "$by_name" <<'PY'
-import json, sys, urllib.request
-base, token, a, b = sys.argv[1:]
-def ids(path):
-    req = urllib.request.Request(base + path, headers={"Authorization": "Bearer " + token})
-    with urllib.request.urlopen(req) as r:
-        return [e["id"] for e in json.load(r)["engagements"]]
-print("yes" if ids(a) == ids(b) else "no")
-PY
-)
-[[ "$same" == yes ]] || log "WARNING: the listing by name is not the listing by id (another agent has the same name?)"
-same=$(python3 - "$BASE" "$TOKEN" "$expr_id" "$expr_name" <<'PY'
+# "yes" when the two listings hold the same engagements, and some.
+same_listing() {
+    python3 - "$BASE" "$TOKEN" "$1" "$2" <<'PY'
 import json, sys, urllib.request
 base, token, a, b = sys.argv[1:]
 def ids(path):
@@ -74,8 +65,11 @@ def ids(path):
         return [e["id"] for e in json.load(r)["engagements"]]
 print("yes" if ids(a) == ids(b) and ids(a) else "no")
 PY
-)
-[[ "$same" == yes ]] || log "WARNING: the expression by names is not the expression by ids (or finds nothing)"
+}
+[[ "$(same_listing "$by_id" "$by_name")" == yes ]] \
+    || log "WARNING: the listing by name is not the listing by id (another agent has the same name?)"
+[[ "$(same_listing "$expr_id" "$expr_name")" == yes ]] \
+    || log "WARNING: the expression by names is not the expression by ids (or finds nothing)"
 
 bench_warmup list.lua "$BASE$by_id"
 declare -A rps p50 p99
