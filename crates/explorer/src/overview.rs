@@ -224,6 +224,14 @@ const ANSWERED: (&str, &str, bool) = ("answered", "#0072b2", false);
 const ABANDONED: (&str, &str, bool) = ("abandoned", "#d55e00", true);
 const WAITING: (&str, &str, bool) = ("still waiting", "#7f7f7f", false);
 
+fn visits(n: u64) -> &'static str {
+    if n == 1 {
+        "visit"
+    } else {
+        "visits"
+    }
+}
+
 /// The analytics request of `queue`'s visits per day from `first` to `last` (both
 /// included) in `tz`, grouped by queue, as a native query string.
 fn figures_query(
@@ -315,7 +323,10 @@ async fn queue_view(
                     color,
                     hatched,
                     count: n,
-                    title: format!("{day}: {n} {series} of {o} visits offered to {queue}"),
+                    title: format!(
+                        "{day}: {n} {series} of {o} {} offered to {queue}",
+                        visits(o)
+                    ),
                     href: href.clone(),
                 };
             let bands = [
@@ -336,7 +347,8 @@ async fn queue_view(
         last: last.to_string(),
         total: offered,
         counted: format!(
-            "visits offered to the queue {queue} by engagements started from {first} to {last} ({}): each time an engagement waited in it counts once",
+            "{} offered to the queue {queue} by engagements started from {first} to {last} ({}): each time an engagement waited in it counts once",
+            visits(offered),
             tenant.time_zone
         ),
         queue: Some(queue.to_owned()),

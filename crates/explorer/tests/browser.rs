@@ -212,7 +212,7 @@ async fn a_person_signs_in_searches_reads_an_engagement_and_a_journey_and_signs_
         s(&seen, "queue_overview_url").contains("queue=Billing")
             && s(&seen, "queue_overview_heading").contains("Queue Billing")
             && s(&seen, "queue_overview_total") == "1"
-            && s(&seen, "queue_overview_lead").contains("visits offered to the queue Billing"),
+            && s(&seen, "queue_overview_lead").contains("1 visit offered to the queue Billing"),
         "a queue chosen by name: its visits per day, said plainly",
     );
     check(

@@ -530,9 +530,9 @@ async fn the_overview_draws_a_chosen_queues_visits_per_day_and_its_bars_open_the
             "<h2 id=\"queue-heading\">Queue billing: visits per day</h2>",
             // Only the visits to the queues called Billing: not both-1's visit to Sales.
             "<strong id=\"total-90\">3</strong> visits offered to the queue billing",
-            "<title>2024-03-04: 1 abandoned of 1 visits offered to billing</title>",
-            "<title>2024-03-05: 1 answered of 1 visits offered to billing</title>",
-            "<title>2024-03-06: 1 answered of 1 visits offered to billing</title>",
+            "<title>2024-03-04: 1 abandoned of 1 visit offered to billing</title>",
+            "<title>2024-03-05: 1 answered of 1 visit offered to billing</title>",
+            "<title>2024-03-06: 1 answered of 1 visit offered to billing</title>",
             "<pattern id=\"hatch-abandoned\"",
             "name=\"queue\" list=\"queue-names\" autocomplete=\"off\" value=\"billing\"",
             "<option value=\"Billing\">q-billing</option>",
