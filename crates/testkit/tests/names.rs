@@ -349,6 +349,39 @@ async fn a_term_of_too_many_ids_is_refused_naming_the_filter_and_the_term() {
     let detail = body["detail"].as_str().unwrap();
     assert!(detail.contains("queue_id:everyone: "), "{body}");
     assert!(detail.contains("choose by id"), "{body}");
+    // A webhook's filter and an export's filters of such a name are refused when made.
+    let r = app
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/tenants/acme/webhooks",
+            Some(&app.admin),
+            Some(
+                json!({"url": "https://hooks.example/x", "events": ["engagement.upserted"],
+                        "filter": "queue=everyone"}),
+            ),
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let body: Value = r.json().await.unwrap();
+    assert!(body.to_string().contains("\"filter\""), "{body}");
+    assert!(body.to_string().contains("choose by id"), "{body}");
+    let r = app
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/tenants/acme/exports",
+            Some(&app.admin),
+            Some(json!({"format": "ndjson", "filters": {"filter": "queue:everyone"}})),
+        )
+        .await;
+    let body: Value = assert_problem(r, 400, "bad_parameter").await;
+    assert_eq!(body["parameter"], "filters.filter", "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("queue_id:everyone: "),
+        "{body}"
+    );
     assert_eq!(
         listed(&app, &format!("filter={}", query_value("agent:Ann")))
             .await

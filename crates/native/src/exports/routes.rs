@@ -17,6 +17,7 @@ use interlog_http::background::lease::Lease;
 use interlog_http::body::JsonBody;
 use interlog_http::error::{ApiError, ApiResult, ErrorKind};
 use interlog_http::ApiState;
+use interlog_store::Filter;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
@@ -49,8 +50,24 @@ pub struct ExportList {
     pub exports: Vec<ExportView>,
 }
 
-/// The filters as a native list query string; 400 naming `filters.NAME` when one is bad.
-fn filter_query(filters: &Map<String, Value>) -> ApiResult<String> {
+/// A refusal of the listing's parameter `NAME` as one of `filters.NAME`.
+fn under_filters(e: ApiError) -> ApiError {
+    match e.parameter.clone() {
+        Some(p) => {
+            let detail = e
+                .detail
+                .strip_prefix(&format!("{p}: "))
+                .unwrap_or(&e.detail)
+                .to_owned();
+            ApiError::parameter(&format!("filters.{p}"), detail)
+        }
+        None => e,
+    }
+}
+
+/// The filters as a native list query string, and as read; 400 naming `filters.NAME` when
+/// one is bad.
+fn filter_query(filters: &Map<String, Value>) -> ApiResult<(String, Filter)> {
     let mut pairs: Vec<(String, String)> = Vec::new();
     for (name, value) in filters {
         let bad = || {
@@ -81,18 +98,8 @@ fn filter_query(filters: &Map<String, Value>) -> ApiResult<String> {
             format!("at most {MAX_FILTER_BYTES} bytes as a query string"),
         ));
     }
-    interlog_http::listing::parse_filter(&query).map_err(|e| match e.parameter.clone() {
-        Some(p) => {
-            let detail = e
-                .detail
-                .strip_prefix(&format!("{p}: "))
-                .unwrap_or(&e.detail)
-                .to_owned();
-            ApiError::parameter(&format!("filters.{p}"), detail)
-        }
-        None => e,
-    })?;
-    Ok(query)
+    let filter = interlog_http::listing::parse_filter(&query).map_err(under_filters)?;
+    Ok((query, filter))
 }
 
 fn check_fields(format: Format, fields: Option<Vec<String>>) -> ApiResult<Option<Vec<String>>> {
@@ -138,10 +145,15 @@ pub async fn create(
     let format = Format::parse(&req.format)
         .ok_or_else(|| ApiError::parameter("format", "accepted: parquet, csv, ndjson"))?;
     let filters = req.filters.unwrap_or_default();
-    let query = filter_query(&filters)?;
+    let (query, filter) = filter_query(&filters)?;
     let fields = check_fields(format, req.fields)?;
     let tenant = &caller.tenant;
     let store = state.store.as_ref();
+    // A name of too many ids is refused now rather than failing the job (the job resolves
+    // the names again when it takes its snapshot).
+    interlog_http::names::resolve(store, tenant, &filter)
+        .await
+        .map_err(under_filters)?;
     let jobs: Vec<(String, Job)> = interlog_http::settings::read_all(store, tenant, JOBS).await?;
     if jobs.len() >= MAX_KEPT {
         return Err(ApiError::new(

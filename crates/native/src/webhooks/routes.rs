@@ -168,7 +168,14 @@ pub async fn create(
     }
     let filter = new.filter.filter(|f| !f.trim().is_empty());
     if let Some(f) = &filter {
-        check_filter(f)?;
+        // A name of too many ids is refused now (delivery resolves the names again).
+        let parsed = check_filter(f)?;
+        interlog_http::names::resolve(state.store.as_ref(), &caller.tenant, &parsed)
+            .await
+            .map_err(|e| match e.kind {
+                interlog_http::ErrorKind::BadParameter => ApiError::field("filter", e.detail),
+                _ => e,
+            })?;
     }
     let allow = state.config.webhooks.allow_private_targets;
     let url = interlog_http::outbound::check_url(&new.url, allow)
