@@ -146,3 +146,74 @@ async fn a_store_from_before_analytics_gets_the_figures_of_its_engagements() {
         );
     }
 }
+
+/// A count whose budget runs out while a statement waits ends as a lower bound, never as
+/// the read budget's timeout, however the budget's end falls between whole milliseconds.
+/// The statement is made slow by a lock on the search terms the agent's count walks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_count_past_its_budget_is_a_lower_bound_not_a_timeout() {
+    use interlog_store::{Directory, Engagements, Filter, NewTenant, Store, Total};
+    use std::time::{Duration, Instant};
+    let Some((base, schema, url)) = fresh_url() else {
+        return;
+    };
+    let store = PgStore::open(&url, OpenOptions::default()).await.unwrap();
+    let tenant = store
+        .create_tenant(NewTenant {
+            key: "slow-count".into(),
+            name: "Slow count".into(),
+            time_zone: "UTC".into(),
+            country_code: None,
+            aliases: Vec::new(),
+        })
+        .await
+        .unwrap();
+    let end = "2024-06-01T00:00:00Z".parse().unwrap();
+    let engagements: Vec<_> =
+        interlog_generate::Generator::new(interlog_generate::GeneratorConfig::new(5, 200, end))
+            .collect();
+    let agent = engagements
+        .iter()
+        .flat_map(|e| &e.participants)
+        .find(|p| p.role == interlog_model::Role::Agent && p.id.is_some())
+        .and_then(|p| p.id.clone())
+        .expect("an agent with an id");
+    store.upsert_many(&tenant, engagements).await.unwrap();
+    let by_agent = Filter {
+        agents: vec![agent],
+        ..Filter::default()
+    };
+    let Total::Exact(all) = store.count(&tenant, &by_agent, None).await.unwrap() else {
+        panic!("a count without a budget is exact");
+    };
+    assert!(all > 0);
+
+    let (locker, connection) = tokio_postgres::connect(&base, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    let driver = tokio::spawn(connection);
+    locker
+        .batch_execute(&format!(
+            "SET search_path TO {schema}; BEGIN; LOCK TABLE terms IN ACCESS EXCLUSIVE MODE"
+        ))
+        .await
+        .unwrap();
+    // Budgets ending at every fraction of a millisecond: a statement stopped at the whole
+    // millisecond before the budget's end was once taken for the read budget's timeout.
+    for micros in (20_000..22_000).step_by(100) {
+        let within = Duration::from_micros(micros);
+        let started = Instant::now();
+        let total = store
+            .count(&tenant, &by_agent, Some(within))
+            .await
+            .unwrap_or_else(|e| panic!("a budget of {within:?}: {e}"));
+        let took = started.elapsed();
+        assert_eq!(total, Total::AtLeast(0), "the terms are locked");
+        assert!(
+            took < Duration::from_secs(1),
+            "a budget of {within:?} took {took:?}"
+        );
+    }
+    driver.abort();
+    store.close().await;
+}
