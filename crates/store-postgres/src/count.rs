@@ -150,11 +150,6 @@ async fn count_ranges(
         .start()
         .await
         .map_err(db("begin count"))?;
-    // The slices' scans by start time: a sequential scan of the whole table reads every
-    // engagement for one slice, and a slice that outlasts the budget counts nothing.
-    tx.batch_execute("SET LOCAL enable_seqscan = off")
-        .await
-        .map_err(db("plan a count"))?;
     for r in ranges {
         let left = stop.saturating_duration_since(Instant::now());
         if left.is_zero() {
@@ -164,10 +159,14 @@ async fn count_ranges(
         // Whole milliseconds, rounded up: rounded down, the statement was stopped before
         // `stop`, and the cancel could not be told from the read budget's.
         let limit_ms = left.min(budget).as_micros().div_ceil(1000).max(1);
-        // An integer in the text: SET takes no parameters.
-        tx.batch_execute(&format!("SET LOCAL statement_timeout = {limit_ms}"))
-            .await
-            .map_err(db("limit a count"))?;
+        // An integer in the text: SET takes no parameters. The slices are scanned by start
+        // time: a sequential scan reads the whole table for one slice, and a slice that
+        // outlasts the budget counts nothing.
+        tx.batch_execute(&format!(
+            "SET LOCAL statement_timeout = {limit_ms}; SET LOCAL enable_seqscan = off"
+        ))
+        .await
+        .map_err(db("limit a count"))?;
         let sql = count_sql(tenant, country, &part(r));
         match tx.query_one(&sql.text, &sql.refs()).await {
             Ok(row) => counted += row.get::<_, i64>(0).max(0) as u64,

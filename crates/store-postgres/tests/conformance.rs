@@ -36,6 +36,43 @@ async fn fresh_store() -> Option<Arc<PgStore>> {
     ))
 }
 
+/// A store in a schema of its own (as [`fresh_url`] names it) with a tenant `key` holding
+/// `n` generated engagements of 5 agents ending on 2024-06-01.
+async fn generated_store(
+    key: &str,
+    n: u64,
+) -> Option<(
+    PgStore,
+    interlog_store::Tenant,
+    Vec<interlog_model::Engagement>,
+    (String, String, String),
+)> {
+    use interlog_store::{Directory, Engagements, NewTenant};
+    let urls = fresh_url()?;
+    let store = PgStore::open(&urls.2, OpenOptions::default())
+        .await
+        .unwrap();
+    let tenant = store
+        .create_tenant(NewTenant {
+            key: key.into(),
+            name: key.into(),
+            time_zone: "UTC".into(),
+            country_code: None,
+            aliases: Vec::new(),
+        })
+        .await
+        .unwrap();
+    let end = "2024-06-01T00:00:00Z".parse().unwrap();
+    let engagements: Vec<_> =
+        interlog_generate::Generator::new(interlog_generate::GeneratorConfig::new(5, n, end))
+            .collect();
+    store
+        .upsert_many(&tenant, engagements.clone())
+        .await
+        .unwrap();
+    Some((store, tenant, engagements, urls))
+}
+
 interlog_store::conformance_tests!(match fresh_store().await {
     Some(store) => store,
     None => return,
@@ -48,26 +85,12 @@ interlog_store::conformance_tests!(match fresh_store().await {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_store_from_before_analytics_gets_the_figures_of_its_engagements() {
     use interlog_store::analytics::{Dimension, FiguresQuery, Rules};
-    use interlog_store::{Analytics, Directory, Engagements, Filter, Names, NewTenant, Store};
-    let Some((base, schema, url)) = fresh_url() else {
+    use interlog_store::{Analytics, Directory, Engagements, Filter, Names, Store};
+    let Some((store, tenant, _, (base, schema, url))) =
+        generated_store("before-analytics", 300).await
+    else {
         return;
     };
-    let store = PgStore::open(&url, OpenOptions::default()).await.unwrap();
-    let tenant = store
-        .create_tenant(NewTenant {
-            key: "before-analytics".into(),
-            name: "Before analytics".into(),
-            time_zone: "UTC".into(),
-            country_code: None,
-            aliases: Vec::new(),
-        })
-        .await
-        .unwrap();
-    let end = "2024-06-01T00:00:00Z".parse().unwrap();
-    let engagements: Vec<_> =
-        interlog_generate::Generator::new(interlog_generate::GeneratorConfig::new(5, 300, end))
-            .collect();
-    store.upsert_many(&tenant, engagements).await.unwrap();
     let queries: Vec<FiguresQuery> = [vec![], vec![Dimension::Queue, Dimension::Agent]]
         .into_iter()
         .map(|group_by| FiguresQuery {
@@ -152,33 +175,19 @@ async fn a_store_from_before_analytics_gets_the_figures_of_its_engagements() {
 /// The statement is made slow by a lock on the search terms the agent's count walks.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_count_past_its_budget_is_a_lower_bound_not_a_timeout() {
-    use interlog_store::{Directory, Engagements, Filter, NewTenant, Store, Total};
+    use interlog_store::{Engagements, Filter, Store, Total};
     use std::time::{Duration, Instant};
-    let Some((base, schema, url)) = fresh_url() else {
+    let Some((store, tenant, engagements, (base, schema, _))) =
+        generated_store("slow-count", 200).await
+    else {
         return;
     };
-    let store = PgStore::open(&url, OpenOptions::default()).await.unwrap();
-    let tenant = store
-        .create_tenant(NewTenant {
-            key: "slow-count".into(),
-            name: "Slow count".into(),
-            time_zone: "UTC".into(),
-            country_code: None,
-            aliases: Vec::new(),
-        })
-        .await
-        .unwrap();
-    let end = "2024-06-01T00:00:00Z".parse().unwrap();
-    let engagements: Vec<_> =
-        interlog_generate::Generator::new(interlog_generate::GeneratorConfig::new(5, 200, end))
-            .collect();
     let agent = engagements
         .iter()
         .flat_map(|e| &e.participants)
         .find(|p| p.role == interlog_model::Role::Agent && p.id.is_some())
         .and_then(|p| p.id.clone())
         .expect("an agent with an id");
-    store.upsert_many(&tenant, engagements).await.unwrap();
     let by_agent = Filter {
         agents: vec![agent],
         ..Filter::default()

@@ -68,6 +68,18 @@ async fn crowd(app: &TestApp, tenant: &interlog_store::Tenant) {
     app.store.upsert_many(tenant, batch).await.unwrap();
 }
 
+/// Gives `tenant` twenty engagements, the cheap list's.
+async fn twenty(app: &TestApp, tenant: &interlog_store::Tenant) {
+    let batch = (0..20)
+        .map(|i| {
+            let mut e = engagement(&format!("b{i}"), "2026-03-01T10:00:00Z");
+            e.normalize();
+            e
+        })
+        .collect();
+    app.store.upsert_many(tenant, batch).await.unwrap();
+}
+
 /// The slow filter: the 100 rare agents, as query parameters.
 fn slow_filter() -> String {
     (0..100)
@@ -219,19 +231,7 @@ async fn heavy_work_queues_per_tenant_and_never_delays_another_tenant_s_cheap_re
     .await;
     crowd(&app, &app.tenant).await;
     let (b, b_token) = app.other_tenant("beta").await;
-    app.store
-        .upsert_many(
-            &b,
-            (0..20)
-                .map(|i| {
-                    let mut e = engagement(&format!("b{i}"), "2026-03-01T10:00:00Z");
-                    e.normalize();
-                    e
-                })
-                .collect(),
-        )
-        .await
-        .unwrap();
+    twenty(&app, &b).await;
 
     // Tenant A asks for four slow pages of more than 100 at once: one runs (A's share of
     // the two turns), one waits (A's queue holds one), two are refused at once.
@@ -473,19 +473,7 @@ async fn a_plain_list_held_up_for_a_moment_does_not_wait_behind_heavy_reads() {
     .await;
     let (b, b_token) = app.other_tenant("beta").await;
     let (_, g_token) = app.other_tenant("gamma").await;
-    app.store
-        .upsert_many(
-            &b,
-            (0..20)
-                .map(|i| {
-                    let mut e = engagement(&format!("b{i}"), "2026-03-01T10:00:00Z");
-                    e.normalize();
-                    e
-                })
-                .collect(),
-        )
-        .await
-        .unwrap();
+    twenty(&app, &b).await;
 
     // Two tenants' heavy pages by agent take both heavy connections and wait for the
     // search terms until their statement budget.
