@@ -133,6 +133,12 @@ rss_note() {
     rss_peak=$(awk -v a="$rss_peak" -v b="$RSS_MAX_MB" 'BEGIN { print (b > a ? b : a) }')
 }
 
+# Cheap listings the server has moved to the heavy lane so far (they ran past 100 ms):
+# under the mix, each of them waits behind heavy reads.
+moved_to_heavy() {
+    curl -s "$BASE/metrics" | awk '$1 == "interlog_store_reads_moved_to_heavy_total" { print $2 }' | tail -n 1
+}
+
 cheap_url() { [[ "$1" == list ]] && echo "$BASE$list?limit=10" || echo "$BASE"; }
 
 # Waits until the server has let go of the killed ingest stream: it stores the batch it
@@ -192,8 +198,10 @@ for ingest in 0 1; do
         wrk_start "$run-mix" mix.lua "$MIX_C" $((BENCH_SECONDS + 2 * LEAD)) "$BASE"
         mix_pid=$WRK_PID
         sleep "$LEAD"
+        moved_before=$(moved_to_heavy)
         wrk_start "$run" "$kind.lua" "$CHEAP_C" "$BENCH_SECONDS" "$(cheap_url "$kind")"
         wrk_wait "$run" "$WRK_PID"
+        log "  reads moved to the heavy lane during $run: $(($(moved_to_heavy) - ${moved_before:-0}))"
         rps[$run]=$R_RPS p99[$run]=$R_P99_MS
         bench_check_errors "$run"
         wrk_wait "$run-mix" "$mix_pid"

@@ -9,6 +9,7 @@
 //! | `pool_timeout_ms` | 1000 | how long a request waits for a free connection before it is answered 503 |
 //! | `statement_timeout_ms` | the read budget (`statement_budget_ms`, 5000) | longest a statement of a write or a cheap read may run (0: no limit); heavy reads always have the read budget |
 //! | `copy` | `binary` | the format bulk writes are copied in: `binary` or `text` |
+//! | `heavy_nice` | 10 | the scheduling priority (nice, 0-19) of the database processes serving heavy reads, when the database runs on this machine and Interlog may lower it (0: leave it) |
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -30,6 +31,8 @@ pub struct PgOptions {
     /// The URL's `statement_timeout_ms`, if it has one (else the read budget applies).
     pub statement_timeout: Option<Duration>,
     pub copy: CopyFormat,
+    /// The nice value of the heavy pool's backends (0: left as they are).
+    pub heavy_nice: i32,
 }
 
 /// Interlog's own parameters; every other one is tokio-postgres's.
@@ -39,6 +42,7 @@ const OWN: &[&str] = &[
     "pool_timeout_ms",
     "statement_timeout_ms",
     "copy",
+    "heavy_nice",
 ];
 
 /// Whether `name` can name a schema without quoting: `a-z 0-9 _`, starting with a letter
@@ -80,6 +84,7 @@ impl PgOptions {
             pool_timeout: Duration::from_millis(1000),
             statement_timeout: None,
             copy: CopyFormat::Binary,
+            heavy_nice: 10,
         };
         let number = |k: &str, v: &str| -> Result<u64, String> {
             v.parse::<u64>()
@@ -101,6 +106,12 @@ impl PgOptions {
                 "pool_timeout_ms" => o.pool_timeout = Duration::from_millis(number(k, v)?),
                 "statement_timeout_ms" => {
                     o.statement_timeout = Some(Duration::from_millis(number(k, v)?))
+                }
+                "heavy_nice" => {
+                    o.heavy_nice = match number(k, v)? {
+                        n @ 0..=19 => n as i32,
+                        _ => return Err(format!("heavy_nice: {v} is not a nice value (0-19)")),
+                    }
                 }
                 "copy" => {
                     o.copy = match v {
@@ -175,6 +186,14 @@ mod tests {
         assert!(PgOptions::parse("postgres://h/db?schema=Bad-Name").is_err());
         assert!(PgOptions::parse("postgres://h/db?pool_size=many").is_err());
         assert!(PgOptions::parse("postgres://h/db?copy=csv").is_err());
+        assert!(PgOptions::parse("postgres://h/db?heavy_nice=20").is_err());
+        assert_eq!(
+            PgOptions::parse("postgres://h/db?heavy_nice=0")
+                .unwrap()
+                .heavy_nice,
+            0
+        );
+        assert_eq!(o.heavy_nice, 10);
         assert!(PgOptions::parse("postgres://h/db?nonsense_option=1").is_err());
     }
 }

@@ -26,6 +26,7 @@ mod links;
 mod listing;
 mod names;
 mod notify;
+mod priority;
 mod records;
 mod rows;
 mod schema;
@@ -167,8 +168,22 @@ impl PgStore {
         .map_err(|e| StoreError::backend("build the connection pool", e))?;
         // Heavy reads wait their turn for one of these, however long the line: the wait
         // is bounded by the line's reads' budgets, and the HTTP layer bounds the line.
+        let nice = (opts.heavy_nice > 0 && priority::is_local(&opts.pg)).then_some(opts.heavy_nice);
         let heavy = Pool::builder(manager(limits.statement_budget))
             .max_size(limits.heavy_readers.max(1))
+            .post_create(Hook::async_fn(move |client, _| {
+                Box::pin(async move {
+                    if let Some(nice) = nice {
+                        let pid: i32 = client
+                            .query_one("SELECT pg_backend_pid()", &[])
+                            .await
+                            .map_err(HookError::Backend)?
+                            .get(0);
+                        priority::lower_backend(pid, nice);
+                    }
+                    Ok(())
+                })
+            }))
             .create_timeout(Some(Duration::from_secs(5)))
             .recycle_timeout(Some(Duration::from_secs(5)))
             .runtime(deadpool_postgres::Runtime::Tokio1)
@@ -627,6 +642,11 @@ impl Engagements for PgStore {
         let lane = query.lane();
         let mut page = match lane {
             Lane::Heavy => self.page(&self.heavy, tenant, query).await?,
+            // Moved to the heavy pool, it would wait behind every heavy read there (seconds
+            // under load) to do the same small work.
+            Lane::Cheap if listing::reads_only_its_page(query) => {
+                self.page(&self.pool, tenant, query).await?
+            }
             Lane::Cheap => {
                 // A cheap listing that runs long is stopped and read again on the heavy
                 // pool (interlog_store::CHEAP_READ_BUDGET). Its connection leaves the pool:

@@ -298,6 +298,21 @@ pub(crate) fn list_sql(tenant: i64, country: Option<&str>, q: &Query) -> Sql {
     sql
 }
 
+/// Whether a page of `q` reads about its limit in rows whatever the data: no condition but
+/// a start-time range, walked in start-time order (or no condition at all) from a key, so
+/// no row is read only to be skipped. Such a read that runs long is waiting for the
+/// machine, not doing more work.
+pub(crate) fn reads_only_its_page(q: &Query) -> bool {
+    let only_started = q.filter
+        == Filter {
+            started: q.filter.started,
+            ..Filter::default()
+        };
+    only_started
+        && (q.sort.key == SortKey::StartedAt || q.filter.started.is_open())
+        && !matches!(q.start, Start::Offset(_))
+}
+
 /// The statement that counts the matches of `f`.
 pub(crate) fn count_sql(tenant: i64, country: Option<&str>, f: &Filter) -> Sql {
     let mut filter = Sql::default();

@@ -36,6 +36,43 @@ async fn fresh_store() -> Option<Arc<PgStore>> {
     ))
 }
 
+/// A store in a schema of its own (as [`fresh_url`] names it) with a tenant `key` holding
+/// `n` generated engagements of 5 agents ending on 2024-06-01.
+async fn generated_store(
+    key: &str,
+    n: u64,
+) -> Option<(
+    PgStore,
+    interlog_store::Tenant,
+    Vec<interlog_model::Engagement>,
+    (String, String, String),
+)> {
+    use interlog_store::{Directory, Engagements, NewTenant};
+    let urls = fresh_url()?;
+    let store = PgStore::open(&urls.2, OpenOptions::default())
+        .await
+        .unwrap();
+    let tenant = store
+        .create_tenant(NewTenant {
+            key: key.into(),
+            name: key.into(),
+            time_zone: "UTC".into(),
+            country_code: None,
+            aliases: Vec::new(),
+        })
+        .await
+        .unwrap();
+    let end = "2024-06-01T00:00:00Z".parse().unwrap();
+    let engagements: Vec<_> =
+        interlog_generate::Generator::new(interlog_generate::GeneratorConfig::new(5, n, end))
+            .collect();
+    store
+        .upsert_many(&tenant, engagements.clone())
+        .await
+        .unwrap();
+    Some((store, tenant, engagements, urls))
+}
+
 interlog_store::conformance_tests!(match fresh_store().await {
     Some(store) => store,
     None => return,
@@ -48,26 +85,12 @@ interlog_store::conformance_tests!(match fresh_store().await {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_store_from_before_analytics_gets_the_figures_of_its_engagements() {
     use interlog_store::analytics::{Dimension, FiguresQuery, Rules};
-    use interlog_store::{Analytics, Directory, Engagements, Filter, Names, NewTenant, Store};
-    let Some((base, schema, url)) = fresh_url() else {
+    use interlog_store::{Analytics, Directory, Engagements, Filter, Names, Store};
+    let Some((store, tenant, _, (base, schema, url))) =
+        generated_store("before-analytics", 300).await
+    else {
         return;
     };
-    let store = PgStore::open(&url, OpenOptions::default()).await.unwrap();
-    let tenant = store
-        .create_tenant(NewTenant {
-            key: "before-analytics".into(),
-            name: "Before analytics".into(),
-            time_zone: "UTC".into(),
-            country_code: None,
-            aliases: Vec::new(),
-        })
-        .await
-        .unwrap();
-    let end = "2024-06-01T00:00:00Z".parse().unwrap();
-    let engagements: Vec<_> =
-        interlog_generate::Generator::new(interlog_generate::GeneratorConfig::new(5, 300, end))
-            .collect();
-    store.upsert_many(&tenant, engagements).await.unwrap();
     let queries: Vec<FiguresQuery> = [vec![], vec![Dimension::Queue, Dimension::Agent]]
         .into_iter()
         .map(|group_by| FiguresQuery {
@@ -145,4 +168,61 @@ async fn a_store_from_before_analytics_gets_the_figures_of_its_engagements() {
             "the migration counted the names of the engagements already stored"
         );
     }
+}
+
+/// A count whose budget runs out while a statement waits ends as a lower bound, never as
+/// the read budget's timeout, however the budget's end falls between whole milliseconds.
+/// The statement is made slow by a lock on the search terms the agent's count walks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_count_past_its_budget_is_a_lower_bound_not_a_timeout() {
+    use interlog_store::{Engagements, Filter, Store, Total};
+    use std::time::{Duration, Instant};
+    let Some((store, tenant, engagements, (base, schema, _))) =
+        generated_store("slow-count", 200).await
+    else {
+        return;
+    };
+    let agent = engagements
+        .iter()
+        .flat_map(|e| &e.participants)
+        .find(|p| p.role == interlog_model::Role::Agent && p.id.is_some())
+        .and_then(|p| p.id.clone())
+        .expect("an agent with an id");
+    let by_agent = Filter {
+        agents: vec![agent],
+        ..Filter::default()
+    };
+    let Total::Exact(all) = store.count(&tenant, &by_agent, None).await.unwrap() else {
+        panic!("a count without a budget is exact");
+    };
+    assert!(all > 0);
+
+    let (locker, connection) = tokio_postgres::connect(&base, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    let driver = tokio::spawn(connection);
+    locker
+        .batch_execute(&format!(
+            "SET search_path TO {schema}; BEGIN; LOCK TABLE terms IN ACCESS EXCLUSIVE MODE"
+        ))
+        .await
+        .unwrap();
+    // Budgets ending at every fraction of a millisecond: a statement stopped at the whole
+    // millisecond before the budget's end was once taken for the read budget's timeout.
+    for micros in (20_000..22_000).step_by(100) {
+        let within = Duration::from_micros(micros);
+        let started = Instant::now();
+        let total = store
+            .count(&tenant, &by_agent, Some(within))
+            .await
+            .unwrap_or_else(|e| panic!("a budget of {within:?}: {e}"));
+        let took = started.elapsed();
+        assert_eq!(total, Total::AtLeast(0), "the terms are locked");
+        assert!(
+            took < Duration::from_secs(1),
+            "a budget of {within:?} took {took:?}"
+        );
+    }
+    driver.abort();
+    store.close().await;
 }

@@ -68,6 +68,18 @@ async fn crowd(app: &TestApp, tenant: &interlog_store::Tenant) {
     app.store.upsert_many(tenant, batch).await.unwrap();
 }
 
+/// Gives `tenant` twenty engagements, the cheap list's.
+async fn twenty(app: &TestApp, tenant: &interlog_store::Tenant) {
+    let batch = (0..20)
+        .map(|i| {
+            let mut e = engagement(&format!("b{i}"), "2026-03-01T10:00:00Z");
+            e.normalize();
+            e
+        })
+        .collect();
+    app.store.upsert_many(tenant, batch).await.unwrap();
+}
+
 /// The slow filter: the 100 rare agents, as query parameters.
 fn slow_filter() -> String {
     (0..100)
@@ -81,22 +93,22 @@ fn slow_and_empty() -> String {
     format!("{}&started_to=2026-04-01T00:00:00Z", slow_filter())
 }
 
-/// On PostgreSQL, a session holding an exclusive lock on the search terms until dropped:
-/// every statement that reads them waits (until its statement budget, or the lock goes).
-struct TermsLocked {
-    _client: tokio_postgres::Client,
+/// On PostgreSQL, a session holding an exclusive lock on a table until dropped: every
+/// statement that reads it waits (until its statement budget, or the lock goes).
+struct TableLocked {
+    client: tokio_postgres::Client,
     driver: tokio::task::JoinHandle<()>,
 }
 
-impl Drop for TermsLocked {
+impl Drop for TableLocked {
     fn drop(&mut self) {
         // Closing the session rolls its transaction back and frees the lock.
         self.driver.abort();
     }
 }
 
-/// Makes the slow query slow on PostgreSQL (see the module docs); nothing on SQLite.
-async fn lock_terms(app: &TestApp) -> Option<TermsLocked> {
+/// Locks `table` (PostgreSQL); nothing on SQLite.
+async fn lock_table(app: &TestApp, table: &str) -> Option<TableLocked> {
     let interlog_app::StoreUrl::Postgres(url) = &app.config.store else {
         return None;
     };
@@ -106,13 +118,17 @@ async fn lock_terms(app: &TestApp) -> Option<TermsLocked> {
         let _ = connection.await;
     });
     client
-        .batch_execute("BEGIN; LOCK TABLE terms IN ACCESS EXCLUSIVE MODE")
+        .batch_execute(&format!(
+            "BEGIN; LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE"
+        ))
         .await
         .unwrap();
-    Some(TermsLocked {
-        _client: client,
-        driver,
-    })
+    Some(TableLocked { client, driver })
+}
+
+/// Makes the slow query slow on PostgreSQL (see the module docs); nothing on SQLite.
+async fn lock_terms(app: &TestApp) -> Option<TableLocked> {
+    lock_table(app, "terms").await
 }
 
 fn retry_after(r: &reqwest::Response) -> u64 {
@@ -215,19 +231,7 @@ async fn heavy_work_queues_per_tenant_and_never_delays_another_tenant_s_cheap_re
     .await;
     crowd(&app, &app.tenant).await;
     let (b, b_token) = app.other_tenant("beta").await;
-    app.store
-        .upsert_many(
-            &b,
-            (0..20)
-                .map(|i| {
-                    let mut e = engagement(&format!("b{i}"), "2026-03-01T10:00:00Z");
-                    e.normalize();
-                    e
-                })
-                .collect(),
-        )
-        .await
-        .unwrap();
+    twenty(&app, &b).await;
 
     // Tenant A asks for four slow pages of more than 100 at once: one runs (A's share of
     // the two turns), one waits (A's queue holds one), two are refused at once.
@@ -453,4 +457,86 @@ async fn bulk_streams_past_the_budget_are_refused_at_once_and_places_come_back()
     assert_eq!(r.status(), 200);
     let summary: Value = r.json().await.unwrap();
     assert_eq!(summary["created"], 1, "{summary}");
+}
+
+/// On PostgreSQL: a plain list of 10 that is held up for a moment (here by a lock on the
+/// engagements; under load, by the machine) is not moved to the heavy connections, where
+/// it would wait behind every heavy read of other tenants.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plain_list_held_up_for_a_moment_does_not_wait_behind_heavy_reads() {
+    if backend() != Backend::Postgres {
+        return;
+    }
+    let app = spawn_app_with(TestConfig::toml(
+        "heavy_slots = 2\nstatement_budget_ms = 5000",
+    ))
+    .await;
+    let (b, b_token) = app.other_tenant("beta").await;
+    let (_, g_token) = app.other_tenant("gamma").await;
+    twenty(&app, &b).await;
+
+    // Two tenants' heavy pages by agent take both heavy connections and wait for the
+    // search terms until their statement budget.
+    let terms = lock_terms(&app).await.unwrap();
+    let rows = lock_table(&app, "engagements").await.unwrap();
+    let heavy: Vec<_> = [("acme", app.reader.clone()), ("gamma", g_token)]
+        .into_iter()
+        .map(|(tenant, token)| {
+            let url = app.url(&format!(
+                "/api/v1/tenants/{tenant}/engagements?limit=101&agent=someone"
+            ));
+            let http = app.http.clone();
+            tokio::spawn(async move { http.get(url).bearer_auth(token).send().await })
+        })
+        .collect();
+    let waiting = |n: i64| {
+        let client = &terms.client;
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(30);
+            loop {
+                let row = client
+                    .query_one(
+                        // This test's tables (its schema's): other tests lock theirs.
+                        "SELECT count(DISTINCT pid) FROM pg_locks WHERE NOT granted \
+                         AND relation IN ('terms'::regclass, 'engagements'::regclass)",
+                        &[],
+                    )
+                    .await
+                    .unwrap();
+                if row.get::<_, i64>(0) >= n {
+                    return;
+                }
+                assert!(Instant::now() < deadline, "{n} reads never waited");
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }
+    };
+    waiting(2).await;
+
+    // B's plain list waits for the engagements for longer than a cheap read may run
+    // (interlog_store::CHEAP_READ_BUDGET), then is served at once.
+    let started = Instant::now();
+    let list = tokio::spawn({
+        let (http, url) = (
+            app.http.clone(),
+            app.url("/api/v1/tenants/beta/engagements?limit=10"),
+        );
+        async move { http.get(url).bearer_auth(b_token).send().await.unwrap() }
+    });
+    waiting(3).await;
+    tokio::time::sleep(interlog_store::CHEAP_READ_BUDGET * 3).await;
+    drop(rows);
+    let r = list.await.unwrap();
+    let took = started.elapsed();
+    assert_eq!(r.status(), 200);
+    let page: Value = r.json().await.unwrap();
+    assert_eq!(page["engagements"].as_array().unwrap().len(), 10, "{page}");
+    assert!(
+        took < Duration::from_secs(2),
+        "B's plain list took {took:?}: it waited behind the heavy reads"
+    );
+    drop(terms);
+    for h in heavy {
+        let _ = h.await.unwrap();
+    }
 }
