@@ -47,13 +47,8 @@ async fn crowd(app: &TestApp, tenant: &interlog_store::Tenant) {
         );
         e.normalize();
         batch.push(e);
-        // Small batches: on PostgreSQL a write's statements have the read budget too (50 ms
-        // in the tests that use this), and 2,000 rows in one went past it on a loaded machine.
         if batch.len() == 200 {
-            app.store
-                .upsert_many(tenant, std::mem::take(&mut batch))
-                .await
-                .unwrap();
+            write_patiently(app, tenant, std::mem::take(&mut batch)).await;
         }
     }
     for i in 0..100 {
@@ -65,7 +60,25 @@ async fn crowd(app: &TestApp, tenant: &interlog_store::Tenant) {
         e.normalize();
         batch.push(e);
     }
-    app.store.upsert_many(tenant, batch).await.unwrap();
+    write_patiently(app, tenant, batch).await;
+}
+
+/// Writes `batch`, again when it fails: on PostgreSQL a write's statements have the read
+/// budget too (50 ms in the tests that use the crowd), which a batch of 200 rows passed now
+/// and then on a loaded machine (2,000 in one did often). Upserts of the same engagements
+/// are idempotent, so a try that failed is simply made again.
+async fn write_patiently(app: &TestApp, tenant: &interlog_store::Tenant, batch: Vec<Engagement>) {
+    let mut tries = 0;
+    loop {
+        match app.store.upsert_many(tenant, batch.clone()).await {
+            Ok(_) => return,
+            Err(e) if tries < 5 => {
+                tries += 1;
+                eprintln!("writing the crowd again after: {e}");
+            }
+            Err(e) => panic!("the crowd was not written in 6 tries: {e}"),
+        }
+    }
 }
 
 /// Gives `tenant` twenty engagements, the cheap list's.
@@ -200,19 +213,16 @@ async fn a_read_past_the_statement_budget_ends_with_503_naming_the_cause() {
         "stopped near its budget, not after the whole scan: {took:?}"
     );
 
-    // A total of what the per-day counts hold is exact whatever the count budget.
+    // A total of what the per-day counts hold (whole days: a range starting mid-day would
+    // count that day's rows one by one, within the 20 ms count budget) is exact whatever the
+    // count budget.
     let (status, page) = app
         .get_json(&format!(
-            "{list}?limit=1&count=exact&channel_type=voice&started_from=2026-03-02T12:00:00Z"
+            "{list}?limit=1&count=exact&channel_type=voice&started_from=2026-03-03T00:00:00Z"
         ))
         .await;
     assert_eq!(status, 200, "{page}");
-    let expected = (0..CROWD)
-        .filter(|i| {
-            let (day, minute) = (1 + i % 28, i % 1440);
-            day > 2 || (day == 2 && minute >= 12 * 60)
-        })
-        .count()
+    let expected = (0..CROWD).filter(|i| 1 + i % 28 >= 3).count()
         // and the rare agents' engagements of April.
         + 100;
     assert_eq!(page["total"], expected, "{page}");
