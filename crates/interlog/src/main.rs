@@ -110,8 +110,9 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// mimalloc's purge delay (ms; its arenas wait ten times as long) while an export runs:
 /// longer than any export, so nothing freed meanwhile is handed back to the system (with a
 /// delay of a second, freed ranges still aged out and were faulted in again: mimalloc does not
-/// prefer the most recently freed range). What is kept is at most the process's peak while
-/// the export runs, and it is reused by every thread; the release purges it all.
+/// prefer the most recently freed range). What is kept is reused by every thread; the export
+/// trims it after each row group (without, it crept up over a long export: 190 -> 201 MB
+/// over the last 130,000 of 200,000 engagements) and the release purges it all.
 const EXPORT_PURGE_DELAY_MS: libc::c_long = 3_600_000;
 
 /// While an export runs, freed memory is kept for reuse rather than returned at once.
@@ -122,6 +123,8 @@ fn keep_freed_memory_during_exports() {
         keep: || unsafe {
             libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, EXPORT_PURGE_DELAY_MS)
         },
+        // Purges what is scheduled, whatever its expiry (the delay stays set).
+        trim: || unsafe { libmimalloc_sys::mi_collect(true) },
         release: || unsafe {
             // Purge everything scheduled, whatever its expiry, while a delay is still set
             // (with none mimalloc no longer looks at scheduled purges), then purge at once

@@ -116,8 +116,13 @@ impl<W: Write + Send + 'static> ParquetPipeline<W> {
             .name("export-encode".into())
             .spawn(move || {
                 interlog_store::background_cpu::lower_this_thread();
+                let mut groups = 0;
                 for b in to_encode {
                     writer.write(&b)?;
+                    if writer.flushed_row_groups().len() > groups {
+                        groups = writer.flushed_row_groups().len();
+                        memory::trim();
+                    }
                 }
                 Ok(writer.into_inner()?)
             })?;

@@ -16,6 +16,8 @@ use std::sync::{Mutex, OnceLock};
 pub struct Hooks {
     /// From now on, keep freed pages for reuse (for a while) rather than return them.
     pub keep: fn(),
+    /// Return what was kept so far, and go on keeping.
+    pub trim: fn(),
     /// Return what was kept, and return freed pages at once again.
     pub release: fn(),
 }
@@ -45,6 +47,18 @@ pub fn hold() -> Held {
     Held(())
 }
 
+/// Returns what was kept so far while exports go on keeping: an export calls it after each
+/// row group, so what is kept stays one row group's worth (freed ranges the allocator does
+/// not reuse would otherwise pile up over a long export).
+pub fn trim() {
+    let n = HOLDING.lock().unwrap_or_else(|e| e.into_inner());
+    if *n > 0 {
+        if let Some(h) = HOOKS.get() {
+            (h.trim)();
+        }
+    }
+}
+
 impl Drop for Held {
     fn drop(&mut self) {
         let mut n = HOLDING.lock().unwrap_or_else(|e| e.into_inner());
@@ -64,20 +78,28 @@ mod tests {
 
     static KEPT: AtomicUsize = AtomicUsize::new(0);
     static RELEASED: AtomicUsize = AtomicUsize::new(0);
+    static TRIMMED: AtomicUsize = AtomicUsize::new(0);
 
     #[test]
-    fn the_first_hold_keeps_and_the_last_one_releases() {
+    fn the_first_hold_keeps_trims_apply_while_held_and_the_last_one_releases() {
         install(Hooks {
             keep: || {
                 KEPT.fetch_add(1, Ordering::SeqCst);
+            },
+            trim: || {
+                TRIMMED.fetch_add(1, Ordering::SeqCst);
             },
             release: || {
                 RELEASED.fetch_add(1, Ordering::SeqCst);
             },
         });
+        trim();
+        assert_eq!(TRIMMED.load(Ordering::SeqCst), 0, "nothing is kept");
         let a = hold();
         let b = hold();
         assert_eq!(KEPT.load(Ordering::SeqCst), 1);
+        trim();
+        assert_eq!(TRIMMED.load(Ordering::SeqCst), 1);
         drop(a);
         assert_eq!(RELEASED.load(Ordering::SeqCst), 0, "one export still holds");
         drop(b);
