@@ -7,7 +7,8 @@
 # took), for the ratio of list throughput during an export to idle. The files go to a
 # directory under bench/.work (INTERLOG_EXPORT_DIR), removed at the end. First, before the
 # server starts, the same Parquet file written offline by `interlog export` (no HTTP, no
-# job): the path to profile (`perf record -g` on that command).
+# job): the path to profile (`perf record -g` on that command), and its CPU time an
+# engagement (user + system), which the machine's load leaves alone.
 # Targets: >= 100,000 engagements/s to Parquet; RSS <= 300 MB during it; the Parquet file
 # <= 0.15x the NDJSON bytes; list throughput during a full export >= 70% of idle.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -20,11 +21,15 @@ on_exit "rm -rf '$INTERLOG_EXPORT_DIR'"
 mkdir -p "$INTERLOG_EXPORT_DIR"
 load_offline=$(uptime | sed 's/.*load average: //')
 t0=$(now)
-"$BIN" export --data "$dir" --tenant "$TENANT" --format parquet \
+/usr/bin/time -f "%U %S %F %R" -o "$WORK/export-offline.cpu" \
+    "$BIN" export --data "$dir" --tenant "$TENANT" --format parquet \
     --output "$INTERLOG_EXPORT_DIR/offline.parquet" 2>> "$WORK/export-offline.log" \
     || die "interlog export --format parquet (see $WORK/export-offline.log)"
 offline_secs=$(calc "$(now) - $t0" %.3f)
 offline_rate=$(calc "$BENCH_N / $offline_secs")
+# CPU time (user + system) an engagement: what the machine's load does not change.
+read -r offline_user offline_sys offline_faults < <(awk '{ print $1, $2, $3 + $4 }' "$WORK/export-offline.cpu")
+offline_cpu_us=$(calc "($offline_user + $offline_sys) * 1000000 / $BENCH_N" %.1f)
 log "interlog export --format parquet: $BENCH_N engagements in ${offline_secs}s (load: $load_offline)"
 rm -f "$INTERLOG_EXPORT_DIR/offline.parquet"
 bench_serve "$dir"
@@ -78,6 +83,7 @@ share=$(calc "100 * $during_rps / $idle_rps" %.0f)
 
 figure "export_parquet_rate $rate engagements/s (target >= 100000; $BENCH_N in ${parquet_secs}s, POST to completed; load $load_parquet)"
 figure "export_parquet_offline_rate $offline_rate engagements/s (interlog export --format parquet, $BENCH_N in ${offline_secs}s; load $load_offline)"
+figure "export_parquet_offline_cpu $offline_cpu_us µs of CPU an engagement (interlog export --format parquet: user ${offline_user}s + system ${offline_sys}s, $offline_faults page faults)"
 figure "export_server_rss $RSS_MAX_MB MB (target <= 300; max VmRSS during the Parquet export; VmHWM $HWM_MB MB)"
 figure "export_parquet_size $ratio x NDJSON (target <= 0.15; $parquet_bytes vs $EX_BYTES bytes)"
 figure "list_during_export $share % of idle (target >= 70; $during_rps vs $idle_rps req/s over ${during_secs}s; load $load_idle)"

@@ -16,6 +16,7 @@ pub mod batch;
 pub mod columnar;
 pub mod encode;
 pub mod job;
+pub mod memory;
 pub mod routes;
 pub mod schema;
 pub mod worker;
