@@ -12,6 +12,8 @@ use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 
 /// Characters that join letters and digits into one identifier-like token (`CS-005562`,
 /// `ana@x.com`, `v1.2`), kept whole as well as split into its words.
+// SQLite's full-text index lists these (and `:`, its tenant scope) as token characters of its
+// tokenizer (store-sqlite migration 14): a change here changes that table too.
 const JOINERS: &[char] = &['-', '_', '.', '@', '/'];
 
 /// The longest token kept, in bytes: longer runs (base64, hashes) are not words anyone types.
