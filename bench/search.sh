@@ -5,12 +5,13 @@
 #   phrase:  GET .../engagements?limit=20&q="PHRASE"          (target p50 <= 50 ms)
 #   count:   GET .../engagements?limit=1&count=exact&q=WORD   (target p50 <= 150 ms)
 # each asked SEARCH_REPEAT (20) times in turn over one connection (curl's time to the first
-# byte; bench_latency); the count again on a copy where another tenant has an engagement
-# (the count then reads each match's row). Then the size of the full-text index against the store's bytes
-# (SQLite: dbstat; target <= 35%), and the import rate with the index: a fresh
-# `interlog import` of the data set, against the same import by BENCH_BASELINE_BIN (an
-# interlog binary without the index, e.g. main's release build) when it is given (target
-# >= 85% of it). WORD (SEARCH_WORD, default "refund") and PHRASE (SEARCH_PHRASE, default
+# byte; bench_latency); the count again on a copy where another tenant holds BENCH_N / 10
+# engagements with the same vocabulary (each tenant's words are its own in the index, so
+# the count should not move). Then the size of the full-text index against the store's
+# bytes (SQLite: dbstat; target <= 35%), and the import rate with the index: a fresh
+# `interlog import` of the data set, against the same import without the index (the same
+# binary into a store whose `engagement_words` is a plain table that drops every insert,
+# or BENCH_BASELINE_BIN, a binary without the index, when it is given; target >= 85%). WORD (SEARCH_WORD, default "refund") and PHRASE (SEARCH_PHRASE, default
 # "goodwill credit") are words of the generator's notes, subjects and transcripts.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bench_init
@@ -66,13 +67,14 @@ PY
 ) || die "reading the index size (python3's sqlite3 needs dbstat)"
 figure "search_index_share_sqlite $(calc "$index_bytes * 100 / $store_bytes" %.1f)% ($index_bytes of $store_bytes bytes; target <= 35%)"
 
-# --- the count when other tenants have engagements -----------------------------------------
-# A count of a query alone is read from the full-text index alone while the tenant is the only
-# one with engagements (the index has no tenant column); once another tenant has one, each
-# match's row is read for its tenant. The same count on a copy with one more tenant.
+# --- the count when another tenant has engagements with the same words --------------------
+# The index holds each tenant's tokens under the tenant (words.rs): a count of a query alone
+# reads the tenant's matches only, however many the other tenants have. The same count on a
+# copy where another tenant holds a tenth as many engagements of the same generator.
+other_n=$((BENCH_N / 10))
 bench_scratch_copy search-two-tenants
 "$BIN" tenant create "$TENANT-other" --data "$SCRATCH_DIR" > /dev/null || die "tenant create"
-"$BIN" generate --tenant "$TENANT-other" --count 1 --seed 7 > "$SCRATCH_DIR/other.ndjson" || die "generate"
+"$BIN" generate --tenant "$TENANT-other" --count "$other_n" --seed 7 > "$SCRATCH_DIR/other.ndjson" || die "generate"
 "$BIN" import --tenant "$TENANT-other" --data "$SCRATCH_DIR" "$SCRATCH_DIR/other.ndjson" 2> /dev/null \
     || die "import the other tenant's engagement"
 bench_serve "$SCRATCH_DIR"
@@ -80,29 +82,54 @@ bench_token "$SCRATCH_DIR"
 total=$(count_answer)
 bench_latency "search-sqlite-count-two-tenants" "$BASE${path[count]}" "$repeat" \
     -H "Authorization: Bearer $TOKEN"
-figure "search_count_sqlite_two_tenants p50 ${LAT_P50} ms, p95 ${LAT_P95} ms, max ${LAT_MAX} ms, ${LAT_CPU} ms CPU a request (q=$word: $total; another tenant holds 1 engagement; load: $(cut -d' ' -f1-3 /proc/loadavg))"
+figure "search_count_sqlite_two_tenants p50 ${LAT_P50} ms, p95 ${LAT_P95} ms, max ${LAT_MAX} ms, ${LAT_CPU} ms CPU a request (q=$word: $total; another tenant holds $other_n engagements; load: $(cut -d' ' -f1-3 /proc/loadavg))"
 bench_stop_server "$SERVER_PID"
 rm -rf "$SCRATCH_DIR"
 
 # --- import rate with the index ------------------------------------------------------------
+# Without the index: BENCH_BASELINE_BIN when given, else the same binary into a fresh store
+# whose engagement_words is a plain table with a trigger that drops every insert (the words
+# are still made, on the preparing threads; nothing is indexed). Imported alternately,
+# SEARCH_IMPORT_ROUNDS (1) times each; the CPU time an engagement is steadier than the rate
+# when other work shares the machine.
 file=$(bench_ndjson "$BENCH_N")
 scratch="$WORK/search-import-$BENCH_N"
 on_exit "rm -rf '$scratch'"
-bench_fresh_dir "$scratch"
-read -r secs created cpu < <(bench_import "$scratch" "$file" "$BENCH_N")
-rate=$(calc "$created / $secs")
-cpu_us=$(calc "$cpu * 1000000 / $created" %.0f)
-rm -rf "$scratch"
-if [[ -n "${BENCH_BASELINE_BIN:-}" ]]; then
+without_index() {
+    python3 - "$scratch/interlog.db" <<'PY' || die "switching the index off"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.executescript("""
+    DROP TABLE engagement_words;
+    CREATE TABLE engagement_words (words);
+    CREATE TRIGGER engagement_words_dropped BEFORE INSERT ON engagement_words
+    BEGIN SELECT RAISE(IGNORE); END;
+""")
+PY
+}
+import_once() { # with|without -> "SECONDS CREATED CPU"
     bench_fresh_dir "$scratch"
-    read -r base_secs base_created base_cpu < <(BIN="$BENCH_BASELINE_BIN" bench_import "$scratch" "$file" "$BENCH_N")
-    base_rate=$(calc "$base_created / $base_secs")
-    base_cpu_us=$(calc "$base_cpu * 1000000 / $base_created" %.0f)
+    if [[ "$1" == without && -n "${BENCH_BASELINE_BIN:-}" ]]; then
+        BIN="$BENCH_BASELINE_BIN" bench_import "$scratch" "$file" "$BENCH_N"
+    else
+        [[ "$1" == with ]] || without_index
+        bench_import "$scratch" "$file" "$BENCH_N"
+    fi
     rm -rf "$scratch"
-    figure "search_import_rate $rate engagements/s with the index ($cpu_us µs CPU each), $base_rate with BENCH_BASELINE_BIN ($base_cpu_us µs CPU each): $(calc "$rate * 100 / $base_rate" %.1f)% of its rate, $(calc "$base_cpu * 100 / $cpu" %.1f)% by CPU (target >= 85% of the rate without the index; load: $(cut -d' ' -f1-3 /proc/loadavg))"
-else
-    figure "search_import_rate $rate engagements/s with the index, $cpu_us µs CPU each (set BENCH_BASELINE_BIN to compare; load: $(cut -d' ' -f1-3 /proc/loadavg))"
-fi
+}
+declare -A secs=([with]=0 [without]=0) cpu=([with]=0 [without]=0)
+for ((round = 0; round < ${SEARCH_IMPORT_ROUNDS:-1}; round++)); do
+    for kind in with without; do
+        read -r s created c < <(import_once "$kind")
+        secs[$kind]=$(calc "${secs[$kind]} + $s" %.3f)
+        cpu[$kind]=$(calc "${cpu[$kind]} + $c" %.3f)
+    done
+done
+n=$(calc "$BENCH_N * ${SEARCH_IMPORT_ROUNDS:-1}" %.0f)
+rate=$(calc "$n / ${secs[with]}")
+base_rate=$(calc "$n / ${secs[without]}")
+baseline="${BENCH_BASELINE_BIN:-the same binary, index dropped}"
+figure "search_import_rate $rate engagements/s with the index ($(calc "${cpu[with]} * 1000000 / $n" %.0f) µs CPU each), $base_rate without ($baseline; $(calc "${cpu[without]} * 1000000 / $n" %.0f) µs CPU each): $(calc "$rate * 100 / $base_rate" %.1f)% of its rate, $(calc "${cpu[without]} * 100 / ${cpu[with]}" %.1f)% by CPU (target >= 85% of the rate without the index; ${SEARCH_IMPORT_ROUNDS:-1} round(s) each; load: $(cut -d' ' -f1-3 /proc/loadavg))"
 
 # --- PostgreSQL ----------------------------------------------------------------------------
 if [[ "${BENCH_SEARCH_PG:-0}" == 1 ]]; then
@@ -114,8 +141,34 @@ if [[ "${BENCH_SEARCH_PG:-0}" == 1 ]]; then
     "$BIN" tenant create "$TENANT" --data "$pgdata" --store "$PG_URL" > /dev/null || die "tenant create"
     "$BIN" client create --tenant "$TENANT" --role admin --data "$pgdata" --store "$PG_URL" \
         > "$pgdata/bench-client.json" || die "client create"
-    "$BIN" import --tenant "$TENANT" --data "$pgdata" --store "$PG_URL" "$file" 2> "$pgdata/import.log" \
-        || { cat "$pgdata/import.log" >&2; die "interlog import"; }
+    # The import timed, then the same into a second database whose engagement_words drops
+    # every insert (a BEFORE INSERT trigger returning NULL): the index's cost on PostgreSQL.
+    pg_import() { # URL DIR -> "SECONDS CPU"
+        local t0 t1
+        t0=$(now)
+        /usr/bin/time -f "%U %S" -o "$2/import.cpu" \
+            "$BIN" import --tenant "$TENANT" --data "$2" --store "$1" "$file" 2> "$2/import.log" \
+            || { cat "$2/import.log" >&2; die "interlog import"; }
+        t1=$(now)
+        grep -q " $BENCH_N created" "$2/import.log" || { cat "$2/import.log" >&2; die "import created too few"; }
+        printf '%s %s\n' "$(calc "$t1 - $t0" %.3f)" "$(awk '{ printf "%.2f", $1 + $2 }' "$2/import.cpu")"
+    }
+    read -r pg_secs pg_cpu < <(pg_import "$PG_URL" "$pgdata")
+    psql "$PG_URL" -qc "CREATE DATABASE nowords" || die "create database"
+    nowords_url="${PG_URL%/*}/nowords"
+    nowords="$WORK/search-pgdata-nowords"
+    rm -rf "$nowords"
+    mkdir -p "$nowords"
+    on_exit "rm -rf '$nowords'"
+    "$BIN" tenant create "$TENANT" --data "$nowords" --store "$nowords_url" > /dev/null || die "tenant create"
+    psql "$nowords_url" -q <<'SQL' || die "switching the index off"
+CREATE FUNCTION words_dropped() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END';
+CREATE TRIGGER engagement_words_dropped BEFORE INSERT ON engagement_words
+    FOR EACH ROW EXECUTE FUNCTION words_dropped();
+SQL
+    read -r pg_base_secs pg_base_cpu < <(pg_import "$nowords_url" "$nowords")
+    figure "search_import_rate_postgres $(calc "$BENCH_N / $pg_secs") engagements/s with the index ($(calc "$pg_cpu * 1000000 / $BENCH_N" %.0f) µs CPU of interlog each), $(calc "$BENCH_N / $pg_base_secs") without ($(calc "$pg_base_cpu * 1000000 / $BENCH_N" %.0f) µs): $(calc "$pg_base_secs * 100 / $pg_secs" %.1f)% of its rate (load: $(cut -d' ' -f1-3 /proc/loadavg))"
+    psql "$PG_URL" -qc "DROP DATABASE nowords" || die "drop database"
     psql "$PG_URL" -qc "VACUUM ANALYZE" || die "vacuum analyze"
     read -r pg_index pg_total < <(psql "$PG_URL" -Atc \
         "SELECT pg_total_relation_size('engagement_words'), pg_database_size(current_database())" | tr '|' ' ')

@@ -1,5 +1,6 @@
 //! `interlog check` says in words what is wrong with a store whose derived tables were
-//! damaged (search terms, analytics rows, day counts, names) and exits non-zero; `--repair` writes
+//! damaged (search terms, analytics rows, day counts, names, the full-text index) and exits
+//! non-zero; `--repair` writes
 //! them again from the bodies, after which the check passes and searches find what they
 //! found before.
 
@@ -34,6 +35,22 @@ fn in_queue(data: &Path) -> usize {
     .count()
 }
 
+/// Engagements whose words hold `word`, as `export --filter q=WORD` lists them.
+fn with_word(data: &Path, word: &str) -> usize {
+    ok(run(
+        &[
+            "export",
+            "--tenant",
+            "acme",
+            "--filter",
+            &format!("q={word}"),
+        ],
+        data,
+    ))
+    .lines()
+    .count()
+}
+
 #[test]
 fn check_names_damaged_derived_tables_and_repair_writes_them_again() {
     let work = tempfile::tempdir().unwrap();
@@ -41,7 +58,7 @@ fn check_names_damaged_derived_tables_and_repair_writes_them_again() {
     ok(run(&["tenant", "create", "acme"], &data));
     let mut input = Vec::new();
     for i in 0..200 {
-        let e = json!({"id": format!("e{i:03}"), "started_at": format!("2026-02-{:02}T10:00:00Z", 1 + i % 28),
+        let e = json!({"id": format!("e{i:03}"), "subject": format!("parcel {}", ["late", "lost"][i % 2]), "started_at": format!("2026-02-{:02}T10:00:00Z", 1 + i % 28),
                        "ended_at": format!("2026-02-{:02}T10:05:00Z", 1 + i % 28),
                        "channels": [{"type": "voice"}], "direction": "inbound",
                        "queues": [{"id": format!("q{}", i % 3), "name": "Sales", "queued_at": format!("2026-02-{:02}T10:00:00Z", 1 + i % 28),
@@ -54,6 +71,7 @@ fn check_names_damaged_derived_tables_and_repair_writes_them_again() {
     assert!(said.contains("ok: 200 engagements"), "{said}");
     let found = in_queue(&data);
     assert!(found > 0);
+    assert_eq!(with_word(&data, "late"), 100);
 
     let db = rusqlite::Connection::open(data.join("interlog.db")).unwrap();
     db.execute_batch(
@@ -63,11 +81,31 @@ fn check_names_damaged_derived_tables_and_repair_writes_them_again() {
          DELETE FROM engagement_names WHERE id = 'q1';",
     )
     .unwrap();
+    // The full-text index: one row's words written under another tenant, one under none.
+    let tenant: i64 = db
+        .query_row("SELECT id FROM tenants WHERE key = 'acme'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let seq: i64 = db
+        .query_row("SELECT max(seq) FROM engagements", [], |r| r.get(0))
+        .unwrap();
+    db.execute(
+        "INSERT INTO engagement_words (rowid, words) VALUES (?1, ?2), (?3, 'stray late')",
+        rusqlite::params![seq + 1, format!("{0}9: {0}9:late", tenant), seq + 2],
+    )
+    .unwrap();
     drop(db);
     assert!(in_queue(&data) < found, "the damage changed no search");
     let (whole, said) = check(&data, false);
     assert!(!whole, "{said}");
-    for table in ["search terms", "analytics rows", "day counts", "names"] {
+    for table in [
+        "search terms",
+        "analytics rows",
+        "day counts",
+        "names",
+        "full-text index",
+    ] {
         assert!(
             said.contains(&format!("{table} disagree with the engagement bodies")),
             "{table}: {said}"
@@ -79,4 +117,5 @@ fn check_names_damaged_derived_tables_and_repair_writes_them_again() {
     assert!(said.contains("repaired:"), "{said}");
     assert!(said.contains("ok: 200 engagements"), "{said}");
     assert_eq!(in_queue(&data), found);
+    assert_eq!(with_word(&data, "late"), 100);
 }

@@ -26,7 +26,7 @@ pub(crate) fn forget(
     started: i64,
     e: &Engagement,
 ) -> Result<()> {
-    words::delete(tx, seq, &words::text(e))?;
+    words::delete(tx, seq, &words::text(tenant.id, e))?;
     tx.names.borrow_mut().remove(
         tenant.id,
         &interlog_store::names::names_of(e, tenant.country_code.as_deref()),
@@ -142,20 +142,39 @@ const TERMS: DerivedTable = DerivedTable {
     },
 };
 
-/// The full-text index: which rows have words. It is contentless (the words are not kept),
-/// so a check compares the rows it holds, and a rebuild writes every row's words again.
+/// The full-text index: which rows have words, under which tenant. It is contentless (the
+/// words are not kept), so a check compares the rows each tenant's marker finds (rows under
+/// no tenant's marker count as strays), and a rebuild writes every row's words again.
 const WORDS: DerivedTable = DerivedTable {
     name: "full-text index",
     expect: |s, d| {
         if !s.row.words.is_empty() {
-            d.add(s.seq);
+            d.add((s.tenant, s.seq));
         }
     },
     stored: |conn, d| {
-        each_row(conn, "SELECT rowid FROM engagement_words", |r| {
-            d.add(r.get::<_, i64>(0)?);
-            Ok(())
-        })
+        let tenants: Vec<i64> = conn
+            .prepare("SELECT id FROM tenants")
+            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+            .map_err(db("read tenants"))?;
+        let mut marked = 0;
+        for tenant in tenants {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT rowid FROM engagement_words WHERE engagement_words MATCH ?1",
+                )
+                .map_err(db("read the full-text index"))?;
+            let rows = stmt
+                .query_map([words::every_row(tenant)], |r| r.get::<_, i64>(0))
+                .map_err(db("read the full-text index"))?;
+            for seq in rows {
+                d.add((tenant, seq.map_err(db("read the full-text index"))?));
+                marked += 1;
+            }
+        }
+        let all = rows_of(conn, "engagement_words")? as i64;
+        d.add_n("a row under no tenant", all - marked);
+        Ok(())
     },
     clear: |tx| {
         words::flush(tx)?;

@@ -89,20 +89,16 @@ fn now_millis() -> Timestamp {
 /// parts on the background threads ([`interlog_store::background_cpu`]), one per core, so
 /// neither the async runtime nor the writer waits for it, and interactive requests come
 /// first for the CPU.
-async fn prepare(
-    engagements: Vec<Engagement>,
-    now: Timestamp,
-    country: Option<String>,
-) -> Result<Vec<Row>> {
+async fn prepare(engagements: Vec<Engagement>, now: Timestamp, t: TenantCtx) -> Result<Vec<Row>> {
     /// Below this, one thread: handing work over costs more than it saves.
     const PART: usize = 64;
-    let build = move |part: Vec<Engagement>, country: Option<String>| {
+    let build = move |part: Vec<Engagement>, t: TenantCtx| {
         part.into_iter()
-            .map(|e| Row::new(e, now, country.as_deref()))
+            .map(|e| Row::new(e, now, &t))
             .collect::<Vec<_>>()
     };
     if engagements.len() <= 8 {
-        return Ok(build(engagements, country));
+        return Ok(build(engagements, t));
     }
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let size = engagements.len().div_ceil(threads).max(PART);
@@ -111,10 +107,8 @@ async fn prepare(
     while !rest.is_empty() {
         let tail = rest.split_off(size.min(rest.len()));
         let part = std::mem::replace(&mut rest, tail);
-        let country = country.clone();
-        parts.push(interlog_store::background_cpu::run(move || {
-            build(part, country)
-        }));
+        let t = t.clone();
+        parts.push(interlog_store::background_cpu::run(move || build(part, t)));
     }
     let mut rows = Vec::new();
     for part in parts {
@@ -419,7 +413,7 @@ impl Engagements for SqliteStore {
         engagements: Vec<Engagement>,
     ) -> Result<Vec<UpsertOutcome>> {
         let t = ctx(tenant);
-        let rows = prepare(engagements, now_millis(), t.country_code.clone()).await?;
+        let rows = prepare(engagements, now_millis(), t.clone()).await?;
         self.write(move |c| {
             let mut terms = rows::TermEntries::default();
             let outcomes = rows
@@ -434,7 +428,7 @@ impl Engagements for SqliteStore {
 
     async fn create(&self, tenant: &Tenant, engagement: Engagement) -> Result<StoredEngagement> {
         let t = ctx(tenant);
-        let row = Row::new(engagement, now_millis(), t.country_code.as_deref());
+        let row = Row::new(engagement, now_millis(), &t);
         self.write(move |c| rows::create(c, &t, row)).await
     }
 

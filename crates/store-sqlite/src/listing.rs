@@ -109,7 +109,7 @@ fn resolve_expr<'a>(
 
 /// Appends the expression as a condition that is never NULL: each leaf is true exactly
 /// when its filter would list the row, so `NOT` holds for rows lacking the field.
-fn expr_sql(sql: &mut Sql, x: &Resolved<'_>) {
+fn expr_sql(sql: &mut Sql, tenant: i64, x: &Resolved<'_>) {
     let join = |sql: &mut Sql, xs: &[Resolved<'_>], op: &str, empty: &str| {
         if xs.is_empty() {
             sql.text.push_str(empty);
@@ -120,7 +120,7 @@ fn expr_sql(sql: &mut Sql, x: &Resolved<'_>) {
             if i > 0 {
                 sql.text.push_str(op);
             }
-            expr_sql(sql, x);
+            expr_sql(sql, tenant, x);
         }
         sql.text.push(')');
     };
@@ -128,14 +128,14 @@ fn expr_sql(sql: &mut Sql, x: &Resolved<'_>) {
         Resolved::Leaf(_, None) => sql.text.push('0'),
         Resolved::Leaf(f, Some(groups)) => {
             sql.text.push_str("COALESCE((1");
-            row_conditions(sql, f, groups, "e.started");
+            row_conditions(sql, tenant, f, groups, "e.started");
             sql.text.push_str("), 0)");
         }
         Resolved::And(xs) => join(sql, xs, " AND ", "1"),
         Resolved::Or(xs) => join(sql, xs, " OR ", "0"),
         Resolved::Not(x) => {
             sql.text.push_str("NOT ");
-            expr_sql(sql, x);
+            expr_sql(sql, tenant, x);
         }
     }
 }
@@ -206,16 +206,22 @@ fn conditions(
         }
     };
     let skip = usize::from(matches!(plan, Plan::Term(..)));
-    row_conditions(sql, f, &groups[skip..], started_col);
+    row_conditions(sql, tenant, f, &groups[skip..], started_col);
     if let Some(x) = expr {
         sql.text.push_str(" AND ");
-        expr_sql(sql, x);
+        expr_sql(sql, tenant, x);
     }
 }
 
 /// Appends ` AND …` for each part of `f` on the engagement row `e` (its start read from
 /// `started_col`), with `groups` the term groups not already walked.
-fn row_conditions(sql: &mut Sql, f: &Filter, groups: &[(TermKind, Vec<i64>)], started_col: &str) {
+fn row_conditions(
+    sql: &mut Sql,
+    tenant: i64,
+    f: &Filter,
+    groups: &[(TermKind, Vec<i64>)],
+    started_col: &str,
+) {
     range(sql, started_col, &f.started);
     if !f.ended.is_open() {
         range(sql, "e.ended", &f.ended);
@@ -259,7 +265,7 @@ fn row_conditions(sql: &mut Sql, f: &Filter, groups: &[(TermKind, Vec<i64>)], st
         let _ = write!(sql.text, " AND e.duration <= {p} AND e.duration >= 0");
     }
     if let Some(text) = &f.text {
-        let p = sql.param(text.fts5());
+        let p = sql.param(crate::words::query(tenant, text));
         sql.text.push_str(&crate::words::condition(&p));
     }
     for (kind, values) in groups {
@@ -489,10 +495,9 @@ pub(crate) fn count(
         };
         return count_ranges(conn, tenant, f, &rows, &split.edges, stop, by_days);
     }
-    // A query alone, when the tenant holds every row of the index: counted in the index.
-    let words_alone = counting::text_only(f) && alone(conn, tenant)?;
+    // A query alone: counted in the index (its tokens are the tenant's).
     let one_statement = || match &f.text {
-        Some(text) if words_alone => count_words(conn, text),
+        Some(text) if counting::text_only(f) => count_words(conn, tenant, text),
         _ => count_rows(conn, tenant, f, &rows),
     };
     match stop {
@@ -516,23 +521,16 @@ pub(crate) fn count(
     }
 }
 
-/// Whether `tenant` is the only tenant with engagements: then every row of the full-text
-/// index is one of its engagements (the index has no tenant column), and a count of a query
-/// needs no look-up of each match's row (two seeks of the (tenant, id) index).
-fn alone(conn: &Connection, tenant: i64) -> Result<bool> {
-    conn.prepare_cached(
-        "SELECT NOT EXISTS (SELECT 1 FROM engagements WHERE tenant_id < ?1) \
-            AND NOT EXISTS (SELECT 1 FROM engagements WHERE tenant_id > ?1)",
-    )
-    .and_then(|mut s| s.query_row([tenant], |r| r.get(0)))
-    .map_err(db("whether other tenants have engagements"))
-}
-
-/// How many rows of the full-text index match `text`, read from the index alone.
-fn count_words(conn: &Connection, text: &interlog_store::search::TextQuery) -> Result<u64> {
+/// How many of `tenant`'s rows of the full-text index match `text`, read from the index
+/// alone.
+fn count_words(
+    conn: &Connection,
+    tenant: i64,
+    text: &interlog_store::search::TextQuery,
+) -> Result<u64> {
     let n: i64 = conn
         .prepare_cached("SELECT count(*) FROM engagement_words WHERE engagement_words MATCH ?1")
-        .and_then(|mut s| s.query_row([text.fts5()], |r| r.get(0)))
+        .and_then(|mut s| s.query_row([crate::words::query(tenant, text)], |r| r.get(0)))
         .map_err(db("count full-text matches"))?;
     Ok(n as u64)
 }

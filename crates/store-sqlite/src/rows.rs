@@ -52,8 +52,9 @@ pub(crate) struct Row {
 }
 
 impl Row {
-    /// Prepares `e`, stamping `updated_at` with `now` when it has none.
-    pub(crate) fn new(mut e: Engagement, now: Timestamp, country: Option<&str>) -> Row {
+    /// Prepares `e` of `tenant`, stamping `updated_at` with `now` when it has none.
+    pub(crate) fn new(mut e: Engagement, now: Timestamp, tenant: &TenantCtx) -> Row {
+        let country = tenant.country_code.as_deref();
         e.updated_at.get_or_insert(now);
         let json = serde_json::to_string(&e).expect("engagements always serialize");
         Row {
@@ -68,7 +69,7 @@ impl Row {
             direction: e.direction.map(|d| code(Direction::ALL, d)),
             channels: channel_mask(e.channels.iter().map(|c| c.kind)),
             terms: terms_by_value(&e, country),
-            words: crate::words::text(&e),
+            words: crate::words::text(tenant.id, &e),
             facts: Some(Facts::of(&e)).filter(Facts::counts),
             names: names_of(&e, country),
             changed: now.as_millisecond(),
@@ -309,7 +310,7 @@ pub(crate) fn update(
     if e.id != id {
         return Err(EditRejected("an edit cannot change the id".into()).into());
     }
-    let row = Row::new(e, now, t.country_code.as_deref());
+    let row = Row::new(e, now, t);
     let mut terms = TermEntries::default();
     replace(tx, t, old, &row, &mut terms)?;
     terms.write(tx, t)?;
@@ -439,7 +440,7 @@ fn replace(
 ) -> Result<()> {
     let old_engagement = parse(&old.body)?;
     let old_terms = terms_by_value(&old_engagement, t.country_code.as_deref());
-    let old_words = crate::words::text(&old_engagement);
+    let old_words = crate::words::text(t.id, &old_engagement);
     if old_words != r.words {
         crate::words::delete(tx, old.seq, &old_words)?;
         crate::words::insert(tx, old.seq, &r.words)?;

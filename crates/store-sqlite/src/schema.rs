@@ -49,15 +49,17 @@ const MIGRATIONS: &[Migration] = &[
         step: Some(crate::upgrade::figures),
     },
     sql(11, include_str!("../migrations/0011_engagement_counts.sql")),
-    Migration {
-        number: 12,
-        sql: include_str!("../migrations/0012_engagement_words.sql"),
-        step: Some(crate::upgrade::words),
-    },
+    // The words are written by migration 14, which makes the index anew.
+    sql(12, include_str!("../migrations/0012_engagement_words.sql")),
     Migration {
         number: 13,
         sql: include_str!("../migrations/0013_engagement_names.sql"),
         step: Some(crate::upgrade::names),
+    },
+    Migration {
+        number: 14,
+        sql: include_str!("../migrations/0014_tenant_words.sql"),
+        step: Some(crate::upgrade::words),
     },
 ];
 

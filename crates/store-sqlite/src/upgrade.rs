@@ -96,30 +96,34 @@ pub(crate) fn figures(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// Migration 12: the words of every stored engagement written into `engagement_words`
-/// (which the SQL part made), as a write of it would have.
+/// Migration 14: the words of every stored engagement written into `engagement_words`
+/// (which the SQL part made anew), under its tenant, as a write of it would have.
 pub(crate) fn words(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     let failed =
         |e: interlog_store::StoreError| rusqlite::Error::ToSqlConversionFailure(Box::new(e));
     let mut after = i64::MIN;
     loop {
-        let chunk: Vec<(i64, Vec<u8>)> = tx
+        let chunk: Vec<(i64, i64, Vec<u8>)> = tx
             .prepare_cached(
-                "SELECT seq, body FROM engagements WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+                "SELECT seq, tenant_id, body FROM engagements WHERE seq > ?1 ORDER BY seq LIMIT ?2",
             )?
             .query_map(params![after, CHUNK], |r| {
-                Ok((r.get(0)?, crate::rows::body_bytes(r.get_ref(1)?)?.to_vec()))
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    crate::rows::body_bytes(r.get_ref(2)?)?.to_vec(),
+                ))
             })?
             .collect::<rusqlite::Result<_>>()?;
         let Some(last) = chunk.last() else {
             break;
         };
         after = last.0;
-        for (seq, body) in chunk {
+        for (seq, tenant, body) in chunk {
             let json = crate::rows::decode(&body).map_err(failed)?;
             let e: Engagement = serde_json::from_str(&json)
                 .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-            crate::words::write_now(tx, seq, &crate::words::text(&e)).map_err(failed)?;
+            crate::words::write_now(tx, seq, &crate::words::text(tenant, &e)).map_err(failed)?;
         }
     }
     Ok(())

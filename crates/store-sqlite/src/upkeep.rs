@@ -2,7 +2,7 @@
 //! every derived table again from the bodies (see [`crate::derived`]).
 
 use crate::derived::{Subject, TABLES};
-use crate::rows::Row;
+use crate::rows::{Row, TenantCtx};
 use crate::writer::Tx;
 use crate::{db, schema};
 use interlog_model::{Engagement, Timestamp};
@@ -185,7 +185,11 @@ pub(crate) fn check(path: &Path) -> Result<CheckReport> {
                 return Ok(());
             }
         };
-        let row = Row::new(e, now, country.as_deref());
+        let tenant = TenantCtx {
+            id: s.tenant,
+            country_code: country.clone(),
+        };
+        let row = Row::new(e, now, &tenant);
         if columns_of(&row) != s.columns {
             disagreeing.note(|| {
                 format!(
@@ -291,7 +295,11 @@ pub(crate) fn rebuild(tx: &Tx<'_>) -> Result<Rebuilt> {
             done.unreadable += 1;
             return Ok(());
         };
-        let row = Row::new(e, now, country.as_deref());
+        let tenant = TenantCtx {
+            id: s.tenant,
+            country_code: country.clone(),
+        };
+        let row = Row::new(e, now, &tenant);
         let columns = columns_of(&row);
         if columns != s.columns {
             tx.prepare_cached(

@@ -1,6 +1,12 @@
 //! The full-text index (`engagement_words`, contentless FTS5): an engagement's words written
 //! with it, removed with it (see [`crate::derived::forget`]), and matched by a listing.
 //!
+//! Every token is written under its tenant (`7:refund` for tenant 7, see [`scope`]), and
+//! each row holds its tenant's marker (`7:`) as well: FTS5 has no tenant column, and a
+//! query asked with the tenant's tokens reads that tenant's matches only (a count of a word
+//! is one doclist, however many other tenants use the word). The marker finds a tenant's
+//! rows (`interlog check` compares them with the bodies').
+//!
 //! A write transaction queues its changes to the index ([`insert`], [`delete`]) and the
 //! writer applies them, in order, after every other statement of the transaction
 //! ([`flush`]). FTS5 keeps what a transaction adds in memory and writes it out as a new
@@ -13,12 +19,42 @@
 use crate::db;
 use crate::writer::Tx;
 use interlog_model::Engagement;
+use interlog_store::search::TextQuery;
 use interlog_store::Result;
 use rusqlite::{params, Connection};
+use std::fmt::Write as _;
 
-/// The text FTS5 indexes for `e`: its tokens joined by spaces.
-pub(crate) fn text(e: &Engagement) -> String {
-    interlog_store::search::words(e).join(" ")
+/// What every token of `tenant` starts with, and its marker token. Digits then a colon: our
+/// tokens never make FTS5 read one tenant's token as another's (`7:` then `12` is `7:12`,
+/// never tenant 71's `2`).
+pub(crate) fn scope(tenant: i64) -> String {
+    format!("{tenant}:")
+}
+
+/// The text FTS5 indexes for `e` of `tenant`: its marker, then its tokens, each under the
+/// tenant, joined by spaces; empty when it has no words.
+pub(crate) fn text(tenant: i64, e: &Engagement) -> String {
+    let words = interlog_store::search::words(e);
+    if words.is_empty() {
+        return String::new();
+    }
+    let scope = scope(tenant);
+    let mut out = String::with_capacity(words.iter().map(|w| w.len() + scope.len() + 1).sum());
+    out.push_str(&scope);
+    for w in &words {
+        let _ = write!(out, " {scope}{w}");
+    }
+    out
+}
+
+/// The FTS5 expression that finds `query` among `tenant`'s rows.
+pub(crate) fn query(tenant: i64, query: &TextQuery) -> String {
+    query.fts5(&scope(tenant))
+}
+
+/// The FTS5 expression that finds every row of `tenant`.
+pub(crate) fn every_row(tenant: i64) -> String {
+    format!("\"{}\"", scope(tenant))
 }
 
 /// A change to the index waiting for the end of its transaction.
@@ -104,8 +140,8 @@ fn delete_now(conn: &Connection, seq: i64, text: &str) -> Result<()> {
     Ok(())
 }
 
-/// Removes the words of every engagement of `tenant` (the index has no tenant column: it is
-/// told each row's words, made from its body), after what the transaction queued.
+/// Removes the words of every engagement of `tenant` (a contentless index is told each
+/// row's words: made from its body), after what the transaction queued.
 pub(crate) fn forget_tenant(tx: &Tx<'_>, tenant: i64) -> Result<()> {
     flush(tx)?;
     let mut stmt = tx
@@ -120,7 +156,7 @@ pub(crate) fn forget_tenant(tx: &Tx<'_>, tenant: i64) -> Result<()> {
             .map_err(db("engagement body"))?;
         let e: Engagement = serde_json::from_str(&crate::rows::decode(body)?)
             .map_err(|e| interlog_store::StoreError::backend("stored body", e))?;
-        delete_now(tx, seq, &text(&e))?;
+        delete_now(tx, seq, &text(tenant, &e))?;
     }
     Ok(())
 }

@@ -12,6 +12,8 @@ use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 
 /// Characters that join letters and digits into one identifier-like token (`CS-005562`,
 /// `ana@x.com`, `v1.2`), kept whole as well as split into its words.
+// SQLite's full-text index lists these (and `:`, its tenant scope) as token characters of its
+// tokenizer (store-sqlite migration 14): a change here changes that table too.
 const JOINERS: &[char] = &['-', '_', '.', '@', '/'];
 
 /// The longest token kept, in bytes: longer runs (base64, hashes) are not words anyone types.
@@ -212,15 +214,18 @@ impl TextQuery {
         self.all.iter().all(|g| g.iter().any(term)) && !self.none.iter().any(term)
     }
 
-    /// The query as an FTS5 match expression (every token quoted, so no token is syntax).
-    pub fn fts5(&self) -> String {
-        fn term(t: &TextTerm) -> String {
-            match t {
-                TextTerm::Word(w) => fts5_string(w),
-                TextTerm::Prefix(p) => format!("{}*", fts5_string(p)),
-                TextTerm::Phrase(ws) => fts5_string(&ws.join(" ")),
+    /// The query as an FTS5 match expression (every token quoted, so no token is syntax),
+    /// each token written `scope` first: an index whose tokens carry their scope (a tenant)
+    /// is asked for that scope's tokens only.
+    pub fn fts5(&self, scope: &str) -> String {
+        let term = |t: &TextTerm| match t {
+            TextTerm::Word(w) => fts5_string(&format!("{scope}{w}")),
+            TextTerm::Prefix(p) => format!("{}*", fts5_string(&format!("{scope}{p}"))),
+            TextTerm::Phrase(ws) => {
+                let scoped: Vec<String> = ws.iter().map(|w| format!("{scope}{w}")).collect();
+                fts5_string(&scoped.join(" "))
             }
-        }
+        };
         let any = |g: &[TextTerm]| {
             let parts: Vec<String> = g.iter().map(term).collect();
             format!("({})", parts.join(" OR "))
@@ -317,8 +322,12 @@ mod tests {
             none: vec![TextTerm::Word("x".into())],
         };
         assert_eq!(
-            q.fts5(),
+            q.fts5(""),
             r#"(("a'b" OR "ref"*) AND ("late fee")) NOT ("x")"#
+        );
+        assert_eq!(
+            q.fts5("7:"),
+            r#"(("7:a'b" OR "7:ref"*) AND ("7:late 7:fee")) NOT ("7:x")"#
         );
         assert_eq!(
             q.tsquery(),

@@ -243,7 +243,8 @@ pub async fn full_text_follows_every_write_and_deletion(store: &dyn Store) {
 
 /// A count of a query alone (the case a backend may answer from its index without reading
 /// each match's row) is the tenant's own, whether or not other tenants have engagements,
-/// with or without a budget, and follows deletions.
+/// with or without a budget, and follows deletions; so are the pages of every query form,
+/// alone and with another filter, while another tenant has the same words and more of them.
 pub async fn full_text_counts_are_the_tenants_own(store: &dyn Store) {
     let tenant = new_tenant(store, "search-counts", None).await;
     let at = |h: i64| plus(t0(), h * HOUR);
@@ -280,19 +281,34 @@ pub async fn full_text_counts_are_the_tenants_own(store: &dyn Store) {
     // Another tenant, empty and then with the same words: each counts its own.
     let other = new_tenant(store, "search-counts-other", None).await;
     both(tenant.clone(), word("refund"), 2).await;
-    insert_all(
-        store,
-        &other,
-        vec![
-            with("a", 1, "refund"),
-            with("x", 2, "refund"),
-            with("y", 3, "refund late"),
-        ],
-    )
-    .await;
+    let theirs = vec![
+        with("a", 1, "refund"),
+        with("x", 2, "refund"),
+        with("y", 3, "refund late"),
+        with("z", 4, "refund again late"),
+    ];
+    insert_all(store, &other, theirs.clone()).await;
     both(tenant.clone(), word("refund"), 2).await;
-    both(other.clone(), word("refund"), 3).await;
-    both(other.clone(), word("late"), 1).await;
+    both(other.clone(), word("refund"), 4).await;
+    both(other.clone(), word("late"), 2).await;
+    let forms = [
+        word("refund"),
+        searching(text(&["ref*"], &[])),
+        searching(text(&["refund late"], &[])),
+        searching(text(&["refund"], &["late"])),
+        searching(text(&["late|again"], &[])),
+        Filter {
+            started: crate::TimeRange {
+                from: Some(at(2)),
+                to: None,
+            },
+            ..word("refund")
+        },
+    ];
+    for f in &forms {
+        found(store, &tenant, &ours, f).await;
+        found(store, &other, &theirs, f).await;
+    }
 
     // Deletions: theirs, then one of ours.
     store.delete_tenant(&other).await.expect("delete a tenant");
