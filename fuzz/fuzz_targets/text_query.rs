@@ -9,7 +9,7 @@ fuzz_target!(|data: &[u8]| {
         match interlog_http::text_query::parse(text) {
             Ok(Some(q)) => {
                 assert!(!q.oversized());
-                let _ = (q.fts5(), q.tsquery());
+                let _ = (q.fts5("7:"), q.tsquery());
                 let words = interlog_store::search::tokenize(text);
                 let _ = q.matches(&words.words);
             }
