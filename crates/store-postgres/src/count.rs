@@ -4,12 +4,13 @@
 //! range (newest first) until the budget runs out.
 
 use crate::error::{db, pool_error};
-use crate::listing::{count_sql, sum_days_sql};
+use crate::listing::{count_sql, sum_days_sql, walked_term_sql, Sql};
 use deadpool_postgres::{Object, Pool};
 use interlog_store::counting::{self, DAY_MS};
 use interlog_store::{Filter, Result, StoreError, Tenant, TimeRange, Total};
 use std::time::{Duration, Instant};
 use tokio_postgres::error::SqlState;
+use tokio_postgres::Transaction;
 
 /// Engagements a slice of a row-by-row count covers, by the per-day counts: a slice that
 /// outlasts the count budget counts nothing, and reading 25,000 scattered rows (SQLite's
@@ -105,12 +106,53 @@ pub(crate) async fn count(
             )
             .await
         }
-        Some(_) => {
+        Some(stop) => {
             let days = day_totals(&client, tenant.id, f.started).await?;
-            let ranges = counting::slices(&days, f.started, SLICE);
-            count_ranges(&mut client, tenant.id, country, f, &ranges, stop, budget, 0).await
+            let per_slice = match walked_term_sql(tenant.id, country, f) {
+                // A count that walks a term reads that term's entries, not every
+                // engagement of the range: its slices hold SLICE of those, so a selective
+                // term is counted in one or a few statements (a slice a day's 5,000
+                // engagements took an agent's count of 1,000,000 past the budget).
+                Some(sql) => {
+                    let tx = client
+                        .build_transaction()
+                        .read_only(true)
+                        .start()
+                        .await
+                        .map_err(db("begin count"))?;
+                    let Some(walked) = bounded(&tx, &sql, stop, budget).await? else {
+                        return Ok(Total::AtLeast(0));
+                    };
+                    tx.commit().await.map_err(db("end count"))?;
+                    let engagements: u64 = days.iter().map(|d| d.1).sum();
+                    term_slice(engagements, walked)
+                }
+                None => SLICE,
+            };
+            let ranges = counting::slices(&days, f.started, per_slice);
+            count_ranges(
+                &mut client,
+                tenant.id,
+                country,
+                f,
+                &ranges,
+                Some(stop),
+                budget,
+                0,
+            )
+            .await
         }
     }
+}
+
+/// Engagements (by the per-day counts) a slice of a count that walks a term covers, so
+/// that it reads about [`SLICE`] of the term's `walked` entries among `engagements`.
+fn term_slice(engagements: u64, walked: u64) -> u64 {
+    if walked <= SLICE {
+        return u64::MAX;
+    }
+    let slices = walked.div_ceil(SLICE);
+    engagements.div_ceil(slices).max(SLICE)
 }
 
 /// Adds to `counted` the matches of `f` started in each of `ranges`, in order, until `stop`.
@@ -151,35 +193,46 @@ async fn count_ranges(
         .await
         .map_err(db("begin count"))?;
     for r in ranges {
-        let left = stop.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Ok(Total::AtLeast(counted));
-        }
-        let by_count_budget = left < budget;
-        // Whole milliseconds, rounded up: rounded down, the statement was stopped before
-        // `stop`, and the cancel could not be told from the read budget's.
-        let limit_ms = left.min(budget).as_micros().div_ceil(1000).max(1);
-        // An integer in the text: SET takes no parameters. The slices are scanned by start
-        // time: a sequential scan reads the whole table for one slice, and a slice that
-        // outlasts the budget counts nothing.
-        tx.batch_execute(&format!(
-            "SET LOCAL statement_timeout = {limit_ms}; SET LOCAL enable_seqscan = off"
-        ))
-        .await
-        .map_err(db("limit a count"))?;
-        let sql = count_sql(tenant, country, &part(r));
-        match tx.query_one(&sql.text, &sql.refs()).await {
-            Ok(row) => counted += row.get::<_, i64>(0).max(0) as u64,
-            // The timeout in force was what was left of the count's budget (not the read
-            // budget): what was counted stands.
-            Err(e) if canceled(&e) && by_count_budget => {
-                return Ok(Total::AtLeast(counted));
-            }
-            Err(e) => return Err(read_error("count", budget)(e)),
+        match bounded(&tx, &count_sql(tenant, country, &part(r)), stop, budget).await? {
+            Some(n) => counted += n,
+            None => return Ok(Total::AtLeast(counted)),
         }
     }
     tx.commit().await.map_err(db("end count"))?;
     Ok(Total::Exact(counted))
+}
+
+/// The count `sql` reads, run in `tx` with what is left of a count's budget until `stop`
+/// (or the read budget, when less): `None` when the count's budget ran out first.
+async fn bounded(
+    tx: &Transaction<'_>,
+    sql: &Sql,
+    stop: Instant,
+    budget: Duration,
+) -> Result<Option<u64>> {
+    let left = stop.saturating_duration_since(Instant::now());
+    if left.is_zero() {
+        return Ok(None);
+    }
+    let by_count_budget = left < budget;
+    // Whole milliseconds, rounded up: rounded down, the statement was stopped before
+    // `stop`, and the cancel could not be told from the read budget's.
+    let limit_ms = left.min(budget).as_micros().div_ceil(1000).max(1);
+    // An integer in the text: SET takes no parameters. The slices are scanned by start
+    // time: a sequential scan reads the whole table for one slice, and a slice that
+    // outlasts the budget counts nothing.
+    tx.batch_execute(&format!(
+        "SET LOCAL statement_timeout = {limit_ms}; SET LOCAL enable_seqscan = off"
+    ))
+    .await
+    .map_err(db("limit a count"))?;
+    match tx.query_one(&sql.text, &sql.refs()).await {
+        Ok(row) => Ok(Some(row.get::<_, i64>(0).max(0) as u64)),
+        // The timeout in force was what was left of the count's budget (not the read
+        // budget): what was counted stands.
+        Err(e) if canceled(&e) && by_count_budget => Ok(None),
+        Err(e) => Err(read_error("count", budget)(e)),
+    }
 }
 
 /// Engagements started on each day `r` touches (day start, engagements), oldest first.
@@ -221,5 +274,20 @@ pub(crate) fn read_error(
         } else {
             db(context)(e)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_term_is_sliced_by_its_own_entries() {
+        // An agent's 3,000 entries among 1,000,000 engagements: one slice.
+        assert_eq!(term_slice(1_000_000, 3_000), u64::MAX);
+        // 12,000 entries: three slices of a third of the engagements each.
+        assert_eq!(term_slice(1_000_000, 12_000), 333_334);
+        // A term on nearly every engagement is sliced no finer than the engagements.
+        assert_eq!(term_slice(100_000, 100_000), SLICE);
     }
 }

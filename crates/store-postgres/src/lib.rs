@@ -223,8 +223,26 @@ impl PgStore {
         tenant: &Tenant,
         query: &Query,
     ) -> Result<Page> {
+        let country = tenant.country_code.as_deref();
+        if let Some(sql) = listing::window_sql(tenant.id, country, query) {
+            let page = self.read_page(client, &sql, query).await?;
+            // Fewer matches than a page and one in the window: more may lie past it.
+            if page.has_more {
+                return Ok(page);
+            }
+        }
+        let sql = listing::list_sql(tenant.id, country, query);
+        self.read_page(client, &sql, query).await
+    }
+
+    /// The page of `query` that the listing statement `sql` reads, on `client`.
+    async fn read_page(
+        &self,
+        client: &deadpool_postgres::Object,
+        sql: &listing::Sql,
+        query: &Query,
+    ) -> Result<Page> {
         let timed = |context| count::read_error(context, self.limits.statement_budget);
-        let sql = listing::list_sql(tenant.id, tenant.country_code.as_deref(), query);
         let stmt = client
             .prepare_cached(&sql.text)
             .await

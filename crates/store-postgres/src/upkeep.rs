@@ -204,7 +204,7 @@ impl Derived {
                     .iter()
                     .map(|r| (r.id.as_str(), r.words.as_str()))
                     .collect();
-                crate::words::write(tx, tenant, &of).await
+                crate::words::write(tx, tenant, &of, crate::words::Held::All).await
             }
             Derived::Figures => {
                 let of: Vec<(&str, i64, &[FigureRow])> = rows

@@ -13,14 +13,26 @@ pub(crate) fn literal(e: &Engagement) -> String {
     tsvector_literal(&words(e))
 }
 
-/// Writes the words of these engagements (id, literal), replacing what they had; an empty
-/// literal removes them.
-pub(crate) async fn write(tx: &Transaction<'_>, tenant: i64, rows: &[(&str, &str)]) -> Result<()> {
+/// Writes the words of these engagements (id, literal), replacing what those of them
+/// `held` had (the others are new: no words to look for, though words left behind would
+/// be replaced); an empty literal writes none.
+pub(crate) async fn write(
+    tx: &Transaction<'_>,
+    tenant: i64,
+    rows: &[(&str, &str)],
+    held: Held<'_>,
+) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
-    let ids: Vec<&str> = rows.iter().map(|r| r.0).collect();
-    delete(tx, tenant, &ids).await?;
+    match held {
+        Held::All => {
+            let ids: Vec<&str> = rows.iter().map(|r| r.0).collect();
+            delete(tx, tenant, &ids).await?;
+        }
+        Held::These(ids) if !ids.is_empty() => delete(tx, tenant, ids).await?,
+        Held::These(_) => {}
+    }
     let (ids, literals): (Vec<&str>, Vec<&str>) =
         rows.iter().filter(|r| !r.1.is_empty()).copied().unzip();
     if ids.is_empty() {
@@ -28,12 +40,19 @@ pub(crate) async fn write(tx: &Transaction<'_>, tenant: i64, rows: &[(&str, &str
     }
     tx.execute(
         "INSERT INTO engagement_words (tenant_id, id, words)
-         SELECT $1, w.id, w.words::tsvector FROM unnest($2::text[], $3::text[]) AS w(id, words)",
+         SELECT $1, w.id, w.words::tsvector FROM unnest($2::text[], $3::text[]) AS w(id, words)
+         ON CONFLICT (tenant_id, id) DO UPDATE SET words = EXCLUDED.words",
         &[&tenant, &ids, &literals],
     )
     .await
     .map_err(db("write words"))?;
     Ok(())
+}
+
+/// Which of the engagements being written may hold words already.
+pub(crate) enum Held<'a> {
+    All,
+    These(&'a [&'a str]),
 }
 
 /// Removes the words of these engagements.
@@ -76,7 +95,7 @@ pub(crate) async fn backfill(tx: &Transaction<'_>) -> Result<()> {
         for (tenant, rows) in &by_tenant {
             let refs: Vec<(&str, &str)> =
                 rows.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-            write(tx, *tenant, &refs).await?;
+            write(tx, *tenant, &refs, Held::These(&[])).await?;
         }
     }
 }
@@ -87,6 +106,16 @@ pub(crate) fn condition(tenant: &str, query: &str) -> String {
     format!(
         " AND e.id IN (SELECT w.id FROM engagement_words w \
          WHERE w.tenant_id = {tenant} AND w.words @@ {query}::text::tsquery)"
+    )
+}
+
+/// The condition that engagement `e` holds the words of a tsquery bound as `query`, read
+/// from its own words row (by the primary key): a cost per row, for rows walked in order.
+pub(crate) fn probe(query: &str) -> String {
+    // OFFSET 0: a subplan per row; pulled up as a join, PostgreSQL may read every match.
+    format!(
+        " AND EXISTS (SELECT 1 FROM engagement_words w WHERE w.tenant_id = e.tenant_id \
+         AND w.id = e.id AND w.words @@ {query}::text::tsquery OFFSET 0)"
     )
 }
 

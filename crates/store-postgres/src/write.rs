@@ -312,7 +312,13 @@ async fn merge_round(
         .filter(|&&i| matches!(out[i], Some(Written::Created | Written::Updated)))
         .map(|&i| (rows[i].row.id.as_str(), rows[i].row.words.as_str()))
         .collect();
-    crate::words::write(tx, tenant.id, &words).await?;
+    // Created engagements have no words yet: only the updated ones' are looked up.
+    let updated: Vec<&str> = todo
+        .iter()
+        .filter(|&&i| matches!(out[i], Some(Written::Updated)))
+        .map(|&i| rows[i].row.id.as_str())
+        .collect();
+    crate::words::write(tx, tenant.id, &words, crate::words::Held::These(&updated)).await?;
     for &i in todo {
         if matches!(out[i], Some(Written::Created | Written::Updated)) {
             names.add(tenant.id, rows[i].row.started, &rows[i].row.names);

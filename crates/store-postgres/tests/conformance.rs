@@ -226,3 +226,58 @@ async fn a_count_past_its_budget_is_a_lower_bound_not_a_timeout() {
     driver.abort();
     store.close().await;
 }
+
+/// A page of a text query is first read from the next 2,000 engagements in order
+/// (`listing::WINDOW`) and from the index only when that window holds too few matches:
+/// matches inside the window, past it, or both, list and page as the in-memory order says.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_text_page_reaches_past_its_first_window() {
+    use interlog_store::search::{TextQuery, TextTerm};
+    use interlog_store::{Engagements, Filter, Query, Start};
+    let Some((store, tenant, _, _)) = generated_store("text-window", 0).await else {
+        return;
+    };
+    let end: jiff::Timestamp = "2024-06-01T00:00:00Z".parse().unwrap();
+    let mut all: Vec<interlog_model::Engagement> =
+        interlog_generate::Generator::new(interlog_generate::GeneratorConfig::new(5, 2_600, end))
+            .collect();
+    // Newest first, as the listing orders them.
+    all.sort_by(|a, b| (b.started_at, &b.id).cmp(&(a.started_at, &a.id)));
+    // "quokka": the two newest and five past the window; "wombat": past it only.
+    for i in [0, 1, 2_300, 2_301, 2_302, 2_400, 2_599] {
+        all[i].subject = Some("a quokka".into());
+    }
+    for i in [2_100, 2_500] {
+        all[i].subject = Some("a wombat".into());
+    }
+    store.upsert_many(&tenant, all.clone()).await.unwrap();
+    for (word, limit) in [("quokka", 3), ("quokka", 1), ("quokka", 7), ("wombat", 1)] {
+        let expected: Vec<&str> = all
+            .iter()
+            .filter(|e| e.subject.as_deref().is_some_and(|s| s.ends_with(word)))
+            .map(|e| e.id.as_str())
+            .collect();
+        let mut q = Query {
+            filter: Filter {
+                text: Some(TextQuery {
+                    all: vec![vec![TextTerm::Word(word.into())]],
+                    none: Vec::new(),
+                }),
+                ..Filter::default()
+            },
+            limit,
+            ..Query::default()
+        };
+        let mut listed = Vec::new();
+        loop {
+            let page = store.list(&tenant, &q).await.unwrap();
+            assert!(page.items.len() <= limit as usize);
+            listed.extend(page.items.iter().map(|i| i.id.clone()));
+            match page.next {
+                Some(pos) => q.start = Start::After(pos),
+                None => break,
+            }
+        }
+        assert_eq!(listed, expected, "{word}, pages of {limit}");
+    }
+}
