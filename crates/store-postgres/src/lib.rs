@@ -224,15 +224,40 @@ impl PgStore {
         query: &Query,
     ) -> Result<Page> {
         let country = tenant.country_code.as_deref();
-        if let Some(sql) = listing::window_sql(tenant.id, country, query) {
-            let page = self.read_page(client, &sql, query).await?;
-            // Fewer matches than a page and one in the window: more may lie past it.
-            if page.has_more {
-                return Ok(page);
+        if let Some(window) = listing::window_sql(tenant.id, country, query) {
+            if !self.text_found_few(client, tenant, query).await? {
+                let page = self.read_page(client, &window, query).await?;
+                // Fewer matches than a page and one in the window: more may lie past it.
+                if page.has_more {
+                    return Ok(page);
+                }
             }
         }
         let sql = listing::list_sql(tenant.id, country, query);
         self.read_page(client, &sql, query).await
+    }
+
+    /// Whether the words of `query`'s text are found fewer than [`listing::FEW`] times.
+    async fn text_found_few(
+        &self,
+        client: &deadpool_postgres::Object,
+        tenant: &Tenant,
+        query: &Query,
+    ) -> Result<bool> {
+        let Some(sql) = listing::few_matches_sql(tenant.id, query) else {
+            return Ok(false);
+        };
+        let timed = |context| count::read_error(context, self.limits.statement_budget);
+        let stmt = client
+            .prepare_cached(&sql.text)
+            .await
+            .map_err(timed("prepare a text query's matches"))?;
+        let found: i64 = client
+            .query_one(&stmt, &sql.refs())
+            .await
+            .map_err(timed("a text query's matches"))?
+            .get(0);
+        Ok(found < listing::FEW)
     }
 
     /// The page of `query` that the listing statement `sql` reads, on `client`.

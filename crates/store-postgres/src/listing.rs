@@ -349,6 +349,27 @@ fn order(dir: SortDir) -> (&'static str, &'static str) {
 /// Engagements a text query's first try reads in sort order (see [`window_sql`]).
 pub(crate) const WINDOW: i64 = 2_000;
 
+/// Fewer of the tenant's engagements than this holding a text query's words: its page is
+/// read from the index at once, the window would cost more (see [`few_matches_sql`]).
+pub(crate) const FEW: i64 = 200;
+
+/// The statement counting the tenant's engagements whose words match `q`'s text, up to
+/// [`FEW`]: the GIN index's candidates, read no further than that, so it costs little
+/// however common the words. A text query found that few times is listed by the index
+/// ([`list_sql`]): the window would read its 2,000 engagements for nothing.
+pub(crate) fn few_matches_sql(tenant: i64, q: &Query) -> Option<Sql> {
+    let text = q.filter.text.as_ref()?;
+    let mut sql = Sql::default();
+    let t = sql.param(tenant);
+    let query = sql.param(text.tsquery());
+    let few = sql.param(FEW);
+    sql.text = format!(
+        "SELECT count(*) FROM ({} LIMIT {few}) m",
+        crate::words::matching(&t, &query)
+    );
+    Some(sql)
+}
+
 /// For a page of a text query walked by the sort key's index: the same page read from the
 /// next [`WINDOW`] engagements in sort order only, each one's words checked by its key.
 /// When that finds more than the page holds, it is the page (those are the first matches

@@ -100,13 +100,19 @@ pub(crate) async fn backfill(tx: &Transaction<'_>) -> Result<()> {
     }
 }
 
+/// The statement selecting the ids of the engagements of the tenant bound as `tenant`
+/// whose words match a tsquery bound as `query`, found by the GIN index.
+pub(crate) fn matching(tenant: &str, query: &str) -> String {
+    format!(
+        "SELECT w.id FROM engagement_words w \
+         WHERE w.tenant_id = {tenant} AND w.words @@ {query}::text::tsquery"
+    )
+}
+
 /// The condition that engagement `e` holds the words of a tsquery bound as `query`, for the
 /// tenant bound as `tenant`: the GIN index finds the ids, the listing joins them.
 pub(crate) fn condition(tenant: &str, query: &str) -> String {
-    format!(
-        " AND e.id IN (SELECT w.id FROM engagement_words w \
-         WHERE w.tenant_id = {tenant} AND w.words @@ {query}::text::tsquery)"
-    )
+    format!(" AND e.id IN ({})", matching(tenant, query))
 }
 
 /// The condition that engagement `e` holds the words of a tsquery bound as `query`, read

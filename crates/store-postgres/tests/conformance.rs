@@ -227,9 +227,10 @@ async fn a_count_past_its_budget_is_a_lower_bound_not_a_timeout() {
     store.close().await;
 }
 
-/// A page of a text query is first read from the next 2,000 engagements in order
-/// (`listing::WINDOW`) and from the index only when that window holds too few matches:
-/// matches inside the window, past it, or both, list and page as the in-memory order says.
+/// A page of a text query found 200 times or more (`listing::FEW`) is first read from the
+/// next 2,000 engagements in order (`listing::WINDOW`) and from the index only when that
+/// window holds too few matches: matches inside the window, past it, or both, and words
+/// found only a few times, list and page as the in-memory order says.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_text_page_reaches_past_its_first_window() {
     use interlog_store::search::{TextQuery, TextTerm};
@@ -243,15 +244,26 @@ async fn a_text_page_reaches_past_its_first_window() {
             .collect();
     // Newest first, as the listing orders them.
     all.sort_by(|a, b| (b.started_at, &b.id).cmp(&(a.started_at, &a.id)));
-    // "quokka": the two newest and five past the window; "wombat": past it only.
-    for i in [0, 1, 2_300, 2_301, 2_302, 2_400, 2_599] {
+    // "quokka": the two newest and 250 past the window; "wombat": 300 in it and past it;
+    // "numbat": a few past it only.
+    for i in [0, 1].into_iter().chain(2_100..2_350) {
         all[i].subject = Some("a quokka".into());
     }
-    for i in [2_100, 2_500] {
+    for i in (0..2_600).step_by(8).skip(10) {
         all[i].subject = Some("a wombat".into());
     }
+    for i in [2_100, 2_500] {
+        all[i].subject = Some("a numbat".into());
+    }
     store.upsert_many(&tenant, all.clone()).await.unwrap();
-    for (word, limit) in [("quokka", 3), ("quokka", 1), ("quokka", 7), ("wombat", 1)] {
+    let cases = [
+        ("quokka", 3),
+        ("quokka", 60),
+        ("wombat", 7),
+        ("wombat", 100),
+        ("numbat", 1),
+    ];
+    for (word, limit) in cases {
         let expected: Vec<&str> = all
             .iter()
             .filter(|e| e.subject.as_deref().is_some_and(|s| s.ends_with(word)))
