@@ -156,14 +156,6 @@ impl PgStore {
         .create_timeout(Some(Duration::from_secs(5)))
         .recycle_timeout(Some(Duration::from_secs(5)))
         .runtime(deadpool_postgres::Runtime::Tokio1)
-        .post_create(Hook::async_fn(|client, _| {
-            Box::pin(async move {
-                client
-                    .batch_execute(schema::STAGING)
-                    .await
-                    .map_err(HookError::Backend)
-            })
-        }))
         .build()
         .map_err(|e| StoreError::backend("build the connection pool", e))?;
         // Heavy reads wait their turn for one of these, however long the line: the wait
@@ -350,7 +342,7 @@ impl PgStore {
         let (pool, copy, t, rows) = (&self.pool, self.options.copy, &t, &rows);
         let channel = &*self.channel;
         write::retrying(|| async move {
-            let mut client = pool.get().await.map_err(pool_error)?;
+            let mut client = write::connection(pool).await?;
             let tx = client.transaction().await?;
             let refs: Vec<&Pending> = rows.iter().collect();
             let written = write::merge(&tx, t, &refs, copy, 0, channel).await?;
@@ -371,7 +363,7 @@ impl PgStore {
         let (pool, copy, t, edit) = (&self.pool, self.options.copy, &t, &edit);
         let channel = &*self.channel;
         write::retrying(|| async move {
-            let mut client = pool.get().await.map_err(pool_error)?;
+            let mut client = write::connection(pool).await?;
             let tx = client.transaction().await?;
             let Some(row) = tx
                 .query_opt(

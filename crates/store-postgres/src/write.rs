@@ -371,6 +371,29 @@ async fn exec(
     tx.execute(&stmt, params).await.map_err(db(context))
 }
 
+/// A connection of `pool` for a write, with its staging tables: made by its first write,
+/// not when it is opened. Made on opening, they were DDL (catalog rows, a WAL flush) on
+/// the way of every read that waited for a new connection (a cheap read moved to the heavy
+/// pool leaves its connection behind), under load for tens of milliseconds.
+pub(crate) async fn connection(pool: &Pool) -> Result<deadpool_postgres::Object> {
+    let client = pool.get().await.map_err(pool_error)?;
+    let staged: bool = client
+        .query_one(
+            "SELECT to_regclass('pg_temp.stage_terms') IS NOT NULL",
+            &[],
+        )
+        .await
+        .map_err(db("look for the staging tables"))?
+        .get(0);
+    if !staged {
+        client
+            .batch_execute(crate::schema::STAGING)
+            .await
+            .map_err(db("create the staging tables"))?;
+    }
+    Ok(client)
+}
+
 /// Puts the rows and their terms in the staging tables.
 async fn stage(tx: &Transaction<'_>, rows: &[&Pending], copy: CopyFormat, base: i32) -> Result<()> {
     if rows.len() < COPY_MIN {
@@ -841,7 +864,7 @@ async fn write_jobs(
     by_tenant.sort_by_key(|(t, _)| *t);
     let by_tenant = &by_tenant;
     retrying(|| async move {
-        let mut client = pool.get().await.map_err(pool_error)?;
+        let mut client = connection(pool).await?;
         let tx = client.transaction().await?;
         let mut outcomes = vec![Vec::new(); batch.len()];
         let mut base = 0i32;
