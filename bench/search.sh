@@ -4,6 +4,8 @@
 #            SQLite, <= 40 ms PostgreSQL)
 #   phrase:  GET .../engagements?limit=20&q="PHRASE"          (target p50 <= 50 ms)
 #   count:   GET .../engagements?limit=1&count=exact&q=WORD   (target p50 <= 150 ms)
+#   rare:    GET .../engagements?limit=20&q=RARE              (a word found nowhere: what a
+#            page costs when no engagement has the words; no target of its own)
 # each asked SEARCH_REPEAT (20) times in turn over one connection (curl's time to the first
 # byte; bench_latency); the count again on a copy where another tenant holds BENCH_N / 10
 # engagements with the same vocabulary (each tenant's words are its own in the index, so
@@ -19,12 +21,14 @@ bench_init
 repeat="${SEARCH_REPEAT:-20}"
 word="${SEARCH_WORD:-refund}"
 phrase="${SEARCH_PHRASE:-goodwill credit}"
+rare="${SEARCH_RARE:-quokka}"
 list="/api/v1/tenants/$TENANT/engagements"
 enc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
 declare -A path=(
     [word]="$list?limit=20&q=$(enc "$word")"
     [phrase]="$list?limit=20&q=$(enc "\"$phrase\"")"
     [count]="$list?limit=1&count=exact&q=$(enc "$word")"
+    [rare]="$list?limit=20&q=$(enc "$rare")"
 )
 
 # The count=exact answer of the server at BASE: the total, or ">=N" when its budget ran out
@@ -41,12 +45,12 @@ measure() {
     local backend="$1" run total
     total=$(count_answer)
     log "$backend: q=$word matches $total of $BENCH_N; uptime: $(uptime)"
-    for run in word phrase count; do
+    for run in word phrase count rare; do
         bench_latency "search-$backend-$run" "$BASE${path[$run]}" "$repeat" \
             -H "Authorization: Bearer $TOKEN"
         n=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["engagements"]))' \
             "$WORK/search-$backend-$run.out")
-        figure "search_${run}_${backend} p50 ${LAT_P50} ms, p95 ${LAT_P95} ms, max ${LAT_MAX} ms, ${LAT_CPU} ms CPU a request ($n on the page; q=$word, phrase \"$phrase\"; load: $(cut -d' ' -f1-3 /proc/loadavg))"
+        figure "search_${run}_${backend} p50 ${LAT_P50} ms, p95 ${LAT_P95} ms, max ${LAT_MAX} ms, ${LAT_CPU} ms CPU a request ($n on the page; q=$word, phrase \"$phrase\", rare $rare; load: $(cut -d' ' -f1-3 /proc/loadavg))"
     done
 }
 

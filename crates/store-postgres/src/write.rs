@@ -378,10 +378,7 @@ async fn exec(
 pub(crate) async fn connection(pool: &Pool) -> Result<deadpool_postgres::Object> {
     let client = pool.get().await.map_err(pool_error)?;
     let staged: bool = client
-        .query_one(
-            "SELECT to_regclass('pg_temp.stage_terms') IS NOT NULL",
-            &[],
-        )
+        .query_one("SELECT to_regclass('pg_temp.stage_terms') IS NOT NULL", &[])
         .await
         .map_err(db("look for the staging tables"))?
         .get(0);
