@@ -114,12 +114,7 @@ pub(crate) async fn count(
                 // term is counted in one or a few statements (a slice a day's 5,000
                 // engagements took an agent's count of 1,000,000 past the budget).
                 Some(sql) => {
-                    let tx = client
-                        .build_transaction()
-                        .read_only(true)
-                        .start()
-                        .await
-                        .map_err(db("begin count"))?;
+                    let tx = begin(&mut client).await?;
                     let Some(walked) = bounded(&tx, &sql, stop, budget).await? else {
                         return Ok(Total::AtLeast(0));
                     };
@@ -186,12 +181,7 @@ async fn count_ranges(
     if ranges.is_empty() {
         return Ok(Total::Exact(counted));
     }
-    let tx = client
-        .build_transaction()
-        .read_only(true)
-        .start()
-        .await
-        .map_err(db("begin count"))?;
+    let tx = begin(client).await?;
     for r in ranges {
         match bounded(&tx, &count_sql(tenant, country, &part(r)), stop, budget).await? {
             Some(n) => counted += n,
@@ -200,6 +190,16 @@ async fn count_ranges(
     }
     tx.commit().await.map_err(db("end count"))?;
     Ok(Total::Exact(counted))
+}
+
+/// The read-only transaction of a budgeted count (its settings end with it).
+async fn begin(client: &mut Object) -> Result<deadpool_postgres::Transaction<'_>> {
+    client
+        .build_transaction()
+        .read_only(true)
+        .start()
+        .await
+        .map_err(db("begin count"))
 }
 
 /// The count `sql` reads, run in `tx` with what is left of a count's budget until `stop`
