@@ -17,6 +17,11 @@ use tokio_postgres::Transaction;
 /// slice) takes PostgreSQL longer than the default budget of 75 ms at 1,000,000.
 const SLICE: u64 = 5_000;
 
+/// A term's entries a slice of a count that walks the term reads: fewer than [`SLICE`],
+/// since each entry is looked up in `engagements` (by key, with the row read when another
+/// filter needs it), and a slice that outlasts the budget counts nothing.
+const TERM_SLICE: u64 = 2_000;
+
 /// How many of `tenant`'s engagements match `f`; with `within`, as many as could be counted
 /// in that time. `budget` is the read budget the pool's sessions have.
 pub(crate) async fn count(
@@ -110,9 +115,10 @@ pub(crate) async fn count(
             let days = day_totals(&client, tenant.id, f.started).await?;
             let per_slice = match walked_term_sql(tenant.id, country, f) {
                 // A count that walks a term reads that term's entries, not every
-                // engagement of the range: its slices hold SLICE of those, so a selective
-                // term is counted in one or a few statements (a slice a day's 5,000
-                // engagements took an agent's count of 1,000,000 past the budget).
+                // engagement of the range: its slices hold TERM_SLICE of those, so a
+                // selective term is counted in a few statements (slices of SLICE
+                // engagements made an agent's count of 1,000,000 ~200 statements, past
+                // the budget).
                 Some(sql) => {
                     let tx = begin(&mut client).await?;
                     let Some(walked) = bounded(&tx, &sql, stop, budget).await? else {
@@ -141,13 +147,13 @@ pub(crate) async fn count(
 }
 
 /// Engagements (by the per-day counts) a slice of a count that walks a term covers, so
-/// that it reads about [`SLICE`] of the term's `walked` entries among `engagements`.
+/// that it reads about [`TERM_SLICE`] of the term's `walked` entries among `engagements`.
 fn term_slice(engagements: u64, walked: u64) -> u64 {
-    if walked <= SLICE {
+    if walked <= TERM_SLICE {
         return u64::MAX;
     }
-    let slices = walked.div_ceil(SLICE);
-    engagements.div_ceil(slices).max(SLICE)
+    let slices = walked.div_ceil(TERM_SLICE);
+    engagements.div_ceil(slices).max(TERM_SLICE)
 }
 
 /// Adds to `counted` the matches of `f` started in each of `ranges`, in order, until `stop`.
@@ -283,11 +289,11 @@ mod tests {
 
     #[test]
     fn a_term_is_sliced_by_its_own_entries() {
-        // An agent's 3,000 entries among 1,000,000 engagements: one slice.
-        assert_eq!(term_slice(1_000_000, 3_000), u64::MAX);
-        // 12,000 entries: three slices of a third of the engagements each.
-        assert_eq!(term_slice(1_000_000, 12_000), 333_334);
-        // A term on nearly every engagement is sliced no finer than the engagements.
-        assert_eq!(term_slice(100_000, 100_000), SLICE);
+        // An agent's 1,500 entries among 1,000,000 engagements: one slice.
+        assert_eq!(term_slice(1_000_000, 1_500), u64::MAX);
+        // 10,000 entries: five slices of a fifth of the engagements each.
+        assert_eq!(term_slice(1_000_000, 10_000), 200_000);
+        // A term on nearly every engagement is sliced no finer than its entries.
+        assert_eq!(term_slice(100_000, 100_000), TERM_SLICE);
     }
 }
