@@ -21,7 +21,9 @@ const MAX_REMEMBERED: usize = 1 << 20;
 /// back are forgotten with it ([`Interner::end`]).
 #[derive(Default)]
 pub(crate) struct Interner {
-    known: HashMap<(i64, Box<str>), i64>,
+    /// Hashed with foldhash (randomly seeded, so still not open to chosen collisions):
+    /// each engagement of a load looks up about a dozen values here.
+    known: foldhash::HashMap<(i64, Box<str>), i64>,
     /// Values numbered in the open transaction.
     fresh: Vec<(i64, Box<str>)>,
     /// The last number given out in each tenant, read once a transaction (another process

@@ -403,23 +403,23 @@ pub(crate) fn delete_started_before(
 fn insert(tx: &Tx<'_>, t: &TenantCtx, r: &Row, terms: &mut TermEntries) -> Result<bool> {
     // The position is taken only if the row is written: a taken id leaves no gap.
     let position = changes::peek_position(tx, t.id)?;
-    let seq = tx
+    // No `RETURNING`: SQLite collects returned rows in a temporary table first. The row's
+    // number is the connection's last inserted rowid (`seq` is the rowid; the per-day
+    // count trigger's own insert does not change what the statement reports).
+    let inserted = tx
         .prepare_cached(
             "INSERT INTO engagements (tenant_id, id, started, ended, updated, duration, state, outcome, direction, channels, body, position, changed)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
-             ON CONFLICT (tenant_id, id) DO NOTHING RETURNING seq",
+             ON CONFLICT (tenant_id, id) DO NOTHING",
         )
         .and_then(|mut s| {
-            s.query_row(
-                params![t.id, r.id, r.started, r.ended, r.updated, r.duration, r.state, r.outcome, r.direction, r.channels, r.body, position, r.changed],
-                |row| row.get::<_, i64>(0),
-            )
-            .optional()
+            s.execute(params![t.id, r.id, r.started, r.ended, r.updated, r.duration, r.state, r.outcome, r.direction, r.channels, r.body, position, r.changed])
         })
         .map_err(db("insert engagement"))?;
-    let Some(seq) = seq else {
+    if inserted == 0 {
         return Ok(false);
-    };
+    }
+    let seq = tx.last_insert_rowid();
     changes::take_position(t.id, position);
     if let Some(bulk) = tx.bulk {
         bulk.wrote_row();

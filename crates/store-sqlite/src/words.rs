@@ -22,7 +22,6 @@ use interlog_model::Engagement;
 use interlog_store::search::TextQuery;
 use interlog_store::Result;
 use rusqlite::{params, Connection};
-use std::fmt::Write as _;
 
 /// What every token of `tenant` starts with, and its marker token. Digits then a colon: our
 /// tokens never make FTS5 read one tenant's token as another's (`7:` then `12` is `7:12`,
@@ -42,7 +41,9 @@ pub(crate) fn text(tenant: i64, e: &Engagement) -> String {
     let mut out = String::with_capacity(words.iter().map(|w| w.len() + scope.len() + 1).sum());
     out.push_str(&scope);
     for w in &words {
-        let _ = write!(out, " {scope}{w}");
+        out.push(' ');
+        out.push_str(&scope);
+        out.push_str(w);
     }
     out
 }

@@ -186,8 +186,11 @@ impl KnownName {
 
 /// How the names table of a transaction changes: for each (tenant, name) the number of
 /// engagements added (negative: removed) and the latest start added.
+///
+/// Keyed by tenant, then name: a name already counted in the transaction (most are, on a
+/// load) is found by reference, without cloning it for the key.
 #[derive(Debug, Default)]
-pub struct NameChanges(BTreeMap<(i64, NameRef), (i64, i64)>);
+pub struct NameChanges(BTreeMap<i64, BTreeMap<NameRef, (i64, i64)>>);
 
 /// One changed row: tenant, the name, its folded form, the change of its count, and the
 /// latest start added (`i64::MIN` when none was).
@@ -201,8 +204,9 @@ impl NameChanges {
         started: i64,
         names: impl IntoIterator<Item = &'a NameRef>,
     ) {
+        let counts = self.0.entry(tenant).or_default();
         for n in names {
-            let c = self.0.entry((tenant, n.clone())).or_insert((0, i64::MIN));
+            let c = count_of(counts, n);
             c.0 += 1;
             c.1 = c.1.max(started);
         }
@@ -210,23 +214,24 @@ impl NameChanges {
 
     /// `names` are mentioned once less (their engagement is replaced or gone).
     pub fn remove<'a>(&mut self, tenant: i64, names: impl IntoIterator<Item = &'a NameRef>) {
+        let counts = self.0.entry(tenant).or_default();
         for n in names {
-            self.0.entry((tenant, n.clone())).or_insert((0, i64::MIN)).0 -= 1;
+            count_of(counts, n).0 -= 1;
         }
     }
 
     /// Forgets what was recorded for `tenant` (whose names are being removed at once).
     pub fn forget_tenant(&mut self, tenant: i64) {
-        self.0.retain(|(t, _), _| *t != tenant);
+        self.0.remove(&tenant);
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.0.values().all(BTreeMap::is_empty)
     }
 
     /// Whether some count goes down (rows may have to go).
     pub fn has_removals(&self) -> bool {
-        self.0.values().any(|c| c.0 < 0)
+        self.0.values().flat_map(BTreeMap::values).any(|c| c.0 < 0)
     }
 
     /// The rows that change, in key order; pairs whose count did not change and whose start
@@ -234,13 +239,22 @@ impl NameChanges {
     pub fn rows(&self) -> impl Iterator<Item = NameChange<'_>> {
         self.0
             .iter()
-            .filter(|(_, c)| c.0 != 0 || c.1 != i64::MIN)
-            .map(|((t, n), c)| (*t, n, n.folded(), c.0, c.1))
+            .flat_map(|(t, counts)| counts.iter().map(move |(n, c)| (*t, n, c)))
+            .filter(|(_, _, c)| c.0 != 0 || c.1 != i64::MIN)
+            .map(|(t, n, c)| (t, n, n.folded(), c.0, c.1))
     }
 
     pub fn clear(&mut self) {
         self.0.clear();
     }
+}
+
+/// The entry of `n` in a tenant's counts, made when there is none.
+fn count_of<'a>(counts: &'a mut BTreeMap<NameRef, (i64, i64)>, n: &NameRef) -> &'a mut (i64, i64) {
+    if !counts.contains_key(n) {
+        counts.insert(n.clone(), (0, i64::MIN));
+    }
+    counts.get_mut(n).expect("just inserted")
 }
 
 /// The names of a tenant's queues, agents, teams and dispositions.
