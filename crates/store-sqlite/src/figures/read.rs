@@ -14,7 +14,7 @@ use interlog_store::analytics::{
     check_queue_visits, too_many_cells, Dimension, FactRow, Figures, FiguresQuery, GroupFigures,
     KeyValue, Tally, VisitCounts, VisitStatus,
 };
-use interlog_store::{Result, StoreError, Tenant};
+use interlog_store::{Filter, Result, StoreError, Tenant};
 use rusqlite::{params, Connection};
 use std::collections::HashMap;
 
@@ -37,6 +37,27 @@ fn statement(
     let t = sql.param(tenant.id);
     let a = sql.param(from);
     let b = sql.param(to);
+    if let Some(queues) = q.narrowing().and_then(|rest| only_queues(&rest)) {
+        // The engagements that visited the queues, found in `queue_visits` and looked up by
+        // key: the cost is theirs, not every engagement's of the range. They come in the
+        // order of the subquery's list (start order, which counting does not rely on).
+        let mut numbers = Vec::with_capacity(queues.len());
+        for queue in &queues {
+            if let Some(n) = by_value(conn, tenant.id, KeyKind::Queue, queue)? {
+                numbers.push(n.to_string());
+            }
+        }
+        if numbers.is_empty() {
+            return Ok(None);
+        }
+        let numbers = numbers.join(", ");
+        let text = format!(
+            "SELECT started, facts FROM figures WHERE tenant_id = {t} AND (started, seq) IN (
+                 SELECT started, seq FROM queue_visits WHERE tenant_id = {t} AND queue IN ({numbers})
+                 AND status IN (0, 1, 2) AND started >= {a} AND started < {b})"
+        );
+        return Ok(Some((text, sql)));
+    }
     let mut text = format!(
         "SELECT started, facts FROM figures WHERE tenant_id = {t} AND started >= {a} AND started < {b}"
     );
@@ -49,6 +70,15 @@ fn statement(
     }
     text.push_str(" ORDER BY started");
     Ok(Some((text, sql)))
+}
+
+/// The queues of a filter that names nothing else.
+fn only_queues(rest: &Filter) -> Option<Vec<String>> {
+    let queues = Filter {
+        queue_ids: rest.queue_ids.clone(),
+        ..Filter::default()
+    };
+    (!rest.queue_ids.is_empty() && *rest == queues).then(|| queues.queue_ids)
 }
 
 pub(crate) fn figures(conn: &Connection, tenant: &Tenant, q: &FiguresQuery) -> Result<Figures> {
@@ -374,5 +404,55 @@ mod plan {
             );
             assert!(!p.contains("TEMP B-TREE"), "{filter:?} sorts: {p}");
         }
+    }
+
+    #[test]
+    fn the_engagements_of_some_queues_are_looked_up_by_their_visits() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = crate::schema::open(&dir.path().join("plan.db")).unwrap();
+        crate::schema::migrate(&mut conn).unwrap();
+        conn.execute(
+            "INSERT INTO figure_keys (tenant_id, kind, value, id) VALUES (1, 1, 'q1', 7)",
+            [],
+        )
+        .unwrap();
+        let tenant = Tenant {
+            id: 1,
+            key: "t".into(),
+            name: "t".into(),
+            time_zone: "UTC".into(),
+            country_code: None,
+            aliases: Vec::new(),
+            created_at: interlog_model::Timestamp::UNIX_EPOCH,
+        };
+        let q = FiguresQuery {
+            filter: Filter {
+                queue_ids: vec!["q1".into(), "unknown".into()],
+                ..Filter::default()
+            },
+            bounds: vec![0, 1_000],
+            group_by: Vec::new(),
+            rules: Rules::default(),
+            max_cells: 10,
+        };
+        let (text, sql) = statement(&conn, &tenant, &q).unwrap().unwrap();
+        let p = crate::schema::query_plan(&text, Some(&sql.params));
+        assert!(
+            p.contains("SEARCH figures USING PRIMARY KEY (tenant_id=? AND started=? AND seq=?)"),
+            "{p}"
+        );
+        assert!(
+            p.contains("SEARCH queue_visits USING PRIMARY KEY (tenant_id=? AND queue=? AND status=? AND started>? AND started<?)"),
+            "{p}"
+        );
+        assert!(!p.contains("TEMP B-TREE"), "{p}");
+        let nowhere = FiguresQuery {
+            filter: Filter {
+                queue_ids: vec!["unknown".into()],
+                ..Filter::default()
+            },
+            ..q
+        };
+        assert!(statement(&conn, &tenant, &nowhere).unwrap().is_none());
     }
 }
