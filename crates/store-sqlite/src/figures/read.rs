@@ -78,7 +78,7 @@ fn only_queues(rest: &Filter) -> Option<Vec<String>> {
         queue_ids: rest.queue_ids.clone(),
         ..Filter::default()
     };
-    (!rest.queue_ids.is_empty() && *rest == queues).then(|| queues.queue_ids)
+    (!rest.queue_ids.is_empty() && *rest == queues).then_some(queues.queue_ids)
 }
 
 pub(crate) fn figures(conn: &Connection, tenant: &Tenant, q: &FiguresQuery) -> Result<Figures> {
