@@ -351,11 +351,8 @@ mod plan {
     use interlog_store::analytics::Rules;
     use interlog_store::Filter;
 
-    fn plan_of(filter: Filter) -> String {
-        let dir = tempfile::tempdir().unwrap();
-        let mut conn = crate::schema::open(&dir.path().join("plan.db")).unwrap();
-        crate::schema::migrate(&mut conn).unwrap();
-        let tenant = Tenant {
+    fn tenant() -> Tenant {
+        Tenant {
             id: 1,
             key: "t".into(),
             name: "t".into(),
@@ -363,7 +360,14 @@ mod plan {
             country_code: None,
             aliases: Vec::new(),
             created_at: interlog_model::Timestamp::UNIX_EPOCH,
-        };
+        }
+    }
+
+    fn plan_of(filter: Filter) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = crate::schema::open(&dir.path().join("plan.db")).unwrap();
+        crate::schema::migrate(&mut conn).unwrap();
+        let tenant = tenant();
         let q = FiguresQuery {
             filter,
             bounds: vec![0, 1_000],
@@ -416,15 +420,7 @@ mod plan {
             [],
         )
         .unwrap();
-        let tenant = Tenant {
-            id: 1,
-            key: "t".into(),
-            name: "t".into(),
-            time_zone: "UTC".into(),
-            country_code: None,
-            aliases: Vec::new(),
-            created_at: interlog_model::Timestamp::UNIX_EPOCH,
-        };
+        let tenant = tenant();
         let q = FiguresQuery {
             filter: Filter {
                 queue_ids: vec!["q1".into(), "unknown".into()],

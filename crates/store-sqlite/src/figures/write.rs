@@ -126,11 +126,25 @@ fn insert_visits(
     seq: i64,
     n: &Numbered,
 ) -> Result<()> {
+    each_visit(
+        conn,
+        "INSERT OR REPLACE INTO queue_visits (tenant_id, queue, status, started, seq, visit)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        (tenant, started, seq),
+        n,
+    )
+}
+
+/// Runs `sql` once for each visit of the facts `n` of an engagement (tenant, started, seq),
+/// with its `queue_visits` key as parameters.
+fn each_visit(
+    conn: &Connection,
+    sql: &str,
+    (tenant, started, seq): (i64, i64, i64),
+    n: &Numbered,
+) -> Result<()> {
     let mut stmt = conn
-        .prepare_cached(
-            "INSERT OR REPLACE INTO queue_visits (tenant_id, queue, status, started, seq, visit)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )
+        .prepare_cached(sql)
         .map_err(db("prepare queue visits"))?;
     for (i, v) in n.visits.iter().enumerate() {
         // Stored as 1 + the key's number (0 is no queue, which a visit always has).
@@ -145,7 +159,7 @@ fn insert_visits(
             seq,
             i as i64
         ])
-        .map_err(db("insert queue visits"))?;
+        .map_err(db("write queue visits"))?;
     }
     Ok(())
 }
@@ -185,27 +199,13 @@ pub(crate) fn delete(tx: &Tx<'_>, tenant: i64, started: i64, seq: i64) -> Result
     };
     let mut n = Numbered::default();
     decode(&facts, &mut n).map_err(|e| StoreError::backend("stored figures", e))?;
-    let mut stmt = tx
-        .prepare_cached(
-            "DELETE FROM queue_visits WHERE tenant_id = ?1 AND queue = ?2 AND status = ?3
-             AND started = ?4 AND seq = ?5 AND visit = ?6",
-        )
-        .map_err(db("prepare queue visits"))?;
-    for (i, v) in n.visits.iter().enumerate() {
-        let Some(queue) = v.queue.checked_sub(1) else {
-            continue;
-        };
-        stmt.execute(params![
-            tenant,
-            queue as i64,
-            v.status.code(),
-            started,
-            seq,
-            i as i64
-        ])
-        .map_err(db("delete queue visits"))?;
-    }
-    Ok(())
+    each_visit(
+        tx,
+        "DELETE FROM queue_visits WHERE tenant_id = ?1 AND queue = ?2 AND status = ?3
+         AND started = ?4 AND seq = ?5 AND visit = ?6",
+        (tenant, started, seq),
+        &n,
+    )
 }
 
 /// The engagement in row `seq` (which started at `old_started`) was rewritten.

@@ -802,6 +802,22 @@ async fn queue_visits(
         .unwrap_or_else(|e| panic!("queue_visits({queues:?}): {e:?}"))
 }
 
+/// Asserts the visits to `queue` of the one bucket `bounds`.
+async fn expect_visits(
+    store: &dyn Store,
+    t: &Tenant,
+    queue: &str,
+    bounds: &[i64; 2],
+    want: VisitCounts,
+    why: &str,
+) {
+    assert_eq!(
+        queue_visits(store, t, &[queue], bounds).await[0],
+        want,
+        "{why}"
+    );
+}
+
 fn counts(offered: u64, answered: u64, abandoned: u64) -> VisitCounts {
     VisitCounts {
         offered,
@@ -892,28 +908,20 @@ pub async fn queue_visits_follow_every_write_and_deletion(store: &dyn Store) {
         }))
     };
     upsert(store, &t, call("a", "q1", "2024-03-04T09:00:00Z")).await;
-    assert_eq!(
-        queue_visits(store, &t, &["q1"], &day).await[0],
-        counts(2, 1, 1),
-        "at once"
-    );
+    expect_visits(store, &t, "q1", &day, counts(2, 1, 1), "at once").await;
     upsert(store, &t, call("a", "q2", "2024-03-04T09:10:00Z")).await;
-    assert_eq!(
-        queue_visits(store, &t, &["q1"], &day).await[0],
-        counts(0, 0, 0),
-        "replaced"
-    );
-    assert_eq!(
-        queue_visits(store, &t, &["q2"], &day).await[0],
-        counts(2, 1, 1),
-        "replaced"
-    );
+    expect_visits(store, &t, "q1", &day, counts(0, 0, 0), "replaced").await;
+    expect_visits(store, &t, "q2", &day, counts(2, 1, 1), "replaced").await;
     upsert(store, &t, call("a", "q3", "2024-03-04T09:05:00Z")).await;
-    assert_eq!(
-        queue_visits(store, &t, &["q3"], &day).await[0],
+    expect_visits(
+        store,
+        &t,
+        "q3",
+        &day,
         counts(0, 0, 0),
-        "a stale write changes nothing"
-    );
+        "a stale write changes nothing",
+    )
+    .await;
     store
         .update(
             &t,
@@ -926,38 +934,35 @@ pub async fn queue_visits_follow_every_write_and_deletion(store: &dyn Store) {
         )
         .await
         .unwrap();
-    assert_eq!(
-        queue_visits(store, &t, &["q2"], &day).await[0],
+    expect_visits(
+        store,
+        &t,
+        "q2",
+        &day,
         counts(0, 0, 0),
-        "moved out of the range"
-    );
-    assert_eq!(
-        queue_visits(store, &t, &["q2"], &next).await[0],
+        "moved out of the range",
+    )
+    .await;
+    expect_visits(
+        store,
+        &t,
+        "q2",
+        &next,
         counts(2, 1, 1),
-        "moved into the next day"
-    );
+        "moved into the next day",
+    )
+    .await;
 
     upsert(store, &t, call("b", "q1", "2024-03-04T09:00:00Z")).await;
     upsert(store, &t, call("c", "q1", "2024-03-04T09:00:00Z")).await;
-    assert_eq!(
-        queue_visits(store, &t, &["q1"], &day).await[0],
-        counts(4, 2, 2)
-    );
+    expect_visits(store, &t, "q1", &day, counts(4, 2, 2), "").await;
     assert!(store.delete(&t, "b").await.unwrap());
-    assert_eq!(
-        queue_visits(store, &t, &["q1"], &day).await[0],
-        counts(2, 1, 1),
-        "deleted"
-    );
+    expect_visits(store, &t, "q1", &day, counts(2, 1, 1), "deleted").await;
     store
         .delete_many(&t, &["c".to_owned()], DeleteReason::Erased)
         .await
         .unwrap();
-    assert_eq!(
-        queue_visits(store, &t, &["q1"], &day).await[0],
-        counts(0, 0, 0),
-        "erased"
-    );
+    expect_visits(store, &t, "q1", &day, counts(0, 0, 0), "erased").await;
     assert_eq!(
         store
             .delete_started_before(&t, ts("2024-03-06T00:00:00Z"), 10)
@@ -965,9 +970,5 @@ pub async fn queue_visits_follow_every_write_and_deletion(store: &dyn Store) {
             .unwrap(),
         1
     );
-    assert_eq!(
-        queue_visits(store, &t, &["q2"], &next).await[0],
-        counts(0, 0, 0),
-        "retention"
-    );
+    expect_visits(store, &t, "q2", &next, counts(0, 0, 0), "retention").await;
 }
