@@ -873,6 +873,24 @@ pub async fn queue_visits_are_the_figures_of_their_queues(store: &dyn Store) {
             "by the hour, {queues:?}"
         );
     }
+    // Quarter hours over three weeks: more buckets than a backend may count one by one.
+    let quarters = bucket_bounds(
+        ts("2024-02-26T00:00:00Z"),
+        ts("2024-03-18T00:00:00Z"),
+        Interval::QuarterHour,
+        &jiff::tz::TimeZone::UTC,
+        3_000,
+    )
+    .unwrap();
+    let quarters: Vec<i64> = quarters.iter().map(|b| b.as_millisecond()).collect();
+    assert_eq!(quarters.len(), 2_017);
+    for queues in [&["q1"][..], &["q1", "q2"]] {
+        assert_eq!(
+            queue_visits(store, &t, queues, &quarters).await,
+            visits_by_figures(store, &t, queues, &quarters).await,
+            "by the quarter hour, {queues:?}"
+        );
+    }
     // The next day's first visit (q1 at midnight) is in the 25th hour, not in the day.
     assert_eq!(
         queue_visits(store, &t, &["q1"], &hours).await[24].offered,
