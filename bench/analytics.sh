@@ -13,6 +13,9 @@
 #   week_queue_180d  180 days by week and queue             (for comparison)
 #   dashboard_7d     /ui/dashboard, the last 7 days of the data by day, AHT by queue
 #   dashboard_30d    /ui/dashboard, 30 days by day          target <= 150 ms each
+#   one_queue_90d    90 days by day and queue of the most mentioned queue (queue_id=)
+#   overview_queue   /ui?queue=NAME, the explorer's chart of that queue's visits per day
+#                    over the same 90 days                  target <= 50 ms
 # `uptime`'s load is printed beside each figure: other work on the machine slows them.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bench_init
@@ -41,14 +44,18 @@ range_of_data() {
     local newest
     newest=$(api_get "/api/v1/tenants/$TENANT/engagements?limit=1" \
         | python3 -c 'import json,sys; print(json.load(sys.stdin)["engagements"][0]["started_at"])')
-    read -r TO FROM30 FROM180 DAY_LAST DAY_7 DAY_30 < <(python3 -c '
+    read -r QUEUE_ID QUEUE_NAME < <(api_get "/api/v1/tenants/$TENANT/names?kind=queue&limit=1" \
+        | python3 -c 'import json,sys; n = json.load(sys.stdin)["names"][0]; print(n["id"], n["name"])')
+    read -r TO FROM30 FROM90 FROM180 DAY_LAST DAY_7 DAY_30 DAY_90 < <(python3 -c '
 import sys, datetime as d
 t = d.datetime.fromisoformat(sys.argv[1].replace("Z", "+00:00"))
 end = d.datetime(t.year, t.month, t.day, tzinfo=d.timezone.utc) + d.timedelta(days=1)
 z = lambda x: x.strftime("%Y-%m-%dT%H:%M:%SZ")
 day = lambda x: x.strftime("%Y-%m-%d")
-print(z(end), z(end - d.timedelta(days=30)), z(end - d.timedelta(days=180)),
-      day(end - d.timedelta(days=1)), day(end - d.timedelta(days=7)), day(end - d.timedelta(days=30)))
+print(z(end), z(end - d.timedelta(days=30)), z(end - d.timedelta(days=90)),
+      z(end - d.timedelta(days=180)), day(end - d.timedelta(days=1)),
+      day(end - d.timedelta(days=7)), day(end - d.timedelta(days=30)),
+      day(end - d.timedelta(days=90)))
 ' "$newest")
     log "the data ends $newest: asking up to $TO"
 }
@@ -73,6 +80,10 @@ run_all() {
     measure "$store" week_queue_180d "$api?from=$FROM180&to=$TO&interval=week&group_by=queue" "none"
     measure "$store" dashboard_7d "/ui/dashboard?from=$DAY_7&to=$DAY_LAST&interval=day&group=queue" "<= 150 ms"
     measure "$store" dashboard_30d "/ui/dashboard?from=$DAY_30&to=$DAY_LAST&interval=day&group=queue" "<= 150 ms"
+    measure "$store" one_queue_90d "$api?from=$FROM90&to=$TO&interval=day&group_by=queue&queue_id=$QUEUE_ID" "none"
+    local name
+    name=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$QUEUE_NAME")
+    measure "$store" overview_queue "/ui?queue=$name&from=$DAY_90&to=$DAY_LAST" "<= 50 ms"
 }
 
 # --- SQLite ---------------------------------------------------------------------------------

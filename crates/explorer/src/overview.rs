@@ -1,8 +1,9 @@
 //! `GET /ui?from=DATE&to=DATE&queue=NAME`: the tenant's engagements per day by channel as
 //! a chart (each bar a link to the search of what it counts), and how they ended; with a
 //! queue chosen (by name or id, as the search takes it), that queue's visits per day —
-//! answered, abandoned, still waiting — counted by the analytics the native API serves. The
-//! last 90 days unless a range is chosen.
+//! answered, abandoned, still waiting — as the native analytics grouped by queue counts
+//! them, from the store's index of visits by queue. The last 90 days unless a range is
+//! chosen.
 
 use crate::page::{self, Failure};
 use crate::pickers::{self, Pickers};
@@ -14,7 +15,7 @@ use crate::view::{
 use axum::extract::{Query as QueryString, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use interlog_http::analytics::{report, Bucket, Request};
+use interlog_http::analytics::Request;
 use interlog_http::params::Params as NativeParams;
 use interlog_http::ApiState;
 use interlog_model::time::parse_date;
@@ -51,6 +52,8 @@ pub struct RangeForm {
     pub error: String,
     /// The queue field's suggestions.
     pub pickers: Pickers,
+    /// The last 90 days of the same choice (the queue kept).
+    pub last_days: String,
 }
 
 pub async fn page(
@@ -69,6 +72,7 @@ pub async fn page(
         error_field: String::new(),
         error: String::new(),
         pickers,
+        last_days: last_days_href(p.queue()),
     };
     match rendered {
         Ok((from, to, view)) => page::html(&page::Overview {
@@ -90,6 +94,19 @@ pub async fn page(
             res
         }
         Err(f) => f.within(session.chrome("")).into_response(),
+    }
+}
+
+/// The overview of the last 90 days, of `queue` when one is chosen.
+fn last_days_href(queue: Option<&str>) -> String {
+    match queue {
+        None => "/ui".to_owned(),
+        Some(q) => format!(
+            "/ui?{}",
+            form_urlencoded::Serializer::new(String::new())
+                .append_pair("queue", q)
+                .finish()
+        ),
     }
 }
 
@@ -255,9 +272,11 @@ fn figures_query(
         .finish())
 }
 
-/// The chosen queue's visits per day, from the analytics the native API serves: grouped by
-/// queue, so that only the visits to the queues the choice names count (an engagement that
-/// also visited another queue adds nothing to this one's figures).
+/// The chosen queue's visits per day: the request is read and its queue resolved as the
+/// native analytics does it (`group_by=queue&queue_id=…`), and the store counts the visits to
+/// those queues per day from its index of visits by queue (the same offered, answered and
+/// abandoned the analytics' groups of those queues hold; an engagement that also visited
+/// another queue adds nothing to this one's figures).
 async fn queue_view(
     state: &ApiState,
     session: &Session,
@@ -285,35 +304,26 @@ async fn queue_view(
         interlog_http::names::resolve(&*state.store, tenant, &request.query.filter)
             .await
             .map_err(of_queue)?;
+    // The visits to the queues the choice stands for (its own value and the ids of that
+    // name), per day, counted from the store's index of visits by queue.
     let turn = state.heavy.turn(tenant).await.map_err(Failure::busy)?;
-    let figures = report(state, tenant, &request).await?;
+    let per_day = state
+        .store
+        .queue_visits(
+            tenant,
+            &request.query.filter.queue_ids,
+            &request.query.bounds,
+        )
+        .await
+        .map_err(|e| of_queue(e.into()))?;
     drop(turn);
-    // The visits to the queues the choice stands for: its own value and the ids of that name.
-    let queues = &request.query.filter.queue_ids;
-    let mut per_day: Vec<Bucket> = Vec::new();
-    for g in figures.groups.iter().filter(|g| {
-        g.key
-            .get("queue")
-            .and_then(|q| q.as_str())
-            .is_some_and(|q| queues.iter().any(|id| id == q))
-    }) {
-        if per_day.is_empty() {
-            per_day = g.buckets.clone();
-            continue;
-        }
-        for (sum, b) in per_day.iter_mut().zip(&g.buckets) {
-            sum.offered += b.offered;
-            sum.answered += b.answered;
-            sum.abandoned += b.abandoned;
-        }
-    }
     let mut offered = 0;
     let chart_days: Vec<(Date, Vec<Band>)> = (0..days)
         .filter_map(|i| first.checked_add(jiff::Span::new().days(i64::from(i))).ok())
         .enumerate()
         .map(|(i, day)| {
-            let b = per_day.get(i);
-            let (o, a, x) = b.map_or((0, 0, 0), |b| (b.offered, b.answered, b.abandoned));
+            let c = per_day.get(i).copied().unwrap_or_default();
+            let (o, a, x) = (c.offered, c.answered, c.abandoned);
             offered += o;
             let mut href = search_href("queue_id", queue);
             href.push_str(&format!("&started_from={day}&started_to={day}"));

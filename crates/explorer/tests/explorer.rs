@@ -550,6 +550,25 @@ async fn the_overview_draws_a_chosen_queues_visits_per_day_and_its_bars_open_the
     let (status, _, found) = b.get(&bar.replace("&#38;", "&")).await;
     assert_eq!(status, 200, "{found}");
     assert_shows(&found, &["<strong id=\"total\">1</strong>", "both-1"]);
+    // "Last 90 days" keeps the queue chosen, and shows that queue's last 90 days.
+    assert!(
+        page.contains("<a href=\"/ui?queue=billing\" id=\"last-days\">Last 90 days</a>"),
+        "{page}"
+    );
+    let (status, _, last) = b.get("/ui?queue=billing").await;
+    assert_eq!(status, 200, "{last}");
+    assert_shows(
+        &last,
+        &[
+            "<h2 id=\"queue-heading\">Queue billing: visits per day</h2>",
+            "value=\"billing\"",
+        ],
+    );
+    let (_, _, odd) = b.get("/ui?queue=Billing%20%26%20Co").await;
+    assert!(
+        odd.contains("<a href=\"/ui?queue=Billing+%26+Co\" id=\"last-days\">"),
+        "the queue's name is encoded in the link: {odd}"
+    );
 
     // A queue nothing visited: no bars, zero said plainly.
     let (status, _, page) = b
@@ -583,6 +602,7 @@ async fn the_overview_draws_a_chosen_queues_visits_per_day_and_its_bars_open_the
         &[
             "<strong id=\"total-90\">7</strong> engagements started",
             "class=\"outcomes\"",
+            "<a href=\"/ui\" id=\"last-days\">Last 90 days</a>",
         ],
     );
 }

@@ -1,5 +1,6 @@
 //! `interlog check` says in words what is wrong with a store whose derived tables were
-//! damaged (search terms, analytics rows, day counts, names, the full-text index) and exits
+//! damaged (search terms, analytics rows, queue visits, day counts, names, the full-text
+//! index) and exits
 //! non-zero; `--repair` writes
 //! them again from the bodies, after which the check passes and searches find what they
 //! found before.
@@ -77,6 +78,7 @@ fn check_names_damaged_derived_tables_and_repair_writes_them_again() {
     db.execute_batch(
         "DELETE FROM terms WHERE seq % 2 = 0;
          DELETE FROM figures WHERE seq % 5 = 0;
+         UPDATE queue_visits SET status = 2 WHERE seq % 7 = 0;
          UPDATE engagement_counts SET n = n + 1;
          DELETE FROM engagement_names WHERE id = 'q1';",
     )
@@ -102,6 +104,7 @@ fn check_names_damaged_derived_tables_and_repair_writes_them_again() {
     for table in [
         "search terms",
         "analytics rows",
+        "queue visits",
         "day counts",
         "names",
         "full-text index",

@@ -406,6 +406,15 @@ impl Analytics for PgStore {
     ) -> Result<interlog_store::Figures> {
         figures::figures(self.readers(Lane::Heavy), tenant, query).await
     }
+
+    async fn queue_visits(
+        &self,
+        tenant: &Tenant,
+        queues: &[String],
+        bounds: &[i64],
+    ) -> Result<Vec<interlog_store::analytics::VisitCounts>> {
+        figures::queue_visits(self.readers(Lane::Heavy), tenant, queues, bounds).await
+    }
 }
 
 #[async_trait]

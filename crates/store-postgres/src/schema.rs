@@ -38,6 +38,7 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0007_engagement_names.sql"),
         step: Some(|tx| Box::pin(crate::names::backfill(tx))),
     },
+    sql(include_str!("../migrations/0008_queue_visits.sql")),
 ];
 
 /// The staging tables bulk writes are copied into, per connection; their rows go at

@@ -58,7 +58,7 @@ pub(crate) struct DerivedTable {
 }
 
 /// Every derived table.
-pub(crate) const TABLES: &[DerivedTable] = &[TERMS, WORDS, FIGURES, COUNTS, NAMES];
+pub(crate) const TABLES: &[DerivedTable] = &[TERMS, WORDS, FIGURES, QUEUE_VISITS, COUNTS, NAMES];
 
 fn rows_of(conn: &Connection, table: &str) -> Result<u64> {
     conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| {
@@ -216,6 +216,56 @@ const FIGURES: DerivedTable = DerivedTable {
     },
     write: |tx, s| figures::insert(tx, s.tenant, s.row.started, s.seq, s.row.facts.as_ref()),
     finish: |tx| rows_of(tx, "figures"),
+};
+
+/// Queue visits: (tenant, queue id, status, start, row, visit), queues by their id. A
+/// rebuild writes them with the analytics rows ([`figures::insert`]).
+const QUEUE_VISITS: DerivedTable = DerivedTable {
+    name: "queue visits",
+    expect: |s, d| {
+        let Some(facts) = &s.row.facts else {
+            return;
+        };
+        if !facts.counts() {
+            return;
+        }
+        for (i, v) in facts.visits.iter().enumerate() {
+            d.add((
+                s.tenant,
+                v.queue.key.as_str(),
+                v.status.code(),
+                s.row.started,
+                s.seq,
+                i as i64,
+            ));
+        }
+    },
+    stored: |conn, d| {
+        each_row(
+            conn,
+            "SELECT v.tenant_id, coalesce(k.value, ''), v.status, v.started, v.seq, v.visit
+             FROM queue_visits v LEFT JOIN figure_keys k
+               ON k.tenant_id = v.tenant_id AND k.kind = 1 AND k.id = v.queue",
+            |r| {
+                let queue: String = r.get(1)?;
+                d.add((
+                    r.get::<_, i64>(0)?,
+                    queue.as_str(),
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, i64>(5)?,
+                ));
+                Ok(())
+            },
+        )
+    },
+    clear: |tx| {
+        tx.execute_batch("DELETE FROM queue_visits")
+            .map_err(db("clear queue visits"))
+    },
+    write: |_, _| Ok(()),
+    finish: |tx| rows_of(tx, "queue_visits"),
 };
 
 /// The UTC day of a start time, as `engagement_counts` keys it.

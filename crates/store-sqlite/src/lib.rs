@@ -562,6 +562,20 @@ impl Analytics for SqliteStore {
         self.read_on(Lane::Heavy, move |c| figures::figures(c, &tenant, &query))
             .await
     }
+
+    async fn queue_visits(
+        &self,
+        tenant: &Tenant,
+        queues: &[String],
+        bounds: &[i64],
+    ) -> Result<Vec<interlog_store::analytics::VisitCounts>> {
+        interlog_store::analytics::check_queue_visits(queues, bounds)?;
+        let (tenant, queues, bounds) = (tenant.clone(), queues.to_vec(), bounds.to_vec());
+        self.read_on(Lane::Heavy, move |c| {
+            figures::queue_visits(c, &tenant, &queues, &bounds)
+        })
+        .await
+    }
 }
 
 #[async_trait]

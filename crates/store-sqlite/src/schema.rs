@@ -61,6 +61,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0014_tenant_words.sql"),
         step: Some(crate::upgrade::words),
     },
+    Migration {
+        number: 15,
+        sql: include_str!("../migrations/0015_queue_visits.sql"),
+        step: Some(crate::upgrade::queue_visits),
+    },
 ];
 
 /// Indexes on `engagements` a bulk load keeps besides the unique ones: the change feed's,

@@ -89,7 +89,7 @@ pub(crate) fn figures(tx: &Transaction<'_>) -> rusqlite::Result<()> {
             let e: Engagement = serde_json::from_str(&json)
                 .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
             let facts = interlog_store::analytics::Facts::of(&e);
-            crate::figures::insert_with(tx, &mut keys, tenant, started, seq, Some(&facts))
+            crate::figures::insert_facts(tx, &mut keys, tenant, started, seq, Some(&facts))
                 .map_err(failed)?;
         }
     }
@@ -133,4 +133,11 @@ pub(crate) fn words(tx: &Transaction<'_>) -> rusqlite::Result<()> {
 /// (which the SQL part made).
 pub(crate) fn names(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     crate::names::backfill(tx).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+}
+
+/// Migration 15: the `queue_visits` rows (whose table the SQL part made) of every
+/// engagement's stored facts.
+pub(crate) fn queue_visits(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    crate::figures::index_visits(tx)
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
 }

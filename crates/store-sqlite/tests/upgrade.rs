@@ -196,7 +196,7 @@ async fn an_old_store_upgrades_with_the_figures_of_its_engagements() {
     let upgraded = SqliteStore::open(&path).unwrap();
     let fresh = SqliteStore::open(dir.path().join("fresh.db")).unwrap();
     let tenants: BTreeSet<&String> = old.keys().map(|(t, _)| t).collect();
-    let mut counted = 0;
+    let (mut counted, mut visits) = (0, 0);
     for key in tenants {
         let tenant = upgraded.tenant(key).await.unwrap().unwrap();
         let again = fresh
@@ -230,7 +230,36 @@ async fn an_old_store_upgrades_with_the_figures_of_its_engagements() {
             assert_eq!(a, b, "{key}");
             counted += a.groups.iter().map(|g| g.buckets[0].1.offered).sum::<u64>();
         }
+        // Migration 15 indexed the visits of the stored facts by queue.
+        let queues: Vec<String> = old
+            .iter()
+            .filter(|((t, _), _)| t == key)
+            .flat_map(|(_, json)| {
+                let e: interlog_model::Engagement = serde_json::from_str(json).unwrap();
+                e.queues.into_iter().map(|q| q.id).collect::<Vec<_>>()
+            })
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let bounds = [0, i64::MAX / 2];
+        for queue in &queues {
+            let one = std::slice::from_ref(queue);
+            assert_eq!(
+                upgraded.queue_visits(&tenant, one, &bounds).await.unwrap(),
+                fresh.queue_visits(&again, one, &bounds).await.unwrap(),
+                "{key}: {queue}"
+            );
+        }
+        let all = upgraded
+            .queue_visits(&tenant, &queues, &bounds)
+            .await
+            .unwrap();
+        visits += all[0].offered;
     }
+    assert!(
+        visits > 50,
+        "the fixture's visits were indexed by queue ({visits})"
+    );
     assert!(
         counted > 50,
         "the fixture's visits were counted ({counted})"

@@ -9,8 +9,8 @@ use crate::error::{db, pool_error};
 use crate::listing::{matching_ids, Sql};
 use deadpool_postgres::Pool;
 use interlog_store::analytics::{
-    too_many_cells, Dimension, Figures, FiguresQuery, GroupFigures, KeyValue, ServiceLevelFormula,
-    Tally,
+    check_queue_visits, too_many_cells, Dimension, Figures, FiguresQuery, GroupFigures, KeyValue,
+    ServiceLevelFormula, Tally, VisitCounts, VisitStatus,
 };
 use interlog_store::{Result, Tenant};
 use std::collections::{BTreeMap, HashMap};
@@ -79,6 +79,51 @@ fn statement(tenant: &Tenant, q: &FiguresQuery) -> Option<Sql> {
     let _ = write!(text, " GROUP BY {groups} LIMIT {limit}");
     sql.text = text;
     Some(sql)
+}
+
+/// [`interlog_store::Analytics::queue_visits`]: the queues' visit rows of the range, from
+/// an index-only scan of `figures_by_queue`, counted by bucket and status.
+pub(crate) async fn queue_visits(
+    pool: &Pool,
+    tenant: &Tenant,
+    queues: &[String],
+    bounds: &[i64],
+) -> Result<Vec<VisitCounts>> {
+    check_queue_visits(queues, bounds)?;
+    let buckets = bounds.len() - 1;
+    let mut out = vec![VisitCounts::default(); buckets];
+    if queues.is_empty() {
+        return Ok(out);
+    }
+    let client = pool.get().await.map_err(pool_error)?;
+    let stmt = client
+        .prepare_cached(
+            // width_bucket: i when bounds[i - 1] <= started < bounds[i].
+            "SELECT width_bucket(started, $5::int8[]) - 1, status, count(*) FROM figures
+             WHERE tenant_id = $1 AND queue = ANY($2::text[]) AND queue IS NOT NULL
+               AND started >= $3 AND started < $4
+             GROUP BY 1, 2",
+        )
+        .await
+        .map_err(db("prepare queue visits"))?;
+    let rows = client
+        .query(
+            &stmt,
+            &[&tenant.id, &queues, &bounds[0], &bounds[buckets], &bounds],
+        )
+        .await
+        .map_err(db("queue visits"))?;
+    for r in rows {
+        let bucket: i32 = r.get(0);
+        let status: Option<i16> = r.get(1);
+        let Some(status) = status.and_then(|s| VisitStatus::from_code(i64::from(s))) else {
+            continue;
+        };
+        if let Some(c) = usize::try_from(bucket).ok().and_then(|b| out.get_mut(b)) {
+            c.add(status, count(r.get::<_, i64>(2)));
+        }
+    }
+    Ok(out)
 }
 
 fn count(v: i64) -> u64 {

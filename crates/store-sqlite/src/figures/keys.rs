@@ -137,3 +137,20 @@ pub(crate) fn by_number(
         })
         .map_err(db("read a figure key"))
 }
+
+/// The number of the key `value` of `kind` in the tenant, if it has one.
+pub(crate) fn by_value(
+    conn: &Connection,
+    tenant: i64,
+    kind: KeyKind,
+    value: &str,
+) -> Result<Option<i64>> {
+    conn.prepare_cached(
+        "SELECT id FROM figure_keys WHERE tenant_id = ?1 AND kind = ?2 AND value = ?3",
+    )
+    .and_then(|mut s| {
+        s.query_row(params![tenant, kind as i64, value], |r| r.get(0))
+            .optional()
+    })
+    .map_err(db("read figure keys"))
+}

@@ -4,15 +4,16 @@
 //!
 //! The facts are stored compactly ([`encoding`]): the values figures are grouped by are
 //! numbered per tenant in `figure_keys` ([`keys`]), so a row holds a few small integers
-//! and no text.
+//! and no text. Each visit is also a row of `queue_visits`, keyed by queue, status and
+//! start time, which a queue's visits per bucket are counted from ([`read::queue_visits`]).
 
 mod encoding;
 pub(crate) mod keys;
 mod read;
 mod write;
 
-pub(crate) use read::figures;
-pub(crate) use write::{delete, insert, insert_with, replace};
+pub(crate) use read::{figures, queue_visits};
+pub(crate) use write::{delete, index_visits, insert, insert_facts, replace};
 
 /// What a `figure_keys` row numbers. Stored: never renumber.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

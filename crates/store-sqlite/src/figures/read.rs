@@ -6,14 +6,16 @@
 //! sorts every row, and SQLite's aggregates cost more than reading a small blob.
 
 use super::encoding::{decode, Numbered};
-use super::keys::by_number;
+use super::keys::{by_number, by_value};
+use super::KeyKind;
 use crate::db;
 use crate::listing;
 use interlog_store::analytics::{
-    too_many_cells, Dimension, FactRow, Figures, FiguresQuery, GroupFigures, KeyValue, Tally,
+    check_queue_visits, too_many_cells, Dimension, FactRow, Figures, FiguresQuery, GroupFigures,
+    KeyValue, Tally, VisitCounts, VisitStatus,
 };
-use interlog_store::{Result, StoreError, Tenant};
-use rusqlite::Connection;
+use interlog_store::{Filter, Result, StoreError, Tenant};
+use rusqlite::{params, Connection};
 use std::collections::HashMap;
 
 /// A group's key while counting: per dimension grouped by, 0 (none) or 1 + the stored
@@ -35,6 +37,27 @@ fn statement(
     let t = sql.param(tenant.id);
     let a = sql.param(from);
     let b = sql.param(to);
+    if let Some(queues) = q.narrowing().and_then(|rest| only_queues(&rest)) {
+        // The engagements that visited the queues, found in `queue_visits` and looked up by
+        // key: the cost is theirs, not every engagement's of the range. They come in the
+        // order of the subquery's list (start order, which counting does not rely on).
+        let mut numbers = Vec::with_capacity(queues.len());
+        for queue in &queues {
+            if let Some(n) = by_value(conn, tenant.id, KeyKind::Queue, queue)? {
+                numbers.push(n.to_string());
+            }
+        }
+        if numbers.is_empty() {
+            return Ok(None);
+        }
+        let numbers = numbers.join(", ");
+        let text = format!(
+            "SELECT started, facts FROM figures WHERE tenant_id = {t} AND (started, seq) IN (
+                 SELECT started, seq FROM queue_visits WHERE tenant_id = {t} AND queue IN ({numbers})
+                 AND status IN (0, 1, 2) AND started >= {a} AND started < {b})"
+        );
+        return Ok(Some((text, sql)));
+    }
     let mut text = format!(
         "SELECT started, facts FROM figures WHERE tenant_id = {t} AND started >= {a} AND started < {b}"
     );
@@ -47,6 +70,15 @@ fn statement(
     }
     text.push_str(" ORDER BY started");
     Ok(Some((text, sql)))
+}
+
+/// The queues of a filter that names nothing else.
+fn only_queues(rest: &Filter) -> Option<Vec<String>> {
+    let queues = Filter {
+        queue_ids: rest.queue_ids.clone(),
+        ..Filter::default()
+    };
+    (!rest.queue_ids.is_empty() && *rest == queues).then_some(queues.queue_ids)
 }
 
 pub(crate) fn figures(conn: &Connection, tenant: &Tenant, q: &FiguresQuery) -> Result<Figures> {
@@ -92,6 +124,88 @@ pub(crate) fn figures(conn: &Connection, tenant: &Tenant, q: &FiguresQuery) -> R
         out.push(GroupFigures { key, buckets });
     }
     Ok(Figures { groups: out }.finish(q))
+}
+
+/// The visits of one queue (its `figure_keys` id) and status in a range of start times:
+/// a slice of `queue_visits`' key, counted without reading a row.
+const COUNT_VISITS_SQL: &str = "SELECT count(*) FROM queue_visits \
+    WHERE tenant_id = ?1 AND queue = ?2 AND status = ?3 AND started >= ?4 AND started < ?5";
+
+/// Their start times, in order (for buckets too many to count one by one).
+const VISIT_STARTS_SQL: &str = "SELECT started FROM queue_visits \
+    WHERE tenant_id = ?1 AND queue = ?2 AND status = ?3 AND started >= ?4 AND started < ?5";
+
+/// Past this many buckets a queue's visits are read in order and put in their buckets here
+/// rather than counted bucket by bucket (a count is a seek).
+const MOST_COUNTED_BUCKETS: usize = 2_000;
+
+/// [`interlog_store::Analytics::queue_visits`]: per queue and status, the visits of the
+/// whole range are counted first (most are none), then those of each bucket.
+pub(crate) fn queue_visits(
+    conn: &Connection,
+    tenant: &Tenant,
+    queues: &[String],
+    bounds: &[i64],
+) -> Result<Vec<VisitCounts>> {
+    check_queue_visits(queues, bounds)?;
+    let buckets = bounds.len() - 1;
+    let mut out = vec![VisitCounts::default(); buckets];
+    let (from, to) = (bounds[0], bounds[buckets]);
+    let mut numbers = Vec::with_capacity(queues.len());
+    for q in queues {
+        if let Some(n) = by_value(conn, tenant.id, KeyKind::Queue, q)? {
+            numbers.push(n);
+        }
+    }
+    numbers.sort_unstable();
+    numbers.dedup();
+    let mut count = conn
+        .prepare_cached(COUNT_VISITS_SQL)
+        .map_err(db("prepare queue visits"))?;
+    for queue in numbers {
+        for status in [
+            VisitStatus::Waiting,
+            VisitStatus::Answered,
+            VisitStatus::Abandoned,
+        ] {
+            let mut n = |a: i64, b: i64| -> Result<u64> {
+                count
+                    .query_row(params![tenant.id, queue, status.code(), a, b], |r| {
+                        r.get::<_, i64>(0)
+                    })
+                    .map(|n| n as u64)
+                    .map_err(db("count queue visits"))
+            };
+            let total = n(from, to)?;
+            if total == 0 {
+                continue;
+            }
+            if buckets == 1 {
+                out[0].add(status, total);
+            } else if buckets <= MOST_COUNTED_BUCKETS {
+                for (c, range) in out.iter_mut().zip(bounds.windows(2)) {
+                    c.add(status, n(range[0], range[1])?);
+                }
+            } else {
+                let mut starts = conn
+                    .prepare_cached(VISIT_STARTS_SQL)
+                    .map_err(db("prepare queue visits"))?;
+                let mut rows = starts
+                    .query(params![tenant.id, queue, status.code(), from, to])
+                    .map_err(db("queue visits"))?;
+                let mut bucket = 0;
+                while let Some(r) = rows.next().map_err(db("queue visits"))? {
+                    let started: i64 = r.get(0).map_err(db("queue visits"))?;
+                    // Rows come in start order: the bucket only moves forward.
+                    while bucket + 1 < buckets && started >= bounds[bucket + 1] {
+                        bucket += 1;
+                    }
+                    out[bucket].add(status, 1);
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Tallies by group and bucket, as rows arrive in bucket order.
@@ -237,11 +351,8 @@ mod plan {
     use interlog_store::analytics::Rules;
     use interlog_store::Filter;
 
-    fn plan_of(filter: Filter) -> String {
-        let dir = tempfile::tempdir().unwrap();
-        let mut conn = crate::schema::open(&dir.path().join("plan.db")).unwrap();
-        crate::schema::migrate(&mut conn).unwrap();
-        let tenant = Tenant {
+    fn tenant() -> Tenant {
+        Tenant {
             id: 1,
             key: "t".into(),
             name: "t".into(),
@@ -249,7 +360,14 @@ mod plan {
             country_code: None,
             aliases: Vec::new(),
             created_at: interlog_model::Timestamp::UNIX_EPOCH,
-        };
+        }
+    }
+
+    fn plan_of(filter: Filter) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = crate::schema::open(&dir.path().join("plan.db")).unwrap();
+        crate::schema::migrate(&mut conn).unwrap();
+        let tenant = tenant();
         let q = FiguresQuery {
             filter,
             bounds: vec![0, 1_000],
@@ -259,6 +377,17 @@ mod plan {
         };
         let (text, sql) = statement(&conn, &tenant, &q).unwrap().unwrap();
         crate::schema::query_plan(&text, Some(&sql.params))
+    }
+
+    #[test]
+    fn a_queues_visits_are_counted_from_a_slice_of_their_key() {
+        let p = crate::schema::query_plan(super::COUNT_VISITS_SQL, None);
+        assert!(
+            p.contains("SEARCH queue_visits USING PRIMARY KEY (tenant_id=? AND queue=? AND status=? AND started>? AND started<?)"),
+            "{p}"
+        );
+        let p = crate::schema::query_plan(super::VISIT_STARTS_SQL, None);
+        assert!(!p.contains("TEMP B-TREE"), "{p}");
     }
 
     #[test]
@@ -279,5 +408,47 @@ mod plan {
             );
             assert!(!p.contains("TEMP B-TREE"), "{filter:?} sorts: {p}");
         }
+    }
+
+    #[test]
+    fn the_engagements_of_some_queues_are_looked_up_by_their_visits() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = crate::schema::open(&dir.path().join("plan.db")).unwrap();
+        crate::schema::migrate(&mut conn).unwrap();
+        conn.execute(
+            "INSERT INTO figure_keys (tenant_id, kind, value, id) VALUES (1, 1, 'q1', 7)",
+            [],
+        )
+        .unwrap();
+        let tenant = tenant();
+        let q = FiguresQuery {
+            filter: Filter {
+                queue_ids: vec!["q1".into(), "unknown".into()],
+                ..Filter::default()
+            },
+            bounds: vec![0, 1_000],
+            group_by: Vec::new(),
+            rules: Rules::default(),
+            max_cells: 10,
+        };
+        let (text, sql) = statement(&conn, &tenant, &q).unwrap().unwrap();
+        let p = crate::schema::query_plan(&text, Some(&sql.params));
+        assert!(
+            p.contains("SEARCH figures USING PRIMARY KEY (tenant_id=? AND started=? AND seq=?)"),
+            "{p}"
+        );
+        assert!(
+            p.contains("SEARCH queue_visits USING PRIMARY KEY (tenant_id=? AND queue=? AND status=? AND started>? AND started<?)"),
+            "{p}"
+        );
+        assert!(!p.contains("TEMP B-TREE"), "{p}");
+        let nowhere = FiguresQuery {
+            filter: Filter {
+                queue_ids: vec!["unknown".into()],
+                ..Filter::default()
+            },
+            ..q
+        };
+        assert!(statement(&conn, &tenant, &nowhere).unwrap().is_none());
     }
 }

@@ -1,9 +1,9 @@
 //! Keeping an engagement's facts in `figures`, in the engagement's write transaction: a
 //! row when it is written, replaced when it is, removed when it is deleted (by a client,
 //! retention or erasure: every deletion goes through `rows::remove`, which calls
-//! [`delete`]).
+//! [`delete`]). Each visit also has a row in `queue_visits`, written and removed with them.
 
-use super::encoding::{encode, Numbered, Visit};
+use super::encoding::{decode, encode, Numbered, Visit};
 use super::keys::FigureKeys;
 use super::KeyKind;
 use crate::codes::code;
@@ -11,16 +11,16 @@ use crate::db;
 use crate::writer::Tx;
 use interlog_model::{ChannelType, Direction, SourcePlatform};
 use interlog_store::analytics::{Facts, Named};
-use interlog_store::Result;
+use interlog_store::{Result, StoreError};
 use rusqlite::{params, Connection};
 
-/// The compact form of `facts`, numbering their keys.
-pub(crate) fn encoded(
+/// `facts` with their keys numbered.
+fn numbered(
     conn: &Connection,
     keys: &mut FigureKeys,
     tenant: i64,
     facts: &Facts,
-) -> Result<Vec<u8>> {
+) -> Result<Numbered> {
     let mut number = |kind: KeyKind, value: &str, name: Option<&str>| -> Result<u64> {
         Ok(1 + keys.number(conn, tenant, kind, value, name)? as u64)
     };
@@ -60,15 +60,16 @@ pub(crate) fn encoded(
     } else {
         None
     };
-    Ok(encode(&Numbered {
+    Ok(Numbered {
         dims,
         handling: facts.handling,
         own_agent,
         visits,
-    }))
+    })
 }
 
-/// Stores the facts of the engagement in row `seq` (nothing when it adds to no figure).
+/// Stores the facts of the engagement in row `seq` (nothing when it adds to no figure),
+/// and its visits in `queue_visits`.
 pub(crate) fn insert_with(
     conn: &Connection,
     keys: &mut FigureKeys,
@@ -77,15 +78,89 @@ pub(crate) fn insert_with(
     seq: i64,
     facts: Option<&Facts>,
 ) -> Result<()> {
+    match store_facts(conn, keys, tenant, started, seq, facts)? {
+        Some(n) => insert_visits(conn, tenant, started, seq, &n),
+        None => Ok(()),
+    }
+}
+
+/// The `figures` row of [`insert_with`] alone: migration 10, which comes before
+/// `queue_visits` (migration 15 indexes the visits of what it stored).
+pub(crate) fn insert_facts(
+    conn: &Connection,
+    keys: &mut FigureKeys,
+    tenant: i64,
+    started: i64,
+    seq: i64,
+    facts: Option<&Facts>,
+) -> Result<()> {
+    store_facts(conn, keys, tenant, started, seq, facts).map(|_| ())
+}
+
+/// Writes the `figures` row; the facts stored, numbered.
+fn store_facts(
+    conn: &Connection,
+    keys: &mut FigureKeys,
+    tenant: i64,
+    started: i64,
+    seq: i64,
+    facts: Option<&Facts>,
+) -> Result<Option<Numbered>> {
     let Some(facts) = facts.filter(|f| f.counts()) else {
-        return Ok(());
+        return Ok(None);
     };
-    let blob = encoded(conn, keys, tenant, facts)?;
+    let n = numbered(conn, keys, tenant, facts)?;
     conn.prepare_cached(
         "INSERT OR REPLACE INTO figures (tenant_id, started, seq, facts) VALUES (?1, ?2, ?3, ?4)",
     )
-    .and_then(|mut s| s.execute(params![tenant, started, seq, blob]))
+    .and_then(|mut s| s.execute(params![tenant, started, seq, encode(&n)]))
     .map_err(db("insert figures"))?;
+    Ok(Some(n))
+}
+
+/// The `queue_visits` rows of the facts `n` of the engagement in row `seq`.
+fn insert_visits(
+    conn: &Connection,
+    tenant: i64,
+    started: i64,
+    seq: i64,
+    n: &Numbered,
+) -> Result<()> {
+    each_visit(
+        conn,
+        "INSERT OR REPLACE INTO queue_visits (tenant_id, queue, status, started, seq, visit)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        (tenant, started, seq),
+        n,
+    )
+}
+
+/// Runs `sql` once for each visit of the facts `n` of an engagement (tenant, started, seq),
+/// with its `queue_visits` key as parameters.
+fn each_visit(
+    conn: &Connection,
+    sql: &str,
+    (tenant, started, seq): (i64, i64, i64),
+    n: &Numbered,
+) -> Result<()> {
+    let mut stmt = conn
+        .prepare_cached(sql)
+        .map_err(db("prepare queue visits"))?;
+    for (i, v) in n.visits.iter().enumerate() {
+        // Stored as 1 + the key's number (0 is no queue, which a visit always has).
+        let Some(queue) = v.queue.checked_sub(1) else {
+            continue;
+        };
+        stmt.execute(params![
+            tenant,
+            queue as i64,
+            v.status.code(),
+            started,
+            seq,
+            i as i64
+        ])
+        .map_err(db("write queue visits"))?;
+    }
     Ok(())
 }
 
@@ -108,11 +183,29 @@ pub(crate) fn insert(
 }
 
 /// Removes the facts of the engagement in row `seq`, which started at `started`.
+/// Its visits' `queue_visits` rows are those its stored facts name.
 pub(crate) fn delete(tx: &Tx<'_>, tenant: i64, started: i64, seq: i64) -> Result<()> {
-    tx.prepare_cached("DELETE FROM figures WHERE tenant_id = ?1 AND started = ?2 AND seq = ?3")
-        .and_then(|mut s| s.execute(params![tenant, started, seq]))
+    let facts: Option<Vec<u8>> = tx
+        .prepare_cached(
+            "DELETE FROM figures WHERE tenant_id = ?1 AND started = ?2 AND seq = ?3 RETURNING facts",
+        )
+        .and_then(|mut s| {
+            let mut rows = s.query(params![tenant, started, seq])?;
+            rows.next()?.map(|r| r.get(0)).transpose()
+        })
         .map_err(db("delete figures"))?;
-    Ok(())
+    let Some(facts) = facts else {
+        return Ok(());
+    };
+    let mut n = Numbered::default();
+    decode(&facts, &mut n).map_err(|e| StoreError::backend("stored figures", e))?;
+    each_visit(
+        tx,
+        "DELETE FROM queue_visits WHERE tenant_id = ?1 AND queue = ?2 AND status = ?3
+         AND started = ?4 AND seq = ?5 AND visit = ?6",
+        (tenant, started, seq),
+        &n,
+    )
 }
 
 /// The engagement in row `seq` (which started at `old_started`) was rewritten.
@@ -126,4 +219,38 @@ pub(crate) fn replace(
 ) -> Result<()> {
     delete(tx, tenant, old_started, seq)?;
     insert(tx, tenant, started, seq, facts)
+}
+
+/// Calls `each` with every stored engagement's facts: (tenant, started, seq, facts).
+fn each_stored(
+    conn: &Connection,
+    mut each: impl FnMut(i64, i64, i64, &Numbered) -> Result<()>,
+) -> Result<()> {
+    let mut read = conn
+        .prepare("SELECT tenant_id, started, seq, facts FROM figures")
+        .map_err(db("read figures"))?;
+    let mut rows = read.query([]).map_err(db("read figures"))?;
+    let mut n = Numbered::default();
+    while let Some(r) = rows.next().map_err(db("read figures"))? {
+        let (tenant, started, seq): (i64, i64, i64) = (
+            r.get(0).map_err(db("read figures"))?,
+            r.get(1).map_err(db("read figures"))?,
+            r.get(2).map_err(db("read figures"))?,
+        );
+        let facts = r
+            .get_ref(3)
+            .and_then(|v| v.as_blob().map_err(Into::into))
+            .map_err(db("read figures"))?;
+        decode(facts, &mut n).map_err(|e| StoreError::backend("stored figures", e))?;
+        each(tenant, started, seq, &n)?;
+    }
+    Ok(())
+}
+
+/// Writes the `queue_visits` rows of every stored engagement's facts (migration 15, which
+/// made the table).
+pub(crate) fn index_visits(conn: &Connection) -> Result<()> {
+    each_stored(conn, |tenant, started, seq, n| {
+        insert_visits(conn, tenant, started, seq, n)
+    })
 }

@@ -414,6 +414,61 @@ pub trait Analytics: Send + Sync {
     /// [`FiguresQuery::check`] fails or the answer would hold more than
     /// [`FiguresQuery::max_cells`] (group, bucket) pairs. Includes every write acknowledged before the call.
     async fn figures(&self, tenant: &Tenant, query: &FiguresQuery) -> Result<Figures>;
+
+    /// The visits to the queues `queues` (their ids) by the engagements that started in
+    /// each bucket of `bounds` (milliseconds, ascending, at least two): one entry a bucket.
+    /// The same counts as the offered, answered and abandoned of [`Analytics::figures`]
+    /// with those `queue_ids`, grouped by queue and summed over the groups of those queues,
+    /// but counted from an index of the visits by queue and start time, not from each
+    /// engagement's facts: a queue's chart costs the visits it counts, not every engagement
+    /// of the range. [`StoreError::Invalid`] for bounds that are not ascending or more
+    /// than [`MAX_QUEUE_IDS`] queues.
+    async fn queue_visits(
+        &self,
+        tenant: &Tenant,
+        queues: &[String],
+        bounds: &[i64],
+    ) -> Result<Vec<VisitCounts>>;
+}
+
+/// Most queues one [`Analytics::queue_visits`] call counts (a name may stand for several):
+/// as many as a filter's `queue_ids` hold.
+pub const MAX_QUEUE_IDS: usize = crate::MAX_FILTER_VALUES;
+
+/// A bucket's visits to some queues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct VisitCounts {
+    pub offered: u64,
+    pub answered: u64,
+    pub abandoned: u64,
+}
+
+impl VisitCounts {
+    /// Counts `n` visits of one status.
+    pub fn add(&mut self, status: VisitStatus, n: u64) {
+        self.offered += n;
+        match status {
+            VisitStatus::Waiting => {}
+            VisitStatus::Answered => self.answered += n,
+            VisitStatus::Abandoned => self.abandoned += n,
+        }
+    }
+}
+
+/// [`StoreError::Invalid`] for arguments no backend's [`Analytics::queue_visits`] takes.
+pub fn check_queue_visits(queues: &[String], bounds: &[i64]) -> Result<()> {
+    if bounds.len() < 2 || bounds.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(StoreError::Invalid(
+            "bucket bounds must be at least two, ascending".to_owned(),
+        ));
+    }
+    if queues.len() > MAX_QUEUE_IDS {
+        return Err(StoreError::Invalid(format!(
+            "at most {MAX_QUEUE_IDS} queues at once, not {}",
+            queues.len()
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,11 +1,12 @@
 //! Analytics ([`crate::Analytics::figures`]): the definitions, buckets of a zone's days,
 //! figures that follow every write and deletion, the listing's filters, and buckets that
-//! add up to the whole range.
+//! add up to the whole range; a queue's visits per bucket ([`crate::Analytics::queue_visits`])
+//! as the figures count them.
 
 use super::support::*;
 use crate::analytics::{
     bucket_bounds, Dimension, Figures, FiguresQuery, Interval, KeyValue, Rules,
-    ServiceLevelFormula, Tally,
+    ServiceLevelFormula, Tally, VisitCounts,
 };
 use crate::{DeleteReason, Filter, Store, StoreError, Tenant};
 use interlog_model::{ChannelType, Engagement};
@@ -746,4 +747,246 @@ pub async fn buckets_add_up_to_the_whole_range(store: &dyn Store) {
     if let Err(e) = result {
         panic!("{e}");
     }
+}
+
+/// What [`crate::Analytics::queue_visits`] must answer: the offered, answered and abandoned
+/// of the figures of the engagements that visited `queues`, grouped by queue, summed over
+/// those queues' groups, bucket by bucket.
+async fn visits_by_figures(
+    store: &dyn Store,
+    t: &Tenant,
+    queues: &[&str],
+    bounds: &[i64],
+) -> Vec<VisitCounts> {
+    let mut out = vec![VisitCounts::default(); bounds.len() - 1];
+    if queues.is_empty() {
+        return out;
+    }
+    let q = FiguresQuery {
+        filter: Filter {
+            queue_ids: queues.iter().map(|q| (*q).to_owned()).collect(),
+            ..Filter::default()
+        },
+        bounds: bounds.to_vec(),
+        group_by: vec![Dimension::Queue],
+        rules: rules(),
+        max_cells: crate::analytics::MAX_CELLS,
+    };
+    for g in figures(store, t, &q).await.groups {
+        if !g.key[0]
+            .value
+            .as_deref()
+            .is_some_and(|v| queues.contains(&v))
+        {
+            continue;
+        }
+        for (i, tally) in g.buckets {
+            out[i].offered += tally.offered;
+            out[i].answered += tally.answered;
+            out[i].abandoned += tally.abandoned;
+        }
+    }
+    out
+}
+
+async fn queue_visits(
+    store: &dyn Store,
+    t: &Tenant,
+    queues: &[&str],
+    bounds: &[i64],
+) -> Vec<VisitCounts> {
+    let queues: Vec<String> = queues.iter().map(|q| (*q).to_owned()).collect();
+    store
+        .queue_visits(t, &queues, bounds)
+        .await
+        .unwrap_or_else(|e| panic!("queue_visits({queues:?}): {e:?}"))
+}
+
+/// Asserts the visits to `queue` of the one bucket `bounds`.
+async fn expect_visits(
+    store: &dyn Store,
+    t: &Tenant,
+    queue: &str,
+    bounds: &[i64; 2],
+    want: VisitCounts,
+    why: &str,
+) {
+    assert_eq!(
+        queue_visits(store, t, &[queue], bounds).await[0],
+        want,
+        "{why}"
+    );
+}
+
+fn counts(offered: u64, answered: u64, abandoned: u64) -> VisitCounts {
+    VisitCounts {
+        offered,
+        answered,
+        abandoned,
+    }
+}
+
+pub async fn queue_visits_are_the_figures_of_their_queues(store: &dyn Store) {
+    let t = new_tenant(store, "queue-visits", None).await;
+    let other = new_tenant(store, "queue-visits-other", None).await;
+    insert_all(store, &t, a_day()).await;
+    // Another tenant's visits to the same queues count for nothing here.
+    insert_all(store, &other, a_day()).await;
+    let hours = bucket_bounds(
+        ts(DAY_START),
+        ts("2024-03-05T01:00:00Z"),
+        Interval::Hour,
+        &jiff::tz::TimeZone::UTC,
+        100,
+    )
+    .unwrap();
+    let hours: Vec<i64> = hours.iter().map(|b| b.as_millisecond()).collect();
+    let day = [ts(DAY_START).as_millisecond(), ts(DAY_END).as_millisecond()];
+    // The definitions, said by hand: q1 answered three times (10:00, 11:00, 16:00) and
+    // abandoned once (12:00); q2 answered (11:05), abandoned (12:30), waiting (13:00).
+    assert_eq!(
+        queue_visits(store, &t, &["q1"], &day).await[0],
+        counts(4, 3, 1)
+    );
+    assert_eq!(
+        queue_visits(store, &t, &["q2"], &day).await[0],
+        counts(3, 1, 1)
+    );
+    assert_eq!(
+        queue_visits(store, &t, &["q1", "q2"], &day).await[0],
+        counts(7, 4, 2)
+    );
+    assert_eq!(
+        queue_visits(store, &t, &["q1", "q1"], &day).await[0],
+        counts(4, 3, 1),
+        "a queue counts once"
+    );
+    assert_eq!(
+        queue_visits(store, &t, &["nope"], &day).await[0],
+        counts(0, 0, 0)
+    );
+    assert_eq!(queue_visits(store, &t, &[], &day).await[0], counts(0, 0, 0));
+    for queues in [&["q1"][..], &["q2"], &["q1", "q2"], &["nope"], &[]] {
+        assert_eq!(
+            queue_visits(store, &t, queues, &hours).await,
+            visits_by_figures(store, &t, queues, &hours).await,
+            "by the hour, {queues:?}"
+        );
+    }
+    // Quarter hours over three weeks: more buckets than a backend may count one by one.
+    let quarters = bucket_bounds(
+        ts("2024-02-26T00:00:00Z"),
+        ts("2024-03-18T00:00:00Z"),
+        Interval::QuarterHour,
+        &jiff::tz::TimeZone::UTC,
+        3_000,
+    )
+    .unwrap();
+    let quarters: Vec<i64> = quarters.iter().map(|b| b.as_millisecond()).collect();
+    assert_eq!(quarters.len(), 2_017);
+    for queues in [&["q1"][..], &["q1", "q2"]] {
+        assert_eq!(
+            queue_visits(store, &t, queues, &quarters).await,
+            visits_by_figures(store, &t, queues, &quarters).await,
+            "by the quarter hour, {queues:?}"
+        );
+    }
+    // The next day's first visit (q1 at midnight) is in the 25th hour, not in the day.
+    assert_eq!(
+        queue_visits(store, &t, &["q1"], &hours).await[24].offered,
+        1
+    );
+    for bad in [&[day[0]][..], &[day[1], day[0]], &[day[0], day[0]]] {
+        assert!(
+            matches!(
+                store.queue_visits(&t, &["q1".to_owned()], bad).await,
+                Err(StoreError::Invalid(_))
+            ),
+            "bounds {bad:?}"
+        );
+    }
+}
+
+pub async fn queue_visits_follow_every_write_and_deletion(store: &dyn Store) {
+    let t = new_tenant(store, "queue-visits-writes", None).await;
+    let day = [ts(DAY_START).as_millisecond(), ts(DAY_END).as_millisecond()];
+    let next = [
+        ts(DAY_END).as_millisecond(),
+        ts("2024-03-06T00:00:00Z").as_millisecond(),
+    ];
+    // Two visits to the same queue, the first answered; then a rewrite to another queue.
+    let call = |id: &str, queue: &str, updated: &str| {
+        engagement(json!({
+            "id": id, "started_at": "2024-03-04T09:00:00Z", "updated_at": updated,
+            "ended_at": "2024-03-04T09:30:00Z",
+            "queues": [
+                {"id": queue, "queued_at": "2024-03-04T09:00:00Z", "accepted_at": "2024-03-04T09:00:10Z"},
+                {"id": queue, "queued_at": "2024-03-04T09:10:00Z"}
+            ]
+        }))
+    };
+    upsert(store, &t, call("a", "q1", "2024-03-04T09:00:00Z")).await;
+    expect_visits(store, &t, "q1", &day, counts(2, 1, 1), "at once").await;
+    upsert(store, &t, call("a", "q2", "2024-03-04T09:10:00Z")).await;
+    expect_visits(store, &t, "q1", &day, counts(0, 0, 0), "replaced").await;
+    expect_visits(store, &t, "q2", &day, counts(2, 1, 1), "replaced").await;
+    upsert(store, &t, call("a", "q3", "2024-03-04T09:05:00Z")).await;
+    expect_visits(
+        store,
+        &t,
+        "q3",
+        &day,
+        counts(0, 0, 0),
+        "a stale write changes nothing",
+    )
+    .await;
+    store
+        .update(
+            &t,
+            "a",
+            Box::new(|e| {
+                e.started_at = ts("2024-03-05T09:00:00Z");
+                e.ended_at = Some(ts("2024-03-05T09:30:00Z"));
+                Ok(())
+            }),
+        )
+        .await
+        .unwrap();
+    expect_visits(
+        store,
+        &t,
+        "q2",
+        &day,
+        counts(0, 0, 0),
+        "moved out of the range",
+    )
+    .await;
+    expect_visits(
+        store,
+        &t,
+        "q2",
+        &next,
+        counts(2, 1, 1),
+        "moved into the next day",
+    )
+    .await;
+
+    upsert(store, &t, call("b", "q1", "2024-03-04T09:00:00Z")).await;
+    upsert(store, &t, call("c", "q1", "2024-03-04T09:00:00Z")).await;
+    expect_visits(store, &t, "q1", &day, counts(4, 2, 2), "").await;
+    assert!(store.delete(&t, "b").await.unwrap());
+    expect_visits(store, &t, "q1", &day, counts(2, 1, 1), "deleted").await;
+    store
+        .delete_many(&t, &["c".to_owned()], DeleteReason::Erased)
+        .await
+        .unwrap();
+    expect_visits(store, &t, "q1", &day, counts(0, 0, 0), "erased").await;
+    assert_eq!(
+        store
+            .delete_started_before(&t, ts("2024-03-06T00:00:00Z"), 10)
+            .await
+            .unwrap(),
+        1
+    );
+    expect_visits(store, &t, "q2", &next, counts(0, 0, 0), "retention").await;
 }

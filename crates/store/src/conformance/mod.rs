@@ -206,6 +206,8 @@ macro_rules! conformance_tests {
             figures_follow_every_write_and_deletion,
             figures_take_the_listings_filters,
             buckets_add_up_to_the_whole_range,
+            queue_visits_are_the_figures_of_their_queues,
+            queue_visits_follow_every_write_and_deletion,
             totals_follow_every_write,
             budgeted_totals_are_exact_or_a_lower_bound,
             a_store_checks_whole_after_every_write_and_a_rebuild_changes_no_answer,
