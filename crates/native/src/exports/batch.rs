@@ -1,6 +1,7 @@
 //! Engagements as an Arrow batch of the file's schema ([`super::schema::file_schema`]),
-//! built column by column straight from the decoded engagements: no JSON value and no
-//! JSON-to-Arrow decoder in between.
+//! built column by column from the engagements decoded into the model: the path exports
+//! took before [`super::decode`] read the stored bodies straight into the columns, kept
+//! (for tests only) as the reference the decoder's batches are compared with.
 //!
 //! The values are those of the canonical JSON form, which leaves out every absent value
 //! and every empty list: an absent value, an empty list or map, an empty customer or
