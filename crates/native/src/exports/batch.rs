@@ -462,6 +462,19 @@ pub fn batch(schema: &SchemaRef, rows: &[Engagement]) -> Result<RecordBatch, Arr
     RecordBatch::try_new(schema.clone(), columns)
 }
 
+/// The bodies a store keeps for `engagements`, and what the model decodes from them.
+pub(super) fn stored(engagements: &[Engagement]) -> (Vec<String>, Vec<Engagement>) {
+    let bodies: Vec<String> = engagements
+        .iter()
+        .map(|e| serde_json::to_string(e).expect("engagements serialize"))
+        .collect();
+    let decoded = bodies
+        .iter()
+        .map(|b| serde_json::from_str(b).expect("stored bodies decode"))
+        .collect();
+    (bodies, decoded)
+}
+
 #[cfg(test)]
 mod tests {
     //! The batches equal what the file held when it was made by decoding each stored body
@@ -513,15 +526,7 @@ mod tests {
 
     fn assert_same(engagements: &[Engagement]) {
         let file = super::super::schema::file_schema();
-        let bodies: Vec<String> = engagements
-            .iter()
-            .map(|e| serde_json::to_string(e).unwrap())
-            .collect();
-        // What the stores hand back: the stored body, decoded.
-        let decoded: Vec<Engagement> = bodies
-            .iter()
-            .map(|b| serde_json::from_str(b).unwrap())
-            .collect();
+        let (bodies, decoded) = stored(engagements);
         let built = batch(&file, &decoded).unwrap();
         let expected = reference(&file, &bodies);
         assert_eq!(built.num_rows(), engagements.len());

@@ -696,14 +696,7 @@ mod tests {
     use interlog_model::{Engagement, Timestamp};
 
     fn assert_same(engagements: &[Engagement], schema: &SchemaRef) {
-        let bodies: Vec<String> = engagements
-            .iter()
-            .map(|e| serde_json::to_string(e).unwrap())
-            .collect();
-        let decoded: Vec<Engagement> = bodies
-            .iter()
-            .map(|b| serde_json::from_str(b).unwrap())
-            .collect();
+        let (bodies, decoded) = super::super::batch::stored(engagements);
         let full = super::super::schema::file_schema();
         let old = super::super::batch::batch(&full, &decoded).unwrap();
         let mut columns = Columns::new(schema.clone());
