@@ -282,7 +282,6 @@ mod tests {
         }
         assert!(canonical_instant("2024-02-29T23:59:59.5Z").is_some());
     }
-    use proptest::prelude::*;
 
     #[test]
     fn instants_need_an_offset() {
