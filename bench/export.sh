@@ -8,7 +8,8 @@
 # directory under bench/.work (INTERLOG_EXPORT_DIR), removed at the end. First, before the
 # server starts, the same Parquet file written offline by `interlog export` (no HTTP, no
 # job): the path to profile (`perf record -g` on that command), and its CPU time an
-# engagement (user + system), which the machine's load leaves alone.
+# engagement (user + system), which the machine's load leaves alone. BENCH_PROFILE=1 runs
+# that command once more under `perf record` and prints where its CPU went.
 # Targets: >= 100,000 engagements/s to Parquet; RSS <= 300 MB during it; the Parquet file
 # <= 0.15x the NDJSON bytes; list throughput during a full export >= 70% of idle.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -32,6 +33,22 @@ read -r offline_user offline_sys offline_faults < <(awk '{ print $1, $2, $3 + $4
 offline_cpu_us=$(calc "($offline_user + $offline_sys) * 1000000 / $BENCH_N" %.1f)
 log "interlog export --format parquet: $BENCH_N engagements in ${offline_secs}s (load: $load_offline)"
 rm -f "$INTERLOG_EXPORT_DIR/offline.parquet"
+if [[ "${BENCH_PROFILE:-0}" == 1 ]]; then
+    # The same command under `perf record`: each thread's share of the CPU (the snapshot
+    # reader, export-build decoding bodies into columns, export-encode writing pages), then
+    # the hottest symbols.
+    command -v perf > /dev/null || die "BENCH_PROFILE=1 needs perf (Debian's linux-perf)"
+    perf record -q -F 499 -g -o "$WORK/export.perf.data" \
+        "$BIN" export --data "$dir" --tenant "$TENANT" --format parquet \
+        --output "$INTERLOG_EXPORT_DIR/offline.parquet" 2>> "$WORK/export-offline.log" \
+        || die "perf record of interlog export (see $WORK/export-offline.log)"
+    rm -f "$INTERLOG_EXPORT_DIR/offline.parquet"
+    perf report -i "$WORK/export.perf.data" --no-children --sort comm --stdio -g none 2> /dev/null \
+        | awk '!/^#/ && NF && ++n <= 5' >&2
+    perf report -i "$WORK/export.perf.data" --no-children --sort dso,symbol --stdio -g none 2> /dev/null \
+        | awk '!/^#/ && NF && ++n <= 25 { print substr($0, 1, 150) }' >&2
+    log "profile: $WORK/export.perf.data (perf report -i it)"
+fi
 bench_serve "$dir"
 bench_token "$dir"
 

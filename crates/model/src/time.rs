@@ -38,6 +38,70 @@ pub fn parse_instant(s: &str) -> Result<Timestamp, TimeError> {
         .map_err(|_| TimeError::NotInstant { value: s.into() })
 }
 
+/// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The canonical form the model writes, `yyyy-mm-ddThh:mm:ss[.fff…]Z`, read directly: a
+/// listing or an export reads several times per engagement and the general parser costs
+/// more than the rest of the engagement. `None` for anything else, left to the general
+/// parser (which reads every instant this reads as this does).
+pub fn canonical_instant(s: &str) -> Option<Timestamp> {
+    let b = s.as_bytes();
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' {
+        return None;
+    }
+    if b[16] != b':' || *b.last()? != b'Z' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        b.get(r)?.iter().try_fold(0i64, |acc, c| {
+            c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
+        })
+    };
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let month_days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if !(1..=12).contains(&mo) || d < 1 || d > month_days[(mo - 1) as usize] {
+        return None;
+    }
+    if h > 23 || mi > 59 || sec > 59 {
+        return None;
+    }
+    let nanos = match b.len() {
+        20 => 0,
+        n if (22..=30).contains(&n) && b[19] == b'.' => {
+            let frac = &b[20..n - 1];
+            let v = num(20..n - 1)?;
+            v * 10i64.pow(9 - frac.len() as u32)
+        }
+        _ => return None,
+    };
+    let secs = days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + sec;
+    Timestamp::new(secs, i32::try_from(nanos).ok()?).ok()
+}
+
 /// A calendar date written `yyyy-mm-dd`.
 pub fn parse_date(s: &str) -> Result<Date, TimeError> {
     let b = s.as_bytes();
@@ -187,6 +251,37 @@ pub(crate) fn truncate_all_to_millis(e: &mut Engagement) {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn the_fast_reading_agrees_with_jiff(secs in -62_135_596_800i64..253_402_300_799, nanos in 0i32..1_000_000_000, ms in any::<bool>()) {
+            let nanos = if ms { nanos / 1_000_000 * 1_000_000 } else { nanos };
+            let t = Timestamp::new(secs, nanos).unwrap();
+            let text = t.to_string();
+            prop_assert_eq!(canonical_instant(&text), Some(t), "{}", text);
+        }
+
+        #[test]
+        fn odd_text_is_left_to_jiff(s in "[0-9TZ:.+-]{0,32}") {
+            if let Some(t) = canonical_instant(&s) {
+                prop_assert_eq!(s.parse::<Timestamp>().ok(), Some(t));
+            }
+        }
+    }
+
+    #[test]
+    fn impossible_dates_are_not_read_fast() {
+        for s in [
+            "2023-02-29T00:00:00Z",
+            "2024-13-01T00:00:00Z",
+            "2024-01-01T24:00:00Z",
+            "2024-01-01T00:00:00+01:00",
+            "2024-01-01T00:00:00.Z",
+        ] {
+            assert_eq!(canonical_instant(s), None, "{s}");
+        }
+        assert!(canonical_instant("2024-02-29T23:59:59.5Z").is_some());
+    }
 
     #[test]
     fn instants_need_an_offset() {

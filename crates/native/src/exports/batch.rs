@@ -1,6 +1,7 @@
 //! Engagements as an Arrow batch of the file's schema ([`super::schema::file_schema`]),
-//! built column by column straight from the decoded engagements: no JSON value and no
-//! JSON-to-Arrow decoder in between.
+//! built column by column from the engagements decoded into the model: the path exports
+//! took before [`super::decode`] read the stored bodies straight into the columns, kept
+//! (for tests only) as the reference the decoder's batches are compared with.
 //!
 //! The values are those of the canonical JSON form, which leaves out every absent value
 //! and every empty list: an absent value, an empty list or map, an empty customer or
@@ -461,6 +462,19 @@ pub fn batch(schema: &SchemaRef, rows: &[Engagement]) -> Result<RecordBatch, Arr
     RecordBatch::try_new(schema.clone(), columns)
 }
 
+/// The bodies a store keeps for `engagements`, and what the model decodes from them.
+pub(super) fn stored(engagements: &[Engagement]) -> (Vec<String>, Vec<Engagement>) {
+    let bodies: Vec<String> = engagements
+        .iter()
+        .map(|e| serde_json::to_string(e).expect("engagements serialize"))
+        .collect();
+    let decoded = bodies
+        .iter()
+        .map(|b| serde_json::from_str(b).expect("stored bodies decode"))
+        .collect();
+    (bodies, decoded)
+}
+
 #[cfg(test)]
 mod tests {
     //! The batches equal what the file held when it was made by decoding each stored body
@@ -512,15 +526,7 @@ mod tests {
 
     fn assert_same(engagements: &[Engagement]) {
         let file = super::super::schema::file_schema();
-        let bodies: Vec<String> = engagements
-            .iter()
-            .map(|e| serde_json::to_string(e).unwrap())
-            .collect();
-        // What the stores hand back: the stored body, decoded.
-        let decoded: Vec<Engagement> = bodies
-            .iter()
-            .map(|b| serde_json::from_str(b).unwrap())
-            .collect();
+        let (bodies, decoded) = stored(engagements);
         let built = batch(&file, &decoded).unwrap();
         let expected = reference(&file, &bodies);
         assert_eq!(built.num_rows(), engagements.len());

@@ -1,12 +1,13 @@
 //! The Parquet file written by two threads of its own at low priority: one decodes the
-//! stored bodies and builds Arrow batches ([`super::batch`]), the other encodes and
+//! stored bodies straight into Arrow batches ([`super::decode`]), the other encodes and
 //! compresses them into row groups. They overlap with each other and with the snapshot's
 //! reader, and the bounded channels between them keep memory to a few batches and one row
 //! group whatever the size. Both run at the snapshot reader's nice value, so the API's
 //! threads get the CPU first when both want it.
 
+use super::decode::Columns;
 use super::encode::{Counted, EncodeError};
-use super::{batch, memory, schema};
+use super::{memory, schema};
 use arrow_array::RecordBatch;
 use arrow_schema::Schema;
 use interlog_store::StoredEngagement;
@@ -95,21 +96,21 @@ impl<W: Write + Send + 'static> ParquetPipeline<W> {
     pub fn start(out: Counted<W>, fields: Option<Vec<String>>) -> Result<Self, EncodeError> {
         let kept = memory::hold();
         let file_schema = schema::file_schema();
-        let projection = fields.map(|f| {
-            file_schema
-                .fields()
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| f.iter().any(|n| n == c.name()))
-                .map(|(i, _)| i)
-                .collect::<Vec<_>>()
-        });
-        let written_schema = match &projection {
-            Some(p) => Arc::new(file_schema.project(p)?),
-            None => file_schema.clone(),
+        let written_schema = match fields {
+            Some(f) => {
+                let kept: Vec<usize> = file_schema
+                    .fields()
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| f.iter().any(|n| n == c.name()))
+                    .map(|(i, _)| i)
+                    .collect();
+                Arc::new(file_schema.project(&kept)?)
+            }
+            None => file_schema,
         };
         let props = writer_properties(&written_schema)?;
-        let mut writer = ArrowWriter::try_new(out, written_schema, Some(props))?;
+        let mut writer = ArrowWriter::try_new(out, written_schema.clone(), Some(props))?;
 
         let (batches, to_encode) = sync_channel::<RecordBatch>(QUEUED);
         let encoding = std::thread::Builder::new()
@@ -131,18 +132,13 @@ impl<W: Write + Send + 'static> ParquetPipeline<W> {
             .name("export-build".into())
             .spawn(move || {
                 interlog_store::background_cpu::lower_this_thread();
+                let mut columns = Columns::new(written_schema);
                 for items in to_build {
-                    let engagements = items
-                        .iter()
-                        .map(|i| i.engagement())
-                        .collect::<Result<Vec<_>, _>>()?;
+                    for item in &items {
+                        columns.append(&item.json)?;
+                    }
                     drop(items);
-                    let b = batch::batch(&file_schema, &engagements)?;
-                    let b = match &projection {
-                        Some(cols) => b.project(cols)?,
-                        None => b,
-                    };
-                    if batches.send(b).is_err() {
+                    if batches.send(columns.finish()?).is_err() {
                         // The encoder stopped; its error is the one to report.
                         break;
                     }

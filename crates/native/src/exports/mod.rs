@@ -12,8 +12,10 @@
 //! [`interlog_http::ExportConfig::dir`] (`<tenant id>/<job id>.<ext>`, mode 0600), are
 //! deleted `ttl` after they were completed, and count against the tenant's byte quota.
 
-pub mod batch;
+#[cfg(test)]
+mod batch;
 pub mod columnar;
+pub mod decode;
 pub mod encode;
 pub mod job;
 pub mod memory;
